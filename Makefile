@@ -1,0 +1,117 @@
+# bindsnoop: see README.md. `make V=1` shows the full commands.
+#   make              build ./bindsnoop (dynamic)
+#   make STATIC=1     build a fully static ./bindsnoop
+#   make test         unit tests, live tests here, VM matrix (run as root)
+#   make bench        the failed-bind storm benchmark (run as root)
+#   make install      DESTDIR/PREFIX honoured
+
+OUTPUT ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+ARCH := $(shell uname -m | sed 's/x86_64/x86/; s/aarch64/arm64/')
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
+	  -MMD -MP -I$(OUTPUT) -Ibpf -Iuser -D_GNU_SOURCE
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	      -Ibpf -Ivmlinux -MMD -MP
+LDLIBS := -lbpf -lelf -lz
+ifeq ($(STATIC),1)
+LDFLAGS += -static
+endif
+
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
+# Modules the unit tests link: everything except main and the BPF loader.
+PURE_OBJS := $(filter-out $(OUTPUT)/user/main.o $(OUTPUT)/user/backend.o,$(USER_OBJS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+LIVE_SRCS := $(wildcard tests/live/*.c)
+TOOLS_SRCS := $(wildcard tests/tools/*.c)
+TOOLS_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/%,$(TOOLS_SRCS))
+
+.PHONY: all clean test unit-test live-test vm-test bench install uninstall run format deps
+.DELETE_ON_ERROR:
+
+all: bindsnoop
+
+bindsnoop: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/bindsnoop.bpf.o: bpf/bindsnoop.bpf.c | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/bindsnoop.skel.h: $(OUTPUT)/bindsnoop.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name bindsnoop_bpf > $@
+
+# Every userspace object may include the skeleton, so it is generated first.
+$(OUTPUT)/user/%.o: user/%.c $(OUTPUT)/bindsnoop.skel.h | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(PURE_OBJS) | $(OUTPUT)/tests
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(PURE_OBJS) $(LDLIBS) -o $@
+
+# The live suite and its helpers run on this machine and inside the test VMs,
+# so they are always static.
+$(OUTPUT)/tests/live-test: $(LIVE_SRCS) $(wildcard tests/live/*.h) | $(OUTPUT)/tests
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) -static -Itests/live $(LIVE_SRCS) -o $@
+
+$(OUTPUT)/tests/%: tests/tools/%.c | $(OUTPUT)/tests
+	$(call msg,CC-TOOL,$@)
+	$(Q)$(CC) $(CFLAGS) -static $< -o $@
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+unit-test: $(UNIT_BINS)
+	$(Q)scripts/run-unit-tests.sh $(UNIT_BINS)
+
+live-test: bindsnoop $(OUTPUT)/tests/live-test $(TOOLS_BINS)
+	$(Q)$(OUTPUT)/tests/live-test --bindsnoop ./bindsnoop --tools $(OUTPUT)/tests
+
+vm-test:
+	$(Q)scripts/vm-test.sh
+
+test:
+	$(Q)scripts/test.sh
+
+bench: bindsnoop $(TOOLS_BINS)
+	$(Q)scripts/bench.sh
+
+run: bindsnoop
+	./bindsnoop $(ARGS)
+
+format:
+	$(Q)clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/*/*.c tests/*/*.h
+
+install: bindsnoop
+	install -d $(DESTDIR)$(PREFIX)/sbin
+	install -m 0755 bindsnoop $(DESTDIR)$(PREFIX)/sbin/bindsnoop
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/bindsnoop
+
+clean:
+	rm -rf $(OUTPUT) bindsnoop
+
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d)

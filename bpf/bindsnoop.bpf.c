@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The attach points, one thin entry each; everything they share is in
+ * report.bpf.h. Userspace loads one backend's programs (user/backend.c):
+ *
+ *   tracepoint  syscalls/sys_{enter,exit}_{bind,listen}
+ *   fexit       fentry+fexit on inet_bind(_sk), inet6_bind(_sk), inet_listen;
+ *               fexit on inet_csk_get_port and udp_lib_get_port
+ *   kprobe      the same functions with kprobe+kretprobe
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "bindsnoop.h"
+#include "report.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* ---- tracepoint backend: the syscalls themselves ---- */
+
+SEC("tracepoint/syscalls/sys_enter_bind")
+int tp_enter_bind(struct trace_event_raw_sys_enter *ctx)
+{
+	return op_begin(BS_KIND_BIND, (int)ctx->args[0], NULL, (const void *)ctx->args[1],
+			(int)ctx->args[2], true);
+}
+
+SEC("tracepoint/syscalls/sys_exit_bind")
+int tp_exit_bind(struct trace_event_raw_sys_exit *ctx)
+{
+	return op_finish(NULL, (int)ctx->ret, BS_HOOK_SYSCALL);
+}
+
+SEC("tracepoint/syscalls/sys_enter_listen")
+int tp_enter_listen(struct trace_event_raw_sys_enter *ctx)
+{
+	return op_begin(BS_KIND_LISTEN, (int)ctx->args[0], NULL, NULL, 0, false);
+}
+
+SEC("tracepoint/syscalls/sys_exit_listen")
+int tp_exit_listen(struct trace_event_raw_sys_exit *ctx)
+{
+	return op_finish(NULL, (int)ctx->ret, BS_HOOK_SYSCALL);
+}
+
+/* ---- fexit backend: BPF trampolines ---- */
+
+SEC("fentry/inet_bind")
+int BPF_PROG(fentry_inet_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len)
+{
+	return op_begin(BS_KIND_BIND, -1, BPF_CORE_READ(sock, sk), uaddr, addr_len, false);
+}
+
+SEC("fexit/inet_bind")
+int BPF_PROG(fexit_inet_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len, int ret)
+{
+	return op_finish(NULL, ret, BS_HOOK_INET);
+}
+
+SEC("fentry/inet6_bind")
+int BPF_PROG(fentry_inet6_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len)
+{
+	return op_begin(BS_KIND_BIND, -1, BPF_CORE_READ(sock, sk), uaddr, addr_len, false);
+}
+
+SEC("fexit/inet6_bind")
+int BPF_PROG(fexit_inet6_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len, int ret)
+{
+	return op_finish(NULL, ret, BS_HOOK_INET);
+}
+
+SEC("fentry/inet_bind_sk")
+int BPF_PROG(fentry_inet_bind_sk, struct sock *sk, struct sockaddr *uaddr, int addr_len)
+{
+	return op_begin(BS_KIND_BIND, -1, sk, uaddr, addr_len, false);
+}
+
+SEC("fexit/inet_bind_sk")
+int BPF_PROG(fexit_inet_bind_sk, struct sock *sk, struct sockaddr *uaddr, int addr_len, int ret)
+{
+	return op_finish(NULL, ret, BS_HOOK_INET);
+}
+
+SEC("fentry/inet6_bind_sk")
+int BPF_PROG(fentry_inet6_bind_sk, struct sock *sk, struct sockaddr *uaddr, int addr_len)
+{
+	return op_begin(BS_KIND_BIND, -1, sk, uaddr, addr_len, false);
+}
+
+SEC("fexit/inet6_bind_sk")
+int BPF_PROG(fexit_inet6_bind_sk, struct sock *sk, struct sockaddr *uaddr, int addr_len, int ret)
+{
+	return op_finish(NULL, ret, BS_HOOK_INET);
+}
+
+SEC("fentry/inet_listen")
+int BPF_PROG(fentry_inet_listen, struct socket *sock, int backlog)
+{
+	return op_begin(BS_KIND_LISTEN, -1, BPF_CORE_READ(sock, sk), NULL, 0, false);
+}
+
+SEC("fexit/inet_listen")
+int BPF_PROG(fexit_inet_listen, struct socket *sock, int backlog, int ret)
+{
+	return op_finish(NULL, ret, BS_HOOK_INET);
+}
+
+SEC("fexit/inet_csk_get_port")
+int BPF_PROG(fexit_inet_csk_get_port, struct sock *sk, unsigned short snum, int ret)
+{
+	return get_port_failed(sk, ret);
+}
+
+SEC("fexit/udp_lib_get_port")
+int BPF_PROG(fexit_udp_lib_get_port, struct sock *sk, unsigned short snum,
+	     unsigned int hash2_nulladdr, int ret)
+{
+	return get_port_failed(sk, ret);
+}
+
+/* ---- kprobe backend: kprobe + kretprobe ---- */
+
+SEC("kprobe/inet_bind")
+int BPF_KPROBE(kprobe_inet_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len)
+{
+	return op_begin(BS_KIND_BIND, -1, BPF_CORE_READ(sock, sk), uaddr, addr_len, false);
+}
+
+SEC("kretprobe/inet_bind")
+int BPF_KRETPROBE(kretprobe_inet_bind, int ret)
+{
+	return op_finish(NULL, ret, BS_HOOK_INET);
+}
+
+SEC("kprobe/inet6_bind")
+int BPF_KPROBE(kprobe_inet6_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len)
+{
+	return op_begin(BS_KIND_BIND, -1, BPF_CORE_READ(sock, sk), uaddr, addr_len, false);
+}
+
+SEC("kretprobe/inet6_bind")
+int BPF_KRETPROBE(kretprobe_inet6_bind, int ret)
+{
+	return op_finish(NULL, ret, BS_HOOK_INET);
+}
+
+SEC("kprobe/inet_bind_sk")
+int BPF_KPROBE(kprobe_inet_bind_sk, struct sock *sk, struct sockaddr *uaddr, int addr_len)
+{
+	return op_begin(BS_KIND_BIND, -1, sk, uaddr, addr_len, false);
+}
+
+SEC("kretprobe/inet_bind_sk")
+int BPF_KRETPROBE(kretprobe_inet_bind_sk, int ret)
+{
+	return op_finish(NULL, ret, BS_HOOK_INET);
+}
+
+SEC("kprobe/inet6_bind_sk")
+int BPF_KPROBE(kprobe_inet6_bind_sk, struct sock *sk, struct sockaddr *uaddr, int addr_len)
+{
+	return op_begin(BS_KIND_BIND, -1, sk, uaddr, addr_len, false);
+}
+
+SEC("kretprobe/inet6_bind_sk")
+int BPF_KRETPROBE(kretprobe_inet6_bind_sk, int ret)
+{
+	return op_finish(NULL, ret, BS_HOOK_INET);
+}
+
+SEC("kprobe/inet_listen")
+int BPF_KPROBE(kprobe_inet_listen, struct socket *sock, int backlog)
+{
+	return op_begin(BS_KIND_LISTEN, -1, BPF_CORE_READ(sock, sk), NULL, 0, false);
+}
+
+SEC("kretprobe/inet_listen")
+int BPF_KRETPROBE(kretprobe_inet_listen, int ret)
+{
+	return op_finish(NULL, ret, BS_HOOK_INET);
+}
+
+/*
+ * kretprobes do not see arguments: the entry remembers the socket of a
+ * get_port call that runs outside bind/listen, keyed by thread.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct sock *);
+} get_port_calls SEC(".maps");
+
+static __always_inline int get_port_enter(struct sock *sk)
+{
+	__u32 tid = current_tid();
+
+	if (!op_pending())
+		bpf_map_update_elem(&get_port_calls, &tid, &sk, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int get_port_return(int ret)
+{
+	__u32 tid = current_tid();
+	struct sock **sk = bpf_map_lookup_elem(&get_port_calls, &tid);
+
+	if (!sk)
+		return 0;
+	get_port_failed(*sk, ret);
+	bpf_map_delete_elem(&get_port_calls, &tid);
+	return 0;
+}
+
+SEC("kprobe/inet_csk_get_port")
+int BPF_KPROBE(kprobe_inet_csk_get_port, struct sock *sk)
+{
+	return get_port_enter(sk);
+}
+
+SEC("kretprobe/inet_csk_get_port")
+int BPF_KRETPROBE(kretprobe_inet_csk_get_port, int ret)
+{
+	return get_port_return(ret);
+}
+
+SEC("kprobe/udp_lib_get_port")
+int BPF_KPROBE(kprobe_udp_lib_get_port, struct sock *sk)
+{
+	return get_port_enter(sk);
+}
+
+SEC("kretprobe/udp_lib_get_port")
+int BPF_KRETPROBE(kretprobe_udp_lib_get_port, int ret)
+{
+	return get_port_return(ret);
+}

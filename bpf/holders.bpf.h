@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Finding who holds a port: walk the port's bucket in the kernel's bind
+ * tables (TCP bhash, UDP hash) in the caller's network namespace and describe
+ * each socket whose address overlaps the requested one. Reads are
+ * lock-free probe reads of live lists, so a result can miss a socket that is
+ * being freed at that instant; the walk is bounded (WALK_MAX_STEPS nodes).
+ */
+#ifndef BINDSNOOP_HOLDERS_BPF_H
+#define BINDSNOOP_HOLDERS_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "bindsnoop.h"
+#include "compat.bpf.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define TCP_TIME_WAIT 6
+
+
+/* Who a socket bound to an address can receive from, for overlap tests. */
+struct bound_addr {
+	__u8 addr[16] __attribute__((aligned(4))); /* IPv4 as ::ffff:a.b.c.d so both families compare */
+	bool any;
+	bool takes_ipv4;
+	bool takes_ipv6;
+};
+
+struct owner_tag {
+	char comm[BS_COMM_LEN];
+	__u32 pid;
+	__u32 pad;
+};
+
+/* Sockets bound while tracing, by socket inode: who bound them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct owner_tag);
+} owner_tags SEC(".maps");
+
+static __always_inline void bound_addr_make(struct bound_addr *out, __u16 family, const __u8 *raw,
+					    bool v6only)
+{
+	const __u32 *words = (const __u32 *)raw;
+
+	__builtin_memset(out, 0, sizeof(*out));
+	if (family == AF_INET) {
+		out->addr[10] = 0xff;
+		out->addr[11] = 0xff;
+		__builtin_memcpy(&out->addr[12], raw, 4);
+		out->any = words[0] == 0;
+		out->takes_ipv4 = true;
+		return;
+	}
+	__builtin_memcpy(out->addr, raw, 16);
+	bool mapped = words[0] == 0 && words[1] == 0 && words[2] == bpf_htonl(0xffff);
+	out->any = (words[0] | words[1] | words[2] | words[3]) == 0;
+	out->takes_ipv4 = (out->any && !v6only) || mapped;
+	out->takes_ipv6 = !mapped;
+}
+
+static __always_inline bool bound_addr_overlap(const struct bound_addr *a, const struct bound_addr *b)
+{
+	if (!((a->takes_ipv4 && b->takes_ipv4) || (a->takes_ipv6 && b->takes_ipv6)))
+		return false;
+	if (a->any || b->any)
+		return true;
+	const __u32 *x = (const __u32 *)a->addr, *y = (const __u32 *)b->addr;
+
+	/* clang 14 has no BPF memcmp */
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
+}
+
+static __always_inline __u64 socket_inode(struct socket *sock)
+{
+	if (!sock)
+		return 0;
+	return BPF_CORE_READ((struct socket_alloc *)sock, vfs_inode.i_ino);
+}
+
+static __always_inline __u64 sock_inode(struct sock *sk)
+{
+	return socket_inode(BPF_CORE_READ(sk, sk_socket));
+}
+
+/* Remember who bound a socket, so a later conflict can name it. */
+static __always_inline void owner_tag_record(struct sock *sk, __u32 pid)
+{
+	struct owner_tag tag = { .pid = pid };
+	__u64 inode = sock_inode(sk);
+
+	if (!inode)
+		return;
+	bpf_get_current_comm(tag.comm, sizeof(tag.comm));
+	bpf_map_update_elem(&owner_tags, &inode, &tag, BPF_ANY);
+}
+
+struct holder_search {
+	struct bs_event *event;
+	struct sock *caller;
+	struct net *net;
+	struct bound_addr wanted;
+	__u16 port;
+};
+
+/* Describe one socket of the bucket if it overlaps what the caller asked for. */
+static __always_inline void holder_consider(struct holder_search *search, struct sock_common *skc)
+{
+	struct bs_event *event = search->event;
+	struct bound_addr bound;
+	__u8 raw[16] = {};
+	__u16 family;
+	__u8 state;
+	bool v6only;
+
+	if ((void *)skc == (void *)search->caller)
+		return;
+	if (BPF_CORE_READ(skc, skc_net.net) != search->net)
+		return;
+	if (BPF_CORE_READ(skc, skc_num) != search->port)
+		return;
+	family = BPF_CORE_READ(skc, skc_family);
+	v6only = BPF_CORE_READ_BITFIELD_PROBED(skc, skc_ipv6only);
+	if (family == AF_INET6)
+		BPF_CORE_READ_INTO(&raw, skc, skc_v6_rcv_saddr);
+	else
+		BPF_CORE_READ_INTO(&raw, skc, skc_rcv_saddr);
+	bound_addr_make(&bound, family, raw, v6only);
+	if (!bound_addr_overlap(&search->wanted, &bound))
+		return;
+
+	__u32 index = event->holder_count++;
+	if (index >= BS_MAX_KERNEL_HOLDERS)
+		return;
+	struct bs_holder *holder = &event->holders[index];
+
+	state = BPF_CORE_READ(skc, skc_state);
+	__builtin_memcpy(holder->addr, raw, sizeof(holder->addr));
+	holder->family = family;
+	holder->port = search->port;
+	holder->state = state;
+	holder->flags = 0;
+	if (BPF_CORE_READ_BITFIELD_PROBED(skc, skc_reuse))
+		holder->flags |= BS_HOLDER_REUSEADDR;
+	if (BPF_CORE_READ_BITFIELD_PROBED(skc, skc_reuseport))
+		holder->flags |= BS_HOLDER_REUSEPORT;
+	if (v6only)
+		holder->flags |= BS_HOLDER_V6ONLY;
+	holder->owner_pid = 0;
+	holder->owner_comm[0] = 0;
+	if (state == TCP_TIME_WAIT) {
+		/* inet_timewait_sock ends after sock_common: no uid, no file. */
+		holder->uid = BS_UID_UNKNOWN;
+		holder->sock_inode = 0;
+		return;
+	}
+	holder->uid = BPF_CORE_READ((struct sock *)skc, sk_uid.val);
+	holder->sock_inode = sock_inode((struct sock *)skc);
+	if (holder->sock_inode) {
+		struct owner_tag *tag = bpf_map_lookup_elem(&owner_tags, &holder->sock_inode);
+
+		if (tag) {
+			holder->owner_pid = tag->pid;
+			__builtin_memcpy(holder->owner_comm, tag->comm, sizeof(holder->owner_comm));
+			holder->flags |= BS_HOLDER_OWNER_KNOWN;
+		}
+	}
+}
+
+/*
+ * The walk is one flat state machine run by bpf_loop(), one list node per
+ * step, because nested bounded loops over chain x address buckets x sockets
+ * exceed the verifier's budget. Phases: port buckets of the hash slot
+ * (TCP), per-address buckets of the port (TCP since bhash2 joined bhash),
+ * sockets of one list (TCP owners, UDP slot).
+ */
+#define WALK_MAX_STEPS 256
+
+enum walk_phase {
+	WALK_PORT_BUCKETS,
+	WALK_ADDR_BUCKETS,
+	WALK_SOCKETS,
+};
+
+struct holder_walk {
+	struct holder_search *search;
+	struct hlist_node *port_bucket; /* next inet_bind_bucket of the slot */
+	struct hlist_node *addr_bucket; /* next inet_bind2_bucket of the port */
+	struct hlist_node *socket;	/* next socket of the current list */
+	__u32 socket_node_offset;	/* skc_bind_node (TCP) or skc_node (UDP) */
+	__u32 phase;
+	bool single_list;		/* UDP: the slot is one list of sockets */
+};
+
+static __always_inline void walk_enter_port_bucket(struct holder_walk *walk,
+						   struct inet_bind_bucket *bucket)
+{
+	if (bind_bucket_lists_owners()) {
+		struct inet_bind_bucket___owners *old = (void *)bucket;
+
+		walk->socket = BPF_CORE_READ(old, owners.first);
+		walk->phase = WALK_SOCKETS;
+		return;
+	}
+	walk->addr_bucket = BPF_CORE_READ(bucket, bhash2.first);
+	walk->phase = WALK_ADDR_BUCKETS;
+}
+
+static long holder_walk_step(__u32 step, void *data)
+{
+	struct holder_walk *walk = data;
+	struct holder_search *search = walk->search;
+
+	if (walk->phase == WALK_SOCKETS) {
+		struct hlist_node *node = walk->socket;
+
+		if (node) {
+			holder_consider(search, (void *)node - walk->socket_node_offset);
+			walk->socket = BPF_CORE_READ(node, next);
+			return 0;
+		}
+		if (walk->single_list)
+			return 1;
+		walk->phase = bind_bucket_lists_owners() ? WALK_PORT_BUCKETS : WALK_ADDR_BUCKETS;
+		return 0;
+	}
+	if (walk->phase == WALK_ADDR_BUCKETS) {
+		struct hlist_node *node = walk->addr_bucket;
+
+		if (node) {
+			struct inet_bind2_bucket *addr_bucket =
+				(void *)node - bpf_core_field_offset(struct inet_bind2_bucket, bhash_node);
+
+			walk->socket = BPF_CORE_READ(addr_bucket, owners.first);
+			walk->addr_bucket = BPF_CORE_READ(node, next);
+			walk->phase = WALK_SOCKETS;
+			return 0;
+		}
+		walk->phase = WALK_PORT_BUCKETS;
+		return 0;
+	}
+
+	struct hlist_node *node = walk->port_bucket;
+
+	if (!node)
+		return 1;
+	struct inet_bind_bucket *bucket =
+		(void *)node - bpf_core_field_offset(struct inet_bind_bucket, node);
+
+	walk->port_bucket = BPF_CORE_READ(node, next);
+	/* Several buckets can match when sockets differ by l3mdev (VRF). */
+	if (BPF_CORE_READ(bucket, port) == search->port &&
+	    BPF_CORE_READ(bucket, ib_net.net) == search->net)
+		walk_enter_port_bucket(walk, bucket);
+	return 0;
+}
+
+/* The per-namespace salt of every bind-table hash (include/net/netns/hash.h). */
+static __always_inline __u32 net_hash_mix(struct net *net)
+{
+	return BPF_CORE_READ(net, hash_mix);
+}
+
+static __always_inline void holders_walk_tcp(struct holder_search *search)
+{
+	struct inet_hashinfo *hashinfo = tcp_hashinfo_of(search->net, search->caller);
+	struct holder_walk walk = {
+		.search = search,
+		.socket_node_offset = bpf_core_field_offset(struct sock_common, skc_bind_node),
+		.phase = WALK_PORT_BUCKETS,
+	};
+
+	if (!hashinfo)
+		return;
+	__u32 size = BPF_CORE_READ(hashinfo, bhash_size);
+	__u32 slot = (search->port + net_hash_mix(search->net)) & (size - 1);
+	void *bhash = BPF_CORE_READ(hashinfo, bhash);
+	struct inet_bind_hashbucket *head =
+		bhash + (__u64)slot * bpf_core_type_size(struct inet_bind_hashbucket);
+
+	walk.port_bucket = BPF_CORE_READ(head, chain.first);
+	search->event->holders_walked = 1;
+	bpf_loop(WALK_MAX_STEPS, holder_walk_step, &walk, 0);
+}
+
+static __always_inline void holders_walk_udp(struct holder_search *search)
+{
+	struct udp_table *table = udp_table_of(search->net, search->caller);
+	struct holder_walk walk = {
+		.search = search,
+		.socket_node_offset = bpf_core_field_offset(struct sock_common, skc_node),
+		.phase = WALK_SOCKETS,
+		.single_list = true,
+	};
+
+	if (!table)
+		return;
+	__u32 mask = BPF_CORE_READ(table, mask);
+	__u32 slot = (search->port + net_hash_mix(search->net)) & mask;
+	void *hash = BPF_CORE_READ(table, hash);
+	struct udp_hslot *hslot = hash + (__u64)slot * bpf_core_type_size(struct udp_hslot);
+
+	walk.socket = BPF_CORE_READ(hslot, head.first);
+	search->event->holders_walked = 1;
+	bpf_loop(WALK_MAX_STEPS, holder_walk_step, &walk, 0);
+}
+
+/*
+ * Fill event->holders for an EADDRINUSE: event->addr/port/family are what
+ * the caller asked for, caller is its socket.
+ */
+static __always_inline void holders_find(struct bs_event *event, struct sock *caller, bool caller_v6only)
+{
+	struct holder_search search = {
+		.event = event,
+		.caller = caller,
+		.net = BPF_CORE_READ(caller, __sk_common.skc_net.net),
+		.port = event->port,
+	};
+
+	bound_addr_make(&search.wanted, event->family, event->addr, caller_v6only);
+	if (event->protocol == IPPROTO_UDP || event->protocol == IPPROTO_UDPLITE)
+		holders_walk_udp(&search);
+	else
+		holders_walk_tcp(&search);
+}
+
+#endif /* BINDSNOOP_HOLDERS_BPF_H */

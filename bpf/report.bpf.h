@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The one event path every attach flavour feeds: an entry hook remembers
+ * what the caller asked for (op_begin), the matching return hook reports the
+ * outcome (op_finish). Filters, the holder search, owner tagging and the ring
+ * buffer policy all live here, so a new kernel hook is a few lines in
+ * bindsnoop.bpf.c.
+ */
+#ifndef BINDSNOOP_REPORT_BPF_H
+#define BINDSNOOP_REPORT_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "bindsnoop.h"
+#include "holders.bpf.h"
+
+#define EADDRINUSE 98
+#define SOCKADDR_MAX 28 /* sizeof(struct sockaddr_in6) */
+
+const volatile struct bs_config bs_cfg = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20); /* resized by userspace before load */
+} events SEC(".maps");
+
+/* Events that found the ring buffer full: counted, reported by userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost_events SEC(".maps");
+
+/* A bind or listen in progress on one thread, between entry and return. */
+struct pending_op {
+	struct sock *sk; /* NULL on the syscall path: resolved from fd on return */
+	__u8 sockaddr[SOCKADDR_MAX];
+	__s32 fd;
+	__u32 sockaddr_len;
+	__u8 kind;
+	__u8 pad[7];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32); /* thread id */
+	__type(value, struct pending_op);
+} pending_ops SEC(".maps");
+
+static __always_inline __u32 current_tid(void)
+{
+	return (__u32)bpf_get_current_pid_tgid();
+}
+
+static __always_inline bool op_pending(void)
+{
+	__u32 tid = current_tid();
+
+	return bpf_map_lookup_elem(&pending_ops, &tid) != NULL;
+}
+
+/*
+ * Entry side. sockaddr may be a user pointer (syscall tracepoint) or a kernel
+ * copy (inet_bind and friends): from_user says which.
+ */
+static __always_inline int op_begin(__u8 kind, int fd, struct sock *sk, const void *sockaddr,
+				    int sockaddr_len, bool from_user)
+{
+	struct pending_op op = { .sk = sk, .fd = fd, .kind = kind };
+	__u32 tid = current_tid();
+
+	if (sockaddr && sockaddr_len > 0) {
+		/*
+		 * Constant sizes keep the verifier simple: a whole sockaddr_in6,
+		 * or, should that cross into an unmapped page, a sockaddr_in.
+		 */
+		op.sockaddr_len = sockaddr_len > SOCKADDR_MAX ? SOCKADDR_MAX : sockaddr_len;
+		if (from_user) {
+			if (bpf_probe_read_user(op.sockaddr, SOCKADDR_MAX, sockaddr))
+				bpf_probe_read_user(op.sockaddr, 16, sockaddr);
+		} else {
+			if (bpf_probe_read_kernel(op.sockaddr, SOCKADDR_MAX, sockaddr))
+				bpf_probe_read_kernel(op.sockaddr, 16, sockaddr);
+		}
+	}
+	bpf_map_update_elem(&pending_ops, &tid, &op, BPF_ANY);
+	return 0;
+}
+
+/* The socket behind a descriptor of the current task, or NULL. */
+static __always_inline struct sock *sock_from_fd(int fd)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **files;
+	struct file *file = NULL;
+	struct socket *sock;
+
+	if (fd < 0 || (__u32)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	files = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&file, sizeof(file), &files[fd]);
+	if (!file)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	/* Only a socket's private_data points back at its file. */
+	if (!sock || BPF_CORE_READ(sock, file) != file)
+		return NULL;
+	return BPF_CORE_READ(sock, sk);
+}
+
+static __always_inline bool bitmap_has(const volatile __u8 *bitmap, __u32 bit)
+{
+	return bitmap[(bit >> 3) & (BS_PORT_BITMAP_BYTES - 1)] & (1 << (bit & 7));
+}
+
+static __always_inline bool comm_equal(const volatile char *want, const char *comm)
+{
+	for (int i = 0; i < BS_COMM_LEN; i++) {
+		if (want[i] != comm[i])
+			return false;
+		if (!comm[i])
+			return true;
+	}
+	return true;
+}
+
+/* Filters that need only the caller: cheapest first. */
+static __always_inline bool caller_wanted(__u32 pid, __u32 uid, const char *comm)
+{
+	bool match;
+
+	if (pid == bs_cfg.self_pid)
+		return false;
+	if (bs_cfg.pid_count) {
+		match = false;
+		for (int i = 0; i < BS_MAX_FILTER_PIDS && i < bs_cfg.pid_count; i++)
+			match |= bs_cfg.pids[i] == pid;
+		if (!match)
+			return false;
+	}
+	if (bs_cfg.uid_count) {
+		match = false;
+		for (int i = 0; i < BS_MAX_FILTER_UIDS && i < bs_cfg.uid_count; i++)
+			match |= bs_cfg.uids[i] == uid;
+		if (!match)
+			return false;
+	}
+	if (bs_cfg.comm_count) {
+		match = false;
+		for (int i = 0; i < BS_MAX_FILTER_COMMS && i < bs_cfg.comm_count; i++)
+			match |= comm_equal(bs_cfg.comms[i], comm);
+		if (!match)
+			return false;
+	}
+	return true;
+}
+
+static __always_inline bool outcome_wanted(int ret, __u16 port)
+{
+	if (ret == 0 && !bs_cfg.report_success)
+		return false;
+	if (bs_cfg.filter_ports && !bitmap_has(bs_cfg.port_bitmap, port))
+		return false;
+	if (ret < 0 && bs_cfg.filter_errnos) {
+		__u32 err = -ret;
+
+		if (err >= BS_ERRNO_LIMIT ||
+		    !(bs_cfg.errno_bitmap[(err / 64) & 3] & (1ULL << (err & 63))))
+			return false;
+	}
+	return true;
+}
+
+struct requested {
+	__u8 addr[BS_ADDR_LEN];
+	__u16 port;
+};
+
+/* What the caller asked for: the sockaddr it passed, or the socket's own port. */
+static __always_inline void requested_address(struct requested *out, const struct pending_op *op,
+					      struct sock *sk, __u16 family)
+{
+	__builtin_memset(out, 0, sizeof(*out));
+	if (op && op->kind == BS_KIND_BIND && op->sockaddr_len >= 4) {
+		/*
+		 * The port sits at the same offset in sockaddr_in and
+		 * sockaddr_in6; AF_UNSPEC on an IPv4 socket binds the wildcard.
+		 */
+		out->port = bpf_ntohs(*(__u16 *)&op->sockaddr[2]);
+		if (family == AF_INET6 && op->sockaddr_len >= 24)
+			__builtin_memcpy(out->addr, &op->sockaddr[8], 16);
+		else if (family == AF_INET && op->sockaddr_len >= 8)
+			__builtin_memcpy(out->addr, &op->sockaddr[4], 4);
+		return;
+	}
+	out->port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (family == AF_INET6)
+		BPF_CORE_READ_INTO(&out->addr, sk, __sk_common.skc_v6_rcv_saddr);
+	else
+		BPF_CORE_READ_INTO(&out->addr, sk, __sk_common.skc_rcv_saddr);
+}
+
+static __always_inline void event_submit(struct bs_event *event)
+{
+	/*
+	 * Waking the reader per record costs the traced thread more than the
+	 * bind itself; the reader polls on a short timer instead, and is woken
+	 * early only when the backlog grows.
+	 */
+	__u64 queued = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	bpf_ringbuf_submit(event, queued >= bs_cfg.wakeup_threshold ? BPF_RB_FORCE_WAKEUP
+								     : BPF_RB_NO_WAKEUP);
+}
+
+static __always_inline void count_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *lost = bpf_map_lookup_elem(&lost_events, &zero);
+
+	if (lost)
+		*lost += 1;
+}
+
+/*
+ * Return side: report the outcome of op (NULL for a get_port failure seen
+ * outside bind/listen) on socket sk.
+ */
+static __always_inline int report_outcome(const struct pending_op *op, __u8 kind, struct sock *sk,
+					  int ret, __u8 hook)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 pid = pid_tgid >> 32;
+	__u32 uid = (__u32)bpf_get_current_uid_gid();
+	struct requested requested;
+	char comm[BS_COMM_LEN];
+	struct bs_event *event;
+	__u16 family;
+
+	if (!sk)
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	if (ret == 0 && kind != BS_KIND_AUTOBIND)
+		owner_tag_record(sk, pid);
+
+	bpf_get_current_comm(comm, sizeof(comm));
+	if (!caller_wanted(pid, uid, comm))
+		return 0;
+
+	requested_address(&requested, op, sk, family);
+	if (!outcome_wanted(ret, requested.port))
+		return 0;
+
+	event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
+	if (!event) {
+		count_lost();
+		return 0;
+	}
+
+	struct task_struct *task = (void *)bpf_get_current_task();
+
+	__builtin_memcpy(event->addr, requested.addr, sizeof(event->addr));
+	event->port = requested.port;
+	event->family = family;
+	event->holder_count = 0;
+	event->holders_walked = 0;
+	event->ts_boot_ns = bpf_ktime_get_boot_ns();
+	event->pid = pid;
+	event->tid = (__u32)pid_tgid;
+	event->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	event->uid = uid;
+	event->cgroup_id = bpf_get_current_cgroup_id();
+	event->netns_ino = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	event->sock_inode = sock_inode(sk);
+	event->ret = ret;
+	event->protocol = BPF_CORE_READ(sk, sk_protocol);
+	event->sock_type = BPF_CORE_READ(sk, sk_type);
+	event->kind = kind;
+	event->hook = hook;
+	__builtin_memcpy(event->comm, comm, sizeof(event->comm));
+	if (ret == -EADDRINUSE && bs_cfg.walk_holders)
+		holders_find(event, sk, BPF_CORE_READ_BITFIELD_PROBED(sk, __sk_common.skc_ipv6only));
+	event_submit(event);
+	return 0;
+}
+
+/* Return side of an op_begin on this thread. sk NULL: resolve it from the fd. */
+static __always_inline int op_finish(struct sock *sk, int ret, __u8 hook)
+{
+	__u32 tid = current_tid();
+	struct pending_op *op = bpf_map_lookup_elem(&pending_ops, &tid);
+
+	if (!op)
+		return 0;
+	if (!sk)
+		sk = op->sk ? op->sk : sock_from_fd(op->fd);
+	report_outcome(op, op->kind, sk, ret, hook);
+	bpf_map_delete_elem(&pending_ops, &tid);
+	return 0;
+}
+
+/* A get_port failure: reported here only when no bind/listen is in progress. */
+static __always_inline int get_port_failed(struct sock *sk, int ret)
+{
+	if (ret == 0 || op_pending())
+		return 0;
+	return report_outcome(NULL, BS_KIND_AUTOBIND, sk, ret, BS_HOOK_GET_PORT);
+}
+
+#endif /* BINDSNOOP_REPORT_BPF_H */

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Loading and attaching the BPF programs of one backend. "auto" tries the
+ * backends best first (fexit, kprobe, tracepoint) and keeps the first one
+ * that really loads and attaches: a trial, not a kernel version guess.
+ */
+#ifndef BINDSNOOP_BACKEND_H
+#define BINDSNOOP_BACKEND_H
+
+#include "options.h"
+
+struct bindsnoop_bpf;
+struct bpf_link;
+
+struct tracer {
+	struct bindsnoop_bpf *skel;
+	enum backend_choice backend; /* the one that attached */
+	struct bpf_link **links;
+	int link_count;
+	int ring_buffer_fd;
+	int lost_events_fd;
+};
+
+/*
+ * Open, configure, load and attach. On failure prints one line naming the
+ * problem and the fix, and returns a negative errno.
+ */
+int tracer_start(const struct options *opts, struct tracer **out);
+/* Detach every program: no new events; maps stay readable. */
+void tracer_detach(struct tracer *tracer);
+void tracer_stop(struct tracer *tracer);
+
+#endif /* BINDSNOOP_BACKEND_H */

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "events.h"
+#include "holders.h"
+#include "procinfo.h"
+
+/* How often the kernel's lost-event counter and the clock offset are read. */
+#define HOUSEKEEPING_INTERVAL_NS 100000000ULL
+
+struct event_pipeline {
+	struct tracer *tracer;
+	struct ring_buffer *ring;
+	struct output *outputs[EVENTS_MAX_OUTPUTS];
+	int output_count;
+	int poll_ms;
+	struct procinfo_cache *procs;
+	struct holder_lookup *holders;
+	struct bind_report *report; /* reused for every event: it is large */
+	__s64 boot_to_realtime_ns;
+	__u64 next_housekeeping_ns;
+	__u64 lost_reported;
+	int output_error;	  /* first error an output returned */
+	struct event_pipeline_stats stats;
+};
+
+static __u64 clock_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Kernel timestamps are CLOCK_BOOTTIME; reports carry wall-clock time. */
+static void refresh_clock_offset(struct event_pipeline *pipeline)
+{
+	pipeline->boot_to_realtime_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+}
+
+static void report_from_event(struct event_pipeline *pipeline, const struct bs_event *event,
+			      struct bind_report *report)
+{
+	report->ts_realtime_ns = event->ts_boot_ns + pipeline->boot_to_realtime_ns;
+	report->error = event->ret < 0 ? -event->ret : 0;
+	report->protocol = event->protocol;
+	report->family = event->family;
+	report->port = event->port;
+	memcpy(report->addr, event->addr, sizeof(report->addr));
+	report->kind = event->kind;
+	report->hook = event->hook;
+	report->holder_count = 0;
+	report->holders_searched = false;
+	procinfo_caller(pipeline->procs, event, &report->caller);
+	holder_lookup_fill(pipeline->holders, event, report);
+}
+
+/* An output error stops the pipeline: -EPIPE quietly, others with a message. */
+static int output_failed(struct event_pipeline *pipeline, int err)
+{
+	if (!pipeline->output_error)
+		pipeline->output_error = err;
+	return err;
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct event_pipeline *pipeline = ctx;
+
+	if (size < sizeof(struct bs_event))
+		return 0;
+	pipeline->stats.received++;
+	report_from_event(pipeline, data, pipeline->report);
+	for (int i = 0; i < pipeline->output_count; i++) {
+		struct output *out = pipeline->outputs[i];
+		int err = out->ops->report(out, pipeline->report);
+
+		if (err)
+			return output_failed(pipeline, err);
+	}
+	return 0;
+}
+
+static __u64 read_lost_counter(struct event_pipeline *pipeline)
+{
+	int cpus = libbpf_num_possible_cpus();
+	__u64 total = 0;
+	__u32 zero = 0;
+	__u64 *per_cpu;
+
+	if (cpus <= 0)
+		return pipeline->lost_reported;
+	per_cpu = calloc(cpus, sizeof(*per_cpu));
+	if (!per_cpu)
+		return pipeline->lost_reported;
+	if (!bpf_map_lookup_elem(pipeline->tracer->lost_events_fd, &zero, per_cpu))
+		for (int i = 0; i < cpus; i++)
+			total += per_cpu[i];
+	free(per_cpu);
+	return total;
+}
+
+static int report_lost_events(struct event_pipeline *pipeline)
+{
+	__u64 total = read_lost_counter(pipeline);
+	__u64 fresh = total - pipeline->lost_reported;
+	__u64 now = clock_ns(CLOCK_REALTIME);
+
+	if (!fresh)
+		return 0;
+	pipeline->lost_reported = total;
+	pipeline->stats.lost = total;
+	for (int i = 0; i < pipeline->output_count; i++) {
+		struct output *out = pipeline->outputs[i];
+		int err = out->ops->lost(out, now, fresh);
+
+		if (err)
+			return output_failed(pipeline, err);
+	}
+	return 0;
+}
+
+static int flush_outputs(struct event_pipeline *pipeline)
+{
+	for (int i = 0; i < pipeline->output_count; i++) {
+		struct output *out = pipeline->outputs[i];
+		int err = out->ops->flush(out);
+
+		if (err)
+			return output_failed(pipeline, err);
+	}
+	return 0;
+}
+
+static void housekeeping(struct event_pipeline *pipeline)
+{
+	__u64 now = clock_ns(CLOCK_MONOTONIC);
+
+	if (now < pipeline->next_housekeeping_ns)
+		return;
+	pipeline->next_housekeeping_ns = now + HOUSEKEEPING_INTERVAL_NS;
+	refresh_clock_offset(pipeline);
+	report_lost_events(pipeline);
+}
+
+struct event_pipeline *event_pipeline_new(struct tracer *tracer, const struct options *opts,
+					  struct output **outputs, int output_count)
+{
+	struct event_pipeline *pipeline;
+
+	if (output_count > EVENTS_MAX_OUTPUTS) {
+		errno = EINVAL;
+		return NULL;
+	}
+	pipeline = calloc(1, sizeof(*pipeline));
+	if (!pipeline)
+		return NULL;
+	pipeline->tracer = tracer;
+	pipeline->poll_ms = opts->poll_ms;
+	pipeline->output_count = output_count;
+	memcpy(pipeline->outputs, outputs, output_count * sizeof(*outputs));
+	pipeline->report = calloc(1, sizeof(*pipeline->report));
+	pipeline->procs = procinfo_cache_new();
+	if (!pipeline->report || !pipeline->procs)
+		goto fail;
+	pipeline->holders = holder_lookup_new(pipeline->procs, opts->proc_lookup);
+	if (!pipeline->holders)
+		goto fail;
+	pipeline->ring = ring_buffer__new(tracer->ring_buffer_fd, handle_event, pipeline, NULL);
+	if (!pipeline->ring)
+		goto fail;
+	refresh_clock_offset(pipeline);
+	return pipeline;
+fail:
+	event_pipeline_free(pipeline);
+	return NULL;
+}
+
+void event_pipeline_free(struct event_pipeline *pipeline)
+{
+	if (!pipeline)
+		return;
+	ring_buffer__free(pipeline->ring);
+	holder_lookup_free(pipeline->holders);
+	procinfo_cache_free(pipeline->procs);
+	free(pipeline->report);
+	free(pipeline);
+}
+
+/* Drain everything queued now, without waiting. */
+static int drain(struct event_pipeline *pipeline)
+{
+	int err = ring_buffer__consume(pipeline->ring);
+
+	return err < 0 ? err : 0;
+}
+
+int event_pipeline_run(struct event_pipeline *pipeline, volatile sig_atomic_t *stop)
+{
+	int err = 0;
+
+	while (!*stop && !pipeline->output_error) {
+		/*
+		 * The kernel side wakes us only when the backlog grows (see
+		 * event_submit() in bpf/report.bpf.h): the timeout is what
+		 * bounds the delay of a lone event.
+		 */
+		err = ring_buffer__poll(pipeline->ring, pipeline->poll_ms);
+		if (err < 0 && err != -EINTR)
+			break;
+		err = drain(pipeline);
+		if (err < 0 && err != -EINTR)
+			break;
+		err = 0;
+		housekeeping(pipeline);
+		flush_outputs(pipeline);
+	}
+	if (err < 0)
+		fprintf(stderr, "bindsnoop: reading the ring buffer failed: %s\n", strerror(-err));
+	return err;
+}
+
+int event_pipeline_finish(struct event_pipeline *pipeline)
+{
+	if (!pipeline->output_error) {
+		drain(pipeline);
+		pipeline->next_housekeeping_ns = 0;
+		housekeeping(pipeline);
+		flush_outputs(pipeline);
+	}
+	if (pipeline->output_error == -EPIPE)
+		return 0;
+	if (pipeline->output_error) {
+		fprintf(stderr, "bindsnoop: writing events failed: %s\n",
+			strerror(-pipeline->output_error));
+		return pipeline->output_error;
+	}
+	return 0;
+}
+
+struct event_pipeline_stats event_pipeline_stats(const struct event_pipeline *pipeline)
+{
+	return pipeline->stats;
+}

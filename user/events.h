@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The event pipeline in userspace: drain the ring buffer, turn each kernel
+ * record into a bind report (caller details, holders), hand it to every
+ * output, and report events the kernel had to drop.
+ */
+#ifndef BINDSNOOP_EVENTS_H
+#define BINDSNOOP_EVENTS_H
+
+#include <signal.h>
+#include <linux/types.h>
+#include "backend.h"
+#include "output.h"
+
+#define EVENTS_MAX_OUTPUTS 4
+
+struct event_pipeline_stats {
+	__u64 received;
+	__u64 lost;
+};
+
+struct event_pipeline;
+
+struct event_pipeline *event_pipeline_new(struct tracer *tracer, const struct options *opts,
+					  struct output **outputs, int output_count);
+void event_pipeline_free(struct event_pipeline *pipeline);
+
+/* Run until *stop is set or an output fails (a closed pipe included). */
+int event_pipeline_run(struct event_pipeline *pipeline, volatile sig_atomic_t *stop);
+
+/*
+ * After the programs are detached: report what is still queued and the
+ * final lost count, flush. A reader that went away (-EPIPE) is not an error.
+ */
+int event_pipeline_finish(struct event_pipeline *pipeline);
+
+struct event_pipeline_stats event_pipeline_stats(const struct event_pipeline *pipeline);
+
+#endif /* BINDSNOOP_EVENTS_H */

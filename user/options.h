@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Command line: one struct of settings with its defaults, and its parser. */
+#ifndef BINDSNOOP_OPTIONS_H
+#define BINDSNOOP_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <linux/types.h>
+#include "bindsnoop.h"
+
+enum backend_choice {
+	BACKEND_AUTO = 0,
+	BACKEND_FEXIT,
+	BACKEND_KPROBE,
+	BACKEND_TRACEPOINT,
+};
+
+struct options {
+	enum backend_choice backend;
+	bool json;		/* --json: JSON Lines on stdout instead of the table */
+	bool all;		/* --all: successful binds and listens too */
+	bool verbose;		/* -v: backend choice, libbpf warnings */
+	bool proc_lookup;	/* false with --no-proc-lookup */
+	bool kernel_holders;	/* false with --no-kernel-holders */
+	bool wide;		/* --wide: table shows every holder and command lines */
+	__u32 ring_buffer_mb;	/* --ring-buffer-mb, power of two */
+	__u32 poll_ms;		/* --poll-ms: longest wait before queued events are read */
+	/* Filters, shaped for the kernel (struct bs_config) */
+	bool filter_ports;
+	__u8 port_bitmap[BS_PORT_BITMAP_BYTES];
+	bool filter_errnos;
+	__u64 errno_bitmap[BS_ERRNO_LIMIT / 64];
+	__u32 pid_count;
+	__u32 pids[BS_MAX_FILTER_PIDS];
+	__u32 uid_count;
+	__u32 uids[BS_MAX_FILTER_UIDS];
+	__u32 comm_count;
+	char comms[BS_MAX_FILTER_COMMS][BS_COMM_LEN];
+};
+
+enum options_result {
+	OPTIONS_RUN = 0,   /* trace with these options */
+	OPTIONS_EXIT_OK,   /* --help or --version was printed: exit 0 */
+	OPTIONS_USAGE_ERROR, /* message printed to err: exit 2 */
+};
+
+/*
+ * Parse argv into opts (which it first sets to the defaults). Help goes to
+ * out, problems to err as "bindsnoop: <what is wrong>; <how to fix>" plus a
+ * pointer to --help.
+ */
+enum options_result options_parse(int argc, char **argv, struct options *opts, FILE *out,
+				  FILE *err);
+
+const char *backend_name(enum backend_choice backend);
+
+#endif /* BINDSNOOP_OPTIONS_H */
