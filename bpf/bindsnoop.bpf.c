@@ -3,7 +3,7 @@
  * The attach points, one thin entry each; everything they share is in
  * report.bpf.h. Userspace loads one backend's programs (user/backend.c):
  *
- *   tracepoint  syscalls/sys_{enter,exit}_{bind,listen}
+ *   tracepoint  syscalls/sys_exit_{bind,listen}
  *   fexit       fentry+fexit on inet_bind(_sk), inet6_bind(_sk), inet_listen;
  *               fexit on inet_csk_get_port and udp_lib_get_port
  *   kprobe      the same functions with kprobe+kretprobe
@@ -19,29 +19,16 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* ---- tracepoint backend: the syscalls themselves ---- */
 
-SEC("tracepoint/syscalls/sys_enter_bind")
-int tp_enter_bind(struct trace_event_raw_sys_enter *ctx)
-{
-	return op_begin(BS_KIND_BIND, (int)ctx->args[0], NULL, (const void *)ctx->args[1],
-			(int)ctx->args[2], true);
-}
-
 SEC("tracepoint/syscalls/sys_exit_bind")
 int tp_exit_bind(struct trace_event_raw_sys_exit *ctx)
 {
-	return op_finish(NULL, (int)ctx->ret, BS_HOOK_SYSCALL);
-}
-
-SEC("tracepoint/syscalls/sys_enter_listen")
-int tp_enter_listen(struct trace_event_raw_sys_enter *ctx)
-{
-	return op_begin(BS_KIND_LISTEN, (int)ctx->args[0], NULL, NULL, 0, false);
+	return syscall_finished(BS_KIND_BIND, (int)ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_exit_listen")
 int tp_exit_listen(struct trace_event_raw_sys_exit *ctx)
 {
-	return op_finish(NULL, (int)ctx->ret, BS_HOOK_SYSCALL);
+	return syscall_finished(BS_KIND_LISTEN, (int)ctx->ret);
 }
 
 /* ---- fexit backend: BPF trampolines ---- */

@@ -7,6 +7,10 @@
 #ifndef BINDSNOOP_H
 #define BINDSNOOP_H
 
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
 #define BS_COMM_LEN 16
 #define BS_ADDR_LEN 16		/* an IPv6 address; IPv4 uses the first 4 bytes */
 #define BS_MAX_KERNEL_HOLDERS 4 /* sockets described inside one event */
@@ -69,7 +73,8 @@ struct bs_event {
 	__u8 hook;	    /* BS_HOOK_* */
 	__u8 sock_type;	    /* SOCK_STREAM, SOCK_DGRAM, ... */
 	__u8 holders_walked; /* 1 if the kernel bind table was searched */
-	__u8 pad[6];
+	__u8 caller_v6only;  /* the caller's socket has IPV6_V6ONLY */
+	__u8 pad[5];
 };
 
 /* Read-only settings, fixed before load so the verifier drops unused branches. */

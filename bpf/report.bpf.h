@@ -13,6 +13,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
+#include <bpf/bpf_tracing.h>
 #include "bindsnoop.h"
 #include "holders.bpf.h"
 
@@ -176,6 +177,31 @@ static __always_inline bool outcome_wanted(int ret, __u16 port)
 	return true;
 }
 
+/* What report_outcome needs of the caller's socket, from one snapshot. */
+struct caller_sock {
+	struct net *net;
+	__u8 bound_addr[BS_ADDR_LEN];
+	__u16 family;
+	__u16 bound_port;
+	bool v6only;
+};
+
+static __always_inline bool caller_sock_read(struct caller_sock *out, struct sock *sk)
+{
+	struct sock_snapshot snapshot;
+	struct sock_common *skc = sock_snapshot_take(&snapshot, sk);
+
+	if (!skc)
+		return false;
+	__builtin_memset(out, 0, sizeof(*out));
+	out->family = skc->skc_family;
+	out->net = skc->skc_net.net;
+	out->bound_port = skc->skc_num;
+	out->v6only = BPF_CORE_READ_BITFIELD(skc, skc_ipv6only);
+	sock_snapshot_addr(skc, out->family, out->bound_addr);
+	return true;
+}
+
 struct requested {
 	__u8 addr[BS_ADDR_LEN];
 	__u16 port;
@@ -183,7 +209,7 @@ struct requested {
 
 /* What the caller asked for: the sockaddr it passed, or the socket's own port. */
 static __always_inline void requested_address(struct requested *out, const struct pending_op *op,
-					      struct sock *sk, __u16 family)
+					      const struct caller_sock *caller)
 {
 	__builtin_memset(out, 0, sizeof(*out));
 	if (op && op->kind == BS_KIND_BIND && op->sockaddr_len >= 4) {
@@ -192,17 +218,14 @@ static __always_inline void requested_address(struct requested *out, const struc
 		 * sockaddr_in6; AF_UNSPEC on an IPv4 socket binds the wildcard.
 		 */
 		out->port = bpf_ntohs(*(__u16 *)&op->sockaddr[2]);
-		if (family == AF_INET6 && op->sockaddr_len >= 24)
+		if (caller->family == AF_INET6 && op->sockaddr_len >= 24)
 			__builtin_memcpy(out->addr, &op->sockaddr[8], 16);
-		else if (family == AF_INET && op->sockaddr_len >= 8)
+		else if (caller->family == AF_INET && op->sockaddr_len >= 8)
 			__builtin_memcpy(out->addr, &op->sockaddr[4], 4);
 		return;
 	}
-	out->port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	if (family == AF_INET6)
-		BPF_CORE_READ_INTO(&out->addr, sk, __sk_common.skc_v6_rcv_saddr);
-	else
-		BPF_CORE_READ_INTO(&out->addr, sk, __sk_common.skc_rcv_saddr);
+	out->port = caller->bound_port;
+	__builtin_memcpy(out->addr, caller->bound_addr, sizeof(out->addr));
 }
 
 static __always_inline void event_submit(struct bs_event *event)
@@ -237,15 +260,14 @@ static __always_inline int report_outcome(const struct pending_op *op, __u8 kind
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 pid = pid_tgid >> 32;
 	__u32 uid = (__u32)bpf_get_current_uid_gid();
+	struct caller_sock caller;
 	struct requested requested;
 	char comm[BS_COMM_LEN];
 	struct bs_event *event;
-	__u16 family;
 
-	if (!sk)
+	if (!sk || !caller_sock_read(&caller, sk))
 		return 0;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	if (family != AF_INET && family != AF_INET6)
+	if (caller.family != AF_INET && caller.family != AF_INET6)
 		return 0;
 	if (ret == 0 && kind != BS_KIND_AUTOBIND)
 		owner_tag_record(sk, pid);
@@ -254,7 +276,7 @@ static __always_inline int report_outcome(const struct pending_op *op, __u8 kind
 	if (!caller_wanted(pid, uid, comm))
 		return 0;
 
-	requested_address(&requested, op, sk, family);
+	requested_address(&requested, op, &caller);
 	if (!outcome_wanted(ret, requested.port))
 		return 0;
 
@@ -268,16 +290,19 @@ static __always_inline int report_outcome(const struct pending_op *op, __u8 kind
 
 	__builtin_memcpy(event->addr, requested.addr, sizeof(event->addr));
 	event->port = requested.port;
-	event->family = family;
+	event->family = caller.family;
 	event->holder_count = 0;
 	event->holders_walked = 0;
+	event->caller_v6only = caller.v6only;
 	event->ts_boot_ns = bpf_ktime_get_boot_ns();
 	event->pid = pid;
 	event->tid = (__u32)pid_tgid;
 	event->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	event->uid = uid;
 	event->cgroup_id = bpf_get_current_cgroup_id();
-	event->netns_ino = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	struct net *net = caller.net; /* a plain pointer: CO-RE must not see "caller." */
+
+	event->netns_ino = BPF_CORE_READ(net, ns.inum);
 	event->sock_inode = sock_inode(sk);
 	event->ret = ret;
 	event->protocol = BPF_CORE_READ(sk, sk_protocol);
@@ -286,9 +311,30 @@ static __always_inline int report_outcome(const struct pending_op *op, __u8 kind
 	event->hook = hook;
 	__builtin_memcpy(event->comm, comm, sizeof(event->comm));
 	if (ret == -EADDRINUSE && bs_cfg.walk_holders)
-		holders_find(event, sk, BPF_CORE_READ_BITFIELD_PROBED(sk, __sk_common.skc_ipv6only));
+		holders_find(event, sk, caller.net, caller.v6only);
 	event_submit(event);
 	return 0;
+}
+
+/*
+ * The syscall backend needs no entry hook: at sys_exit the task's saved user
+ * registers still hold the arguments, and the sockaddr is still in its
+ * memory. One program per syscall and no map traffic, which matters at the
+ * rate of a bind storm.
+ */
+static __always_inline int syscall_finished(__u8 kind, int ret)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct pending_op op = { .kind = kind, .fd = (int)PT_REGS_PARM1_CORE_SYSCALL(regs) };
+	int sockaddr_len = (int)PT_REGS_PARM3_CORE_SYSCALL(regs);
+	const void *sockaddr = (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+
+	if (kind == BS_KIND_BIND && sockaddr && sockaddr_len > 0) {
+		op.sockaddr_len = sockaddr_len > SOCKADDR_MAX ? SOCKADDR_MAX : sockaddr_len;
+		if (bpf_probe_read_user(op.sockaddr, SOCKADDR_MAX, sockaddr))
+			bpf_probe_read_user(op.sockaddr, 16, sockaddr);
+	}
+	return report_outcome(&op, kind, sock_from_fd(op.fd), ret, BS_HOOK_SYSCALL);
 }
 
 /* Return side of an op_begin on this thread. sk NULL: resolve it from the fd. */

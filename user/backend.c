@@ -164,8 +164,10 @@ static void trial_failed(struct trial *trial, const char *what, const char *name
 		hint = " (the kernel refuses this program type here, e.g. lockdown or no BPF trampolines)";
 	else if (err == -EACCES)
 		hint = " (the BPF verifier rejected it: run with -v for its log and report a bug)";
-	else if (err == -ENOENT || err == -EOPNOTSUPP || err == -EINVAL)
+	else if (err == -ENOENT || err == -EOPNOTSUPP)
 		hint = " (the kernel lacks this hook: no kprobes, or the function is missing)";
+	else if (err == -EINVAL)
+		hint = " (the kernel lacks a hook or a type bindsnoop needs: -v shows libbpf's log)";
 	snprintf(trial->reason, sizeof(trial->reason), "%s %s failed: %s%s", what, name,
 		 strerror(-err), hint);
 }

@@ -68,6 +68,10 @@ int main(int argc, char **argv)
 	}
 	install_signal_handlers();
 
+	err = tracer_start(&opts, &tracer);
+	if (err)
+		goto cleanup;
+	/* After the tracer: a failed start must not leave a table header behind. */
 	if (opts.json)
 		outputs[output_count++] = output_json_new(stdout);
 	else
@@ -79,10 +83,6 @@ int main(int argc, char **argv)
 			goto cleanup;
 		}
 	}
-
-	err = tracer_start(&opts, &tracer);
-	if (err)
-		goto cleanup;
 	pipeline = event_pipeline_new(tracer, &opts, outputs, output_count);
 	if (!pipeline) {
 		err = -errno;

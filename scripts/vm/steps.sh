@@ -1,0 +1,109 @@
+# Steps of the bindsnoop test VM (busybox sh), sourced by /init and by the
+# debugging shell's /etc/profile. The plan in /etc/vm/plan calls these.
+
+uptime_s() {
+	cut -d' ' -f1 /proc/uptime
+}
+
+# Facts about this kernel that decide which hooks bindsnoop can use.
+facts() {
+	echo "fact kernel=$(uname -r)"
+	if [ -e /sys/kernel/btf/vmlinux ]; then
+		echo "fact btf=yes"
+	else
+		echo "fact btf=no"
+	fi
+	# One pass over each table: grep under TCG is slow on 150k lines.
+	symbols="inet_bind_sk inet_bind inet6_bind inet_csk_get_port udp_lib_get_port inet_listen"
+	symbols="$symbols __inet_listen_sk __sys_bind __sys_listen"
+	pattern=$(echo "$symbols" | sed 's/ /|/g')
+	grep -oE " ($pattern)\$" /proc/kallsyms | sort -u >/tmp/kallsyms.hits
+	grep -oE "^($pattern)( |\$)" /sys/kernel/tracing/available_filter_functions 2>/dev/null |
+		tr -d ' ' | sort -u >/tmp/ftrace.hits
+	for symbol in $symbols; do
+		if grep -qx " $symbol" /tmp/kallsyms.hits; then
+			echo "fact kallsyms.$symbol=yes"
+		else
+			echo "fact kallsyms.$symbol=no"
+		fi
+		# fentry/fexit and kprobes need the function traceable, not inlined.
+		if grep -qx "$symbol" /tmp/ftrace.hits; then
+			echo "fact traceable.$symbol=yes"
+		else
+			echo "fact traceable.$symbol=no"
+		fi
+	done
+	for event in syscalls/sys_enter_bind syscalls/sys_exit_bind syscalls/sys_exit_listen \
+		sock/inet_sock_set_state; do
+		if [ -d "/sys/kernel/tracing/events/$event" ]; then
+			echo "fact tracepoint.$event=yes"
+		else
+			echo "fact tracepoint.$event=no"
+		fi
+	done
+	echo "fact modules=$(cut -d' ' -f1 /proc/modules | tr '\n' ',' | sed 's/,$//')"
+	echo "fact cpus=$(nproc)"
+}
+
+# Which backend `--backend auto` picks: start bindsnoop, wait for its
+# "Tracing ..." line, stop it with Ctrl-C as a user would.
+auto_backend() {
+	bindsnoop --backend auto -v >/tmp/auto.out 2>/tmp/auto.err </dev/null &
+	tracer=$!
+	waited=0
+	while ! grep -q '^Tracing ' /tmp/auto.err; do
+		if ! kill -0 "$tracer" 2>/dev/null || [ "$waited" -ge 1200 ]; then
+			break
+		fi
+		usleep 100000
+		waited=$((waited + 1))
+	done
+	kill -INT "$tracer" 2>/dev/null
+	wait "$tracer"
+	status=$?
+	cat /tmp/auto.err /tmp/auto.out
+	echo "bindsnoop exit status: $status"
+	chosen=$(sed -n 's/^Tracing .* with the \([a-z_]*\) backend.*/\1/p' /tmp/auto.err | head -n 1)
+	echo "auto chose: ${chosen:-none}"
+	[ -n "$chosen" ]
+}
+
+# Kernel warnings are test results too: a tracer must not make the kernel
+# complain. The whole kernel log is printed only when something looks bad.
+kernel_log() {
+	warnings=$(dmesg | grep -cE 'BUG:|WARNING:|Oops|Call Trace|general protection')
+	if [ "$warnings" -gt 0 ]; then
+		dmesg
+	fi
+	echo "kernel warnings: $warnings"
+}
+
+# Programs a failed step left running would disturb the next step.
+stop_leftovers() {
+	for pid in $(pidof bindsnoop live-test); do
+		echo "vm: stopping leftover pid $pid ($(cat /proc/"$pid"/comm 2>/dev/null))"
+		kill -KILL "$pid" 2>/dev/null
+	done
+}
+
+run_step() {
+	step=$1
+	command=$2
+	echo "@@BSVM BEGIN $step"
+	started=$(uptime_s)
+	(eval "$command") </dev/null 2>&1
+	rc=$?
+	finished=$(uptime_s)
+	stop_leftovers
+	echo "@@BSVM END $step rc=$rc secs=$(awk "BEGIN { printf \"%.1f\", $finished - $started }")"
+}
+
+run_plan() {
+	tab=$(printf '\t')
+	while IFS="$tab" read -r step command; do
+		case "$step" in
+		'' | '#'*) continue ;;
+		esac
+		run_step "$step" "$command"
+	done </etc/vm/plan
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * One test's context: its verdict text and the processes it started, which
+ * the runner cleans up whatever the outcome. Also the tracer that scenarios
+ * without special flags share, started once for all of them.
+ */
+#ifndef LIVE_RUNNER_H
+#define LIVE_RUNNER_H
+
+#include <stdbool.h>
+#include "conflict.h"
+#include "tracer.h"
+
+#define TEST_MAX_HELPERS 16
+
+enum test_result {
+	TEST_PASS,
+	TEST_FAIL,
+	TEST_SKIP,
+};
+
+struct test_context {
+	char reason[8192];
+	struct helper *helpers[TEST_MAX_HELPERS];
+	int helper_count;
+	struct tracer *own_tracer;
+};
+
+typedef enum test_result (*test_fn)(struct test_context *ctx);
+
+struct live_test {
+	const char *name;
+	const char *summary;
+	test_fn run;
+	bool needs_root;
+};
+
+/* Set the reason (the first one set wins) and return TEST_FAIL / TEST_SKIP. */
+enum test_result test_fail(struct test_context *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+enum test_result test_skip(struct test_context *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* A helper process ended with the test. NULL with the reason set. */
+struct helper *test_helper(struct test_context *ctx, const char *comm);
+
+/* The shared tracer, started at the first call. NULL with the reason set. */
+struct tracer *test_shared_tracer(struct test_context *ctx);
+
+/*
+ * Hand the shared tracer over to this test (to stop it): it is then ended
+ * with the test like an own tracer. Started if it was not running yet.
+ */
+struct tracer *test_take_shared_tracer(struct test_context *ctx);
+
+/* A tracer with extra arguments of this test's own. NULL with the reason set. */
+struct tracer *test_own_tracer(struct test_context *ctx, const char *const *extra_args);
+
+/* A free port for this test; 0 with the reason set. */
+unsigned int test_port(struct test_context *ctx);
+
+#endif /* LIVE_RUNNER_H */

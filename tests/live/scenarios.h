@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The tests; main.c lists them in the order they run. */
+#ifndef LIVE_SCENARIOS_H
+#define LIVE_SCENARIOS_H
+
+#include "runner.h"
+
+/* scenarios.c: real conflicts seen through the shared tracer */
+enum test_result test_tcp4(struct test_context *ctx);
+enum test_result test_tcp4_wildcard(struct test_context *ctx);
+enum test_result test_udp4(struct test_context *ctx);
+enum test_result test_tcp6_dualstack(struct test_context *ctx);
+enum test_result test_tcp6(struct test_context *ctx);
+enum test_result test_listen_time(struct test_context *ctx);
+enum test_result test_eacces(struct test_context *ctx);
+enum test_result test_einval_already_bound(struct test_context *ctx);
+enum test_result test_eaddrnotavail(struct test_context *ctx);
+enum test_result test_netns(struct test_context *ctx);
+enum test_result test_json_escape(struct test_context *ctx);
+
+/* flags.c: scenarios that need a bindsnoop of their own */
+enum test_result test_holder_before_tracer(struct test_context *ctx);
+enum test_result test_port_filter(struct test_context *ctx);
+enum test_result test_all_flag(struct test_context *ctx);
+
+/* lifecycle.c: how bindsnoop ends, usage errors, the output as a whole */
+enum test_result test_sigint_exit(struct test_context *ctx);
+enum test_result test_sigterm_exit(struct test_context *ctx);
+enum test_result test_closed_stdout(struct test_context *ctx);
+enum test_result test_usage_port_too_big(struct test_context *ctx);
+enum test_result test_usage_port_not_number(struct test_context *ctx);
+enum test_result test_usage_port_reversed_range(struct test_context *ctx);
+enum test_result test_usage_pid_negative(struct test_context *ctx);
+enum test_result test_usage_unknown_option(struct test_context *ctx);
+enum test_result test_json_valid(struct test_context *ctx);
+
+#endif /* LIVE_SCENARIOS_H */

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * bindsnoop as a child process: started with --json, its stdout split into
+ * lines (each parsed as JSON as it arrives), its stderr kept for messages.
+ */
+#ifndef LIVE_TRACER_H
+#define LIVE_TRACER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include "json.h"
+
+struct tracer_line {
+	char *text;		/* the line as printed, without its newline */
+	struct json_value *json; /* NULL when it did not parse */
+	char parse_error[128];
+};
+
+struct tracer;
+
+/*
+ * Start `bindsnoop --json [--backend B] [--no-proc-lookup] extra_args...` and
+ * wait for its "Tracing " line on stderr. extra_args ends with NULL and may
+ * be NULL. On failure returns a negative errno and says why in reason.
+ */
+int tracer_start(struct tracer **out, const char *const *extra_args, char *reason,
+		 size_t reason_len);
+
+/* Lines read so far; tracer_line(tracer, i) for i < tracer_line_count(). */
+size_t tracer_line_count(const struct tracer *tracer);
+const struct tracer_line *tracer_line(const struct tracer *tracer, size_t index);
+
+typedef bool (*tracer_match_fn)(const struct json_value *event, const void *arg);
+
+/*
+ * First parsed line at index >= from that match() accepts, reading more
+ * output for up to timeout_ms. NULL if none came in time or bindsnoop ended.
+ */
+const struct tracer_line *tracer_wait_for(struct tracer *tracer, size_t from,
+					  tracer_match_fn match, const void *arg,
+					  int timeout_ms);
+
+/* Read whatever output arrives within timeout_ms. */
+void tracer_pump(struct tracer *tracer, int timeout_ms);
+
+/* Close our end of bindsnoop's stdout, so its next write fails with EPIPE. */
+void tracer_close_stdout(struct tracer *tracer);
+
+/*
+ * Send sig (0: none) and wait up to timeout_ms for bindsnoop to exit,
+ * reading its output meanwhile. Returns 0 once it has exited (status in
+ * *status), -ETIMEDOUT if it is still running.
+ */
+int tracer_wait_exit(struct tracer *tracer, int sig, int timeout_ms, int *status);
+
+/* Has the process exited (and been reaped)? */
+bool tracer_exited(const struct tracer *tracer);
+
+pid_t tracer_pid(const struct tracer *tracer);
+
+/* stderr lines so far (the "Tracing " line included). */
+size_t tracer_stderr_count(const struct tracer *tracer);
+const char *tracer_stderr_line(const struct tracer *tracer, size_t index);
+
+/* All stderr lines joined with " | ", for failure messages. */
+void tracer_describe_stderr(const struct tracer *tracer, char *buf, size_t len);
+
+/* Kill (if still running) and free. Accepts NULL. */
+void tracer_destroy(struct tracer *tracer);
+
+/* "exit status N" / "killed by signal N (NAME)" for a wait status. */
+void describe_wait_status(int status, char *buf, size_t len);
+
+/*
+ * Run the binary under test once with argv (argv[0] is replaced by its path)
+ * and collect what it prints, for the usage-error checks. Returns 0 when it
+ * exited within timeout_ms (status set), else a negative errno (it is killed).
+ * Caller frees *out_text and *err_text.
+ */
+int run_bindsnoop_once(const char *const *args, int timeout_ms, int *status, char **out_text,
+		       char **err_text);
+
+#endif /* LIVE_TRACER_H */

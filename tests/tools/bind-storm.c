@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * bind-storm: a storm of failed binds on one port from one thread, the
+ * worst case for a bind tracer. A listener holds 127.0.0.1:PORT; one
+ * unbound socket then calls bind() on it COUNT times (each fails with
+ * EADDRINUSE and leaves the socket unbound). Prints the rate.
+ *
+ *   bind-storm [--count N] [--port P]
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int parse_number(const char *text, long min, long max, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(text, &end, 10);
+	return errno || *end || end == text || *out < min || *out > max ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET };
+	long count = 1000000, port = 39999;
+	int holder, caller, failures = 0;
+	double start, elapsed;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--count") && i + 1 < argc &&
+		    !parse_number(argv[i + 1], 1, 1000000000, &count)) {
+			i++;
+		} else if (!strcmp(argv[i], "--port") && i + 1 < argc &&
+			   !parse_number(argv[i + 1], 1, 65535, &port)) {
+			i++;
+		} else {
+			fprintf(stderr, "usage: bind-storm [--count N] [--port 1-65535]\n");
+			return 2;
+		}
+	}
+	prctl(PR_SET_NAME, "bind-storm");
+	addr.sin_port = htons(port);
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	holder = socket(AF_INET, SOCK_STREAM, 0);
+	if (holder < 0 || bind(holder, (struct sockaddr *)&addr, sizeof(addr)) ||
+	    listen(holder, 16)) {
+		fprintf(stderr, "bind-storm: cannot hold 127.0.0.1:%ld: %s\n", port, strerror(errno));
+		return 1;
+	}
+	caller = socket(AF_INET, SOCK_STREAM, 0);
+	if (caller < 0) {
+		perror("bind-storm: socket");
+		return 1;
+	}
+	start = now_seconds();
+	for (long i = 0; i < count; i++)
+		failures += bind(caller, (struct sockaddr *)&addr, sizeof(addr)) && errno == EADDRINUSE;
+	elapsed = now_seconds() - start;
+	if (failures != count) {
+		fprintf(stderr, "bind-storm: only %d of %ld binds failed with EADDRINUSE\n", failures,
+			count);
+		return 1;
+	}
+	printf("storm: %ld failed binds in %.3f s: %.0f per second\n", count, elapsed,
+	       count / elapsed);
+	return 0;
+}

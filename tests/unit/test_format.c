@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* format.h: errno names, protocol/family/state names, addresses, timestamps. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
+#include "format.h"
+#include "unit.h"
+
+/* 2026-11-24T18:52:01.123456789Z */
+#define SAMPLE_NS 1795546321123456789ULL
+
+static void test_errno_names(void)
+{
+	int missing = 0;
+
+	CHECK_STR(errno_name(EADDRINUSE), "EADDRINUSE");
+	CHECK_STR(errno_name(EACCES), "EACCES");
+	CHECK_STR(errno_name(EADDRNOTAVAIL), "EADDRNOTAVAIL");
+	CHECK_STR(errno_name(EINVAL), "EINVAL");
+	CHECK_STR(errno_name(EPERM), "EPERM");
+	CHECK_STR(errno_name(EAGAIN), "EAGAIN");
+	CHECK_STR(errno_name(EOPNOTSUPP), "EOPNOTSUPP");
+	CHECK_STR(errno_name(EHWPOISON), "EHWPOISON");
+	CHECK_STR(errno_name(0), NULL);
+	CHECK_STR(errno_name(-98), NULL);
+	CHECK_STR(errno_name(134), NULL);
+	CHECK_STR(errno_name(100000), NULL);
+	/* Linux x86-64 leaves 41 and 58 unused; every other number has a name. */
+	for (int err = 1; err <= 133; err++) {
+		const char *name = errno_name(err);
+
+		if (err == 41 || err == 58)
+			continue;
+		if (!name || name[0] != 'E' || errno_from_name(name) != err) {
+			printf("     errno %d: %s\n", err, name ? name : "(no name)");
+			missing++;
+		}
+	}
+	CHECK_INT(missing, 0);
+
+	CHECK_INT(errno_from_name("EADDRINUSE"), EADDRINUSE);
+	CHECK_INT(errno_from_name("EACCES"), EACCES);
+	CHECK_INT(errno_from_name("EWOULDBLOCK"), EAGAIN);
+	CHECK_INT(errno_from_name("EDEADLOCK"), EDEADLK);
+	CHECK_INT(errno_from_name("ENOTSUP"), EOPNOTSUPP);
+	CHECK_INT(errno_from_name("eaddrinuse"), -1);
+	CHECK_INT(errno_from_name("ADDRINUSE"), -1);
+	CHECK_INT(errno_from_name("EADDRINUSE "), -1);
+	CHECK_INT(errno_from_name(""), -1);
+	CHECK_INT(errno_from_name(NULL), -1);
+}
+
+static void test_names(void)
+{
+	char buf[FORMAT_PROTO_MAX];
+
+	CHECK_STR(proto_name(IPPROTO_TCP, buf, sizeof(buf)), "tcp");
+	CHECK_STR(proto_name(IPPROTO_UDP, buf, sizeof(buf)), "udp");
+	CHECK_STR(proto_name(IPPROTO_UDPLITE, buf, sizeof(buf)), "udplite");
+	CHECK_STR(proto_name(262, buf, sizeof(buf)), "mptcp");
+	CHECK_STR(proto_name(IPPROTO_SCTP, buf, sizeof(buf)), "sctp");
+	CHECK_STR(proto_name(99, buf, sizeof(buf)), "ipproto-99");
+	CHECK_STR(proto_name(65535, buf, sizeof(buf)), "ipproto-65535");
+
+	CHECK_STR(family_name(AF_INET), "ipv4");
+	CHECK_STR(family_name(AF_INET6), "ipv6");
+	CHECK_STR(family_name(AF_UNIX), "unknown");
+
+	CHECK_STR(socket_state_name(IPPROTO_TCP, 1), "ESTABLISHED");
+	CHECK_STR(socket_state_name(IPPROTO_TCP, 2), "SYN_SENT");
+	CHECK_STR(socket_state_name(IPPROTO_TCP, 3), "SYN_RECV");
+	CHECK_STR(socket_state_name(IPPROTO_TCP, 4), "FIN_WAIT1");
+	CHECK_STR(socket_state_name(IPPROTO_TCP, 5), "FIN_WAIT2");
+	CHECK_STR(socket_state_name(IPPROTO_TCP, 6), "TIME_WAIT");
+	CHECK_STR(socket_state_name(IPPROTO_TCP, 7), "BOUND");
+	CHECK_STR(socket_state_name(IPPROTO_TCP, 8), "CLOSE_WAIT");
+	CHECK_STR(socket_state_name(IPPROTO_TCP, 9), "LAST_ACK");
+	CHECK_STR(socket_state_name(IPPROTO_TCP, 10), "LISTEN");
+	CHECK_STR(socket_state_name(IPPROTO_TCP, 11), "CLOSING");
+	CHECK_STR(socket_state_name(IPPROTO_TCP, 12), "NEW_SYN_RECV");
+	CHECK_STR(socket_state_name(IPPROTO_TCP, 0), "UNKNOWN");
+	CHECK_STR(socket_state_name(IPPROTO_TCP, 13), "UNKNOWN");
+	CHECK_STR(socket_state_name(IPPROTO_TCP, 255), "UNKNOWN");
+	CHECK_STR(socket_state_name(262, 10), "LISTEN");
+	CHECK_STR(socket_state_name(IPPROTO_UDP, 7), "BOUND");
+	CHECK_STR(socket_state_name(IPPROTO_UDP, 1), "CONNECTED");
+	CHECK_STR(socket_state_name(IPPROTO_UDP, 10), "UNKNOWN");
+	CHECK_STR(socket_state_name(IPPROTO_UDPLITE, 1), "CONNECTED");
+}
+
+static void check_ipv6(const char *text)
+{
+	__u8 addr[16];
+	char buf[FORMAT_ADDR_MAX];
+
+	CHECK(inet_pton(AF_INET6, text, addr) == 1);
+	CHECK_INT(format_addr(AF_INET6, addr, buf, sizeof(buf)), (long long)strlen(text));
+	CHECK_STR(buf, text);
+}
+
+static void test_addresses(void)
+{
+	__u8 addr[16] = { 127, 0, 0, 1, 0xaa, 0xbb }; /* bytes after 4 ignored for IPv4 */
+	char buf[FORMAT_ENDPOINT_MAX];
+	char reference[INET_ADDRSTRLEN];
+	int mismatches = 0;
+
+	CHECK_INT(format_addr(AF_INET, addr, buf, sizeof(buf)), 9);
+	CHECK_STR(buf, "127.0.0.1");
+	CHECK_INT(format_endpoint(AF_INET, addr, 3000, buf, sizeof(buf)), 14);
+	CHECK_STR(buf, "127.0.0.1:3000");
+
+	/* The hand-written IPv4 path agrees with inet_ntop. */
+	srand(1);
+	for (int i = 0; i < 20000; i++) {
+		__u8 v4[4] = { rand(), rand(), rand(), rand() };
+
+		if (i < 256)
+			v4[0] = v4[1] = v4[2] = v4[3] = i;
+		inet_ntop(AF_INET, v4, reference, sizeof(reference));
+		format_addr(AF_INET, v4, buf, sizeof(buf));
+		mismatches += strcmp(buf, reference) != 0;
+	}
+	CHECK_INT(mismatches, 0);
+	memset(addr, 255, 4);
+	CHECK_INT(format_endpoint(AF_INET, addr, 65535, buf, sizeof(buf)), 21);
+	CHECK_STR(buf, "255.255.255.255:65535");
+	memset(addr, 0, sizeof(addr));
+	CHECK_INT(format_addr(AF_INET, addr, buf, sizeof(buf)), 7);
+	CHECK_STR(buf, "0.0.0.0");
+
+	check_ipv6("::");
+	check_ipv6("::1");
+	check_ipv6("::ffff:127.0.0.1");
+	check_ipv6("fe80::1:2");
+	check_ipv6("2001:db8::8a2e:370:7334");
+	check_ipv6("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+
+	memset(addr, 0, sizeof(addr));
+	addr[15] = 1;
+	CHECK_INT(format_endpoint(AF_INET6, addr, 3000, buf, sizeof(buf)), 10);
+	CHECK_STR(buf, "[::1]:3000");
+	memset(addr, 0xff, sizeof(addr));
+	CHECK(format_endpoint(AF_INET6, addr, 65535, buf, sizeof(buf)) > 0);
+	CHECK_STR(buf, "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535");
+
+	/* Too small a buffer: an error and an empty string, never a cut address. */
+	CHECK_INT(format_addr(AF_INET, addr, buf, 8), -ENOSPC);
+	CHECK_STR(buf, "");
+	CHECK_INT(format_addr(AF_INET6, addr, buf, 8), -ENOSPC);
+	CHECK_STR(buf, "");
+	CHECK_INT(format_endpoint(AF_INET, addr, 80, buf, 10), -ENOSPC);
+	CHECK_STR(buf, "");
+	CHECK_INT(format_addr(AF_UNIX, addr, buf, sizeof(buf)), -EAFNOSUPPORT);
+	CHECK_STR(buf, "");
+}
+
+static void test_times(void)
+{
+	char buf[FORMAT_RFC3339_MAX];
+	char reference[64];
+	int mismatches = 0;
+
+	CHECK_INT(format_rfc3339_us(SAMPLE_NS, buf, sizeof(buf)), 27);
+	CHECK_STR(buf, "2026-11-24T18:52:01.123456Z");
+	CHECK_INT(format_rfc3339_us(0, buf, sizeof(buf)), 27);
+	CHECK_STR(buf, "1970-01-01T00:00:00.000000Z");
+	format_rfc3339_us(951782400999999000ULL, buf, sizeof(buf)); /* leap day 2000 */
+	CHECK_STR(buf, "2000-02-29T00:00:00.999999Z");
+	format_rfc3339_us(4107542399000001000ULL, buf, sizeof(buf));
+	CHECK_STR(buf, "2100-02-28T23:59:59.000001Z");
+	CHECK_INT(format_rfc3339_us(SAMPLE_NS, buf, 27), -ENOSPC);
+	CHECK_INT(format_rfc3339_us(SAMPLE_NS, buf, 28), 27);
+
+	/* The arithmetic calendar agrees with gmtime_r over 1970..2400. */
+	srand(2);
+	for (int i = 0; i < 20000; i++) {
+		time_t seconds = (time_t)((double)rand() / RAND_MAX * 13569465600.0);
+		unsigned int micros = rand() % 1000000;
+		struct tm tm;
+
+		gmtime_r(&seconds, &tm);
+		snprintf(reference, sizeof(reference), "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			 tm.tm_sec, micros);
+		format_rfc3339_us((__u64)seconds * 1000000000ULL + micros * 1000ULL + 999, buf,
+				  sizeof(buf));
+		mismatches += strcmp(buf, reference) != 0;
+	}
+	CHECK_INT(mismatches, 0);
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	CHECK_INT(format_clock_us(SAMPLE_NS, buf, sizeof(buf)), 15);
+	CHECK_STR(buf, "18:52:01.123456");
+	setenv("TZ", "CET-1", 1); /* POSIX form: no zone files needed */
+	tzset();
+	format_clock_us(SAMPLE_NS, buf, sizeof(buf));
+	CHECK_STR(buf, "19:52:01.123456");
+	CHECK_INT(format_clock_us(SAMPLE_NS, buf, 15), -ENOSPC);
+}
+
+int main(void)
+{
+	test_errno_names();
+	test_names();
+	test_addresses();
+	test_times();
+	return unit_summary();
+}

@@ -1,0 +1,593 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Holder lookup: address overlap rules, command-line formatting, process
+ * details, the /proc socket map and sock_diag on this test's own sockets,
+ * and holder_lookup_fill on events built here (no BPF needed).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "holders.h"
+#include "proc_sockets.h"
+#include "procinfo.h"
+#include "sockdiag.h"
+#include "unit.h"
+
+#define TCP_TIME_WAIT 6
+#define TCP_CLOSE 7
+#define TCP_LISTEN 10
+
+/* One report is large (~70 KiB): keep it off the stack. */
+static struct bind_report report;
+/* This binary's comm, whatever it was built as. */
+static char own_comm[BS_COMM_LEN];
+
+static void own_comm_read(void)
+{
+	FILE *file = fopen("/proc/self/comm", "r");
+
+	if (file && fgets(own_comm, sizeof(own_comm), file))
+		own_comm[strcspn(own_comm, "\n")] = '\0';
+	if (file)
+		fclose(file);
+}
+
+struct address {
+	__u16 family;
+	__u8 bytes[16];
+};
+
+static struct address address(const char *text)
+{
+	struct address parsed = { .family = strchr(text, ':') ? AF_INET6 : AF_INET };
+
+	inet_pton(parsed.family, text, parsed.bytes);
+	return parsed;
+}
+
+static bool overlap(const char *a, bool v6only_a, const char *b, bool v6only_b)
+{
+	struct address first = address(a), second = address(b);
+	bool forward = holder_addresses_overlap(first.family, first.bytes, v6only_a, second.family,
+						second.bytes, v6only_b);
+	bool backward = holder_addresses_overlap(second.family, second.bytes, v6only_b,
+						 first.family, first.bytes, v6only_a);
+
+	/* Overlap is symmetric: a disagreement is a bug of its own. */
+	CHECK(forward == backward);
+	return forward;
+}
+
+static void test_address_overlap(void)
+{
+	CHECK(overlap("0.0.0.0", false, "127.0.0.1", false));
+	CHECK(overlap("127.0.0.1", false, "127.0.0.1", false));
+	CHECK(!overlap("127.0.0.1", false, "127.0.0.2", false));
+	CHECK(overlap("0.0.0.0", false, "0.0.0.0", false));
+	/* An IPv6 wildcard takes IPv4 too, unless v6only. */
+	CHECK(overlap("::", false, "127.0.0.1", false));
+	CHECK(overlap("::", false, "0.0.0.0", false));
+	CHECK(!overlap("::", true, "127.0.0.1", false));
+	CHECK(!overlap("::", true, "0.0.0.0", false));
+	CHECK(overlap("::", true, "::1", false));
+	CHECK(overlap("::", true, "::", false));
+	/* An IPv4 wildcard does not take IPv6. */
+	CHECK(!overlap("0.0.0.0", false, "::1", false));
+	CHECK(!overlap("::1", false, "::2", false));
+	CHECK(overlap("::1", false, "::1", true));
+	CHECK(overlap("fe80::1", false, "fe80::1", false));
+	/* IPv4-mapped IPv6 is that IPv4 address. */
+	CHECK(overlap("::ffff:127.0.0.1", false, "127.0.0.1", false));
+	CHECK(overlap("::ffff:127.0.0.1", false, "0.0.0.0", false));
+	CHECK(!overlap("::ffff:127.0.0.1", false, "127.0.0.2", false));
+	CHECK(!overlap("::ffff:127.0.0.1", false, "::1", false));
+	CHECK(overlap("::ffff:127.0.0.1", false, "::", false));
+	CHECK(!overlap("::ffff:127.0.0.1", false, "::", true));
+	/* ::ffff:0.0.0.0 is the IPv4 wildcard (the kernel's ipv6_rcv_saddr_equal). */
+	CHECK(overlap("::ffff:0.0.0.0", false, "127.0.0.1", false));
+	CHECK(!overlap("::ffff:0.0.0.0", false, "::1", false));
+}
+
+static void test_cmdline_format(void)
+{
+	char line[16];
+	static const char raw_args[] = "nginx\0-g\0daemon off;\0";
+	static const char padded[] = "nginx: worker\0\0\0\0   ";
+	/* "é" (2 bytes) ending exactly at the 15-byte limit, then straddling it. */
+	static const char accented_fits[] = "abcdefghijklm\xc3\xa9xyz";
+	static const char accented[] = "abcdefghijklmn\xc3\xa9xyz";
+	char full[REPORT_CMDLINE_MAX];
+
+	CHECK_INT(procinfo_cmdline_format(full, sizeof(full), raw_args, sizeof(raw_args) - 1), 20);
+	CHECK_STR(full, "nginx -g daemon off;");
+	procinfo_cmdline_format(full, sizeof(full), padded, sizeof(padded) - 1);
+	CHECK_STR(full, "nginx: worker");
+	CHECK_INT(procinfo_cmdline_format(line, sizeof(line), accented_fits,
+					  sizeof(accented_fits) - 1),
+		  15);
+	CHECK_STR(line, "abcdefghijklm\xc3\xa9");
+	CHECK_INT(procinfo_cmdline_format(line, sizeof(line), accented, sizeof(accented) - 1), 14);
+	CHECK_STR(line, "abcdefghijklmn");
+	procinfo_cmdline_format(line, sizeof(line), "abcdefghijklmnopqrstuvwxyz", 26);
+	CHECK_STR(line, "abcdefghijklmno");
+	procinfo_cmdline_format(line, sizeof(line), "x", 0);
+	CHECK_STR(line, "");
+}
+
+static __u64 own_netns(void)
+{
+	struct stat ns_stat;
+
+	if (stat("/proc/self/ns/net", &ns_stat) < 0)
+		return 0;
+	return ns_stat.st_ino;
+}
+
+static __u64 socket_inode(int fd)
+{
+	struct stat socket_stat;
+
+	return fstat(fd, &socket_stat) == 0 ? socket_stat.st_ino : 0;
+}
+
+/* A socket bound to address:0 (listening for TCP); its port in *port. */
+static int bound_socket(const char *text, int type, bool v6only, bool listening, __u16 *port)
+{
+	struct address parsed = address(text);
+	struct sockaddr_storage storage = { .ss_family = parsed.family };
+	socklen_t len = parsed.family == AF_INET ? sizeof(struct sockaddr_in) :
+						   sizeof(struct sockaddr_in6);
+	int fd = socket(parsed.family, type | SOCK_CLOEXEC, 0);
+	int on = 1;
+
+	if (fd < 0)
+		return -1;
+	if (parsed.family == AF_INET)
+		memcpy(&((struct sockaddr_in *)&storage)->sin_addr, parsed.bytes, 4);
+	else
+		memcpy(&((struct sockaddr_in6 *)&storage)->sin6_addr, parsed.bytes, 16);
+	if (parsed.family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &(int){ v6only }, sizeof(int));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (bind(fd, (struct sockaddr *)&storage, len) < 0 ||
+	    (listening && listen(fd, 16) < 0) ||
+	    getsockname(fd, (struct sockaddr *)&storage, &len) < 0) {
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(((struct sockaddr_in *)&storage)->sin_port); /* same offset in both */
+	return fd;
+}
+
+/* A pid that no longer exists (a child, reaped). */
+static pid_t gone_pid(void)
+{
+	pid_t child = fork();
+
+	if (child == 0)
+		_exit(0);
+	waitpid(child, NULL, 0);
+	return child;
+}
+
+static void test_procinfo(void)
+{
+	struct procinfo_cache *cache = procinfo_cache_new();
+	static struct process_ref process;
+	struct bs_event event = {
+		.pid = getpid(),
+		.tid = getpid(),
+		.ppid = getppid(),
+		.uid = getuid(),
+		.netns_ino = 4026531840ULL,
+		.cgroup_id = 42,
+	};
+	pid_t gone = gone_pid();
+
+	strcpy(event.comm, own_comm);
+	CHECK(cache != NULL);
+	CHECK_INT(procinfo_process(cache, getpid(), &process), 0);
+	CHECK_INT(process.pid, getpid());
+	CHECK_STR(process.comm, own_comm);
+	CHECK(process.cmdline_known);
+	CHECK_CONTAINS(process.cmdline, "test_holders");
+
+	procinfo_caller(cache, &event, &report.caller);
+	CHECK_INT(report.caller.pid, getpid());
+	CHECK_INT(report.caller.ppid, getppid());
+	CHECK_INT(report.caller.uid, getuid());
+	CHECK_INT(report.caller.netns, 4026531840ULL);
+	CHECK_INT(report.caller.cgroup_id, 42);
+	CHECK_STR(report.caller.comm, own_comm);
+	CHECK(report.caller.cmdline_known);
+	CHECK_CONTAINS(report.caller.cmdline, "test_holders");
+	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0)
+		CHECK(report.caller.cgroup[0] == '/');
+
+	/* A thread named otherwise than its process still gets the process's details. */
+	strcpy(event.comm, "worker-thread");
+	procinfo_caller(cache, &event, &report.caller);
+	CHECK_STR(report.caller.comm, "worker-thread");
+	CHECK_CONTAINS(report.caller.cmdline, "test_holders");
+
+	event.pid = gone;
+	procinfo_caller(cache, &event, &report.caller);
+	CHECK_INT(report.caller.pid, gone);
+	CHECK(!report.caller.cmdline_known);
+	CHECK_STR(report.caller.cmdline, "");
+	CHECK_STR(report.caller.cgroup, "");
+	CHECK_INT(procinfo_process(cache, gone, &process), -ESRCH);
+	CHECK(!process.cmdline_known);
+
+	/* Many pids: the cache stays bounded and still answers. */
+	for (__u32 pid = 1000000; pid < 1003000; pid++)
+		procinfo_process(cache, pid, &process);
+	CHECK_INT(procinfo_process(cache, getpid(), &process), 0);
+	CHECK_STR(process.comm, own_comm);
+	procinfo_cache_free(cache);
+	procinfo_cache_free(NULL);
+}
+
+static bool pids_contain(const __u32 *pids, int count, __u32 pid)
+{
+	for (int i = 0; i < count; i++) {
+		if (pids[i] == pid)
+			return true;
+	}
+	return false;
+}
+
+static void test_proc_sockets(void)
+{
+	struct proc_sockets *sockets = proc_sockets_new();
+	__u32 pids[REPORT_MAX_PROCESSES];
+	__u16 port;
+	int fd = bound_socket("127.0.0.1", SOCK_STREAM, false, false, &port);
+	int late_fd, found;
+	pid_t worker;
+	int ready[2];
+	char byte;
+
+	CHECK(sockets != NULL);
+	CHECK(fd >= 0);
+	/* A pre-forked worker shares the socket: both processes are listed. */
+	CHECK(pipe(ready) == 0);
+	worker = fork();
+	if (worker == 0) {
+		close(ready[0]);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	CHECK(read(ready[0], &byte, 1) == 1);
+	close(ready[0]);
+
+	found = proc_sockets_lookup(sockets, socket_inode(fd), pids, REPORT_MAX_PROCESSES);
+	CHECK_INT(found, 2);
+	CHECK(pids_contain(pids, found, getpid()));
+	CHECK(pids_contain(pids, found, worker));
+	CHECK_INT(proc_sockets_scan_count(sockets), 1);
+	kill(worker, SIGKILL);
+	waitpid(worker, NULL, 0);
+
+	/* Found again from the map, without a scan. */
+	found = proc_sockets_lookup(sockets, socket_inode(fd), pids, 1);
+	CHECK_INT(found, 1);
+	CHECK_INT(proc_sockets_scan_count(sockets), 1);
+
+	/* A socket opened after the scan: not rescanned at once, found soon after. */
+	late_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	proc_sockets_lookup(sockets, socket_inode(late_fd), pids, REPORT_MAX_PROCESSES);
+	usleep(PROC_SOCKETS_MIN_INTERVAL_NS / 1000 + 50000);
+	found = proc_sockets_lookup(sockets, socket_inode(late_fd), pids, REPORT_MAX_PROCESSES);
+	CHECK_INT(found, 1);
+	CHECK(pids_contain(pids, found, getpid()));
+
+	/* An inode nobody holds: a storm of lookups does not rescan for each. */
+	__u64 scans = proc_sockets_scan_count(sockets);
+
+	for (int i = 0; i < 100000; i++)
+		proc_sockets_lookup(sockets, 1, pids, REPORT_MAX_PROCESSES);
+	CHECK(proc_sockets_scan_count(sockets) - scans <= 1);
+	CHECK_INT(proc_sockets_lookup(sockets, 0, pids, REPORT_MAX_PROCESSES), 0);
+	close(late_fd);
+	close(fd);
+	proc_sockets_free(sockets);
+	proc_sockets_free(NULL);
+}
+
+struct diag_seen {
+	__u64 inode;
+	struct sockdiag_socket socket;
+	int matches;
+	int total;
+};
+
+static bool diag_find(void *ctx, const struct sockdiag_socket *socket)
+{
+	struct diag_seen *seen = ctx;
+
+	seen->total++;
+	if (socket->inode == seen->inode) {
+		seen->socket = *socket;
+		seen->matches++;
+	}
+	return true;
+}
+
+static void test_sockdiag(void)
+{
+	struct sockdiag *diag = sockdiag_new();
+	__u16 tcp_port, v6_port, udp_port;
+	int listener = bound_socket("127.0.0.1", SOCK_STREAM, false, true, &tcp_port);
+	int v6only = bound_socket("::", SOCK_STREAM, true, true, &v6_port);
+	int udp = bound_socket("0.0.0.0", SOCK_DGRAM, false, false, &udp_port);
+	struct diag_seen seen = { .inode = socket_inode(listener) };
+
+	CHECK(diag != NULL);
+	CHECK(listener >= 0 && udp >= 0);
+	CHECK_INT(sockdiag_own_netns(diag), own_netns());
+	CHECK_INT(sockdiag_for_each_on_port(diag, own_netns(), getpid(), IPPROTO_TCP, tcp_port,
+					    diag_find, &seen),
+		  0);
+	CHECK_INT(seen.matches, 1);
+	CHECK_INT(seen.total, 1); /* filtered by port in the kernel */
+	CHECK_INT(seen.socket.state, TCP_LISTEN);
+	CHECK_INT(seen.socket.family, AF_INET);
+	CHECK_INT(seen.socket.port, tcp_port);
+	CHECK_INT(seen.socket.uid, getuid());
+	CHECK(memcmp(seen.socket.addr, address("127.0.0.1").bytes, 4) == 0);
+
+	if (v6only >= 0) { /* a host without IPv6 cannot run this part */
+		seen = (struct diag_seen){ .inode = socket_inode(v6only) };
+		CHECK_INT(sockdiag_for_each_on_port(diag, own_netns(), getpid(), IPPROTO_TCP,
+						    v6_port, diag_find, &seen),
+			  0);
+		CHECK_INT(seen.matches, 1);
+		CHECK_INT(seen.socket.family, AF_INET6);
+		CHECK(seen.socket.v6only);
+	}
+
+	seen = (struct diag_seen){ .inode = socket_inode(udp) };
+	CHECK_INT(sockdiag_for_each_on_port(diag, own_netns(), getpid(), IPPROTO_UDP, udp_port,
+					    diag_find, &seen),
+		  0);
+	CHECK_INT(seen.matches, 1);
+	CHECK_INT(seen.socket.state, TCP_CLOSE);
+
+	/* A namespace no process is known in: an error, not a hang. */
+	CHECK_INT(sockdiag_for_each_on_port(diag, 1, gone_pid(), IPPROTO_TCP, tcp_port, diag_find,
+					    &seen),
+		  -ESRCH);
+	CHECK_INT(sockdiag_for_each_on_port(diag, own_netns(), getpid(), IPPROTO_SCTP, tcp_port,
+					    diag_find, &seen),
+		  -EPROTONOSUPPORT);
+	if (v6only >= 0)
+		close(v6only);
+	close(udp);
+	close(listener);
+	sockdiag_free(diag);
+	sockdiag_free(NULL);
+}
+
+static struct bs_event conflict_event(__u16 protocol, const char *requested, __u16 port)
+{
+	struct address parsed = address(requested);
+	struct bs_event event = {
+		.pid = getpid(),
+		.tid = getpid(),
+		.netns_ino = own_netns(),
+		.ret = -EADDRINUSE,
+		.port = port,
+		.family = parsed.family,
+		.protocol = protocol,
+		.kind = BS_KIND_BIND,
+	};
+
+	strcpy(event.comm, own_comm);
+	memcpy(event.addr, parsed.bytes, sizeof(event.addr));
+	return event;
+}
+
+static struct bs_holder kernel_holder(__u64 inode, __u16 port, __u8 state)
+{
+	return (struct bs_holder){
+		.sock_inode = inode,
+		.uid = 1000,
+		.port = port,
+		.family = AF_INET,
+		.state = state,
+		.flags = BS_HOLDER_REUSEADDR,
+	};
+}
+
+static void test_kernel_holders_copied(struct procinfo_cache *procs)
+{
+	struct holder_lookup *lookup = holder_lookup_new(procs, false);
+	struct bs_event event = conflict_event(IPPROTO_MPTCP, "0.0.0.0", 4000);
+
+	event.holders_walked = 1;
+	event.holder_count = 6; /* more than fit: only 4 are described */
+	for (int i = 0; i < BS_MAX_KERNEL_HOLDERS; i++)
+		event.holders[i] = kernel_holder(100 + i, 4000, TCP_LISTEN);
+	event.holders[1].state = TCP_TIME_WAIT;
+	event.holders[1].sock_inode = 0;
+	event.holders[2].flags |= BS_HOLDER_OWNER_KNOWN;
+	event.holders[2].owner_pid = 4242;
+	strcpy(event.holders[2].owner_comm, "node");
+
+	holder_lookup_fill(lookup, &event, &report);
+	CHECK(report.holders_searched);
+	CHECK_INT(report.holder_count, BS_MAX_KERNEL_HOLDERS);
+	CHECK_INT(report.holders[0].protocol, IPPROTO_TCP); /* MPTCP holds through TCP */
+	CHECK_INT(report.holders[0].source, HOLDER_SOURCE_KERNEL);
+	CHECK_INT(report.holders[0].inode, 100);
+	CHECK_INT(report.holders[0].uid, 1000);
+	CHECK_INT(report.holders[0].flags, BS_HOLDER_REUSEADDR);
+	CHECK_INT(report.holders[0].process_count, 0);
+	CHECK_INT(report.holders[1].state, TCP_TIME_WAIT);
+	CHECK_INT(report.holders[1].process_count, 0);
+	/* Without /proc lookups the bind-time tag still names the holder. */
+	CHECK_INT(report.holders[2].process_count, 1);
+	CHECK_INT(report.holders[2].processes[0].pid, 4242);
+	CHECK_STR(report.holders[2].processes[0].comm, "node");
+	CHECK(!report.holders[2].processes[0].cmdline_known);
+
+	event.protocol = IPPROTO_UDPLITE;
+	event.holder_count = 1;
+	holder_lookup_fill(lookup, &event, &report);
+	CHECK_INT(report.holder_count, 1);
+	CHECK_INT(report.holders[0].protocol, IPPROTO_UDP);
+
+	/* Nothing walked, nothing found: not searched, and no sock_diag without proc_lookup. */
+	event.holders_walked = 0;
+	event.holder_count = 0;
+	holder_lookup_fill(lookup, &event, &report);
+	CHECK(!report.holders_searched);
+	CHECK_INT(report.holder_count, 0);
+	holder_lookup_free(lookup);
+	holder_lookup_free(NULL);
+}
+
+static void test_sock_diag_holders(struct procinfo_cache *procs)
+{
+	struct holder_lookup *lookup = holder_lookup_new(procs, true);
+	__u16 port;
+	int listener = bound_socket("127.0.0.1", SOCK_STREAM, false, true, &port);
+	__u64 inode = socket_inode(listener);
+	struct bs_event event = conflict_event(IPPROTO_TCP, "0.0.0.0", port);
+
+	CHECK(lookup != NULL);
+	CHECK(listener >= 0);
+	holder_lookup_fill(lookup, &event, &report);
+	CHECK(report.holders_searched);
+	CHECK_INT(report.holder_count, 1);
+	CHECK_INT(report.holders[0].inode, inode);
+	CHECK_INT(report.holders[0].source, HOLDER_SOURCE_SOCK_DIAG);
+	CHECK_INT(report.holders[0].state, TCP_LISTEN);
+	CHECK_INT(report.holders[0].port, port);
+	CHECK_INT(report.holders[0].protocol, IPPROTO_TCP);
+	CHECK_INT(report.holders[0].process_count, 1);
+	CHECK_INT(report.holders[0].processes[0].pid, getpid());
+	CHECK_STR(report.holders[0].processes[0].comm, own_comm);
+	CHECK(report.holders[0].processes[0].cmdline_known);
+
+	/* A different address that does not overlap: searched, nobody holds it. */
+	struct bs_event elsewhere = conflict_event(IPPROTO_TCP, "127.0.0.2", port);
+
+	holder_lookup_fill(lookup, &elsewhere, &report);
+	CHECK(report.holders_searched);
+	CHECK_INT(report.holder_count, 0);
+
+	/* A v6only request does not know its v6only flag: "::" assumes dual-stack. */
+	struct bs_event dual = conflict_event(IPPROTO_TCP, "::", port);
+
+	holder_lookup_fill(lookup, &dual, &report);
+	CHECK_INT(report.holder_count, 1);
+
+	/* The caller's own socket (a failed listen) is not its own holder. */
+	struct bs_event own = conflict_event(IPPROTO_TCP, "127.0.0.1", port);
+
+	own.sock_inode = inode;
+	holder_lookup_fill(lookup, &own, &report);
+	CHECK(report.holders_searched);
+	CHECK_INT(report.holder_count, 0);
+
+	/* The kernel found more than it could describe: sock_diag fills in, without twins. */
+	struct bs_event many = conflict_event(IPPROTO_TCP, "0.0.0.0", port);
+
+	many.holders_walked = 1;
+	many.holder_count = BS_MAX_KERNEL_HOLDERS + 1;
+	for (int i = 0; i < BS_MAX_KERNEL_HOLDERS; i++)
+		many.holders[i] = kernel_holder(i ? 1000ULL + i : inode, port, TCP_LISTEN);
+	many.holders[0].flags |= BS_HOLDER_OWNER_KNOWN;
+	many.holders[0].owner_pid = getpid();
+	strcpy(many.holders[0].owner_comm, own_comm);
+	holder_lookup_fill(lookup, &many, &report);
+	CHECK_INT(report.holder_count, BS_MAX_KERNEL_HOLDERS);
+	CHECK_INT(report.holders[0].source, HOLDER_SOURCE_KERNEL);
+	/* The tagged owner is the process found holding it: listed once. */
+	CHECK_INT(report.holders[0].process_count, 1);
+	CHECK_INT(report.holders[0].processes[0].pid, getpid());
+
+	/* Other errors are not about a holder. */
+	struct bs_event denied = conflict_event(IPPROTO_TCP, "0.0.0.0", port);
+
+	denied.ret = -EACCES;
+	holder_lookup_fill(lookup, &denied, &report);
+	CHECK(!report.holders_searched);
+	CHECK_INT(report.holder_count, 0);
+	close(listener);
+	holder_lookup_free(lookup);
+}
+
+/* Closing the accepted side first leaves the server's address in TIME_WAIT. */
+static int time_wait_sockets(__u16 *port, int count)
+{
+	int listener = bound_socket("127.0.0.1", SOCK_STREAM, false, true, port);
+	struct sockaddr_in server = { .sin_family = AF_INET, .sin_port = htons(*port) };
+
+	if (listener < 0)
+		return -1;
+	inet_pton(AF_INET, "127.0.0.1", &server.sin_addr);
+	for (int i = 0; i < count; i++) {
+		int client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int accepted;
+
+		if (connect(client, (struct sockaddr *)&server, sizeof(server)) < 0)
+			return -1;
+		accepted = accept(listener, NULL, NULL);
+		close(accepted);
+		usleep(10000);
+		close(client);
+	}
+	usleep(20000);
+	close(listener);
+	return 0;
+}
+
+static void test_time_wait_holders(struct procinfo_cache *procs)
+{
+	struct holder_lookup *lookup = holder_lookup_new(procs, true);
+	__u16 port;
+	struct bs_event event;
+
+	CHECK_INT(time_wait_sockets(&port, 3), 0);
+	event = conflict_event(IPPROTO_TCP, "127.0.0.1", port);
+	holder_lookup_fill(lookup, &event, &report);
+	/* Three TIME_WAIT sockets on one address: one holder, no file, no process. */
+	CHECK_INT(report.holder_count, 1);
+	CHECK_INT(report.holders[0].inode, 0);
+	CHECK_INT(report.holders[0].state, TCP_TIME_WAIT);
+	CHECK_INT(report.holders[0].uid, BS_UID_UNKNOWN);
+	CHECK_INT(report.holders[0].process_count, 0);
+	holder_lookup_free(lookup);
+}
+
+int main(void)
+{
+	struct procinfo_cache *procs = procinfo_cache_new();
+
+	own_comm_read();
+	test_address_overlap();
+	test_cmdline_format();
+	test_procinfo();
+	test_proc_sockets();
+	test_sockdiag();
+	test_kernel_holders_copied(procs);
+	test_sock_diag_holders(procs);
+	test_time_wait_holders(procs);
+	procinfo_cache_free(procs);
+	return unit_summary();
+}

@@ -1,0 +1,740 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * strbuf and the JSON Lines renderer: exact lines for known reports, and
+ * for arbitrary bytes in process names a line that a strict JSON parser
+ * (below: RFC 8259 plus strict UTF-8) accepts and that decodes back to the
+ * very same bytes.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
+#include "json_event.h"
+#include "strbuf.h"
+#include "unit.h"
+
+/* 2026-11-24T18:52:01.123456789Z */
+#define SAMPLE_NS 1795546321123456789ULL
+
+/* ---- a strict JSON checker ------------------------------------------------ */
+
+struct json_parser {
+	const unsigned char *at;
+	const unsigned char *end;
+	/* Where the first string's bytes go when decoding (\u00XX as byte XX). */
+	unsigned char *decoded;
+	size_t decoded_len;
+};
+
+static void skip_space(struct json_parser *parser)
+{
+	while (parser->at < parser->end &&
+	       (*parser->at == ' ' || *parser->at == '\t' || *parser->at == '\n' ||
+		*parser->at == '\r'))
+		parser->at++;
+}
+
+static int hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static size_t valid_utf8_length(const unsigned char *s, size_t left)
+{
+	unsigned int lead = s[0], min = 0x80, max = 0xbf;
+	size_t length;
+
+	if (lead >= 0xc2 && lead <= 0xdf)
+		length = 2;
+	else if (lead >= 0xe0 && lead <= 0xef)
+		length = 3;
+	else if (lead >= 0xf0 && lead <= 0xf4)
+		length = 4;
+	else
+		return 0;
+	if (lead == 0xe0)
+		min = 0xa0;
+	if (lead == 0xed)
+		max = 0x9f;
+	if (lead == 0xf0)
+		min = 0x90;
+	if (lead == 0xf4)
+		max = 0x8f;
+	if (left < length || s[1] < min || s[1] > max)
+		return 0;
+	for (size_t i = 2; i < length; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return length;
+}
+
+static void decoded_put(struct json_parser *parser, unsigned char byte)
+{
+	if (parser->decoded)
+		parser->decoded[parser->decoded_len++] = byte;
+}
+
+static bool parse_string(struct json_parser *parser)
+{
+	if (parser->at >= parser->end || *parser->at != '"')
+		return false;
+	parser->at++;
+	while (parser->at < parser->end) {
+		unsigned char c = *parser->at;
+
+		if (c == '"') {
+			parser->at++;
+			return true;
+		}
+		if (c < 0x20)
+			return false;
+		if (c == '\\') {
+			const char *simple = "\"\\/bfnrt", *unescaped = "\"\\/\b\f\n\r\t";
+			const char *which;
+
+			if (parser->end - parser->at < 2)
+				return false;
+			c = parser->at[1];
+			which = c ? strchr(simple, c) : NULL;
+			if (which) {
+				decoded_put(parser, unescaped[which - simple]);
+				parser->at += 2;
+				continue;
+			}
+			if (c != 'u' || parser->end - parser->at < 6)
+				return false;
+			int code = 0;
+
+			for (int i = 2; i < 6; i++) {
+				int digit = hex_value(parser->at[i]);
+
+				if (digit < 0)
+					return false;
+				code = code * 16 + digit;
+			}
+			/* The renderer only ever writes \u00XX. */
+			if (code > 0xff)
+				return false;
+			decoded_put(parser, code);
+			parser->at += 6;
+			continue;
+		}
+		if (c >= 0x80) {
+			size_t length = valid_utf8_length(parser->at, parser->end - parser->at);
+
+			if (!length)
+				return false;
+			for (size_t i = 0; i < length; i++)
+				decoded_put(parser, parser->at[i]);
+			parser->at += length;
+			continue;
+		}
+		decoded_put(parser, c);
+		parser->at++;
+	}
+	return false;
+}
+
+static bool parse_digits(struct json_parser *parser)
+{
+	const unsigned char *start = parser->at;
+
+	while (parser->at < parser->end && *parser->at >= '0' && *parser->at <= '9')
+		parser->at++;
+	return parser->at > start;
+}
+
+static bool parse_number_value(struct json_parser *parser)
+{
+	if (*parser->at == '-')
+		parser->at++;
+	if (parser->at < parser->end && *parser->at == '0')
+		parser->at++;
+	else if (!parse_digits(parser))
+		return false;
+	if (parser->at < parser->end && *parser->at == '.') {
+		parser->at++;
+		if (!parse_digits(parser))
+			return false;
+	}
+	if (parser->at < parser->end && (*parser->at == 'e' || *parser->at == 'E')) {
+		parser->at++;
+		if (parser->at < parser->end && (*parser->at == '+' || *parser->at == '-'))
+			parser->at++;
+		if (!parse_digits(parser))
+			return false;
+	}
+	return true;
+}
+
+static bool parse_literal(struct json_parser *parser, const char *word)
+{
+	size_t len = strlen(word);
+
+	if ((size_t)(parser->end - parser->at) < len || memcmp(parser->at, word, len))
+		return false;
+	parser->at += len;
+	return true;
+}
+
+static bool parse_value(struct json_parser *parser, int depth);
+
+static bool parse_members(struct json_parser *parser, int depth, bool object)
+{
+	char close = object ? '}' : ']';
+
+	parser->at++;
+	skip_space(parser);
+	if (parser->at < parser->end && *parser->at == close) {
+		parser->at++;
+		return true;
+	}
+	for (;;) {
+		skip_space(parser);
+		if (object) {
+			if (!parse_string(parser))
+				return false;
+			skip_space(parser);
+			if (parser->at >= parser->end || *parser->at != ':')
+				return false;
+			parser->at++;
+		}
+		if (!parse_value(parser, depth + 1))
+			return false;
+		skip_space(parser);
+		if (parser->at >= parser->end)
+			return false;
+		if (*parser->at == close) {
+			parser->at++;
+			return true;
+		}
+		if (*parser->at != ',')
+			return false;
+		parser->at++;
+	}
+}
+
+static bool parse_value(struct json_parser *parser, int depth)
+{
+	if (depth > 32)
+		return false;
+	skip_space(parser);
+	if (parser->at >= parser->end)
+		return false;
+	switch (*parser->at) {
+	case '{':
+		return parse_members(parser, depth, true);
+	case '[':
+		return parse_members(parser, depth, false);
+	case '"':
+		return parse_string(parser);
+	case 't':
+		return parse_literal(parser, "true");
+	case 'f':
+		return parse_literal(parser, "false");
+	case 'n':
+		return parse_literal(parser, "null");
+	}
+	return parse_number_value(parser);
+}
+
+/* One JSON Lines record: a single object, then exactly one '\n' at the end. */
+static bool is_json_line(const char *text, size_t len)
+{
+	struct json_parser parser = { (const unsigned char *)text,
+				      (const unsigned char *)text + len };
+
+	if (!len || text[len - 1] != '\n' || memchr(text, '\n', len - 1))
+		return false;
+	parser.end--;
+	if (*parser.at != '{' || !parse_value(&parser, 0))
+		return false;
+	return parser.at == parser.end;
+}
+
+/* The bytes a rendered JSON string stands for. */
+static bool decode_json_string(const char *quoted, size_t len, unsigned char *out,
+			       size_t *out_len)
+{
+	struct json_parser parser = { (const unsigned char *)quoted,
+				      (const unsigned char *)quoted + len, out, 0 };
+	bool ok = parse_string(&parser) && parser.at == parser.end;
+
+	*out_len = parser.decoded_len;
+	return ok;
+}
+
+#define IS_JSON_LINE(literal) is_json_line(literal, sizeof(literal) - 1)
+
+static void test_checker_itself(void)
+{
+	CHECK(IS_JSON_LINE("{}\n"));
+	CHECK(IS_JSON_LINE("{\"a\":[1,-2.5e3,true,false,null,\"x\"]}\n"));
+	CHECK(!IS_JSON_LINE("{}"));
+	CHECK(!IS_JSON_LINE("{}\n\n"));
+	CHECK(!IS_JSON_LINE("{\"a\":}\n"));
+	CHECK(!IS_JSON_LINE("{\"a\":1,}\n"));
+	CHECK(!IS_JSON_LINE("{\"a\x01\":1}\n"));
+	CHECK(!IS_JSON_LINE("{\"\xff\":1}\n"));
+	CHECK(!IS_JSON_LINE("{\"a\":01}\n"));
+}
+
+/* ---- strbuf ----------------------------------------------------------------- */
+
+static void test_strbuf_basics(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct strbuf zeroed;
+	char big[1000];
+	size_t cap;
+
+	memset(&zeroed, 0, sizeof(zeroed));
+	strbuf_release(&zeroed);
+	strbuf_release(NULL);
+	CHECK(zeroed.data == NULL && zeroed.len == 0 && zeroed.cap == 0);
+
+	strbuf_init(&sb);
+	CHECK(sb.data == NULL && sb.len == 0);
+	strbuf_reset(&sb); /* on a never-used buffer */
+	CHECK_INT(strbuf_append(&sb, "abc", 3), 0);
+	CHECK_INT(sb.len, 3);
+	CHECK_STR(sb.data, "abc");
+	CHECK_INT(strbuf_append_str(&sb, "def"), 0);
+	CHECK_INT(strbuf_append_literal(&sb, "!"), 0);
+	CHECK_STR(sb.data, "abcdef!");
+	CHECK_INT(strbuf_append(&sb, "", 0), 0);
+	CHECK_INT(sb.len, 7);
+
+	memset(big, 'x', sizeof(big));
+	CHECK_INT(strbuf_appendf(&sb, "[%d:%.*s]", 42, (int)sizeof(big), big), 0);
+	CHECK_INT(sb.len, 7 + 1 + 2 + 1 + 1000 + 1);
+	CHECK(!memcmp(sb.data, "abcdef![42:xxx", 14));
+	CHECK(sb.data[sb.len - 1] == ']' && sb.data[sb.len] == '\0');
+	CHECK(sb.cap > sb.len);
+
+	cap = sb.cap;
+	strbuf_reset(&sb);
+	CHECK_INT(sb.len, 0);
+	CHECK_STR(sb.data, "");
+	CHECK_INT(sb.cap, cap);
+	CHECK_INT(strbuf_appendf(&sb, "%s-%u", "x", 7u), 0);
+	CHECK_STR(sb.data, "x-7");
+	strbuf_truncate(&sb, 1);
+	CHECK_STR(sb.data, "x");
+	strbuf_truncate(&sb, 10); /* longer than the content: nothing happens */
+	CHECK_STR(sb.data, "x");
+
+	strbuf_reset(&sb);
+	CHECK_INT(strbuf_append_u64(&sb, 0), 0);
+	CHECK_INT(strbuf_append_literal(&sb, " "), 0);
+	CHECK_INT(strbuf_append_u64(&sb, 18446744073709551615ULL), 0);
+	CHECK_INT(strbuf_append_literal(&sb, " "), 0);
+	CHECK_INT(strbuf_append_u64(&sb, 1000000), 0);
+	CHECK_STR(sb.data, "0 18446744073709551615 1000000");
+
+	/* An impossible size fails cleanly and leaves the buffer as it was. */
+	CHECK_INT(strbuf_reserve(&sb, (size_t)-1), -ENOMEM);
+	CHECK_INT(strbuf_append_json_string(&sb, "x", (size_t)-1 / 4), -ENOMEM);
+	CHECK_STR(sb.data, "0 18446744073709551615 1000000");
+
+	strbuf_release(&sb);
+	CHECK(sb.data == NULL && sb.len == 0 && sb.cap == 0);
+	strbuf_release(&sb);
+}
+
+static void check_json_string(const char *input, size_t len, const char *expected)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	CHECK_INT(strbuf_append_json_string(&sb, input, len), 0);
+	CHECK_STR(sb.data, expected);
+	strbuf_release(&sb);
+}
+
+#define CHECK_JSON_STRING(input, expected) check_json_string(input, sizeof(input) - 1, expected)
+
+static void test_json_strings(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	CHECK_JSON_STRING("", "\"\"");
+	CHECK_JSON_STRING("python3", "\"python3\"");
+	CHECK_JSON_STRING("say \"hi\"", "\"say \\\"hi\\\"\"");
+	CHECK_JSON_STRING("C:\\dir\\", "\"C:\\\\dir\\\\\"");
+	CHECK_JSON_STRING("a/b", "\"a/b\"");
+	CHECK_JSON_STRING("\n\t\r\b\f", "\"\\n\\t\\r\\b\\f\"");
+	CHECK_JSON_STRING("\x01\x1b[31m\x1f\x7f", "\"\\u0001\\u001b[31m\\u001f\\u007f\"");
+	CHECK_JSON_STRING("a\0b", "\"a\\u0000b\"");
+	/* Valid UTF-8 passes through: 2, 3 and 4 byte forms, and the limits. */
+	CHECK_JSON_STRING("h\xc3\xa9llo \xe2\x9c\x93 \xf0\x9f\x98\x80",
+			  "\"h\xc3\xa9llo \xe2\x9c\x93 \xf0\x9f\x98\x80\"");
+	CHECK_JSON_STRING("\xc2\x80\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf\xf0\x90\x80\x80\xf4\x8f\xbf\xbf",
+			  "\"\xc2\x80\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\"");
+	CHECK_JSON_STRING("\xed\x9f\xbf", "\"\xed\x9f\xbf\""); /* U+D7FF, just below surrogates */
+	/* Invalid UTF-8: each byte of the bad sequence escaped. */
+	CHECK_JSON_STRING("\xff", "\"\\u00ff\"");
+	CHECK_JSON_STRING("\xfe\xfe", "\"\\u00fe\\u00fe\"");
+	CHECK_JSON_STRING("x\xc3", "\"x\\u00c3\"");		  /* cut at the end */
+	CHECK_JSON_STRING("\xe2\x82" "A", "\"\\u00e2\\u0082A\""); /* cut before ASCII */
+	CHECK_JSON_STRING("\x80", "\"\\u0080\"");		  /* lone continuation */
+	CHECK_JSON_STRING("\xc0\xaf", "\"\\u00c0\\u00af\"");	  /* overlong '/' */
+	CHECK_JSON_STRING("\xc1\xbf", "\"\\u00c1\\u00bf\"");	  /* overlong */
+	CHECK_JSON_STRING("\xe0\x9f\xbf", "\"\\u00e0\\u009f\\u00bf\""); /* overlong 3 */
+	CHECK_JSON_STRING("\xf0\x8f\xbf\xbf", "\"\\u00f0\\u008f\\u00bf\\u00bf\""); /* overlong 4 */
+	CHECK_JSON_STRING("\xed\xa0\x80", "\"\\u00ed\\u00a0\\u0080\""); /* surrogate D800 */
+	CHECK_JSON_STRING("\xf4\x90\x80\x80", "\"\\u00f4\\u0090\\u0080\\u0080\""); /* > U+10FFFF */
+	CHECK_JSON_STRING("\xf5\x80\x80\x80", "\"\\u00f5\\u0080\\u0080\\u0080\"");
+	CHECK_JSON_STRING("\xc3\xa9\xc3", "\"\xc3\xa9\\u00c3\""); /* good then bad */
+
+	CHECK_INT(strbuf_append_json_string_or_null(&sb, NULL), 0);
+	CHECK_INT(strbuf_append_literal(&sb, ","), 0);
+	CHECK_INT(strbuf_append_json_string_or_null(&sb, "a\"b"), 0);
+	CHECK_STR(sb.data, "null,\"a\\\"b\"");
+	strbuf_release(&sb);
+}
+
+/* Whatever the bytes, the string parses and decodes back to them. */
+static void test_json_strings_random(void)
+{
+	unsigned char input[64], decoded[64];
+	struct strbuf sb = STRBUF_INIT;
+	int bad_json = 0, bad_round_trip = 0;
+
+	srand(3);
+	for (int round = 0; round < 50000; round++) {
+		size_t len = rand() % sizeof(input), decoded_len;
+
+		for (size_t i = 0; i < len; i++) {
+			/* Favour the interesting bytes: controls, quotes, UTF-8 leads. */
+			static const unsigned char picks[] = { 0,    '"',  '\\', '\n', 0x7f, 0x80,
+								0xbf, 0xc2, 0xe0, 0xed, 0xf0, 0xf4,
+								0xff, 'a',  0xa0, 0x8f };
+
+			input[i] = rand() % 2 ? picks[rand() % sizeof(picks)] : rand();
+		}
+		strbuf_reset(&sb);
+		if (strbuf_append_json_string(&sb, (const char *)input, len))
+			continue;
+		if (!decode_json_string(sb.data, sb.len, decoded, &decoded_len)) {
+			bad_json++;
+			continue;
+		}
+		bad_round_trip += decoded_len != len || memcmp(decoded, input, len);
+	}
+	CHECK_INT(bad_json, 0);
+	CHECK_INT(bad_round_trip, 0);
+	strbuf_release(&sb);
+}
+
+/* ---- json_render_report ------------------------------------------------------- */
+
+static void sample_report(struct bind_report *report)
+{
+	struct holder_report *holder = &report->holders[0];
+
+	memset(report, 0, sizeof(*report));
+	report->ts_realtime_ns = SAMPLE_NS;
+	report->error = EADDRINUSE;
+	report->protocol = IPPROTO_TCP;
+	report->family = AF_INET;
+	report->port = 3000;
+	inet_pton(AF_INET, "127.0.0.1", report->addr);
+	report->kind = BS_KIND_BIND;
+	report->hook = BS_HOOK_SYSCALL;
+	report->holders_searched = true;
+	report->caller.pid = 4242;
+	report->caller.tid = 4243;
+	report->caller.ppid = 1;
+	report->caller.uid = 1000;
+	report->caller.netns = 4026531840ULL;
+	strcpy(report->caller.comm, "python3");
+	report->caller.cmdline_known = true;
+	strcpy(report->caller.cmdline, "python3 -m http.server 3000");
+	strcpy(report->caller.cgroup, "/user.slice/session-1.scope");
+
+	report->holder_count = 1;
+	holder->state = 10;
+	holder->protocol = IPPROTO_TCP;
+	holder->family = AF_INET;
+	holder->port = 3000;
+	holder->uid = 1000;
+	holder->inode = 123456;
+	holder->source = HOLDER_SOURCE_KERNEL;
+	holder->process_count = 1;
+	holder->processes[0].pid = 4100;
+	strcpy(holder->processes[0].comm, "node");
+	holder->processes[0].cmdline_known = true;
+	strcpy(holder->processes[0].cmdline, "node server.js");
+}
+
+static const char sample_line[] =
+	"{\"v\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"bind_failed\","
+	"\"error\":\"EADDRINUSE\",\"errno\":98,\"proto\":\"tcp\",\"family\":\"ipv4\","
+	"\"addr\":\"127.0.0.1\",\"port\":3000,\"via\":\"bind\",\"hook\":\"syscall\","
+	"\"caller\":{\"pid\":4242,\"tid\":4243,\"ppid\":1,\"uid\":1000,\"comm\":\"python3\","
+	"\"cmdline\":\"python3 -m http.server 3000\",\"cgroup\":\"/user.slice/session-1.scope\","
+	"\"netns\":4026531840},\"holders_searched\":true,"
+	"\"holders\":[{\"state\":\"LISTEN\",\"proto\":\"tcp\",\"family\":\"ipv4\","
+	"\"addr\":\"0.0.0.0\",\"port\":3000,\"uid\":1000,\"inode\":123456,"
+	"\"reuseaddr\":false,\"reuseport\":false,\"v6only\":false,\"source\":\"kernel\","
+	"\"processes\":[{\"pid\":4100,\"comm\":\"node\",\"cmdline\":\"node server.js\"}]}]}\n";
+
+static void check_render(const struct bind_report *report, const char *expected)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	CHECK_INT(json_render_report(report, &sb), 0);
+	CHECK_STR(sb.data, expected);
+	CHECK(sb.data && is_json_line(sb.data, sb.len));
+	strbuf_release(&sb);
+}
+
+static void test_render_sample(void)
+{
+	struct bind_report report;
+	struct strbuf sb = STRBUF_INIT;
+
+	sample_report(&report);
+	check_render(&report, sample_line);
+
+	/* Appends: what was in the buffer stays, one more line follows. */
+	strbuf_append_literal(&sb, "previous\n");
+	CHECK_INT(json_render_report(&report, &sb), 0);
+	CHECK_INT(json_render_report(&report, &sb), 0);
+	CHECK_INT(sb.len, 9 + 2 * (sizeof(sample_line) - 1));
+	CHECK(!strncmp(sb.data, "previous\n{\"v\":1,", 16));
+	strbuf_release(&sb);
+}
+
+static void test_render_variants(void)
+{
+	struct bind_report report;
+	struct holder_report *holder = &report.holders[0];
+
+	/* A successful listen on IPv6, nothing known about the caller's /proc. */
+	sample_report(&report);
+	report.error = 0;
+	report.kind = BS_KIND_LISTEN;
+	report.hook = BS_HOOK_INET;
+	report.family = AF_INET6;
+	memset(report.addr, 0, sizeof(report.addr));
+	report.addr[15] = 1;
+	report.caller.cmdline_known = false;
+	report.caller.cgroup[0] = '\0';
+	report.holder_count = 0;
+	report.holders_searched = false;
+	check_render(&report,
+		     "{\"v\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"listen\","
+		     "\"error\":null,\"errno\":0,\"proto\":\"tcp\",\"family\":\"ipv6\","
+		     "\"addr\":\"::1\",\"port\":3000,\"via\":\"listen\",\"hook\":\"inet\","
+		     "\"caller\":{\"pid\":4242,\"tid\":4243,\"ppid\":1,\"uid\":1000,"
+		     "\"comm\":\"python3\",\"cmdline\":null,\"cgroup\":null,\"netns\":4026531840},"
+		     "\"holders_searched\":false,\"holders\":[]}\n");
+
+	/* listen_failed, autobind, an errno without a name, UDP, MPTCP. */
+	sample_report(&report);
+	report.kind = BS_KIND_AUTOBIND;
+	report.hook = BS_HOOK_GET_PORT;
+	report.error = 200;
+	report.protocol = IPPROTO_UDP;
+	report.holder_count = 0;
+	{
+		struct strbuf sb = STRBUF_INIT;
+
+		CHECK_INT(json_render_report(&report, &sb), 0);
+		CHECK_CONTAINS(sb.data, "\"event\":\"bind_failed\",\"error\":\"E200\",\"errno\":200,"
+					"\"proto\":\"udp\"");
+		CHECK_CONTAINS(sb.data, "\"via\":\"autobind\",\"hook\":\"get_port\"");
+		CHECK(is_json_line(sb.data, sb.len));
+		strbuf_reset(&sb);
+		report.kind = BS_KIND_LISTEN;
+		report.protocol = 262;
+		CHECK_INT(json_render_report(&report, &sb), 0);
+		CHECK_CONTAINS(sb.data, "\"event\":\"listen_failed\"");
+		CHECK_CONTAINS(sb.data, "\"proto\":\"mptcp\"");
+		strbuf_reset(&sb);
+		report.protocol = 99;
+		report.error = EACCES;
+		CHECK_INT(json_render_report(&report, &sb), 0);
+		CHECK_CONTAINS(sb.data, "\"error\":\"EACCES\",\"errno\":13,\"proto\":\"ipproto-99\"");
+		strbuf_release(&sb);
+	}
+
+	/* A TIME_WAIT holder (no uid, inode or process) and a UDP holder, flags set. */
+	sample_report(&report);
+	holder->state = 6;
+	holder->uid = BS_UID_UNKNOWN;
+	holder->inode = 0;
+	holder->process_count = 0;
+	report.holders[1] = report.holders[0];
+	report.holders[1].state = 7;
+	report.holders[1].protocol = IPPROTO_UDP;
+	report.holders[1].family = AF_INET6;
+	report.holders[1].uid = 0;
+	report.holders[1].inode = 99;
+	report.holders[1].flags = BS_HOLDER_REUSEADDR | BS_HOLDER_REUSEPORT | BS_HOLDER_V6ONLY |
+				  BS_HOLDER_OWNER_KNOWN;
+	report.holders[1].source = HOLDER_SOURCE_SOCK_DIAG;
+	report.holders[1].process_count = 2;
+	report.holders[1].processes[0] = report.holders[0].processes[0];
+	report.holders[1].processes[0].pid = 100;
+	report.holders[1].processes[0].cmdline_known = false;
+	report.holders[1].processes[1] = report.holders[1].processes[0];
+	report.holders[1].processes[1].pid = 101;
+	report.holder_count = 2;
+	check_render(&report,
+		     "{\"v\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"bind_failed\","
+		     "\"error\":\"EADDRINUSE\",\"errno\":98,\"proto\":\"tcp\",\"family\":\"ipv4\","
+		     "\"addr\":\"127.0.0.1\",\"port\":3000,\"via\":\"bind\",\"hook\":\"syscall\","
+		     "\"caller\":{\"pid\":4242,\"tid\":4243,\"ppid\":1,\"uid\":1000,"
+		     "\"comm\":\"python3\",\"cmdline\":\"python3 -m http.server 3000\","
+		     "\"cgroup\":\"/user.slice/session-1.scope\",\"netns\":4026531840},"
+		     "\"holders_searched\":true,\"holders\":["
+		     "{\"state\":\"TIME_WAIT\",\"proto\":\"tcp\",\"family\":\"ipv4\","
+		     "\"addr\":\"0.0.0.0\",\"port\":3000,\"uid\":null,\"inode\":null,"
+		     "\"reuseaddr\":false,\"reuseport\":false,\"v6only\":false,\"source\":\"kernel\","
+		     "\"processes\":[]},"
+		     "{\"state\":\"BOUND\",\"proto\":\"udp\",\"family\":\"ipv6\","
+		     "\"addr\":\"::\",\"port\":3000,\"uid\":0,\"inode\":99,"
+		     "\"reuseaddr\":true,\"reuseport\":true,\"v6only\":true,\"source\":\"sock_diag\","
+		     "\"processes\":[{\"pid\":100,\"comm\":\"node\",\"cmdline\":null},"
+		     "{\"pid\":101,\"comm\":\"node\",\"cmdline\":null}]}]}\n");
+
+	/* Counts beyond the arrays are clamped, never read past them. */
+	sample_report(&report);
+	for (int i = 0; i < REPORT_MAX_HOLDERS; i++)
+		report.holders[i] = report.holders[0];
+	report.holder_count = 1000;
+	report.holders[0].process_count = 1000;
+	for (int i = 0; i < REPORT_MAX_PROCESSES; i++)
+		report.holders[0].processes[i] = report.holders[0].processes[0];
+	{
+		struct strbuf sb = STRBUF_INIT;
+		int holders = 0, processes = 0;
+
+		CHECK_INT(json_render_report(&report, &sb), 0);
+		CHECK(is_json_line(sb.data, sb.len));
+		for (const char *at = sb.data; (at = strstr(at, "\"state\":")); at++)
+			holders++;
+		for (const char *at = sb.data; (at = strstr(at, "\"cmdline\":\"node")); at++)
+			processes++;
+		CHECK_INT(holders, REPORT_MAX_HOLDERS);
+		CHECK_INT(processes, REPORT_MAX_PROCESSES + REPORT_MAX_HOLDERS - 1);
+		strbuf_release(&sb);
+	}
+}
+
+static void test_render_listen_failed(void)
+{
+	struct bind_report report;
+	struct strbuf sb = STRBUF_INIT;
+
+	sample_report(&report);
+	report.kind = BS_KIND_LISTEN;
+	CHECK_INT(json_render_report(&report, &sb), 0);
+	CHECK_CONTAINS(sb.data, "\"event\":\"listen_failed\"");
+	CHECK_CONTAINS(sb.data, "\"via\":\"listen\"");
+	strbuf_release(&sb);
+}
+
+/* What a process names itself must not break the line: comm, cmdline, cgroup. */
+static void test_render_hostile_names(void)
+{
+	struct bind_report report;
+	struct strbuf sb = STRBUF_INIT;
+	unsigned char decoded[REPORT_CMDLINE_MAX];
+	int bad_lines = 0, bad_round_trip = 0;
+
+	srand(4);
+	for (int round = 0; round < 3000; round++) {
+		char *cmdline = report.caller.cmdline;
+		const char *start, *end;
+		size_t decoded_len, cmdline_len;
+
+		sample_report(&report);
+		for (int i = 0; i < BS_COMM_LEN; i++)
+			report.caller.comm[i] = rand() % 256; /* even without a NUL */
+		cmdline_len = rand() % (REPORT_CMDLINE_MAX - 1);
+		for (size_t i = 0; i < cmdline_len; i++)
+			cmdline[i] = 1 + rand() % 255;
+		cmdline[cmdline_len] = '\0';
+		for (int i = 0; i < REPORT_CGROUP_MAX - 1; i++)
+			report.caller.cgroup[i] = 1 + rand() % 255;
+		report.caller.cgroup[REPORT_CGROUP_MAX - 1] = '\0';
+		memcpy(report.holders[0].processes[0].comm, report.caller.comm, BS_COMM_LEN);
+
+		strbuf_reset(&sb);
+		CHECK_INT(json_render_report(&report, &sb), 0);
+		if (!is_json_line(sb.data, sb.len)) {
+			bad_lines++;
+			continue;
+		}
+		start = strstr(sb.data, "\"cmdline\":") + strlen("\"cmdline\":");
+		end = strstr(start, ",\"cgroup\":");
+		if (!decode_json_string(start, end - start, decoded, &decoded_len) ||
+		    decoded_len != cmdline_len || memcmp(decoded, cmdline, cmdline_len))
+			bad_round_trip++;
+	}
+	CHECK_INT(bad_lines, 0);
+	CHECK_INT(bad_round_trip, 0);
+	strbuf_release(&sb);
+}
+
+static void test_render_lost(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	CHECK_INT(json_render_lost(SAMPLE_NS, 12345, &sb), 0);
+	CHECK_STR(sb.data, "{\"v\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"lost\","
+			   "\"count\":12345}\n");
+	CHECK(is_json_line(sb.data, sb.len));
+	strbuf_release(&sb);
+}
+
+/* Not a pass/fail check: the rendering cost, for the 500,000 events/s budget. */
+static void measure_render_speed(void)
+{
+	struct bind_report report;
+	struct strbuf sb = STRBUF_INIT;
+	struct timespec begin, end;
+	const int rounds = 500000;
+	double seconds;
+
+	sample_report(&report);
+	clock_gettime(CLOCK_MONOTONIC, &begin);
+	for (int i = 0; i < rounds; i++) {
+		strbuf_reset(&sb);
+		report.ts_realtime_ns += 1000;
+		report.caller.pid = i;
+		json_render_report(&report, &sb);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	seconds = (end.tv_sec - begin.tv_sec) + (end.tv_nsec - begin.tv_nsec) / 1e9;
+	printf("info: json_render_report: %.0f ns per event (%d events, %zu bytes each)\n",
+	       seconds * 1e9 / rounds, rounds, sb.len);
+	strbuf_release(&sb);
+}
+
+int main(void)
+{
+	test_checker_itself();
+	test_strbuf_basics();
+	test_json_strings();
+	test_json_strings_random();
+	test_render_sample();
+	test_render_variants();
+	test_render_listen_failed();
+	test_render_hostile_names();
+	test_render_lost();
+	measure_render_speed();
+	return unit_summary();
+}

@@ -1,0 +1,541 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* options_parse: defaults, every option, and the message for each mistake. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include "format.h"
+#include "options.h"
+#include "unit.h"
+
+struct parse_run {
+	enum options_result result;
+	struct options opts;
+	char *out; /* what went to stdout */
+	char *err; /* what went to stderr */
+};
+
+static void run_release(struct parse_run *run)
+{
+	free(run->out);
+	free(run->err);
+	run->out = run->err = NULL;
+}
+
+/* Parses "bindsnoop" followed by the given arguments (NULL-terminated). */
+static struct parse_run parse(const char *first, ...)
+{
+	struct parse_run run = {};
+	char *argv[64] = { "bindsnoop" };
+	size_t out_len, err_len;
+	FILE *out = open_memstream(&run.out, &out_len);
+	FILE *err = open_memstream(&run.err, &err_len);
+	int argc = 1;
+	va_list args;
+
+	va_start(args, first);
+	for (const char *arg = first; arg && argc < 63; arg = va_arg(args, const char *))
+		argv[argc++] = (char *)arg;
+	va_end(args);
+	argv[argc] = NULL;
+	run.result = options_parse(argc, argv, &run.opts, out, err);
+	fclose(out);
+	fclose(err);
+	return run;
+}
+
+static bool port_set(const struct options *opts, unsigned int port)
+{
+	return opts->port_bitmap[port >> 3] & (1 << (port & 7));
+}
+
+static int ports_set(const struct options *opts)
+{
+	int count = 0;
+
+	for (unsigned int port = 0; port < 65536; port++)
+		count += port_set(opts, port);
+	return count;
+}
+
+static bool errno_set(const struct options *opts, unsigned int err)
+{
+	return opts->errno_bitmap[err / 64] & (1ULL << (err % 64));
+}
+
+/* A usage error: the exact two-line shape, naming what it must name. */
+#define CHECK_USAGE_ERROR(run, needle)                                                       \
+	do {                                                                                 \
+		CHECK_INT((run).result, OPTIONS_USAGE_ERROR);                                \
+		CHECK(!strncmp((run).err, "bindsnoop: ", 11));                               \
+		CHECK_CONTAINS((run).err, needle);                                           \
+		CHECK(check_error_shape((run).err));                                         \
+		CHECK_STR((run).out, "");                                                    \
+	} while (0)
+
+/* "bindsnoop: <problem>; <fix>\nTry 'bindsnoop --help'.\n" and nothing else. */
+static bool check_error_shape(const char *err)
+{
+	const char *newline = strchr(err, '\n');
+	const char *semicolon = strstr(err, "; ");
+
+	if (!newline || !semicolon || semicolon > newline)
+		return false;
+	if (strcmp(newline + 1, "Try 'bindsnoop --help'.\n"))
+		return false;
+	return semicolon[2] != '\n';
+}
+
+static void test_defaults(void)
+{
+	struct parse_run run = parse(NULL);
+
+	CHECK_INT(run.result, OPTIONS_RUN);
+	CHECK_INT(run.opts.backend, BACKEND_AUTO);
+	CHECK(run.opts.proc_lookup);
+	CHECK(run.opts.kernel_holders);
+	CHECK(!run.opts.json && !run.opts.all && !run.opts.verbose && !run.opts.wide);
+	CHECK_INT(run.opts.ring_buffer_mb, 16);
+	CHECK_INT(run.opts.poll_ms, 10);
+	CHECK(!run.opts.filter_ports && !run.opts.filter_errnos);
+	CHECK_INT(ports_set(&run.opts), 0);
+	CHECK_INT(run.opts.pid_count + run.opts.uid_count + run.opts.comm_count, 0);
+	CHECK_STR(run.out, "");
+	CHECK_STR(run.err, "");
+	run_release(&run);
+}
+
+static void test_flags(void)
+{
+	struct parse_run run = parse("-a", "--json", "-w", "-v", "--no-proc-lookup",
+				     "--no-kernel-holders", "--backend", "kprobe",
+				     "--ring-buffer-mb", "64", "--poll-ms=100", NULL);
+
+	CHECK_INT(run.result, OPTIONS_RUN);
+	CHECK(run.opts.all && run.opts.json && run.opts.wide && run.opts.verbose);
+	CHECK(!run.opts.proc_lookup && !run.opts.kernel_holders);
+	CHECK_INT(run.opts.backend, BACKEND_KPROBE);
+	CHECK_INT(run.opts.ring_buffer_mb, 64);
+	CHECK_INT(run.opts.poll_ms, 100);
+	CHECK_STR(run.err, "");
+	run_release(&run);
+
+	run = parse("-ajw", "-bfexit", NULL); /* clustered flags, glued value */
+	CHECK_INT(run.result, OPTIONS_RUN);
+	CHECK(run.opts.all && run.opts.json && run.opts.wide);
+	CHECK_INT(run.opts.backend, BACKEND_FEXIT);
+	run_release(&run);
+
+	run = parse("--backend", "tracepoint", "--backend", "auto", NULL); /* last one wins */
+	CHECK_INT(run.opts.backend, BACKEND_AUTO);
+	run_release(&run);
+	run = parse("--backend=tracepoint", NULL);
+	CHECK_INT(run.opts.backend, BACKEND_TRACEPOINT);
+	run_release(&run);
+
+	run = parse("--ring-buffer-mb", "1", "--poll-ms", "1", NULL);
+	CHECK_INT(run.result, OPTIONS_RUN);
+	CHECK_INT(run.opts.ring_buffer_mb, 1);
+	CHECK_INT(run.opts.poll_ms, 1);
+	run_release(&run);
+	run = parse("--ring-buffer-mb", "1024", "--poll-ms", "1000", NULL);
+	CHECK_INT(run.result, OPTIONS_RUN);
+	CHECK_INT(run.opts.ring_buffer_mb, 1024);
+	CHECK_INT(run.opts.poll_ms, 1000);
+	run_release(&run);
+
+	CHECK_STR(backend_name(BACKEND_AUTO), "auto");
+	CHECK_STR(backend_name(BACKEND_FEXIT), "fexit");
+	CHECK_STR(backend_name(BACKEND_KPROBE), "kprobe");
+	CHECK_STR(backend_name(BACKEND_TRACEPOINT), "tracepoint");
+}
+
+static void test_ports(void)
+{
+	struct parse_run run = parse("--port", "3000", NULL);
+
+	CHECK_INT(run.result, OPTIONS_RUN);
+	CHECK(run.opts.filter_ports);
+	CHECK(port_set(&run.opts, 3000));
+	CHECK_INT(ports_set(&run.opts), 1);
+	/* The bit layout the BPF side reads: byte port / 8, bit port % 8. */
+	CHECK_INT(run.opts.port_bitmap[375], 1);
+	run_release(&run);
+
+	run = parse("-p", "80,443", "-p", "3000-3100", "--port=0,65535,65535", NULL);
+	CHECK_INT(run.result, OPTIONS_RUN);
+	CHECK(port_set(&run.opts, 80) && port_set(&run.opts, 443));
+	CHECK(port_set(&run.opts, 3000) && port_set(&run.opts, 3050) && port_set(&run.opts, 3100));
+	CHECK(!port_set(&run.opts, 2999) && !port_set(&run.opts, 3101));
+	CHECK(port_set(&run.opts, 0) && port_set(&run.opts, 65535));
+	CHECK_INT(ports_set(&run.opts), 2 + 101 + 2);
+	run_release(&run);
+
+	run = parse("-p", "0-65535", NULL);
+	CHECK_INT(ports_set(&run.opts), 65536);
+	run_release(&run);
+	run = parse("-p", "7-7,007", NULL);
+	CHECK_INT(run.result, OPTIONS_RUN);
+	CHECK_INT(ports_set(&run.opts), 1);
+	run_release(&run);
+
+	run = parse("--port", "70000", NULL);
+	CHECK_USAGE_ERROR(run, "'70000'");
+	CHECK_CONTAINS(run.err, "0..65535");
+	run_release(&run);
+	run = parse("--port", "abc", NULL);
+	CHECK_USAGE_ERROR(run, "'abc'");
+	CHECK_CONTAINS(run.err, "3000-3100");
+	run_release(&run);
+	run = parse("--port", "10-5", NULL);
+	CHECK_USAGE_ERROR(run, "'10-5'");
+	CHECK_CONTAINS(run.err, "5-10");
+	run_release(&run);
+	run = parse("--port", "80,,443", NULL);
+	CHECK_USAGE_ERROR(run, "empty");
+	run_release(&run);
+	run = parse("--port", "80,", NULL);
+	CHECK_USAGE_ERROR(run, "empty");
+	run_release(&run);
+	run = parse("--port", ",80", NULL);
+	CHECK_USAGE_ERROR(run, "empty");
+	run_release(&run);
+	run = parse("--port", "", NULL);
+	CHECK_USAGE_ERROR(run, "empty");
+	run_release(&run);
+	run = parse("--port", "3000-", NULL);
+	CHECK_USAGE_ERROR(run, "'3000-'");
+	run_release(&run);
+	run = parse("--port", "-3000", NULL);
+	CHECK_USAGE_ERROR(run, "'-3000'");
+	run_release(&run);
+	run = parse("--port", "3000x", NULL);
+	CHECK_USAGE_ERROR(run, "'3000x'");
+	run_release(&run);
+	run = parse("--port", "80,3000-3100-3200", NULL);
+	CHECK_USAGE_ERROR(run, "'3000-3100-3200'");
+	run_release(&run);
+	run = parse("--port", " 80", NULL);
+	CHECK_USAGE_ERROR(run, "' 80'");
+	run_release(&run);
+	run = parse("--port", "+80", NULL);
+	CHECK_USAGE_ERROR(run, "'+80'");
+	run_release(&run);
+	run = parse("--port", "1-99999999999999999999999", NULL);
+	CHECK_USAGE_ERROR(run, "out of range");
+	run_release(&run);
+}
+
+static void test_pids(void)
+{
+	struct parse_run run = parse("-P", "1,4242", "--pid", "4194304", "-P", "4242", NULL);
+	char list[256] = "";
+
+	CHECK_INT(run.result, OPTIONS_RUN);
+	CHECK_INT(run.opts.pid_count, 3); /* the repeated 4242 is kept once */
+	CHECK_INT(run.opts.pids[0], 1);
+	CHECK_INT(run.opts.pids[1], 4242);
+	CHECK_INT(run.opts.pids[2], 4194304);
+	run_release(&run);
+
+	run = parse("-P", "-3", NULL);
+	CHECK_USAGE_ERROR(run, "'-3'");
+	run_release(&run);
+	run = parse("-P", "0", NULL);
+	CHECK_USAGE_ERROR(run, "'0'");
+	run_release(&run);
+	run = parse("-P", "99999999999999999999", NULL);
+	CHECK_USAGE_ERROR(run, "'99999999999999999999'");
+	run_release(&run);
+	run = parse("-P", "4294967297", NULL); /* would wrap to 1 in a u32 */
+	CHECK_USAGE_ERROR(run, "'4294967297'");
+	run_release(&run);
+	run = parse("-P", "12ab", NULL);
+	CHECK_USAGE_ERROR(run, "'12ab'");
+	run_release(&run);
+
+	for (int pid = 1; pid <= BS_MAX_FILTER_PIDS; pid++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%d", pid > 1 ? "," : "",
+			 pid);
+	run = parse("-P", list, NULL);
+	CHECK_INT(run.result, OPTIONS_RUN);
+	CHECK_INT(run.opts.pid_count, BS_MAX_FILTER_PIDS);
+	run_release(&run);
+	run = parse("-P", list, "-P", "17", NULL);
+	CHECK_USAGE_ERROR(run, "16");
+	run_release(&run);
+}
+
+static void test_uids(void)
+{
+	struct parse_run run = parse("-u", "1000,0", "--uid", "root", "-u", "4294967294", NULL);
+	char list[256] = "";
+
+	/* root is uid 0 in every /etc/passwd: a duplicate of the 0 above. */
+	CHECK_INT(run.result, OPTIONS_RUN);
+	CHECK_STR(run.err, "");
+	CHECK_INT(run.opts.uid_count, 3);
+	CHECK_INT(run.opts.uids[0], 1000);
+	CHECK_INT(run.opts.uids[1], 0);
+	CHECK_INT(run.opts.uids[2], 4294967294u);
+	run_release(&run);
+
+	run = parse("-u", "daemon", NULL); /* Debian: uid 1 */
+	CHECK_INT(run.result, OPTIONS_RUN);
+	CHECK_INT(run.opts.uid_count, 1);
+	CHECK_INT(run.opts.uids[0], 1);
+	run_release(&run);
+
+	run = parse("-u", "no-such-user-here", NULL);
+	CHECK_USAGE_ERROR(run, "'no-such-user-here'");
+	CHECK_CONTAINS(run.err, "/etc/passwd");
+	run_release(&run);
+	run = parse("-u", "roo", NULL); /* a prefix of a real name is not that name */
+	CHECK_USAGE_ERROR(run, "'roo'");
+	run_release(&run);
+	run = parse("-u", "4294967295", NULL); /* (uid_t)-1 means "no uid" */
+	CHECK_USAGE_ERROR(run, "'4294967295'");
+	run_release(&run);
+	run = parse("-u", "root,", NULL);
+	CHECK_USAGE_ERROR(run, "empty");
+	run_release(&run);
+
+	for (int uid = 1; uid <= BS_MAX_FILTER_UIDS; uid++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%d", uid > 1 ? "," : "",
+			 uid);
+	run = parse("-u", list, "-u", "1", NULL);
+	CHECK_INT(run.result, OPTIONS_RUN);
+	run_release(&run);
+	run = parse("-u", list, "-u", "0", NULL);
+	CHECK_USAGE_ERROR(run, "16");
+	run_release(&run);
+}
+
+static void test_comms(void)
+{
+	struct parse_run run = parse("-c", "node,python3", "--comm", "exactly15chars_", "-c",
+				     "node", NULL);
+
+	CHECK_INT(run.result, OPTIONS_RUN);
+	CHECK_INT(run.opts.comm_count, 3);
+	CHECK_STR(run.opts.comms[0], "node");
+	CHECK_STR(run.opts.comms[1], "python3");
+	CHECK_STR(run.opts.comms[2], "exactly15chars_");
+	CHECK(run.opts.comms[0][4] == 0 && run.opts.comms[0][15] == 0);
+	run_release(&run);
+
+	/* "nod" must not count as a duplicate of "node", nor the other way round. */
+	run = parse("-c", "node,nod,nodes", NULL);
+	CHECK_INT(run.opts.comm_count, 3);
+	run_release(&run);
+
+	run = parse("-c", "sixteen_chars_xy", NULL);
+	CHECK_USAGE_ERROR(run, "'sixteen_chars_xy'");
+	CHECK_CONTAINS(run.err, "15");
+	CHECK_CONTAINS(run.err, "'sixteen_chars_x'");
+	run_release(&run);
+	run = parse("-c", "a,b,c,d,e,f,g,h", NULL);
+	CHECK_INT(run.result, OPTIONS_RUN);
+	CHECK_INT(run.opts.comm_count, 8);
+	run_release(&run);
+	run = parse("-c", "a,b,c,d,e,f,g,h,i", NULL);
+	CHECK_USAGE_ERROR(run, "8");
+	run_release(&run);
+	run = parse("-c", "", NULL);
+	CHECK_USAGE_ERROR(run, "empty");
+	run_release(&run);
+}
+
+static void test_errnos(void)
+{
+	struct parse_run run = parse("-e", "EADDRINUSE,EACCES", "--errno", "22,255", NULL);
+
+	CHECK_INT(run.result, OPTIONS_RUN);
+	CHECK(run.opts.filter_errnos);
+	CHECK(errno_set(&run.opts, EADDRINUSE) && errno_set(&run.opts, EACCES));
+	CHECK(errno_set(&run.opts, 22) && errno_set(&run.opts, 255));
+	CHECK(!errno_set(&run.opts, EADDRNOTAVAIL) && !errno_set(&run.opts, 0));
+	/* The layout the BPF side reads: word errno / 64, bit errno % 64. */
+	CHECK(run.opts.errno_bitmap[1] == ((1ULL << (98 - 64))) && run.opts.errno_bitmap[3] >> 63);
+	run_release(&run);
+
+	run = parse("-e", "EWOULDBLOCK", NULL);
+	CHECK(errno_set(&run.opts, EAGAIN));
+	run_release(&run);
+
+	run = parse("-e", "eaddrinuse", NULL);
+	CHECK_USAGE_ERROR(run, "'eaddrinuse'");
+	CHECK_CONTAINS(run.err, "EADDRINUSE");
+	run_release(&run);
+	run = parse("-e", "ADDRINUSE", NULL);
+	CHECK_USAGE_ERROR(run, "'ADDRINUSE'");
+	CHECK_CONTAINS(run.err, "EADDRINUSE");
+	run_release(&run);
+	run = parse("-e", "EBOGUS", NULL);
+	CHECK_USAGE_ERROR(run, "'EBOGUS'");
+	CHECK_CONTAINS(run.err, "1..255");
+	run_release(&run);
+	run = parse("-e", "0", NULL);
+	CHECK_USAGE_ERROR(run, "'0'");
+	run_release(&run);
+	run = parse("-e", "256", NULL);
+	CHECK_USAGE_ERROR(run, "'256'");
+	CHECK_CONTAINS(run.err, "1..255");
+	run_release(&run);
+	run = parse("-e", "-98", NULL);
+	CHECK_USAGE_ERROR(run, "'-98'");
+	run_release(&run);
+	run = parse("-e", "EACCES,", NULL);
+	CHECK_USAGE_ERROR(run, "empty");
+	run_release(&run);
+}
+
+static void test_numbers(void)
+{
+	static const char *const bad_ring[] = { "0", "3", "2048", "abc", "-16", "16x", "", NULL };
+	static const char *const bad_poll[] = { "0", "1001", "x", "-1", "", NULL };
+	struct parse_run run;
+
+	for (int i = 0; bad_ring[i]; i++) {
+		run = parse("--ring-buffer-mb", bad_ring[i], NULL);
+		CHECK_USAGE_ERROR(run, "power of two");
+		run_release(&run);
+	}
+	for (int i = 0; bad_poll[i]; i++) {
+		run = parse("--poll-ms", bad_poll[i], NULL);
+		CHECK_USAGE_ERROR(run, "1 to 1000");
+		run_release(&run);
+	}
+	run = parse("--backend", "ebpf", NULL);
+	CHECK_USAGE_ERROR(run, "'ebpf'");
+	CHECK_CONTAINS(run.err, "auto, fexit, kprobe or tracepoint");
+	run_release(&run);
+}
+
+static void test_usage_errors(void)
+{
+	struct parse_run run = parse("--frobnicate", NULL);
+
+	CHECK_USAGE_ERROR(run, "'--frobnicate'");
+	run_release(&run);
+	run = parse("-x", NULL);
+	CHECK_USAGE_ERROR(run, "'-x'");
+	run_release(&run);
+	run = parse("-jx", NULL);
+	CHECK_USAGE_ERROR(run, "'-x'");
+	run_release(&run);
+	run = parse("3000", NULL);
+	CHECK_USAGE_ERROR(run, "'3000'");
+	CHECK_CONTAINS(run.err, "--port 3000");
+	run_release(&run);
+	run = parse("-j", "--", "extra", NULL);
+	CHECK_USAGE_ERROR(run, "'extra'");
+	run_release(&run);
+	run = parse("--port", NULL);
+	CHECK_USAGE_ERROR(run, "'--port' needs a value");
+	run_release(&run);
+	run = parse("-p", NULL);
+	CHECK_USAGE_ERROR(run, "'-p' needs a value");
+	run_release(&run);
+	run = parse("--poll-ms", NULL);
+	CHECK_USAGE_ERROR(run, "'--poll-ms' needs a value");
+	run_release(&run);
+	run = parse("--json=yes", NULL);
+	CHECK_USAGE_ERROR(run, "'--json' takes no value");
+	run_release(&run);
+	run = parse("--no-proc-lookup=1", NULL);
+	CHECK_USAGE_ERROR(run, "'--no-proc-lookup' takes no value");
+	run_release(&run);
+	run = parse("--no", NULL); /* ambiguous: --no-proc-lookup or --no-kernel-holders */
+	CHECK_USAGE_ERROR(run, "'--no'");
+	run_release(&run);
+	/* Long names may be shortened while they stay unambiguous (getopt_long). */
+	run = parse("--js", "--no-k", NULL);
+	CHECK_INT(run.result, OPTIONS_RUN);
+	CHECK(run.opts.json && !run.opts.kernel_holders);
+	run_release(&run);
+}
+
+static void test_help_and_version(void)
+{
+	static const char *const taught[] = {
+		"--port",	   "--pid",	      "--uid",		"--comm",
+		"--errno",	   "--all",	      "--json",		"--wide",
+		"--backend",	   "--no-proc-lookup", "--no-kernel-holders", "--ring-buffer-mb",
+		"--poll-ms",	   "--verbose",	      "--help",		"--version",
+		"3000-3100",	   "80,443",	      "JSON Lines",	"README",
+		"sudo bindsnoop\n", "sudo bindsnoop --port 3000", "sudo bindsnoop --json | tee binds.jsonl",
+		"sudo bindsnoop -e EACCES -u alice", "Exit status", "Ctrl-C", "SIGTERM",
+		"closed output pipe", "usage error", "system-wide", "holder", "caller", "EADDRINUSE",
+		"table",
+	};
+	struct parse_run run = parse("--help", NULL);
+
+	CHECK_INT(run.result, OPTIONS_EXIT_OK);
+	CHECK_STR(run.err, "");
+	CHECK(!strncmp(run.out, "Usage: bindsnoop [OPTIONS]\n", 27));
+	for (size_t i = 0; i < sizeof(taught) / sizeof(taught[0]); i++)
+		CHECK_CONTAINS(run.out, taught[i]);
+	/* Fits a terminal: no line longer than 80 columns. */
+	{
+		size_t longest = 0;
+
+		for (const char *line = run.out; *line;) {
+			size_t len = strcspn(line, "\n");
+
+			longest = len > longest ? len : longest;
+			line += len + (line[len] == '\n');
+		}
+		CHECK(longest <= 80);
+	}
+	run_release(&run);
+
+	run = parse("-h", NULL);
+	CHECK_INT(run.result, OPTIONS_EXIT_OK);
+	CHECK(!strncmp(run.out, "Usage:", 6));
+	run_release(&run);
+
+	run = parse("--version", NULL);
+	CHECK_INT(run.result, OPTIONS_EXIT_OK);
+	CHECK_STR(run.out, "bindsnoop 0.1.0\n");
+	CHECK_STR(run.err, "");
+	run_release(&run);
+	run = parse("-V", NULL);
+	CHECK_STR(run.out, "bindsnoop 0.1.0\n");
+	run_release(&run);
+}
+
+/* A second parse starts from the defaults, not from what the first one set. */
+static void test_reparse(void)
+{
+	struct parse_run run = parse("-p", "80", "-P", "5", "-j", NULL);
+
+	run_release(&run);
+	run = parse(NULL);
+	CHECK_INT(run.result, OPTIONS_RUN);
+	CHECK(!run.opts.filter_ports && !run.opts.json);
+	CHECK_INT(run.opts.pid_count, 0);
+	run_release(&run);
+	/* Even after getopt stopped halfway through a cluster. */
+	run = parse("-jx", NULL);
+	run_release(&run);
+	run = parse("-a", NULL);
+	CHECK_INT(run.result, OPTIONS_RUN);
+	CHECK(run.opts.all);
+	run_release(&run);
+}
+
+int main(void)
+{
+	test_defaults();
+	test_flags();
+	test_ports();
+	test_pids();
+	test_uids();
+	test_comms();
+	test_errnos();
+	test_numbers();
+	test_usage_errors();
+	test_help_and_version();
+	test_reparse();
+	return unit_summary();
+}

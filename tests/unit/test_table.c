@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The table and JSON outputs through output.h, into memory streams. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include "output.h"
+#include "unit.h"
+
+/* 2026-11-24T18:52:01.123456789Z */
+#define SAMPLE_NS 1795546321123456789ULL
+
+static const char header[] = "TIME            EVENT         PID     COMM            PROTO "
+			     "ADDRESS               ERROR         HOLDER\n";
+
+struct captured {
+	FILE *stream;
+	char *text;
+	size_t len;
+};
+
+static void capture_open(struct captured *capture)
+{
+	capture->text = NULL;
+	capture->len = 0;
+	capture->stream = open_memstream(&capture->text, &capture->len);
+}
+
+static void capture_close(struct captured *capture)
+{
+	fclose(capture->stream);
+	free(capture->text);
+}
+
+static void add_process(struct holder_report *holder, __u32 pid, const char *comm,
+			const char *cmdline)
+{
+	struct process_ref *process = &holder->processes[holder->process_count++];
+
+	process->pid = pid;
+	strcpy(process->comm, comm);
+	process->cmdline_known = cmdline != NULL;
+	strcpy(process->cmdline, cmdline ? cmdline : "");
+}
+
+static struct holder_report *add_holder(struct bind_report *report, __u8 state,
+					const char *addr_text, __u16 port)
+{
+	struct holder_report *holder = &report->holders[report->holder_count++];
+
+	memset(holder, 0, sizeof(*holder));
+	holder->state = state;
+	holder->protocol = IPPROTO_TCP;
+	holder->family = strchr(addr_text, ':') ? AF_INET6 : AF_INET;
+	inet_pton(holder->family, addr_text, holder->addr);
+	holder->port = port;
+	holder->uid = 1000;
+	holder->inode = 123456;
+	holder->source = HOLDER_SOURCE_KERNEL;
+	return holder;
+}
+
+static void base_report(struct bind_report *report)
+{
+	memset(report, 0, sizeof(*report));
+	report->ts_realtime_ns = SAMPLE_NS;
+	report->error = EADDRINUSE;
+	report->protocol = IPPROTO_TCP;
+	report->family = AF_INET;
+	report->port = 3000;
+	inet_pton(AF_INET, "127.0.0.1", report->addr);
+	report->kind = BS_KIND_BIND;
+	report->hook = BS_HOOK_SYSCALL;
+	report->holders_searched = true;
+	report->caller.pid = 4242;
+	report->caller.tid = 4242;
+	report->caller.uid = 1000;
+	strcpy(report->caller.comm, "python3");
+	report->caller.cmdline_known = true;
+	strcpy(report->caller.cmdline, "python3 -m http.server 3000");
+}
+
+/* The table line for one report (header stripped), in memory. */
+static char *table_line(const struct bind_report *report, bool wide)
+{
+	struct captured capture;
+	struct output *table;
+	char *line;
+
+	capture_open(&capture);
+	table = output_table_new(capture.stream, wide);
+	CHECK(table != NULL);
+	CHECK_INT(table->ops->report(table, report), 0);
+	CHECK_INT(table->ops->flush(table), 0);
+	output_destroy(table);
+	fflush(capture.stream);
+	CHECK(!strncmp(capture.text, header, sizeof(header) - 1));
+	line = strdup(capture.text + sizeof(header) - 1);
+	capture_close(&capture);
+	return line;
+}
+
+#define CHECK_TABLE(report, wide, expected)                                                  \
+	do {                                                                                 \
+		char *line_ = table_line((report), (wide));                                  \
+		CHECK_STR(line_, expected);                                                  \
+		free(line_);                                                                 \
+	} while (0)
+
+static void test_table_rows(void)
+{
+	struct bind_report report;
+	struct holder_report *holder;
+
+	base_report(&report);
+	add_process(add_holder(&report, 10, "0.0.0.0", 3000), 4100, "node", "node server.js");
+	CHECK_TABLE(&report, false,
+		    "18:52:01.123456 bind_failed   4242    python3         tcp   127.0.0.1:3000  "
+		    "      EADDRINUSE    node[4100] LISTEN 0.0.0.0:3000\n");
+
+	/* One socket shared by several processes, and more holders after it. */
+	base_report(&report);
+	holder = add_holder(&report, 10, "0.0.0.0", 80);
+	add_process(holder, 100, "nginx", NULL);
+	add_process(holder, 101, "nginx", NULL);
+	add_process(holder, 200, "sh", NULL);
+	add_holder(&report, 10, "::", 80);
+	add_holder(&report, 10, "::", 80);
+	report.port = 80;
+	CHECK_TABLE(&report, false,
+		    "18:52:01.123456 bind_failed   4242    python3         tcp   127.0.0.1:80    "
+		    "      EADDRINUSE    nginx[100,101],sh[200] LISTEN 0.0.0.0:80 +2 more\n");
+
+	/* TIME_WAIT: no process, no inode. */
+	base_report(&report);
+	holder = add_holder(&report, 6, "127.0.0.1", 3000);
+	holder->uid = BS_UID_UNKNOWN;
+	holder->inode = 0;
+	CHECK_TABLE(&report, false,
+		    "18:52:01.123456 bind_failed   4242    python3         tcp   127.0.0.1:3000  "
+		    "      EADDRINUSE    TIME_WAIT 127.0.0.1:3000 (no process)\n");
+
+	/* A socket whose process could not be found: named by uid and inode. */
+	base_report(&report);
+	add_holder(&report, 10, "0.0.0.0", 3000)->inode = 12345;
+	CHECK_TABLE(&report, false,
+		    "18:52:01.123456 bind_failed   4242    python3         tcp   127.0.0.1:3000  "
+		    "      EADDRINUSE    uid 1000 inode 12345 LISTEN 0.0.0.0:3000\n");
+
+	/* None found. */
+	base_report(&report);
+	CHECK_TABLE(&report, false,
+		    "18:52:01.123456 bind_failed   4242    python3         tcp   127.0.0.1:3000  "
+		    "      EADDRINUSE    holder not found\n");
+	report.error = EACCES;
+	report.port = 80;
+	CHECK_TABLE(&report, false,
+		    "18:52:01.123456 bind_failed   4242    python3         tcp   127.0.0.1:80    "
+		    "      EACCES        -\n");
+
+	/* Success (--all), a listen, IPv6 in brackets, UDP, an unnamed errno. */
+	base_report(&report);
+	report.error = 0;
+	report.kind = BS_KIND_LISTEN;
+	report.family = AF_INET6;
+	memset(report.addr, 0, sizeof(report.addr));
+	report.addr[15] = 1;
+	CHECK_TABLE(&report, false,
+		    "18:52:01.123456 listen        4242    python3         tcp   [::1]:3000      "
+		    "      -             -\n");
+	report.error = 200;
+	report.protocol = IPPROTO_UDP;
+	report.kind = BS_KIND_AUTOBIND;
+	CHECK_TABLE(&report, false,
+		    "18:52:01.123456 bind_failed   4242    python3         udp   [::1]:3000      "
+		    "      E200          -\n");
+
+	/* A comm with terminal escapes is defused. */
+	base_report(&report);
+	report.error = EACCES;
+	memcpy(report.caller.comm, "ev\x1b[2Jil\n", 10);
+	CHECK_TABLE(&report, false,
+		    "18:52:01.123456 bind_failed   4242    ev?[2Jil?       tcp   127.0.0.1:3000  "
+		    "      EACCES        -\n");
+}
+
+static void test_table_wide(void)
+{
+	struct bind_report report;
+	struct holder_report *holder;
+
+	base_report(&report);
+	holder = add_holder(&report, 10, "0.0.0.0", 3000);
+	holder->flags = BS_HOLDER_REUSEADDR;
+	add_process(holder, 4100, "node", "node server.js");
+	add_process(holder, 4101, "node", NULL);
+	holder = add_holder(&report, 6, "127.0.0.1", 3000);
+	holder->uid = BS_UID_UNKNOWN;
+	holder->inode = 0;
+	holder->source = HOLDER_SOURCE_SOCK_DIAG;
+	CHECK_TABLE(&report, true,
+		    "18:52:01.123456 bind_failed   4242    python3         tcp   127.0.0.1:3000  "
+		    "      EADDRINUSE    node[4100,4101] LISTEN 0.0.0.0:3000 +1 more\n"
+		    "    caller: python3 -m http.server 3000\n"
+		    "    holder: tcp LISTEN 0.0.0.0:3000 uid 1000 inode 123456 SO_REUSEADDR "
+		    "(found in the kernel bind table)\n"
+		    "      pid 4100 node: node server.js\n"
+		    "      pid 4101 node: (command line unknown: the process is gone)\n"
+		    "    holder: tcp TIME_WAIT 127.0.0.1:3000 (found by sock_diag), no process\n");
+
+	base_report(&report);
+	report.caller.cmdline_known = false;
+	report.error = EACCES;
+	CHECK_TABLE(&report, true,
+		    "18:52:01.123456 bind_failed   4242    python3         tcp   127.0.0.1:3000  "
+		    "      EACCES        -\n"
+		    "    caller: (command line unknown: the process is gone)\n");
+}
+
+static void test_table_lost_and_errors(void)
+{
+	struct bind_report report;
+	struct captured capture;
+	struct output *table;
+	char message[256] = "";
+	FILE *stderr_file;
+	int saved_stderr;
+	int fds[2];
+	FILE *stream;
+
+	/* lost() writes what came before it, then its own line to stderr. */
+	base_report(&report);
+	capture_open(&capture);
+	table = output_table_new(capture.stream, false);
+	CHECK_INT(table->ops->report(table, &report), 0);
+	fflush(stderr);
+	saved_stderr = dup(STDERR_FILENO);
+	stderr_file = tmpfile();
+	dup2(fileno(stderr_file), STDERR_FILENO);
+	CHECK_INT(table->ops->lost(table, SAMPLE_NS, 7), 0);
+	fflush(stderr);
+	dup2(saved_stderr, STDERR_FILENO);
+	close(saved_stderr);
+	rewind(stderr_file);
+	CHECK(fgets(message, sizeof(message), stderr_file) != NULL);
+	CHECK_STR(message, "bindsnoop: 7 events lost: the ring buffer was full; raise "
+			   "--ring-buffer-mb or narrow the filters\n");
+	fclose(stderr_file);
+	CHECK_CONTAINS(capture.text, "holder not found\n");
+	output_destroy(table);
+	capture_close(&capture);
+
+	/* A reader that went away: -EPIPE, exactly. */
+	signal(SIGPIPE, SIG_IGN);
+	CHECK_INT(pipe(fds), 0);
+	stream = fdopen(fds[1], "w");
+	close(fds[0]);
+	table = output_table_new(stream, false);
+	CHECK_INT(table->ops->report(table, &report), 0);
+	CHECK_INT(table->ops->flush(table), -EPIPE);
+	output_destroy(table);
+	fclose(stream);
+
+	CHECK_INT(pipe(fds), 0);
+	stream = fdopen(fds[1], "w");
+	close(fds[0]);
+	table = output_json_new(stream);
+	CHECK_INT(table->ops->report(table, &report), 0);
+	CHECK_INT(table->ops->flush(table), -EPIPE);
+	output_destroy(table);
+	fclose(stream);
+
+	output_destroy(NULL);
+}
+
+static void test_json_output(void)
+{
+	struct bind_report report;
+	struct captured capture;
+	struct output *json;
+	int lines = 0;
+
+	base_report(&report);
+	capture_open(&capture);
+	json = output_json_new(capture.stream);
+	CHECK(json != NULL);
+	CHECK_INT(json->ops->report(json, &report), 0);
+	CHECK_INT(json->ops->lost(json, SAMPLE_NS, 3), 0);
+	CHECK_INT(json->ops->flush(json), 0);
+	CHECK(!strncmp(capture.text, "{\"v\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\","
+				     "\"event\":\"bind_failed\",",
+		       60));
+	CHECK_CONTAINS(capture.text, "\n{\"v\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\","
+				     "\"event\":\"lost\",\"count\":3}\n");
+	/* Many events: every one arrives, as whole lines, batches or not. */
+	for (int i = 0; i < 5000; i++)
+		CHECK_INT(json->ops->report(json, &report), 0);
+	output_destroy(json); /* flushes what is left */
+	fflush(capture.stream);
+	for (size_t i = 0; i < capture.len; i++)
+		lines += capture.text[i] == '\n';
+	CHECK_INT(lines, 5002);
+	CHECK(capture.len && capture.text[capture.len - 1] == '\n');
+	capture_close(&capture);
+}
+
+int main(void)
+{
+	setenv("TZ", "UTC", 1);
+	tzset();
+	test_table_rows();
+	test_table_wide();
+	test_table_lost_and_errors();
+	test_json_output();
+	return unit_summary();
+}

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include "format.h"
+
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262
+#endif
+
+#define NS_PER_SEC 1000000000ULL
+#define NS_PER_US 1000ULL
+#define SECONDS_PER_DAY 86400ULL
+
+/* Indexed by number, so the names follow this libc's (Linux x86-64) values. */
+#define ERRNO_ENTRY(name) [name] = #name
+static const char *const errno_names[] = {
+	ERRNO_ENTRY(EPERM),	      ERRNO_ENTRY(ENOENT),	    ERRNO_ENTRY(ESRCH),
+	ERRNO_ENTRY(EINTR),	      ERRNO_ENTRY(EIO),		    ERRNO_ENTRY(ENXIO),
+	ERRNO_ENTRY(E2BIG),	      ERRNO_ENTRY(ENOEXEC),	    ERRNO_ENTRY(EBADF),
+	ERRNO_ENTRY(ECHILD),	      ERRNO_ENTRY(EAGAIN),	    ERRNO_ENTRY(ENOMEM),
+	ERRNO_ENTRY(EACCES),	      ERRNO_ENTRY(EFAULT),	    ERRNO_ENTRY(ENOTBLK),
+	ERRNO_ENTRY(EBUSY),	      ERRNO_ENTRY(EEXIST),	    ERRNO_ENTRY(EXDEV),
+	ERRNO_ENTRY(ENODEV),	      ERRNO_ENTRY(ENOTDIR),	    ERRNO_ENTRY(EISDIR),
+	ERRNO_ENTRY(EINVAL),	      ERRNO_ENTRY(ENFILE),	    ERRNO_ENTRY(EMFILE),
+	ERRNO_ENTRY(ENOTTY),	      ERRNO_ENTRY(ETXTBSY),	    ERRNO_ENTRY(EFBIG),
+	ERRNO_ENTRY(ENOSPC),	      ERRNO_ENTRY(ESPIPE),	    ERRNO_ENTRY(EROFS),
+	ERRNO_ENTRY(EMLINK),	      ERRNO_ENTRY(EPIPE),	    ERRNO_ENTRY(EDOM),
+	ERRNO_ENTRY(ERANGE),	      ERRNO_ENTRY(EDEADLK),	    ERRNO_ENTRY(ENAMETOOLONG),
+	ERRNO_ENTRY(ENOLCK),	      ERRNO_ENTRY(ENOSYS),	    ERRNO_ENTRY(ENOTEMPTY),
+	ERRNO_ENTRY(ELOOP),	      ERRNO_ENTRY(ENOMSG),	    ERRNO_ENTRY(EIDRM),
+	ERRNO_ENTRY(ECHRNG),	      ERRNO_ENTRY(EL2NSYNC),	    ERRNO_ENTRY(EL3HLT),
+	ERRNO_ENTRY(EL3RST),	      ERRNO_ENTRY(ELNRNG),	    ERRNO_ENTRY(EUNATCH),
+	ERRNO_ENTRY(ENOCSI),	      ERRNO_ENTRY(EL2HLT),	    ERRNO_ENTRY(EBADE),
+	ERRNO_ENTRY(EBADR),	      ERRNO_ENTRY(EXFULL),	    ERRNO_ENTRY(ENOANO),
+	ERRNO_ENTRY(EBADRQC),	      ERRNO_ENTRY(EBADSLT),	    ERRNO_ENTRY(EBFONT),
+	ERRNO_ENTRY(ENOSTR),	      ERRNO_ENTRY(ENODATA),	    ERRNO_ENTRY(ETIME),
+	ERRNO_ENTRY(ENOSR),	      ERRNO_ENTRY(ENONET),	    ERRNO_ENTRY(ENOPKG),
+	ERRNO_ENTRY(EREMOTE),	      ERRNO_ENTRY(ENOLINK),	    ERRNO_ENTRY(EADV),
+	ERRNO_ENTRY(ESRMNT),	      ERRNO_ENTRY(ECOMM),	    ERRNO_ENTRY(EPROTO),
+	ERRNO_ENTRY(EMULTIHOP),	      ERRNO_ENTRY(EDOTDOT),	    ERRNO_ENTRY(EBADMSG),
+	ERRNO_ENTRY(EOVERFLOW),	      ERRNO_ENTRY(ENOTUNIQ),	    ERRNO_ENTRY(EBADFD),
+	ERRNO_ENTRY(EREMCHG),	      ERRNO_ENTRY(ELIBACC),	    ERRNO_ENTRY(ELIBBAD),
+	ERRNO_ENTRY(ELIBSCN),	      ERRNO_ENTRY(ELIBMAX),	    ERRNO_ENTRY(ELIBEXEC),
+	ERRNO_ENTRY(EILSEQ),	      ERRNO_ENTRY(ERESTART),	    ERRNO_ENTRY(ESTRPIPE),
+	ERRNO_ENTRY(EUSERS),	      ERRNO_ENTRY(ENOTSOCK),	    ERRNO_ENTRY(EDESTADDRREQ),
+	ERRNO_ENTRY(EMSGSIZE),	      ERRNO_ENTRY(EPROTOTYPE),	    ERRNO_ENTRY(ENOPROTOOPT),
+	ERRNO_ENTRY(EPROTONOSUPPORT), ERRNO_ENTRY(ESOCKTNOSUPPORT), ERRNO_ENTRY(EOPNOTSUPP),
+	ERRNO_ENTRY(EPFNOSUPPORT),    ERRNO_ENTRY(EAFNOSUPPORT),    ERRNO_ENTRY(EADDRINUSE),
+	ERRNO_ENTRY(EADDRNOTAVAIL),   ERRNO_ENTRY(ENETDOWN),	    ERRNO_ENTRY(ENETUNREACH),
+	ERRNO_ENTRY(ENETRESET),	      ERRNO_ENTRY(ECONNABORTED),    ERRNO_ENTRY(ECONNRESET),
+	ERRNO_ENTRY(ENOBUFS),	      ERRNO_ENTRY(EISCONN),	    ERRNO_ENTRY(ENOTCONN),
+	ERRNO_ENTRY(ESHUTDOWN),	      ERRNO_ENTRY(ETOOMANYREFS),    ERRNO_ENTRY(ETIMEDOUT),
+	ERRNO_ENTRY(ECONNREFUSED),    ERRNO_ENTRY(EHOSTDOWN),	    ERRNO_ENTRY(EHOSTUNREACH),
+	ERRNO_ENTRY(EALREADY),	      ERRNO_ENTRY(EINPROGRESS),	    ERRNO_ENTRY(ESTALE),
+	ERRNO_ENTRY(EUCLEAN),	      ERRNO_ENTRY(ENOTNAM),	    ERRNO_ENTRY(ENAVAIL),
+	ERRNO_ENTRY(EISNAM),	      ERRNO_ENTRY(EREMOTEIO),	    ERRNO_ENTRY(EDQUOT),
+	ERRNO_ENTRY(ENOMEDIUM),	      ERRNO_ENTRY(EMEDIUMTYPE),	    ERRNO_ENTRY(ECANCELED),
+	ERRNO_ENTRY(ENOKEY),	      ERRNO_ENTRY(EKEYEXPIRED),	    ERRNO_ENTRY(EKEYREVOKED),
+	ERRNO_ENTRY(EKEYREJECTED),    ERRNO_ENTRY(EOWNERDEAD),	    ERRNO_ENTRY(ENOTRECOVERABLE),
+	ERRNO_ENTRY(ERFKILL),	      ERRNO_ENTRY(EHWPOISON),
+};
+
+/* Second names for numbers the table above already names. */
+static const struct {
+	const char *name;
+	int value;
+} errno_aliases[] = {
+	{ "EWOULDBLOCK", EWOULDBLOCK },
+	{ "EDEADLOCK", EDEADLOCK },
+	{ "ENOTSUP", ENOTSUP },
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+const char *errno_name(int err)
+{
+	if (err <= 0 || (size_t)err >= ARRAY_SIZE(errno_names))
+		return NULL;
+	return errno_names[err];
+}
+
+int errno_from_name(const char *name)
+{
+	if (!name)
+		return -1;
+	for (size_t i = 1; i < ARRAY_SIZE(errno_names); i++)
+		if (errno_names[i] && !strcmp(errno_names[i], name))
+			return i;
+	for (size_t i = 0; i < ARRAY_SIZE(errno_aliases); i++)
+		if (!strcmp(errno_aliases[i].name, name))
+			return errno_aliases[i].value;
+	return -1;
+}
+
+const char *proto_name(__u16 protocol, char *buf, size_t len)
+{
+	switch (protocol) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_UDPLITE:
+		return "udplite";
+	case IPPROTO_MPTCP:
+		return "mptcp";
+	case IPPROTO_SCTP:
+		return "sctp";
+	}
+	if (!buf || !len)
+		return "ipproto-unknown";
+	snprintf(buf, len, "ipproto-%u", protocol);
+	return buf;
+}
+
+const char *family_name(__u16 family)
+{
+	switch (family) {
+	case AF_INET:
+		return "ipv4";
+	case AF_INET6:
+		return "ipv6";
+	}
+	return "unknown";
+}
+
+/* include/net/tcp_states.h: the numbers are kernel ABI (sock_diag reports them). */
+static const char *const tcp_state_names[] = {
+	[1] = "ESTABLISHED", [2] = "SYN_SENT",	  [3] = "SYN_RECV", [4] = "FIN_WAIT1",
+	[5] = "FIN_WAIT2",   [6] = "TIME_WAIT",	  [7] = "BOUND",    [8] = "CLOSE_WAIT",
+	[9] = "LAST_ACK",    [10] = "LISTEN",	  [11] = "CLOSING", [12] = "NEW_SYN_RECV",
+};
+
+#define TCP_STATE_ESTABLISHED 1
+#define TCP_STATE_CLOSE 7
+
+const char *socket_state_name(__u16 protocol, __u8 state)
+{
+	/* UDP reuses the TCP numbers for just two states (connect(2) or not). */
+	if (protocol == IPPROTO_UDP || protocol == IPPROTO_UDPLITE) {
+		if (state == TCP_STATE_ESTABLISHED)
+			return "CONNECTED";
+		if (state == TCP_STATE_CLOSE)
+			return "BOUND";
+		return "UNKNOWN";
+	}
+	if (state < ARRAY_SIZE(tcp_state_names) && tcp_state_names[state])
+		return tcp_state_names[state];
+	return "UNKNOWN";
+}
+
+/* Writes 1..3 digits of a byte; returns how many. */
+static size_t put_octet(char *out, unsigned int value)
+{
+	size_t n = 0;
+
+	if (value >= 100)
+		out[n++] = '0' + value / 100;
+	if (value >= 10)
+		out[n++] = '0' + value / 10 % 10;
+	out[n++] = '0' + value % 10;
+	return n;
+}
+
+/* glibc's inet_ntop formats IPv4 through sprintf: too slow for every event. */
+static int format_ipv4(const __u8 *addr, char *buf, size_t len)
+{
+	char text[16];
+	size_t n = 0;
+
+	for (int i = 0; i < 4; i++) {
+		if (i)
+			text[n++] = '.';
+		n += put_octet(text + n, addr[i]);
+	}
+	if (n >= len) {
+		if (len)
+			buf[0] = '\0';
+		return -ENOSPC;
+	}
+	memcpy(buf, text, n);
+	buf[n] = '\0';
+	return n;
+}
+
+int format_addr(__u16 family, const __u8 *addr, char *buf, size_t len)
+{
+	if (family == AF_INET)
+		return format_ipv4(addr, buf, len);
+	if (len)
+		buf[0] = '\0';
+	if (family != AF_INET6)
+		return -EAFNOSUPPORT;
+	if (!inet_ntop(AF_INET6, addr, buf, len > FORMAT_ADDR_MAX ? FORMAT_ADDR_MAX : len)) {
+		if (len)
+			buf[0] = '\0';
+		return -ENOSPC;
+	}
+	return strlen(buf);
+}
+
+int format_endpoint(__u16 family, const __u8 *addr, __u16 port, char *buf, size_t len)
+{
+	char text[FORMAT_ADDR_MAX];
+	int written;
+	int err;
+
+	err = format_addr(family, addr, text, sizeof(text));
+	if (err < 0) {
+		if (len)
+			buf[0] = '\0';
+		return err;
+	}
+	if (family == AF_INET6)
+		written = snprintf(buf, len, "[%s]:%u", text, port);
+	else
+		written = snprintf(buf, len, "%s:%u", text, port);
+	if (written < 0 || (size_t)written >= len) {
+		if (len)
+			buf[0] = '\0';
+		return -ENOSPC;
+	}
+	return written;
+}
+
+static void put_digits(char *out, unsigned long value, int width)
+{
+	for (int i = width - 1; i >= 0; i--) {
+		out[i] = '0' + value % 10;
+		value /= 10;
+	}
+}
+
+/*
+ * Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm): pure
+ * arithmetic, so the JSON hot path needs neither gmtime_r nor snprintf.
+ */
+static void civil_from_days(unsigned long days, unsigned long *year, unsigned int *month,
+			    unsigned int *day)
+{
+	unsigned long z = days + 719468; /* days since 0000-03-01 */
+	unsigned long era = z / 146097;
+	unsigned long day_of_era = z - era * 146097;
+	unsigned long year_of_era =
+		(day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+	unsigned long day_of_year =
+		day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+	unsigned long month_index = (5 * day_of_year + 2) / 153; /* March = 0 */
+
+	*day = day_of_year - (153 * month_index + 2) / 5 + 1;
+	*month = month_index < 10 ? month_index + 3 : month_index - 9;
+	*year = year_of_era + era * 400 + (*month <= 2);
+}
+
+int format_rfc3339_us(__u64 realtime_ns, char *buf, size_t len)
+{
+	static const size_t text_len = sizeof("2026-11-24T18:52:01.123456Z") - 1;
+	unsigned long seconds = realtime_ns / NS_PER_SEC;
+	unsigned long micros = realtime_ns % NS_PER_SEC / NS_PER_US;
+	unsigned long second_of_day = seconds % SECONDS_PER_DAY;
+	unsigned long year;
+	unsigned int month, day;
+
+	if (len <= text_len) {
+		if (len)
+			buf[0] = '\0';
+		return -ENOSPC;
+	}
+	/* u64 nanoseconds end in 2554: the year always has four digits. */
+	civil_from_days(seconds / SECONDS_PER_DAY, &year, &month, &day);
+	put_digits(buf, year, 4);
+	buf[4] = '-';
+	put_digits(buf + 5, month, 2);
+	buf[7] = '-';
+	put_digits(buf + 8, day, 2);
+	buf[10] = 'T';
+	put_digits(buf + 11, second_of_day / 3600, 2);
+	buf[13] = ':';
+	put_digits(buf + 14, second_of_day / 60 % 60, 2);
+	buf[16] = ':';
+	put_digits(buf + 17, second_of_day % 60, 2);
+	buf[19] = '.';
+	put_digits(buf + 20, micros, 6);
+	buf[26] = 'Z';
+	buf[27] = '\0';
+	return text_len;
+}
+
+int format_clock_us(__u64 realtime_ns, char *buf, size_t len)
+{
+	static const size_t text_len = sizeof("18:52:01.123456") - 1;
+	time_t seconds = realtime_ns / NS_PER_SEC;
+	struct tm local;
+
+	if (len <= text_len) {
+		if (len)
+			buf[0] = '\0';
+		return -ENOSPC;
+	}
+	if (!localtime_r(&seconds, &local)) {
+		buf[0] = '\0';
+		return -EOVERFLOW;
+	}
+	put_digits(buf, local.tm_hour, 2);
+	buf[2] = ':';
+	put_digits(buf + 3, local.tm_min, 2);
+	buf[5] = ':';
+	put_digits(buf + 6, local.tm_sec, 2);
+	buf[8] = '.';
+	put_digits(buf + 9, realtime_ns % NS_PER_SEC / NS_PER_US, 6);
+	buf[15] = '\0';
+	return text_len;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Names and text forms shared by every output: errno names, protocol and
+ * family names, socket states, addresses and timestamps. Pure functions: no
+ * allocation, no global state (format_clock_us reads the local time zone).
+ */
+#ifndef BINDSNOOP_FORMAT_H
+#define BINDSNOOP_FORMAT_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+/* Big enough for any format_addr / format_endpoint result. */
+#define FORMAT_ADDR_MAX 46     /* INET6_ADDRSTRLEN */
+#define FORMAT_ENDPOINT_MAX 56 /* "[" addr "]:65535" */
+#define FORMAT_RFC3339_MAX 32  /* "2026-11-24T18:52:01.123456Z" */
+#define FORMAT_CLOCK_MAX 16    /* "18:52:01.123456" */
+#define FORMAT_PROTO_MAX 24    /* "ipproto-65535" */
+
+/* "EADDRINUSE" for 98; NULL for numbers Linux does not define. */
+const char *errno_name(int err);
+
+/* 98 for "EADDRINUSE" (exact, upper case; aliases like "EWOULDBLOCK" too); -1 if unknown. */
+int errno_from_name(const char *name);
+
+/* "tcp", "udp", "udplite", "mptcp", "sctp", else "ipproto-<n>" written into buf. */
+const char *proto_name(__u16 protocol, char *buf, size_t len);
+
+/* "ipv4" or "ipv6" ("unknown" for anything else). */
+const char *family_name(__u16 family);
+
+/*
+ * A holder's state as the JSON schema names it: TCP state names, TCP_CLOSE
+ * (7) as "BOUND" (bound but neither listening nor connected), and for UDP
+ * state 1 as "CONNECTED". "UNKNOWN" for numbers outside those.
+ */
+const char *socket_state_name(__u16 protocol, __u8 state);
+
+/*
+ * The inet_ntop form of addr (IPv4 reads the first 4 bytes). Returns the
+ * length written, or -ENOSPC / -EAFNOSUPPORT (buf then holds "").
+ */
+int format_addr(__u16 family, const __u8 *addr, char *buf, size_t len);
+
+/* "127.0.0.1:3000" or "[::1]:3000". Returns the length or a negative errno. */
+int format_endpoint(__u16 family, const __u8 *addr, __u16 port, char *buf, size_t len);
+
+/* "2026-11-24T18:52:01.123456Z" (UTC). Returns the length or -ENOSPC. */
+int format_rfc3339_us(__u64 realtime_ns, char *buf, size_t len);
+
+/* "18:52:01.123456" in local time, for the table. Returns the length or a negative errno. */
+int format_clock_us(__u64 realtime_ns, char *buf, size_t len);
+
+#endif /* BINDSNOOP_FORMAT_H */

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include "holders.h"
+#include "proc_sockets.h"
+#include "sockdiag.h"
+
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262
+#endif
+
+#define TCP_LISTEN 10
+#define TCP_CLOSE 7
+
+/* Answers kept: one per (namespace, protocol, port, requested address) in a storm. */
+#define DIAG_ANSWERS 16
+/* Enough for a full report after the caller's own socket and the kernel's are skipped. */
+#define DIAG_KEPT (REPORT_MAX_HOLDERS + BS_MAX_KERNEL_HOLDERS + 1)
+
+/* One sock_diag dump, reduced to the sockets overlapping the requested address. */
+struct diag_answer {
+	bool used;
+	bool searched; /* the dump succeeded (else: no holders, and not searched) */
+	__u64 netns_ino;
+	__u16 protocol;
+	__u16 port;
+	__u16 family;
+	__u8 addr[BS_ADDR_LEN];
+	__u64 fetched_at_ns;
+	int count;
+	struct sockdiag_socket sockets[DIAG_KEPT]; /* most telling first: LISTEN, bound, ... */
+};
+
+struct holder_lookup {
+	struct procinfo_cache *procs;
+	bool proc_lookup;
+	struct sockdiag *diag;	       /* NULL: sock_diag unavailable */
+	struct proc_sockets *sockets; /* NULL without proc_lookup */
+	struct diag_answer answers[DIAG_ANSWERS];
+};
+
+/* Who a socket bound to an address receives from: bound_addr in bpf/holders.bpf.h. */
+struct bound_address {
+	__u8 addr[16]; /* IPv4 as ::ffff:a.b.c.d so both families compare */
+	bool any;
+	bool takes_ipv4;
+	bool takes_ipv6;
+};
+
+static const __u8 ipv4_mapped_prefix[12] = { [10] = 0xff, [11] = 0xff };
+static const __u8 zero_address[16];
+
+static __u64 coarse_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void bound_address_make(struct bound_address *out, __u16 family, const __u8 *raw,
+			       bool v6only)
+{
+	memset(out, 0, sizeof(*out));
+	if (family == AF_INET) {
+		memcpy(out->addr, ipv4_mapped_prefix, sizeof(ipv4_mapped_prefix));
+		memcpy(&out->addr[12], raw, 4);
+		out->any = memcmp(raw, zero_address, 4) == 0;
+		out->takes_ipv4 = true;
+		return;
+	}
+	bool mapped = memcmp(raw, ipv4_mapped_prefix, sizeof(ipv4_mapped_prefix)) == 0;
+
+	memcpy(out->addr, raw, 16);
+	/* ::ffff:0.0.0.0 is the IPv4 wildcard to the kernel (ipv6_rcv_saddr_equal). */
+	out->any = memcmp(raw, zero_address, 16) == 0 ||
+		   (mapped && memcmp(&raw[12], zero_address, 4) == 0);
+	out->takes_ipv4 = (out->any && !v6only) || mapped;
+	out->takes_ipv6 = !mapped;
+}
+
+bool holder_addresses_overlap(__u16 family_a, const __u8 *addr_a, bool v6only_a, __u16 family_b,
+			      const __u8 *addr_b, bool v6only_b)
+{
+	struct bound_address a, b;
+
+	bound_address_make(&a, family_a, addr_a, v6only_a);
+	bound_address_make(&b, family_b, addr_b, v6only_b);
+	if (!((a.takes_ipv4 && b.takes_ipv4) || (a.takes_ipv6 && b.takes_ipv6)))
+		return false;
+	if (a.any || b.any)
+		return true;
+	return memcmp(a.addr, b.addr, 16) == 0;
+}
+
+/* Holders are reported as TCP or UDP: MPTCP binds through TCP, UDP-Lite shares UDP's rules. */
+static __u16 holder_protocol(__u16 event_protocol)
+{
+	if (event_protocol == IPPROTO_MPTCP)
+		return IPPROTO_TCP;
+	if (event_protocol == IPPROTO_UDPLITE)
+		return IPPROTO_UDP;
+	return event_protocol;
+}
+
+/* The telling ones first when there are more than a report holds. */
+static int diag_rank(const struct sockdiag_socket *socket)
+{
+	if (socket->time_wait || !socket->inode)
+		return 3;
+	if (socket->state == TCP_LISTEN)
+		return 0;
+	if (socket->state == TCP_CLOSE)
+		return 1;
+	return 2;
+}
+
+static bool same_fileless_socket(const struct sockdiag_socket *a, const struct sockdiag_socket *b)
+{
+	return !a->inode && !b->inode && a->family == b->family &&
+	       memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
+}
+
+/* sockdiag visitor: keep the DIAG_KEPT best overlapping sockets, by rank, dump order within one. */
+static bool diag_answer_collect(void *ctx, const struct sockdiag_socket *socket)
+{
+	struct diag_answer *answer = ctx;
+	int rank = diag_rank(socket);
+	int position = answer->count;
+
+	/* The caller's v6only is not in the event: assume the default, dual-stack. */
+	if (!holder_addresses_overlap(answer->family, answer->addr, false, socket->family,
+				      socket->addr, socket->v6only))
+		return true;
+	for (int i = 0; i < answer->count; i++) {
+		/* Thousands of TIME_WAIT sockets on one address say one thing. */
+		if (same_fileless_socket(&answer->sockets[i], socket))
+			return true;
+	}
+	while (position > 0 && diag_rank(&answer->sockets[position - 1]) > rank)
+		position--;
+	if (position >= DIAG_KEPT)
+		return true;
+	int moved = answer->count - position;
+
+	if (answer->count == DIAG_KEPT)
+		moved--;
+	memmove(&answer->sockets[position + 1], &answer->sockets[position],
+		moved * sizeof(answer->sockets[0]));
+	answer->sockets[position] = *socket;
+	if (answer->count < DIAG_KEPT)
+		answer->count++;
+	return true;
+}
+
+static bool diag_answer_matches(const struct diag_answer *answer, const struct bs_event *ev)
+{
+	return answer->used && answer->netns_ino == ev->netns_ino &&
+	       answer->protocol == ev->protocol && answer->port == ev->port &&
+	       answer->family == ev->family && memcmp(answer->addr, ev->addr, BS_ADDR_LEN) == 0;
+}
+
+/* The sock_diag answer for this event's request, from the cache while it is fresh. */
+static const struct diag_answer *diag_answer_get(struct holder_lookup *lookup,
+						 const struct bs_event *ev)
+{
+	struct diag_answer *answer = NULL;
+	__u64 now = coarse_now_ns();
+
+	for (int i = 0; i < DIAG_ANSWERS; i++) {
+		struct diag_answer *candidate = &lookup->answers[i];
+
+		if (diag_answer_matches(candidate, ev)) {
+			if (now - candidate->fetched_at_ns < HOLDERS_DIAG_TTL_NS)
+				return candidate;
+			answer = candidate;
+			break;
+		}
+		if (!answer || !candidate->used ||
+		    (answer->used && candidate->fetched_at_ns < answer->fetched_at_ns))
+			answer = candidate;
+	}
+	answer->used = true;
+	answer->netns_ino = ev->netns_ino;
+	answer->protocol = ev->protocol;
+	answer->port = ev->port;
+	answer->family = ev->family;
+	memcpy(answer->addr, ev->addr, BS_ADDR_LEN);
+	answer->count = 0;
+	/* A failure is kept too: retrying it for every event of a storm would not help. */
+	answer->searched = sockdiag_for_each_on_port(lookup->diag, ev->netns_ino, ev->pid,
+						     ev->protocol, ev->port, diag_answer_collect,
+						     answer) == 0;
+	answer->fetched_at_ns = coarse_now_ns();
+	return answer;
+}
+
+static bool diag_wanted(const struct holder_lookup *lookup, const struct bs_event *ev)
+{
+	if (!lookup->proc_lookup || !lookup->diag || ev->ret != -EADDRINUSE || !ev->port)
+		return false;
+	/* Ask only when the kernel could not say: no walk, nothing, or more than fit. */
+	return !ev->holders_walked || ev->holder_count == 0 ||
+	       ev->holder_count > BS_MAX_KERNEL_HOLDERS;
+}
+
+static bool report_has_socket(const struct bind_report *report,
+			      const struct sockdiag_socket *socket)
+{
+	for (__u32 i = 0; i < report->holder_count; i++) {
+		const struct holder_report *holder = &report->holders[i];
+
+		if (socket->inode && holder->inode == socket->inode)
+			return true;
+		if (!socket->inode && !holder->inode && holder->family == socket->family &&
+		    memcmp(holder->addr, socket->addr, BS_ADDR_LEN) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void holder_from_kernel(struct holder_report *holder, const struct bs_holder *found,
+			       __u16 protocol)
+{
+	holder->inode = found->sock_inode;
+	memcpy(holder->addr, found->addr, BS_ADDR_LEN);
+	holder->uid = found->uid;
+	holder->port = found->port;
+	holder->family = found->family;
+	holder->protocol = protocol;
+	holder->state = found->state;
+	holder->flags = found->flags;
+	holder->source = HOLDER_SOURCE_KERNEL;
+	holder->process_count = 0;
+}
+
+static void holder_from_diag(struct holder_report *holder, const struct sockdiag_socket *socket,
+			     __u16 protocol)
+{
+	holder->inode = socket->inode;
+	memcpy(holder->addr, socket->addr, BS_ADDR_LEN);
+	holder->uid = socket->uid;
+	holder->port = socket->port;
+	holder->family = socket->family;
+	holder->protocol = protocol;
+	holder->state = socket->state;
+	/* sock_diag does not expose SO_REUSEADDR / SO_REUSEPORT. */
+	holder->flags = socket->v6only ? BS_HOLDER_V6ONLY : 0;
+	holder->source = HOLDER_SOURCE_SOCK_DIAG;
+	holder->process_count = 0;
+}
+
+static void holders_add_from_diag(struct bind_report *report, const struct diag_answer *answer,
+				  const struct bs_event *ev)
+{
+	for (int i = 0; i < answer->count && report->holder_count < REPORT_MAX_HOLDERS; i++) {
+		const struct sockdiag_socket *socket = &answer->sockets[i];
+
+		/* A listen() that failed: the caller's own bound socket is in the dump. */
+		if (socket->inode && socket->inode == ev->sock_inode)
+			continue;
+		if (report_has_socket(report, socket))
+			continue;
+		holder_from_diag(&report->holders[report->holder_count++], socket,
+				 holder_protocol(ev->protocol));
+	}
+}
+
+static bool holder_lists_pid(const struct holder_report *holder, __u32 pid)
+{
+	for (__u32 i = 0; i < holder->process_count; i++) {
+		if (holder->processes[i].pid == pid)
+			return true;
+	}
+	return false;
+}
+
+/* The process that bound the socket, as the kernel tagged it at bind time. */
+static void holder_add_owner(struct holder_lookup *lookup, struct holder_report *holder,
+			     const struct bs_holder *found)
+{
+	struct process_ref *process = &holder->processes[holder->process_count++];
+	size_t comm_len = strnlen(found->owner_comm, BS_COMM_LEN - 1);
+
+	process->pid = found->owner_pid;
+	process->cmdline_known = false;
+	process->cmdline[0] = '\0';
+	if (lookup->proc_lookup) {
+		procinfo_process(lookup->procs, found->owner_pid, process);
+		/* A different comm: the pid was reused since, its cmdline is someone else's. */
+		if (strncmp(process->comm, found->owner_comm, comm_len + 1) != 0) {
+			process->cmdline_known = false;
+			process->cmdline[0] = '\0';
+		}
+	}
+	memcpy(process->comm, found->owner_comm, comm_len);
+	process->comm[comm_len] = '\0';
+}
+
+static void holder_processes_fill(struct holder_lookup *lookup, struct holder_report *holder,
+				  const struct bs_holder *found)
+{
+	__u32 pids[REPORT_MAX_PROCESSES];
+	int pid_count = 0;
+
+	holder->process_count = 0;
+	/* TIME_WAIT and orphaned sockets have no file, so no process. */
+	if (!holder->inode)
+		return;
+	if (lookup->proc_lookup)
+		pid_count = proc_sockets_lookup(lookup->sockets, holder->inode, pids,
+						REPORT_MAX_PROCESSES);
+	for (int i = 0; i < pid_count; i++) {
+		struct process_ref *process = &holder->processes[holder->process_count];
+
+		/* Gone since the last /proc scan: it holds nothing now. */
+		if (procinfo_process(lookup->procs, pids[i], process) == 0)
+			holder->process_count++;
+	}
+	if (found && (found->flags & BS_HOLDER_OWNER_KNOWN) && found->owner_pid &&
+	    holder->process_count < REPORT_MAX_PROCESSES &&
+	    !holder_lists_pid(holder, found->owner_pid))
+		holder_add_owner(lookup, holder, found);
+}
+
+void holder_lookup_fill(struct holder_lookup *lookup, const struct bs_event *ev,
+			struct bind_report *report)
+{
+	__u32 kernel_count = ev->holder_count < BS_MAX_KERNEL_HOLDERS ? ev->holder_count :
+									BS_MAX_KERNEL_HOLDERS;
+	__u16 protocol = holder_protocol(ev->protocol);
+
+	report->holder_count = 0;
+	report->holders_searched = ev->holders_walked != 0;
+	for (__u32 i = 0; i < kernel_count; i++)
+		holder_from_kernel(&report->holders[report->holder_count++], &ev->holders[i],
+				   protocol);
+	if (!lookup)
+		return;
+	if (lookup->diag)
+		sockdiag_note_pid(lookup->diag, ev->netns_ino, ev->pid);
+	if (diag_wanted(lookup, ev)) {
+		const struct diag_answer *answer = diag_answer_get(lookup, ev);
+
+		if (answer->searched) {
+			report->holders_searched = true;
+			holders_add_from_diag(report, answer, ev);
+		}
+	}
+	for (__u32 i = 0; i < report->holder_count; i++)
+		holder_processes_fill(lookup, &report->holders[i],
+				      i < kernel_count ? &ev->holders[i] : NULL);
+}
+
+struct holder_lookup *holder_lookup_new(struct procinfo_cache *procs, bool proc_lookup)
+{
+	struct holder_lookup *lookup = calloc(1, sizeof(*lookup));
+
+	if (!lookup)
+		return NULL;
+	lookup->procs = procs;
+	lookup->proc_lookup = proc_lookup && procs;
+	if (!lookup->proc_lookup)
+		return lookup;
+	lookup->sockets = proc_sockets_new();
+	if (!lookup->sockets) {
+		holder_lookup_free(lookup);
+		return NULL;
+	}
+	/* Without sock_diag (no /proc?) the kernel's holders are still reported. */
+	lookup->diag = sockdiag_new();
+	return lookup;
+}
+
+void holder_lookup_free(struct holder_lookup *lookup)
+{
+	if (!lookup)
+		return;
+	sockdiag_free(lookup->diag);
+	proc_sockets_free(lookup->sockets);
+	free(lookup);
+}

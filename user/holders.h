@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Who holds the address a bind wanted: the sockets the kernel found while
+ * the bind failed, completed from sock_diag when the kernel could not say
+ * (no walk, nothing found, more than fit in the event), each with the
+ * processes that have it open. Built for storms: sock_diag answers are kept
+ * HOLDERS_DIAG_TTL_NS, process details come from caches.
+ */
+#ifndef BINDSNOOP_HOLDERS_H
+#define BINDSNOOP_HOLDERS_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include "bindsnoop.h"
+#include "procinfo.h"
+#include "report.h"
+
+#define HOLDERS_DIAG_TTL_NS 500000000ULL /* a sock_diag answer is reused this long */
+
+struct holder_lookup;
+
+/*
+ * procs is borrowed (it must outlive the lookup). proc_lookup false: only
+ * what the kernel found, named from its bind-time tags; no sock_diag, no
+ * /proc scan. NULL when out of memory.
+ */
+struct holder_lookup *holder_lookup_new(struct procinfo_cache *procs, bool proc_lookup);
+void holder_lookup_free(struct holder_lookup *lookup);
+
+/* Fill report->holders, holder_count and holders_searched for this event. */
+void holder_lookup_fill(struct holder_lookup *lookup, const struct bs_event *ev,
+			struct bind_report *report);
+
+/*
+ * Whether a socket bound to (family_a, addr_a) and one bound to
+ * (family_b, addr_b) compete for the same port, by the kernel's rules
+ * (bpf/holders.bpf.h): a wildcard overlaps everything of its family, an
+ * IPv6 wildcard also every IPv4 address unless v6only, and an IPv4-mapped
+ * IPv6 address is that IPv4 address.
+ */
+bool holder_addresses_overlap(__u16 family_a, const __u8 *addr_a, bool v6only_a, __u16 family_b,
+			      const __u8 *addr_b, bool v6only_b);
+
+#endif /* BINDSNOOP_HOLDERS_H */

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <string.h>
+#include "format.h"
+#include "json_event.h"
+
+/*
+ * Appends that remember the first failure, so rendering reads as a list of
+ * fields and the error is checked once at the end.
+ */
+struct json_writer {
+	struct strbuf *out;
+	int err;
+};
+
+/*
+ * Room for n more bytes at the end of out, or NULL after a failure. The
+ * common case is one comparison: no function call per field.
+ */
+static inline char *room(struct json_writer *writer, size_t n)
+{
+	struct strbuf *out = writer->out;
+
+	if (writer->err)
+		return NULL;
+	if (out->cap - out->len <= n) {
+		writer->err = strbuf_reserve(out, n);
+		if (writer->err)
+			return NULL;
+	}
+	return out->data + out->len;
+}
+
+static inline void put_bytes(struct json_writer *writer, const char *bytes, size_t len)
+{
+	char *at = room(writer, len);
+
+	if (!at)
+		return;
+	memcpy(at, bytes, len);
+	writer->out->len += len;
+}
+
+#define put_literal(writer, literal) put_bytes((writer), "" literal, sizeof(literal) - 1)
+
+static inline void put_u64(struct json_writer *writer, __u64 value)
+{
+	char digits[20];
+	size_t start = sizeof(digits);
+
+	do {
+		digits[--start] = '0' + value % 10;
+		value /= 10;
+	} while (value);
+	put_bytes(writer, digits + start, sizeof(digits) - start);
+}
+
+static inline void put_bool(struct json_writer *writer, bool value)
+{
+	if (value)
+		put_literal(writer, "true");
+	else
+		put_literal(writer, "false");
+}
+
+/* Text of our own making (names, numbers, addresses): nothing to escape. */
+static inline void put_plain_string(struct json_writer *writer, const char *text)
+{
+	put_literal(writer, "\"");
+	put_bytes(writer, text, strlen(text));
+	put_literal(writer, "\"");
+}
+
+/* Bytes a process chose (comm, command line, cgroup): escaped. */
+static inline void put_string(struct json_writer *writer, const char *text, size_t max_len)
+{
+	if (!writer->err)
+		writer->err = strbuf_append_json_string(writer->out, text, strnlen(text, max_len));
+}
+
+static void put_ts(struct json_writer *writer, __u64 ts_realtime_ns)
+{
+	char text[FORMAT_RFC3339_MAX];
+
+	if (format_rfc3339_us(ts_realtime_ns, text, sizeof(text)) < 0)
+		text[0] = '\0';
+	put_plain_string(writer, text);
+}
+
+static void put_addr(struct json_writer *writer, __u16 family, const __u8 *addr)
+{
+	char text[FORMAT_ADDR_MAX];
+
+	if (format_addr(family, addr, text, sizeof(text)) < 0)
+		text[0] = '\0';
+	put_plain_string(writer, text);
+}
+
+static void put_proto(struct json_writer *writer, __u16 protocol)
+{
+	char buf[FORMAT_PROTO_MAX];
+
+	put_plain_string(writer, proto_name(protocol, buf, sizeof(buf)));
+}
+
+static void put_error(struct json_writer *writer, int error)
+{
+	const char *name = errno_name(error);
+
+	if (!error) {
+		put_literal(writer, "null");
+	} else if (name) {
+		put_plain_string(writer, name);
+	} else {
+		put_literal(writer, "\"E");
+		put_u64(writer, (unsigned int)error);
+		put_literal(writer, "\"");
+	}
+}
+
+static const char *via_name(__u8 kind)
+{
+	switch (kind) {
+	case BS_KIND_BIND:
+		return "bind";
+	case BS_KIND_LISTEN:
+		return "listen";
+	case BS_KIND_AUTOBIND:
+		return "autobind";
+	}
+	return "unknown";
+}
+
+static const char *hook_name(__u8 hook)
+{
+	switch (hook) {
+	case BS_HOOK_SYSCALL:
+		return "syscall";
+	case BS_HOOK_INET:
+		return "inet";
+	case BS_HOOK_GET_PORT:
+		return "get_port";
+	}
+	return "unknown";
+}
+
+static const char *source_name(__u8 source)
+{
+	switch (source) {
+	case HOLDER_SOURCE_KERNEL:
+		return "kernel";
+	case HOLDER_SOURCE_SOCK_DIAG:
+		return "sock_diag";
+	}
+	return "unknown";
+}
+
+static void put_caller(struct json_writer *writer, const struct caller_report *caller)
+{
+	put_literal(writer, "{\"pid\":");
+	put_u64(writer, caller->pid);
+	put_literal(writer, ",\"tid\":");
+	put_u64(writer, caller->tid);
+	put_literal(writer, ",\"ppid\":");
+	put_u64(writer, caller->ppid);
+	put_literal(writer, ",\"uid\":");
+	put_u64(writer, caller->uid);
+	put_literal(writer, ",\"comm\":");
+	put_string(writer, caller->comm, sizeof(caller->comm));
+	put_literal(writer, ",\"cmdline\":");
+	if (caller->cmdline_known)
+		put_string(writer, caller->cmdline, sizeof(caller->cmdline));
+	else
+		put_literal(writer, "null");
+	put_literal(writer, ",\"cgroup\":");
+	if (caller->cgroup[0])
+		put_string(writer, caller->cgroup, sizeof(caller->cgroup));
+	else
+		put_literal(writer, "null");
+	put_literal(writer, ",\"netns\":");
+	put_u64(writer, caller->netns);
+	put_literal(writer, "}");
+}
+
+static void put_process(struct json_writer *writer, const struct process_ref *process)
+{
+	put_literal(writer, "{\"pid\":");
+	put_u64(writer, process->pid);
+	put_literal(writer, ",\"comm\":");
+	put_string(writer, process->comm, sizeof(process->comm));
+	put_literal(writer, ",\"cmdline\":");
+	if (process->cmdline_known)
+		put_string(writer, process->cmdline, sizeof(process->cmdline));
+	else
+		put_literal(writer, "null");
+	put_literal(writer, "}");
+}
+
+static void put_holder(struct json_writer *writer, const struct holder_report *holder)
+{
+	__u32 process_count = holder->process_count;
+
+	if (process_count > REPORT_MAX_PROCESSES)
+		process_count = REPORT_MAX_PROCESSES;
+	put_literal(writer, "{\"state\":");
+	put_plain_string(writer, socket_state_name(holder->protocol, holder->state));
+	put_literal(writer, ",\"proto\":");
+	put_proto(writer, holder->protocol);
+	put_literal(writer, ",\"family\":");
+	put_plain_string(writer, family_name(holder->family));
+	put_literal(writer, ",\"addr\":");
+	put_addr(writer, holder->family, holder->addr);
+	put_literal(writer, ",\"port\":");
+	put_u64(writer, holder->port);
+	put_literal(writer, ",\"uid\":");
+	if (holder->uid == BS_UID_UNKNOWN)
+		put_literal(writer, "null");
+	else
+		put_u64(writer, holder->uid);
+	put_literal(writer, ",\"inode\":");
+	if (holder->inode)
+		put_u64(writer, holder->inode);
+	else
+		put_literal(writer, "null");
+	put_literal(writer, ",\"reuseaddr\":");
+	put_bool(writer, holder->flags & BS_HOLDER_REUSEADDR);
+	put_literal(writer, ",\"reuseport\":");
+	put_bool(writer, holder->flags & BS_HOLDER_REUSEPORT);
+	put_literal(writer, ",\"v6only\":");
+	put_bool(writer, holder->flags & BS_HOLDER_V6ONLY);
+	put_literal(writer, ",\"source\":");
+	put_plain_string(writer, source_name(holder->source));
+	put_literal(writer, ",\"processes\":[");
+	for (__u32 i = 0; i < process_count; i++) {
+		if (i)
+			put_literal(writer, ",");
+		put_process(writer, &holder->processes[i]);
+	}
+	put_literal(writer, "]}");
+}
+
+/* Either the whole line is in out, or none of it. */
+static int finish_line(struct json_writer *writer, size_t start)
+{
+	put_literal(writer, "}\n");
+	if (writer->err) {
+		strbuf_truncate(writer->out, start);
+		return writer->err;
+	}
+	/* room() always leaves a byte spare for this. */
+	writer->out->data[writer->out->len] = '\0';
+	return 0;
+}
+
+int json_render_report(const struct bind_report *report, struct strbuf *out)
+{
+	struct json_writer writer = { .out = out };
+	__u32 holder_count = report->holder_count;
+	size_t start = out->len;
+
+	if (holder_count > REPORT_MAX_HOLDERS)
+		holder_count = REPORT_MAX_HOLDERS;
+	/* One growth up front covers a typical line; put_* still check. */
+	writer.err = strbuf_reserve(out, 1024);
+	put_literal(&writer, "{\"v\":1,\"ts\":");
+	put_ts(&writer, report->ts_realtime_ns);
+	put_literal(&writer, ",\"event\":");
+	put_plain_string(&writer, report_event_name(report));
+	put_literal(&writer, ",\"error\":");
+	put_error(&writer, report->error);
+	put_literal(&writer, ",\"errno\":");
+	put_u64(&writer, report->error > 0 ? report->error : 0);
+	put_literal(&writer, ",\"proto\":");
+	put_proto(&writer, report->protocol);
+	put_literal(&writer, ",\"family\":");
+	put_plain_string(&writer, family_name(report->family));
+	put_literal(&writer, ",\"addr\":");
+	put_addr(&writer, report->family, report->addr);
+	put_literal(&writer, ",\"port\":");
+	put_u64(&writer, report->port);
+	put_literal(&writer, ",\"via\":");
+	put_plain_string(&writer, via_name(report->kind));
+	put_literal(&writer, ",\"hook\":");
+	put_plain_string(&writer, hook_name(report->hook));
+	put_literal(&writer, ",\"caller\":");
+	put_caller(&writer, &report->caller);
+	put_literal(&writer, ",\"holders_searched\":");
+	put_bool(&writer, report->holders_searched);
+	put_literal(&writer, ",\"holders\":[");
+	for (__u32 i = 0; i < holder_count; i++) {
+		if (i)
+			put_literal(&writer, ",");
+		put_holder(&writer, &report->holders[i]);
+	}
+	put_literal(&writer, "]");
+	return finish_line(&writer, start);
+}
+
+int json_render_lost(__u64 ts_realtime_ns, __u64 count, struct strbuf *out)
+{
+	struct json_writer writer = { .out = out };
+	size_t start = out->len;
+
+	put_literal(&writer, "{\"v\":1,\"ts\":");
+	put_ts(&writer, ts_realtime_ns);
+	put_literal(&writer, ",\"event\":\"lost\",\"count\":");
+	put_u64(&writer, count);
+	return finish_line(&writer, start);
+}

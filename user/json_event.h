@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * JSON Lines rendering, schema v1 (README.md): the one place that knows the
+ * keys and their order, shared by every JSON output (stdout, files, syslog).
+ */
+#ifndef BINDSNOOP_JSON_EVENT_H
+#define BINDSNOOP_JSON_EVENT_H
+
+#include <linux/types.h>
+#include "report.h"
+#include "strbuf.h"
+
+/*
+ * Appends one event object and its '\n' to out. On failure (-ENOMEM) out is
+ * left as it was: never half a line.
+ */
+int json_render_report(const struct bind_report *report, struct strbuf *out);
+
+/* Appends {"v":1,"ts":...,"event":"lost","count":N} and '\n'; same failure rule. */
+int json_render_lost(__u64 ts_realtime_ns, __u64 count, struct strbuf *out);
+
+#endif /* BINDSNOOP_JSON_EVENT_H */

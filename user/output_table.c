@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The human-readable table: one line per event, the holder summed up at the
+ * end of it; with --wide, command lines and every holder on indented lines
+ * below. Lines are collected and written per batch, like the JSON output.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include "format.h"
+#include "output.h"
+#include "strbuf.h"
+
+#define TABLE_BATCH_BYTES (64 * 1024)
+
+/* Column widths fit typical values; longer ones push the rest of the line right. */
+#define TABLE_ROW_FORMAT "%-15s %-13s %-7s %-15s %-5s %-21s %-13s %s\n"
+
+struct table_output {
+	struct output base;
+	FILE *stream;
+	bool wide;
+	struct strbuf batch;
+};
+
+/* Appends that remember the first failure: one check per event, not per field. */
+struct table_line {
+	struct strbuf *out;
+	int err;
+};
+
+static struct table_output *table_output_of(struct output *out)
+{
+	return (struct table_output *)out;
+}
+
+static void put_str(struct table_line *line, const char *text)
+{
+	if (!line->err)
+		line->err = strbuf_append_str(line->out, text);
+}
+
+__attribute__((format(printf, 2, 3))) static void put_format(struct table_line *line,
+							     const char *fmt, ...)
+{
+	va_list args;
+
+	if (line->err)
+		return;
+	va_start(args, fmt);
+	line->err = strbuf_vappendf(line->out, fmt, args);
+	va_end(args);
+}
+
+/*
+ * Process names and command lines are chosen by whoever runs the process:
+ * control bytes would let them rewrite the user's terminal.
+ */
+static void copy_sanitized(char *out, const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char byte = text[i];
+
+		out[i] = byte < 0x20 || byte == 0x7f ? '?' : byte;
+	}
+	out[len] = '\0';
+}
+
+static void put_sanitized(struct table_line *line, const char *text, size_t max_len)
+{
+	size_t len = strnlen(text, max_len);
+
+	if (!line->err)
+		line->err = strbuf_reserve(line->out, len);
+	if (line->err)
+		return;
+	copy_sanitized(line->out->data + line->out->len, text, len);
+	line->out->len += len;
+}
+
+static void put_comm(struct table_line *line, const char *comm)
+{
+	if (comm[0])
+		put_sanitized(line, comm, BS_COMM_LEN);
+	else
+		put_str(line, "?");
+}
+
+static void put_endpoint(struct table_line *line, __u16 family, const __u8 *addr, __u16 port)
+{
+	char endpoint[FORMAT_ENDPOINT_MAX];
+
+	if (format_endpoint(family, addr, port, endpoint, sizeof(endpoint)) < 0)
+		snprintf(endpoint, sizeof(endpoint), "?:%u", port);
+	put_str(line, endpoint);
+}
+
+static const char *holder_state(const struct holder_report *holder)
+{
+	return socket_state_name(holder->protocol, holder->state);
+}
+
+static __u32 holder_process_count(const struct holder_report *holder)
+{
+	return holder->process_count < REPORT_MAX_PROCESSES ? holder->process_count :
+							       REPORT_MAX_PROCESSES;
+}
+
+/* "nginx[100,101]", or "nginx[100],sh[200]" when the processes differ. */
+static void put_processes(struct table_line *line, const struct holder_report *holder)
+{
+	__u32 count = holder_process_count(holder);
+
+	for (__u32 i = 0; i < count; i++) {
+		const struct process_ref *process = &holder->processes[i];
+
+		if (i && !strncmp(process->comm, holder->processes[i - 1].comm, BS_COMM_LEN)) {
+			put_format(line, ",%u", process->pid);
+			continue;
+		}
+		if (i)
+			put_str(line, "],");
+		put_comm(line, process->comm);
+		put_format(line, "[%u", process->pid);
+	}
+	if (count)
+		put_str(line, "]");
+}
+
+/* What identifies a socket nobody could be found for: its owner uid and inode. */
+static void put_socket_ids(struct table_line *line, const struct holder_report *holder)
+{
+	if (holder->uid != BS_UID_UNKNOWN)
+		put_format(line, "uid %u ", holder->uid);
+	if (holder->inode)
+		put_format(line, "inode %llu ", (unsigned long long)holder->inode);
+}
+
+static void put_state_endpoint(struct table_line *line, const struct holder_report *holder)
+{
+	put_str(line, holder_state(holder));
+	put_str(line, " ");
+	put_endpoint(line, holder->family, holder->addr, holder->port);
+}
+
+/* The HOLDER column: the first holder in a few words, and how many more. */
+static void put_holder_summary(struct table_line *line, const struct bind_report *report)
+{
+	const struct holder_report *holder = &report->holders[0];
+
+	if (!report->holder_count) {
+		put_str(line, report->error == EADDRINUSE ? "holder not found" : "-");
+		return;
+	}
+	if (holder_process_count(holder)) {
+		put_processes(line, holder);
+		put_str(line, " ");
+		put_state_endpoint(line, holder);
+	} else if (!strcmp(holder_state(holder), "TIME_WAIT") ||
+		   (!holder->inode && holder->uid == BS_UID_UNKNOWN)) {
+		/* Nothing to name it by: a TIME_WAIT socket belongs to no process. */
+		put_state_endpoint(line, holder);
+		put_str(line, " (no process)");
+	} else {
+		put_socket_ids(line, holder);
+		put_state_endpoint(line, holder);
+	}
+	if (report->holder_count > 1)
+		put_format(line, " +%u more", report->holder_count - 1);
+}
+
+static void put_cmdline(struct table_line *line, bool known, const char *cmdline)
+{
+	if (known && cmdline[0])
+		put_sanitized(line, cmdline, REPORT_CMDLINE_MAX);
+	else if (known)
+		put_str(line, "(empty command line)");
+	else
+		put_str(line, "(command line unknown: the process is gone)");
+}
+
+static void put_holder_details(struct table_line *line, const struct holder_report *holder)
+{
+	char proto_buf[FORMAT_PROTO_MAX];
+	__u32 count = holder_process_count(holder);
+
+	put_str(line, "    holder: ");
+	put_str(line, proto_name(holder->protocol, proto_buf, sizeof(proto_buf)));
+	put_str(line, " ");
+	put_state_endpoint(line, holder);
+	put_str(line, " ");
+	put_socket_ids(line, holder);
+	if (holder->flags & BS_HOLDER_REUSEADDR)
+		put_str(line, "SO_REUSEADDR ");
+	if (holder->flags & BS_HOLDER_REUSEPORT)
+		put_str(line, "SO_REUSEPORT ");
+	if (holder->flags & BS_HOLDER_V6ONLY)
+		put_str(line, "IPV6_V6ONLY ");
+	if (holder->source == HOLDER_SOURCE_KERNEL)
+		put_str(line, "(found in the kernel bind table)");
+	else if (holder->source == HOLDER_SOURCE_SOCK_DIAG)
+		put_str(line, "(found by sock_diag)");
+	if (!count)
+		put_str(line, ", no process");
+	put_str(line, "\n");
+	for (__u32 i = 0; i < count; i++) {
+		const struct process_ref *process = &holder->processes[i];
+
+		put_format(line, "      pid %u ", process->pid);
+		put_comm(line, process->comm);
+		put_str(line, ": ");
+		put_cmdline(line, process->cmdline_known, process->cmdline);
+		put_str(line, "\n");
+	}
+}
+
+static void put_wide_details(struct table_line *line, const struct bind_report *report)
+{
+	__u32 holder_count = report->holder_count;
+
+	put_str(line, "    caller: ");
+	put_cmdline(line, report->caller.cmdline_known, report->caller.cmdline);
+	put_str(line, "\n");
+	if (holder_count > REPORT_MAX_HOLDERS)
+		holder_count = REPORT_MAX_HOLDERS;
+	for (__u32 i = 0; i < holder_count; i++)
+		put_holder_details(line, &report->holders[i]);
+	if (report->holder_count > holder_count)
+		put_format(line, "    ... %u more holders not listed\n",
+			   report->holder_count - holder_count);
+}
+
+static void put_row(struct table_line *line, const struct bind_report *report)
+{
+	char clock[FORMAT_CLOCK_MAX], pid[16], comm[BS_COMM_LEN], proto_buf[FORMAT_PROTO_MAX];
+	char endpoint[FORMAT_ENDPOINT_MAX], error_buf[16];
+	struct strbuf holder_text = STRBUF_INIT;
+	struct table_line holder = { .out = &holder_text };
+	const char *error = "-";
+
+	if (format_clock_us(report->ts_realtime_ns, clock, sizeof(clock)) < 0)
+		strcpy(clock, "?");
+	snprintf(pid, sizeof(pid), "%u", report->caller.pid);
+	copy_sanitized(comm, report->caller.comm, strnlen(report->caller.comm, BS_COMM_LEN - 1));
+	if (format_endpoint(report->family, report->addr, report->port, endpoint,
+			    sizeof(endpoint)) < 0)
+		snprintf(endpoint, sizeof(endpoint), "?:%u", report->port);
+	if (report->error) {
+		error = errno_name(report->error);
+		if (!error) {
+			snprintf(error_buf, sizeof(error_buf), "E%d", report->error);
+			error = error_buf;
+		}
+	}
+	put_holder_summary(&holder, report);
+	if (holder.err)
+		line->err = holder.err;
+	else
+		put_format(line, TABLE_ROW_FORMAT, clock, report_event_name(report), pid, comm,
+			   proto_name(report->protocol, proto_buf, sizeof(proto_buf)), endpoint,
+			   error, holder_text.data);
+	strbuf_release(&holder_text);
+}
+
+static int stream_error(void)
+{
+	int err = errno;
+
+	/* A reader that went away ends tracing quietly (output.h): keep it exact. */
+	if (err == EPIPE)
+		return -EPIPE;
+	return err ? -err : -EIO;
+}
+
+static int write_batch(struct table_output *table)
+{
+	size_t len = table->batch.len;
+	size_t written;
+
+	if (!len)
+		return 0;
+	errno = 0;
+	written = fwrite(table->batch.data, 1, len, table->stream);
+	strbuf_reset(&table->batch);
+	if (written != len)
+		return stream_error();
+	return 0;
+}
+
+static int table_report(struct output *out, const struct bind_report *report)
+{
+	struct table_output *table = table_output_of(out);
+	struct table_line line = { .out = &table->batch };
+	size_t start = table->batch.len;
+
+	put_row(&line, report);
+	if (table->wide)
+		put_wide_details(&line, report);
+	if (line.err) {
+		/* Never half an event on the terminal. */
+		strbuf_truncate(&table->batch, start);
+		return line.err;
+	}
+	if (table->batch.len >= TABLE_BATCH_BYTES)
+		return write_batch(table);
+	return 0;
+}
+
+static int table_lost(struct output *out, __u64 ts_realtime_ns, __u64 count)
+{
+	struct table_output *table = table_output_of(out);
+	/* The events before the loss are printed first, as they happened. */
+	int err = write_batch(table);
+
+	(void)ts_realtime_ns;
+	errno = 0;
+	if (!err && fflush(table->stream))
+		err = stream_error();
+	fprintf(stderr,
+		"bindsnoop: %llu events lost: the ring buffer was full; raise --ring-buffer-mb "
+		"or narrow the filters\n",
+		(unsigned long long)count);
+	return err;
+}
+
+static int table_flush(struct output *out)
+{
+	struct table_output *table = table_output_of(out);
+	int err = write_batch(table);
+
+	if (err)
+		return err;
+	errno = 0;
+	if (fflush(table->stream))
+		return stream_error();
+	return 0;
+}
+
+static void table_destroy(struct output *out)
+{
+	struct table_output *table = table_output_of(out);
+
+	if (!table)
+		return;
+	/* Whatever is left: a failure here has nowhere to be reported. */
+	table_flush(out);
+	strbuf_release(&table->batch);
+	free(table);
+}
+
+static const struct output_ops table_output_ops = {
+	.report = table_report,
+	.lost = table_lost,
+	.flush = table_flush,
+	.destroy = table_destroy,
+};
+
+struct output *output_table_new(FILE *stream, bool wide)
+{
+	struct table_output *table = calloc(1, sizeof(*table));
+
+	if (!table)
+		return NULL;
+	table->base.ops = &table_output_ops;
+	table->stream = stream;
+	table->wide = wide;
+	strbuf_init(&table->batch);
+	fprintf(stream, TABLE_ROW_FORMAT, "TIME", "EVENT", "PID", "COMM", "PROTO", "ADDRESS",
+		"ERROR", "HOLDER");
+	fflush(stream);
+	return &table->base;
+}

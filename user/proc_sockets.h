@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Which processes have a socket open: a socket inode -> pids map built by
+ * reading every /proc/PID/fd/N link ("socket:[inode]"), as `ss -p` does.
+ * Scanning is slow on a busy host (~4 us per fd), so the map is kept and
+ * rebuilt only when a lookup misses or the map has aged, never more often
+ * than PROC_SOCKETS_MIN_INTERVAL_NS, and in short slices spread over the
+ * following lookups: no single lookup blocks for long.
+ */
+#ifndef BINDSNOOP_PROC_SOCKETS_H
+#define BINDSNOOP_PROC_SOCKETS_H
+
+#include <linux/types.h>
+
+#define PROC_SOCKETS_MIN_INTERVAL_NS 200000000ULL /* between two scans */
+#define PROC_SOCKETS_MAX_AGE_NS 2000000000ULL	  /* a hit older than this rescans */
+/* (inode, pid) pairs kept: 4 MiB for the map, as much for the scan building the next one */
+#define PROC_SOCKETS_MAX_ENTRIES (1 << 18)
+
+struct proc_sockets;
+
+/* NULL when out of memory. Nothing is scanned until the first lookup. */
+struct proc_sockets *proc_sockets_new(void);
+void proc_sockets_free(struct proc_sockets *sockets);
+
+/*
+ * Up to max distinct pids holding the socket with this inode, ascending, as
+ * of the last complete scan; returns how many (0: none known yet).
+ */
+int proc_sockets_lookup(struct proc_sockets *sockets, __u64 inode, __u32 *pids, int max);
+
+/* Scans done so far (for tests and -v statistics). */
+__u64 proc_sockets_scan_count(const struct proc_sockets *sockets);
+
+#endif /* BINDSNOOP_PROC_SOCKETS_H */

@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include "sockdiag.h"
+
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262
+#endif
+
+#define TCP_CLOSE 7
+#define TCP_NEW_SYN_RECV 12
+#define TCP_BOUND_INACTIVE 13 /* inet_diag pseudo-state for bound-only TCP (Linux 6.9) */
+#define TIMER_TIME_WAIT 3     /* idiag_timer of a timewait socket */
+
+#define NETNS_SOCKETS 8 /* netlink sockets kept, one per namespace */
+/* A kept netlink socket holds its namespace alive: let an idle one go. */
+#define NETNS_SOCKET_IDLE_NS 30000000000ULL
+#define NETNS_PID_SLOTS 64
+#define NETNS_PIDS_PER_SLOT 4
+#define RECV_BUFFER_SIZE 32768 /* the largest skb a netlink dump fills */
+
+struct netns_socket {
+	__u64 netns_ino; /* 0: free */
+	int fd;
+	__u64 last_used_ns;
+};
+
+/* Processes seen in one namespace, newest first replaced last. */
+struct netns_pids {
+	__u64 netns_ino;
+	__u32 pids[NETNS_PIDS_PER_SLOT];
+	unsigned int next;
+};
+
+struct sockdiag {
+	int own_netns_fd;
+	__u64 own_netns_ino;
+	bool stranded; /* could not setns() back: never switch again */
+	__u32 sequence;
+	struct netns_socket sockets[NETNS_SOCKETS];
+	struct netns_pids pids[NETNS_PID_SLOTS];
+	char buffer[RECV_BUFFER_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
+};
+
+/* The request: header, inet_diag_req_v2, and a bytecode filter "sport == port". */
+struct port_dump_request {
+	struct nlmsghdr header;
+	struct inet_diag_req_v2 request;
+	struct nlattr filter_attr;
+	struct inet_diag_bc_op filter[2];
+};
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int netlink_socket_open(void)
+{
+	struct timeval timeout = { .tv_usec = SOCKDIAG_TIMEOUT_MS * 1000 };
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+
+	if (fd < 0)
+		return -errno;
+	/* Never block long: a stalled dump only costs this event its holders. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+	return fd;
+}
+
+/* A netlink socket inside the namespace pid lives in, if that is netns_ino. */
+static int netlink_socket_open_via(struct sockdiag *diag, __u64 netns_ino, __u32 pid)
+{
+	char path[64];
+	struct stat ns_stat;
+	int ns_fd, fd, err;
+
+	if (diag->stranded)
+		return -EPERM;
+	snprintf(path, sizeof(path), "/proc/%u/ns/net", pid);
+	ns_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (ns_fd < 0)
+		return -errno;
+	/* The pid may be reused, or have moved: only the right namespace will do. */
+	if (fstat(ns_fd, &ns_stat) < 0 || ns_stat.st_ino != netns_ino) {
+		close(ns_fd);
+		return -ESTALE;
+	}
+	if (setns(ns_fd, CLONE_NEWNET) < 0) {
+		err = -errno;
+		close(ns_fd);
+		return err;
+	}
+	close(ns_fd);
+	fd = netlink_socket_open();
+	if (setns(diag->own_netns_fd, CLONE_NEWNET) < 0) {
+		err = -errno;
+		diag->stranded = true;
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static struct netns_pids *pids_slot(struct sockdiag *diag, __u64 netns_ino)
+{
+	return &diag->pids[(netns_ino * 0x9e3779b97f4a7c15ULL) >> 58 & (NETNS_PID_SLOTS - 1)];
+}
+
+void sockdiag_note_pid(struct sockdiag *diag, __u64 netns_ino, __u32 pid)
+{
+	struct netns_pids *slot;
+
+	if (!diag || !netns_ino || !pid || netns_ino == diag->own_netns_ino)
+		return;
+	slot = pids_slot(diag, netns_ino);
+	if (slot->netns_ino != netns_ino) {
+		memset(slot, 0, sizeof(*slot));
+		slot->netns_ino = netns_ino;
+	}
+	for (int i = 0; i < NETNS_PIDS_PER_SLOT; i++) {
+		if (slot->pids[i] == pid)
+			return;
+	}
+	slot->pids[slot->next] = pid;
+	slot->next = (slot->next + 1) % NETNS_PIDS_PER_SLOT;
+}
+
+/* Try the event's pid, then every pid seen in that namespace before. */
+static int netlink_socket_create(struct sockdiag *diag, __u64 netns_ino, __u32 pid)
+{
+	struct netns_pids *slot = pids_slot(diag, netns_ino);
+	int fd = -ESRCH;
+
+	if (netns_ino == diag->own_netns_ino)
+		return diag->stranded ? -EPERM : netlink_socket_open();
+	if (pid)
+		fd = netlink_socket_open_via(diag, netns_ino, pid);
+	for (int i = 0; fd < 0 && slot->netns_ino == netns_ino && i < NETNS_PIDS_PER_SLOT; i++) {
+		if (!slot->pids[i] || slot->pids[i] == pid)
+			continue;
+		fd = netlink_socket_open_via(diag, netns_ino, slot->pids[i]);
+		if (fd == -ENOENT || fd == -ESTALE)
+			slot->pids[i] = 0; /* gone or moved: do not try it again */
+	}
+	return fd == -ENOENT || fd == -ESTALE ? -ESRCH : fd;
+}
+
+static void netns_socket_close(struct netns_socket *entry)
+{
+	if (entry->netns_ino)
+		close(entry->fd);
+	entry->netns_ino = 0;
+	entry->fd = -1;
+}
+
+static struct netns_socket *netns_socket_get(struct sockdiag *diag, __u64 netns_ino, __u32 pid,
+					     int *err)
+{
+	struct netns_socket *victim = NULL;
+	__u64 now = now_ns();
+	int fd;
+
+	for (int i = 0; i < NETNS_SOCKETS; i++) {
+		struct netns_socket *entry = &diag->sockets[i];
+
+		if (entry->netns_ino == netns_ino) {
+			entry->last_used_ns = now;
+			return entry;
+		}
+		if (entry->netns_ino && now - entry->last_used_ns > NETNS_SOCKET_IDLE_NS)
+			netns_socket_close(entry);
+		if (!victim || entry->last_used_ns < victim->last_used_ns)
+			victim = entry;
+	}
+	fd = netlink_socket_create(diag, netns_ino, pid);
+	if (fd < 0) {
+		*err = fd;
+		return NULL;
+	}
+	netns_socket_close(victim);
+	victim->netns_ino = netns_ino;
+	victim->fd = fd;
+	victim->last_used_ns = now;
+	return victim;
+}
+
+static void socket_from_message(const struct nlmsghdr *header, const struct inet_diag_msg *msg,
+				struct sockdiag_socket *socket)
+{
+	const struct rtattr *attr = (const struct rtattr *)(msg + 1);
+	int attr_len = header->nlmsg_len - NLMSG_LENGTH(sizeof(*msg));
+
+	memset(socket, 0, sizeof(*socket));
+	socket->family = msg->idiag_family;
+	socket->port = ntohs(msg->id.idiag_sport);
+	socket->state = msg->idiag_state == TCP_BOUND_INACTIVE ? TCP_CLOSE : msg->idiag_state;
+	socket->inode = msg->idiag_inode;
+	socket->time_wait = msg->idiag_timer == TIMER_TIME_WAIT && msg->idiag_inode == 0;
+	socket->uid = socket->time_wait ? BS_UID_UNKNOWN : msg->idiag_uid;
+	memcpy(socket->addr, msg->id.idiag_src, msg->idiag_family == AF_INET6 ? 16 : 4);
+	/* Sent for IPv6 sockets in LISTEN or CLOSE: the ones a wildcard matters for. */
+	for (; RTA_OK(attr, attr_len); attr = RTA_NEXT(attr, attr_len)) {
+		if (attr->rta_type == INET_DIAG_SKV6ONLY && RTA_PAYLOAD(attr) >= 1)
+			socket->v6only = *(const __u8 *)RTA_DATA(attr) != 0;
+	}
+}
+
+/* Handle one batch of replies: 1 when the dump is over, 0 for more, or -errno. */
+static int dump_batch(const char *buffer, ssize_t len, __u32 sequence, __u16 port,
+		      sockdiag_visit_fn visit, void *ctx, bool *visiting)
+{
+	const struct nlmsghdr *header = (const struct nlmsghdr *)buffer;
+	int remaining = len;
+
+	for (; NLMSG_OK(header, remaining); header = NLMSG_NEXT(header, remaining)) {
+		const struct inet_diag_msg *msg = NLMSG_DATA(header);
+		struct sockdiag_socket socket;
+
+		if (header->nlmsg_seq != sequence)
+			continue; /* left over from an abandoned dump */
+		if (header->nlmsg_type == NLMSG_DONE)
+			return 1;
+		if (header->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *error = NLMSG_DATA(header);
+
+			return error->error ? error->error : -EIO;
+		}
+		if (header->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+		    header->nlmsg_len < NLMSG_LENGTH(sizeof(*msg)) || !*visiting)
+			continue;
+		/* A request socket is a pending connection, not a holder of the port. */
+		if (msg->idiag_state == TCP_NEW_SYN_RECV || ntohs(msg->id.idiag_sport) != port)
+			continue;
+		socket_from_message(header, msg, &socket);
+		*visiting = visit(ctx, &socket);
+	}
+	return 0;
+}
+
+static int dump_port(struct sockdiag *diag, int fd, __u8 family, __u8 protocol, __u16 port,
+		     sockdiag_visit_fn visit, void *ctx)
+{
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct port_dump_request message = {
+		.header = {
+			.nlmsg_len = sizeof(message),
+			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+			.nlmsg_seq = ++diag->sequence,
+		},
+		.request = {
+			.sdiag_family = family,
+			.sdiag_protocol = protocol,
+			.idiag_states = ~0u, /* LISTEN, TIME_WAIT, bound-only (6.9+), ... */
+		},
+		.filter_attr = {
+			.nla_len = NLA_HDRLEN + sizeof(message.filter),
+			.nla_type = INET_DIAG_REQ_BYTECODE,
+		},
+		/* Filtered in the kernel: "jump past the end" (4 beyond) rejects. */
+		.filter = {
+			{ .code = INET_DIAG_BC_S_EQ, .yes = sizeof(message.filter),
+			  .no = sizeof(message.filter) + 4 },
+			{ .no = port },
+		},
+	};
+	__u64 deadline = now_ns() + SOCKDIAG_TIMEOUT_MS * 1000000ULL;
+	bool visiting = true;
+
+	_Static_assert(sizeof(message) == NLMSG_LENGTH(sizeof(struct inet_diag_req_v2)) +
+						   NLA_HDRLEN + 2 * sizeof(struct inet_diag_bc_op),
+		       "the filter attribute must follow the request without padding");
+	if (sendto(fd, &message, sizeof(message), 0, (struct sockaddr *)&kernel,
+		   sizeof(kernel)) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t len = recv(fd, diag->buffer, sizeof(diag->buffer), 0);
+		int done;
+
+		if (len < 0 && errno == EINTR)
+			continue;
+		if (len < 0)
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		if (len == 0)
+			return -EIO;
+		done = dump_batch(diag->buffer, len, message.header.nlmsg_seq, port, visit, ctx,
+				  &visiting);
+		if (done)
+			return done < 0 ? done : 0;
+		if (now_ns() > deadline)
+			return -ETIMEDOUT;
+	}
+}
+
+int sockdiag_for_each_on_port(struct sockdiag *diag, __u64 netns_ino, __u32 pid, __u16 protocol,
+			      __u16 port, sockdiag_visit_fn visit, void *ctx)
+{
+	static const __u8 families[] = { AF_INET, AF_INET6 };
+	struct netns_socket *entry;
+	__u8 dump_protocol;
+	int err = 0;
+
+	if (!diag || !netns_ino)
+		return -EINVAL;
+	if (protocol == IPPROTO_TCP || protocol == IPPROTO_MPTCP)
+		dump_protocol = IPPROTO_TCP; /* MPTCP binds through a TCP subflow */
+	else if (protocol == IPPROTO_UDP || protocol == IPPROTO_UDPLITE)
+		dump_protocol = protocol;
+	else
+		return -EPROTONOSUPPORT;
+	entry = netns_socket_get(diag, netns_ino, pid, &err);
+	if (!entry)
+		return err;
+	for (size_t i = 0; i < sizeof(families); i++) {
+		err = dump_port(diag, entry->fd, families[i], dump_protocol, port, visit, ctx);
+		if (err == -ENOENT && families[i] == AF_INET6)
+			err = 0; /* IPv6 disabled: no sockets of that family */
+		if (err) {
+			/* Replies may still be queued on it: start afresh next time. */
+			netns_socket_close(entry);
+			return err;
+		}
+	}
+	return 0;
+}
+
+__u64 sockdiag_own_netns(const struct sockdiag *diag)
+{
+	return diag ? diag->own_netns_ino : 0;
+}
+
+struct sockdiag *sockdiag_new(void)
+{
+	struct sockdiag *diag = calloc(1, sizeof(*diag));
+	struct stat ns_stat;
+
+	if (!diag)
+		return NULL;
+	for (int i = 0; i < NETNS_SOCKETS; i++)
+		diag->sockets[i].fd = -1;
+	/* The namespace of this thread: setns() brings it back here. */
+	diag->own_netns_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (diag->own_netns_fd < 0 || fstat(diag->own_netns_fd, &ns_stat) < 0) {
+		sockdiag_free(diag);
+		return NULL;
+	}
+	diag->own_netns_ino = ns_stat.st_ino;
+	return diag;
+}
+
+void sockdiag_free(struct sockdiag *diag)
+{
+	if (!diag)
+		return;
+	for (int i = 0; i < NETNS_SOCKETS; i++)
+		netns_socket_close(&diag->sockets[i]);
+	if (diag->own_netns_fd >= 0)
+		close(diag->own_netns_fd);
+	free(diag);
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Sockets bound to one port, from NETLINK_SOCK_DIAG, in any network
+ * namespace: a netlink socket answers for the namespace it was created in,
+ * so one is opened inside the target namespace (setns() there and back) and
+ * kept, one per namespace, in a small cache.
+ */
+#ifndef BINDSNOOP_SOCKDIAG_H
+#define BINDSNOOP_SOCKDIAG_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include "bindsnoop.h"
+
+#define SOCKDIAG_TIMEOUT_MS 200 /* a dump that stalls longer is abandoned */
+
+struct sockdiag_socket {
+	__u64 inode; /* 0: no file (TIME_WAIT, orphaned) */
+	__u8 addr[BS_ADDR_LEN]; /* bound address; IPv4 in the first 4 bytes */
+	__u32 uid;		/* BS_UID_UNKNOWN for TIME_WAIT */
+	__u16 port;
+	__u16 family;
+	__u8 state; /* TCP_* as ss shows it; bound-only TCP and unconnected UDP: TCP_CLOSE */
+	bool v6only;
+	bool time_wait; /* a timewait socket (its state may read FIN_WAIT2) */
+};
+
+/* Return false to stop the walk early (the dump is still drained). */
+typedef bool (*sockdiag_visit_fn)(void *ctx, const struct sockdiag_socket *socket);
+
+struct sockdiag;
+
+/* NULL when out of memory or when this process's own namespace is unknown. */
+struct sockdiag *sockdiag_new(void);
+void sockdiag_free(struct sockdiag *diag);
+
+/* Remember that pid lives in netns_ino: it can open that namespace after the caller is gone. */
+void sockdiag_note_pid(struct sockdiag *diag, __u64 netns_ino, __u32 pid);
+
+/*
+ * Call visit for every socket of protocol (IPPROTO_TCP/MPTCP: TCP,
+ * IPPROTO_UDP, IPPROTO_UDPLITE) bound to port in namespace netns_ino, both
+ * address families, all states but request sockets. pid is a process to
+ * reach the namespace through (others noted before are tried next).
+ * 0, or a negative errno (-ESRCH: no process left in that namespace).
+ */
+int sockdiag_for_each_on_port(struct sockdiag *diag, __u64 netns_ino, __u32 pid, __u16 protocol,
+			      __u16 port, sockdiag_visit_fn visit, void *ctx);
+
+/* The namespace bindsnoop runs in. */
+__u64 sockdiag_own_netns(const struct sockdiag *diag);
+
+#endif /* BINDSNOOP_SOCKDIAG_H */

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * A growable byte buffer for building output lines. data stays
+ * NUL-terminated once anything was appended, so it can be printed as is.
+ * Every append returns 0 or -ENOMEM and then leaves the buffer unchanged:
+ * running out of memory never aborts.
+ */
+#ifndef BINDSNOOP_STRBUF_H
+#define BINDSNOOP_STRBUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+struct strbuf {
+	char *data; /* NULL until the first append */
+	size_t len;
+	size_t cap; /* bytes allocated at data, the terminating NUL included */
+};
+
+#define STRBUF_INIT { NULL, 0, 0 }
+
+void strbuf_init(struct strbuf *sb);
+/* Frees the memory; accepts a zeroed buffer. The buffer is empty and reusable after. */
+void strbuf_release(struct strbuf *sb);
+/* Empties the buffer but keeps its memory for the next line. */
+void strbuf_reset(struct strbuf *sb);
+/* Drops everything after the first len bytes (len <= sb->len). */
+void strbuf_truncate(struct strbuf *sb, size_t len);
+
+/* Room for extra more bytes (plus the NUL) without another allocation. */
+int strbuf_reserve(struct strbuf *sb, size_t extra);
+
+int strbuf_append(struct strbuf *sb, const void *bytes, size_t len);
+int strbuf_append_str(struct strbuf *sb, const char *s);
+int strbuf_appendf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int strbuf_vappendf(struct strbuf *sb, const char *fmt, va_list args)
+	__attribute__((format(printf, 2, 0)));
+/* Decimal, without going through printf. */
+int strbuf_append_u64(struct strbuf *sb, __u64 value);
+
+/*
+ * s[0..len) as a quoted JSON string: '"' and '\' escaped, control bytes
+ * (< 0x20 and 0x7f) as \n \t \r \b \f or \u00XX, valid UTF-8 copied, and
+ * each byte of an invalid UTF-8 sequence as \u00XX, so the result always
+ * parses whatever bytes came in.
+ */
+int strbuf_append_json_string(struct strbuf *sb, const char *s, size_t len);
+/* A NUL-terminated string as above, or null for NULL. */
+int strbuf_append_json_string_or_null(struct strbuf *sb, const char *s);
+
+/* Appends a string literal without strlen. */
+#define strbuf_append_literal(sb, literal) strbuf_append((sb), "" literal, sizeof(literal) - 1)
+
+#endif /* BINDSNOOP_STRBUF_H */
