@@ -11,6 +11,7 @@
 #include <linux/capability.h>
 #include <bpf/libbpf.h>
 #include <bpf/btf.h>
+#include <bpf/bpf.h>
 #include "backend.h"
 #include "bindsnoop.skel.h"
 
@@ -322,6 +323,22 @@ int tracer_start(const struct options *opts, struct tracer **out)
 	}
 	free(tracer);
 	return err ? err : -ENOENT;
+}
+
+__u64 tracer_missed_runs(const struct tracer *tracer)
+{
+	struct bpf_program *prog;
+	__u64 missed = 0;
+
+	bpf_object__for_each_program(prog, tracer->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			missed += info.recursion_misses;
+	}
+	return missed;
 }
 
 void tracer_stop(struct tracer *tracer)

@@ -26,6 +26,13 @@ struct tracer {
  * problem and the fix, and returns a negative errno.
  */
 int tracer_start(const struct options *opts, struct tracer **out);
+/*
+ * Runs of our programs the kernel skipped because another BPF program was
+ * already running on that CPU (bpf_prog_info.recursion_misses, 5.12+):
+ * events that never reached the ring buffer.
+ */
+__u64 tracer_missed_runs(const struct tracer *tracer);
+
 /* Detach every program: no new events; maps stay readable. */
 void tracer_detach(struct tracer *tracer);
 void tracer_stop(struct tracer *tracer);

@@ -87,6 +87,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* Events the kernel dropped: ring buffer full, or our program skipped. */
 static __u64 read_lost_counter(struct event_pipeline *pipeline)
 {
 	int cpus = libbpf_num_possible_cpus();
@@ -103,7 +104,7 @@ static __u64 read_lost_counter(struct event_pipeline *pipeline)
 		for (int i = 0; i < cpus; i++)
 			total += per_cpu[i];
 	free(per_cpu);
-	return total;
+	return total + tracer_missed_runs(pipeline->tracer);
 }
 
 static int report_lost_events(struct event_pipeline *pipeline)

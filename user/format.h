@@ -11,11 +11,11 @@
 #include <linux/types.h>
 
 /* Big enough for any format_addr / format_endpoint result. */
-#define FORMAT_ADDR_MAX 46     /* INET6_ADDRSTRLEN */
+#define FORMAT_ADDR_MAX	    46 /* INET6_ADDRSTRLEN */
 #define FORMAT_ENDPOINT_MAX 56 /* "[" addr "]:65535" */
-#define FORMAT_RFC3339_MAX 32  /* "2026-11-24T18:52:01.123456Z" */
-#define FORMAT_CLOCK_MAX 16    /* "18:52:01.123456" */
-#define FORMAT_PROTO_MAX 24    /* "ipproto-65535" */
+#define FORMAT_RFC3339_MAX  32 /* "2026-11-24T18:52:01.123456Z" */
+#define FORMAT_CLOCK_MAX    16 /* "18:52:01.123456" */
+#define FORMAT_PROTO_MAX    24 /* "ipproto-65535" */
 
 /* "EADDRINUSE" for 98; NULL for numbers Linux does not define. */
 const char *errno_name(int err);

@@ -13,11 +13,11 @@
 #include "format.h"
 #include "options.h"
 
-#define BINDSNOOP_VERSION "0.1.0"
-#define PASSWD_PATH "/etc/passwd"
-#define PID_MAX_LIMIT 4194304 /* include/linux/threads.h: no pid is larger */
+#define BINDSNOOP_VERSION  "0.1.0"
+#define PASSWD_PATH	   "/etc/passwd"
+#define PID_MAX_LIMIT	   4194304 /* include/linux/threads.h: no pid is larger */
 #define RING_BUFFER_MB_MAX 1024
-#define POLL_MS_MAX 1000
+#define POLL_MS_MAX	   1000
 
 enum long_only_option {
 	OPT_NO_PROC_LOOKUP = 256,
@@ -113,8 +113,11 @@ static const char help_text[] =
 	"  1  runtime error (e.g. the BPF programs could not be loaded)\n"
 	"  2  usage error\n";
 
-__attribute__((format(printf, 2, 3))) static enum options_result usage_error(FILE *err,
-									 const char *fmt, ...)
+/* "bindsnoop: <what is wrong>; <how to fix it>" and the pointer to --help. */
+static enum options_result usage_error(FILE *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static enum options_result usage_error(FILE *err, const char *fmt, ...)
 {
 	va_list args;
 
@@ -155,11 +158,11 @@ static bool all_digits(const char *text, size_t len)
 }
 
 /* Called once per comma-separated item, with the item's text (not NUL-terminated). */
-typedef enum options_result (*item_parser)(struct options *opts, const char *item,
-					   size_t len, FILE *err);
+typedef enum options_result (*item_parser)(struct options *opts, const char *item, size_t len,
+					   FILE *err);
 
-static enum options_result parse_list(struct options *opts, const char *option,
-				      const char *list, item_parser parse_item, FILE *err)
+static enum options_result parse_list(struct options *opts, const char *option, const char *list,
+				      item_parser parse_item, FILE *err)
 {
 	const char *item = list;
 
@@ -212,11 +215,10 @@ static enum options_result parse_port_item(struct options *opts, const char *ite
 	set_port_bits(opts, low, high);
 	return OPTIONS_RUN;
 bad_port:
-	if (all_digits(item, len) || (dash && all_digits(item, dash - item) &&
-				      all_digits(dash + 1, item + len - dash - 1)))
-		return usage_error(err,
-				   "--port '%.*s' is out of range; ports are 0..65535", (int)len,
-				   item);
+	if (all_digits(item, len) ||
+	    (dash && all_digits(item, dash - item) && all_digits(dash + 1, item + len - dash - 1)))
+		return usage_error(err, "--port '%.*s' is out of range; ports are 0..65535",
+				   (int)len, item);
 	return usage_error(err,
 			   "--port '%.*s' is not a port or a port range; use numbers 0..65535 "
 			   "and ranges like 3000-3100, e.g. --port 80,443,3000-3100",
@@ -270,8 +272,8 @@ static int uid_from_passwd(const char *path, const char *name, size_t name_len, 
 			continue;
 		uid_field++;
 		uid_end = strchr(uid_field, ':');
-		if (uid_end && parse_number(uid_field, uid_end - uid_field, BS_UID_UNKNOWN - 1,
-					    &value)) {
+		if (uid_end &&
+		    parse_number(uid_field, uid_end - uid_field, BS_UID_UNKNOWN - 1, &value)) {
 			*uid = value;
 			found = 0;
 		}
@@ -290,8 +292,7 @@ static enum options_result parse_uid_item(struct options *opts, const char *item
 
 	if (all_digits(item, len)) {
 		if (!parse_number(item, len, BS_UID_UNKNOWN - 1, &number))
-			return usage_error(err,
-					   "--uid '%.*s' is out of range; user ids are 0..%u",
+			return usage_error(err, "--uid '%.*s' is out of range; user ids are 0..%u",
 					   (int)len, item, BS_UID_UNKNOWN - 1);
 		uid = number;
 	} else {
@@ -371,9 +372,9 @@ static enum options_result parse_errno_item(struct options *opts, const char *it
 
 	if (all_digits(item, len)) {
 		if (!parse_number(item, len, BS_ERRNO_LIMIT - 1, &number) || number == 0)
-			return usage_error(err,
-					   "--errno '%.*s' is out of range; error numbers are 1..%d",
-					   (int)len, item, BS_ERRNO_LIMIT - 1);
+			return usage_error(
+				err, "--errno '%.*s' is out of range; error numbers are 1..%d",
+				(int)len, item, BS_ERRNO_LIMIT - 1);
 		value = number;
 	} else {
 		if (len >= sizeof(name))
@@ -391,8 +392,8 @@ static enum options_result parse_errno_item(struct options *opts, const char *it
 
 static enum options_result parse_backend(struct options *opts, const char *name, FILE *err)
 {
-	static const enum backend_choice backends[] = { BACKEND_AUTO, BACKEND_FEXIT,
-							BACKEND_KPROBE, BACKEND_TRACEPOINT };
+	static const enum backend_choice backends[] = { BACKEND_AUTO, BACKEND_FEXIT, BACKEND_KPROBE,
+							BACKEND_TRACEPOINT };
 
 	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
 		if (!strcmp(name, backend_name(backends[i]))) {
@@ -406,13 +407,11 @@ static enum options_result parse_backend(struct options *opts, const char *name,
 			   name);
 }
 
-static enum options_result parse_ring_buffer_mb(struct options *opts, const char *text,
-						FILE *err)
+static enum options_result parse_ring_buffer_mb(struct options *opts, const char *text, FILE *err)
 {
 	unsigned long mb;
 
-	if (!parse_number(text, strlen(text), RING_BUFFER_MB_MAX, &mb) || !mb ||
-	    (mb & (mb - 1)))
+	if (!parse_number(text, strlen(text), RING_BUFFER_MB_MAX, &mb) || !mb || (mb & (mb - 1)))
 		return usage_error(err,
 				   "--ring-buffer-mb '%s' is not a power of two from 1 to %d; "
 				   "e.g. --ring-buffer-mb 64",
@@ -511,8 +510,7 @@ static void set_defaults(struct options *opts)
 	opts->poll_ms = 10;
 }
 
-enum options_result options_parse(int argc, char **argv, struct options *opts, FILE *out,
-				  FILE *err)
+enum options_result options_parse(int argc, char **argv, struct options *opts, FILE *out, FILE *err)
 {
 	enum options_result result = OPTIONS_RUN;
 	int option;

@@ -42,8 +42,10 @@ static void put_str(struct table_line *line, const char *text)
 		line->err = strbuf_append_str(line->out, text);
 }
 
-__attribute__((format(printf, 2, 3))) static void put_format(struct table_line *line,
-							     const char *fmt, ...)
+static void put_format(struct table_line *line, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void put_format(struct table_line *line, const char *fmt, ...)
 {
 	va_list args;
 
@@ -104,8 +106,8 @@ static const char *holder_state(const struct holder_report *holder)
 
 static __u32 holder_process_count(const struct holder_report *holder)
 {
-	return holder->process_count < REPORT_MAX_PROCESSES ? holder->process_count :
-							       REPORT_MAX_PROCESSES;
+	return holder->process_count < REPORT_MAX_PROCESSES ? holder->process_count
+							    : REPORT_MAX_PROCESSES;
 }
 
 /* "nginx[100,101]", or "nginx[100],sh[200]" when the processes differ. */

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "strbuf.h"
 
 #define STRBUF_MIN_CAP 256

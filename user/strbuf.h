@@ -18,7 +18,9 @@ struct strbuf {
 	size_t cap; /* bytes allocated at data, the terminating NUL included */
 };
 
+/* clang-format off */
 #define STRBUF_INIT { NULL, 0, 0 }
+/* clang-format on */
 
 void strbuf_init(struct strbuf *sb);
 /* Frees the memory; accepts a zeroed buffer. The buffer is empty and reusable after. */

@@ -31,9 +31,8 @@ struct json_parser {
 
 static void skip_space(struct json_parser *parser)
 {
-	while (parser->at < parser->end &&
-	       (*parser->at == ' ' || *parser->at == '\t' || *parser->at == '\n' ||
-		*parser->at == '\r'))
+	while (parser->at < parser->end && (*parser->at == ' ' || *parser->at == '\t' ||
+					    *parser->at == '\n' || *parser->at == '\r'))
 		parser->at++;
 }
 
@@ -262,8 +261,7 @@ static bool is_json_line(const char *text, size_t len)
 }
 
 /* The bytes a rendered JSON string stands for. */
-static bool decode_json_string(const char *quoted, size_t len, unsigned char *out,
-			       size_t *out_len)
+static bool decode_json_string(const char *quoted, size_t len, unsigned char *out, size_t *out_len)
 {
 	struct json_parser parser = { (const unsigned char *)quoted,
 				      (const unsigned char *)quoted + len, out, 0 };
@@ -377,17 +375,20 @@ static void test_json_strings(void)
 	/* Valid UTF-8 passes through: 2, 3 and 4 byte forms, and the limits. */
 	CHECK_JSON_STRING("h\xc3\xa9llo \xe2\x9c\x93 \xf0\x9f\x98\x80",
 			  "\"h\xc3\xa9llo \xe2\x9c\x93 \xf0\x9f\x98\x80\"");
-	CHECK_JSON_STRING("\xc2\x80\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf\xf0\x90\x80\x80\xf4\x8f\xbf\xbf",
-			  "\"\xc2\x80\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\"");
+	CHECK_JSON_STRING(
+		"\xc2\x80\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf\xf0\x90\x80\x80\xf4\x8f\xbf\xbf",
+		"\"\xc2\x80\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\"");
 	CHECK_JSON_STRING("\xed\x9f\xbf", "\"\xed\x9f\xbf\""); /* U+D7FF, just below surrogates */
 	/* Invalid UTF-8: each byte of the bad sequence escaped. */
 	CHECK_JSON_STRING("\xff", "\"\\u00ff\"");
 	CHECK_JSON_STRING("\xfe\xfe", "\"\\u00fe\\u00fe\"");
-	CHECK_JSON_STRING("x\xc3", "\"x\\u00c3\"");		  /* cut at the end */
-	CHECK_JSON_STRING("\xe2\x82" "A", "\"\\u00e2\\u0082A\""); /* cut before ASCII */
-	CHECK_JSON_STRING("\x80", "\"\\u0080\"");		  /* lone continuation */
-	CHECK_JSON_STRING("\xc0\xaf", "\"\\u00c0\\u00af\"");	  /* overlong '/' */
-	CHECK_JSON_STRING("\xc1\xbf", "\"\\u00c1\\u00bf\"");	  /* overlong */
+	CHECK_JSON_STRING("x\xc3", "\"x\\u00c3\""); /* cut at the end */
+	CHECK_JSON_STRING("\xe2\x82"
+			  "A",
+			  "\"\\u00e2\\u0082A\"");			/* cut before ASCII */
+	CHECK_JSON_STRING("\x80", "\"\\u0080\"");			/* lone continuation */
+	CHECK_JSON_STRING("\xc0\xaf", "\"\\u00c0\\u00af\"");		/* overlong '/' */
+	CHECK_JSON_STRING("\xc1\xbf", "\"\\u00c1\\u00bf\"");		/* overlong */
 	CHECK_JSON_STRING("\xe0\x9f\xbf", "\"\\u00e0\\u009f\\u00bf\""); /* overlong 3 */
 	CHECK_JSON_STRING("\xf0\x8f\xbf\xbf", "\"\\u00f0\\u008f\\u00bf\\u00bf\""); /* overlong 4 */
 	CHECK_JSON_STRING("\xed\xa0\x80", "\"\\u00ed\\u00a0\\u0080\""); /* surrogate D800 */
@@ -416,8 +417,8 @@ static void test_json_strings_random(void)
 		for (size_t i = 0; i < len; i++) {
 			/* Favour the interesting bytes: controls, quotes, UTF-8 leads. */
 			static const unsigned char picks[] = { 0,    '"',  '\\', '\n', 0x7f, 0x80,
-								0xbf, 0xc2, 0xe0, 0xed, 0xf0, 0xf4,
-								0xff, 'a',  0xa0, 0x8f };
+							       0xbf, 0xc2, 0xe0, 0xed, 0xf0, 0xf4,
+							       0xff, 'a',  0xa0, 0x8f };
 
 			input[i] = rand() % 2 ? picks[rand() % sizeof(picks)] : rand();
 		}
@@ -551,8 +552,9 @@ static void test_render_variants(void)
 		struct strbuf sb = STRBUF_INIT;
 
 		CHECK_INT(json_render_report(&report, &sb), 0);
-		CHECK_CONTAINS(sb.data, "\"event\":\"bind_failed\",\"error\":\"E200\",\"errno\":200,"
-					"\"proto\":\"udp\"");
+		CHECK_CONTAINS(sb.data,
+			       "\"event\":\"bind_failed\",\"error\":\"E200\",\"errno\":200,"
+			       "\"proto\":\"udp\"");
 		CHECK_CONTAINS(sb.data, "\"via\":\"autobind\",\"hook\":\"get_port\"");
 		CHECK(is_json_line(sb.data, sb.len));
 		strbuf_reset(&sb);
@@ -565,7 +567,8 @@ static void test_render_variants(void)
 		report.protocol = 99;
 		report.error = EACCES;
 		CHECK_INT(json_render_report(&report, &sb), 0);
-		CHECK_CONTAINS(sb.data, "\"error\":\"EACCES\",\"errno\":13,\"proto\":\"ipproto-99\"");
+		CHECK_CONTAINS(sb.data,
+			       "\"error\":\"EACCES\",\"errno\":13,\"proto\":\"ipproto-99\"");
 		strbuf_release(&sb);
 	}
 
@@ -591,23 +594,24 @@ static void test_render_variants(void)
 	report.holders[1].processes[1] = report.holders[1].processes[0];
 	report.holders[1].processes[1].pid = 101;
 	report.holder_count = 2;
-	check_render(&report,
-		     "{\"v\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"bind_failed\","
-		     "\"error\":\"EADDRINUSE\",\"errno\":98,\"proto\":\"tcp\",\"family\":\"ipv4\","
-		     "\"addr\":\"127.0.0.1\",\"port\":3000,\"via\":\"bind\",\"hook\":\"syscall\","
-		     "\"caller\":{\"pid\":4242,\"tid\":4243,\"ppid\":1,\"uid\":1000,"
-		     "\"comm\":\"python3\",\"cmdline\":\"python3 -m http.server 3000\","
-		     "\"cgroup\":\"/user.slice/session-1.scope\",\"netns\":4026531840},"
-		     "\"holders_searched\":true,\"holders\":["
-		     "{\"state\":\"TIME_WAIT\",\"proto\":\"tcp\",\"family\":\"ipv4\","
-		     "\"addr\":\"0.0.0.0\",\"port\":3000,\"uid\":null,\"inode\":null,"
-		     "\"reuseaddr\":false,\"reuseport\":false,\"v6only\":false,\"source\":\"kernel\","
-		     "\"processes\":[]},"
-		     "{\"state\":\"BOUND\",\"proto\":\"udp\",\"family\":\"ipv6\","
-		     "\"addr\":\"::\",\"port\":3000,\"uid\":0,\"inode\":99,"
-		     "\"reuseaddr\":true,\"reuseport\":true,\"v6only\":true,\"source\":\"sock_diag\","
-		     "\"processes\":[{\"pid\":100,\"comm\":\"node\",\"cmdline\":null},"
-		     "{\"pid\":101,\"comm\":\"node\",\"cmdline\":null}]}]}\n");
+	check_render(
+		&report,
+		"{\"v\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"bind_failed\","
+		"\"error\":\"EADDRINUSE\",\"errno\":98,\"proto\":\"tcp\",\"family\":\"ipv4\","
+		"\"addr\":\"127.0.0.1\",\"port\":3000,\"via\":\"bind\",\"hook\":\"syscall\","
+		"\"caller\":{\"pid\":4242,\"tid\":4243,\"ppid\":1,\"uid\":1000,"
+		"\"comm\":\"python3\",\"cmdline\":\"python3 -m http.server 3000\","
+		"\"cgroup\":\"/user.slice/session-1.scope\",\"netns\":4026531840},"
+		"\"holders_searched\":true,\"holders\":["
+		"{\"state\":\"TIME_WAIT\",\"proto\":\"tcp\",\"family\":\"ipv4\","
+		"\"addr\":\"0.0.0.0\",\"port\":3000,\"uid\":null,\"inode\":null,"
+		"\"reuseaddr\":false,\"reuseport\":false,\"v6only\":false,\"source\":\"kernel\","
+		"\"processes\":[]},"
+		"{\"state\":\"BOUND\",\"proto\":\"udp\",\"family\":\"ipv6\","
+		"\"addr\":\"::\",\"port\":3000,\"uid\":0,\"inode\":99,"
+		"\"reuseaddr\":true,\"reuseport\":true,\"v6only\":true,\"source\":\"sock_diag\","
+		"\"processes\":[{\"pid\":100,\"comm\":\"node\",\"cmdline\":null},"
+		"{\"pid\":101,\"comm\":\"node\",\"cmdline\":null}]}]}\n");
 
 	/* Counts beyond the arrays are clamped, never read past them. */
 	sample_report(&report);

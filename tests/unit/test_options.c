@@ -63,13 +63,13 @@ static bool errno_set(const struct options *opts, unsigned int err)
 }
 
 /* A usage error: the exact two-line shape, naming what it must name. */
-#define CHECK_USAGE_ERROR(run, needle)                                                       \
-	do {                                                                                 \
-		CHECK_INT((run).result, OPTIONS_USAGE_ERROR);                                \
-		CHECK(!strncmp((run).err, "bindsnoop: ", 11));                               \
-		CHECK_CONTAINS((run).err, needle);                                           \
-		CHECK(check_error_shape((run).err));                                         \
-		CHECK_STR((run).out, "");                                                    \
+#define CHECK_USAGE_ERROR(run, needle)                         \
+	do {                                                   \
+		CHECK_INT((run).result, OPTIONS_USAGE_ERROR);  \
+		CHECK(!strncmp((run).err, "bindsnoop: ", 11)); \
+		CHECK_CONTAINS((run).err, needle);             \
+		CHECK(check_error_shape((run).err));           \
+		CHECK_STR((run).out, "");                      \
 	} while (0)
 
 /* "bindsnoop: <problem>; <fix>\nTry 'bindsnoop --help'.\n" and nothing else. */
@@ -106,9 +106,9 @@ static void test_defaults(void)
 
 static void test_flags(void)
 {
-	struct parse_run run = parse("-a", "--json", "-w", "-v", "--no-proc-lookup",
-				     "--no-kernel-holders", "--backend", "kprobe",
-				     "--ring-buffer-mb", "64", "--poll-ms=100", NULL);
+	struct parse_run run =
+		parse("-a", "--json", "-w", "-v", "--no-proc-lookup", "--no-kernel-holders",
+		      "--backend", "kprobe", "--ring-buffer-mb", "64", "--poll-ms=100", NULL);
 
 	CHECK_INT(run.result, OPTIONS_RUN);
 	CHECK(run.opts.all && run.opts.json && run.opts.wide && run.opts.verbose);
@@ -254,8 +254,8 @@ static void test_pids(void)
 	run_release(&run);
 
 	for (int pid = 1; pid <= BS_MAX_FILTER_PIDS; pid++)
-		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%d", pid > 1 ? "," : "",
-			 pid);
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%d",
+			 pid > 1 ? "," : "", pid);
 	run = parse("-P", list, NULL);
 	CHECK_INT(run.result, OPTIONS_RUN);
 	CHECK_INT(run.opts.pid_count, BS_MAX_FILTER_PIDS);
@@ -300,8 +300,8 @@ static void test_uids(void)
 	run_release(&run);
 
 	for (int uid = 1; uid <= BS_MAX_FILTER_UIDS; uid++)
-		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%d", uid > 1 ? "," : "",
-			 uid);
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%d",
+			 uid > 1 ? "," : "", uid);
 	run = parse("-u", list, "-u", "1", NULL);
 	CHECK_INT(run.result, OPTIONS_RUN);
 	run_release(&run);
@@ -312,8 +312,8 @@ static void test_uids(void)
 
 static void test_comms(void)
 {
-	struct parse_run run = parse("-c", "node,python3", "--comm", "exactly15chars_", "-c",
-				     "node", NULL);
+	struct parse_run run =
+		parse("-c", "node,python3", "--comm", "exactly15chars_", "-c", "node", NULL);
 
 	CHECK_INT(run.result, OPTIONS_RUN);
 	CHECK_INT(run.opts.comm_count, 3);
@@ -458,14 +458,39 @@ static void test_usage_errors(void)
 static void test_help_and_version(void)
 {
 	static const char *const taught[] = {
-		"--port",	   "--pid",	      "--uid",		"--comm",
-		"--errno",	   "--all",	      "--json",		"--wide",
-		"--backend",	   "--no-proc-lookup", "--no-kernel-holders", "--ring-buffer-mb",
-		"--poll-ms",	   "--verbose",	      "--help",		"--version",
-		"3000-3100",	   "80,443",	      "JSON Lines",	"README",
-		"sudo bindsnoop\n", "sudo bindsnoop --port 3000", "sudo bindsnoop --json | tee binds.jsonl",
-		"sudo bindsnoop -e EACCES -u alice", "Exit status", "Ctrl-C", "SIGTERM",
-		"closed output pipe", "usage error", "system-wide", "holder", "caller", "EADDRINUSE",
+		"--port",
+		"--pid",
+		"--uid",
+		"--comm",
+		"--errno",
+		"--all",
+		"--json",
+		"--wide",
+		"--backend",
+		"--no-proc-lookup",
+		"--no-kernel-holders",
+		"--ring-buffer-mb",
+		"--poll-ms",
+		"--verbose",
+		"--help",
+		"--version",
+		"3000-3100",
+		"80,443",
+		"JSON Lines",
+		"README",
+		"sudo bindsnoop\n",
+		"sudo bindsnoop --port 3000",
+		"sudo bindsnoop --json | tee binds.jsonl",
+		"sudo bindsnoop -e EACCES -u alice",
+		"Exit status",
+		"Ctrl-C",
+		"SIGTERM",
+		"closed output pipe",
+		"usage error",
+		"system-wide",
+		"holder",
+		"caller",
+		"EADDRINUSE",
 		"table",
 	};
 	struct parse_run run = parse("--help", NULL);

@@ -104,11 +104,11 @@ static char *table_line(const struct bind_report *report, bool wide)
 	return line;
 }
 
-#define CHECK_TABLE(report, wide, expected)                                                  \
-	do {                                                                                 \
-		char *line_ = table_line((report), (wide));                                  \
-		CHECK_STR(line_, expected);                                                  \
-		free(line_);                                                                 \
+#define CHECK_TABLE(report, wide, expected)                 \
+	do {                                                \
+		char *line_ = table_line((report), (wide)); \
+		CHECK_STR(line_, expected);                 \
+		free(line_);                                \
 	} while (0)
 
 static void test_table_rows(void)
@@ -291,8 +291,9 @@ static void test_json_output(void)
 	CHECK_INT(json->ops->report(json, &report), 0);
 	CHECK_INT(json->ops->lost(json, SAMPLE_NS, 3), 0);
 	CHECK_INT(json->ops->flush(json), 0);
-	CHECK(!strncmp(capture.text, "{\"v\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\","
-				     "\"event\":\"bind_failed\",",
+	CHECK(!strncmp(capture.text,
+		       "{\"v\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\","
+		       "\"event\":\"bind_failed\",",
 		       60));
 	CHECK_CONTAINS(capture.text, "\n{\"v\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\","
 				     "\"event\":\"lost\",\"count\":3}\n");
