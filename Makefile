@@ -33,8 +33,8 @@ endif
 
 USER_SRCS := $(wildcard user/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
-# Modules the unit tests link: everything except main and the BPF loader.
-PURE_OBJS := $(filter-out $(OUTPUT)/user/main.o $(OUTPUT)/user/backend.o,$(USER_OBJS))
+# Modules the unit tests link: everything but main and the BPF-facing loader/pipeline.
+PURE_OBJS := $(filter-out $(addprefix $(OUTPUT)/user/,main.o backend.o events.o),$(USER_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 LIVE_SRCS := $(wildcard tests/live/*.c)
