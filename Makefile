@@ -50,7 +50,13 @@ bindsnoop: $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUTPUT)/bindsnoop.bpf.o: bpf/bindsnoop.bpf.c | $(OUTPUT)
+# A fresh Debian 12 machine has no BPF toolchain: install it first (a quick
+# no-op once everything is there).
+$(OUTPUT)/.deps-installed: scripts/install-deps.sh | $(OUTPUT)
+	$(Q)scripts/install-deps.sh
+	$(Q)touch $@
+
+$(OUTPUT)/bindsnoop.bpf.o: bpf/bindsnoop.bpf.c | $(OUTPUT) $(OUTPUT)/.deps-installed
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -59,7 +65,7 @@ $(OUTPUT)/bindsnoop.skel.h: $(OUTPUT)/bindsnoop.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name bindsnoop_bpf > $@
 
 # Every userspace object may include the skeleton, so it is generated first.
-$(OUTPUT)/user/%.o: user/%.c $(OUTPUT)/bindsnoop.skel.h | $(OUTPUT)/user
+$(OUTPUT)/user/%.o: user/%.c $(OUTPUT)/bindsnoop.skel.h | $(OUTPUT)/user $(OUTPUT)/.deps-installed
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
@@ -81,7 +87,7 @@ $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
 
 deps:
-	$(Q)scripts/install-deps.sh
+	$(Q)scripts/install-deps.sh --test
 
 unit-test: $(UNIT_BINS)
 	$(Q)scripts/run-unit-tests.sh $(UNIT_BINS)
@@ -98,6 +104,7 @@ test:
 bench: bindsnoop $(TOOLS_BINS)
 	$(Q)scripts/bench.sh
 
+# sudo make run ARGS="--port 3000"
 run: bindsnoop
 	./bindsnoop $(ARGS)
 

@@ -213,9 +213,11 @@ int event_pipeline_run(struct event_pipeline *pipeline, volatile sig_atomic_t *s
 		 * bounds the delay of a lone event.
 		 */
 		err = ring_buffer__poll(pipeline->ring, pipeline->poll_ms);
-		if (err < 0 && err != -EINTR)
-			break;
-		err = drain(pipeline);
+		if (err >= 0 || err == -EINTR)
+			err = drain(pipeline);
+		/* An output's own error (a closed pipe) is reported by finish. */
+		if (pipeline->output_error)
+			return 0;
 		if (err < 0 && err != -EINTR)
 			break;
 		err = 0;

@@ -1,0 +1,68 @@
+#!/bin/sh
+# The one test command (README: `sudo make test`). From a fresh Debian 12
+# machine: installs what is missing, builds from scratch, then runs
+#   1. unit tests (pure userspace pieces)
+#   2. live tests here: the real bindsnoop against real conflicts, with the
+#      backend auto picks on this kernel, and with --backend tracepoint
+#   3. the VM matrix: Debian's 6.1 and 6.12 kernels under QEMU, every backend
+# and ends with one line "test: N passed, N failed". Exit status 1 if
+# anything failed. SKIP_VM=1 leaves out step 3 (it says so, loudly).
+set -eu
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" != 0 ]; then
+	echo "test: the live and VM tests load BPF programs: run as root (sudo make test)" >&2
+	exit 1
+fi
+scripts/install-deps.sh --test
+
+log=build/test-logs
+passed=0
+failed=0
+
+# Add "N passed, N failed" found on the last summary line of $2 to the totals.
+count() {
+	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$2" | tail -n 1 || true)
+	if [ -z "$line" ]; then
+		echo "test: $1 printed no summary: counted as 1 failure (log: $2)"
+		failed=$((failed + 1))
+		return
+	fi
+	p=$(echo "$line" | sed -E 's/^(.*[^0-9])?([0-9]+) passed, ([0-9]+) failed.*$/\2/')
+	f=$(echo "$line" | sed -E 's/^(.*[^0-9])?([0-9]+) passed, ([0-9]+) failed.*$/\3/')
+	passed=$((passed + p))
+	failed=$((failed + f))
+	echo "test: $1: $p passed, $f failed"
+}
+
+# Run a step, keep its output in a log and on the terminal.
+step() {
+	name=$1
+	shift
+	echo "test: == $name"
+	status=0
+	"$@" 2>&1 | tee "$log/$name.log" || status=$?
+	count "$name" "$log/$name.log"
+	# A step that exits non-zero without reporting a failure still failed.
+	if [ "$status" != 0 ] && ! grep -qE ' [1-9][0-9]* failed' "$log/$name.log"; then
+		echo "test: $name exited with status $status"
+		failed=$((failed + 1))
+	fi
+}
+
+make clean >/dev/null
+make -j2 bindsnoop build/tests/live-test build/tests/bind-storm
+mkdir -p "$log"
+
+step unit make -j2 unit-test
+step live-auto build/tests/live-test --bindsnoop ./bindsnoop --backend auto
+step live-tracepoint build/tests/live-test --bindsnoop ./bindsnoop --backend tracepoint
+
+if [ "${SKIP_VM:-0}" = 1 ]; then
+	echo "test: !! SKIP_VM=1: the fexit and kprobe backends were NOT tested (VM matrix skipped)"
+else
+	step vm scripts/vm-test.sh
+fi
+
+echo "test: $passed passed, $failed failed"
+[ "$failed" = 0 ]
