@@ -46,10 +46,11 @@ struct {
  * A copy of a socket's struct sock_common taken with one probe read; its
  * fields are then loaded from the copy at their CO-RE-relocated offsets
  * instead of costing one probe read each (this runs for every socket of the
- * bucket, for every EADDRINUSE of a storm). The fields used all sit in the
- * first 90 bytes on every kernel since 4.x.
+ * bucket, for every EADDRINUSE of a storm). The fields used end with
+ * skc_v6_rcv_saddr at byte 88 in 6.1, 6.12 and 6.18; a kernel that moved them
+ * further fails at load (out-of-bounds stack read), never silently.
  */
-#define SOCK_SNAPSHOT_SIZE 128
+#define SOCK_SNAPSHOT_SIZE 96
 
 struct sock_snapshot {
 	__u8 bytes[SOCK_SNAPSHOT_SIZE];
@@ -188,9 +189,12 @@ static __always_inline void holder_consider(struct holder_search *search, const 
 		return;
 	}
 	holder->uid = BPF_CORE_READ((struct sock *)sk, sk_uid.val);
-	holder->sock_inode = sock_inode((struct sock *)sk);
-	if (holder->sock_inode) {
-		struct owner_tag *tag = bpf_map_lookup_elem(&owner_tags, &holder->sock_inode);
+	/* 6.1 refuses map keys in ring buffer memory: the key goes on the stack. */
+	__u64 inode = sock_inode((struct sock *)sk);
+
+	holder->sock_inode = inode;
+	if (inode) {
+		struct owner_tag *tag = bpf_map_lookup_elem(&owner_tags, &inode);
 
 		if (tag) {
 			holder->owner_pid = tag->pid;

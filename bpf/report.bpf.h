@@ -186,7 +186,12 @@ struct caller_sock {
 	bool v6only;
 };
 
-static __always_inline bool caller_sock_read(struct caller_sock *out, struct sock *sk)
+/*
+ * Not inlined on purpose: its snapshot then lives in a frame of its own,
+ * beside (not under) the holder walk's bpf_loop callback, which keeps the
+ * combined stack of the deepest call chain under the verifier's 512 bytes.
+ */
+static __noinline bool caller_sock_read(struct caller_sock *out, struct sock *sk)
 {
 	struct sock_snapshot snapshot;
 	struct sock_common *skc = sock_snapshot_take(&snapshot, sk);
@@ -250,31 +255,55 @@ static __always_inline void count_lost(void)
 		*lost += 1;
 }
 
+/* Who is calling, read once per hook run. */
+struct caller_id {
+	__u64 pid_tgid;
+	__u32 uid;
+	char comm[BS_COMM_LEN];
+};
+
+static __always_inline void caller_id_read(struct caller_id *id)
+{
+	id->pid_tgid = bpf_get_current_pid_tgid();
+	id->uid = (__u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(id->comm, sizeof(id->comm));
+}
+
+static __always_inline bool caller_id_wanted(const struct caller_id *id)
+{
+	return caller_wanted(id->pid_tgid >> 32, id->uid, id->comm);
+}
+
+static __always_inline bool inet_caller_read(struct caller_sock *caller, struct sock *sk)
+{
+	return caller_sock_read(caller, sk) &&
+	       (caller->family == AF_INET || caller->family == AF_INET6);
+}
+
 /*
  * Return side: report the outcome of op (NULL for a get_port failure seen
- * outside bind/listen) on socket sk.
+ * outside bind/listen) on socket sk. Every successful bind tags its socket,
+ * whatever the filters say: it may be the holder of a later conflict.
  */
-static __always_inline int report_outcome(const struct pending_op *op, __u8 kind, struct sock *sk,
-					  int ret, __u8 hook)
+static __always_inline int report_outcome(const struct caller_id *id, const struct pending_op *op,
+					  __u8 kind, struct sock *sk, int ret, __u8 hook)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 pid = pid_tgid >> 32;
-	__u32 uid = (__u32)bpf_get_current_uid_gid();
+	__u32 pid = id->pid_tgid >> 32;
 	struct caller_sock caller;
 	struct requested requested;
-	char comm[BS_COMM_LEN];
 	struct bs_event *event;
 
-	if (!sk || !caller_sock_read(&caller, sk))
+	if (!sk)
 		return 0;
-	if (caller.family != AF_INET && caller.family != AF_INET6)
-		return 0;
-	if (ret == 0 && kind != BS_KIND_AUTOBIND)
+	if (ret == 0) {
+		if (!inet_caller_read(&caller, sk))
+			return 0;
 		owner_tag_record(sk, pid);
-
-	bpf_get_current_comm(comm, sizeof(comm));
-	if (!caller_wanted(pid, uid, comm))
+		if (!bs_cfg.report_success || !caller_id_wanted(id))
+			return 0;
+	} else if (!caller_id_wanted(id) || !inet_caller_read(&caller, sk)) {
 		return 0;
+	}
 
 	requested_address(&requested, op, &caller);
 	if (!outcome_wanted(ret, requested.port))
@@ -296,9 +325,9 @@ static __always_inline int report_outcome(const struct pending_op *op, __u8 kind
 	event->caller_v6only = caller.v6only;
 	event->ts_boot_ns = bpf_ktime_get_boot_ns();
 	event->pid = pid;
-	event->tid = (__u32)pid_tgid;
+	event->tid = (__u32)id->pid_tgid;
 	event->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	event->uid = uid;
+	event->uid = id->uid;
 	event->cgroup_id = bpf_get_current_cgroup_id();
 	struct net *net = caller.net; /* a plain pointer: CO-RE must not see "caller." */
 
@@ -309,7 +338,7 @@ static __always_inline int report_outcome(const struct pending_op *op, __u8 kind
 	event->sock_type = BPF_CORE_READ(sk, sk_type);
 	event->kind = kind;
 	event->hook = hook;
-	__builtin_memcpy(event->comm, comm, sizeof(event->comm));
+	__builtin_memcpy(event->comm, id->comm, sizeof(event->comm));
 	if (ret == -EADDRINUSE && bs_cfg.walk_holders)
 		holders_find(event, sk, caller.net, caller.v6only);
 	event_submit(event);
@@ -328,13 +357,18 @@ static __always_inline int syscall_finished(__u8 kind, int ret)
 	struct pending_op op = { .kind = kind, .fd = (int)PT_REGS_PARM1_CORE_SYSCALL(regs) };
 	int sockaddr_len = (int)PT_REGS_PARM3_CORE_SYSCALL(regs);
 	const void *sockaddr = (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+	struct caller_id id;
 
+	/* A filtered-out failure costs no socket lookup at all. */
+	caller_id_read(&id);
+	if (ret != 0 && !caller_id_wanted(&id))
+		return 0;
 	if (kind == BS_KIND_BIND && sockaddr && sockaddr_len > 0) {
 		op.sockaddr_len = sockaddr_len > SOCKADDR_MAX ? SOCKADDR_MAX : sockaddr_len;
 		if (bpf_probe_read_user(op.sockaddr, SOCKADDR_MAX, sockaddr))
 			bpf_probe_read_user(op.sockaddr, 16, sockaddr);
 	}
-	return report_outcome(&op, kind, sock_from_fd(op.fd), ret, BS_HOOK_SYSCALL);
+	return report_outcome(&id, &op, kind, sock_from_fd(op.fd), ret, BS_HOOK_SYSCALL);
 }
 
 /* Return side of an op_begin on this thread. sk NULL: resolve it from the fd. */
@@ -345,9 +379,10 @@ static __always_inline int op_finish(struct sock *sk, int ret, __u8 hook)
 
 	if (!op)
 		return 0;
-	if (!sk)
-		sk = op->sk ? op->sk : sock_from_fd(op->fd);
-	report_outcome(op, op->kind, sk, ret, hook);
+	struct caller_id id;
+
+	caller_id_read(&id);
+	report_outcome(&id, op, op->kind, sk ? sk : op->sk, ret, hook);
 	bpf_map_delete_elem(&pending_ops, &tid);
 	return 0;
 }
@@ -355,9 +390,12 @@ static __always_inline int op_finish(struct sock *sk, int ret, __u8 hook)
 /* A get_port failure: reported here only when no bind/listen is in progress. */
 static __always_inline int get_port_failed(struct sock *sk, int ret)
 {
+	struct caller_id id;
+
 	if (ret == 0 || op_pending())
 		return 0;
-	return report_outcome(NULL, BS_KIND_AUTOBIND, sk, ret, BS_HOOK_GET_PORT);
+	caller_id_read(&id);
+	return report_outcome(&id, NULL, BS_KIND_AUTOBIND, sk, ret, BS_HOOK_GET_PORT);
 }
 
 #endif /* BINDSNOOP_REPORT_BPF_H */

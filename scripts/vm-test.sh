@@ -4,6 +4,7 @@
 # Usage, as root, from anywhere in the repository:
 #   scripts/vm-test.sh [--kernels 6.1,6.12] [--backends fexit,kprobe,tracepoint]
 #                      [--keep] [--shell] [--timeout SECONDS] [--smp N] [--memory MB]
+#                      [--artefacts DIR]
 #
 #   --kernels LIST    Debian kernel series to boot (default 6.1,6.12): the newest
 #                     linux-image-6.1.0-N-cloud-amd64-unsigned and
@@ -14,7 +15,7 @@
 #   --shell           boot the first kernel into an interactive busybox shell instead
 #                     of running the plan ('run_plan' runs it there; 'exit' or
 #                     Ctrl-A x leaves). No timeout, no matrix.
-#   --timeout S       per-kernel limit for one VM, boot to poweroff (default 1200).
+#   --timeout S       per-kernel limit for one VM, boot to poweroff (default 900).
 #   --smp N, --memory MB   VM size (default 2 CPUs, 1024 MB; see "Speed" below).
 #   --artefacts DIR   skip the build: take the static bindsnoop, live-test and any
 #                     other programs (shipped beside live-test) from DIR.
@@ -39,7 +40,7 @@
 # Environment: VM_EXTRA_TARGETS (make targets, built static in the copy, shipped
 # in the VM's /opt/tests), VM_MODULES (module names, dependencies are added),
 # VM_AUTO_EXPECT (backend `--backend auto` must pick; default fexit; empty: any),
-# VM_STEP_TIMEOUT (seconds per live-test run inside the VM, default 600),
+# VM_STEP_TIMEOUT (seconds per live-test run inside the VM, default 300),
 # VM_CACHE (cache directory, default <repo>/.cache/vm), VM_CPU (qemu -cpu model,
 # default max).
 #
@@ -60,13 +61,13 @@ readonly LOGS=$CACHE/logs
 readonly MODULES_DEFAULT="inet_diag tcp_diag udp_diag raw_diag mptcp_diag sctp sctp_diag"
 readonly MODULES=${VM_MODULES-$MODULES_DEFAULT}
 readonly AUTO_EXPECT=${VM_AUTO_EXPECT-fexit}
-readonly STEP_TIMEOUT=${VM_STEP_TIMEOUT:-600}
+readonly STEP_TIMEOUT=${VM_STEP_TIMEOUT:-300}
 
 kernels=6.1,6.12
 backends=fexit,kprobe,tracepoint
 keep=0
 shell=0
-vm_timeout=1200
+vm_timeout=900
 smp=2
 memory=1024
 artefacts=
@@ -187,7 +188,7 @@ kernel_package_pattern() {
 newest_kernel_package() {
 	local pattern=$1
 	apt-cache search --names-only "$pattern" 2>/dev/null | cut -d' ' -f1 |
-		grep -E "$pattern" | sort -V | tail -n 1
+		grep -E "$pattern" | sort -V | tail -n 1 || true
 }
 
 # Sets kernel_dir to the extracted kernel package of a series, downloading
@@ -263,8 +264,11 @@ build_artefacts() {
 		tools+=("build/tests/${tool%.c}")
 	done
 	log "building static artefacts in ${src#"$REPO"/}"
+	# Run from `make test`, the environment carries the outer make's flags and
+	# jobserver: this make is a separate build and must not inherit them.
 	# shellcheck disable=SC2086 # VM_EXTRA_TARGETS is a list of make targets
-	make -C "$src" -j"$(nproc)" STATIC=1 bindsnoop build/tests/live-test \
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+		make -C "$src" -j"$(nproc)" STATIC=1 bindsnoop build/tests/live-test \
 		"${tools[@]}" ${VM_EXTRA_TARGETS:-} >&2 ||
 		die "make STATIC=1 bindsnoop build/tests/live-test failed (in $src)"
 	stage_file "$src/bindsnoop" bin
@@ -283,7 +287,9 @@ stage_prebuilt() {
 	fi
 	stage_file "$dir/bindsnoop" bin
 	for file in "$dir"/*; do
-		[ "${file##*/}" = bindsnoop ] || ! [ -x "$file" ] || stage_file "$file" tests
+		if [ "${file##*/}" != bindsnoop ] && [ -x "$file" ]; then
+			stage_file "$file" tests
+		fi
 	done
 }
 
@@ -295,9 +301,12 @@ stage_file() {
 	cp "$file" "$stage/$where/"
 }
 
-# Module file of a kernel (modules may be .ko or .ko.xz).
+# Module file of a kernel: .ko or .ko.xz, and named with - where modinfo
+# says _ (crc32c_intel is crc32c-intel.ko).
 module_file() {
-	find "$1" -name "$2.ko" -o -name "$2.ko.xz" | head -n 1
+	local dashed=${2//_/-}
+	find "$1" \( -name "$2.ko" -o -name "$2.ko.xz" -o -name "$dashed.ko" \
+		-o -name "$dashed.ko.xz" \) -print -quit
 }
 
 module_text() {
@@ -316,7 +325,7 @@ add_module() {
 		log "module $name is not in $tree (built in?); not loading it"
 		return 0
 	fi
-	depends=$(module_text "$file" | tr '\0' '\n' | sed -n 's/^depends=//p' | head -n 1)
+	depends=$(module_text "$file" | tr '\0' '\n' | sed -n 's/^depends=//p')
 	for dependency in ${depends//,/ }; do
 		add_module "$tree" "$dependency" "$list"
 	done
@@ -372,7 +381,7 @@ make_initramfs() {
 	cp "$stage/bin/bindsnoop" "$root/bin/bindsnoop"
 	cp "$stage"/tests/* "$root/opt/tests/"
 
-	tree=$(find "$kernel_dir/lib/modules" -mindepth 1 -maxdepth 1 -type d | head -n 1)
+	tree=$(find "$kernel_dir/lib/modules" -mindepth 1 -maxdepth 1 -type d -print -quit)
 	kver=${tree##*/}
 	list=$CACHE/work/$label.modules
 	rm -f "$list" "$list.names"
@@ -563,6 +572,7 @@ print_matrix() {
 }
 
 main() {
+	local run_started=$EPOCHREALTIME
 	parse_args "$@"
 	ensure_host_tools
 	mkdir -p "$CACHE/kernels" "$CACHE/work" "$LOGS"
@@ -609,8 +619,10 @@ main() {
 		print_facts "${labels[$i]}" "$LOGS/${labels[$i]}.log"
 	done
 	print_matrix
-	printf 'vm-test: %d kernel(s) in %.0f s; console logs in %s/\n' "${#labels[@]}" \
-		"$(awk "BEGIN { print $EPOCHREALTIME - $started }")" "${LOGS#"$REPO"/}"
+	printf 'vm-test: %d kernel(s) booted and tested in %.0f s (%.0f s with download and' \
+		"${#labels[@]}" "$(awk "BEGIN { print $EPOCHREALTIME - $started }")" \
+		"$(awk "BEGIN { print $EPOCHREALTIME - $run_started }")"
+	printf ' build); console logs in %s/\n' "${LOGS#"$REPO"/}"
 	if [ "$summary_skipped" -gt 0 ]; then
 		echo "vm: $summary_passed passed, $summary_failed failed, $summary_skipped skipped"
 	else

@@ -78,10 +78,27 @@ kernel_log() {
 	echo "kernel warnings: $warnings"
 }
 
-# Programs a failed step left running would disturb the next step.
+# A step that failed or timed out may leave processes behind (a tracer still
+# attached, a helper holding a port) that would disturb the next step. Every
+# process but PID 1 and kernel threads (children of kthreadd, PID 2) goes.
+# Only builtins here: a forked child of this shell would be killed too.
 stop_leftovers() {
-	for pid in $(pidof bindsnoop live-test); do
-		echo "vm: stopping leftover pid $pid ($(cat /proc/"$pid"/comm 2>/dev/null))"
+	read -r stat </proc/self/stat
+	self=${stat%% *}
+	for dir in /proc/[0-9]*; do
+		pid=${dir#/proc/}
+		if [ "$pid" -le 2 ] || [ "$pid" = "$self" ]; then
+			continue
+		fi
+		read -r stat <"$dir/stat" 2>/dev/null || continue
+		# Fields after "(comm) ": state, ppid, ...; comm may hold spaces.
+		# shellcheck disable=SC2086 # split on purpose
+		set -- ${stat##*) }
+		[ "$2" = 2 ] && continue
+		comm=${stat#*(}
+		comm=${comm%%)*}
+		# busybox timeout leaves its watchdog behind by design: not news.
+		[ "$comm" = timeout ] || echo "vm: stopping leftover pid $pid ($comm)"
 		kill -KILL "$pid" 2>/dev/null
 	done
 }

@@ -349,7 +349,8 @@ static int helper_call(struct helper *helper, const struct helper_request *req,
 		return HELPER_LOST;
 	if (!write_full(helper->request_fd, req, sizeof(*req)))
 		goto lost;
-	if (poll(&pfd, 1, LIVE_HELPER_MS) != 1 || !read_full(helper->reply_fd, reply, sizeof(*reply)))
+	if (poll(&pfd, 1, LIVE_HELPER_MS) != 1 ||
+	    !read_full(helper->reply_fd, reply, sizeof(*reply)))
 		goto lost;
 	return reply->ret;
 lost:

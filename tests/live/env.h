@@ -12,7 +12,7 @@ struct host_facts {
 	unsigned long long netns;	/* inode of /proc/self/ns/net */
 	char cmdline[1024];		/* our arguments joined by spaces: helpers share it */
 	bool cgroup_known;
-	char cgroup[512];		/* cgroup v2 path from /proc/self/cgroup ("0::") */
+	char cgroup[1024];		/* cgroup v2 path from /proc/self/cgroup ("0::") */
 	bool ipv6;			/* ::1 can be bound */
 };
 

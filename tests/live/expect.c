@@ -247,6 +247,8 @@ int parse_timestamp(const char *text, double *seconds)
 	return 0;
 }
 
+static const char *const families[] = { "ipv4", "ipv6", NULL };
+
 static int check_holder(const struct json_value *holder, size_t index, char *problem,
 			size_t len)
 {
@@ -267,11 +269,21 @@ static int check_holder(const struct json_value *holder, size_t index, char *pro
 			 json_member(holder, "state")->string);
 		return -1;
 	}
-	if (!known_protocol(json_member(holder, "proto")->string) ||
+	if (!known_protocol(json_member(holder, "proto")->string)) {
+		snprintf(problem, len, "%sproto: unknown \"%s\"", where,
+			 json_member(holder, "proto")->string);
+		return -1;
+	}
+	if (!in_set(json_member(holder, "family")->string, families) ||
 	    !canonical_address(json_member(holder, "family")->string,
-			       json_member(holder, "addr")->string) ||
-	    json_member(holder, "port")->integer > 65535) {
-		snprintf(problem, len, "%s: bad proto, family/addr or port", where);
+			       json_member(holder, "addr")->string)) {
+		snprintf(problem, len, "%sfamily/addr: \"%s\" is not a canonical %s address",
+			 where, json_member(holder, "addr")->string,
+			 json_member(holder, "family")->string);
+		return -1;
+	}
+	if (json_member(holder, "port")->integer > 65535) {
+		snprintf(problem, len, "%sport: out of range", where);
 		return -1;
 	}
 	if (!in_set(json_member(holder, "source")->string, sources)) {
@@ -283,7 +295,7 @@ static int check_holder(const struct json_value *holder, size_t index, char *pro
 	for (i = 0; i < processes->count; i++) {
 		snprintf(where, sizeof(where), "holders[%zu].processes[%zu].", index, i);
 		if (processes->items[i]->type != JSON_OBJECT) {
-			snprintf(problem, len, "%s: not an object", where);
+			snprintf(problem, len, "%.*s: not an object", (int)strlen(where) - 1, where);
 			return -1;
 		}
 		if (check_fields(processes->items[i], process_rules, ARRAY_SIZE(process_rules),
@@ -295,7 +307,6 @@ static int check_holder(const struct json_value *holder, size_t index, char *pro
 
 static int check_event_values(const struct json_value *event, char *problem, size_t len)
 {
-	static const char *const families[] = { "ipv4", "ipv6", NULL };
 	static const char *const vias[] = { "bind", "listen", "autobind", NULL };
 	static const char *const hooks[] = { "syscall", "inet", "get_port", NULL };
 	const char *name = json_member(event, "event")->string;

@@ -56,6 +56,9 @@ struct tracer *test_take_shared_tracer(struct test_context *ctx);
 /* A tracer with extra arguments of this test's own. NULL with the reason set. */
 struct tracer *test_own_tracer(struct test_context *ctx, const char *const *extra_args);
 
+/* End the test's helpers and own tracer. */
+void test_context_cleanup(struct test_context *ctx);
+
 /* A free port for this test; 0 with the reason set. */
 unsigned int test_port(struct test_context *ctx);
 

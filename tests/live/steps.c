@@ -154,14 +154,20 @@ const struct tracer_line *await_event(struct test_context *ctx, struct tracer *t
 {
 	struct event_match match = { .pid = pid, .event = event };
 	struct event_match any = { .pid = pid };
-	const struct tracer_line *line, *other;
+	const struct tracer_line *line, *other, *unparsed_line = NULL;
 	char errors[1024], status[64];
-	size_t seen;
+	size_t seen, unparsed = 0, i;
 
 	line = tracer_wait_for(tracer, from, match_caller_event, &match, LIVE_EVENT_MS);
 	if (line)
 		return line;
 	seen = tracer_line_count(tracer) - from;
+	for (i = from; i < tracer_line_count(tracer); i++) {
+		if (!tracer_line(tracer, i)->parse_error)
+			continue;
+		if (!unparsed++)
+			unparsed_line = tracer_line(tracer, i);
+	}
 	other = tracer_wait_for(tracer, from, match_caller_event, &any, 0);
 	if (tracer_exited(tracer)) {
 		int exit_status;
@@ -171,12 +177,17 @@ const struct tracer_line *await_event(struct test_context *ctx, struct tracer *t
 		tracer_describe_stderr(tracer, errors, sizeof(errors));
 		test_fail(ctx, "no \"%s\" event with caller.pid %d: bindsnoop ended (%s); stderr: %s",
 			  event, pid, status, errors);
+	} else if (unparsed) {
+		test_fail(ctx, "no \"%s\" event with caller.pid %d within %d s; %zu lines since the test began did not parse as JSON, the first (%s): %s",
+			  event, pid, LIVE_EVENT_MS / 1000, unparsed, unparsed_line->parse_error,
+			  unparsed_line->text);
 	} else if (other) {
 		test_fail(ctx, "no \"%s\" event with caller.pid %d within %d s; saw instead: %s",
 			  event, pid, LIVE_EVENT_MS / 1000, other->text);
 	} else if (seen) {
 		test_fail(ctx, "no \"%s\" event with caller.pid %d within %d s; %zu other lines since the test began, the first: %s",
-			  event, pid, LIVE_EVENT_MS / 1000, seen, tracer_line(tracer, from)->text);
+			  event, pid, LIVE_EVENT_MS / 1000, seen,
+			  tracer_line_text(tracer_line(tracer, from)));
 	} else {
 		test_fail(ctx, "no \"%s\" event with caller.pid %d within %d s; bindsnoop printed nothing",
 			  event, pid, LIVE_EVENT_MS / 1000);

@@ -16,6 +16,7 @@
 
 #define TRACER_MAX_ARGS 32
 #define READ_CHUNK 65536
+#define FOREIGN_TEXT_KEPT 1000 /* lines about other processes whose text is kept */
 
 struct line_reader {
 	int fd;		/* -1 once closed */
@@ -35,6 +36,7 @@ struct tracer {
 	struct tracer_line *lines;
 	size_t line_count;
 	size_t line_cap;
+	size_t foreign_count;
 	char **err_lines;
 	size_t err_count;
 	size_t err_cap;
@@ -54,9 +56,24 @@ static void reader_close(struct line_reader *reader)
 	reader->eof = true;
 }
 
+/* Is the event about one of our helpers (children of live-test, named "lt...")? */
+static bool is_ours(const struct json_value *event)
+{
+	const struct json_value *ppid = json_get(event, "caller.ppid");
+	const struct json_value *comm = json_get(event, "caller.comm");
+
+	if (!json_member(event, "caller"))
+		return true; /* "lost" records and the unexpected: keep */
+	if (ppid && ppid->type == JSON_NUMBER && ppid->integer == getpid())
+		return true;
+	return comm && comm->type == JSON_STRING && strncmp(comm->string, "lt", 2) == 0;
+}
+
 static int push_stdout_line(struct tracer *tracer, const char *text, size_t len)
 {
+	const struct json_value *port;
 	struct tracer_line *line;
+	char parse_error[128];
 
 	if (tracer->line_count == tracer->line_cap) {
 		size_t cap = tracer->line_cap ? tracer->line_cap * 2 : 64;
@@ -72,12 +89,30 @@ static int push_stdout_line(struct tracer *tracer, const char *text, size_t len)
 	line->text = strndup(text, len);
 	if (!line->text)
 		return -ENOMEM;
-	line->json = json_parse(text, len, line->parse_error, sizeof(line->parse_error));
+	line->json = json_parse(text, len, parse_error, sizeof(parse_error));
+	if (!line->json)
+		line->parse_error = strdup(parse_error);
+	port = json_member(line->json, "port");
+	line->port = port && port->type == JSON_NUMBER ? (int)port->integer : -1;
+	line->ours = !line->json || is_ours(line->json);
 	tracer->line_count++;
 	live_log("bindsnoop[%d] stdout: %s", tracer->pid, line->text);
 	if (tracer->audit)
 		audit_line(line);
+	if (!line->ours) {
+		json_free(line->json);
+		line->json = NULL;
+		if (++tracer->foreign_count > FOREIGN_TEXT_KEPT) {
+			free(line->text);
+			line->text = NULL;
+		}
+	}
 	return 0;
+}
+
+const char *tracer_line_text(const struct tracer_line *line)
+{
+	return line->text ? line->text : "(a line about another process, not kept)";
 }
 
 static int push_stderr_line(struct tracer *tracer, const char *text, size_t len)
@@ -312,9 +347,9 @@ int tracer_start(struct tracer **out, const char *const *extra_args, char *reaso
 		argv[argc++] = extra_args[i];
 	argv[argc] = NULL;
 	command[0] = '\0';
-	for (i = 0; i < argc; i++)
-		used += snprintf(command + used, used < sizeof(command) ? sizeof(command) - used : 0,
-				 "%s%s", i ? " " : "", argv[i]);
+	for (i = 0; i < argc && used < sizeof(command); i++)
+		used += snprintf(command + used, sizeof(command) - used, "%s%s", i ? " " : "",
+				 argv[i]);
 
 	err = spawn(&tracer, argv, true);
 	if (err) {
@@ -340,12 +375,14 @@ int tracer_start(struct tracer **out, const char *const *extra_args, char *reaso
 	tracer_describe_stderr(tracer, errors, sizeof(errors));
 	if (tracer->exited) {
 		describe_wait_status(tracer->status, status_text, sizeof(status_text));
-		snprintf(reason, reason_len, "'%s' ended (%s) before printing 'Tracing '; stderr: %s",
-			 command, status_text, errors);
+		snprintf(reason, reason_len,
+			 "'%s' ended (%s) before printing 'Tracing '; stderr: %s", command,
+			 status_text, errors);
 		err = -ECHILD;
 	} else {
-		snprintf(reason, reason_len, "'%s' printed no 'Tracing ' line within %d s; stderr: %s",
-			 command, LIVE_TRACER_START_MS / 1000, errors);
+		snprintf(reason, reason_len,
+			 "'%s' printed no 'Tracing ' line within %d s; stderr: %s", command,
+			 LIVE_TRACER_START_MS / 1000, errors);
 		err = -ETIMEDOUT;
 	}
 	tracer_destroy(tracer);
@@ -465,6 +502,7 @@ void tracer_destroy(struct tracer *tracer)
 	free(tracer->err.partial);
 	for (i = 0; i < tracer->line_count; i++) {
 		free(tracer->lines[i].text);
+		free(tracer->lines[i].parse_error);
 		json_free(tracer->lines[i].json);
 	}
 	free(tracer->lines);
@@ -479,8 +517,8 @@ void describe_wait_status(int status, char *buf, size_t len)
 	if (WIFEXITED(status))
 		snprintf(buf, len, "exit status %d", WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
-		snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(status),
-			 strsignal(WTERMSIG(status)));
+		snprintf(buf, len, "killed by signal %d (SIG%s)", WTERMSIG(status),
+			 sigabbrev_np(WTERMSIG(status)) ?: "?");
 	else
 		snprintf(buf, len, "wait status 0x%x", status);
 }
@@ -508,6 +546,7 @@ int run_bindsnoop_once(const char *const *args, int timeout_ms, int *status, cha
 	const char *argv[TRACER_MAX_ARGS];
 	struct tracer *tracer;
 	char **stdout_lines;
+	long long deadline;
 	size_t argc = 0, i;
 	int err;
 
@@ -518,7 +557,14 @@ int run_bindsnoop_once(const char *const *args, int timeout_ms, int *status, cha
 	err = spawn(&tracer, argv, false);
 	if (err)
 		return err;
-	err = tracer_wait_exit(tracer, 0, timeout_ms, status);
+	/* Tracing means the arguments were accepted: no use waiting for an exit. */
+	deadline = live_now_ms() + timeout_ms;
+	while (!tracer_finished(tracer) && !find_tracing_line(tracer) && live_now_ms() < deadline)
+		tracer_pump(tracer, deadline - live_now_ms());
+	if (tracer_wait_exit(tracer, 0, 0, status))
+		err = find_tracing_line(tracer) ? -EBUSY : -ETIMEDOUT;
+	else
+		err = 0;
 	stdout_lines = calloc(tracer->line_count + 1, sizeof(*stdout_lines));
 	for (i = 0; stdout_lines && i < tracer->line_count; i++)
 		stdout_lines[i] = tracer->lines[i].text;

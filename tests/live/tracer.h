@@ -11,11 +11,20 @@
 #include <sys/types.h>
 #include "json.h"
 
+/*
+ * A busy machine can print hundreds of thousands of lines about other
+ * processes: those keep no JSON tree, and only the first few their text.
+ */
 struct tracer_line {
-	char *text;		/* the line as printed, without its newline */
-	struct json_value *json; /* NULL when it did not parse */
-	char parse_error[128];
+	char *text;		/* as printed, no newline; NULL if not kept */
+	struct json_value *json; /* NULL if it did not parse or is not ours */
+	char *parse_error;	/* why it did not parse; NULL if it did */
+	int port;		/* its "port", -1 if none */
+	bool ours;		/* about a helper of this run (caller.ppid or "lt" name) */
 };
+
+/* line->text, or a placeholder when it was not kept. */
+const char *tracer_line_text(const struct tracer_line *line);
 
 struct tracer;
 
@@ -75,7 +84,8 @@ void describe_wait_status(int status, char *buf, size_t len);
 /*
  * Run the binary under test once with argv (argv[0] is replaced by its path)
  * and collect what it prints, for the usage-error checks. Returns 0 when it
- * exited within timeout_ms (status set), else a negative errno (it is killed).
+ * exited within timeout_ms (status set), -EBUSY if it started tracing,
+ * -ETIMEDOUT if it did neither (it is killed in both cases).
  * Caller frees *out_text and *err_text.
  */
 int run_bindsnoop_once(const char *const *args, int timeout_ms, int *status, char **out_text,

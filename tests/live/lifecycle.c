@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* How bindsnoop ends, how it refuses bad arguments, and its output as a whole. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "audit.h"
+#include "env.h"
+#include "live.h"
+#include "scenarios.h"
+#include "steps.h"
+
+/* Pause between conflicts while waiting for bindsnoop to notice its closed stdout. */
+#define CLOSED_STDOUT_RETRY_MS 500
+
+/* A holder and a caller that can fail against it again and again. */
+struct repeatable_conflict {
+	struct holder holder;
+	struct helper *caller;
+	unsigned int port;
+};
+
+static int conflict_prepare(struct test_context *ctx, const char *holder_comm,
+			    const char *caller_comm, struct repeatable_conflict *out)
+{
+	struct holder_spec spec;
+
+	out->port = test_port(ctx);
+	if (!out->port)
+		return -1;
+	spec = (struct holder_spec){ .comm = holder_comm, .family = AF_INET,
+				     .type = SOCK_STREAM, .addr = "127.0.0.1",
+				     .port = out->port, .listen = true, .v6only = -1 };
+	if (start_holder(ctx, &spec, &out->holder))
+		return -1;
+	out->caller = test_helper(ctx, caller_comm);
+	return out->caller ? 0 : -1;
+}
+
+/* One more failed bind by the caller (its socket closed again). */
+static int conflict_fire(struct test_context *ctx, struct repeatable_conflict *conflict)
+{
+	int slot = bind_expecting(ctx, conflict->caller, AF_INET, SOCK_STREAM, false, "127.0.0.1",
+				  conflict->port, EADDRINUSE);
+
+	if (slot < 0)
+		return -1;
+	helper_close(conflict->caller, slot);
+	return 0;
+}
+
+/* A conflict and its event: proof bindsnoop is printing before it is stopped. */
+static int conflict_seen(struct test_context *ctx, struct tracer *tracer,
+			 struct repeatable_conflict *conflict)
+{
+	size_t mark = tracer_line_count(tracer);
+
+	if (conflict_fire(ctx, conflict))
+		return -1;
+	return await_event(ctx, tracer, mark, helper_pid(conflict->caller), "bind_failed") ? 0 :
+											     -1;
+}
+
+/* Signal bindsnoop; it must exit 0 in time. */
+static enum test_result expect_clean_exit(struct test_context *ctx, struct tracer *tracer,
+					  int sig)
+{
+	char status_text[64], errors[1024];
+	int status;
+
+	if (tracer_wait_exit(tracer, sig, LIVE_EXIT_MS, &status))
+		return test_fail(ctx, "bindsnoop still running %d s after SIG%s", LIVE_EXIT_MS / 1000,
+				 sigabbrev_np(sig));
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return TEST_PASS;
+	describe_wait_status(status, status_text, sizeof(status_text));
+	tracer_describe_stderr(tracer, errors, sizeof(errors));
+	return test_fail(ctx, "after SIG%s bindsnoop ended: %s, expected exit status 0; stderr: %s",
+			 sigabbrev_np(sig), status_text, errors);
+}
+
+/* The shared tracer, stopped with SIGINT (Ctrl-C) after the scenarios. */
+enum test_result test_sigint_exit(struct test_context *ctx)
+{
+	struct repeatable_conflict conflict;
+	struct tracer *tracer;
+
+	tracer = test_take_shared_tracer(ctx);
+	if (!tracer)
+		return TEST_FAIL;
+	if (conflict_prepare(ctx, "lt-holder-int", "lt-caller-int", &conflict) ||
+	    conflict_seen(ctx, tracer, &conflict))
+		return TEST_FAIL;
+	return expect_clean_exit(ctx, tracer, SIGINT);
+}
+
+enum test_result test_sigterm_exit(struct test_context *ctx)
+{
+	struct repeatable_conflict conflict;
+	struct tracer *tracer;
+
+	tracer = test_own_tracer(ctx, NULL);
+	if (!tracer)
+		return TEST_FAIL;
+	if (conflict_prepare(ctx, "lt-holder-term", "lt-caller-term", &conflict) ||
+	    conflict_seen(ctx, tracer, &conflict))
+		return TEST_FAIL;
+	return expect_clean_exit(ctx, tracer, SIGTERM);
+}
+
+/*
+ * `bindsnoop --json | head -1`: once the reader is gone, the next event ends
+ * bindsnoop quietly with status 0, not by SIGPIPE, and not with an error.
+ */
+enum test_result test_closed_stdout(struct test_context *ctx)
+{
+	struct repeatable_conflict conflict;
+	char status_text[64], errors[1024];
+	struct tracer *tracer;
+	long long deadline;
+	int status, fired = 0;
+	size_t i;
+
+	tracer = test_own_tracer(ctx, NULL);
+	if (!tracer)
+		return TEST_FAIL;
+	if (conflict_prepare(ctx, "lt-holder-pipe", "lt-caller-pipe", &conflict) ||
+	    conflict_seen(ctx, tracer, &conflict))
+		return TEST_FAIL;
+	tracer_close_stdout(tracer);
+	deadline = live_now_ms() + LIVE_EXIT_MS;
+	while (!tracer_exited(tracer) && live_now_ms() < deadline) {
+		if (conflict_fire(ctx, &conflict))
+			return TEST_FAIL;
+		fired++;
+		tracer_pump(tracer, CLOSED_STDOUT_RETRY_MS);
+	}
+	if (tracer_wait_exit(tracer, 0, 0, &status))
+		return test_fail(ctx, "bindsnoop still running %d s after its stdout was closed (%d events caused since)",
+				 LIVE_EXIT_MS / 1000, fired);
+	describe_wait_status(status, status_text, sizeof(status_text));
+	tracer_describe_stderr(tracer, errors, sizeof(errors));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return test_fail(ctx, "with its stdout closed bindsnoop ended: %s, expected exit status 0; stderr: %s",
+				 status_text, errors);
+	for (i = 0; i < tracer_stderr_count(tracer); i++) {
+		const char *line = tracer_stderr_line(tracer, i);
+
+		if (strncmp(line, "Tracing ", 8) != 0)
+			return test_fail(ctx, "with its stdout closed bindsnoop exited 0 but wrote on stderr: %s",
+					 line);
+	}
+	return TEST_PASS;
+}
+
+/*
+ * A bad argument: exit status 2, nothing on stdout, on stderr one line
+ * "bindsnoop: <problem>; <fix>" and at most the pointer to --help.
+ */
+static enum test_result run_usage_case(struct test_context *ctx, const char *const *args)
+{
+	char *out_text = NULL, *err_text = NULL, *second;
+	char command[256], status_text[64];
+	size_t used = 0, i;
+	int status, err;
+
+	for (i = 0; args[i]; i++)
+		used += snprintf(command + used, sizeof(command) - used, " %s", args[i]);
+	err = run_bindsnoop_once(args, LIVE_EXIT_MS, &status, &out_text, &err_text);
+	if (err == -EBUSY) {
+		test_fail(ctx, "'bindsnoop%s' accepted the argument and started tracing; stderr: %s",
+			  command, err_text ? err_text : "?");
+		goto out;
+	}
+	if (err == -ETIMEDOUT) {
+		test_fail(ctx, "'bindsnoop%s' was still running after %d s; stderr: %s", command,
+			  LIVE_EXIT_MS / 1000, err_text ? err_text : "?");
+		goto out;
+	}
+	if (err) {
+		test_fail(ctx, "cannot run bindsnoop%s: %s", command, strerror(-err));
+		goto out;
+	}
+	describe_wait_status(status, status_text, sizeof(status_text));
+	second = strchr(err_text, '\n');
+	if (second)
+		*second++ = '\0';
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 2)
+		test_fail(ctx, "'bindsnoop%s': %s, expected exit status 2; stderr: %s", command,
+			  status_text, err_text);
+	else if (strncmp(err_text, "bindsnoop: ", 11) != 0 || !strstr(err_text, "; "))
+		test_fail(ctx, "'bindsnoop%s': stderr line should read 'bindsnoop: <problem>; <fix>', got: %s",
+			  command, err_text);
+	else if (second && *second && strcmp(second, "Try 'bindsnoop --help'.\n") != 0)
+		test_fail(ctx, "'bindsnoop%s': more than the message and the --help pointer on stderr: %s",
+			  command, second);
+	else if (*out_text)
+		test_fail(ctx, "'bindsnoop%s': printed on stdout: %s", command, out_text);
+out:
+	free(out_text);
+	free(err_text);
+	return ctx->reason[0] ? TEST_FAIL : TEST_PASS;
+}
+
+enum test_result test_usage_port_too_big(struct test_context *ctx)
+{
+	static const char *const args[] = { "--port", "70000", NULL };
+
+	return run_usage_case(ctx, args);
+}
+
+enum test_result test_usage_port_not_number(struct test_context *ctx)
+{
+	static const char *const args[] = { "--port", "abc", NULL };
+
+	return run_usage_case(ctx, args);
+}
+
+enum test_result test_usage_port_reversed_range(struct test_context *ctx)
+{
+	static const char *const args[] = { "--port", "10-5", NULL };
+
+	return run_usage_case(ctx, args);
+}
+
+enum test_result test_usage_pid_negative(struct test_context *ctx)
+{
+	static const char *const args[] = { "--pid", "-3", NULL };
+
+	return run_usage_case(ctx, args);
+}
+
+enum test_result test_usage_unknown_option(struct test_context *ctx)
+{
+	static const char *const args[] = { "--bogus", NULL };
+
+	return run_usage_case(ctx, args);
+}
+
+/*
+ * Every line any bindsnoop printed in this run parses and follows the
+ * schema. Run alone, it makes a conflict of its own to have something to
+ * look at; empty output never passes.
+ */
+enum test_result test_json_valid(struct test_context *ctx)
+{
+	const struct audit_tally *tally = audit_tally();
+
+	if (!tally->lines && geteuid() == 0) {
+		struct repeatable_conflict conflict;
+		struct tracer *tracer = test_own_tracer(ctx, NULL);
+
+		if (!tracer ||
+		    conflict_prepare(ctx, "lt-holder-json", "lt-caller-json", &conflict) ||
+		    conflict_seen(ctx, tracer, &conflict))
+			return TEST_FAIL;
+	}
+	if (!tally->lines)
+		return geteuid() == 0 ? test_fail(ctx, "bindsnoop printed no line at all") :
+					test_skip(ctx, "needs root: no bindsnoop traced in this run");
+	if (tally->invalid)
+		return test_fail(ctx, "%zu of %zu lines invalid; the first: %s; line: %s",
+				 tally->invalid, tally->lines, tally->first_problem,
+				 tally->first_invalid);
+	return TEST_PASS;
+}

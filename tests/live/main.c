@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * live-test: runs the real bindsnoop as root, makes real bind conflicts and
+ * checks what a user sees in its JSON output. One line per test, then
+ * "live: N passed, N failed[, N skipped]"; exit 1 if any failed.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "conflict.h"
+#include "env.h"
+#include "live.h"
+#include "runner.h"
+#include "scenarios.h"
+#include "selftest.h"
+
+static const struct live_test live_tests[] = {
+	/* one shared bindsnoop */
+	{ "tcp4", "TCP 127.0.0.1 listener, second bind: holder LISTEN named", test_tcp4, true },
+	{ "tcp4-wildcard", "0.0.0.0 listener blocks 127.0.0.1: holder addr 0.0.0.0",
+	  test_tcp4_wildcard, true },
+	{ "udp4", "UDP 127.0.0.1 bound twice: proto udp, holder BOUND", test_udp4, true },
+	{ "tcp6-dualstack", "[::] dual-stack listener blocks 127.0.0.1: holder ipv6 \"::\"",
+	  test_tcp6_dualstack, true },
+	{ "tcp6", "[::1] listener, second [::1] bind: family ipv6", test_tcp6, true },
+	{ "listen-time", "SO_REUSEADDR binds, second listen() fails: listen_failed",
+	  test_listen_time, true },
+	{ "eacces", "uid 65534 binds port 80: EACCES, caller.uid 65534", test_eacces, true },
+	{ "einval-already-bound", "second bind on one socket: EINVAL, the second port",
+	  test_einval_already_bound, true },
+	{ "eaddrnotavail", "bind 192.0.2.1: EADDRNOTAVAIL, the requested address",
+	  test_eaddrnotavail, true },
+	{ "netns", "conflict in a new netns, decoy in ours: caller.netns, right holder",
+	  test_netns, true },
+	{ "json-escape", "quotes, control bytes, invalid UTF-8 in process names",
+	  test_json_escape, true },
+	{ "sigint-exit", "the shared bindsnoop exits 0 on SIGINT", test_sigint_exit, true },
+	/* a bindsnoop each */
+	{ "holder-before-tracer", "holder bound before tracing: named by the /proc lookup",
+	  test_holder_before_tracer, true },
+	{ "port-filter", "--port P: a conflict on Q is not reported, P's is", test_port_filter,
+	  true },
+	{ "all-flag", "--all: successful bind and listen as events", test_all_flag, true },
+	{ "sigterm-exit", "exits 0 on SIGTERM after printing", test_sigterm_exit, true },
+	{ "closed-stdout", "reader gone: next event ends it quietly with status 0",
+	  test_closed_stdout, true },
+	/* no tracing */
+	{ "usage-port-70000", "--port 70000: exit 2, one-line message",
+	  test_usage_port_too_big, false },
+	{ "usage-port-abc", "--port abc: exit 2, one-line message", test_usage_port_not_number,
+	  false },
+	{ "usage-port-range", "--port 10-5: exit 2, one-line message",
+	  test_usage_port_reversed_range, false },
+	{ "usage-pid-negative", "--pid -3: exit 2, one-line message", test_usage_pid_negative,
+	  false },
+	{ "usage-bogus", "--bogus: exit 2, one-line message", test_usage_unknown_option, false },
+	/* last: the whole run's output */
+	{ "json-valid", "every line printed in this run is valid v1 JSON", test_json_valid,
+	  false },
+};
+
+#define TEST_COUNT (sizeof(live_tests) / sizeof(live_tests[0]))
+
+const struct live_config *live_config;
+static struct live_config config;
+
+/* The tracer scenarios share, and why it could not start if it could not. */
+static struct tracer *shared_tracer;
+static char shared_tracer_failure[4096];
+
+void live_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!config.verbose)
+		return;
+	fprintf(stderr, "# ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+long long live_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static enum test_result set_reason(struct test_context *ctx, enum test_result result,
+				   const char *fmt, va_list ap)
+{
+	if (!ctx->reason[0])
+		vsnprintf(ctx->reason, sizeof(ctx->reason), fmt, ap);
+	return result;
+}
+
+enum test_result test_fail(struct test_context *ctx, const char *fmt, ...)
+{
+	enum test_result result;
+	va_list ap;
+
+	va_start(ap, fmt);
+	result = set_reason(ctx, TEST_FAIL, fmt, ap);
+	va_end(ap);
+	return result;
+}
+
+enum test_result test_skip(struct test_context *ctx, const char *fmt, ...)
+{
+	enum test_result result;
+	va_list ap;
+
+	va_start(ap, fmt);
+	result = set_reason(ctx, TEST_SKIP, fmt, ap);
+	va_end(ap);
+	return result;
+}
+
+struct helper *test_helper(struct test_context *ctx, const char *comm)
+{
+	struct helper *helper;
+	int err;
+
+	if (ctx->helper_count == TEST_MAX_HELPERS) {
+		test_fail(ctx, "setup: more than %d helpers in one test", TEST_MAX_HELPERS);
+		return NULL;
+	}
+	err = helper_spawn(&helper, comm);
+	if (err) {
+		test_fail(ctx, "setup: cannot fork helper %s: %s", comm, strerror(-err));
+		return NULL;
+	}
+	ctx->helpers[ctx->helper_count++] = helper;
+	return helper;
+}
+
+struct tracer *test_shared_tracer(struct test_context *ctx)
+{
+	if (shared_tracer)
+		return shared_tracer;
+	if (shared_tracer_failure[0]) {
+		test_fail(ctx, "shared bindsnoop did not start: %s", shared_tracer_failure);
+		return NULL;
+	}
+	if (tracer_start(&shared_tracer, NULL, shared_tracer_failure,
+			 sizeof(shared_tracer_failure))) {
+		shared_tracer = NULL;
+		test_fail(ctx, "%s", shared_tracer_failure);
+		return NULL;
+	}
+	return shared_tracer;
+}
+
+struct tracer *test_take_shared_tracer(struct test_context *ctx)
+{
+	struct tracer *tracer = test_shared_tracer(ctx);
+
+	if (!tracer)
+		return NULL;
+	shared_tracer = NULL;
+	ctx->own_tracer = tracer;
+	return tracer;
+}
+
+struct tracer *test_own_tracer(struct test_context *ctx, const char *const *extra_args)
+{
+	char reason[4096];
+
+	if (ctx->own_tracer) {
+		test_fail(ctx, "setup: a second own tracer in one test");
+		return NULL;
+	}
+	if (tracer_start(&ctx->own_tracer, extra_args, reason, sizeof(reason))) {
+		ctx->own_tracer = NULL;
+		test_fail(ctx, "%s", reason);
+		return NULL;
+	}
+	return ctx->own_tracer;
+}
+
+unsigned int test_port(struct test_context *ctx)
+{
+	unsigned int port = port_allocate();
+
+	if (!port)
+		test_fail(ctx, "setup: no free port left in the test range");
+	return port;
+}
+
+void test_context_cleanup(struct test_context *ctx)
+{
+	int i;
+
+	for (i = 0; i < ctx->helper_count; i++)
+		helper_destroy(ctx->helpers[i]);
+	ctx->helper_count = 0;
+	tracer_destroy(ctx->own_tracer);
+	ctx->own_tracer = NULL;
+}
+
+/* Reasons go on one line: bindsnoop's stderr may hold newlines. */
+static void flatten(char *text)
+{
+	for (; *text; text++) {
+		if (*text == '\n' || *text == '\r')
+			*text = ' ';
+	}
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: live-test --bindsnoop PATH [--backend NAME] [--kernel-only]\n"
+		"                 [--only NAME[,NAME...]] [--list] [--verbose]\n"
+		"       live-test --self-test\n"
+		"Runs the real bindsnoop (as root), makes real bind conflicts, checks its JSON.\n"
+		"  --bindsnoop PATH  the binary under test\n"
+		"  --backend NAME    passed on as bindsnoop --backend NAME\n"
+		"  --kernel-only     also pass --no-proc-lookup: holders named by the kernel\n"
+		"                    alone\n"
+		"  --only LIST       run only these tests (see --list)\n"
+		"  --list            print the tests and what each checks\n"
+		"  --verbose         echo bindsnoop's output and helper steps on stderr\n"
+		"  --self-test       check the harness itself (JSON parser, helpers), without\n"
+		"                    bindsnoop\n"
+		"  --tools DIR       accepted for the Makefile, not used\n");
+}
+
+/* Is name in the comma-separated list? */
+static bool listed(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+	const char *p = list;
+
+	while (p && *p) {
+		if (strncmp(p, name, len) == 0 && (p[len] == ',' || p[len] == '\0'))
+			return true;
+		p = strchr(p, ',');
+		if (p)
+			p++;
+	}
+	return false;
+}
+
+static int check_only_list(const char *list)
+{
+	char *copy = strdup(list), *name, *save = NULL;
+	int bad = 0;
+	size_t i;
+
+	for (name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < TEST_COUNT && strcmp(live_tests[i].name, name); i++)
+			;
+		if (i == TEST_COUNT) {
+			fprintf(stderr, "live-test: no test named '%s'; see --list\n", name);
+			bad = 1;
+		}
+	}
+	free(copy);
+	return bad ? -EINVAL : 0;
+}
+
+static void stop_shared_tracer(void)
+{
+	int status;
+
+	if (!shared_tracer)
+		return;
+	tracer_wait_exit(shared_tracer, SIGINT, LIVE_EXIT_MS, &status);
+	tracer_destroy(shared_tracer);
+	shared_tracer = NULL;
+}
+
+static int run_tests(const char *only)
+{
+	int passed = 0, failed = 0, skipped = 0;
+	size_t i;
+
+	for (i = 0; i < TEST_COUNT; i++) {
+		const struct live_test *test = &live_tests[i];
+		struct test_context ctx = { 0 };
+		enum test_result result;
+
+		if (only && !listed(only, test->name))
+			continue;
+		live_log("--- %s: %s", test->name, test->summary);
+		if (test->needs_root && geteuid() != 0)
+			result = test_skip(&ctx, "needs root: bindsnoop loads BPF programs");
+		else
+			result = test->run(&ctx);
+		test_context_cleanup(&ctx);
+		flatten(ctx.reason);
+		switch (result) {
+		case TEST_PASS:
+			printf("ok   %s\n", test->name);
+			passed++;
+			break;
+		case TEST_FAIL:
+			printf("FAIL %s: %s\n", test->name,
+			       ctx.reason[0] ? ctx.reason : "(no reason)");
+			failed++;
+			break;
+		case TEST_SKIP:
+			printf("skip %s: %s\n", test->name, ctx.reason);
+			skipped++;
+			break;
+		}
+		fflush(stdout);
+	}
+	stop_shared_tracer();
+	if (skipped)
+		printf("live: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
+	else
+		printf("live: %d passed, %d failed\n", passed, failed);
+	fflush(stdout);
+	return failed ? 1 : 0;
+}
+
+/*
+ * In a minimal VM nothing may have brought the loopback up; the scenarios
+ * all use it. On a normal machine it is up and this does nothing.
+ */
+static void prepare_loopback(void)
+{
+	int err;
+
+	if (geteuid() != 0 || loopback_is_up())
+		return;
+	err = loopback_up();
+	if (err)
+		fprintf(stderr, "live-test: loopback is down and cannot be brought up: %s\n",
+			strerror(-err));
+	else
+		live_log("loopback was down: brought it up");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "bindsnoop", required_argument, NULL, 'b' },
+		{ "backend", required_argument, NULL, 'B' },
+		{ "kernel-only", no_argument, NULL, 'k' },
+		{ "only", required_argument, NULL, 'o' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "self-test", no_argument, NULL, 's' },
+		{ "tools", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	bool list = false, self_test = false;
+	const char *only = NULL;
+	size_t i;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (opt) {
+		case 'b': config.bindsnoop = optarg; break;
+		case 'B': config.backend = optarg; break;
+		case 'k': config.kernel_only = true; break;
+		case 'o': only = optarg; break;
+		case 'l': list = true; break;
+		case 'v': config.verbose = true; break;
+		case 's': self_test = true; break;
+		case 't': break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	live_config = &config;
+	/* A helper gone at the wrong moment must not kill the whole run. */
+	signal(SIGPIPE, SIG_IGN);
+	if (list) {
+		for (i = 0; i < TEST_COUNT; i++)
+			printf("%-22s %s\n", live_tests[i].name, live_tests[i].summary);
+		return 0;
+	}
+	if (self_test)
+		return run_self_test();
+	if (optind != argc || !config.bindsnoop) {
+		usage(stderr);
+		return 2;
+	}
+	if (access(config.bindsnoop, X_OK)) {
+		fprintf(stderr, "live-test: %s is not an executable: %s\n", config.bindsnoop,
+			strerror(errno));
+		return 2;
+	}
+	if (only && check_only_list(only))
+		return 2;
+	prepare_loopback();
+	host_facts();
+	return run_tests(only);
+}
