@@ -2,8 +2,9 @@
 # The one test command (README: `sudo make test`). From a fresh Debian 12
 # machine: installs what is missing, builds from scratch, then runs
 #   1. unit tests (pure userspace pieces)
-#   2. live tests here: the real bindsnoop against real conflicts, with the
-#      backend auto picks on this kernel, and with --backend tracepoint
+#   2. live tests here: `auto` must pick tracepoint on this kernel (no kprobes,
+#      fexit refused) and say why; the real bindsnoop against real conflicts,
+#      with --backend auto and --backend tracepoint
 #   3. the VM matrix: Debian's 6.1 and 6.12 kernels under QEMU, every backend
 # and ends with one line "test: N passed, N failed". Exit status 1 if
 # anything failed. SKIP_VM=1 leaves out step 3 (it says so, loudly).
@@ -55,6 +56,7 @@ make -j2 bindsnoop build/tests/live-test build/tests/bind-storm
 mkdir -p "$log"
 
 step unit make -j2 unit-test
+step auto-choice scripts/check-auto.sh tracepoint ./bindsnoop
 step live-auto build/tests/live-test --bindsnoop ./bindsnoop --backend auto
 step live-tracepoint build/tests/live-test --bindsnoop ./bindsnoop --backend tracepoint
 
