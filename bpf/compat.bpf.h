@@ -65,6 +65,22 @@ static __always_inline struct udp_table *udp_table_of(struct net *net, struct so
 }
 
 /*
+ * MPTCP binds through a TCP subflow (mptcp_bind -> inet_bind(ssock) in 6.1,
+ * inet_bind_sk(ssk) by 6.12), so inet-level hooks see a TCP socket while the
+ * syscall hooks see the MPTCP one. tcp_sock.is_mptcp (CONFIG_MPTCP) tells
+ * them apart, so every backend reports the protocol the caller chose.
+ */
+static __always_inline __u16 caller_protocol(struct sock *sk)
+{
+	__u16 protocol = BPF_CORE_READ(sk, sk_protocol);
+
+	if (protocol == IPPROTO_TCP && bpf_core_field_exists(struct tcp_sock, is_mptcp) &&
+	    BPF_CORE_READ((struct tcp_sock *)sk, is_mptcp))
+		return IPPROTO_MPTCP;
+	return protocol;
+}
+
+/*
  * The bind entry points: v6.1 has only inet_bind(sock, ...); by v6.12 it is a
  * wrapper and inet_bind_sk() (and its inet6 twin) split inet_bind(sock, ...) into inet_bind_sk(sk, ...), which
  * MPTCP calls directly for its subflows. Userspace attaches to *_bind_sk when

@@ -334,7 +334,7 @@ static __always_inline int report_outcome(const struct caller_id *id, const stru
 	event->netns_ino = BPF_CORE_READ(net, ns.inum);
 	event->sock_inode = sock_inode(sk);
 	event->ret = ret;
-	event->protocol = BPF_CORE_READ(sk, sk_protocol);
+	event->protocol = caller_protocol(sk);
 	event->sock_type = BPF_CORE_READ(sk, sk_type);
 	event->kind = kind;
 	event->hook = hook;

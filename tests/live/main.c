@@ -30,6 +30,8 @@ static const struct live_test live_tests[] = {
 	{ "tcp6-dualstack", "[::] dual-stack listener blocks 127.0.0.1: holder ipv6 \"::\"",
 	  test_tcp6_dualstack, true },
 	{ "tcp6", "[::1] listener, second [::1] bind: family ipv6", test_tcp6, true },
+	{ "mptcp", "MPTCP listener, second MPTCP bind: proto mptcp on every backend", test_mptcp,
+	  true },
 	{ "listen-time", "SO_REUSEADDR binds, second listen() fails: listen_failed",
 	  test_listen_time, true },
 	{ "eacces", "uid 65534 binds port 80: EACCES, caller.uid 65534", test_eacces, true },

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include "env.h"
 #include "live.h"
 #include "scenarios.h"
@@ -133,6 +134,64 @@ enum test_result test_tcp6(struct test_context *ctx)
 	};
 
 	return run_conflict(ctx, &c);
+}
+
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262
+#endif
+
+/*
+ * MPTCP binds reach the inet layer through a TCP subflow (inet_bind_sk on
+ * 6.12+): every backend must still say "mptcp". The holder is the listener's
+ * subflow, whose inode differs from the listener's file on some kernels, so
+ * only its state and port are checked.
+ */
+enum test_result test_mptcp(struct test_context *ctx)
+{
+	struct holder_spec spec = {
+		.comm = "lt-holder-mptcp", .family = AF_INET, .type = SOCK_STREAM,
+		.addr = "127.0.0.1", .listen = true, .v6only = -1, .protocol = IPPROTO_MPTCP,
+	};
+	struct tracer *tracer = test_shared_tracer(ctx);
+	unsigned int port = test_port(ctx);
+	struct verdict verdict = { 0 };
+	const struct tracer_line *line;
+	struct helper *caller;
+	struct holder holder;
+	size_t mark;
+	int probe;
+
+	if (!tracer || !port)
+		return TEST_FAIL;
+	probe = socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
+	if (probe < 0)
+		return test_skip(ctx, "this kernel has no MPTCP (socket: %s)", strerror(errno));
+	close(probe);
+	mark = tracer_line_count(tracer);
+	spec.port = port;
+	if (start_holder(ctx, &spec, &holder))
+		return TEST_FAIL;
+	caller = test_helper(ctx, "lt-caller-mptcp");
+	if (!caller || bind_expecting_protocol(ctx, caller, AF_INET, SOCK_STREAM, IPPROTO_MPTCP,
+					       false, "127.0.0.1", port, EADDRINUSE) < 0)
+		return TEST_FAIL;
+	line = await_event(ctx, tracer, mark, helper_pid(caller), "bind_failed");
+	if (!line)
+		return TEST_FAIL;
+	expect_event(&verdict, line->json,
+		     &(struct event_expect){
+			     .event = "bind_failed",
+			     .errnum = EADDRINUSE,
+			     .proto = "mptcp",
+			     .family = "ipv4",
+			     .addr = "127.0.0.1",
+			     .port = port,
+			     .via = "bind",
+			     .caller = caller_of(caller, host_facts()->uid),
+		     });
+	expect_string(&verdict, line->json, "holders[0].state", "LISTEN");
+	expect_integer(&verdict, line->json, "holders[0].port", port);
+	return finish(ctx, &verdict, line);
 }
 
 /*

@@ -11,6 +11,7 @@ enum test_result test_tcp4_wildcard(struct test_context *ctx);
 enum test_result test_udp4(struct test_context *ctx);
 enum test_result test_tcp6_dualstack(struct test_context *ctx);
 enum test_result test_tcp6(struct test_context *ctx);
+enum test_result test_mptcp(struct test_context *ctx);
 enum test_result test_listen_time(struct test_context *ctx);
 enum test_result test_eacces(struct test_context *ctx);
 enum test_result test_einval_already_bound(struct test_context *ctx);

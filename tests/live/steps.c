@@ -45,7 +45,7 @@ int holder_setup(struct test_context *ctx, struct helper *helper, const struct h
 	out->spec = *spec;
 	out->helper = helper;
 	endpoint(spec->family, spec->addr, spec->port, where, sizeof(where));
-	out->slot = helper_socket(out->helper, spec->family, spec->type, 0);
+	out->slot = helper_socket(out->helper, spec->family, spec->type, spec->protocol);
 	if (out->slot < 0) {
 		test_fail(ctx, "setup: holder %s: socket: %s", spec->comm, errno_name(-out->slot));
 		return -1;
@@ -92,11 +92,19 @@ int holder_setup(struct test_context *ctx, struct helper *helper, const struct h
 int bind_expecting(struct test_context *ctx, struct helper *helper, int family, int type,
 		   bool reuseaddr, const char *addr, unsigned int port, int want_errno)
 {
+	return bind_expecting_protocol(ctx, helper, family, type, 0, reuseaddr, addr, port,
+				       want_errno);
+}
+
+int bind_expecting_protocol(struct test_context *ctx, struct helper *helper, int family, int type,
+			    int protocol, bool reuseaddr, const char *addr, unsigned int port,
+			    int want_errno)
+{
 	char where[80];
 	int slot, ret;
 
 	endpoint(family, addr, port, where, sizeof(where));
-	slot = helper_socket(helper, family, type, 0);
+	slot = helper_socket(helper, family, type, protocol);
 	if (slot < 0) {
 		test_fail(ctx, "setup: %s: socket: %s", helper_comm(helper), errno_name(-slot));
 		return -1;

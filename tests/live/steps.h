@@ -21,6 +21,7 @@ struct holder_spec {
 	bool listen;
 	bool reuseaddr;
 	int v6only;		/* 0/1 set IPV6_V6ONLY, -1 leave the default */
+	int protocol;		/* socket()'s third argument: 0, or IPPROTO_MPTCP */
 };
 
 struct holder {
@@ -43,6 +44,10 @@ int holder_setup(struct test_context *ctx, struct helper *helper, const struct h
  * proves the conflict bindsnoop should report is real. Returns the socket
  * slot, or -1 with the reason set.
  */
+/* bind_expecting() for a socket of a given protocol (IPPROTO_MPTCP). */
+int bind_expecting_protocol(struct test_context *ctx, struct helper *helper, int family, int type,
+			    int protocol, bool reuseaddr, const char *addr, unsigned int port,
+			    int want_errno);
 int bind_expecting(struct test_context *ctx, struct helper *helper, int family, int type,
 		   bool reuseaddr, const char *addr, unsigned int port, int want_errno);
 
