@@ -41,7 +41,7 @@ LIVE_SRCS := $(wildcard tests/live/*.c)
 TOOLS_SRCS := $(wildcard tests/tools/*.c)
 TOOLS_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/%,$(TOOLS_SRCS))
 
-.PHONY: all clean test unit-test live-test vm-test bench install uninstall run format deps
+.PHONY: all clean test unit-test live-test vm-test collector-test bench install uninstall run format deps
 .DELETE_ON_ERROR:
 
 all: bindsnoop
@@ -97,6 +97,9 @@ live-test: bindsnoop $(OUTPUT)/tests/live-test $(TOOLS_BINS)
 
 vm-test:
 	$(Q)scripts/vm-test.sh
+
+collector-test: bindsnoop $(TOOLS_BINS)
+	$(Q)tests/collectors/run.sh
 
 test:
 	$(Q)scripts/test.sh

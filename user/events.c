@@ -27,6 +27,7 @@ struct event_pipeline {
 	__u64 next_housekeeping_ns;
 	__u64 lost_reported;
 	int output_error;	  /* first error an output returned */
+	volatile sig_atomic_t *reopen; /* set by SIGHUP; see event_pipeline_set_reopen */
 	struct event_pipeline_stats stats;
 };
 
@@ -139,6 +140,22 @@ static int flush_outputs(struct event_pipeline *pipeline)
 	return 0;
 }
 
+/* Between batches, so every line already rendered goes to the old file first. */
+static void reopen_outputs(struct event_pipeline *pipeline)
+{
+	if (!pipeline->reopen || !*pipeline->reopen)
+		return;
+	*pipeline->reopen = 0;
+	/* A failed reopen keeps the old file and says so: tracing goes on. */
+	for (int i = 0; i < pipeline->output_count; i++)
+		output_reopen(pipeline->outputs[i]);
+}
+
+void event_pipeline_set_reopen(struct event_pipeline *pipeline, volatile sig_atomic_t *reopen)
+{
+	pipeline->reopen = reopen;
+}
+
 static void housekeeping(struct event_pipeline *pipeline)
 {
 	__u64 now = clock_ns(CLOCK_MONOTONIC);
@@ -223,6 +240,7 @@ int event_pipeline_run(struct event_pipeline *pipeline, volatile sig_atomic_t *s
 		err = 0;
 		housekeeping(pipeline);
 		flush_outputs(pipeline);
+		reopen_outputs(pipeline);
 	}
 	if (err < 0)
 		fprintf(stderr, "bindsnoop: reading the ring buffer failed: %s\n", strerror(-err));
@@ -236,6 +254,7 @@ int event_pipeline_finish(struct event_pipeline *pipeline)
 		pipeline->next_housekeeping_ns = 0;
 		housekeeping(pipeline);
 		flush_outputs(pipeline);
+		reopen_outputs(pipeline);
 	}
 	if (pipeline->output_error == -EPIPE)
 		return 0;

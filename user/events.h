@@ -25,6 +25,12 @@ struct event_pipeline *event_pipeline_new(struct tracer *tracer, const struct op
 					  struct output **outputs, int output_count);
 void event_pipeline_free(struct event_pipeline *pipeline);
 
+/*
+ * Between batches, whenever *reopen is set (SIGHUP): clear it and call every
+ * output's reopen hook. NULL (the default): never.
+ */
+void event_pipeline_set_reopen(struct event_pipeline *pipeline, volatile sig_atomic_t *reopen);
+
 /* Run until *stop is set or an output fails (a closed pipe included). */
 int event_pipeline_run(struct event_pipeline *pipeline, volatile sig_atomic_t *stop);
 

@@ -307,3 +307,154 @@ int json_render_lost(__u64 ts_realtime_ns, __u64 count, struct strbuf *out)
 	put_u64(&writer, count);
 	return finish_line(&writer, start);
 }
+
+int json_render_dropped(__u64 ts_realtime_ns, __u64 count, struct strbuf *out)
+{
+	struct json_writer writer = { .out = out };
+	size_t start = out->len;
+
+	put_literal(&writer, "{\"v\":1,\"ts\":");
+	put_ts(&writer, ts_realtime_ns);
+	put_literal(&writer, ",\"event\":\"dropped\",\"count\":");
+	put_u64(&writer, count);
+	return finish_line(&writer, start);
+}
+
+/* The filters as "80", "3000-3100": one string per run of set bits. */
+static void put_port_ranges(struct json_writer *writer, const struct options *opts)
+{
+	bool first = true;
+
+	put_literal(writer, "[");
+	for (unsigned int port = 0; port < 65536; port++) {
+		unsigned int low = port;
+
+		if (!(opts->port_bitmap[port >> 3] & (1 << (port & 7))))
+			continue;
+		while (port + 1 < 65536 &&
+		       (opts->port_bitmap[(port + 1) >> 3] & (1 << ((port + 1) & 7))))
+			port++;
+		if (!first)
+			put_literal(writer, ",");
+		first = false;
+		put_literal(writer, "\"");
+		put_u64(writer, low);
+		if (port != low) {
+			put_literal(writer, "-");
+			put_u64(writer, port);
+		}
+		put_literal(writer, "\"");
+	}
+	put_literal(writer, "]");
+}
+
+static void put_u32_list(struct json_writer *writer, const __u32 *values, __u32 count)
+{
+	if (!count) {
+		put_literal(writer, "null");
+		return;
+	}
+	put_literal(writer, "[");
+	for (__u32 i = 0; i < count; i++) {
+		if (i)
+			put_literal(writer, ",");
+		put_u64(writer, values[i]);
+	}
+	put_literal(writer, "]");
+}
+
+static void put_errno_list(struct json_writer *writer, const struct options *opts)
+{
+	bool first = true;
+
+	put_literal(writer, "[");
+	for (int error = 1; error < BS_ERRNO_LIMIT; error++) {
+		if (!(opts->errno_bitmap[error / 64] & (1ULL << (error % 64))))
+			continue;
+		if (!first)
+			put_literal(writer, ",");
+		first = false;
+		put_error(writer, error);
+	}
+	put_literal(writer, "]");
+}
+
+/* null for a filter not given: everything passes it. */
+static void put_filters(struct json_writer *writer, const struct options *opts)
+{
+	put_literal(writer, "{\"all\":");
+	put_bool(writer, opts->all);
+	put_literal(writer, ",\"ports\":");
+	if (opts->filter_ports)
+		put_port_ranges(writer, opts);
+	else
+		put_literal(writer, "null");
+	put_literal(writer, ",\"pids\":");
+	put_u32_list(writer, opts->pids, opts->pid_count);
+	put_literal(writer, ",\"uids\":");
+	put_u32_list(writer, opts->uids, opts->uid_count);
+	put_literal(writer, ",\"comms\":");
+	if (opts->comm_count) {
+		put_literal(writer, "[");
+		for (__u32 i = 0; i < opts->comm_count; i++) {
+			if (i)
+				put_literal(writer, ",");
+			put_string(writer, opts->comms[i], sizeof(opts->comms[i]));
+		}
+		put_literal(writer, "]");
+	} else {
+		put_literal(writer, "null");
+	}
+	put_literal(writer, ",\"errnos\":");
+	if (opts->filter_errnos)
+		put_errno_list(writer, opts);
+	else
+		put_literal(writer, "null");
+	put_literal(writer, "}");
+}
+
+/* The fields start and stop share, in order: v, ts, event, host, pid, backend. */
+static void put_session_head(struct json_writer *writer, const struct session_info *info,
+			     const char *event)
+{
+	put_literal(writer, "{\"v\":1,\"ts\":");
+	put_ts(writer, info->ts_realtime_ns);
+	put_literal(writer, ",\"event\":");
+	put_plain_string(writer, event);
+	put_literal(writer, ",\"host\":");
+	put_string(writer, info->host, sizeof(info->host));
+	put_literal(writer, ",\"pid\":");
+	put_u64(writer, info->pid);
+	put_literal(writer, ",\"backend\":");
+	put_plain_string(writer, info->backend);
+}
+
+int json_render_start(const struct session_info *info, struct strbuf *out)
+{
+	struct json_writer writer = { .out = out };
+	size_t start = out->len;
+
+	put_session_head(&writer, info, "start");
+	put_literal(&writer, ",\"kernel\":");
+	put_string(&writer, info->kernel, sizeof(info->kernel));
+	put_literal(&writer, ",\"filters\":");
+	put_filters(&writer, info->opts);
+	put_literal(&writer, ",\"version\":");
+	put_plain_string(&writer, info->version);
+	return finish_line(&writer, start);
+}
+
+int json_render_stop(const struct session_info *info, __u64 dropped, struct strbuf *out)
+{
+	struct json_writer writer = { .out = out };
+	size_t start = out->len;
+
+	put_session_head(&writer, info, "stop");
+	put_literal(&writer, ",\"received\":");
+	put_u64(&writer, info->received);
+	put_literal(&writer, ",\"lost\":");
+	put_u64(&writer, info->lost);
+	put_literal(&writer, ",\"dropped\":");
+	put_u64(&writer, dropped);
+	return finish_line(&writer, start);
+}

@@ -14,8 +14,10 @@
 #include "events.h"
 #include "options.h"
 #include "output.h"
+#include "session.h"
 
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reopen_requested;
 
 /* First Ctrl-C or SIGTERM: stop cleanly. A second Ctrl-C: leave at once. */
 static void on_stop_signal(int signo)
@@ -25,15 +27,27 @@ static void on_stop_signal(int signo)
 	stop_requested = 1;
 }
 
-static void install_signal_handlers(void)
+/* SIGHUP (logrotate's postrotate): the pipeline reopens --output between batches. */
+static void on_hangup(int signo)
+{
+	(void)signo;
+	reopen_requested = 1;
+}
+
+/* SIGHUP is caught only with an output to reopen: otherwise it ends us, as before. */
+static void install_signal_handlers(const struct options *opts)
 {
 	struct sigaction stop = { .sa_handler = on_stop_signal };
+	struct sigaction hangup = { .sa_handler = on_hangup };
 	struct sigaction ignore = { .sa_handler = SIG_IGN };
 
 	/* No SA_RESTART: the signal must interrupt the ring buffer poll. */
 	sigemptyset(&stop.sa_mask);
 	sigaction(SIGINT, &stop, NULL);
 	sigaction(SIGTERM, &stop, NULL);
+	sigemptyset(&hangup.sa_mask);
+	if (opts->output_path || opts->syslog)
+		sigaction(SIGHUP, &hangup, NULL);
 	/* A closed stdout pipe shows up as EPIPE from write(): ends quietly. */
 	sigaction(SIGPIPE, &ignore, NULL);
 }
@@ -49,11 +63,58 @@ static void describe_tracing(const struct options *opts, const struct tracer *tr
 			: "");
 }
 
+/*
+ * --output and --syslog, opened before the tracer so that a file that
+ * cannot be written stops us before the BPF programs load. A syslog
+ * collector that is down is not an error: the output retries.
+ */
+static int open_extra_outputs(const struct options *opts, struct output **outputs, int *count)
+{
+	struct output *out;
+
+	if (opts->output_path) {
+		out = output_file_new(opts->output_path);
+		if (!out) {
+			int err = errno;
+
+			fprintf(stderr,
+				"bindsnoop: cannot open %s for --output: %s; check that its "
+				"directory exists and is writable\n",
+				opts->output_path, strerror(err));
+			return -err;
+		}
+		outputs[(*count)++] = out;
+	}
+	if (opts->syslog) {
+		out = output_syslog_new(&opts->syslog_target, opts->syslog_facility,
+					(size_t)opts->syslog_queue_mb << 20);
+		if (!out) {
+			fprintf(stderr, "bindsnoop: out of memory setting up --syslog\n");
+			return -ENOMEM;
+		}
+		outputs[(*count)++] = out;
+	}
+	return 0;
+}
+
+/* The start or stop record on every output that writes them, pushed out at once. */
+static void write_session_records(struct output **outputs, int count,
+				  const struct session_info *info, bool starting)
+{
+	for (int i = 0; i < count; i++) {
+		/* A failing stdout is found, and reported, by the pipeline. */
+		if (!output_session(outputs[i], info, starting))
+			outputs[i]->ops->flush(outputs[i]);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct output *outputs[EVENTS_MAX_OUTPUTS] = {};
 	struct event_pipeline *pipeline = NULL;
 	struct tracer *tracer = NULL;
+	struct event_pipeline_stats stats;
+	struct session_info session;
 	struct options opts;
 	int output_count = 0;
 	int err;
@@ -66,15 +127,18 @@ int main(int argc, char **argv)
 	case OPTIONS_RUN:
 		break;
 	}
-	install_signal_handlers();
+	install_signal_handlers(&opts);
 
+	err = open_extra_outputs(&opts, outputs, &output_count);
+	if (err)
+		goto cleanup;
 	err = tracer_start(&opts, &tracer);
 	if (err)
 		goto cleanup;
 	/* After the tracer: a failed start must not leave a table header behind. */
-	if (opts.json)
+	if (opts.json && !opts.quiet)
 		outputs[output_count++] = output_json_new(stdout);
-	else
+	else if (!opts.quiet)
 		outputs[output_count++] = output_table_new(stdout, opts.wide);
 	for (int i = 0; i < output_count; i++) {
 		if (!outputs[i]) {
@@ -90,6 +154,9 @@ int main(int argc, char **argv)
 			strerror(-err));
 		goto cleanup;
 	}
+	event_pipeline_set_reopen(pipeline, &reopen_requested);
+	session_info_init(&session, &opts, backend_name(tracer->backend));
+	write_session_records(outputs, output_count, &session, true);
 	describe_tracing(&opts, tracer);
 
 	err = event_pipeline_run(pipeline, &stop_requested);
@@ -98,6 +165,11 @@ int main(int argc, char **argv)
 		err = event_pipeline_finish(pipeline);
 	else
 		event_pipeline_finish(pipeline);
+	stats = event_pipeline_stats(pipeline);
+	session.ts_realtime_ns = session_now_ns();
+	session.received = stats.received;
+	session.lost = stats.lost;
+	write_session_records(outputs, output_count, &session, false);
 cleanup:
 	event_pipeline_free(pipeline);
 	tracer_stop(tracer);

@@ -13,17 +13,20 @@
 #include "format.h"
 #include "options.h"
 
-#define BINDSNOOP_VERSION  "0.1.0"
 #define PASSWD_PATH	   "/etc/passwd"
 #define PID_MAX_LIMIT	   4194304 /* include/linux/threads.h: no pid is larger */
 #define RING_BUFFER_MB_MAX 1024
 #define POLL_MS_MAX	   1000
+#define SYSLOG_QUEUE_MB_MAX 1024
 
 enum long_only_option {
 	OPT_NO_PROC_LOOKUP = 256,
 	OPT_NO_KERNEL_HOLDERS,
 	OPT_RING_BUFFER_MB,
 	OPT_POLL_MS,
+	OPT_SYSLOG,
+	OPT_SYSLOG_FACILITY,
+	OPT_SYSLOG_QUEUE_MB,
 };
 
 static const struct option long_options[] = {
@@ -40,6 +43,11 @@ static const struct option long_options[] = {
 	{ "no-kernel-holders", no_argument, NULL, OPT_NO_KERNEL_HOLDERS },
 	{ "ring-buffer-mb", required_argument, NULL, OPT_RING_BUFFER_MB },
 	{ "poll-ms", required_argument, NULL, OPT_POLL_MS },
+	{ "output", required_argument, NULL, 'o' },
+	{ "syslog", optional_argument, NULL, OPT_SYSLOG },
+	{ "syslog-facility", required_argument, NULL, OPT_SYSLOG_FACILITY },
+	{ "syslog-queue-mb", required_argument, NULL, OPT_SYSLOG_QUEUE_MB },
+	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -47,7 +55,7 @@ static const struct option long_options[] = {
 };
 
 /* Leading ':' : a missing value is reported as ':' rather than '?'. */
-static const char short_options[] = ":p:P:u:c:e:ajwb:vhV";
+static const char short_options[] = ":p:P:u:c:e:ajwb:o:qvhV";
 
 static const char help_text[] =
 	"Usage: bindsnoop [OPTIONS]\n"
@@ -72,6 +80,19 @@ static const char help_text[] =
 	"  -j, --json           JSON Lines on stdout instead of the table:\n"
 	"                       --json | jq .\n"
 	"  -w, --wide           table: command lines, and every holder with its processes\n"
+	"  -o, --output FILE    also append JSON Lines to FILE (created with mode 0640);\n"
+	"                       SIGHUP reopens it, for logrotate: --output\n"
+	"                       /var/log/bindsnoop.jsonl\n"
+	"      --syslog[=TARGET]    also send each event to syslog as an RFC 5424\n"
+	"                           message (JSON as the message text); TARGET is\n"
+	"                           /dev/log (default), another socket path,\n"
+	"                           udp://HOST:PORT or tcp://HOST:PORT, HOST an IP\n"
+	"                           address: --syslog=tcp://192.0.2.10:514\n"
+	"      --syslog-facility NAME   daemon (default), user, local0..local7, ... or\n"
+	"                           0..23: --syslog-facility local3\n"
+	"      --syslog-queue-mb N  1..1024 (default 16, about 17,000 events): what\n"
+	"                           waits while the collector is slow or down\n"
+	"  -q, --quiet          nothing on stdout; with --output or --syslog\n"
 	"  -v, --verbose        which backend was chosen and why; libbpf messages\n"
 	"\n"
 	"Tracing:\n"
@@ -96,7 +117,13 @@ static const char help_text[] =
 	"  and command, protocol, the address asked for, the error, and the holder,\n"
 	"  e.g. node[4100] LISTEN 0.0.0.0:3000.\n"
 	"  --json writes JSON Lines: one JSON object per event and line, with the\n"
-	"  caller, the error and every holder; README.md describes the schema.\n"
+	"  caller, the error and every holder, framed by a \"start\" record (host,\n"
+	"  backend, kernel, filters) and a \"stop\" record (totals); README.md\n"
+	"  and schema/bindsnoop-event-v1.schema.json describe the schema. --output\n"
+	"  and --syslog carry the same lines, next to the table or --json on stdout.\n"
+	"  A syslog collector that is down or slow never stops tracing: messages\n"
+	"  wait in a queue (--syslog-queue-mb); what does not fit is counted and\n"
+	"  reported.\n"
 	"\n"
 	"Examples:\n"
 	"  sudo bindsnoop\n"
@@ -107,6 +134,8 @@ static const char help_text[] =
 	"      keep a machine-readable record while watching\n"
 	"  sudo bindsnoop -e EACCES -u alice\n"
 	"      binds of user alice refused for lack of privilege (ports below 1024)\n"
+	"  sudo bindsnoop --output /var/log/bindsnoop.jsonl --syslog=tcp://192.0.2.10:514\n"
+	"      the table here, JSON Lines in a file and at a central collector\n"
 	"\n"
 	"Exit status:\n"
 	"  0  normal end, including Ctrl-C, SIGTERM or a closed output pipe\n"
@@ -433,6 +462,74 @@ static enum options_result parse_poll_ms(struct options *opts, const char *text,
 	return OPTIONS_RUN;
 }
 
+static enum options_result parse_output(struct options *opts, const char *path, FILE *err)
+{
+	if (!path[0])
+		return usage_error(err, "--output '' is not a file name; give the file to "
+					"append to, e.g. --output /var/log/bindsnoop.jsonl");
+	opts->output_path = path;
+	return OPTIONS_RUN;
+}
+
+static enum options_result parse_syslog(struct options *opts, const char *target, FILE *err)
+{
+	char problem[160];
+
+	opts->syslog = true;
+	if (!target)
+		target = SYSLOG_DEFAULT_TARGET;
+	if (syslog_target_parse(target, &opts->syslog_target, problem, sizeof(problem)))
+		return usage_error(err, "--syslog '%s' %s", target, problem);
+	return OPTIONS_RUN;
+}
+
+static enum options_result parse_syslog_facility(struct options *opts, const char *name,
+						 FILE *err)
+{
+	int facility = syslog_facility_from_name(name);
+
+	if (facility < 0)
+		return usage_error(err,
+				   "--syslog-facility '%s' is not a facility; use a name like "
+				   "daemon, user or local0..local7, or a number 0..23, e.g. "
+				   "--syslog-facility local3",
+				   name);
+	opts->syslog_facility = facility;
+	return OPTIONS_RUN;
+}
+
+static enum options_result parse_syslog_queue_mb(struct options *opts, const char *text,
+						 FILE *err)
+{
+	unsigned long mb;
+
+	if (!parse_number(text, strlen(text), SYSLOG_QUEUE_MB_MAX, &mb) || mb == 0)
+		return usage_error(err,
+				   "--syslog-queue-mb '%s' is not a size from 1 to %d MiB; "
+				   "e.g. --syslog-queue-mb 64",
+				   text, SYSLOG_QUEUE_MB_MAX);
+	opts->syslog_queue_mb = mb;
+	return OPTIONS_RUN;
+}
+
+/* Options that only mean something together, checked once all are read. */
+static enum options_result check_combinations(const struct options *opts,
+					      const char *syslog_only, FILE *err)
+{
+	if (syslog_only && !opts->syslog)
+		return usage_error(err, "%s only applies to syslog messages; add --syslog (or "
+					"--syslog=TARGET)",
+				   syslog_only);
+	if (opts->quiet && !opts->output_path && !opts->syslog)
+		return usage_error(err, "--quiet leaves no output at all; add --output FILE or "
+					"--syslog, or drop --quiet");
+	if (opts->quiet && (opts->json || opts->wide))
+		return usage_error(err, "--quiet prints nothing on stdout, so %s has no effect; "
+					"drop one of them",
+				   opts->json ? "--json" : "--wide");
+	return OPTIONS_RUN;
+}
+
 /* The spelling the user typed: "-p" or "--port" (without any "=value"). */
 static void option_spelling(char *out, size_t out_size, const char *arg, int short_option)
 {
@@ -464,6 +561,12 @@ static const char *value_example(int option)
 		return "--ring-buffer-mb 64";
 	case OPT_POLL_MS:
 		return "--poll-ms 100";
+	case 'o':
+		return "--output /var/log/bindsnoop.jsonl";
+	case OPT_SYSLOG_FACILITY:
+		return "--syslog-facility local3";
+	case OPT_SYSLOG_QUEUE_MB:
+		return "--syslog-queue-mb 64";
 	}
 	return "--port 3000";
 }
@@ -508,11 +611,15 @@ static void set_defaults(struct options *opts)
 	opts->kernel_holders = true;
 	opts->ring_buffer_mb = 16;
 	opts->poll_ms = 10;
+	opts->syslog_facility = SYSLOG_FACILITY_DAEMON;
+	opts->syslog_queue_mb = 16;
 }
 
 enum options_result options_parse(int argc, char **argv, struct options *opts, FILE *out, FILE *err)
 {
 	enum options_result result = OPTIONS_RUN;
+	/* A --syslog-* option given, to check that --syslog is there too. */
+	const char *syslog_only = NULL;
 	int option;
 
 	set_defaults(opts);
@@ -560,6 +667,23 @@ enum options_result options_parse(int argc, char **argv, struct options *opts, F
 		case OPT_POLL_MS:
 			result = parse_poll_ms(opts, optarg, err);
 			break;
+		case 'o':
+			result = parse_output(opts, optarg, err);
+			break;
+		case OPT_SYSLOG:
+			result = parse_syslog(opts, optarg, err);
+			break;
+		case OPT_SYSLOG_FACILITY:
+			syslog_only = "--syslog-facility";
+			result = parse_syslog_facility(opts, optarg, err);
+			break;
+		case OPT_SYSLOG_QUEUE_MB:
+			syslog_only = "--syslog-queue-mb";
+			result = parse_syslog_queue_mb(opts, optarg, err);
+			break;
+		case 'q':
+			opts->quiet = true;
+			break;
 		case 'v':
 			opts->verbose = true;
 			break;
@@ -577,12 +701,20 @@ enum options_result options_parse(int argc, char **argv, struct options *opts, F
 		if (result != OPTIONS_RUN)
 			return result;
 	}
+	/* getopt moved the stray argument to the end: recognise it by its look. */
+	if (optind < argc && opts->syslog &&
+	    (!strncmp(argv[optind], "tcp://", 6) || !strncmp(argv[optind], "udp://", 6) ||
+	     !strncmp(argv[optind], "unix:", 5) || argv[optind][0] == '/'))
+		return usage_error(err,
+				   "unexpected argument '%s'; --syslog takes its target after "
+				   "'=': --syslog=%s",
+				   argv[optind], argv[optind]);
 	if (optind < argc)
 		return usage_error(err,
 				   "unexpected argument '%s'; values go after their option, "
 				   "e.g. --port 3000",
 				   argv[optind]);
-	return OPTIONS_RUN;
+	return check_combinations(opts, syslog_only, err);
 }
 
 const char *backend_name(enum backend_choice backend)

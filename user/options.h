@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <linux/types.h>
 #include "bindsnoop.h"
+#include "syslog_target.h"
+
+#define BINDSNOOP_VERSION "0.1.0"
 
 enum backend_choice {
 	BACKEND_AUTO = 0,
@@ -25,6 +28,13 @@ struct options {
 	bool wide;		/* --wide: table shows every holder and command lines */
 	__u32 ring_buffer_mb;	/* --ring-buffer-mb, power of two */
 	__u32 poll_ms;		/* --poll-ms: longest wait before queued events are read */
+	/* Outputs besides stdout; all of them can run at once. */
+	bool quiet;		/* --quiet: nothing on stdout (needs --output or --syslog) */
+	const char *output_path; /* --output FILE: JSON Lines appended there; NULL: none */
+	bool syslog;		/* --syslog[=TARGET] */
+	struct syslog_target syslog_target; /* parsed TARGET, /dev/log by default */
+	int syslog_facility;	/* --syslog-facility, 0..23, default daemon (3) */
+	__u32 syslog_queue_mb;	/* --syslog-queue-mb: messages waiting for the collector */
 	/* Filters, shaped for the kernel (struct bs_config) */
 	bool filter_ports;
 	__u8 port_bitmap[BS_PORT_BITMAP_BYTES];

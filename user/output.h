@@ -4,6 +4,12 @@
  * Several can run at once; main() fans each report out to all of them.
  * Every function returns 0 or a negative errno; -EPIPE means the reader went
  * away and tracing should end quietly.
+ *
+ * The pipeline calls, from its one thread: report and lost for each event,
+ * flush after each batch (and at least every --poll-ms, events or not: the
+ * syslog output sends and reconnects from there), and reopen between
+ * batches after a SIGHUP. main() calls session at the start, before any
+ * event, and at the stop, after the last one.
  */
 #ifndef BINDSNOOP_OUTPUT_H
 #define BINDSNOOP_OUTPUT_H
@@ -11,6 +17,7 @@
 #include <stdio.h>
 #include <linux/types.h>
 #include "report.h"
+#include "session.h"
 
 struct output;
 
@@ -20,6 +27,19 @@ struct output_ops {
 	int (*lost)(struct output *out, __u64 ts_realtime_ns, __u64 count);
 	/* called after each batch of events: push whole lines out */
 	int (*flush)(struct output *out);
+	/*
+	 * Optional (NULL: nothing to do). The start (starting) or stop record
+	 * of this run; JSON outputs write it, the table ignores it.
+	 */
+	int (*session)(struct output *out, const struct session_info *info, bool starting);
+	/*
+	 * Optional (NULL: nothing to do). SIGHUP, e.g. logrotate's postrotate:
+	 * write out everything pending, then reopen the file by its name (or
+	 * retry a syslog connection now). A failure is reported by the output
+	 * on stderr and it carries on as before (the old file stays open), so
+	 * the return value is informational and never stops tracing.
+	 */
+	int (*reopen)(struct output *out);
 	void (*destroy)(struct output *out);
 };
 
@@ -31,6 +51,34 @@ struct output {
 struct output *output_table_new(FILE *stream, bool wide);
 /* JSON Lines on stream: one object per event, whole lines only. */
 struct output *output_json_new(FILE *stream);
+/*
+ * JSON Lines appended to the file at path, created with mode 0640; reopened
+ * by name on SIGHUP. NULL with errno set if it cannot be opened.
+ */
+struct output *output_file_new(const char *path);
+
+struct syslog_target;
+/*
+ * RFC 5424 messages to a syslog collector (syslog_target.h), never
+ * blocking: messages wait in a queue of queue_bytes while the collector is
+ * slow or down, and the ones that do not fit are counted and reported. A
+ * collector that cannot be reached at start is retried, not an error.
+ * NULL with errno set when out of memory.
+ */
+struct output *output_syslog_new(const struct syslog_target *target, int facility,
+				 size_t queue_bytes);
+
+/* The optional hooks, for callers that do not care which output this is. */
+static inline int output_session(struct output *out, const struct session_info *info,
+				 bool starting)
+{
+	return out->ops->session ? out->ops->session(out, info, starting) : 0;
+}
+
+static inline int output_reopen(struct output *out)
+{
+	return out->ops->reopen ? out->ops->reopen(out) : 0;
+}
 
 static inline void output_destroy(struct output *out)
 {

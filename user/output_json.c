@@ -74,6 +74,15 @@ static int json_lost(struct output *out, __u64 ts_realtime_ns, __u64 count)
 	return 0;
 }
 
+static int json_session(struct output *out, const struct session_info *info, bool starting)
+{
+	struct json_output *json = json_output_of(out);
+
+	if (starting)
+		return json_render_start(info, &json->batch);
+	return json_render_stop(info, 0, &json->batch);
+}
+
 static int json_flush(struct output *out)
 {
 	struct json_output *json = json_output_of(out);
@@ -103,6 +112,7 @@ static const struct output_ops json_output_ops = {
 	.report = json_report,
 	.lost = json_lost,
 	.flush = json_flush,
+	.session = json_session,
 	.destroy = json_destroy,
 };
 

@@ -126,6 +126,19 @@ static const struct field_rule lost_rules[] = {
 	{ "v", T_NUMBER }, { "ts", T_STRING }, { "event", T_STRING }, { "count", T_NUMBER },
 };
 
+/* The first and last line of every run (schema/README.md). */
+static const struct field_rule start_rules[] = {
+	{ "v", T_NUMBER },	{ "ts", T_STRING },	  { "event", T_STRING },
+	{ "host", T_STRING },	{ "pid", T_NUMBER },	  { "backend", T_STRING },
+	{ "kernel", T_STRING }, { "filters", T_OBJECT }, { "version", T_STRING },
+};
+
+static const struct field_rule stop_rules[] = {
+	{ "v", T_NUMBER },	{ "ts", T_STRING },	  { "event", T_STRING },
+	{ "host", T_STRING },	{ "pid", T_NUMBER },	  { "backend", T_STRING },
+	{ "received", T_NUMBER }, { "lost", T_NUMBER }, { "dropped", T_NUMBER },
+};
+
 static const struct field_rule caller_rules[] = {
 	{ "pid", T_NUMBER },  { "tid", T_NUMBER },		{ "ppid", T_NUMBER },
 	{ "uid", T_NUMBER },  { "comm", T_STRING },		{ "cmdline", T_STRING | T_NULL },
@@ -381,6 +394,12 @@ int check_event_schema(const struct json_value *event, char *problem, size_t len
 	name = json_member(event, "event");
 	if (name && name->type == JSON_STRING && strcmp(name->string, "lost") == 0) {
 		if (check_fields(event, lost_rules, ARRAY_SIZE(lost_rules), "", problem, len))
+			return -1;
+	} else if (name && name->type == JSON_STRING && strcmp(name->string, "start") == 0) {
+		if (check_fields(event, start_rules, ARRAY_SIZE(start_rules), "", problem, len))
+			return -1;
+	} else if (name && name->type == JSON_STRING && strcmp(name->string, "stop") == 0) {
+		if (check_fields(event, stop_rules, ARRAY_SIZE(stop_rules), "", problem, len))
 			return -1;
 	} else {
 		if (check_fields(event, event_rules, ARRAY_SIZE(event_rules), "", problem, len) ||

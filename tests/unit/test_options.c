@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include "format.h"
 #include "options.h"
 #include "unit.h"
@@ -471,6 +473,18 @@ static void test_help_and_version(void)
 		"--no-kernel-holders",
 		"--ring-buffer-mb",
 		"--poll-ms",
+		"--output FILE",
+		"--syslog[=TARGET]",
+		"--syslog-facility",
+		"--syslog-queue-mb",
+		"--quiet",
+		"SIGHUP",
+		"udp://HOST:PORT",
+		"tcp://HOST:PORT",
+		"/dev/log",
+		"0640",
+		"\"start\"",
+		"schema/bindsnoop-event-v1.schema.json",
 		"--verbose",
 		"--help",
 		"--version",
@@ -529,6 +543,133 @@ static void test_help_and_version(void)
 	run_release(&run);
 }
 
+/* --output, --syslog[=TARGET], --syslog-facility, --quiet. */
+static void test_outputs(void)
+{
+	struct parse_run run = parse(NULL);
+	const struct sockaddr_in *sin;
+
+	CHECK(!run.opts.output_path && !run.opts.syslog && !run.opts.quiet);
+	CHECK_INT(run.opts.syslog_facility, 3);
+	CHECK_INT(run.opts.syslog_queue_mb, 16);
+	run_release(&run);
+
+	run = parse("--output", "/var/log/b.jsonl", NULL);
+	CHECK_INT(run.result, OPTIONS_RUN);
+	CHECK_STR(run.opts.output_path, "/var/log/b.jsonl");
+	CHECK(!run.opts.json);
+	run_release(&run);
+	run = parse("-o", "rel.jsonl", "-j", NULL);
+	CHECK_STR(run.opts.output_path, "rel.jsonl");
+	CHECK(run.opts.json);
+	run_release(&run);
+
+	/* --syslog alone: the local socket. */
+	run = parse("--syslog", NULL);
+	CHECK_INT(run.result, OPTIONS_RUN);
+	CHECK(run.opts.syslog);
+	CHECK_INT(run.opts.syslog_target.transport, SYSLOG_UNIX);
+	CHECK_STR(run.opts.syslog_target.text, "/dev/log");
+	run_release(&run);
+
+	run = parse("--syslog=tcp://127.0.0.1:6514", "--syslog-facility", "local3", NULL);
+	CHECK_INT(run.result, OPTIONS_RUN);
+	CHECK_INT(run.opts.syslog_target.transport, SYSLOG_TCP);
+	sin = (const struct sockaddr_in *)&run.opts.syslog_target.addr;
+	CHECK_INT(ntohs(sin->sin_port), 6514);
+	CHECK_INT(run.opts.syslog_facility, 19);
+	run_release(&run);
+
+	/* Everything at once: the table, a file and syslog. */
+	run = parse("-o", "x.jsonl", "--syslog=udp://[::1]:514", "--syslog-facility", "0", "-w",
+		    NULL);
+	CHECK_INT(run.result, OPTIONS_RUN);
+	CHECK(run.opts.wide && run.opts.syslog && run.opts.output_path);
+	CHECK_INT(run.opts.syslog_target.transport, SYSLOG_UDP);
+	CHECK_INT(run.opts.syslog_facility, 0);
+	run_release(&run);
+
+	run = parse("-q", "--syslog", NULL);
+	CHECK_INT(run.result, OPTIONS_RUN);
+	CHECK(run.opts.quiet);
+	run_release(&run);
+	run = parse("--syslog", "--syslog-queue-mb", "1", NULL);
+	CHECK_INT(run.opts.syslog_queue_mb, 1);
+	run_release(&run);
+	run = parse("--syslog-queue-mb", "1024", "--syslog", NULL);
+	CHECK_INT(run.result, OPTIONS_RUN);
+	CHECK_INT(run.opts.syslog_queue_mb, 1024);
+	run_release(&run);
+	run = parse("--quiet", "--output", "f", NULL);
+	CHECK_INT(run.result, OPTIONS_RUN);
+	run_release(&run);
+}
+
+static void test_output_errors(void)
+{
+	struct parse_run run = parse("--output", "", NULL);
+
+	CHECK_USAGE_ERROR(run, "--output '' is not a file name");
+	run_release(&run);
+	run = parse("--output", NULL);
+	CHECK_USAGE_ERROR(run, "'--output' needs a value");
+	run_release(&run);
+
+	run = parse("--syslog=localhost", NULL);
+	CHECK_USAGE_ERROR(run, "--syslog 'localhost'");
+	CHECK_CONTAINS(run.err, "tcp://HOST:PORT");
+	run_release(&run);
+	run = parse("--syslog=tcp://example.org:514", NULL);
+	CHECK_USAGE_ERROR(run, "names are not resolved");
+	run_release(&run);
+	run = parse("--syslog=udp://127.0.0.1:70000", NULL);
+	CHECK_USAGE_ERROR(run, "1..65535");
+	run_release(&run);
+	run = parse("--syslog=relative/log", NULL);
+	CHECK_USAGE_ERROR(run, "--syslog 'relative/log'");
+	run_release(&run);
+	/* A space instead of '=': getopt cannot tell, the message can. */
+	run = parse("--syslog", "tcp://127.0.0.1:514", NULL);
+	CHECK_USAGE_ERROR(run, "--syslog=tcp://127.0.0.1:514");
+	run_release(&run);
+
+	run = parse("--syslog", "--syslog-facility", "daemons", NULL);
+	CHECK_USAGE_ERROR(run, "--syslog-facility 'daemons' is not a facility");
+	run_release(&run);
+	run = parse("--syslog", "--syslog-facility", "24", NULL);
+	CHECK_USAGE_ERROR(run, "--syslog-facility '24'");
+	run_release(&run);
+	run = parse("--syslog-facility", "daemon", NULL);
+	CHECK_USAGE_ERROR(run, "--syslog-facility only applies");
+	CHECK_CONTAINS(run.err, "add --syslog");
+	run_release(&run);
+	run = parse("--syslog-queue-mb", "64", NULL);
+	CHECK_USAGE_ERROR(run, "--syslog-queue-mb only applies");
+	run_release(&run);
+	run = parse("--syslog", "--syslog-queue-mb", "0", NULL);
+	CHECK_USAGE_ERROR(run, "--syslog-queue-mb '0' is not a size");
+	run_release(&run);
+	run = parse("--syslog", "--syslog-queue-mb", "1025", NULL);
+	CHECK_USAGE_ERROR(run, "1 to 1024 MiB");
+	run_release(&run);
+	run = parse("--syslog", "--syslog-queue-mb", "4M", NULL);
+	CHECK_USAGE_ERROR(run, "--syslog-queue-mb '4M'");
+	run_release(&run);
+	run = parse("--syslog", "--syslog-queue-mb", NULL);
+	CHECK_USAGE_ERROR(run, "e.g. --syslog-queue-mb 64");
+	run_release(&run);
+
+	run = parse("--quiet", NULL);
+	CHECK_USAGE_ERROR(run, "--quiet leaves no output");
+	run_release(&run);
+	run = parse("-q", "-j", "--syslog", NULL);
+	CHECK_USAGE_ERROR(run, "--json has no effect");
+	run_release(&run);
+	run = parse("-q", "-w", "-o", "f", NULL);
+	CHECK_USAGE_ERROR(run, "--wide has no effect");
+	run_release(&run);
+}
+
 /* A second parse starts from the defaults, not from what the first one set. */
 static void test_reparse(void)
 {
@@ -562,5 +703,7 @@ int main(void)
 	test_usage_errors();
 	test_help_and_version();
 	test_reparse();
+	test_outputs();
+	test_output_errors();
 	return unit_summary();
 }

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * What one run of bindsnoop is: host, kernel, backend, filters, and at the
+ * end how many events it saw. JSON outputs write it as the "start" and
+ * "stop" records, so a log store can tell which tracer said what, and
+ * whether it was listening at all.
+ */
+#ifndef BINDSNOOP_SESSION_H
+#define BINDSNOOP_SESSION_H
+
+#include <linux/types.h>
+#include "options.h"
+
+#define SESSION_HOST_MAX   256 /* HOST_NAME_MAX + 1 */
+#define SESSION_KERNEL_MAX 65  /* struct utsname release */
+
+struct session_info {
+	__u64 ts_realtime_ns;	/* when the record is written */
+	__u32 pid;		/* bindsnoop's own */
+	const char *version;	/* BINDSNOOP_VERSION */
+	const char *backend;	/* the one that attached */
+	const struct options *opts; /* the filters */
+	char host[SESSION_HOST_MAX];
+	char kernel[SESSION_KERNEL_MAX]; /* uname -r */
+	/* Stop record only: */
+	__u64 received;		/* events read from the kernel */
+	__u64 lost;		/* events the kernel could not queue */
+};
+
+/* Fills host, kernel, pid, version and the time now; "unknown" for what cannot be read. */
+void session_info_init(struct session_info *info, const struct options *opts,
+		       const char *backend);
+
+/* The wall clock now, ns since the epoch (the stop record's ts). */
+__u64 session_now_ns(void);
+
+#endif /* BINDSNOOP_SESSION_H */
