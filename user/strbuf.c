@@ -133,7 +133,7 @@ int strbuf_append_u64(struct strbuf *sb, __u64 value)
  * Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong
  * forms, no surrogates, nothing above U+10FFFF), or 0 if there is none.
  */
-static size_t utf8_sequence_length(const unsigned char *s, size_t left)
+size_t utf8_sequence_length(const unsigned char *s, size_t left)
 {
 	unsigned char lead = s[0];
 	unsigned char second_min = 0x80, second_max = 0xbf;

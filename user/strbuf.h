@@ -54,4 +54,12 @@ int strbuf_append_json_string_or_null(struct strbuf *sb, const char *s);
 /* Appends a string literal without strlen. */
 #define strbuf_append_literal(sb, literal) strbuf_append((sb), "" literal, sizeof(literal) - 1)
 
+/*
+ * Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), or 0 if there is none.
+ * Every escaper (JSON, RFC 5424 structured data) uses this one rule, so all
+ * views of a process name agree.
+ */
+size_t utf8_sequence_length(const unsigned char *s, size_t left);
+
 #endif /* BINDSNOOP_STRBUF_H */

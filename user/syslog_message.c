@@ -24,37 +24,6 @@ void syslog_identity_init(struct syslog_identity *id, int facility, const char *
 	id->hostname[len] = '\0';
 }
 
-/*
- * Length of the well-formed UTF-8 sequence at s, or 0 (RFC 3629: no
- * overlong forms, no surrogates, nothing above U+10FFFF). The same rule as
- * the JSON escaping in strbuf.c, so both views of a name agree.
- */
-static size_t utf8_sequence_length(const unsigned char *s, size_t left)
-{
-	unsigned char lead = s[0], second_min = 0x80, second_max = 0xbf;
-	size_t length;
-
-	if (lead >= 0xc2 && lead <= 0xdf) {
-		length = 2;
-	} else if (lead >= 0xe0 && lead <= 0xef) {
-		length = 3;
-		second_min = lead == 0xe0 ? 0xa0 : 0x80;
-		second_max = lead == 0xed ? 0x9f : 0xbf;
-	} else if (lead >= 0xf0 && lead <= 0xf4) {
-		length = 4;
-		second_min = lead == 0xf0 ? 0x90 : 0x80;
-		second_max = lead == 0xf4 ? 0x8f : 0xbf;
-	} else {
-		return 0;
-	}
-	if (left < length || s[1] < second_min || s[1] > second_max)
-		return 0;
-	for (size_t i = 2; i < length; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return length;
-}
-
 int syslog_append_sd_value(struct strbuf *out, const char *value, size_t len)
 {
 	const unsigned char *in = (const unsigned char *)value;
