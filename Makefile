@@ -8,6 +8,10 @@
 OUTPUT ?= build
 PREFIX ?= /usr/local
 DESTDIR ?=
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+# systemd reads units from /usr/local/lib/systemd/system too.
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 CC ?= gcc
 CLANG ?= clang
 BPFTOOL ?= bpftool
@@ -41,7 +45,7 @@ LIVE_SRCS := $(wildcard tests/live/*.c)
 TOOLS_SRCS := $(wildcard tests/tools/*.c)
 TOOLS_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/%,$(TOOLS_SRCS))
 
-.PHONY: all clean test unit-test live-test vm-test collector-test bench install uninstall run format deps
+.PHONY: all clean test unit-test live-test vm-test collector-test deploy-test bench install uninstall run format deps
 .DELETE_ON_ERROR:
 
 all: bindsnoop
@@ -101,6 +105,9 @@ vm-test:
 collector-test: bindsnoop $(TOOLS_BINS)
 	$(Q)tests/collectors/run.sh
 
+deploy-test: bindsnoop
+	$(Q)tests/deploy/run.sh
+
 test:
 	$(Q)scripts/test.sh
 
@@ -114,12 +121,18 @@ run: bindsnoop
 format:
 	$(Q)clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/*/*.c tests/*/*.h
 
+# The binary, bindsnoop(8) and the systemd unit, whose ExecStart names SBINDIR.
 install: bindsnoop
-	install -d $(DESTDIR)$(PREFIX)/sbin
-	install -m 0755 bindsnoop $(DESTDIR)$(PREFIX)/sbin/bindsnoop
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 0755 bindsnoop $(DESTDIR)$(SBINDIR)/bindsnoop
+	install -m 0644 docs/bindsnoop.8 $(DESTDIR)$(MANDIR)/man8/bindsnoop.8
+	sed 's|@SBINDIR@|$(SBINDIR)|g' deploy/systemd/bindsnoop.service.in \
+		> $(DESTDIR)$(SYSTEMDUNITDIR)/bindsnoop.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/bindsnoop.service
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/bindsnoop
+	rm -f $(DESTDIR)$(SBINDIR)/bindsnoop $(DESTDIR)$(MANDIR)/man8/bindsnoop.8 \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/bindsnoop.service
 
 clean:
 	rm -rf $(OUTPUT) bindsnoop

@@ -8,9 +8,12 @@
 #   3. outputs against real collectors: Debian's rsyslog and syslog-ng on
 #      loopback (unix socket, UDP, TCP, bursts, restarts), log rotation, and
 #      every JSON line validated against schema/bindsnoop-event-v1.schema.json
-#   4. the VM matrix: Debian's 6.1 and 6.12 kernels under QEMU, every backend
+#   4. deployment: make install, the systemd unit under a real systemd
+#      (nspawn) with only its capabilities, the man page, and every config in
+#      deploy/ parsed and checked
+#   5. the VM matrix: Debian's 6.1 and 6.12 kernels under QEMU, every backend
 # and ends with one line "test: N passed, N failed". Exit status 1 if
-# anything failed. SKIP_VM=1 leaves out step 4 (it says so, loudly).
+# anything failed. SKIP_VM=1 leaves out step 5 (it says so, loudly).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -64,6 +67,7 @@ step live-auto build/tests/live-test --bindsnoop ./bindsnoop --backend auto
 step live-tracepoint build/tests/live-test --bindsnoop ./bindsnoop --backend tracepoint
 
 step collectors tests/collectors/run.sh
+step deploy tests/deploy/run.sh
 
 if [ "${SKIP_VM:-0}" = 1 ]; then
 	echo "test: !! SKIP_VM=1: the fexit and kprobe backends were NOT tested (VM matrix skipped)"
