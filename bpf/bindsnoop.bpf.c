@@ -36,61 +36,61 @@ int tp_exit_listen(struct trace_event_raw_sys_exit *ctx)
 SEC("fentry/inet_bind")
 int BPF_PROG(fentry_inet_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
-	return op_begin(BS_KIND_BIND, -1, BPF_CORE_READ(sock, sk), uaddr, addr_len, false);
+	return op_begin(BS_KIND_BIND, BPF_CORE_READ(sock, sk), uaddr, addr_len);
 }
 
 SEC("fexit/inet_bind")
 int BPF_PROG(fexit_inet_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len, int ret)
 {
-	return op_finish(NULL, ret, BS_HOOK_INET);
+	return op_finish(ret, BS_HOOK_INET);
 }
 
 SEC("fentry/inet6_bind")
 int BPF_PROG(fentry_inet6_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
-	return op_begin(BS_KIND_BIND, -1, BPF_CORE_READ(sock, sk), uaddr, addr_len, false);
+	return op_begin(BS_KIND_BIND, BPF_CORE_READ(sock, sk), uaddr, addr_len);
 }
 
 SEC("fexit/inet6_bind")
 int BPF_PROG(fexit_inet6_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len, int ret)
 {
-	return op_finish(NULL, ret, BS_HOOK_INET);
+	return op_finish(ret, BS_HOOK_INET);
 }
 
 SEC("fentry/inet_bind_sk")
 int BPF_PROG(fentry_inet_bind_sk, struct sock *sk, struct sockaddr *uaddr, int addr_len)
 {
-	return op_begin(BS_KIND_BIND, -1, sk, uaddr, addr_len, false);
+	return op_begin(BS_KIND_BIND, sk, uaddr, addr_len);
 }
 
 SEC("fexit/inet_bind_sk")
 int BPF_PROG(fexit_inet_bind_sk, struct sock *sk, struct sockaddr *uaddr, int addr_len, int ret)
 {
-	return op_finish(NULL, ret, BS_HOOK_INET);
+	return op_finish(ret, BS_HOOK_INET);
 }
 
 SEC("fentry/inet6_bind_sk")
 int BPF_PROG(fentry_inet6_bind_sk, struct sock *sk, struct sockaddr *uaddr, int addr_len)
 {
-	return op_begin(BS_KIND_BIND, -1, sk, uaddr, addr_len, false);
+	return op_begin(BS_KIND_BIND, sk, uaddr, addr_len);
 }
 
 SEC("fexit/inet6_bind_sk")
 int BPF_PROG(fexit_inet6_bind_sk, struct sock *sk, struct sockaddr *uaddr, int addr_len, int ret)
 {
-	return op_finish(NULL, ret, BS_HOOK_INET);
+	return op_finish(ret, BS_HOOK_INET);
 }
 
 SEC("fentry/inet_listen")
 int BPF_PROG(fentry_inet_listen, struct socket *sock, int backlog)
 {
-	return op_begin(BS_KIND_LISTEN, -1, BPF_CORE_READ(sock, sk), NULL, 0, false);
+	return op_begin(BS_KIND_LISTEN, BPF_CORE_READ(sock, sk), NULL, 0);
 }
 
 SEC("fexit/inet_listen")
 int BPF_PROG(fexit_inet_listen, struct socket *sock, int backlog, int ret)
 {
-	return op_finish(NULL, ret, BS_HOOK_INET);
+	return op_finish(ret, BS_HOOK_INET);
 }
 
 SEC("fexit/inet_csk_get_port")
@@ -111,61 +111,61 @@ int BPF_PROG(fexit_udp_lib_get_port, struct sock *sk, unsigned short snum,
 SEC("kprobe/inet_bind")
 int BPF_KPROBE(kprobe_inet_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
-	return op_begin(BS_KIND_BIND, -1, BPF_CORE_READ(sock, sk), uaddr, addr_len, false);
+	return op_begin(BS_KIND_BIND, BPF_CORE_READ(sock, sk), uaddr, addr_len);
 }
 
 SEC("kretprobe/inet_bind")
 int BPF_KRETPROBE(kretprobe_inet_bind, int ret)
 {
-	return op_finish(NULL, ret, BS_HOOK_INET);
+	return op_finish(ret, BS_HOOK_INET);
 }
 
 SEC("kprobe/inet6_bind")
 int BPF_KPROBE(kprobe_inet6_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
-	return op_begin(BS_KIND_BIND, -1, BPF_CORE_READ(sock, sk), uaddr, addr_len, false);
+	return op_begin(BS_KIND_BIND, BPF_CORE_READ(sock, sk), uaddr, addr_len);
 }
 
 SEC("kretprobe/inet6_bind")
 int BPF_KRETPROBE(kretprobe_inet6_bind, int ret)
 {
-	return op_finish(NULL, ret, BS_HOOK_INET);
+	return op_finish(ret, BS_HOOK_INET);
 }
 
 SEC("kprobe/inet_bind_sk")
 int BPF_KPROBE(kprobe_inet_bind_sk, struct sock *sk, struct sockaddr *uaddr, int addr_len)
 {
-	return op_begin(BS_KIND_BIND, -1, sk, uaddr, addr_len, false);
+	return op_begin(BS_KIND_BIND, sk, uaddr, addr_len);
 }
 
 SEC("kretprobe/inet_bind_sk")
 int BPF_KRETPROBE(kretprobe_inet_bind_sk, int ret)
 {
-	return op_finish(NULL, ret, BS_HOOK_INET);
+	return op_finish(ret, BS_HOOK_INET);
 }
 
 SEC("kprobe/inet6_bind_sk")
 int BPF_KPROBE(kprobe_inet6_bind_sk, struct sock *sk, struct sockaddr *uaddr, int addr_len)
 {
-	return op_begin(BS_KIND_BIND, -1, sk, uaddr, addr_len, false);
+	return op_begin(BS_KIND_BIND, sk, uaddr, addr_len);
 }
 
 SEC("kretprobe/inet6_bind_sk")
 int BPF_KRETPROBE(kretprobe_inet6_bind_sk, int ret)
 {
-	return op_finish(NULL, ret, BS_HOOK_INET);
+	return op_finish(ret, BS_HOOK_INET);
 }
 
 SEC("kprobe/inet_listen")
 int BPF_KPROBE(kprobe_inet_listen, struct socket *sock, int backlog)
 {
-	return op_begin(BS_KIND_LISTEN, -1, BPF_CORE_READ(sock, sk), NULL, 0, false);
+	return op_begin(BS_KIND_LISTEN, BPF_CORE_READ(sock, sk), NULL, 0);
 }
 
 SEC("kretprobe/inet_listen")
 int BPF_KRETPROBE(kretprobe_inet_listen, int ret)
 {
-	return op_finish(NULL, ret, BS_HOOK_INET);
+	return op_finish(ret, BS_HOOK_INET);
 }
 
 /*

@@ -37,12 +37,11 @@ struct {
 
 /* A bind or listen in progress on one thread, between entry and return. */
 struct pending_op {
-	struct sock *sk; /* NULL on the syscall path: resolved from fd on return */
+	struct sock *sk; /* NULL on the syscall path, which finds it from the fd */
 	__u8 sockaddr[SOCKADDR_MAX];
-	__s32 fd;
 	__u32 sockaddr_len;
 	__u8 kind;
-	__u8 pad[7];
+	__u8 pad[3];
 };
 
 struct {
@@ -65,29 +64,33 @@ static __always_inline bool op_pending(void)
 }
 
 /*
- * Entry side. sockaddr may be a user pointer (syscall tracepoint) or a kernel
- * copy (inet_bind and friends): from_user says which.
+ * Copy what the caller passed to bind(): a whole sockaddr_in6 or, should that
+ * cross into an unmapped page, a sockaddr_in. Constant sizes keep the
+ * verifier simple. from_user: a syscall argument, not inet_bind's kernel copy.
  */
-static __always_inline int op_begin(__u8 kind, int fd, struct sock *sk, const void *sockaddr,
-				    int sockaddr_len, bool from_user)
+static __always_inline void pending_op_copy_sockaddr(struct pending_op *op, const void *sockaddr,
+						     int sockaddr_len, bool from_user)
 {
-	struct pending_op op = { .sk = sk, .fd = fd, .kind = kind };
+	if (!sockaddr || sockaddr_len <= 0)
+		return;
+	op->sockaddr_len = sockaddr_len > SOCKADDR_MAX ? SOCKADDR_MAX : sockaddr_len;
+	if (from_user) {
+		if (bpf_probe_read_user(op->sockaddr, SOCKADDR_MAX, sockaddr))
+			bpf_probe_read_user(op->sockaddr, 16, sockaddr);
+	} else {
+		if (bpf_probe_read_kernel(op->sockaddr, SOCKADDR_MAX, sockaddr))
+			bpf_probe_read_kernel(op->sockaddr, 16, sockaddr);
+	}
+}
+
+/* Entry side of the inet hooks: remember what this thread asked for. */
+static __always_inline int op_begin(__u8 kind, struct sock *sk, const void *sockaddr,
+				    int sockaddr_len)
+{
+	struct pending_op op = { .sk = sk, .kind = kind };
 	__u32 tid = current_tid();
 
-	if (sockaddr && sockaddr_len > 0) {
-		/*
-		 * Constant sizes keep the verifier simple: a whole sockaddr_in6,
-		 * or, should that cross into an unmapped page, a sockaddr_in.
-		 */
-		op.sockaddr_len = sockaddr_len > SOCKADDR_MAX ? SOCKADDR_MAX : sockaddr_len;
-		if (from_user) {
-			if (bpf_probe_read_user(op.sockaddr, SOCKADDR_MAX, sockaddr))
-				bpf_probe_read_user(op.sockaddr, 16, sockaddr);
-		} else {
-			if (bpf_probe_read_kernel(op.sockaddr, SOCKADDR_MAX, sockaddr))
-				bpf_probe_read_kernel(op.sockaddr, 16, sockaddr);
-		}
-	}
+	pending_op_copy_sockaddr(&op, sockaddr, sockaddr_len, false);
 	bpf_map_update_elem(&pending_ops, &tid, &op, BPF_ANY);
 	return 0;
 }
@@ -354,35 +357,31 @@ static __always_inline int report_outcome(const struct caller_id *id, const stru
 static __always_inline int syscall_finished(__u8 kind, int ret)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	struct pending_op op = { .kind = kind, .fd = (int)PT_REGS_PARM1_CORE_SYSCALL(regs) };
-	int sockaddr_len = (int)PT_REGS_PARM3_CORE_SYSCALL(regs);
-	const void *sockaddr = (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+	int fd = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
+	struct pending_op op = { .kind = kind };
 	struct caller_id id;
 
 	/* A filtered-out failure costs no socket lookup at all. */
 	caller_id_read(&id);
 	if (ret != 0 && !caller_id_wanted(&id))
 		return 0;
-	if (kind == BS_KIND_BIND && sockaddr && sockaddr_len > 0) {
-		op.sockaddr_len = sockaddr_len > SOCKADDR_MAX ? SOCKADDR_MAX : sockaddr_len;
-		if (bpf_probe_read_user(op.sockaddr, SOCKADDR_MAX, sockaddr))
-			bpf_probe_read_user(op.sockaddr, 16, sockaddr);
-	}
-	return report_outcome(&id, &op, kind, sock_from_fd(op.fd), ret, BS_HOOK_SYSCALL);
+	if (kind == BS_KIND_BIND)
+		pending_op_copy_sockaddr(&op, (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs),
+					 (int)PT_REGS_PARM3_CORE_SYSCALL(regs), true);
+	return report_outcome(&id, &op, kind, sock_from_fd(fd), ret, BS_HOOK_SYSCALL);
 }
 
-/* Return side of an op_begin on this thread. sk NULL: resolve it from the fd. */
-static __always_inline int op_finish(struct sock *sk, int ret, __u8 hook)
+/* Return side of an op_begin on this thread. */
+static __always_inline int op_finish(int ret, __u8 hook)
 {
 	__u32 tid = current_tid();
 	struct pending_op *op = bpf_map_lookup_elem(&pending_ops, &tid);
+	struct caller_id id;
 
 	if (!op)
 		return 0;
-	struct caller_id id;
-
 	caller_id_read(&id);
-	report_outcome(&id, op, op->kind, sk ? sk : op->sk, ret, hook);
+	report_outcome(&id, op, op->kind, op->sk, ret, hook);
 	bpf_map_delete_elem(&pending_ops, &tid);
 	return 0;
 }
