@@ -45,7 +45,7 @@ LIVE_SRCS := $(wildcard tests/live/*.c)
 TOOLS_SRCS := $(wildcard tests/tools/*.c)
 TOOLS_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/%,$(TOOLS_SRCS))
 
-.PHONY: all clean test unit-test live-test vm-test collector-test deploy-test bench install uninstall run format deps
+.PHONY: all clean test unit-test live-test vm-test collector-test deploy-test bench bench-vm install uninstall run format deps
 .DELETE_ON_ERROR:
 
 all: bindsnoop
@@ -113,6 +113,10 @@ test:
 
 bench: bindsnoop $(TOOLS_BINS)
 	$(Q)scripts/bench.sh
+
+# The same storm in the 6.1 and 6.12 VMs, every backend, and libbpf-tools.
+bench-vm:
+	$(Q)scripts/vm-bench.sh
 
 # sudo make run ARGS="--port 3000"
 run: bindsnoop

@@ -51,6 +51,11 @@ lost=0
 i=0
 while [ $i -lt "$runs" ]; do
 	events=$out/events.jsonl
+	# Emptied here, not only by the tracer's own redirections: those happen in
+	# the child, maybe after the first look for "Tracing", which would then
+	# find the previous run's line and start the storm before the tracer.
+	: >"$events"
+	: >"$out/stderr"
 	"$bindsnoop" --json --backend "$backend" --port "$port" >"$events" 2>"$out/stderr" &
 	tracer=$!
 	waited=0

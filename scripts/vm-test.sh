@@ -380,6 +380,11 @@ make_initramfs() {
 
 	cp "$stage/bin/bindsnoop" "$root/bin/bindsnoop"
 	cp "$stage"/tests/* "$root/opt/tests/"
+	# Anything staged under root/ lands at the same path in the VM (used by
+	# scripts/vm-bench.sh for dynamically linked programs and their libraries).
+	if [ -d "$stage/root" ]; then
+		cp -a "$stage/root/." "$root/"
+	fi
 
 	tree=$(find "$kernel_dir/lib/modules" -mindepth 1 -maxdepth 1 -type d -print -quit)
 	kver=${tree##*/}
@@ -633,4 +638,8 @@ main() {
 	fi
 }
 
-main "$@"
+# scripts/vm-bench.sh sources this file for its functions: main runs only when
+# the file is executed.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	main "$@"
+fi

@@ -1,0 +1,404 @@
+#!/usr/bin/env bash
+# vm-bench.sh: the failed-bind storm benchmark (scripts/bench.sh) on Debian's
+# own kernels (6.1 and 6.12) in QEMU, once per backend, beside Debian's
+# libbpf-tools bindsnoop (kprobes and a perf buffer) on the same storm.
+#
+# Usage, as root, from anywhere in the repository:
+#   scripts/vm-bench.sh [--kernels 6.1,6.12] [--backends fexit,kprobe,tracepoint]
+#                       [--count N] [--runs N] [--profile-count N] [--no-libbpf-tools]
+#                       [--keep] [--timeout SECONDS] [--smp N] [--memory MB]
+#                       [--artefacts DIR]
+#
+#   --count N          failed binds per storm (default 500000: under TCG about
+#                      1.4 s untraced, 5-7 s traced; each VM runs 6-7 minutes).
+#   --runs N           storms per measurement; each rate is the best (default 3).
+#   --profile-count N  binds of the storm that bpf_stats measure, per tracer
+#                      (default 50000; 0 leaves the profile out).
+#   --no-libbpf-tools  leave Debian's libbpf-tools bindsnoop out.
+#   The other options are scripts/vm-test.sh's (--artefacts DIR: bindsnoop,
+#   live-test and bind-storm, all static).
+#
+# What it does: the same kernels, build and initramfs as scripts/vm-test.sh
+# (whose functions it uses), plus scripts/bench.sh, scripts/vm/bench-steps.sh,
+# bpftool and libbpf-tools' bindsnoop (apt-get download libbpf-tools; both are
+# dynamically linked, so they go with the libraries ldd names, at the same
+# paths). In each VM:
+#   bench-B            scripts/bench.sh --backend B, for each backend B
+#   libbpf-tools       the same measurement with `bindsnoop -x` of libbpf-tools
+#   libbpf-tools-port  what its port filter (-P) keeps of a storm
+#   profile-B          one storm with kernel.bpf_stats_enabled=1: runs and
+#                      ns per run of every BPF program of each tracer (ours
+#                      also with --no-kernel-holders: what the bind-table walk
+#                      costs)
+# Then one table, kernel x tracer: untraced and traced rates, their ratio,
+# events received and lost; and the profiles. Absolute rates under TCG mean
+# little (a failed bind takes ~4x as long as natively, BPF programs ~5x); the
+# traced/untraced ratio is the figure to compare. Rates under TCG
+# swing by up to 2x from run to run when the host is busy: each is the best
+# of --runs, and the host should be otherwise idle.
+# Exits non-zero if one of our backends gave no result. libbpf-tools failing
+# to load is reported, not a failure (it fails on 6.6+: inet_sock bitfields).
+# Console logs: .cache/vm/logs/bench-<kernel>.log.
+
+# The harness: its functions, globals and defaults (its main does not run).
+# shellcheck source-path=SCRIPTDIR source=vm-test.sh
+. "$(dirname "${BASH_SOURCE[0]}")/vm-test.sh"
+
+count=500000
+runs=3
+profile_count=50000
+libbpf_tools=1
+memory=2048
+
+log() {
+	printf 'vm-bench: %s\n' "$*" >&2
+}
+
+die() {
+	printf 'vm-bench: FATAL: %s\n' "$*" >&2
+	exit 1
+}
+
+usage() {
+	sed -n '2,/^$/{s/^# \{0,1\}//;p}' "$0"
+	exit "$1"
+}
+
+# Takes the bench's own options and hands the rest to vm-test.sh's parser.
+parse_bench_args() {
+	local harness=()
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--count) count=${2:?--count needs a number}; shift ;;
+		--count=*) count=${1#*=} ;;
+		--runs) runs=${2:?--runs needs a number}; shift ;;
+		--runs=*) runs=${1#*=} ;;
+		--profile-count) profile_count=${2:?--profile-count needs a number}; shift ;;
+		--profile-count=*) profile_count=${1#*=} ;;
+		--no-libbpf-tools) libbpf_tools=0 ;;
+		--shell) die "--shell is scripts/vm-test.sh's; use it there" ;;
+		-h | --help) usage 0 ;;
+		*) harness+=("$1") ;;
+		esac
+		shift
+	done
+	[[ $count =~ ^[1-9][0-9]*$ && $runs =~ ^[1-9][0-9]*$ && $profile_count =~ ^[0-9]+$ ]] ||
+		die "--count and --runs take whole numbers above 0, --profile-count 0 or more"
+	parse_args "${harness[@]}"
+}
+
+# Sets libbpf_tools_bin to libbpf-tools' bindsnoop, downloaded and extracted
+# into the cache once.
+fetch_libbpf_tools() {
+	local dir=$CACHE/libbpf-tools deb tmp
+	libbpf_tools_bin=$dir/bindsnoop
+	if [ -f "$dir/.complete" ]; then
+		log "using the cached libbpf-tools $(cat "$dir/.version")"
+		return 0
+	fi
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	log "downloading libbpf-tools"
+	if ! (cd "$dir" && apt-get -qq -o APT::Sandbox::User=root download libbpf-tools >&2); then
+		apt_update_once
+		(cd "$dir" && apt-get -qq -o APT::Sandbox::User=root download libbpf-tools >&2) ||
+			die "apt-get download libbpf-tools failed"
+	fi
+	deb=$(ls "$dir"/libbpf-tools_*.deb)
+	tmp=$dir/extracted
+	dpkg-deb -x "$deb" "$tmp" || die "dpkg-deb -x $deb failed"
+	cp "$tmp/usr/sbin/bindsnoop" "$libbpf_tools_bin"
+	dpkg-deb -f "$deb" Version >"$dir/.version"
+	rm -rf "$tmp" "$deb"
+	touch "$dir/.complete"
+}
+
+# Stages a dynamically linked program at $2 in the VM, with every library ldd
+# finds for it (and the dynamic loader) at the path it has here.
+stage_dynamic() {
+	local file=$1 dest=$2 lib
+	if ldd "$file" | grep -q 'not found'; then
+		die "$file needs libraries this machine lacks:" \
+			"$(ldd "$file" | grep 'not found' | tr -s '\t\n' ' ')"
+	fi
+	mkdir -p "$stage/root${dest%/*}"
+	cp "$file" "$stage/root$dest"
+	for lib in $(ldd "$file" | awk '$1 ~ /^\// { print $1 } $2 == "=>" && $3 ~ /^\// { print $3 }'); do
+		mkdir -p "$stage/root${lib%/*}"
+		cp -L "$lib" "$stage/root$lib"
+	done
+}
+
+stage_bench_files() {
+	mkdir -p "$stage/root/opt" "$stage/root/etc/vm"
+	cp "$REPO/scripts/bench.sh" "$stage/root/opt/bench.sh"
+	chmod 755 "$stage/root/opt/bench.sh"
+	cp "$VM_DIR/bench-steps.sh" "$stage/root/etc/vm/bench-steps.sh"
+	stage_dynamic "$(command -v bpftool)" /usr/sbin/bpftool
+	if [ "$libbpf_tools" = 1 ]; then
+		stage_dynamic "$libbpf_tools_bin" /opt/libbpf-tools/bindsnoop
+	fi
+}
+
+# CPU seconds the host has spent busy, all processes, since it booted.
+host_busy_seconds() {
+	awk -v hz="$(getconf CLK_TCK)" '/^cpu / { print ($2 + $3 + $4 + $7 + $8 + $9) / hz }' /proc/stat
+}
+
+# Sets own_seconds to the CPU seconds this script's finished children (the
+# VMs) have used. Call it directly, not in $(...): `times` in a subshell
+# would count the subshell's children only.
+measure_own_seconds() {
+	times >"$CACHE/work/times"
+	own_seconds=$(awk 'NR == 2 {
+		split($0, t, /[ ms]+/)
+		print t[1] * 60 + t[2] + t[3] * 60 + t[4]
+	}' "$CACHE/work/times")
+}
+
+# Replaces vm-test.sh's plan (make_initramfs calls it).
+write_plan() {
+	local plan=$1 backend steps=". /etc/vm/bench-steps.sh &&"
+	local bench="/opt/bench.sh --bindsnoop /bin/bindsnoop --storm /opt/tests/bind-storm"
+	bench="timeout $STEP_TIMEOUT $bench --count $count --runs $runs"
+	{
+		printf 'facts\tfacts\n'
+		for backend in ${backends//,/ }; do
+			printf 'bench-%s\t%s --backend %s; status=$?; rm -rf /tmp/bindsnoop-bench;' \
+				"$backend" "$bench" "$backend"
+			# shellcheck disable=SC2016 # the VM's shell expands it
+			printf ' exit $status\n'
+		done
+		if [ "$libbpf_tools" = 1 ]; then
+			printf 'libbpf-tools\t%s bench_libbpf_tools %s %s\n' "$steps" "$count" "$runs"
+			printf 'libbpf-tools-port\t%s libbpf_tools_port_filter 1000\n' "$steps"
+		fi
+		if [ "$profile_count" -gt 0 ]; then
+			for backend in ${backends//,/ }; do
+				printf 'profile-%s\t%s profile_ours %s %s\n' \
+					"$backend" "$steps" "$backend" "$profile_count"
+				# The same without the bind-table walk: what the walk costs.
+				printf 'profile-%s-no-kernel-holders\t%s profile_ours %s %s' \
+					"$backend" "$steps" "$backend" "$profile_count"
+				printf ' --no-kernel-holders\n'
+			done
+			if [ "$libbpf_tools" = 1 ]; then
+				printf 'profile-libbpf-tools\t%s profile_libbpf_tools %s\n' \
+					"$steps" "$profile_count"
+			fi
+		fi
+		printf 'kernel-log\tkernel_log\n'
+	} >"$plan"
+}
+
+# Reads one kernel's console log into rows of $rows_file, tab-separated:
+#   result  <label> <tracer> <untraced> <traced> <ratio> <received> <count> <lost> <secs>
+#   error   <label> <tracer> <text>
+#   profile <label> <tracer> <prog> <type> <runs> <ns> <storm rate>
+#   note    <label> <text>
+# A bench step without a summary becomes an error row.
+read_bench_log() {
+	local label=$1 logfile=$2
+	sed 's/\(.\)@@BSVM /\1\n@@BSVM /' "$logfile" | tr -d '\r' | awk -v label="$label" '
+	BEGIN { OFS = "\t" }
+	function tracer_of(step) {
+		sub(/^(bench|profile)-/, "", step)
+		sub(/-no-kernel-holders$/, " --no-kernel-holders", step)
+		return step == "libbpf-tools" ? step : "bindsnoop " step
+	}
+	/@@BSVM BEGIN / {
+		step = $NF; untraced = ""; traced = ""; ratio = ""; received = ""; lost = ""
+		total = ""; error = ""; core = 0; storm = ""; nprogs = 0
+		next
+	}
+	/@@BSVM END / {
+		rc = ""; secs = "?"
+		for (i = 1; i <= NF; i++) {
+			if ($i ~ /^rc=/) rc = substr($i, 4)
+			if ($i ~ /^secs=/) secs = substr($i, 6)
+		}
+		if (step ~ /^bench-/ || step == "libbpf-tools") {
+			if (ratio != "" && rc == 0)
+				print "result", label, tracer_of(step), untraced, traced, ratio, received,
+					total, lost, secs
+			else
+				print "error", label, tracer_of(step), (error != "" ? error : \
+					"no result, exit status " rc " after " secs " s")
+		} else if (step ~ /^profile-/) {
+			if (nprogs == 0)
+				print "error", label, tracer_of(step) " profile", (error != "" ? error : \
+					"no profile, exit status " rc)
+			for (i = 1; i <= nprogs; i++)
+				print "profile", label, tracer_of(step), progs[i], storm
+		} else if (step == "libbpf-tools-port") {
+			print "note", label, "libbpf-tools " (port != "" ? port : "port filter: did not run: " \
+				(error != "" ? error : "exit status " rc))
+		} else if (step == "kernel-log" && warnings > 0) {
+			print "note", label, warnings " kernel warning lines (see the log)"
+		}
+		step = ""; port = ""
+		next
+	}
+	step == "" { next }
+	/^bench: untraced / { untraced = $3 }
+	/^bench: traced   / { traced = $3; ratio = $NF }
+	/^bench: events   / { received = $3; total = $5; lost = $7 }
+	# The error line that says why: a CO-RE relocation libbpf could not
+	# resolve (inside the verifier log), else the first that says something.
+	/^bench: error .*failed to resolve CO-RE relocation/ && !core {
+		error = $0
+		core = 1
+		sub(/^bench: error (libbpf: )?/, "", error)
+	}
+	/^bench: error / && error == "" && /(fail|error|invalid|unknown|denied|not |No such)/ {
+		error = $0
+		sub(/^bench: error (libbpf: )?/, "", error)
+	}
+	/^profile: storm / { storm = $3 }
+	/^profile: prog / { progs[++nprogs] = $3 "\t" $4 "\t" $6 "\t" $8 }
+	/^port filter: / { port = $0 }
+	/^kernel warnings: / { warnings = $3 }
+	' >>"$rows_file"
+}
+
+print_tables() {
+	echo
+	printf '%-9s %-22s %11s %11s %6s %17s %9s\n' kernel tracer untraced/s traced/s ratio \
+		received lost
+	awk -F'\t' '
+	$1 == "result" {
+		printf "%-9s %-22s %11s %11s %6s %17s %9s\n", $2, $3, $4, $5, $6, $7 "/" $8, $9
+	}
+	$1 == "error" && $3 !~ / profile$/ {
+		printf "%-9s %-22s did not run: %s\n", $2, $3, $4
+	}' "$rows_file"
+	if grep -q '^profile' "$rows_file"; then
+		echo
+		echo "BPF programs during one storm of $profile_count, kernel.bpf_stats_enabled=1" \
+			"(ns per run, under TCG; binds/s of that storm):"
+		printf '%-9s %-40s %-28s %-10s %7s %7s %8s\n' kernel tracer program type runs ns/run \
+			"binds/s"
+		awk -F'\t' '
+		$1 == "profile" {
+			printf "%-9s %-40s %-28s %-10s %7d %7.0f %8s\n", $2, $3, $4, $5, $6, $7 / $6, $8
+		}
+		$1 == "error" && $3 ~ / profile$/ {
+			printf "%-9s %-40s did not run: %s\n", $2, $3, $4
+		}' "$rows_file"
+		echo
+		echo "Where a traced bind's time goes, ns per failed bind in the same storm: all of it"
+		echo "(1/rate), the bind itself (1/untraced rate), the BPF programs (bpf_stats), the"
+		echo "rest (trampoline, kprobe or tracepoint dispatch, the stats' clock reads, the reader):"
+		printf '%-9s %-40s %8s %9s %8s %8s\n' kernel tracer traced untraced BPF rest
+		awk -F'\t' -v count="$profile_count" '
+		$1 == "result" { untraced[$2 "\t" $3] = $4 }
+		$1 == "profile" {
+			key = $2 "\t" $3
+			if (!(key in ns)) order[++n] = key
+			ns[key] += $7
+			storm[key] = $8
+		}
+		END {
+			for (i = 1; i <= n; i++) {
+				key = order[i]
+				split(key, part, "\t")
+				base = part[1] "\t" part[2]
+				sub(/ --no-kernel-holders$/, "", base)
+				if (storm[key] == 0 || untraced[base] == 0)
+					continue
+				all = 1e9 / storm[key]
+				bind = 1e9 / untraced[base]
+				bpf = ns[key] / count
+				printf "%-9s %-40s %8.0f %9.0f %8.0f %8.0f\n", part[1], part[2], all, bind,
+					bpf, all - bind - bpf
+			}
+		}' "$rows_file"
+	fi
+	if grep -q '^note' "$rows_file"; then
+		echo
+		awk -F'\t' '$1 == "note" { print "vm " $2 " " $3 }' "$rows_file"
+	fi
+}
+
+main() {
+	local run_started=$EPOCHREALTIME
+	parse_bench_args "$@"
+	ensure_host_tools
+	mkdir -p "$CACHE/kernels" "$CACHE/work" "$LOGS"
+
+	local series kernel_dirs=() labels=() label vmlinuz status i started
+	local busy_before own_before own_seconds vm_started
+	for series in ${kernels//,/ }; do
+		fetch_kernel "$series"
+		kernel_dirs+=("$kernel_dir")
+		labels+=("$(kernel_label "$kernel_dir")")
+	done
+	[ "$libbpf_tools" = 1 ] && fetch_libbpf_tools
+
+	stage=$CACHE/work/stage
+	rm -rf "$stage"
+	if [ -n "$artefacts" ]; then
+		stage_prebuilt "$artefacts"
+	else
+		ensure_build_tools
+		build_artefacts
+	fi
+	[ -x "$stage/tests/bind-storm" ] || die "bind-storm was not built or not in --artefacts"
+	stage_bench_files
+
+	rows_file=$CACHE/work/bench-rows
+	: >"$rows_file"
+	started=$EPOCHREALTIME
+	for i in "${!kernel_dirs[@]}"; do
+		label=${labels[$i]}
+		vmlinuz=$(ls "${kernel_dirs[$i]}"/boot/vmlinuz-*)
+		log "[$label] packing the initramfs"
+		make_initramfs "${kernel_dirs[$i]}" "$label"
+		log "[$label] booting ${vmlinuz##*/} ($(du -h "$initramfs" | cut -f1) initramfs," \
+			"-smp $smp -m $memory, timeout $vm_timeout s)"
+		status=0
+		busy_before=$(host_busy_seconds)
+		measure_own_seconds
+		own_before=$own_seconds
+		vm_started=$EPOCHREALTIME
+		boot_vm "$label" "$vmlinuz" "$initramfs" "$LOGS/bench-$label.log" || status=$?
+		# TCG rates fall when anything else wants the host's cores.
+		measure_own_seconds
+		awk -v label="$label" -v busy="$(host_busy_seconds)" -v busy0="$busy_before" \
+			-v own="$own_seconds" -v own0="$own_before" \
+			-v secs="$(awk "BEGIN { print $EPOCHREALTIME - $vm_started }")" 'BEGIN {
+			other = (busy - busy0) - (own - own0)
+			if (other < 0) other = 0
+			printf "note\t%s\tother work on the host while this VM ran: %.0f CPU-s in %.0f s" \
+				" (%.0f%% of a core)%s\n", label, other, secs, 100 * other / secs,
+				(other / secs > 0.05 ? ": rates disturbed, run again on an idle host" : "")
+		}' >>"$rows_file"
+		if [ "$keep" = 1 ]; then
+			log "[$label] kept ${initramfs#"$REPO"/}"
+		else
+			rm -f "$initramfs"
+		fi
+		read_bench_log "$label" "$LOGS/bench-$label.log"
+		grep -q '@@BSVM DONE' "$LOGS/bench-$label.log" || printf 'note\t%s\t%s\n' "$label" \
+			"the VM did not finish the plan (qemu status $status)" >>"$rows_file"
+	done
+
+	echo
+	echo "vm-bench: storms of $count failed binds on 127.0.0.1:39999, best of $runs;" \
+		"-smp $smp -m $memory under TCG"
+	print_tables
+	printf 'vm-bench: %d kernel(s) in %.0f s (%.0f s with download and build); console' \
+		"${#labels[@]}" "$(awk "BEGIN { print $EPOCHREALTIME - $started }")" \
+		"$(awk "BEGIN { print $EPOCHREALTIME - $run_started }")"
+	printf ' logs in %s/bench-*.log\n' "${LOGS#"$REPO"/}"
+	if awk -F'\t' '$1 == "error" && $3 ~ /^bindsnoop / && $3 !~ / profile$/ { bad = 1 }
+		END { exit !bad }' "$rows_file" ||
+		grep -q 'did not finish' "$rows_file"; then
+		exit 1
+	fi
+}
+
+# Sourced (to try the log parser on a saved log), it only defines functions.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	main "$@"
+fi
