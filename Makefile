@@ -73,7 +73,7 @@ $(OUTPUT)/user/%.o: user/%.c $(OUTPUT)/bindsnoop.skel.h | $(OUTPUT)/user $(OUTPU
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(PURE_OBJS) | $(OUTPUT)/tests
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h tests/unit/sample_report.h $(PURE_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(PURE_OBJS) $(LDLIBS) -o $@
 

@@ -7,10 +7,10 @@
 #include <sys/socket.h>
 #include <time.h>
 #include "format.h"
+#include "sample_report.h"
 #include "unit.h"
 
 /* 2026-11-24T18:52:01.123456789Z */
-#define SAMPLE_NS 1795546321123456789ULL
 
 static void test_errno_names(void)
 {

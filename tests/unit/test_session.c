@@ -9,10 +9,10 @@
 #include "json_event.h"
 #include "options.h"
 #include "session.h"
+#include "sample_report.h"
 #include "unit.h"
 
 /* 2026-11-24T18:52:01.123456789Z */
-#define SAMPLE_NS 1795546321123456789ULL
 
 static void sample_session(struct session_info *info, struct options *opts)
 {

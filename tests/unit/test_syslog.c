@@ -14,10 +14,10 @@
 #include "msg_queue.h"
 #include "syslog_message.h"
 #include "syslog_target.h"
+#include "sample_report.h"
 #include "unit.h"
 
 /* 2026-11-24T18:52:01.123456789Z */
-#define SAMPLE_NS 1795546321123456789ULL
 
 /* ---- TARGET ---- */
 
@@ -184,39 +184,6 @@ static void test_octet_counting(void)
 }
 
 /* ---- messages ---- */
-
-static void sample_report(struct bind_report *report)
-{
-	struct holder_report *holder = &report->holders[0];
-
-	memset(report, 0, sizeof(*report));
-	report->ts_realtime_ns = SAMPLE_NS;
-	report->error = EADDRINUSE;
-	report->protocol = IPPROTO_TCP;
-	report->family = AF_INET;
-	report->port = 3000;
-	inet_pton(AF_INET, "127.0.0.1", report->addr);
-	report->kind = BS_KIND_BIND;
-	report->hook = BS_HOOK_SYSCALL;
-	report->holders_searched = true;
-	report->caller.pid = 4242;
-	report->caller.tid = 4242;
-	report->caller.ppid = 1;
-	report->caller.uid = 1000;
-	report->caller.netns = 4026531840ULL;
-	strcpy(report->caller.comm, "python3");
-	report->holder_count = 1;
-	holder->state = 10;
-	holder->protocol = IPPROTO_TCP;
-	holder->family = AF_INET;
-	holder->port = 3000;
-	holder->uid = 1000;
-	holder->inode = 123456;
-	holder->source = HOLDER_SOURCE_KERNEL;
-	holder->process_count = 1;
-	holder->processes[0].pid = 4100;
-	strcpy(holder->processes[0].comm, "node");
-}
 
 /* What syslog_render_* should have put after the header and SD: the JSON line. */
 static void check_message_json(const char *message, const char *json_line)

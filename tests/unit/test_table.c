@@ -9,10 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 #include "output.h"
+#include "sample_report.h"
 #include "unit.h"
 
 /* 2026-11-24T18:52:01.123456789Z */
-#define SAMPLE_NS 1795546321123456789ULL
 
 static const char header[] = "TIME            EVENT         PID     COMM            PROTO "
 			     "ADDRESS               ERROR         HOLDER\n";
