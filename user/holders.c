@@ -29,6 +29,7 @@ struct diag_answer {
 	__u16 protocol;
 	__u16 port;
 	__u16 family;
+	bool caller_v6only;
 	__u8 addr[BS_ADDR_LEN];
 	__u64 fetched_at_ns;
 	int count;
@@ -132,9 +133,8 @@ static bool diag_answer_collect(void *ctx, const struct sockdiag_socket *socket)
 	int rank = diag_rank(socket);
 	int position = answer->count;
 
-	/* The caller's v6only is not in the event: assume the default, dual-stack. */
-	if (!holder_addresses_overlap(answer->family, answer->addr, false, socket->family,
-				      socket->addr, socket->v6only))
+	if (!holder_addresses_overlap(answer->family, answer->addr, answer->caller_v6only,
+				      socket->family, socket->addr, socket->v6only))
 		return true;
 	for (int i = 0; i < answer->count; i++) {
 		/* Thousands of TIME_WAIT sockets on one address say one thing. */
@@ -161,7 +161,8 @@ static bool diag_answer_matches(const struct diag_answer *answer, const struct b
 {
 	return answer->used && answer->netns_ino == ev->netns_ino &&
 	       answer->protocol == ev->protocol && answer->port == ev->port &&
-	       answer->family == ev->family && memcmp(answer->addr, ev->addr, BS_ADDR_LEN) == 0;
+	       answer->family == ev->family && answer->caller_v6only == !!ev->caller_v6only &&
+	       memcmp(answer->addr, ev->addr, BS_ADDR_LEN) == 0;
 }
 
 /* The sock_diag answer for this event's request, from the cache while it is fresh. */
@@ -189,6 +190,7 @@ static const struct diag_answer *diag_answer_get(struct holder_lookup *lookup,
 	answer->protocol = ev->protocol;
 	answer->port = ev->port;
 	answer->family = ev->family;
+	answer->caller_v6only = ev->caller_v6only;
 	memcpy(answer->addr, ev->addr, BS_ADDR_LEN);
 	answer->count = 0;
 	/* A failure is kept too: retrying it for every event of a storm would not help. */

@@ -37,11 +37,15 @@ static void on_hangup(int signo)
 /* SIGHUP is caught only with an output to reopen: otherwise it ends us, as before. */
 static void install_signal_handlers(const struct options *opts)
 {
-	struct sigaction stop = { .sa_handler = on_stop_signal };
-	struct sigaction hangup = { .sa_handler = on_hangup };
+	/*
+	 * SA_RESTART, so a signal that lands while stdout is full does not cut
+	 * a write short (fwrite does not retry EINTR). The ring buffer poll
+	 * still wakes up: epoll_wait is never restarted after a handler.
+	 */
+	struct sigaction stop = { .sa_handler = on_stop_signal, .sa_flags = SA_RESTART };
+	struct sigaction hangup = { .sa_handler = on_hangup, .sa_flags = SA_RESTART };
 	struct sigaction ignore = { .sa_handler = SIG_IGN };
 
-	/* No SA_RESTART: the signal must interrupt the ring buffer poll. */
 	sigemptyset(&stop.sa_mask);
 	sigaction(SIGINT, &stop, NULL);
 	sigaction(SIGTERM, &stop, NULL);

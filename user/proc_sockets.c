@@ -239,7 +239,7 @@ static bool scan_step(struct scan_progress *scan, __u64 deadline)
 	unsigned int fds_read = 0;
 
 	if (!scan->proc)
-		return true; /* /proc unreadable: an empty map */
+		return true; /* /proc unreadable: scan_finish keeps the old map */
 	for (;;) {
 		struct dirent *entry;
 
@@ -267,6 +267,12 @@ static void scan_finish(struct proc_sockets *sockets, __u64 now)
 	struct scan_progress *scan = &sockets->scan;
 	struct holder_list previous = sockets->map;
 
+	if (!scan->proc) {
+		/* /proc could not be opened (EMFILE...): keep the map we have. */
+		sockets->scanning = false;
+		sockets->last_scan_done_ns = now;
+		return;
+	}
 	scan_close(scan);
 	holder_list_sort_unique(&scan->found);
 	sockets->map = scan->found;

@@ -242,6 +242,8 @@ static int dump_batch(const char *buffer, ssize_t len, __u32 sequence, __u16 por
 		if (header->nlmsg_type == NLMSG_ERROR) {
 			const struct nlmsgerr *error = NLMSG_DATA(header);
 
+			if (header->nlmsg_len < NLMSG_LENGTH(sizeof(*error)))
+				return -EIO;
 			return error->error ? error->error : -EIO;
 		}
 		if (header->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
