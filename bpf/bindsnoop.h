@@ -11,44 +11,44 @@
 #include <linux/types.h>
 #endif
 
-#define BS_COMM_LEN 16
-#define BS_ADDR_LEN 16		/* an IPv6 address; IPv4 uses the first 4 bytes */
-#define BS_MAX_KERNEL_HOLDERS 4 /* sockets described inside one event */
-#define BS_MAX_FILTER_PIDS 16
-#define BS_MAX_FILTER_UIDS 16
-#define BS_MAX_FILTER_COMMS 8
-#define BS_ERRNO_LIMIT 256 /* --errno accepts 1..255 */
-#define BS_PORT_BITMAP_BYTES (65536 / 8)
+#define BS_COMM_LEN	      16
+#define BS_ADDR_LEN	      16 /* an IPv6 address; IPv4 uses the first 4 bytes */
+#define BS_MAX_KERNEL_HOLDERS 4	 /* sockets described inside one event */
+#define BS_MAX_FILTER_PIDS    16
+#define BS_MAX_FILTER_UIDS    16
+#define BS_MAX_FILTER_COMMS   8
+#define BS_ERRNO_LIMIT	      256 /* --errno accepts 1..255 */
+#define BS_PORT_BITMAP_BYTES  (65536 / 8)
 
 /* What the caller was doing (bs_event.kind). */
-#define BS_KIND_BIND 1	   /* bind(2) */
-#define BS_KIND_LISTEN 2   /* listen(2): get_port ran for a reused or unbound socket */
+#define BS_KIND_BIND	 1 /* bind(2) */
+#define BS_KIND_LISTEN	 2 /* listen(2): get_port ran for a reused or unbound socket */
 #define BS_KIND_AUTOBIND 3 /* a port picked by the kernel outside bind/listen */
 
 /* Which kernel hook produced the event (bs_event.hook). */
-#define BS_HOOK_SYSCALL 1  /* syscalls/sys_exit_{bind,listen} tracepoints */
-#define BS_HOOK_INET 2	   /* inet_bind, inet6_bind, inet_listen (fexit or kretprobe) */
+#define BS_HOOK_SYSCALL	 1 /* syscalls/sys_exit_{bind,listen} tracepoints */
+#define BS_HOOK_INET	 2 /* inet_bind, inet6_bind, inet_listen (fexit or kretprobe) */
 #define BS_HOOK_GET_PORT 3 /* inet_csk_get_port / udp_lib_get_port return */
 
 /* bs_holder.flags */
-#define BS_HOLDER_REUSEADDR 0x1
-#define BS_HOLDER_REUSEPORT 0x2
-#define BS_HOLDER_V6ONLY 0x4
+#define BS_HOLDER_REUSEADDR   0x1
+#define BS_HOLDER_REUSEPORT   0x2
+#define BS_HOLDER_V6ONLY      0x4
 #define BS_HOLDER_OWNER_KNOWN 0x8 /* owner_* fields were tagged at bind time */
 
 #define BS_UID_UNKNOWN 0xffffffffu
 
 /* A socket that holds the requested port, found in the kernel's bind tables. */
 struct bs_holder {
-	__u64 sock_inode;	  /* 0 for TIME_WAIT: such a socket has no file */
-	__u8 addr[BS_ADDR_LEN];	  /* bound address */
+	__u64 sock_inode;	      /* 0 for TIME_WAIT: such a socket has no file */
+	__u8 addr[BS_ADDR_LEN];	      /* bound address */
 	char owner_comm[BS_COMM_LEN]; /* who bound it, if seen while tracing */
-	__u32 owner_pid;	  /* tgid that bound it, if seen while tracing */
-	__u32 uid;		  /* socket owner uid, BS_UID_UNKNOWN for TIME_WAIT */
-	__u16 port;		  /* host byte order */
-	__u16 family;		  /* AF_INET or AF_INET6 */
-	__u8 state;		  /* TCP_* state number (TCP_CLOSE (7) for a bound UDP socket) */
-	__u8 flags;		  /* BS_HOLDER_* */
+	__u32 owner_pid;	      /* tgid that bound it, if seen while tracing */
+	__u32 uid;		      /* socket owner uid, BS_UID_UNKNOWN for TIME_WAIT */
+	__u16 port;		      /* host byte order */
+	__u16 family;		      /* AF_INET or AF_INET6 */
+	__u8 state; /* TCP_* state number (TCP_CLOSE (7) for a bound UDP socket) */
+	__u8 flags; /* BS_HOLDER_* */
 	__u8 pad[2];
 };
 
@@ -57,21 +57,21 @@ struct bs_event {
 	__u64 ts_boot_ns; /* bpf_ktime_get_boot_ns() */
 	__u64 netns_ino;  /* network namespace of the caller's socket */
 	__u64 cgroup_id;
-	__u64 sock_inode; /* the caller's socket */
+	__u64 sock_inode;	/* the caller's socket */
 	__u8 addr[BS_ADDR_LEN]; /* the address the caller asked for */
 	char comm[BS_COMM_LEN];
 	__u32 pid; /* tgid */
 	__u32 tid;
 	__u32 ppid;
 	__u32 uid;
-	__s32 ret;	    /* 0 or -errno */
-	__u32 holder_count; /* holders found; may exceed BS_MAX_KERNEL_HOLDERS */
-	__u16 port;	    /* requested port, host byte order */
-	__u16 family;	    /* AF_INET or AF_INET6 */
-	__u16 protocol;	    /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_MPTCP, ... */
-	__u8 kind;	    /* BS_KIND_* */
-	__u8 hook;	    /* BS_HOOK_* */
-	__u8 sock_type;	    /* SOCK_STREAM, SOCK_DGRAM, ... */
+	__s32 ret;	     /* 0 or -errno */
+	__u32 holder_count;  /* holders found; may exceed BS_MAX_KERNEL_HOLDERS */
+	__u16 port;	     /* requested port, host byte order */
+	__u16 family;	     /* AF_INET or AF_INET6 */
+	__u16 protocol;	     /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_MPTCP, ... */
+	__u8 kind;	     /* BS_KIND_* */
+	__u8 hook;	     /* BS_HOOK_* */
+	__u8 sock_type;	     /* SOCK_STREAM, SOCK_DGRAM, ... */
 	__u8 holders_walked; /* 1 if the kernel bind table was searched */
 	__u8 caller_v6only;  /* the caller's socket has IPV6_V6ONLY */
 	__u8 pad[5];
@@ -79,7 +79,7 @@ struct bs_event {
 
 /* Read-only settings, fixed before load so the verifier drops unused branches. */
 struct bs_config {
-	__u8 port_bitmap[BS_PORT_BITMAP_BYTES]; /* bit set: report this port */
+	__u8 port_bitmap[BS_PORT_BITMAP_BYTES];	 /* bit set: report this port */
 	__u64 errno_bitmap[BS_ERRNO_LIMIT / 64]; /* bit set: report this errno */
 	char comms[BS_MAX_FILTER_COMMS][BS_COMM_LEN];
 	__u32 pids[BS_MAX_FILTER_PIDS];
@@ -87,12 +87,12 @@ struct bs_config {
 	__u32 pid_count;
 	__u32 uid_count;
 	__u32 comm_count;
-	__u32 filter_ports;	  /* 1: only ports set in port_bitmap */
-	__u32 filter_errnos;	  /* 1: only errnos set in errno_bitmap */
-	__u32 report_success;	  /* --all: successful binds too */
-	__u32 walk_holders;	  /* search the bind tables on EADDRINUSE */
-	__u32 wakeup_threshold;	  /* bytes queued before the reader is woken */
-	__u32 self_pid;		  /* bindsnoop itself, never reported */
+	__u32 filter_ports;	/* 1: only ports set in port_bitmap */
+	__u32 filter_errnos;	/* 1: only errnos set in errno_bitmap */
+	__u32 report_success;	/* --all: successful binds too */
+	__u32 walk_holders;	/* search the bind tables on EADDRINUSE */
+	__u32 wakeup_threshold; /* bytes queued before the reader is woken */
+	__u32 self_pid;		/* bindsnoop itself, never reported */
 	__u32 pad;
 };
 

@@ -15,14 +15,14 @@
 #include "bindsnoop.h"
 #include "compat.bpf.h"
 
-#define AF_INET 2
-#define AF_INET6 10
+#define AF_INET	      2
+#define AF_INET6      10
 #define TCP_TIME_WAIT 6
-
 
 /* Who a socket bound to an address can receive from, for overlap tests. */
 struct bound_addr {
-	__u8 addr[16] __attribute__((aligned(4))); /* IPv4 as ::ffff:a.b.c.d so both families compare */
+	__u8 addr[16]
+		__attribute__((aligned(4))); /* IPv4 as ::ffff:a.b.c.d so both families compare */
 	bool any;
 	bool takes_ipv4;
 	bool takes_ipv6;
@@ -65,7 +65,8 @@ static __always_inline struct sock_common *sock_snapshot_take(struct sock_snapsh
 }
 
 /* The bound address of a snapshot, IPv4 in the first 4 bytes. */
-static __always_inline void sock_snapshot_addr(const struct sock_common *skc, __u16 family, __u8 *out)
+static __always_inline void sock_snapshot_addr(const struct sock_common *skc, __u16 family,
+					       __u8 *out)
 {
 	if (family == AF_INET6)
 		__builtin_memcpy(out, &skc->skc_v6_rcv_saddr, 16);
@@ -95,7 +96,8 @@ static __always_inline void bound_addr_make(struct bound_addr *out, __u16 family
 	out->takes_ipv6 = !mapped;
 }
 
-static __always_inline bool bound_addr_overlap(const struct bound_addr *a, const struct bound_addr *b)
+static __always_inline bool bound_addr_overlap(const struct bound_addr *a,
+					       const struct bound_addr *b)
 {
 	if (!((a->takes_ipv4 && b->takes_ipv4) || (a->takes_ipv6 && b->takes_ipv6)))
 		return false;
@@ -226,7 +228,7 @@ struct holder_walk {
 	struct hlist_node *socket;	/* next socket of the current list */
 	__u32 socket_node_offset;	/* skc_bind_node (TCP) or skc_node (UDP) */
 	__u32 phase;
-	bool single_list;		/* UDP: the slot is one list of sockets */
+	bool single_list; /* UDP: the slot is one list of sockets */
 };
 
 static __always_inline void walk_enter_port_bucket(struct holder_walk *walk,
@@ -266,7 +268,8 @@ static long holder_walk_step(__u32 step, void *data)
 
 		if (node) {
 			struct inet_bind2_bucket *addr_bucket =
-				(void *)node - bpf_core_field_offset(struct inet_bind2_bucket, bhash_node);
+				(void *)node -
+				bpf_core_field_offset(struct inet_bind2_bucket, bhash_node);
 
 			walk->socket = BPF_CORE_READ(addr_bucket, owners.first);
 			walk->addr_bucket = BPF_CORE_READ(node, next);

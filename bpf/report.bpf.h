@@ -17,7 +17,7 @@
 #include "bindsnoop.h"
 #include "holders.bpf.h"
 
-#define EADDRINUSE 98
+#define EADDRINUSE   98
 #define SOCKADDR_MAX 28 /* sizeof(struct sockaddr_in6) */
 
 const volatile struct bs_config bs_cfg = {};
@@ -245,8 +245,8 @@ static __always_inline void event_submit(struct bs_event *event)
 	 */
 	__u64 queued = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 
-	bpf_ringbuf_submit(event, queued >= bs_cfg.wakeup_threshold ? BPF_RB_FORCE_WAKEUP
-								     : BPF_RB_NO_WAKEUP);
+	bpf_ringbuf_submit(event, queued >= bs_cfg.wakeup_threshold ? BPF_RB_FORCE_WAKEUP :
+								      BPF_RB_NO_WAKEUP);
 }
 
 static __always_inline void count_lost(void)

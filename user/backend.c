@@ -123,8 +123,9 @@ static int ensure_tracefs(void)
 	if (mount("tracefs", TRACEFS_DIR, "tracefs", 0, NULL)) {
 		int err = -errno;
 
-		fprintf(stderr, "bindsnoop: tracefs is not mounted and mounting it failed (%s); "
-				"mount it with 'mount -t tracefs tracefs %s'\n",
+		fprintf(stderr,
+			"bindsnoop: tracefs is not mounted and mounting it failed (%s); "
+			"mount it with 'mount -t tracefs tracefs %s'\n",
 			strerror(-err), TRACEFS_DIR);
 		return err;
 	}
@@ -239,8 +240,9 @@ static int try_backend(struct tracer *tracer, enum backend_choice backend,
 	bpf_object__for_each_program(prog, tracer->skel->obj) {
 		const char *name = bpf_program__name(prog);
 
-		bpf_program__set_autoload(prog, program_in_backend(name, backend) &&
-							program_fits_kernel(name, kernel_has_bind_sk));
+		bpf_program__set_autoload(prog,
+					  program_in_backend(name, backend) &&
+						  program_fits_kernel(name, kernel_has_bind_sk));
 	}
 	err = bindsnoop_bpf__load(tracer->skel);
 	if (err) {
@@ -308,17 +310,19 @@ int tracer_start(const struct options *opts, struct tracer **out)
 			return 0;
 		}
 		if (opts->backend != BACKEND_AUTO) {
-			fprintf(stderr, "bindsnoop: the %s backend cannot run on this kernel: %s; "
-					"try --backend auto\n",
+			fprintf(stderr,
+				"bindsnoop: the %s backend cannot run on this kernel: %s; "
+				"try --backend auto\n",
 				backend_name(order[i]), trial.reason);
 			break;
 		}
 		if (verbose)
-			fprintf(stderr, "bindsnoop: %s backend refused: %s\n", backend_name(order[i]),
-				trial.reason);
+			fprintf(stderr, "bindsnoop: %s backend refused: %s\n",
+				backend_name(order[i]), trial.reason);
 		else if (i == order_len - 1)
-			fprintf(stderr, "bindsnoop: no backend could attach (last: %s); run with -v "
-					"to see why each was refused\n",
+			fprintf(stderr,
+				"bindsnoop: no backend could attach (last: %s); run with -v "
+				"to see why each was refused\n",
 				trial.reason);
 	}
 	free(tracer);

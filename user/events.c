@@ -26,7 +26,7 @@ struct event_pipeline {
 	__s64 boot_to_realtime_ns;
 	__u64 next_housekeeping_ns;
 	__u64 lost_reported;
-	int output_error;	  /* first error an output returned */
+	int output_error;	       /* first error an output returned */
 	volatile sig_atomic_t *reopen; /* set by SIGHUP; see event_pipeline_set_reopen */
 	struct event_pipeline_stats stats;
 };

@@ -14,7 +14,7 @@
 #endif
 
 #define TCP_LISTEN 10
-#define TCP_CLOSE 7
+#define TCP_CLOSE  7
 
 /* Answers kept: one per (namespace, protocol, port, requested address) in a storm. */
 #define DIAG_ANSWERS 16
@@ -39,7 +39,7 @@ struct diag_answer {
 struct holder_lookup {
 	struct procinfo_cache *procs;
 	bool proc_lookup;
-	struct sockdiag *diag;	       /* NULL: sock_diag unavailable */
+	struct sockdiag *diag;	      /* NULL: sock_diag unavailable */
 	struct proc_sockets *sockets; /* NULL without proc_lookup */
 	struct diag_answer answers[DIAG_ANSWERS];
 };
@@ -194,9 +194,9 @@ static const struct diag_answer *diag_answer_get(struct holder_lookup *lookup,
 	memcpy(answer->addr, ev->addr, BS_ADDR_LEN);
 	answer->count = 0;
 	/* A failure is kept too: retrying it for every event of a storm would not help. */
-	answer->searched = sockdiag_for_each_on_port(lookup->diag, ev->netns_ino, ev->pid,
-						     ev->protocol, ev->port, diag_answer_collect,
-						     answer) == 0;
+	answer->searched =
+		sockdiag_for_each_on_port(lookup->diag, ev->netns_ino, ev->pid, ev->protocol,
+					  ev->port, diag_answer_collect, answer) == 0;
 	answer->fetched_at_ns = coarse_now_ns();
 	return answer;
 }
@@ -332,8 +332,8 @@ static void holder_processes_fill(struct holder_lookup *lookup, struct holder_re
 void holder_lookup_fill(struct holder_lookup *lookup, const struct bs_event *ev,
 			struct bind_report *report)
 {
-	__u32 kernel_count = ev->holder_count < BS_MAX_KERNEL_HOLDERS ? ev->holder_count :
-									BS_MAX_KERNEL_HOLDERS;
+	__u32 kernel_count =
+		ev->holder_count < BS_MAX_KERNEL_HOLDERS ? ev->holder_count : BS_MAX_KERNEL_HOLDERS;
 	__u16 protocol = holder_protocol(ev->protocol);
 
 	report->holder_count = 0;

@@ -58,13 +58,14 @@ static void install_signal_handlers(const struct options *opts)
 
 static void describe_tracing(const struct options *opts, const struct tracer *tracer)
 {
-	fprintf(stderr, "Tracing %s bind() and listen() calls (TCP, UDP; IPv4, IPv6) with the %s "
-			"backend%s... Ctrl-C to stop.\n",
+	fprintf(stderr,
+		"Tracing %s bind() and listen() calls (TCP, UDP; IPv4, IPv6) with the %s "
+		"backend%s... Ctrl-C to stop.\n",
 		opts->all ? "all" : "failed", backend_name(tracer->backend),
 		opts->filter_ports || opts->pid_count || opts->uid_count || opts->comm_count ||
-				opts->filter_errnos
-			? ", filtered as asked"
-			: "");
+				opts->filter_errnos ?
+			", filtered as asked" :
+			"");
 }
 
 /*

@@ -18,13 +18,13 @@
 
 struct msg_queue {
 	char *data;
-	size_t cap;	   /* bytes at data, a multiple of 4 */
-	size_t head;	   /* offset of the oldest record */
-	size_t tail;	   /* offset where the next record goes */
-	size_t count;	   /* records queued, sent or not */
-	size_t bytes;	   /* payload bytes of those records */
-	size_t cursor;	   /* offset of the first record not sent yet */
-	size_t unsent;	   /* records from the cursor to the tail */
+	size_t cap;    /* bytes at data, a multiple of 4 */
+	size_t head;   /* offset of the oldest record */
+	size_t tail;   /* offset where the next record goes */
+	size_t count;  /* records queued, sent or not */
+	size_t bytes;  /* payload bytes of those records */
+	size_t cursor; /* offset of the first record not sent yet */
+	size_t unsent; /* records from the cursor to the tail */
 };
 
 /* Room for about capacity bytes of records. Returns 0 or -ENOMEM / -EINVAL. */

@@ -13,10 +13,10 @@
 #include "format.h"
 #include "options.h"
 
-#define PASSWD_PATH	   "/etc/passwd"
-#define PID_MAX_LIMIT	   4194304 /* include/linux/threads.h: no pid is larger */
-#define RING_BUFFER_MB_MAX 1024
-#define POLL_MS_MAX	   1000
+#define PASSWD_PATH	    "/etc/passwd"
+#define PID_MAX_LIMIT	    4194304 /* include/linux/threads.h: no pid is larger */
+#define RING_BUFFER_MB_MAX  1024
+#define POLL_MS_MAX	    1000
 #define SYSLOG_QUEUE_MB_MAX 1024
 
 enum long_only_option {
@@ -483,8 +483,7 @@ static enum options_result parse_syslog(struct options *opts, const char *target
 	return OPTIONS_RUN;
 }
 
-static enum options_result parse_syslog_facility(struct options *opts, const char *name,
-						 FILE *err)
+static enum options_result parse_syslog_facility(struct options *opts, const char *name, FILE *err)
 {
 	int facility = syslog_facility_from_name(name);
 
@@ -498,8 +497,7 @@ static enum options_result parse_syslog_facility(struct options *opts, const cha
 	return OPTIONS_RUN;
 }
 
-static enum options_result parse_syslog_queue_mb(struct options *opts, const char *text,
-						 FILE *err)
+static enum options_result parse_syslog_queue_mb(struct options *opts, const char *text, FILE *err)
 {
 	unsigned long mb;
 
@@ -513,19 +511,21 @@ static enum options_result parse_syslog_queue_mb(struct options *opts, const cha
 }
 
 /* Options that only mean something together, checked once all are read. */
-static enum options_result check_combinations(const struct options *opts,
-					      const char *syslog_only, FILE *err)
+static enum options_result check_combinations(const struct options *opts, const char *syslog_only,
+					      FILE *err)
 {
 	if (syslog_only && !opts->syslog)
-		return usage_error(err, "%s only applies to syslog messages; add --syslog (or "
-					"--syslog=TARGET)",
+		return usage_error(err,
+				   "%s only applies to syslog messages; add --syslog (or "
+				   "--syslog=TARGET)",
 				   syslog_only);
 	if (opts->quiet && !opts->output_path && !opts->syslog)
 		return usage_error(err, "--quiet leaves no output at all; add --output FILE or "
 					"--syslog, or drop --quiet");
 	if (opts->quiet && (opts->json || opts->wide))
-		return usage_error(err, "--quiet prints nothing on stdout, so %s has no effect; "
-					"drop one of them",
+		return usage_error(err,
+				   "--quiet prints nothing on stdout, so %s has no effect; "
+				   "drop one of them",
 				   opts->json ? "--json" : "--wide");
 	return OPTIONS_RUN;
 }

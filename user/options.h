@@ -20,21 +20,21 @@ enum backend_choice {
 
 struct options {
 	enum backend_choice backend;
-	bool json;		/* --json: JSON Lines on stdout instead of the table */
-	bool all;		/* --all: successful binds and listens too */
-	bool verbose;		/* -v: backend choice, libbpf warnings */
-	bool proc_lookup;	/* false with --no-proc-lookup */
-	bool kernel_holders;	/* false with --no-kernel-holders */
-	bool wide;		/* --wide: table shows every holder and command lines */
-	__u32 ring_buffer_mb;	/* --ring-buffer-mb, power of two */
-	__u32 poll_ms;		/* --poll-ms: longest wait before queued events are read */
+	bool json;	      /* --json: JSON Lines on stdout instead of the table */
+	bool all;	      /* --all: successful binds and listens too */
+	bool verbose;	      /* -v: backend choice, libbpf warnings */
+	bool proc_lookup;     /* false with --no-proc-lookup */
+	bool kernel_holders;  /* false with --no-kernel-holders */
+	bool wide;	      /* --wide: table shows every holder and command lines */
+	__u32 ring_buffer_mb; /* --ring-buffer-mb, power of two */
+	__u32 poll_ms;	      /* --poll-ms: longest wait before queued events are read */
 	/* Outputs besides stdout; all of them can run at once. */
-	bool quiet;		/* --quiet: nothing on stdout (needs --output or --syslog) */
+	bool quiet;		 /* --quiet: nothing on stdout (needs --output or --syslog) */
 	const char *output_path; /* --output FILE: JSON Lines appended there; NULL: none */
-	bool syslog;		/* --syslog[=TARGET] */
+	bool syslog;		 /* --syslog[=TARGET] */
 	struct syslog_target syslog_target; /* parsed TARGET, /dev/log by default */
-	int syslog_facility;	/* --syslog-facility, 0..23, default daemon (3) */
-	__u32 syslog_queue_mb;	/* --syslog-queue-mb: messages waiting for the collector */
+	int syslog_facility;		    /* --syslog-facility, 0..23, default daemon (3) */
+	__u32 syslog_queue_mb; /* --syslog-queue-mb: messages waiting for the collector */
 	/* Filters, shaped for the kernel (struct bs_config) */
 	bool filter_ports;
 	__u8 port_bitmap[BS_PORT_BITMAP_BYTES];
@@ -49,8 +49,8 @@ struct options {
 };
 
 enum options_result {
-	OPTIONS_RUN = 0,   /* trace with these options */
-	OPTIONS_EXIT_OK,   /* --help or --version was printed: exit 0 */
+	OPTIONS_RUN = 0,     /* trace with these options */
+	OPTIONS_EXIT_OK,     /* --help or --version was printed: exit 0 */
 	OPTIONS_USAGE_ERROR, /* message printed to err: exit 2 */
 };
 

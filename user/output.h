@@ -69,8 +69,7 @@ struct output *output_syslog_new(const struct syslog_target *target, int facilit
 				 size_t queue_bytes);
 
 /* The optional hooks, for callers that do not care which output this is. */
-static inline int output_session(struct output *out, const struct session_info *info,
-				 bool starting)
+static inline int output_session(struct output *out, const struct session_info *info, bool starting)
 {
 	return out->ops->session ? out->ops->session(out, info, starting) : 0;
 }

@@ -39,13 +39,13 @@
 #include "syslog_target.h"
 
 /* A burst sends from report() once this much waits, not only at the batch end. */
-#define SEND_THRESHOLD_BYTES	 (64 * 1024)
-#define BACKOFF_MIN_NS		 100000000ULL	/* 0.1 s */
-#define BACKOFF_MAX_NS		 5000000000ULL	/* 5 s */
-#define CONNECT_TIMEOUT_NS	 5000000000ULL
-#define DROP_REPORT_INTERVAL_NS	 10000000000ULL /* stderr: at most one drop line per 10 s */
-#define EXIT_DEADLINE_NS	 2000000000ULL	/* at exit, wait this long for delivery */
-#define RECORDS_PER_SEND	 64
+#define SEND_THRESHOLD_BYTES	(64 * 1024)
+#define BACKOFF_MIN_NS		100000000ULL  /* 0.1 s */
+#define BACKOFF_MAX_NS		5000000000ULL /* 5 s */
+#define CONNECT_TIMEOUT_NS	5000000000ULL
+#define DROP_REPORT_INTERVAL_NS 10000000000ULL /* stderr: at most one drop line per 10 s */
+#define EXIT_DEADLINE_NS	2000000000ULL  /* at exit, wait this long for delivery */
+#define RECORDS_PER_SEND	64
 
 enum connection_state {
 	CONNECTION_DOWN,       /* no socket; next attempt at next_attempt_ns */
@@ -58,18 +58,18 @@ struct syslog_output {
 	struct syslog_target target;
 	struct syslog_identity id;
 	struct msg_queue queue;
-	struct strbuf scratch;	   /* the message being rendered */
-	size_t queue_bytes;	   /* the queue's capacity, for messages */
+	struct strbuf scratch; /* the message being rendered */
+	size_t queue_bytes;    /* the queue's capacity, for messages */
 	int fd;
-	int socket_type;	   /* SOCK_DGRAM or SOCK_STREAM, once connected */
+	int socket_type; /* SOCK_DGRAM or SOCK_STREAM, once connected */
 	enum connection_state state;
 	__u64 state_since_ns;
 	__u64 next_attempt_ns;
 	__u64 backoff_ns;
-	bool said_down;		   /* stderr already says the collector is unreachable */
+	bool said_down; /* stderr already says the collector is unreachable */
 	/* Stream sockets: */
-	size_t partial;		   /* bytes of the record at the cursor already written */
-	size_t unacked;		   /* TCP: bytes written and not yet popped */
+	size_t partial; /* bytes of the record at the cursor already written */
+	size_t unacked; /* TCP: bytes written and not yet popped */
 	/* Drops: */
 	__u64 dropped;		   /* messages given up on, in all */
 	__u64 dropped_unannounced; /* not yet in a "dropped" message */
@@ -298,8 +298,8 @@ static int send_stream(struct syslog_output *syslog)
 		msg_queue_iter_unsent(queue, &iter);
 		while (records < RECORDS_PER_SEND &&
 		       (record = msg_queue_iter_next(queue, &iter, &len)))
-			parts += frame_record(syslog, record, len, iov + parts,
-					      prefixes[records++]);
+			parts +=
+				frame_record(syslog, record, len, iov + parts, prefixes[records++]);
 		/* The start of the first record went out in an earlier, partial write. */
 		for (int i = 0; skip; i++) {
 			size_t cut = skip < iov[i].iov_len ? skip : iov[i].iov_len;
@@ -504,8 +504,7 @@ static int syslog_session(struct output *out, const struct session_info *info, b
 	if (syslog->dropped_unannounced)
 		announce_drops(syslog);
 	strbuf_reset(&syslog->scratch);
-	err = syslog_render_session(&syslog->scratch, &syslog->id, info, starting,
-				    syslog->dropped);
+	err = syslog_render_session(&syslog->scratch, &syslog->id, info, starting, syslog->dropped);
 	return enqueue(syslog, err);
 }
 

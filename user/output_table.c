@@ -106,8 +106,8 @@ static const char *holder_state(const struct holder_report *holder)
 
 static __u32 holder_process_count(const struct holder_report *holder)
 {
-	return holder->process_count < REPORT_MAX_PROCESSES ? holder->process_count
-							    : REPORT_MAX_PROCESSES;
+	return holder->process_count < REPORT_MAX_PROCESSES ? holder->process_count :
+							      REPORT_MAX_PROCESSES;
 }
 
 /* "nginx[100,101]", or "nginx[100],sh[200]" when the processes differ. */

@@ -18,11 +18,11 @@
  * for long. A lone event has nobody waiting behind it: its slice may take up
  * to SCAN_LONE_SLICE_NS, so a single conflict names its holder at once.
  */
-#define SCAN_SLICE_NS 4000000ULL
-#define SCAN_SLICE_GAP_NS 16000000ULL
+#define SCAN_SLICE_NS	   4000000ULL
+#define SCAN_SLICE_GAP_NS  16000000ULL
 #define SCAN_LONE_SLICE_NS 200000000ULL
-#define SCAN_STORM_GAP_NS 50000000ULL
-#define SCAN_ABANDON_NS 10000000000ULL /* a scan nobody advanced for this long is stale */
+#define SCAN_STORM_GAP_NS  50000000ULL
+#define SCAN_ABANDON_NS	   10000000000ULL /* a scan nobody advanced for this long is stale */
 /* Scans take at most 1/SCAN_DUTY_DIVISOR of the time: hosts where they are slow scan less often. */
 #define SCAN_DUTY_DIVISOR 5
 /*
@@ -31,8 +31,8 @@
  * another scan for this long, so one such holder in a storm cannot keep the
  * host scanning.
  */
-#define ABSENT_HOLD_NS 2000000000ULL
-#define MISSED_INODES 32
+#define ABSENT_HOLD_NS	 2000000000ULL
+#define MISSED_INODES	 32
 #define INITIAL_CAPACITY 1024
 
 struct socket_holder {
@@ -52,7 +52,7 @@ struct missed_inode {
 };
 
 struct scan_progress {
-	DIR *proc;	   /* NULL: no scan under way */
+	DIR *proc;	  /* NULL: no scan under way */
 	DIR *process_fds; /* the process being read, or NULL */
 	__u32 pid;
 	__u64 started_ns;
@@ -202,8 +202,7 @@ static bool scan_next_process(struct scan_progress *scan)
 		if (!parse_decimal(entry->d_name, &pid) || pid > 0xffffffffu)
 			continue;
 		snprintf(fd_path, sizeof(fd_path), "%u/fd", (__u32)pid);
-		fd_dir_fd = openat(dirfd(scan->proc), fd_path,
-				   O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		fd_dir_fd = openat(dirfd(scan->proc), fd_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd_dir_fd < 0)
 			continue; /* exited, or a kernel thread */
 		scan->process_fds = fdopendir(fd_dir_fd);

@@ -12,8 +12,8 @@
 
 #include <linux/types.h>
 
-#define PROC_SOCKETS_MIN_INTERVAL_NS 200000000ULL /* between two scans */
-#define PROC_SOCKETS_MAX_AGE_NS 2000000000ULL	  /* a hit older than this rescans */
+#define PROC_SOCKETS_MIN_INTERVAL_NS 200000000ULL  /* between two scans */
+#define PROC_SOCKETS_MAX_AGE_NS	     2000000000ULL /* a hit older than this rescans */
 /* (inode, pid) pairs kept: 4 MiB for the map, as much for the scan building the next one */
 #define PROC_SOCKETS_MAX_ENTRIES (1 << 18)
 

@@ -17,8 +17,8 @@
  * may have exec'd, or be a thread with its own name: re-read, but at most
  * this often, so a storm from differently named threads stays cheap.
  */
-#define PROCINFO_RECHECK_NS 100000000ULL
-#define PROC_STAT_MAX 1024
+#define PROCINFO_RECHECK_NS  100000000ULL
+#define PROC_STAT_MAX	     1024
 #define PROC_CGROUP_FILE_MAX 4096
 
 struct proc_entry {
@@ -165,8 +165,8 @@ static void proc_cmdline_read(struct proc_entry *entry)
 		entry->cmdline_len = 0;
 		return;
 	}
-	entry->cmdline_len = procinfo_cmdline_format(entry->cmdline, sizeof(entry->cmdline), raw,
-						     len);
+	entry->cmdline_len =
+		procinfo_cmdline_format(entry->cmdline, sizeof(entry->cmdline), raw, len);
 }
 
 /* The cgroup v2 path ("0::/path"); "" on a v1-only system or if unreadable. */
@@ -251,8 +251,7 @@ static unsigned int set_of(__u32 pid)
 }
 
 /* The fresh entry for pid (event_comm NULL when there is no event to compare). */
-static struct proc_entry *entry_get(struct procinfo_cache *cache, __u32 pid,
-				    const char *event_comm)
+static struct proc_entry *entry_get(struct procinfo_cache *cache, __u32 pid, const char *event_comm)
 {
 	struct proc_entry *set = &cache->entries[set_of(pid) * PROCINFO_WAYS];
 	struct proc_entry *victim = &set[0];

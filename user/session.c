@@ -14,8 +14,7 @@ __u64 session_now_ns(void)
 	return (__u64)now.tv_sec * 1000000000ULL + now.tv_nsec;
 }
 
-void session_info_init(struct session_info *info, const struct options *opts,
-		       const char *backend)
+void session_info_init(struct session_info *info, const struct options *opts, const char *backend)
 {
 	struct utsname uts;
 

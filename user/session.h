@@ -15,21 +15,20 @@
 #define SESSION_KERNEL_MAX 65  /* struct utsname release */
 
 struct session_info {
-	__u64 ts_realtime_ns;	/* when the record is written */
-	__u32 pid;		/* bindsnoop's own */
-	const char *version;	/* BINDSNOOP_VERSION */
-	const char *backend;	/* the one that attached */
+	__u64 ts_realtime_ns;	    /* when the record is written */
+	__u32 pid;		    /* bindsnoop's own */
+	const char *version;	    /* BINDSNOOP_VERSION */
+	const char *backend;	    /* the one that attached */
 	const struct options *opts; /* the filters */
 	char host[SESSION_HOST_MAX];
 	char kernel[SESSION_KERNEL_MAX]; /* uname -r */
 	/* Stop record only: */
-	__u64 received;		/* events read from the kernel */
-	__u64 lost;		/* events the kernel could not queue */
+	__u64 received; /* events read from the kernel */
+	__u64 lost;	/* events the kernel could not queue */
 };
 
 /* Fills host, kernel, pid, version and the time now; "unknown" for what cannot be read. */
-void session_info_init(struct session_info *info, const struct options *opts,
-		       const char *backend);
+void session_info_init(struct session_info *info, const struct options *opts, const char *backend);
 
 /* The wall clock now, ns since the epoch (the stop record's ts). */
 __u64 session_now_ns(void);

@@ -21,17 +21,17 @@
 #define IPPROTO_MPTCP 262
 #endif
 
-#define TCP_CLOSE 7
-#define TCP_NEW_SYN_RECV 12
+#define TCP_CLOSE	   7
+#define TCP_NEW_SYN_RECV   12
 #define TCP_BOUND_INACTIVE 13 /* inet_diag pseudo-state for bound-only TCP (Linux 6.9) */
-#define TIMER_TIME_WAIT 3     /* idiag_timer of a timewait socket */
+#define TIMER_TIME_WAIT	   3  /* idiag_timer of a timewait socket */
 
 #define NETNS_SOCKETS 8 /* netlink sockets kept, one per namespace */
 /* A kept netlink socket holds its namespace alive: let an idle one go. */
 #define NETNS_SOCKET_IDLE_NS 30000000000ULL
-#define NETNS_PID_SLOTS 64
-#define NETNS_PIDS_PER_SLOT 4
-#define RECV_BUFFER_SIZE 32768 /* the largest skb a netlink dump fills */
+#define NETNS_PID_SLOTS	     64
+#define NETNS_PIDS_PER_SLOT  4
+#define RECV_BUFFER_SIZE     32768 /* the largest skb a netlink dump fills */
 
 struct netns_socket {
 	__u64 netns_ino; /* 0: free */
@@ -289,10 +289,10 @@ static int dump_port(struct sockdiag *diag, int fd, __u8 family, __u8 protocol, 
 	bool visiting = true;
 
 	_Static_assert(sizeof(message) == NLMSG_LENGTH(sizeof(struct inet_diag_req_v2)) +
-						   NLA_HDRLEN + 2 * sizeof(struct inet_diag_bc_op),
+						  NLA_HDRLEN + 2 * sizeof(struct inet_diag_bc_op),
 		       "the filter attribute must follow the request without padding");
-	if (sendto(fd, &message, sizeof(message), 0, (struct sockaddr *)&kernel,
-		   sizeof(kernel)) < 0)
+	if (sendto(fd, &message, sizeof(message), 0, (struct sockaddr *)&kernel, sizeof(kernel)) <
+	    0)
 		return -errno;
 	for (;;) {
 		ssize_t len = recv(fd, diag->buffer, sizeof(diag->buffer), 0);

@@ -15,7 +15,7 @@
 #define SOCKDIAG_TIMEOUT_MS 200 /* a dump that stalls longer is abandoned */
 
 struct sockdiag_socket {
-	__u64 inode; /* 0: no file (TIME_WAIT, orphaned) */
+	__u64 inode;		/* 0: no file (TIME_WAIT, orphaned) */
 	__u8 addr[BS_ADDR_LEN]; /* bound address; IPv4 in the first 4 bytes */
 	__u32 uid;		/* BS_UID_UNKNOWN for TIME_WAIT */
 	__u16 port;

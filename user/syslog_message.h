@@ -20,9 +20,9 @@
 
 #define SYSLOG_APP_NAME "bindsnoop"
 /* 32473: the private enterprise number RFC 5612 reserves for documentation. */
-#define SYSLOG_SD_ID "bindsnoop@32473"
-#define SYSLOG_HOSTNAME_MAX 255 /* RFC 5424 HOSTNAME */
-#define SYSLOG_OCTET_COUNT_MAX 24 /* "4294967295 " and more */
+#define SYSLOG_SD_ID	       "bindsnoop@32473"
+#define SYSLOG_HOSTNAME_MAX    255 /* RFC 5424 HOSTNAME */
+#define SYSLOG_OCTET_COUNT_MAX 24  /* "4294967295 " and more */
 
 enum syslog_severity {
 	SYSLOG_WARNING = 4, /* *_failed */

@@ -83,7 +83,7 @@ static int parse_inet(enum syslog_transport transport, const char *rest,
 	if (host_end == host_start || (size_t)(host_end - host_start) >= sizeof(host))
 		return target_problem(problem, problem_len,
 				      "has no host; give the collector's address, "
-					      "e.g. tcp://192.0.2.10:514");
+				      "e.g. tcp://192.0.2.10:514");
 	memcpy(host, host_start, host_end - host_start);
 	host[host_end - host_start] = '\0';
 	if (port_text) {
@@ -147,9 +147,9 @@ int syslog_target_parse(const char *text, struct syslog_target *target, char *pr
 
 /* RFC 5424 section 6.2.1, with the names syslog.conf uses. */
 static const char *const facility_names[24] = {
-	"kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news",
-	"uucp", "cron", "authpriv", "ftp", "ntp", "audit", "alert", "clock",
-	"local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
+	"kern",	  "user",   "mail",	"daemon", "auth",   "syslog", "lpr",	"news",
+	"uucp",	  "cron",   "authpriv", "ftp",	  "ntp",    "audit",  "alert",	"clock",
+	"local0", "local1", "local2",	"local3", "local4", "local5", "local6", "local7",
 };
 
 int syslog_facility_from_name(const char *name)

@@ -12,9 +12,9 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-#define SYSLOG_DEFAULT_TARGET "/dev/log"
-#define SYSLOG_DEFAULT_PORT   514
-#define SYSLOG_TARGET_MAX     128 /* the text form, for messages */
+#define SYSLOG_DEFAULT_TARGET  "/dev/log"
+#define SYSLOG_DEFAULT_PORT    514
+#define SYSLOG_TARGET_MAX      128 /* the text form, for messages */
 #define SYSLOG_FACILITY_DAEMON 3
 
 enum syslog_transport {

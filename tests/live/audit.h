@@ -11,9 +11,9 @@
 #include "tracer.h"
 
 struct audit_tally {
-	size_t lines;		/* lines seen */
-	size_t invalid;		/* lines that did not parse or broke the schema */
-	char first_problem[256]; /* what was wrong with the first invalid line */
+	size_t lines;		  /* lines seen */
+	size_t invalid;		  /* lines that did not parse or broke the schema */
+	char first_problem[256];  /* what was wrong with the first invalid line */
 	char first_invalid[1024]; /* that line, possibly truncated */
 };
 

@@ -23,7 +23,7 @@
 #include "live.h"
 
 #define HELPER_MAX_SOCKETS 16
-#define HELPER_COMM_LEN 16
+#define HELPER_COMM_LEN	   16
 
 enum helper_op {
 	OP_SOCKET = 1,
@@ -153,8 +153,8 @@ static void child_execute(const struct helper_request *req, struct helper_reply 
 	case OP_SETSOCKOPT:
 		fd = child_slot_fd(req->slot);
 		reply->ret = fd < 0 ? fd :
-			     errno_result(setsockopt(fd, req->level, req->name, &req->value,
-						     sizeof(req->value)));
+				      errno_result(setsockopt(fd, req->level, req->name,
+							      &req->value, sizeof(req->value)));
 		break;
 	case OP_BIND:
 		fd = child_slot_fd(req->slot);
@@ -360,8 +360,9 @@ lost:
 
 int helper_socket(struct helper *helper, int family, int type, int protocol)
 {
-	struct helper_request req = { .op = OP_SOCKET, .family = family, .type = type,
-				      .protocol = protocol };
+	struct helper_request req = {
+		.op = OP_SOCKET, .family = family, .type = type, .protocol = protocol
+	};
 	struct helper_reply reply;
 
 	return helper_call(helper, &req, &reply);
@@ -369,8 +370,9 @@ int helper_socket(struct helper *helper, int family, int type, int protocol)
 
 int helper_setsockopt(struct helper *helper, int slot, int level, int name, int value)
 {
-	struct helper_request req = { .op = OP_SETSOCKOPT, .slot = slot, .level = level,
-				      .name = name, .value = value };
+	struct helper_request req = {
+		.op = OP_SETSOCKOPT, .slot = slot, .level = level, .name = name, .value = value
+	};
 	struct helper_reply reply;
 
 	return helper_call(helper, &req, &reply);
@@ -378,8 +380,7 @@ int helper_setsockopt(struct helper *helper, int slot, int level, int name, int 
 
 int helper_bind(struct helper *helper, int slot, int family, const char *addr, unsigned int port)
 {
-	struct helper_request req = { .op = OP_BIND, .slot = slot, .family = family,
-				      .port = port };
+	struct helper_request req = { .op = OP_BIND, .slot = slot, .family = family, .port = port };
 	struct helper_reply reply;
 	int ret;
 
@@ -421,7 +422,8 @@ int helper_socket_inode(struct helper *helper, int slot, unsigned long long *ino
 
 int helper_drop_privileges(struct helper *helper, uid_t uid, gid_t gid)
 {
-	struct helper_request req = { .op = OP_DROP_PRIVILEGES, .name = (int)uid,
+	struct helper_request req = { .op = OP_DROP_PRIVILEGES,
+				      .name = (int)uid,
 				      .value = (int)gid };
 	struct helper_reply reply;
 

@@ -30,8 +30,7 @@ int helper_socket(struct helper *helper, int family, int type, int protocol);
 int helper_setsockopt(struct helper *helper, int slot, int level, int name, int value);
 
 /* bind(2) to addr ("127.0.0.1", "::1", ...) and port in family: 0 or -errno. */
-int helper_bind(struct helper *helper, int slot, int family, const char *addr,
-		unsigned int port);
+int helper_bind(struct helper *helper, int slot, int family, const char *addr, unsigned int port);
 
 /* listen(2) with a small backlog: 0 or -errno. */
 int helper_listen(struct helper *helper, int slot);

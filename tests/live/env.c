@@ -17,7 +17,7 @@
  * machine picks one of our ports between the check and the test.
  */
 #define PORT_FIRST 29100
-#define PORT_LAST 32000
+#define PORT_LAST  32000
 
 static struct host_facts facts;
 static bool facts_read;

@@ -7,13 +7,13 @@
 #include <sys/types.h>
 
 struct host_facts {
-	pid_t pid;			/* live-test: the parent of every helper */
+	pid_t pid; /* live-test: the parent of every helper */
 	uid_t uid;
-	unsigned long long netns;	/* inode of /proc/self/ns/net */
-	char cmdline[1024];		/* our arguments joined by spaces: helpers share it */
+	unsigned long long netns; /* inode of /proc/self/ns/net */
+	char cmdline[1024];	  /* our arguments joined by spaces: helpers share it */
 	bool cgroup_known;
-	char cgroup[1024];		/* cgroup v2 path from /proc/self/cgroup ("0::") */
-	bool ipv6;			/* ::1 can be bound */
+	char cgroup[1024]; /* cgroup v2 path from /proc/self/cgroup ("0::") */
+	bool ipv6;	   /* ::1 can be bound */
 };
 
 /* Read once, at the first call. */

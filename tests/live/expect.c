@@ -55,7 +55,8 @@ void expect_string(struct verdict *verdict, const struct json_value *root, const
 {
 	const struct json_value *value = json_get(root, path);
 	char got[256], wanted[256];
-	struct json_value want_value = { .type = JSON_STRING, .string = (char *)want,
+	struct json_value want_value = { .type = JSON_STRING,
+					 .string = (char *)want,
 					 .string_len = strlen(want) };
 
 	if (string_equals(value, want))
@@ -102,11 +103,11 @@ void expect_bool(struct verdict *verdict, const struct json_value *root, const c
 
 /* ---- the v1 schema ---- */
 
-#define T_NULL (1u << JSON_NULL)
-#define T_BOOL (1u << JSON_BOOL)
+#define T_NULL	 (1u << JSON_NULL)
+#define T_BOOL	 (1u << JSON_BOOL)
 #define T_NUMBER (1u << JSON_NUMBER)
 #define T_STRING (1u << JSON_STRING)
-#define T_ARRAY (1u << JSON_ARRAY)
+#define T_ARRAY	 (1u << JSON_ARRAY)
 #define T_OBJECT (1u << JSON_OBJECT)
 
 struct field_rule {
@@ -115,41 +116,58 @@ struct field_rule {
 };
 
 static const struct field_rule event_rules[] = {
-	{ "v", T_NUMBER },	  { "ts", T_STRING },	   { "event", T_STRING },
-	{ "error", T_STRING | T_NULL }, { "errno", T_NUMBER }, { "proto", T_STRING },
-	{ "family", T_STRING },	  { "addr", T_STRING },	   { "port", T_NUMBER },
-	{ "via", T_STRING },	  { "hook", T_STRING },	   { "caller", T_OBJECT },
-	{ "holders_searched", T_BOOL }, { "holders", T_ARRAY },
+	{ "v", T_NUMBER },
+	{ "ts", T_STRING },
+	{ "event", T_STRING },
+	{ "error", T_STRING | T_NULL },
+	{ "errno", T_NUMBER },
+	{ "proto", T_STRING },
+	{ "family", T_STRING },
+	{ "addr", T_STRING },
+	{ "port", T_NUMBER },
+	{ "via", T_STRING },
+	{ "hook", T_STRING },
+	{ "caller", T_OBJECT },
+	{ "holders_searched", T_BOOL },
+	{ "holders", T_ARRAY },
 };
 
 static const struct field_rule lost_rules[] = {
-	{ "v", T_NUMBER }, { "ts", T_STRING }, { "event", T_STRING }, { "count", T_NUMBER },
+	{ "v", T_NUMBER },
+	{ "ts", T_STRING },
+	{ "event", T_STRING },
+	{ "count", T_NUMBER },
 };
 
 /* The first and last line of every run (schema/README.md). */
 static const struct field_rule start_rules[] = {
-	{ "v", T_NUMBER },	{ "ts", T_STRING },	  { "event", T_STRING },
-	{ "host", T_STRING },	{ "pid", T_NUMBER },	  { "backend", T_STRING },
+	{ "v", T_NUMBER },	{ "ts", T_STRING },	 { "event", T_STRING },
+	{ "host", T_STRING },	{ "pid", T_NUMBER },	 { "backend", T_STRING },
 	{ "kernel", T_STRING }, { "filters", T_OBJECT }, { "version", T_STRING },
 };
 
 static const struct field_rule stop_rules[] = {
-	{ "v", T_NUMBER },	{ "ts", T_STRING },	  { "event", T_STRING },
-	{ "host", T_STRING },	{ "pid", T_NUMBER },	  { "backend", T_STRING },
+	{ "v", T_NUMBER },	  { "ts", T_STRING },	{ "event", T_STRING },
+	{ "host", T_STRING },	  { "pid", T_NUMBER },	{ "backend", T_STRING },
 	{ "received", T_NUMBER }, { "lost", T_NUMBER }, { "dropped", T_NUMBER },
 };
 
 static const struct field_rule caller_rules[] = {
-	{ "pid", T_NUMBER },  { "tid", T_NUMBER },		{ "ppid", T_NUMBER },
-	{ "uid", T_NUMBER },  { "comm", T_STRING },		{ "cmdline", T_STRING | T_NULL },
-	{ "cgroup", T_STRING | T_NULL }, { "netns", T_NUMBER },
+	{ "pid", T_NUMBER },
+	{ "tid", T_NUMBER },
+	{ "ppid", T_NUMBER },
+	{ "uid", T_NUMBER },
+	{ "comm", T_STRING },
+	{ "cmdline", T_STRING | T_NULL },
+	{ "cgroup", T_STRING | T_NULL },
+	{ "netns", T_NUMBER },
 };
 
 static const struct field_rule holder_rules[] = {
-	{ "state", T_STRING },	   { "proto", T_STRING },	{ "family", T_STRING },
-	{ "addr", T_STRING },	   { "port", T_NUMBER },	{ "uid", T_NUMBER | T_NULL },
+	{ "state", T_STRING },		{ "proto", T_STRING },	 { "family", T_STRING },
+	{ "addr", T_STRING },		{ "port", T_NUMBER },	 { "uid", T_NUMBER | T_NULL },
 	{ "inode", T_NUMBER | T_NULL }, { "reuseaddr", T_BOOL }, { "reuseport", T_BOOL },
-	{ "v6only", T_BOOL },	   { "source", T_STRING },	{ "processes", T_ARRAY },
+	{ "v6only", T_BOOL },		{ "source", T_STRING },	 { "processes", T_ARRAY },
 };
 
 static const struct field_rule process_rules[] = {
@@ -159,9 +177,9 @@ static const struct field_rule process_rules[] = {
 };
 
 static const char *const tcp_states[] = {
-	"ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
-	"CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING", "NEW_SYN_RECV", "BOUND", "CONNECTED",
-	NULL,
+	"ESTABLISHED",	"SYN_SENT",   "SYN_RECV",  "FIN_WAIT1", "FIN_WAIT2",
+	"TIME_WAIT",	"CLOSE_WAIT", "LAST_ACK",  "LISTEN",	"CLOSING",
+	"NEW_SYN_RECV", "BOUND",      "CONNECTED", NULL,
 };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -262,8 +280,7 @@ int parse_timestamp(const char *text, double *seconds)
 
 static const char *const families[] = { "ipv4", "ipv6", NULL };
 
-static int check_holder(const struct json_value *holder, size_t index, char *problem,
-			size_t len)
+static int check_holder(const struct json_value *holder, size_t index, char *problem, size_t len)
 {
 	static const char *const sources[] = { "kernel", "sock_diag", NULL };
 	const struct json_value *processes;
@@ -290,8 +307,8 @@ static int check_holder(const struct json_value *holder, size_t index, char *pro
 	if (!in_set(json_member(holder, "family")->string, families) ||
 	    !canonical_address(json_member(holder, "family")->string,
 			       json_member(holder, "addr")->string)) {
-		snprintf(problem, len, "%sfamily/addr: \"%s\" is not a canonical %s address",
-			 where, json_member(holder, "addr")->string,
+		snprintf(problem, len, "%sfamily/addr: \"%s\" is not a canonical %s address", where,
+			 json_member(holder, "addr")->string,
 			 json_member(holder, "family")->string);
 		return -1;
 	}
@@ -308,7 +325,8 @@ static int check_holder(const struct json_value *holder, size_t index, char *pro
 	for (i = 0; i < processes->count; i++) {
 		snprintf(where, sizeof(where), "holders[%zu].processes[%zu].", index, i);
 		if (processes->items[i]->type != JSON_OBJECT) {
-			snprintf(problem, len, "%.*s: not an object", (int)strlen(where) - 1, where);
+			snprintf(problem, len, "%.*s: not an object", (int)strlen(where) - 1,
+				 where);
 			return -1;
 		}
 		if (check_fields(processes->items[i], process_rules, ARRAY_SIZE(process_rules),
@@ -351,7 +369,8 @@ static int check_event_values(const struct json_value *event, char *problem, siz
 		return -1;
 	}
 	if (!known_protocol(json_member(event, "proto")->string)) {
-		snprintf(problem, len, "proto: unknown \"%s\"", json_member(event, "proto")->string);
+		snprintf(problem, len, "proto: unknown \"%s\"",
+			 json_member(event, "proto")->string);
 		return -1;
 	}
 	if (!in_set(json_member(event, "family")->string, families) ||
@@ -470,7 +489,8 @@ static void expect_hook(struct verdict *verdict, const struct json_value *event)
 		expect_string(verdict, event, "hook", "syscall");
 	else if ((strcmp(backend, "fexit") == 0 || strcmp(backend, "kprobe") == 0) &&
 		 strcmp(hook->string, "inet") != 0 && strcmp(hook->string, "get_port") != 0)
-		verdict_add(verdict, "hook: expected \"inet\" or \"get_port\" with backend %s, got \"%s\"",
+		verdict_add(verdict,
+			    "hook: expected \"inet\" or \"get_port\" with backend %s, got \"%s\"",
 			    backend, hook->string);
 }
 
@@ -553,9 +573,11 @@ void expect_holder(struct verdict *verdict, const struct json_value *event,
 	}
 	if (!holder) {
 		describe_holders(holders, seen, sizeof(seen));
-		verdict_add(verdict, "holders: no socket with inode %llu (%s %s:%u of %s[%d]); holders seen: %s",
-			    want->inode, want->state, want->addr, want->port, want->comm, want->pid,
-			    seen);
+		verdict_add(
+			verdict,
+			"holders: no socket with inode %llu (%s %s:%u of %s[%d]); holders seen: %s",
+			want->inode, want->state, want->addr, want->port, want->comm, want->pid,
+			seen);
 		return;
 	}
 #define HOLDER_PATH(field) (snprintf(path, sizeof(path), "holders[%zu]." field, index), path)
@@ -600,7 +622,8 @@ void expect_no_holder(struct verdict *verdict, const struct json_value *event,
 
 		if (holder_inode && holder_inode->type == JSON_NUMBER &&
 		    (unsigned long long)holder_inode->integer == inode)
-			verdict_add(verdict, "holders[%zu]: socket inode %llu is %s", i, inode, why);
+			verdict_add(verdict, "holders[%zu]: socket inode %llu is %s", i, inode,
+				    why);
 		for (j = 0; processes && processes->type == JSON_ARRAY && j < processes->count;
 		     j++) {
 			const struct json_value *other = json_member(processes->items[j], "pid");

@@ -38,17 +38,17 @@ int check_event_schema(const struct json_value *event, char *problem, size_t len
 
 struct caller_expect {
 	pid_t pid;
-	const char *comm;	/* raw bytes, as given to PR_SET_NAME */
+	const char *comm; /* raw bytes, as given to PR_SET_NAME */
 	uid_t uid;
 	pid_t ppid;
 	unsigned long long netns;
-	const char *cmdline;	/* NULL: not checked */
-	const char *cgroup;	/* NULL: not checked; else must match unless null */
+	const char *cmdline; /* NULL: not checked */
+	const char *cgroup;  /* NULL: not checked; else must match unless null */
 };
 
 struct event_expect {
-	const char *event;	/* "bind_failed", "bind", "listen_failed", "listen" */
-	int errnum;		/* 0 for success */
+	const char *event; /* "bind_failed", "bind", "listen_failed", "listen" */
+	int errnum;	   /* 0 for success */
 	const char *proto;
 	const char *family;
 	const char *addr;
@@ -69,10 +69,10 @@ struct holder_expect {
 	unsigned int port;
 	unsigned long long inode; /* finds the holder among holders[] */
 	uid_t uid;
-	int reuseaddr;		/* 0/1, or -1: not checked */
-	int v6only;		/* 0/1, or -1: not checked */
-	const char *source;	/* NULL: either source */
-	pid_t pid;		/* a process with the socket open */
+	int reuseaddr;	    /* 0/1, or -1: not checked */
+	int v6only;	    /* 0/1, or -1: not checked */
+	const char *source; /* NULL: either source */
+	pid_t pid;	    /* a process with the socket open */
 	const char *comm;
 };
 

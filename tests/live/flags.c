@@ -27,8 +27,12 @@ static struct event_expect tcp4_event(const char *event, int errnum, const char 
 
 static struct holder_spec tcp4_listener(const char *comm, unsigned int port)
 {
-	return (struct holder_spec){ .comm = comm, .family = AF_INET, .type = SOCK_STREAM,
-				     .addr = "127.0.0.1", .port = port, .listen = true,
+	return (struct holder_spec){ .comm = comm,
+				     .family = AF_INET,
+				     .type = SOCK_STREAM,
+				     .addr = "127.0.0.1",
+				     .port = port,
+				     .listen = true,
 				     .v6only = -1 };
 }
 
@@ -38,8 +42,8 @@ static enum test_result check_conflict_event(struct test_context *ctx,
 					     const struct helper *caller,
 					     const struct holder *holder, unsigned int port)
 {
-	struct event_expect event_want = tcp4_event("bind_failed", EADDRINUSE, "bind", caller,
-						    port);
+	struct event_expect event_want =
+		tcp4_event("bind_failed", EADDRINUSE, "bind", caller, port);
 	struct holder_expect holder_want = holder_of(holder, "LISTEN");
 	struct verdict verdict = { 0 };
 
@@ -62,7 +66,9 @@ enum test_result test_holder_before_tracer(struct test_context *ctx)
 	unsigned int port;
 
 	if (live_config->kernel_only)
-		return test_skip(ctx, "--kernel-only: a socket bound before tracing has no owner tag; only the userspace lookup could name it");
+		return test_skip(
+			ctx,
+			"--kernel-only: a socket bound before tracing has no owner tag; only the userspace lookup could name it");
 	port = test_port(ctx);
 	if (!port)
 		return TEST_FAIL;
@@ -131,9 +137,10 @@ enum test_result test_port_filter(struct test_context *ctx)
 		const struct tracer_line *other = tracer_line(tracer, i);
 
 		if (other->port >= 0 && (unsigned int)other->port != wanted_port)
-			return test_fail(ctx, "with --port %u an event for port %d arrived (the conflict on %u came first): %s",
-					 wanted_port, other->port, filtered_port,
-					 tracer_line_text(other));
+			return test_fail(
+				ctx,
+				"with --port %u an event for port %d arrived (the conflict on %u came first): %s",
+				wanted_port, other->port, filtered_port, tracer_line_text(other));
 	}
 	return check_conflict_event(ctx, line, wanted_caller, &wanted_holder, wanted_port);
 }

@@ -69,8 +69,7 @@ static bool expect_literal(struct parser *parser, const char *literal)
 {
 	size_t n = strlen(literal);
 
-	if (parser->len - parser->pos < n ||
-	    memcmp(parser->text + parser->pos, literal, n) != 0) {
+	if (parser->len - parser->pos < n || memcmp(parser->text + parser->pos, literal, n) != 0) {
 		parse_fail(parser, "expected '%s'", literal);
 		return false;
 	}
@@ -267,14 +266,30 @@ static bool parse_string_token(struct parser *parser, struct bytes *out)
 		}
 		parser->pos += 2;
 		switch (s[1]) {
-		case '"': code_point = '"'; break;
-		case '\\': code_point = '\\'; break;
-		case '/': code_point = '/'; break;
-		case 'b': code_point = '\b'; break;
-		case 'f': code_point = '\f'; break;
-		case 'n': code_point = '\n'; break;
-		case 'r': code_point = '\r'; break;
-		case 't': code_point = '\t'; break;
+		case '"':
+			code_point = '"';
+			break;
+		case '\\':
+			code_point = '\\';
+			break;
+		case '/':
+			code_point = '/';
+			break;
+		case 'b':
+			code_point = '\b';
+			break;
+		case 'f':
+			code_point = '\f';
+			break;
+		case 'n':
+			code_point = '\n';
+			break;
+		case 'r':
+			code_point = '\r';
+			break;
+		case 't':
+			code_point = '\t';
+			break;
 		case 'u':
 			if (!parse_unicode_escape(parser, &code_point))
 				return false;
@@ -647,12 +662,18 @@ const struct json_value *json_get(const struct json_value *root, const char *pat
 const char *json_type_name(enum json_type type)
 {
 	switch (type) {
-	case JSON_NULL: return "null";
-	case JSON_BOOL: return "boolean";
-	case JSON_NUMBER: return "number";
-	case JSON_STRING: return "string";
-	case JSON_ARRAY: return "array";
-	case JSON_OBJECT: return "object";
+	case JSON_NULL:
+		return "null";
+	case JSON_BOOL:
+		return "boolean";
+	case JSON_NUMBER:
+		return "number";
+	case JSON_STRING:
+		return "string";
+	case JSON_ARRAY:
+		return "array";
+	case JSON_OBJECT:
+		return "object";
 	}
 	return "?";
 }

@@ -23,14 +23,14 @@ enum json_type {
 struct json_value {
 	enum json_type type;
 	bool boolean;
-	bool is_integer;	/* a number written without fraction or exponent that fits */
+	bool is_integer; /* a number written without fraction or exponent that fits */
 	long long integer;
 	double number;
-	char *string;		/* decoded UTF-8, NUL-terminated (may hold \u0000 inside) */
+	char *string; /* decoded UTF-8, NUL-terminated (may hold \u0000 inside) */
 	size_t string_len;
-	size_t count;		/* array items or object members */
+	size_t count; /* array items or object members */
 	struct json_value **items;
-	char **keys;		/* objects only: keys[i] names items[i] */
+	char **keys; /* objects only: keys[i] names items[i] */
 };
 
 /*

@@ -33,9 +33,13 @@ static int conflict_prepare(struct test_context *ctx, const char *holder_comm,
 	out->port = test_port(ctx);
 	if (!out->port)
 		return -1;
-	spec = (struct holder_spec){ .comm = holder_comm, .family = AF_INET,
-				     .type = SOCK_STREAM, .addr = "127.0.0.1",
-				     .port = out->port, .listen = true, .v6only = -1 };
+	spec = (struct holder_spec){ .comm = holder_comm,
+				     .family = AF_INET,
+				     .type = SOCK_STREAM,
+				     .addr = "127.0.0.1",
+				     .port = out->port,
+				     .listen = true,
+				     .v6only = -1 };
 	if (start_holder(ctx, &spec, &out->holder))
 		return -1;
 	out->caller = test_helper(ctx, caller_comm);
@@ -62,20 +66,18 @@ static int conflict_seen(struct test_context *ctx, struct tracer *tracer,
 
 	if (conflict_fire(ctx, conflict))
 		return -1;
-	return await_event(ctx, tracer, mark, helper_pid(conflict->caller), "bind_failed") ? 0 :
-											     -1;
+	return await_event(ctx, tracer, mark, helper_pid(conflict->caller), "bind_failed") ? 0 : -1;
 }
 
 /* Signal bindsnoop; it must exit 0 in time. */
-static enum test_result expect_clean_exit(struct test_context *ctx, struct tracer *tracer,
-					  int sig)
+static enum test_result expect_clean_exit(struct test_context *ctx, struct tracer *tracer, int sig)
 {
 	char status_text[64], errors[1024];
 	int status;
 
 	if (tracer_wait_exit(tracer, sig, LIVE_EXIT_MS, &status))
-		return test_fail(ctx, "bindsnoop still running %d s after SIG%s", LIVE_EXIT_MS / 1000,
-				 sigabbrev_np(sig));
+		return test_fail(ctx, "bindsnoop still running %d s after SIG%s",
+				 LIVE_EXIT_MS / 1000, sigabbrev_np(sig));
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return TEST_PASS;
 	describe_wait_status(status, status_text, sizeof(status_text));
@@ -141,19 +143,25 @@ enum test_result test_closed_stdout(struct test_context *ctx)
 		tracer_pump(tracer, CLOSED_STDOUT_RETRY_MS);
 	}
 	if (tracer_wait_exit(tracer, 0, 0, &status))
-		return test_fail(ctx, "bindsnoop still running %d s after its stdout was closed (%d events caused since)",
-				 LIVE_EXIT_MS / 1000, fired);
+		return test_fail(
+			ctx,
+			"bindsnoop still running %d s after its stdout was closed (%d events caused since)",
+			LIVE_EXIT_MS / 1000, fired);
 	describe_wait_status(status, status_text, sizeof(status_text));
 	tracer_describe_stderr(tracer, errors, sizeof(errors));
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return test_fail(ctx, "with its stdout closed bindsnoop ended: %s, expected exit status 0; stderr: %s",
-				 status_text, errors);
+		return test_fail(
+			ctx,
+			"with its stdout closed bindsnoop ended: %s, expected exit status 0; stderr: %s",
+			status_text, errors);
 	for (i = 0; i < tracer_stderr_count(tracer); i++) {
 		const char *line = tracer_stderr_line(tracer, i);
 
 		if (strncmp(line, "Tracing ", 8) != 0)
-			return test_fail(ctx, "with its stdout closed bindsnoop exited 0 but wrote on stderr: %s",
-					 line);
+			return test_fail(
+				ctx,
+				"with its stdout closed bindsnoop exited 0 but wrote on stderr: %s",
+				line);
 	}
 	return TEST_PASS;
 }
@@ -173,7 +181,8 @@ static enum test_result run_usage_case(struct test_context *ctx, const char *con
 		used += snprintf(command + used, sizeof(command) - used, " %s", args[i]);
 	err = run_bindsnoop_once(args, LIVE_EXIT_MS, &status, &out_text, &err_text);
 	if (err == -EBUSY) {
-		test_fail(ctx, "'bindsnoop%s' accepted the argument and started tracing; stderr: %s",
+		test_fail(ctx,
+			  "'bindsnoop%s' accepted the argument and started tracing; stderr: %s",
 			  command, err_text ? err_text : "?");
 		goto out;
 	}
@@ -194,11 +203,15 @@ static enum test_result run_usage_case(struct test_context *ctx, const char *con
 		test_fail(ctx, "'bindsnoop%s': %s, expected exit status 2; stderr: %s", command,
 			  status_text, err_text);
 	else if (strncmp(err_text, "bindsnoop: ", 11) != 0 || !strstr(err_text, "; "))
-		test_fail(ctx, "'bindsnoop%s': stderr line should read 'bindsnoop: <problem>; <fix>', got: %s",
-			  command, err_text);
+		test_fail(
+			ctx,
+			"'bindsnoop%s': stderr line should read 'bindsnoop: <problem>; <fix>', got: %s",
+			command, err_text);
 	else if (second && *second && strcmp(second, "Try 'bindsnoop --help'.\n") != 0)
-		test_fail(ctx, "'bindsnoop%s': more than the message and the --help pointer on stderr: %s",
-			  command, second);
+		test_fail(
+			ctx,
+			"'bindsnoop%s': more than the message and the --help pointer on stderr: %s",
+			command, second);
 	else if (*out_text)
 		test_fail(ctx, "'bindsnoop%s': printed on stdout: %s", command, out_text);
 out:
@@ -261,8 +274,9 @@ enum test_result test_json_valid(struct test_context *ctx)
 			return TEST_FAIL;
 	}
 	if (!tally->lines)
-		return geteuid() == 0 ? test_fail(ctx, "bindsnoop printed no line at all") :
-					test_skip(ctx, "needs root: no bindsnoop traced in this run");
+		return geteuid() == 0 ?
+			       test_fail(ctx, "bindsnoop printed no line at all") :
+			       test_skip(ctx, "needs root: no bindsnoop traced in this run");
 	if (tally->invalid)
 		return test_fail(ctx, "%zu of %zu lines invalid; the first: %s; line: %s",
 				 tally->invalid, tally->lines, tally->first_problem,

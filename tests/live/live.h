@@ -11,15 +11,15 @@
  * for has happened, so a passing run does not pay them.
  */
 #define LIVE_TRACER_START_MS 60000 /* until bindsnoop prints "Tracing " */
-#define LIVE_EVENT_MS 20000	   /* until an expected event line arrives */
-#define LIVE_EXIT_MS 20000	   /* until bindsnoop exits after a signal */
-#define LIVE_HELPER_MS 30000	   /* until a helper process answers a request */
+#define LIVE_EVENT_MS	     20000 /* until an expected event line arrives */
+#define LIVE_EXIT_MS	     20000 /* until bindsnoop exits after a signal */
+#define LIVE_HELPER_MS	     30000 /* until a helper process answers a request */
 
 struct live_config {
-	const char *bindsnoop;	/* path of the binary under test */
-	const char *backend;	/* --backend NAME, NULL to leave bindsnoop's default */
-	bool kernel_only;	/* add --no-proc-lookup: holders named by the kernel alone */
-	bool verbose;		/* echo bindsnoop's output and helper actions on stderr */
+	const char *bindsnoop; /* path of the binary under test */
+	const char *backend;   /* --backend NAME, NULL to leave bindsnoop's default */
+	bool kernel_only;      /* add --no-proc-lookup: holders named by the kernel alone */
+	bool verbose;	       /* echo bindsnoop's output and helper actions on stderr */
 };
 
 extern const struct live_config *live_config;

@@ -39,10 +39,10 @@ static const struct live_test live_tests[] = {
 	  test_einval_already_bound, true },
 	{ "eaddrnotavail", "bind 192.0.2.1: EADDRNOTAVAIL, the requested address",
 	  test_eaddrnotavail, true },
-	{ "netns", "conflict in a new netns, decoy in ours: caller.netns, right holder",
-	  test_netns, true },
-	{ "json-escape", "quotes, control bytes, invalid UTF-8 in process names",
-	  test_json_escape, true },
+	{ "netns", "conflict in a new netns, decoy in ours: caller.netns, right holder", test_netns,
+	  true },
+	{ "json-escape", "quotes, control bytes, invalid UTF-8 in process names", test_json_escape,
+	  true },
 	{ "sigint-exit", "the shared bindsnoop exits 0 on SIGINT", test_sigint_exit, true },
 	/* a bindsnoop each */
 	{ "holder-before-tracer", "holder bound before tracing: named by the /proc lookup",
@@ -54,8 +54,8 @@ static const struct live_test live_tests[] = {
 	{ "closed-stdout", "reader gone: next event ends it quietly with status 0",
 	  test_closed_stdout, true },
 	/* no tracing */
-	{ "usage-port-70000", "--port 70000: exit 2, one-line message",
-	  test_usage_port_too_big, false },
+	{ "usage-port-70000", "--port 70000: exit 2, one-line message", test_usage_port_too_big,
+	  false },
 	{ "usage-port-abc", "--port abc: exit 2, one-line message", test_usage_port_not_number,
 	  false },
 	{ "usage-port-range", "--port 10-5: exit 2, one-line message",
@@ -64,8 +64,7 @@ static const struct live_test live_tests[] = {
 	  false },
 	{ "usage-bogus", "--bogus: exit 2, one-line message", test_usage_unknown_option, false },
 	/* last: the whole run's output */
-	{ "json-valid", "every line printed in this run is valid v1 JSON", test_json_valid,
-	  false },
+	{ "json-valid", "every line printed in this run is valid v1 JSON", test_json_valid, false },
 };
 
 #define TEST_COUNT (sizeof(live_tests) / sizeof(live_tests[0]))
@@ -367,16 +366,35 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (opt) {
-		case 'b': config.bindsnoop = optarg; break;
-		case 'B': config.backend = optarg; break;
-		case 'k': config.kernel_only = true; break;
-		case 'o': only = optarg; break;
-		case 'l': list = true; break;
-		case 'v': config.verbose = true; break;
-		case 's': self_test = true; break;
-		case 't': break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'b':
+			config.bindsnoop = optarg;
+			break;
+		case 'B':
+			config.backend = optarg;
+			break;
+		case 'k':
+			config.kernel_only = true;
+			break;
+		case 'o':
+			only = optarg;
+			break;
+		case 'l':
+			list = true;
+			break;
+		case 'v':
+			config.verbose = true;
+			break;
+		case 's':
+			self_test = true;
+			break;
+		case 't':
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	live_config = &config;

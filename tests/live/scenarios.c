@@ -84,9 +84,14 @@ static enum test_result run_conflict(struct test_context *ctx, const struct conf
 enum test_result test_tcp4(struct test_context *ctx)
 {
 	static const struct conflict_case c = {
-		.holder_comm = "lt-holder-tcp4", .caller_comm = "lt-caller-tcp4",
-		.type = SOCK_STREAM, .holder_family = AF_INET, .holder_addr = "127.0.0.1",
-		.holder_v6only = -1, .caller_family = AF_INET, .caller_addr = "127.0.0.1",
+		.holder_comm = "lt-holder-tcp4",
+		.caller_comm = "lt-caller-tcp4",
+		.type = SOCK_STREAM,
+		.holder_family = AF_INET,
+		.holder_addr = "127.0.0.1",
+		.holder_v6only = -1,
+		.caller_family = AF_INET,
+		.caller_addr = "127.0.0.1",
 	};
 
 	return run_conflict(ctx, &c);
@@ -95,9 +100,14 @@ enum test_result test_tcp4(struct test_context *ctx)
 enum test_result test_tcp4_wildcard(struct test_context *ctx)
 {
 	static const struct conflict_case c = {
-		.holder_comm = "lt-holder-tcp4w", .caller_comm = "lt-caller-tcp4w",
-		.type = SOCK_STREAM, .holder_family = AF_INET, .holder_addr = "0.0.0.0",
-		.holder_v6only = -1, .caller_family = AF_INET, .caller_addr = "127.0.0.1",
+		.holder_comm = "lt-holder-tcp4w",
+		.caller_comm = "lt-caller-tcp4w",
+		.type = SOCK_STREAM,
+		.holder_family = AF_INET,
+		.holder_addr = "0.0.0.0",
+		.holder_v6only = -1,
+		.caller_family = AF_INET,
+		.caller_addr = "127.0.0.1",
 	};
 
 	return run_conflict(ctx, &c);
@@ -106,9 +116,14 @@ enum test_result test_tcp4_wildcard(struct test_context *ctx)
 enum test_result test_udp4(struct test_context *ctx)
 {
 	static const struct conflict_case c = {
-		.holder_comm = "lt-holder-udp4", .caller_comm = "lt-caller-udp4",
-		.type = SOCK_DGRAM, .holder_family = AF_INET, .holder_addr = "127.0.0.1",
-		.holder_v6only = -1, .caller_family = AF_INET, .caller_addr = "127.0.0.1",
+		.holder_comm = "lt-holder-udp4",
+		.caller_comm = "lt-caller-udp4",
+		.type = SOCK_DGRAM,
+		.holder_family = AF_INET,
+		.holder_addr = "127.0.0.1",
+		.holder_v6only = -1,
+		.caller_family = AF_INET,
+		.caller_addr = "127.0.0.1",
 	};
 
 	return run_conflict(ctx, &c);
@@ -117,9 +132,14 @@ enum test_result test_udp4(struct test_context *ctx)
 enum test_result test_tcp6_dualstack(struct test_context *ctx)
 {
 	static const struct conflict_case c = {
-		.holder_comm = "lt-holder-dual", .caller_comm = "lt-caller-dual",
-		.type = SOCK_STREAM, .holder_family = AF_INET6, .holder_addr = "::",
-		.holder_v6only = 0, .caller_family = AF_INET, .caller_addr = "127.0.0.1",
+		.holder_comm = "lt-holder-dual",
+		.caller_comm = "lt-caller-dual",
+		.type = SOCK_STREAM,
+		.holder_family = AF_INET6,
+		.holder_addr = "::",
+		.holder_v6only = 0,
+		.caller_family = AF_INET,
+		.caller_addr = "127.0.0.1",
 	};
 
 	return run_conflict(ctx, &c);
@@ -128,9 +148,14 @@ enum test_result test_tcp6_dualstack(struct test_context *ctx)
 enum test_result test_tcp6(struct test_context *ctx)
 {
 	static const struct conflict_case c = {
-		.holder_comm = "lt-holder-tcp6", .caller_comm = "lt-caller-tcp6",
-		.type = SOCK_STREAM, .holder_family = AF_INET6, .holder_addr = "::1",
-		.holder_v6only = -1, .caller_family = AF_INET6, .caller_addr = "::1",
+		.holder_comm = "lt-holder-tcp6",
+		.caller_comm = "lt-caller-tcp6",
+		.type = SOCK_STREAM,
+		.holder_family = AF_INET6,
+		.holder_addr = "::1",
+		.holder_v6only = -1,
+		.caller_family = AF_INET6,
+		.caller_addr = "::1",
 	};
 
 	return run_conflict(ctx, &c);
@@ -149,8 +174,13 @@ enum test_result test_tcp6(struct test_context *ctx)
 enum test_result test_mptcp(struct test_context *ctx)
 {
 	struct holder_spec spec = {
-		.comm = "lt-holder-mptcp", .family = AF_INET, .type = SOCK_STREAM,
-		.addr = "127.0.0.1", .listen = true, .v6only = -1, .protocol = IPPROTO_MPTCP,
+		.comm = "lt-holder-mptcp",
+		.family = AF_INET,
+		.type = SOCK_STREAM,
+		.addr = "127.0.0.1",
+		.listen = true,
+		.v6only = -1,
+		.protocol = IPPROTO_MPTCP,
 	};
 	struct tracer *tracer = test_shared_tracer(ctx);
 	unsigned int port = test_port(ctx);
@@ -205,8 +235,12 @@ enum test_result test_json_escape(struct test_context *ctx)
 		.holder_comm = "lt\"h\\\x1b\xfe\xe2\x82\xac\xf0\x9f",
 		/* ", \, newline, tab, 0x01, DEL, invalid 0xff, valid é, a cut 3-byte sequence */
 		.caller_comm = "lt\"c\\\n\t\x01\x7f\xff\xc3\xa9\xe2\x82x",
-		.type = SOCK_STREAM, .holder_family = AF_INET, .holder_addr = "127.0.0.1",
-		.holder_v6only = -1, .caller_family = AF_INET, .caller_addr = "127.0.0.1",
+		.type = SOCK_STREAM,
+		.holder_family = AF_INET,
+		.holder_addr = "127.0.0.1",
+		.holder_v6only = -1,
+		.caller_family = AF_INET,
+		.caller_addr = "127.0.0.1",
 	};
 
 	return run_conflict(ctx, &c);
@@ -234,9 +268,13 @@ enum test_result test_listen_time(struct test_context *ctx)
 		return TEST_FAIL;
 	mark = tracer_line_count(tracer);
 	if (start_holder(ctx,
-			 &(struct holder_spec){ .comm = "lt-holder-lstn", .family = AF_INET,
-						.type = SOCK_STREAM, .addr = "127.0.0.1",
-						.port = port, .reuseaddr = true, .v6only = -1 },
+			 &(struct holder_spec){ .comm = "lt-holder-lstn",
+						.family = AF_INET,
+						.type = SOCK_STREAM,
+						.addr = "127.0.0.1",
+						.port = port,
+						.reuseaddr = true,
+						.v6only = -1 },
 			 &holder))
 		return TEST_FAIL;
 	caller = test_helper(ctx, "lt-caller-lstn");
@@ -281,8 +319,8 @@ static enum test_result run_single_failure(struct test_context *ctx, struct help
 	const struct tracer_line *line;
 	struct verdict verdict = { 0 };
 
-	if (slot_or_new < 0 && bind_expecting(ctx, caller, AF_INET, SOCK_STREAM, false, addr,
-					      port, want_errno) < 0)
+	if (slot_or_new < 0 &&
+	    bind_expecting(ctx, caller, AF_INET, SOCK_STREAM, false, addr, port, want_errno) < 0)
 		return TEST_FAIL;
 	line = await_event(ctx, tracer, mark, helper_pid(caller), "bind_failed");
 	if (!line)
@@ -302,7 +340,7 @@ static enum test_result run_single_failure(struct test_context *ctx, struct help
 }
 
 #define PRIVILEGED_PORT 80
-#define NOBODY 65534
+#define NOBODY		65534
 
 enum test_result test_eacces(struct test_context *ctx)
 {
@@ -315,8 +353,10 @@ enum test_result test_eacces(struct test_context *ctx)
 	/* Kernels before 4.11 have no such sysctl: everything below 1024 is privileged. */
 	read_sysctl("/proc/sys/net/ipv4/ip_unprivileged_port_start", &unprivileged_start);
 	if (unprivileged_start <= PRIVILEGED_PORT)
-		return test_skip(ctx, "net.ipv4.ip_unprivileged_port_start is %ld: port %d needs no privilege here",
-				 unprivileged_start, PRIVILEGED_PORT);
+		return test_skip(
+			ctx,
+			"net.ipv4.ip_unprivileged_port_start is %ld: port %d needs no privilege here",
+			unprivileged_start, PRIVILEGED_PORT);
 	tracer = test_shared_tracer(ctx);
 	if (!tracer)
 		return TEST_FAIL;
@@ -349,13 +389,13 @@ enum test_result test_einval_already_bound(struct test_context *ctx)
 	caller = test_helper(ctx, "lt-caller-inval");
 	if (!caller)
 		return TEST_FAIL;
-	slot = bind_expecting(ctx, caller, AF_INET, SOCK_STREAM, false, "127.0.0.1", first_port,
-			      0);
+	slot = bind_expecting(ctx, caller, AF_INET, SOCK_STREAM, false, "127.0.0.1", first_port, 0);
 	if (slot < 0)
 		return TEST_FAIL;
 	ret = helper_bind(caller, slot, AF_INET, "127.0.0.1", second_port);
 	if (ret != -EINVAL)
-		return test_fail(ctx, "setup: second bind on one socket returned %s, expected EINVAL",
+		return test_fail(ctx,
+				 "setup: second bind on one socket returned %s, expected EINVAL",
 				 errno_name(-ret));
 	return run_single_failure(ctx, caller, slot, "127.0.0.1", second_port, EINVAL,
 				  host_facts()->uid, mark, tracer);
@@ -372,8 +412,10 @@ enum test_result test_eaddrnotavail(struct test_context *ctx)
 
 	read_sysctl("/proc/sys/net/ipv4/ip_nonlocal_bind", &nonlocal);
 	if (nonlocal)
-		return test_skip(ctx, "net.ipv4.ip_nonlocal_bind is %ld: binding a foreign address succeeds here",
-				 nonlocal);
+		return test_skip(
+			ctx,
+			"net.ipv4.ip_nonlocal_bind is %ld: binding a foreign address succeeds here",
+			nonlocal);
 	tracer = test_shared_tracer(ctx);
 	port = test_port(ctx);
 	if (!tracer || !port)
@@ -418,8 +460,7 @@ enum test_result test_netns(struct test_context *ctx)
 		return test_skip(ctx, "%s: EPERM inside a container (no CAP_SYS_ADMIN)",
 				 failed_step);
 	if (ret)
-		return test_fail(ctx, "setup: %s in the holder: %s", failed_step,
-				 errno_name(-ret));
+		return test_fail(ctx, "setup: %s in the holder: %s", failed_step, errno_name(-ret));
 	if (netns == host_facts()->netns)
 		return test_fail(ctx, "setup: after unshare the holder is still in our namespace");
 	caller = test_helper(ctx, "lt-caller-netns");
@@ -429,15 +470,23 @@ enum test_result test_netns(struct test_context *ctx)
 	if (ret)
 		return test_fail(ctx, "setup: setns into the new namespace: %s", errno_name(-ret));
 	if (holder_setup(ctx, in_netns,
-			 &(struct holder_spec){ .comm = "lt-holder-netns", .family = AF_INET,
-						.type = SOCK_STREAM, .addr = "127.0.0.1",
-						.port = port, .listen = true, .v6only = -1 },
+			 &(struct holder_spec){ .comm = "lt-holder-netns",
+						.family = AF_INET,
+						.type = SOCK_STREAM,
+						.addr = "127.0.0.1",
+						.port = port,
+						.listen = true,
+						.v6only = -1 },
 			 &holder))
 		return TEST_FAIL;
 	if (start_holder(ctx,
-			 &(struct holder_spec){ .comm = "lt-decoy-netns", .family = AF_INET,
-						.type = SOCK_STREAM, .addr = "127.0.0.1",
-						.port = port, .listen = true, .v6only = -1 },
+			 &(struct holder_spec){ .comm = "lt-decoy-netns",
+						.family = AF_INET,
+						.type = SOCK_STREAM,
+						.addr = "127.0.0.1",
+						.port = port,
+						.listen = true,
+						.v6only = -1 },
 			 &decoy))
 		return TEST_FAIL;
 	if (bind_expecting(ctx, caller, AF_INET, SOCK_STREAM, false, "127.0.0.1", port,

@@ -55,11 +55,39 @@ static struct json_value *parse(const char *text, char *error, size_t len)
 static void test_json_rejects(void)
 {
 	static const char *const bad[] = {
-		"", "{", "}", "{\"a\":1,}", "[1,]", "[1 2]", "01", "1.", "-", "+1", "1e", ".5",
-		"\"\x01\"", "\"\xff\"", "\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "\"\\x\"", "\"\\u12\"",
-		"\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "{\"a\":1}{}", "{\"a\":1} x",
-		"{\"a\":1,\"a\":2}", "nul", "tru", "{a:1}", "'a'", "NaN", "\"abc", "[\"a\"",
-		"{\"a\" 1}", "\"\t\"",
+		"",
+		"{",
+		"}",
+		"{\"a\":1,}",
+		"[1,]",
+		"[1 2]",
+		"01",
+		"1.",
+		"-",
+		"+1",
+		"1e",
+		".5",
+		"\"\x01\"",
+		"\"\xff\"",
+		"\"\xc0\xaf\"",
+		"\"\xed\xa0\x80\"",
+		"\"\\x\"",
+		"\"\\u12\"",
+		"\"\\ud800\"",
+		"\"\\udc00\"",
+		"\"\\ud800\\u0041\"",
+		"{\"a\":1}{}",
+		"{\"a\":1} x",
+		"{\"a\":1,\"a\":2}",
+		"nul",
+		"tru",
+		"{a:1}",
+		"'a'",
+		"NaN",
+		"\"abc",
+		"[\"a\"",
+		"{\"a\" 1}",
+		"\"\t\"",
 	};
 	char error[128], name[64];
 	size_t i;
@@ -245,17 +273,19 @@ static void test_comm_decoding(void)
 		       "%s does not decode to the expected name (%s)", escaped, error);
 		json_free(value);
 	}
-	comm_as_decoded("a\xff" "b", decoded, sizeof(decoded));
-	report(strcmp(decoded, "a\xc3\xbf" "b") == 0, "comm-decoding-invalid-byte",
-	       "0xff should read back as U+00FF");
+	comm_as_decoded("a\xff"
+			"b",
+			decoded, sizeof(decoded));
+	report(strcmp(decoded, "a\xc3\xbf"
+			       "b") == 0,
+	       "comm-decoding-invalid-byte", "0xff should read back as U+00FF");
 }
 
 static void test_timestamps(void)
 {
 	double seconds = 0;
 
-	report(parse_timestamp("1970-01-02T00:00:01.500000Z", &seconds) == 0 &&
-		       seconds == 86401.5,
+	report(parse_timestamp("1970-01-02T00:00:01.500000Z", &seconds) == 0 && seconds == 86401.5,
 	       "timestamp-parse", "got %f", seconds);
 	report(parse_timestamp("2026-11-24T18:52:01Z", &seconds) != 0 &&
 		       parse_timestamp("2026-11-24 18:52:01.123456Z", &seconds) != 0 &&
@@ -287,9 +317,13 @@ static enum test_result conflict_case(struct test_context *ctx, int type, int ho
 	if (!port)
 		return TEST_FAIL;
 	if (start_holder(ctx,
-			 &(struct holder_spec){ .comm = "lt-self-holder", .family = holder_family,
-						.type = type, .addr = holder_addr, .port = port,
-						.listen = type == SOCK_STREAM, .v6only = v6only },
+			 &(struct holder_spec){ .comm = "lt-self-holder",
+						.family = holder_family,
+						.type = type,
+						.addr = holder_addr,
+						.port = port,
+						.listen = type == SOCK_STREAM,
+						.v6only = v6only },
 			 &holder))
 		return TEST_FAIL;
 	if (!failing_caller(ctx, "lt-self-caller", caller_family, type, caller_addr, port,
@@ -319,9 +353,13 @@ static enum test_result listen_time_case(struct test_context *ctx)
 	if (!port)
 		return TEST_FAIL;
 	if (start_holder(ctx,
-			 &(struct holder_spec){ .comm = "lt-self-holder", .family = AF_INET,
-						.type = SOCK_STREAM, .addr = "127.0.0.1",
-						.port = port, .reuseaddr = true, .v6only = -1 },
+			 &(struct holder_spec){ .comm = "lt-self-holder",
+						.family = AF_INET,
+						.type = SOCK_STREAM,
+						.addr = "127.0.0.1",
+						.port = port,
+						.reuseaddr = true,
+						.v6only = -1 },
 			 &holder))
 		return TEST_FAIL;
 	caller = test_helper(ctx, "lt-self-caller");
@@ -355,7 +393,9 @@ static enum test_result single_failure_case(struct test_context *ctx, const char
 		return test_fail(ctx, "drop privileges: %s", errno_name(-ret));
 	if (!twice)
 		return bind_expecting(ctx, caller, AF_INET, SOCK_STREAM, false, addr, port,
-				      want_errno) < 0 ? TEST_FAIL : TEST_PASS;
+				      want_errno) < 0 ?
+			       TEST_FAIL :
+			       TEST_PASS;
 	slot = bind_expecting(ctx, caller, AF_INET, SOCK_STREAM, false, addr, port, 0);
 	if (slot < 0)
 		return TEST_FAIL;
@@ -386,40 +426,54 @@ static enum test_result netns_case(struct test_context *ctx)
 	if ((ret = helper_join_netns(caller, helper_pid(in_netns))))
 		return test_fail(ctx, "setns: %s", errno_name(-ret));
 	if (holder_setup(ctx, in_netns,
-			 &(struct holder_spec){ .family = AF_INET, .type = SOCK_STREAM,
-						.addr = "127.0.0.1", .port = port,
-						.listen = true, .v6only = -1 },
+			 &(struct holder_spec){ .family = AF_INET,
+						.type = SOCK_STREAM,
+						.addr = "127.0.0.1",
+						.port = port,
+						.listen = true,
+						.v6only = -1 },
 			 &holder) ||
 	    start_holder(ctx,
-			 &(struct holder_spec){ .comm = "lt-self-decoy", .family = AF_INET,
-						.type = SOCK_STREAM, .addr = "127.0.0.1",
-						.port = port, .listen = true, .v6only = -1 },
+			 &(struct holder_spec){ .comm = "lt-self-decoy",
+						.family = AF_INET,
+						.type = SOCK_STREAM,
+						.addr = "127.0.0.1",
+						.port = port,
+						.listen = true,
+						.v6only = -1 },
 			 &decoy))
 		return TEST_FAIL;
 	return bind_expecting(ctx, caller, AF_INET, SOCK_STREAM, false, "127.0.0.1", port,
-			      EADDRINUSE) < 0 ? TEST_FAIL : TEST_PASS;
+			      EADDRINUSE) < 0 ?
+		       TEST_FAIL :
+		       TEST_PASS;
 }
 
 static void test_helpers(void)
 {
 	struct test_context ctx = { 0 };
 
-	report_context(&ctx, conflict_case(&ctx, SOCK_STREAM, AF_INET, "127.0.0.1", -1, AF_INET,
-					   "127.0.0.1"),
-		       "helper-tcp4-conflict");
-	report_context(&ctx, conflict_case(&ctx, SOCK_STREAM, AF_INET, "0.0.0.0", -1, AF_INET,
-					   "127.0.0.1"),
-		       "helper-tcp4-wildcard-conflict");
-	report_context(&ctx, conflict_case(&ctx, SOCK_DGRAM, AF_INET, "127.0.0.1", -1, AF_INET,
-					   "127.0.0.1"),
-		       "helper-udp4-conflict");
+	report_context(
+		&ctx,
+		conflict_case(&ctx, SOCK_STREAM, AF_INET, "127.0.0.1", -1, AF_INET, "127.0.0.1"),
+		"helper-tcp4-conflict");
+	report_context(
+		&ctx,
+		conflict_case(&ctx, SOCK_STREAM, AF_INET, "0.0.0.0", -1, AF_INET, "127.0.0.1"),
+		"helper-tcp4-wildcard-conflict");
+	report_context(
+		&ctx,
+		conflict_case(&ctx, SOCK_DGRAM, AF_INET, "127.0.0.1", -1, AF_INET, "127.0.0.1"),
+		"helper-udp4-conflict");
 	if (host_facts()->ipv6) {
-		report_context(&ctx, conflict_case(&ctx, SOCK_STREAM, AF_INET6, "::", 0, AF_INET,
-						   "127.0.0.1"),
-			       "helper-dualstack-conflict");
-		report_context(&ctx, conflict_case(&ctx, SOCK_STREAM, AF_INET6, "::1", -1,
-						   AF_INET6, "::1"),
-			       "helper-tcp6-conflict");
+		report_context(
+			&ctx,
+			conflict_case(&ctx, SOCK_STREAM, AF_INET6, "::", 0, AF_INET, "127.0.0.1"),
+			"helper-dualstack-conflict");
+		report_context(
+			&ctx,
+			conflict_case(&ctx, SOCK_STREAM, AF_INET6, "::1", -1, AF_INET6, "::1"),
+			"helper-tcp6-conflict");
 	}
 	report_context(&ctx, listen_time_case(&ctx), "helper-listen-time-conflict");
 	report_context(&ctx, single_failure_case(&ctx, "127.0.0.1", EINVAL, true, false),

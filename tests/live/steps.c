@@ -19,8 +19,7 @@ const char *proto_name(int type)
 	return type == SOCK_DGRAM ? "udp" : "tcp";
 }
 
-static const char *endpoint(int family, const char *addr, unsigned int port, char *buf,
-			    size_t len)
+static const char *endpoint(int family, const char *addr, unsigned int port, char *buf, size_t len)
 {
 	snprintf(buf, len, family == AF_INET6 ? "[%s]:%u" : "%s:%u", addr, port);
 	return buf;
@@ -69,7 +68,8 @@ int holder_setup(struct test_context *ctx, struct helper *helper, const struct h
 	}
 	ret = helper_bind(out->helper, out->slot, spec->family, spec->addr, spec->port);
 	if (ret) {
-		test_fail(ctx, "setup: holder %s: bind %s: %s", spec->comm, where, errno_name(-ret));
+		test_fail(ctx, "setup: holder %s: bind %s: %s", spec->comm, where,
+			  errno_name(-ret));
 		return -1;
 	}
 	if (spec->listen) {
@@ -119,8 +119,8 @@ int bind_expecting_protocol(struct test_context *ctx, struct helper *helper, int
 	}
 	ret = helper_bind(helper, slot, family, addr, port);
 	if (ret != -want_errno) {
-		test_fail(ctx, "setup: %s: bind %s returned %s, expected %s%s",
-			  helper_comm(helper), where, errno_name(-ret), errno_name(want_errno),
+		test_fail(ctx, "setup: %s: bind %s returned %s, expected %s%s", helper_comm(helper),
+			  where, errno_name(-ret), errno_name(want_errno),
 			  want_errno ? " (the conflict to report is not real)" : "");
 		return -1;
 	}
@@ -157,8 +157,8 @@ static bool match_caller_event(const struct json_value *event, const void *arg)
 	return name && name->type == JSON_STRING && strcmp(name->string, match->event) == 0;
 }
 
-const struct tracer_line *await_event(struct test_context *ctx, struct tracer *tracer,
-				      size_t from, pid_t pid, const char *event)
+const struct tracer_line *await_event(struct test_context *ctx, struct tracer *tracer, size_t from,
+				      pid_t pid, const char *event)
 {
 	struct event_match match = { .pid = pid, .event = event };
 	struct event_match any = { .pid = pid };
@@ -183,22 +183,29 @@ const struct tracer_line *await_event(struct test_context *ctx, struct tracer *t
 		tracer_wait_exit(tracer, 0, 0, &exit_status);
 		describe_wait_status(exit_status, status, sizeof(status));
 		tracer_describe_stderr(tracer, errors, sizeof(errors));
-		test_fail(ctx, "no \"%s\" event with caller.pid %d: bindsnoop ended (%s); stderr: %s",
+		test_fail(ctx,
+			  "no \"%s\" event with caller.pid %d: bindsnoop ended (%s); stderr: %s",
 			  event, pid, status, errors);
 	} else if (unparsed) {
-		test_fail(ctx, "no \"%s\" event with caller.pid %d within %d s; %zu lines since the test began did not parse as JSON, the first (%s): %s",
-			  event, pid, LIVE_EVENT_MS / 1000, unparsed, unparsed_line->parse_error,
-			  unparsed_line->text);
+		test_fail(
+			ctx,
+			"no \"%s\" event with caller.pid %d within %d s; %zu lines since the test began did not parse as JSON, the first (%s): %s",
+			event, pid, LIVE_EVENT_MS / 1000, unparsed, unparsed_line->parse_error,
+			unparsed_line->text);
 	} else if (other) {
 		test_fail(ctx, "no \"%s\" event with caller.pid %d within %d s; saw instead: %s",
 			  event, pid, LIVE_EVENT_MS / 1000, other->text);
 	} else if (seen) {
-		test_fail(ctx, "no \"%s\" event with caller.pid %d within %d s; %zu other lines since the test began, the first: %s",
-			  event, pid, LIVE_EVENT_MS / 1000, seen,
-			  tracer_line_text(tracer_line(tracer, from)));
+		test_fail(
+			ctx,
+			"no \"%s\" event with caller.pid %d within %d s; %zu other lines since the test began, the first: %s",
+			event, pid, LIVE_EVENT_MS / 1000, seen,
+			tracer_line_text(tracer_line(tracer, from)));
 	} else {
-		test_fail(ctx, "no \"%s\" event with caller.pid %d within %d s; bindsnoop printed nothing",
-			  event, pid, LIVE_EVENT_MS / 1000);
+		test_fail(
+			ctx,
+			"no \"%s\" event with caller.pid %d within %d s; bindsnoop printed nothing",
+			event, pid, LIVE_EVENT_MS / 1000);
 	}
 	return NULL;
 }

@@ -14,14 +14,14 @@
 
 struct holder_spec {
 	const char *comm;
-	int family;		/* AF_INET / AF_INET6 */
-	int type;		/* SOCK_STREAM / SOCK_DGRAM */
+	int family; /* AF_INET / AF_INET6 */
+	int type;   /* SOCK_STREAM / SOCK_DGRAM */
 	const char *addr;
 	unsigned int port;
 	bool listen;
 	bool reuseaddr;
-	int v6only;		/* 0/1 set IPV6_V6ONLY, -1 leave the default */
-	int protocol;		/* socket()'s third argument: 0, or IPPROTO_MPTCP */
+	int v6only;   /* 0/1 set IPV6_V6ONLY, -1 leave the default */
+	int protocol; /* socket()'s third argument: 0, or IPPROTO_MPTCP */
 };
 
 struct holder {
@@ -59,8 +59,8 @@ struct helper *failing_caller(struct test_context *ctx, const char *comm, int fa
  * The first line at index >= from about caller pid with this event name.
  * NULL with the reason set (what was awaited, what came instead).
  */
-const struct tracer_line *await_event(struct test_context *ctx, struct tracer *tracer,
-				      size_t from, pid_t pid, const char *event);
+const struct tracer_line *await_event(struct test_context *ctx, struct tracer *tracer, size_t from,
+				      pid_t pid, const char *event);
 
 /* What the caller part of an event should say about helper running as uid. */
 struct caller_expect caller_of(const struct helper *helper, uid_t uid);

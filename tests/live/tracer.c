@@ -14,14 +14,14 @@
 #include "live.h"
 #include "tracer.h"
 
-#define TRACER_MAX_ARGS 32
-#define READ_CHUNK 65536
+#define TRACER_MAX_ARGS	  32
+#define READ_CHUNK	  65536
 #define FOREIGN_TEXT_KEPT 1000 /* lines about other processes whose text is kept */
 
 struct line_reader {
-	int fd;		/* -1 once closed */
+	int fd; /* -1 once closed */
 	bool eof;
-	char *partial;	/* bytes after the last newline */
+	char *partial; /* bytes after the last newline */
 	size_t len;
 	size_t cap;
 };
@@ -30,7 +30,7 @@ struct tracer {
 	pid_t pid;
 	bool exited;
 	int status;
-	bool audit;	/* send stdout lines to the json-valid tally */
+	bool audit; /* send stdout lines to the json-valid tally */
 	struct line_reader out;
 	struct line_reader err;
 	struct tracer_line *lines;
@@ -288,8 +288,7 @@ static int spawn(struct tracer **out, const char *const *argv, bool audit)
 		dup2(out_pipe[1], STDOUT_FILENO);
 		dup2(err_pipe[1], STDERR_FILENO);
 		execv(argv[0], (char *const *)argv);
-		dprintf(STDERR_FILENO, "live-test: cannot run %s: %s\n", argv[0],
-			strerror(errno));
+		dprintf(STDERR_FILENO, "live-test: cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
 	close(out_pipe[1]);
@@ -399,8 +398,8 @@ const struct tracer_line *tracer_line(const struct tracer *tracer, size_t index)
 	return index < tracer->line_count ? &tracer->lines[index] : NULL;
 }
 
-const struct tracer_line *tracer_wait_for(struct tracer *tracer, size_t from,
-					  tracer_match_fn match, const void *arg, int timeout_ms)
+const struct tracer_line *tracer_wait_for(struct tracer *tracer, size_t from, tracer_match_fn match,
+					  const void *arg, int timeout_ms)
 {
 	long long deadline = live_now_ms() + timeout_ms;
 	size_t next = from;
@@ -415,8 +414,7 @@ const struct tracer_line *tracer_wait_for(struct tracer *tracer, size_t from,
 				return line;
 		}
 		left = deadline - live_now_ms();
-		if (left <= 0 || tracer_finished(tracer) ||
-		    (tracer->exited && tracer->out.eof))
+		if (left <= 0 || tracer_finished(tracer) || (tracer->exited && tracer->out.eof))
 			return NULL;
 		tracer_pump(tracer, left);
 	}

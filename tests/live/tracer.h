@@ -16,11 +16,11 @@
  * processes: those keep no JSON tree, and only the first few their text.
  */
 struct tracer_line {
-	char *text;		/* as printed, no newline; NULL if not kept */
+	char *text;		 /* as printed, no newline; NULL if not kept */
 	struct json_value *json; /* NULL if it did not parse or is not ours */
-	char *parse_error;	/* why it did not parse; NULL if it did */
-	int port;		/* its "port", -1 if none */
-	bool ours;		/* about a helper of this run (caller.ppid or "lt" name) */
+	char *parse_error;	 /* why it did not parse; NULL if it did */
+	int port;		 /* its "port", -1 if none */
+	bool ours;		 /* about a helper of this run (caller.ppid or "lt" name) */
 };
 
 /* line->text, or a placeholder when it was not kept. */
@@ -46,9 +46,8 @@ typedef bool (*tracer_match_fn)(const struct json_value *event, const void *arg)
  * First parsed line at index >= from that match() accepts, reading more
  * output for up to timeout_ms. NULL if none came in time or bindsnoop ended.
  */
-const struct tracer_line *tracer_wait_for(struct tracer *tracer, size_t from,
-					  tracer_match_fn match, const void *arg,
-					  int timeout_ms);
+const struct tracer_line *tracer_wait_for(struct tracer *tracer, size_t from, tracer_match_fn match,
+					  const void *arg, int timeout_ms);
 
 /* Read whatever output arrives within timeout_ms. */
 void tracer_pump(struct tracer *tracer, int timeout_ms);

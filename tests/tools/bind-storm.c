@@ -60,7 +60,8 @@ int main(int argc, char **argv)
 	holder = socket(AF_INET, SOCK_STREAM, 0);
 	if (holder < 0 || bind(holder, (struct sockaddr *)&addr, sizeof(addr)) ||
 	    listen(holder, 16)) {
-		fprintf(stderr, "bind-storm: cannot hold 127.0.0.1:%ld: %s\n", port, strerror(errno));
+		fprintf(stderr, "bind-storm: cannot hold 127.0.0.1:%ld: %s\n", port,
+			strerror(errno));
 		return 1;
 	}
 	caller = socket(AF_INET, SOCK_STREAM, 0);
@@ -70,11 +71,12 @@ int main(int argc, char **argv)
 	}
 	start = now_seconds();
 	for (long i = 0; i < count; i++)
-		failures += bind(caller, (struct sockaddr *)&addr, sizeof(addr)) && errno == EADDRINUSE;
+		failures +=
+			bind(caller, (struct sockaddr *)&addr, sizeof(addr)) && errno == EADDRINUSE;
 	elapsed = now_seconds() - start;
 	if (failures != count) {
-		fprintf(stderr, "bind-storm: only %d of %ld binds failed with EADDRINUSE\n", failures,
-			count);
+		fprintf(stderr, "bind-storm: only %d of %ld binds failed with EADDRINUSE\n",
+			failures, count);
 		return 1;
 	}
 	printf("storm: %ld failed binds in %.3f s: %.0f per second\n", count, elapsed,

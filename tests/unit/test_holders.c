@@ -23,8 +23,8 @@
 #include "unit.h"
 
 #define TCP_TIME_WAIT 6
-#define TCP_CLOSE 7
-#define TCP_LISTEN 10
+#define TCP_CLOSE     7
+#define TCP_LISTEN    10
 
 /* One report is large (~70 KiB): keep it off the stack. */
 static struct bind_report report;
@@ -144,8 +144,8 @@ static int bound_socket(const char *text, int type, bool v6only, bool listening,
 {
 	struct address parsed = address(text);
 	struct sockaddr_storage storage = { .ss_family = parsed.family };
-	socklen_t len = parsed.family == AF_INET ? sizeof(struct sockaddr_in) :
-						   sizeof(struct sockaddr_in6);
+	socklen_t len =
+		parsed.family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 	int fd = socket(parsed.family, type | SOCK_CLOEXEC, 0);
 	int on = 1;
 
@@ -158,8 +158,7 @@ static int bound_socket(const char *text, int type, bool v6only, bool listening,
 	if (parsed.family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &(int){ v6only }, sizeof(int));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	if (bind(fd, (struct sockaddr *)&storage, len) < 0 ||
-	    (listening && listen(fd, 16) < 0) ||
+	if (bind(fd, (struct sockaddr *)&storage, len) < 0 || (listening && listen(fd, 16) < 0) ||
 	    getsockname(fd, (struct sockaddr *)&storage, &len) < 0) {
 		close(fd);
 		return -1;

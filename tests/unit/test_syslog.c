@@ -66,8 +66,7 @@ static void test_targets(void)
 	CHECK_STR(sun->sun_path, "/dev/log");
 	CHECK_INT(target.addr_len, offsetof(struct sockaddr_un, sun_path) + 9);
 
-	CHECK_INT(syslog_target_parse("tcp://192.0.2.10:65535", &target, problem,
-				      sizeof(problem)),
+	CHECK_INT(syslog_target_parse("tcp://192.0.2.10:65535", &target, problem, sizeof(problem)),
 		  0);
 	CHECK_INT(sin->sin_family, AF_INET);
 	CHECK_INT(ntohs(sin->sin_port), 65535);
@@ -154,8 +153,8 @@ static void test_sd_escaping(void)
 	check_sd_value("\xe2\x82\xac", 3, "\xe2\x82\xac");
 	check_sd_value("\xf0\x9f\x98\x80", 4, "\xf0\x9f\x98\x80");
 	check_sd_value("\xff\xfe", 2, "??");
-	check_sd_value("\xc3", 1, "?");		/* truncated sequence */
-	check_sd_value("\xc0\xaf", 2, "??");	/* overlong '/' */
+	check_sd_value("\xc3", 1, "?");		  /* truncated sequence */
+	check_sd_value("\xc0\xaf", 2, "??");	  /* overlong '/' */
 	check_sd_value("\xed\xa0\x80", 3, "???"); /* UTF-16 surrogate */
 	check_sd_value("a\0b", 3, "a?b");
 	/* Appends after what is there. */

@@ -39,9 +39,9 @@ static inline void unit_record(int ok, const char *file, int line, const char *w
 #define CHECK_STR(actual, expected)                                                  \
 	do {                                                                         \
 		const char *unit_actual_ = (actual), *unit_expected_ = (expected);   \
-		int unit_ok_ = unit_actual_ && unit_expected_                        \
-				       ? !strcmp(unit_actual_, unit_expected_)       \
-				       : unit_actual_ == unit_expected_;             \
+		int unit_ok_ = unit_actual_ && unit_expected_ ?                      \
+				       !strcmp(unit_actual_, unit_expected_) :       \
+				       unit_actual_ == unit_expected_;               \
 		unit_record(unit_ok_, __FILE__, __LINE__, #actual " == " #expected); \
 		if (!unit_ok_)                                                       \
 			printf("     got      \"%s\"\n     expected \"%s\"\n",       \
