@@ -64,24 +64,12 @@ static struct holder_report *add_holder(struct bind_report *report, __u8 state,
 	return holder;
 }
 
+/* The shared sample without its holder: tests add the holders they need. */
 static void base_report(struct bind_report *report)
 {
-	memset(report, 0, sizeof(*report));
-	report->ts_realtime_ns = SAMPLE_NS;
-	report->error = EADDRINUSE;
-	report->protocol = IPPROTO_TCP;
-	report->family = AF_INET;
-	report->port = 3000;
-	inet_pton(AF_INET, "127.0.0.1", report->addr);
-	report->kind = BS_KIND_BIND;
-	report->hook = BS_HOOK_SYSCALL;
-	report->holders_searched = true;
-	report->caller.pid = 4242;
-	report->caller.tid = 4242;
-	report->caller.uid = 1000;
-	strcpy(report->caller.comm, "python3");
-	report->caller.cmdline_known = true;
-	strcpy(report->caller.cmdline, "python3 -m http.server 3000");
+	sample_report(report);
+	memset(report->holders, 0, sizeof(report->holders));
+	report->holder_count = 0;
 }
 
 /* The table line for one report (header stripped), in memory. */
