@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * JSON Lines appended to a file (--output). Lines are batched like on
- * stdout, and the batch goes out with write(2) in whole lines on an
+ * stdout (json_lines.c), and the batch goes out with write(2) on an
  * O_APPEND descriptor, so a reader (or a second writer) never sees half a
  * line. SIGHUP reopens the file by name after writing out the batch:
  * logrotate renames the file, sends SIGHUP, and every event is in either
@@ -15,18 +15,15 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "json_event.h"
-#include "output.h"
+#include "json_lines.h"
 
-#define FILE_BATCH_BYTES (256 * 1024)
 /* Event logs name other users' processes and command lines: not world-readable. */
 #define FILE_MODE 0640
 
 struct file_output {
-	struct output base;
+	struct json_lines lines; /* first: the output itself */
 	int fd;
 	char *path;
-	struct strbuf batch;
 };
 
 static struct file_output *file_output_of(struct output *out)
@@ -75,59 +72,27 @@ static int write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
-static int write_batch(struct file_output *file)
+static int write_batch(struct json_lines *lines)
 {
+	struct file_output *file = (struct file_output *)lines;
 	int err;
 
-	if (!file->batch.len)
+	if (!lines->batch.len)
 		return 0;
-	err = write_all(file->fd, file->batch.data, file->batch.len);
-	strbuf_reset(&file->batch);
+	err = write_all(file->fd, lines->batch.data, lines->batch.len);
+	strbuf_reset(&lines->batch);
 	return err;
-}
-
-static int file_report(struct output *out, const struct bind_report *report)
-{
-	struct file_output *file = file_output_of(out);
-	int err = json_render_report(report, &file->batch);
-
-	if (err)
-		return err;
-	if (file->batch.len >= FILE_BATCH_BYTES)
-		return write_batch(file);
-	return 0;
-}
-
-static int file_lost(struct output *out, __u64 ts_realtime_ns, __u64 count)
-{
-	struct file_output *file = file_output_of(out);
-	int err = json_render_lost(ts_realtime_ns, count, &file->batch);
-
-	if (err)
-		return err;
-	if (file->batch.len >= FILE_BATCH_BYTES)
-		return write_batch(file);
-	return 0;
-}
-
-static int file_session(struct output *out, const struct session_info *info, bool starting)
-{
-	struct file_output *file = file_output_of(out);
-
-	if (starting)
-		return json_render_start(info, &file->batch);
-	return json_render_stop(info, 0, &file->batch);
 }
 
 static int file_flush(struct output *out)
 {
-	return write_batch(file_output_of(out));
+	return write_batch(&file_output_of(out)->lines);
 }
 
 static int file_reopen(struct output *out)
 {
 	struct file_output *file = file_output_of(out);
-	int err = write_batch(file);
+	int err = write_batch(&file->lines);
 	int fd;
 
 	if (err)
@@ -152,19 +117,19 @@ static void file_destroy(struct output *out)
 	if (!file)
 		return;
 	/* Whatever is left: a failure here has nowhere to be reported. */
-	write_batch(file);
+	write_batch(&file->lines);
 	if (file->fd >= 0)
 		close(file->fd);
-	strbuf_release(&file->batch);
+	json_lines_release(&file->lines);
 	free(file->path);
 	free(file);
 }
 
 static const struct output_ops file_output_ops = {
-	.report = file_report,
-	.lost = file_lost,
+	.report = json_lines_report,
+	.lost = json_lines_lost,
 	.flush = file_flush,
-	.session = file_session,
+	.session = json_lines_session,
 	.reopen = file_reopen,
 	.destroy = file_destroy,
 };
@@ -176,21 +141,19 @@ struct output *output_file_new(const char *path)
 
 	if (!file)
 		return NULL;
-	file->base.ops = &file_output_ops;
 	file->fd = -1;
-	strbuf_init(&file->batch);
 	file->path = strdup(path);
-	if (!file->path || strbuf_reserve(&file->batch, FILE_BATCH_BYTES + 4096)) {
-		file_destroy(&file->base);
+	if (json_lines_init(&file->lines, &file_output_ops, write_batch) || !file->path) {
+		file_destroy(&file->lines.base);
 		errno = ENOMEM;
 		return NULL;
 	}
 	fd = open_for_append(path);
 	if (fd < 0) {
-		file_destroy(&file->base);
+		file_destroy(&file->lines.base);
 		errno = -fd;
 		return NULL;
 	}
 	file->fd = fd;
-	return &file->base;
+	return &file->lines.base;
 }

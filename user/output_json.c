@@ -1,23 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/*
- * JSON Lines on a stream. Lines are rendered into one batch buffer and the
- * batch goes to the stream in one fwrite: at 500,000 events a second,
- * per-line stdio calls would cost more than the rendering itself, and the
- * reader only ever sees whole lines.
- */
+/* JSON Lines on a stream (stdout with --json): each batch in one fwrite. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include "json_event.h"
-#include "output.h"
-
-/* Big enough to amortise the write, small enough to stay in the cache. */
-#define JSON_BATCH_BYTES (256 * 1024)
+#include "json_lines.h"
 
 struct json_output {
-	struct output base;
+	struct json_lines lines; /* first: the output itself */
 	FILE *stream;
-	struct strbuf batch;
 };
 
 static struct json_output *json_output_of(struct output *out)
@@ -35,58 +25,26 @@ static int stream_error(void)
 	return err ? -err : -EIO;
 }
 
-static int write_batch(struct json_output *json)
+static int write_batch(struct json_lines *lines)
 {
-	size_t len = json->batch.len;
+	struct json_output *json = (struct json_output *)lines;
+	size_t len = lines->batch.len;
 	size_t written;
 
 	if (!len)
 		return 0;
 	errno = 0;
-	written = fwrite(json->batch.data, 1, len, json->stream);
-	strbuf_reset(&json->batch);
+	written = fwrite(lines->batch.data, 1, len, json->stream);
+	strbuf_reset(&lines->batch);
 	if (written != len)
 		return stream_error();
 	return 0;
 }
 
-static int json_report(struct output *out, const struct bind_report *report)
-{
-	struct json_output *json = json_output_of(out);
-	int err = json_render_report(report, &json->batch);
-
-	if (err)
-		return err;
-	if (json->batch.len >= JSON_BATCH_BYTES)
-		return write_batch(json);
-	return 0;
-}
-
-static int json_lost(struct output *out, __u64 ts_realtime_ns, __u64 count)
-{
-	struct json_output *json = json_output_of(out);
-	int err = json_render_lost(ts_realtime_ns, count, &json->batch);
-
-	if (err)
-		return err;
-	if (json->batch.len >= JSON_BATCH_BYTES)
-		return write_batch(json);
-	return 0;
-}
-
-static int json_session(struct output *out, const struct session_info *info, bool starting)
-{
-	struct json_output *json = json_output_of(out);
-
-	if (starting)
-		return json_render_start(info, &json->batch);
-	return json_render_stop(info, 0, &json->batch);
-}
-
 static int json_flush(struct output *out)
 {
 	struct json_output *json = json_output_of(out);
-	int err = write_batch(json);
+	int err = write_batch(&json->lines);
 
 	if (err)
 		return err;
@@ -104,15 +62,15 @@ static void json_destroy(struct output *out)
 		return;
 	/* Whatever is left: a failure here has nowhere to be reported. */
 	json_flush(out);
-	strbuf_release(&json->batch);
+	json_lines_release(&json->lines);
 	free(json);
 }
 
 static const struct output_ops json_output_ops = {
-	.report = json_report,
-	.lost = json_lost,
+	.report = json_lines_report,
+	.lost = json_lines_lost,
 	.flush = json_flush,
-	.session = json_session,
+	.session = json_lines_session,
 	.destroy = json_destroy,
 };
 
@@ -122,13 +80,11 @@ struct output *output_json_new(FILE *stream)
 
 	if (!json)
 		return NULL;
-	json->base.ops = &json_output_ops;
 	json->stream = stream;
-	strbuf_init(&json->batch);
-	/* The first batches need no regrowth. */
-	if (strbuf_reserve(&json->batch, JSON_BATCH_BYTES + 4096)) {
+	if (json_lines_init(&json->lines, &json_output_ops, write_batch)) {
+		json_lines_release(&json->lines);
 		free(json);
 		return NULL;
 	}
-	return &json->base;
+	return &json->lines.base;
 }
