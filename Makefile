@@ -34,6 +34,9 @@ LDLIBS := -lbpf -lelf -lz
 ifeq ($(STATIC),1)
 LDFLAGS += -static
 endif
+# The link kind of the last build: switching between `make` and `make
+# STATIC=1` must relink, though no source changed.
+LINK_KIND := $(if $(filter 1,$(STATIC)),static,dynamic)
 
 USER_SRCS := $(wildcard user/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
@@ -45,14 +48,20 @@ LIVE_SRCS := $(wildcard tests/live/*.c)
 TOOLS_SRCS := $(wildcard tests/tools/*.c)
 TOOLS_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/%,$(TOOLS_SRCS))
 
-.PHONY: all clean test unit-test live-test vm-test collector-test deploy-test bench bench-vm install uninstall run format deps
+.PHONY: FORCE all clean test unit-test live-test vm-test collector-test deploy-test bench bench-vm install uninstall run format deps
 .DELETE_ON_ERROR:
 
 all: bindsnoop
 
-bindsnoop: $(USER_OBJS)
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+bindsnoop: $(USER_OBJS) $(OUTPUT)/link-kind
+	$(call msg,LINK,$@ ($(LINK_KIND)))
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(USER_OBJS) $(LDLIBS) -o $@
+
+# Rewritten (and so newer than bindsnoop) only when the link kind changes.
+$(OUTPUT)/link-kind: FORCE | $(OUTPUT)
+	$(Q)[ "$$(cat $@ 2>/dev/null)" = $(LINK_KIND) ] || echo $(LINK_KIND) > $@
+
+FORCE:
 
 # A fresh Debian 12 machine has no BPF toolchain: install it first (a quick
 # no-op once everything is there).
@@ -60,16 +69,26 @@ $(OUTPUT)/.deps-installed: scripts/install-deps.sh | $(OUTPUT)
 	$(Q)scripts/install-deps.sh
 	$(Q)touch $@
 
+# The BPF object is built twice: the full one, and a basic one for kernels
+# that lack bpf_loop or bpf_task_pt_regs (bpf/compat.bpf.h says what it drops).
 $(OUTPUT)/bindsnoop.bpf.o: bpf/bindsnoop.bpf.c | $(OUTPUT) $(OUTPUT)/.deps-installed
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUTPUT)/bindsnoop.skel.h: $(OUTPUT)/bindsnoop.bpf.o
-	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name bindsnoop_bpf > $@
+$(OUTPUT)/bindsnoop_basic.bpf.o: bpf/bindsnoop.bpf.c | $(OUTPUT) $(OUTPUT)/.deps-installed
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DBS_BASIC -c $< -o $@
 
-# Every userspace object may include the skeleton, so it is generated first.
-$(OUTPUT)/user/%.o: user/%.c $(OUTPUT)/bindsnoop.skel.h | $(OUTPUT)/user $(OUTPUT)/.deps-installed
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+SKELETONS := $(OUTPUT)/bindsnoop.skel.h $(OUTPUT)/bindsnoop_basic.skel.h
+
+# Only the loader includes the skeletons.
+$(OUTPUT)/user/backend.o: $(SKELETONS)
+
+$(OUTPUT)/user/%.o: user/%.c | $(OUTPUT)/user $(OUTPUT)/.deps-installed
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 

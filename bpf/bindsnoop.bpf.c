@@ -3,7 +3,8 @@
  * The attach points, one thin entry each; everything they share is in
  * report.bpf.h. Userspace loads one backend's programs (user/backend.c):
  *
- *   tracepoint  syscalls/sys_exit_{bind,listen}
+ *   tracepoint  syscalls/sys_exit_{bind,listen}; in the basic object (kernels
+ *               before 5.15, see compat.bpf.h) sys_enter_{bind,listen} too
  *   fexit       fentry+fexit on inet_bind(_sk), inet6_bind(_sk), inet_listen;
  *               fexit on inet_csk_get_port and udp_lib_get_port
  *   kprobe      the same functions with kprobe+kretprobe
@@ -19,6 +20,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* ---- tracepoint backend: the syscalls themselves ---- */
 
+#if BS_HAS_TASK_PT_REGS
 SEC("tracepoint/syscalls/sys_exit_bind")
 int tp_exit_bind(struct trace_event_raw_sys_exit *ctx)
 {
@@ -30,13 +32,39 @@ int tp_exit_listen(struct trace_event_raw_sys_exit *ctx)
 {
 	return syscall_finished(BS_KIND_LISTEN, (int)ctx->ret);
 }
+#else
+SEC("tracepoint/syscalls/sys_enter_bind")
+int tp_enter_bind(struct trace_event_raw_sys_enter *ctx)
+{
+	return syscall_started(BS_KIND_BIND, (int)ctx->args[0], (const void *)ctx->args[1],
+			       (int)ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_bind")
+int tp_exit_bind(struct trace_event_raw_sys_exit *ctx)
+{
+	return op_finish((int)ctx->ret, BS_HOOK_SYSCALL);
+}
+
+SEC("tracepoint/syscalls/sys_enter_listen")
+int tp_enter_listen(struct trace_event_raw_sys_enter *ctx)
+{
+	return syscall_started(BS_KIND_LISTEN, (int)ctx->args[0], NULL, 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_listen")
+int tp_exit_listen(struct trace_event_raw_sys_exit *ctx)
+{
+	return op_finish((int)ctx->ret, BS_HOOK_SYSCALL);
+}
+#endif
 
 /* ---- fexit backend: BPF trampolines ---- */
 
 SEC("fentry/inet_bind")
 int BPF_PROG(fentry_inet_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
-	return op_begin(BS_KIND_BIND, BPF_CORE_READ(sock, sk), uaddr, addr_len);
+	return op_begin(BS_KIND_BIND, BPF_CORE_READ(sock, sk), uaddr, addr_len, false);
 }
 
 SEC("fexit/inet_bind")
@@ -48,7 +76,7 @@ int BPF_PROG(fexit_inet_bind, struct socket *sock, struct sockaddr *uaddr, int a
 SEC("fentry/inet6_bind")
 int BPF_PROG(fentry_inet6_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
-	return op_begin(BS_KIND_BIND, BPF_CORE_READ(sock, sk), uaddr, addr_len);
+	return op_begin(BS_KIND_BIND, BPF_CORE_READ(sock, sk), uaddr, addr_len, false);
 }
 
 SEC("fexit/inet6_bind")
@@ -60,7 +88,7 @@ int BPF_PROG(fexit_inet6_bind, struct socket *sock, struct sockaddr *uaddr, int 
 SEC("fentry/inet_bind_sk")
 int BPF_PROG(fentry_inet_bind_sk, struct sock *sk, struct sockaddr *uaddr, int addr_len)
 {
-	return op_begin(BS_KIND_BIND, sk, uaddr, addr_len);
+	return op_begin(BS_KIND_BIND, sk, uaddr, addr_len, false);
 }
 
 SEC("fexit/inet_bind_sk")
@@ -72,7 +100,7 @@ int BPF_PROG(fexit_inet_bind_sk, struct sock *sk, struct sockaddr *uaddr, int ad
 SEC("fentry/inet6_bind_sk")
 int BPF_PROG(fentry_inet6_bind_sk, struct sock *sk, struct sockaddr *uaddr, int addr_len)
 {
-	return op_begin(BS_KIND_BIND, sk, uaddr, addr_len);
+	return op_begin(BS_KIND_BIND, sk, uaddr, addr_len, false);
 }
 
 SEC("fexit/inet6_bind_sk")
@@ -84,7 +112,7 @@ int BPF_PROG(fexit_inet6_bind_sk, struct sock *sk, struct sockaddr *uaddr, int a
 SEC("fentry/inet_listen")
 int BPF_PROG(fentry_inet_listen, struct socket *sock, int backlog)
 {
-	return op_begin(BS_KIND_LISTEN, BPF_CORE_READ(sock, sk), NULL, 0);
+	return op_begin(BS_KIND_LISTEN, BPF_CORE_READ(sock, sk), NULL, 0, false);
 }
 
 SEC("fexit/inet_listen")
@@ -111,7 +139,7 @@ int BPF_PROG(fexit_udp_lib_get_port, struct sock *sk, unsigned short snum,
 SEC("kprobe/inet_bind")
 int BPF_KPROBE(kprobe_inet_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
-	return op_begin(BS_KIND_BIND, BPF_CORE_READ(sock, sk), uaddr, addr_len);
+	return op_begin(BS_KIND_BIND, BPF_CORE_READ(sock, sk), uaddr, addr_len, false);
 }
 
 SEC("kretprobe/inet_bind")
@@ -123,7 +151,7 @@ int BPF_KRETPROBE(kretprobe_inet_bind, int ret)
 SEC("kprobe/inet6_bind")
 int BPF_KPROBE(kprobe_inet6_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
-	return op_begin(BS_KIND_BIND, BPF_CORE_READ(sock, sk), uaddr, addr_len);
+	return op_begin(BS_KIND_BIND, BPF_CORE_READ(sock, sk), uaddr, addr_len, false);
 }
 
 SEC("kretprobe/inet6_bind")
@@ -135,7 +163,7 @@ int BPF_KRETPROBE(kretprobe_inet6_bind, int ret)
 SEC("kprobe/inet_bind_sk")
 int BPF_KPROBE(kprobe_inet_bind_sk, struct sock *sk, struct sockaddr *uaddr, int addr_len)
 {
-	return op_begin(BS_KIND_BIND, sk, uaddr, addr_len);
+	return op_begin(BS_KIND_BIND, sk, uaddr, addr_len, false);
 }
 
 SEC("kretprobe/inet_bind_sk")
@@ -147,7 +175,7 @@ int BPF_KRETPROBE(kretprobe_inet_bind_sk, int ret)
 SEC("kprobe/inet6_bind_sk")
 int BPF_KPROBE(kprobe_inet6_bind_sk, struct sock *sk, struct sockaddr *uaddr, int addr_len)
 {
-	return op_begin(BS_KIND_BIND, sk, uaddr, addr_len);
+	return op_begin(BS_KIND_BIND, sk, uaddr, addr_len, false);
 }
 
 SEC("kretprobe/inet6_bind_sk")
@@ -159,7 +187,7 @@ int BPF_KRETPROBE(kretprobe_inet6_bind_sk, int ret)
 SEC("kprobe/inet_listen")
 int BPF_KPROBE(kprobe_inet_listen, struct socket *sock, int backlog)
 {
-	return op_begin(BS_KIND_LISTEN, BPF_CORE_READ(sock, sk), NULL, 0);
+	return op_begin(BS_KIND_LISTEN, BPF_CORE_READ(sock, sk), NULL, 0, false);
 }
 
 SEC("kretprobe/inet_listen")

@@ -12,10 +12,33 @@
 #include <bpf/bpf_core_read.h>
 
 /*
+ * Helpers that older kernels lack. bindsnoop.bpf.c is built twice (Makefile):
+ * the full object, and a basic one (-DBS_BASIC) that userspace loads where a
+ * probe finds these helpers missing (user/backend.c), so such a kernel
+ * traces with less instead of refusing:
+ *  - bpf_loop(): "bpf: Add bpf_loop helper" (e6f2dd0f8067, v5.17). The
+ *    in-kernel holder walk needs it; without it an event leaves
+ *    holders_walked at 0 and userspace asks sock_diag for the holder.
+ *  - bpf_task_pt_regs(): "bpf: Add bpf_task_pt_regs() helper" (dd6e10fbd9fb,
+ *    v5.15), and bpf_get_current_task_btf() (3ca1032ab7ab, v5.11). The
+ *    syscall backend reads bind()'s arguments from the saved user registers
+ *    at sys_exit with them; without them it pairs sys_enter with sys_exit
+ *    through a per-thread map.
+ */
+#ifdef BS_BASIC
+#define BS_HAS_BPF_LOOP	    0
+#define BS_HAS_TASK_PT_REGS 0
+#else
+#define BS_HAS_BPF_LOOP	    1
+#define BS_HAS_TASK_PT_REGS 1
+#endif
+
+/*
  * Through v6.1 (at least) each port bucket listed its sockets directly in
- * ->owners, TIME_WAIT ones included, through the same skc_bind_node. "tcp:
- * Link bhash2 to bhash." (present by v6.12) replaced ->owners with ->bhash2, a list of per-address
- * inet_bind2_bucket, each with its own ->owners (TIME_WAIT ones too).
+ * ->owners, TIME_WAIT ones included, through the same skc_bind_node.
+ * "tcp: Link bhash2 to bhash." (between v6.1 and v6.12) replaced ->owners with ->bhash2, a list
+ * of per-address inet_bind2_bucket, each with its own ->owners (TIME_WAIT
+ * sockets too). Layouts checked in Debian's 6.12, 6.18 and 7.3 sources.
  */
 struct inet_bind_bucket___owners {
 	struct hlist_head owners;
@@ -27,9 +50,10 @@ static __always_inline bool bind_bucket_lists_owners(void)
 }
 
 /*
- * v6.1 "tcp: Introduce optional per-netns ehash" moved the TCP table behind
- * net->ipv4.tcp_death_row.hashinfo and set tcp_prot.h.hashinfo to NULL.
- * Before it, the protocol's h.hashinfo pointed at the global table.
+ * "tcp: Introduce optional per-netns ehash." (d1e5e6408b30, v6.1) moved the
+ * TCP table behind net->ipv4.tcp_death_row.hashinfo and set
+ * tcp_prot.h.hashinfo to NULL. Before it, the protocol's h.hashinfo pointed at
+ * the global table.
  */
 static __always_inline struct inet_hashinfo *tcp_hashinfo_of(struct net *net, struct sock *sk)
 {
@@ -43,10 +67,18 @@ static __always_inline struct inet_hashinfo *tcp_hashinfo_of(struct net *net, st
 }
 
 /*
- * v6.2 "udp: Introduce optional per-netns hash table" added
- * net->ipv4.udp_table and set udp_prot.h.udp_table to NULL; the kernel itself
- * reads "sk->sk_prot->h.udp_table ?: net->ipv4.udp_table".
+ * "udp: Introduce optional per-netns hash table." (9804985bf27f, v6.2) added
+ * net->ipv4.udp_table and set udp_prot.h.udp_table to NULL; the kernel read
+ * "sk->sk_prot->h.udp_table ?: net->ipv4.udp_table". By v7.1 the h.udp_table
+ * member is gone from struct proto (missing from Debian's 7.1.13 BTF on):
+ * an unguarded read of it failed the load of every program there.
  */
+struct proto___udp_table {
+	union {
+		struct udp_table *udp_table;
+	} h;
+} __attribute__((preserve_access_index));
+
 struct netns_ipv4___udp_table {
 	struct udp_table *udp_table;
 } __attribute__((preserve_access_index));
@@ -57,8 +89,13 @@ struct net___udp_table {
 
 static __always_inline struct udp_table *udp_table_of(struct net *net, struct sock *sk)
 {
-	struct udp_table *table = BPF_CORE_READ(sk, __sk_common.skc_prot, h.udp_table);
+	struct udp_table *table = NULL;
 
+	if (bpf_core_field_exists(struct proto___udp_table, h.udp_table)) {
+		struct proto___udp_table *prot = (void *)BPF_CORE_READ(sk, __sk_common.skc_prot);
+
+		table = BPF_CORE_READ(prot, h.udp_table);
+	}
 	if (!table && bpf_core_field_exists(struct netns_ipv4___udp_table, udp_table))
 		table = BPF_CORE_READ((struct net___udp_table *)net, ipv4.udp_table);
 	return table;
@@ -67,8 +104,8 @@ static __always_inline struct udp_table *udp_table_of(struct net *net, struct so
 /*
  * MPTCP binds through a TCP subflow (mptcp_bind -> inet_bind(ssock) in 6.1,
  * inet_bind_sk(ssk) by 6.12), so inet-level hooks see a TCP socket while the
- * syscall hooks see the MPTCP one. tcp_sock.is_mptcp (CONFIG_MPTCP) tells
- * them apart, so every backend reports the protocol the caller chose.
+ * syscall hooks see the MPTCP one. tcp_sock.is_mptcp (CONFIG_MPTCP, v5.6)
+ * tells them apart, so every backend reports the protocol the caller chose.
  */
 static __always_inline __u16 caller_protocol(struct sock *sk)
 {
@@ -81,11 +118,11 @@ static __always_inline __u16 caller_protocol(struct sock *sk)
 }
 
 /*
- * The bind entry points: v6.1 has only inet_bind(sock, ...); by v6.12 it is a
- * wrapper and inet_bind_sk() (and its inet6 twin) split inet_bind(sock, ...) into inet_bind_sk(sk, ...), which
- * MPTCP calls directly for its subflows. Userspace attaches to *_bind_sk when
- * the kernel has it and to inet_bind/inet6_bind otherwise (see
- * user/backend.c); both flavours are thin entries in bindsnoop.bpf.c.
+ * The bind entry points: up to v6.1 there is only inet_bind(sock, ...).
+ * By v6.12 it is a wrapper around inet_bind_sk(sk, ...) (and the same for inet6), which MPTCP calls directly
+ * for its subflows. Userspace hooks *_bind_sk where the kernel's BTF has it,
+ * inet_bind/inet6_bind otherwise, never both (user/backend.c); both flavours
+ * are thin entries in bindsnoop.bpf.c.
  */
 
 #endif /* BINDSNOOP_COMPAT_BPF_H */

@@ -83,14 +83,19 @@ static __always_inline void pending_op_copy_sockaddr(struct pending_op *op, cons
 	}
 }
 
-/* Entry side of the inet hooks: remember what this thread asked for. */
+/*
+ * Entry side: remember what this thread asked for. from_user: sockaddr is
+ * the syscall's argument (the basic syscall path), not inet_bind's copy.
+ */
 static __always_inline int op_begin(__u8 kind, struct sock *sk, const void *sockaddr,
-				    int sockaddr_len)
+				    int sockaddr_len, bool from_user)
 {
 	struct pending_op op = { .sk = sk, .kind = kind };
 	__u32 tid = current_tid();
 
-	pending_op_copy_sockaddr(&op, sockaddr, sockaddr_len, false);
+	if (!sk)
+		return 0;
+	pending_op_copy_sockaddr(&op, sockaddr, sockaddr_len, from_user);
 	bpf_map_update_elem(&pending_ops, &tid, &op, BPF_ANY);
 	return 0;
 }
@@ -342,12 +347,15 @@ static __always_inline int report_outcome(const struct caller_id *id, const stru
 	event->kind = kind;
 	event->hook = hook;
 	__builtin_memcpy(event->comm, id->comm, sizeof(event->comm));
+#if BS_HAS_BPF_LOOP
 	if (ret == -EADDRINUSE && bs_cfg.walk_holders)
 		holders_find(event, sk, caller.net, caller.v6only);
+#endif
 	event_submit(event);
 	return 0;
 }
 
+#if BS_HAS_TASK_PT_REGS
 /*
  * The syscall backend needs no entry hook: at sys_exit the task's saved user
  * registers still hold the arguments, and the sockaddr is still in its
@@ -370,6 +378,17 @@ static __always_inline int syscall_finished(__u8 kind, int ret)
 					 (int)PT_REGS_PARM3_CORE_SYSCALL(regs), true);
 	return report_outcome(&id, &op, kind, sock_from_fd(fd), ret, BS_HOOK_SYSCALL);
 }
+#else
+/*
+ * Kernels without bpf_task_pt_regs(): sys_enter remembers the arguments
+ * (op_begin), sys_exit reports through op_finish like the inet hooks.
+ */
+static __always_inline int syscall_started(__u8 kind, int fd, const void *sockaddr,
+					   int sockaddr_len)
+{
+	return op_begin(kind, sock_from_fd(fd), sockaddr, sockaddr_len, true);
+}
+#endif
 
 /* Return side of an op_begin on this thread. */
 static __always_inline int op_finish(int ret, __u8 hook)

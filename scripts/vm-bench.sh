@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # vm-bench.sh: the failed-bind storm benchmark (scripts/bench.sh) on Debian's
-# own kernels (6.1 and 6.12) in QEMU, once per backend, beside Debian's
+# own kernels in QEMU, once per backend, beside Debian's
 # libbpf-tools bindsnoop (kprobes and a perf buffer) on the same storm.
 #
 # Usage, as root, from anywhere in the repository:
-#   scripts/vm-bench.sh [--kernels 6.1,6.12] [--backends fexit,kprobe,tracepoint]
+#   scripts/vm-bench.sh [--kernels LIST] [--backends fexit,kprobe,tracepoint]
 #                       [--count N] [--runs N] [--profile-count N] [--no-libbpf-tools]
 #                       [--keep] [--timeout SECONDS] [--smp N] [--memory MB]
 #                       [--artefacts DIR]
@@ -19,7 +19,7 @@
 #   live-test and bind-storm, all static).
 #
 # What it does: the same kernels, build and initramfs as scripts/vm-test.sh
-# (whose functions it uses), plus scripts/bench.sh, scripts/vm/bench-steps.sh,
+# (both use scripts/vm/lib.sh; --kernels as there, default 6.1,6.12), plus scripts/bench.sh, scripts/vm/bench-steps.sh,
 # bpftool and libbpf-tools' bindsnoop (apt-get download libbpf-tools; both are
 # dynamically linked, so they go with the libraries ldd names, at the same
 # paths). In each VM:
@@ -40,34 +40,25 @@
 # to load is reported, not a failure (it fails on 6.6+: inet_sock bitfields).
 # Console logs: .cache/vm/logs/bench-<kernel>.log.
 
-# The harness: its functions, globals and defaults (its main does not run).
-# shellcheck source-path=SCRIPTDIR source=vm-test.sh
-. "$(dirname "${BASH_SOURCE[0]}")/vm-test.sh"
+VM_TOOL=vm-bench
+# shellcheck source-path=SCRIPTDIR source=vm/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/vm/lib.sh"
 
+kernels=6.1,6.12
 count=500000
 runs=3
 profile_count=50000
 libbpf_tools=1
 memory=2048
 
-log() {
-	printf 'vm-bench: %s\n' "$*" >&2
-}
-
-die() {
-	printf 'vm-bench: FATAL: %s\n' "$*" >&2
-	exit 1
-}
-
-usage() {
-	sed -n '2,/^$/{s/^# \{0,1\}//;p}' "$0"
-	exit "$1"
-}
-
-# Takes the bench's own options and hands the rest to vm-test.sh's parser.
+# The bench's own options and the ones scripts/vm/lib.sh shares.
 parse_bench_args() {
-	local harness=()
 	while [ $# -gt 0 ]; do
+		vm_parse_common_option "$@"
+		if [ "$vm_shift" -gt 0 ]; then
+			shift "$vm_shift"
+			continue
+		fi
 		case "$1" in
 		--count) count=${2:?--count needs a number}; shift ;;
 		--count=*) count=${1#*=} ;;
@@ -78,13 +69,13 @@ parse_bench_args() {
 		--no-libbpf-tools) libbpf_tools=0 ;;
 		--shell) die "--shell is scripts/vm-test.sh's; use it there" ;;
 		-h | --help) usage 0 ;;
-		*) harness+=("$1") ;;
+		*) echo "vm-bench: unknown option '$1'; see the usage below" >&2; usage 2 ;;
 		esac
 		shift
 	done
 	[[ $count =~ ^[1-9][0-9]*$ && $runs =~ ^[1-9][0-9]*$ && $profile_count =~ ^[0-9]+$ ]] ||
 		die "--count and --runs take whole numbers above 0, --profile-count 0 or more"
-	parse_args "${harness[@]}"
+	vm_check_common_options
 }
 
 # Sets libbpf_tools_bin to libbpf-tools' bindsnoop, downloaded and extracted
@@ -320,75 +311,53 @@ print_tables() {
 	fi
 }
 
+# Before each boot: what the host has spent so far, to tell after it how much
+# other work ran beside the VM.
+bench_before_boot() {
+	busy_before=$(host_busy_seconds)
+	measure_own_seconds
+	own_before=$own_seconds
+	vm_started=$EPOCHREALTIME
+}
+
+# After each boot: TCG rates fall when anything else wants the host's cores.
+bench_after_boot() {
+	local label=$1 logfile=$2 status=$3
+	measure_own_seconds
+	awk -v label="$label" -v busy="$(host_busy_seconds)" -v busy0="$busy_before" \
+		-v own="$own_seconds" -v own0="$own_before" \
+		-v secs="$(awk "BEGIN { print $EPOCHREALTIME - $vm_started }")" 'BEGIN {
+		other = (busy - busy0) - (own - own0)
+		if (other < 0) other = 0
+		printf "note\t%s\tother work on the host while this VM ran: %.0f CPU-s in %.0f s" \
+			" (%.0f%% of a core)%s\n", label, other, secs, 100 * other / secs,
+			(other / secs > 0.05 ? ": rates disturbed, run again on an idle host" : "")
+	}' >>"$rows_file"
+	read_bench_log "$label" "$logfile"
+	grep -q '@@BSVM DONE' "$logfile" || printf 'note\t%s\t%s\n' "$label" \
+		"the VM did not finish the plan (qemu status $status)" >>"$rows_file"
+}
+
 main() {
-	local run_started=$EPOCHREALTIME
+	local run_started=$EPOCHREALTIME busy_before own_before own_seconds vm_started
 	parse_bench_args "$@"
 	ensure_host_tools
-	mkdir -p "$CACHE/kernels" "$CACHE/work" "$LOGS"
-
-	local series kernel_dirs=() labels=() label vmlinuz status i started
-	local busy_before own_before own_seconds vm_started
-	for series in ${kernels//,/ }; do
-		fetch_kernel "$series"
-		kernel_dirs+=("$kernel_dir")
-		labels+=("$(kernel_label "$kernel_dir")")
-	done
+	vm_fetch_kernels
 	[ "$libbpf_tools" = 1 ] && fetch_libbpf_tools
-
-	stage=$CACHE/work/stage
-	rm -rf "$stage"
-	if [ -n "$artefacts" ]; then
-		stage_prebuilt "$artefacts"
-	else
-		ensure_build_tools
-		build_artefacts
-	fi
+	vm_stage_artefacts
 	[ -x "$stage/tests/bind-storm" ] || die "bind-storm was not built or not in --artefacts"
 	stage_bench_files
 
 	rows_file=$CACHE/work/bench-rows
 	: >"$rows_file"
-	started=$EPOCHREALTIME
-	for i in "${!kernel_dirs[@]}"; do
-		label=${labels[$i]}
-		vmlinuz=$(ls "${kernel_dirs[$i]}"/boot/vmlinuz-*)
-		log "[$label] packing the initramfs"
-		make_initramfs "${kernel_dirs[$i]}" "$label"
-		log "[$label] booting ${vmlinuz##*/} ($(du -h "$initramfs" | cut -f1) initramfs," \
-			"-smp $smp -m $memory, timeout $vm_timeout s)"
-		status=0
-		busy_before=$(host_busy_seconds)
-		measure_own_seconds
-		own_before=$own_seconds
-		vm_started=$EPOCHREALTIME
-		boot_vm "$label" "$vmlinuz" "$initramfs" "$LOGS/bench-$label.log" || status=$?
-		# TCG rates fall when anything else wants the host's cores.
-		measure_own_seconds
-		awk -v label="$label" -v busy="$(host_busy_seconds)" -v busy0="$busy_before" \
-			-v own="$own_seconds" -v own0="$own_before" \
-			-v secs="$(awk "BEGIN { print $EPOCHREALTIME - $vm_started }")" 'BEGIN {
-			other = (busy - busy0) - (own - own0)
-			if (other < 0) other = 0
-			printf "note\t%s\tother work on the host while this VM ran: %.0f CPU-s in %.0f s" \
-				" (%.0f%% of a core)%s\n", label, other, secs, 100 * other / secs,
-				(other / secs > 0.05 ? ": rates disturbed, run again on an idle host" : "")
-		}' >>"$rows_file"
-		if [ "$keep" = 1 ]; then
-			log "[$label] kept ${initramfs#"$REPO"/}"
-		else
-			rm -f "$initramfs"
-		fi
-		read_bench_log "$label" "$LOGS/bench-$label.log"
-		grep -q '@@BSVM DONE' "$LOGS/bench-$label.log" || printf 'note\t%s\t%s\n' "$label" \
-			"the VM did not finish the plan (qemu status $status)" >>"$rows_file"
-	done
+	vm_boot_each bench- bench_after_boot bench_before_boot
 
 	echo
 	echo "vm-bench: storms of $count failed binds on 127.0.0.1:39999, best of $runs;" \
 		"-smp $smp -m $memory under TCG"
 	print_tables
-	printf 'vm-bench: %d kernel(s) in %.0f s (%.0f s with download and build); console' \
-		"${#labels[@]}" "$(awk "BEGIN { print $EPOCHREALTIME - $started }")" \
+	printf 'vm-bench: %d kernel(s) in %s s (%.0f s with download and build); console' \
+		"${#labels[@]}" "$vm_matrix_seconds" \
 		"$(awk "BEGIN { print $EPOCHREALTIME - $run_started }")"
 	printf ' logs in %s/bench-*.log\n' "${LOGS#"$REPO"/}"
 	if awk -F'\t' '$1 == "error" && $3 ~ /^bindsnoop / && $3 !~ / profile$/ { bad = 1 }

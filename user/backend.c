@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include "backend.h"
 #include "bindsnoop.skel.h"
+#include "bindsnoop_basic.skel.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -34,26 +35,28 @@ static int libbpf_print(enum libbpf_print_level level, const char *format, va_li
 	return vfprintf(stderr, format, args);
 }
 
-/* Which programs of bindsnoop.bpf.c make up each backend, by name prefix. */
-static bool program_in_backend(const char *name, enum backend_choice backend)
+/* The backend a program belongs to, by its program type (its SEC kind). */
+static bool program_in_backend(const struct bpf_program *prog, enum backend_choice backend)
 {
-	switch (backend) {
-	case BACKEND_TRACEPOINT:
-		return !strncmp(name, "tp_", 3);
-	case BACKEND_FEXIT:
-		return !strncmp(name, "fentry_", 7) || !strncmp(name, "fexit_", 6);
-	case BACKEND_KPROBE:
-		return !strncmp(name, "kprobe_", 7) || !strncmp(name, "kretprobe_", 10);
+	switch (bpf_program__type(prog)) {
+	case BPF_PROG_TYPE_TRACEPOINT:
+		return backend == BACKEND_TRACEPOINT;
+	case BPF_PROG_TYPE_TRACING: /* fentry, fexit */
+		return backend == BACKEND_FEXIT;
+	case BPF_PROG_TYPE_KPROBE: /* kprobe, kretprobe */
+		return backend == BACKEND_KPROBE;
 	default:
 		return false;
 	}
 }
 
-static bool ends_with(const char *name, const char *suffix)
+/* The kernel function a program attaches to: "fexit/inet_bind" -> inet_bind. */
+static const char *program_target(const struct bpf_program *prog)
 {
-	size_t name_len = strlen(name), suffix_len = strlen(suffix);
+	const char *section = bpf_program__section_name(prog);
+	const char *slash = strrchr(section, '/');
 
-	return name_len >= suffix_len && !strcmp(name + name_len - suffix_len, suffix);
+	return slash ? slash + 1 : section;
 }
 
 /*
@@ -61,16 +64,72 @@ static bool ends_with(const char *name, const char *suffix)
  * it and make inet_bind() a wrapper: hook one or the other, never both, or a
  * bind would be reported twice.
  */
-static bool program_fits_kernel(const char *name, bool kernel_has_bind_sk)
+static bool program_fits_kernel(const struct bpf_program *prog, bool kernel_has_bind_sk)
 {
-	bool is_bind_sk = ends_with(name, "_inet_bind_sk") || ends_with(name, "_inet6_bind_sk");
-	bool is_bind = ends_with(name, "_inet_bind") || ends_with(name, "_inet6_bind");
+	const char *target = program_target(prog);
 
-	if (is_bind_sk)
+	if (!strcmp(target, "inet_bind_sk") || !strcmp(target, "inet6_bind_sk"))
 		return kernel_has_bind_sk;
-	if (is_bind)
+	if (!strcmp(target, "inet_bind") || !strcmp(target, "inet6_bind"))
 		return !kernel_has_bind_sk;
 	return true;
+}
+
+/*
+ * The two builds of bpf/bindsnoop.bpf.c. The basic one drops what needs
+ * bpf_loop() (5.17) and bpf_task_pt_regs() (5.15); compat.bpf.h lists it.
+ */
+struct bpf_build {
+	const char *name;
+	void *(*open)(struct bpf_object **obj, struct bs_config **config);
+	void (*destroy)(void *skel);
+};
+
+static void *full_open(struct bpf_object **obj, struct bs_config **config)
+{
+	struct bindsnoop_bpf *skel = bindsnoop_bpf__open();
+
+	if (skel) {
+		*obj = skel->obj;
+		*config = (struct bs_config *)&skel->rodata->bs_cfg;
+	}
+	return skel;
+}
+
+static void full_destroy(void *skel)
+{
+	bindsnoop_bpf__destroy(skel);
+}
+
+static void *basic_open(struct bpf_object **obj, struct bs_config **config)
+{
+	struct bindsnoop_basic_bpf *skel = bindsnoop_basic_bpf__open();
+
+	if (skel) {
+		*obj = skel->obj;
+		*config = (struct bs_config *)&skel->rodata->bs_cfg;
+	}
+	return skel;
+}
+
+static void basic_destroy(void *skel)
+{
+	bindsnoop_basic_bpf__destroy(skel);
+}
+
+static const struct bpf_build full_build = { "full", full_open, full_destroy };
+static const struct bpf_build basic_build = { "basic", basic_open, basic_destroy };
+
+/* What this kernel's BPF offers, probed once with tiny programs. */
+struct kernel_features {
+	bool bind_sk;	   /* inet_bind_sk() exists */
+	bool bpf_loop;	   /* 5.17 */
+	bool task_pt_regs; /* 5.15 */
+};
+
+static bool kernel_has_helper(enum bpf_func_id helper)
+{
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, helper, NULL) == 1;
 }
 
 static bool kernel_has_function(const char *function)
@@ -179,12 +238,12 @@ static int attach_programs(struct tracer *tracer, struct trial *trial)
 	struct bpf_program *prog;
 	int count = 0;
 
-	bpf_object__for_each_program(prog, tracer->skel->obj)
+	bpf_object__for_each_program(prog, tracer->obj)
 		count += bpf_program__autoload(prog);
 	tracer->links = calloc(count, sizeof(*tracer->links));
 	if (!tracer->links)
 		return -ENOMEM;
-	bpf_object__for_each_program(prog, tracer->skel->obj) {
+	bpf_object__for_each_program(prog, tracer->obj) {
 		struct bpf_link *link;
 
 		if (!bpf_program__autoload(prog))
@@ -215,36 +274,39 @@ void tracer_detach(struct tracer *tracer)
 static void tracer_release(struct tracer *tracer)
 {
 	tracer_detach(tracer);
-	bindsnoop_bpf__destroy(tracer->skel);
+	if (tracer->skel)
+		tracer->build->destroy(tracer->skel);
 	tracer->skel = NULL;
+	tracer->obj = NULL;
 }
 
 /* Open, configure, load and attach one backend; on failure leave tracer empty. */
-static int try_backend(struct tracer *tracer, enum backend_choice backend,
-		       const struct options *opts, bool kernel_has_bind_sk, struct trial *trial)
+static int try_backend(struct tracer *tracer, const struct bpf_build *build,
+		       enum backend_choice backend, const struct options *opts,
+		       const struct kernel_features *features, struct trial *trial)
 {
+	struct bs_config *config;
 	struct bpf_program *prog;
 	int err;
 
-	tracer->skel = bindsnoop_bpf__open();
+	tracer->build = build;
+	tracer->skel = build->open(&tracer->obj, &config);
 	if (!tracer->skel) {
 		err = -errno;
 		snprintf(trial->reason, sizeof(trial->reason), "opening the BPF object failed: %s",
 			 strerror(-err));
 		return err;
 	}
-	config_from_options((struct bs_config *)&tracer->skel->rodata->bs_cfg, opts);
-	err = bpf_map__set_max_entries(tracer->skel->maps.events, opts->ring_buffer_mb << 20);
+	config_from_options(config, opts);
+	err = bpf_map__set_max_entries(bpf_object__find_map_by_name(tracer->obj, "events"),
+				       opts->ring_buffer_mb << 20);
 	if (err)
 		goto fail;
-	bpf_object__for_each_program(prog, tracer->skel->obj) {
-		const char *name = bpf_program__name(prog);
-
+	bpf_object__for_each_program(prog, tracer->obj)
 		bpf_program__set_autoload(prog,
-					  program_in_backend(name, backend) &&
-						  program_fits_kernel(name, kernel_has_bind_sk));
-	}
-	err = bindsnoop_bpf__load(tracer->skel);
+					  program_in_backend(prog, backend) &&
+						  program_fits_kernel(prog, features->bind_sk));
+	err = bpf_object__load(tracer->obj);
 	if (err) {
 		trial_failed(trial, "loading", backend_name(backend), err);
 		goto fail_reported;
@@ -253,8 +315,8 @@ static int try_backend(struct tracer *tracer, enum backend_choice backend,
 	if (err)
 		goto fail_reported;
 	tracer->backend = backend;
-	tracer->ring_buffer_fd = bpf_map__fd(tracer->skel->maps.events);
-	tracer->lost_events_fd = bpf_map__fd(tracer->skel->maps.lost_events);
+	tracer->ring_buffer_fd = bpf_object__find_map_fd_by_name(tracer->obj, "events");
+	tracer->lost_events_fd = bpf_object__find_map_fd_by_name(tracer->obj, "lost_events");
 	return 0;
 fail:
 	snprintf(trial->reason, sizeof(trial->reason), "preparing %s failed: %s",
@@ -264,20 +326,75 @@ fail_reported:
 	return err;
 }
 
+/* Problems of the kernel itself: too old for any build. */
+static int check_kernel(void)
+{
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1) {
+		fprintf(stderr,
+			"bindsnoop: this kernel is too old: bindsnoop needs Linux 5.8 or "
+			"newer (the BPF ring buffer); it is tested on Debian's kernels from "
+			"5.10 on\n");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static void probe_kernel(struct kernel_features *features)
+{
+	features->bind_sk = kernel_has_function("inet_bind_sk");
+	features->bpf_loop = kernel_has_helper(BPF_FUNC_loop);
+	features->task_pt_regs = kernel_has_helper(BPF_FUNC_task_pt_regs);
+	if (verbose)
+		fprintf(stderr,
+			"bindsnoop: kernel %s inet_bind_sk() (hooking %s), %s bpf_loop(), %s "
+			"bpf_task_pt_regs()\n",
+			features->bind_sk ? "has" : "lacks",
+			features->bind_sk ? "inet_bind_sk/inet6_bind_sk" : "inet_bind/inet6_bind",
+			features->bpf_loop ? "has" : "lacks",
+			features->task_pt_regs ? "has" : "lacks");
+}
+
+/*
+ * What the basic build leaves out, said in the Tracing line, the start
+ * record and -v. why: the features it lacks, or why the full build failed.
+ */
+static void describe_degraded(struct tracer *tracer, const struct kernel_features *features,
+			      const char *full_failure)
+{
+	char why[200];
+
+	if (full_failure)
+		snprintf(why, sizeof(why), "the full BPF object did not load: %s", full_failure);
+	else
+		snprintf(why, sizeof(why), "this kernel lacks %s%s%s",
+			 features->bpf_loop ? "" : "bpf_loop() (5.17)",
+			 !features->bpf_loop && !features->task_pt_regs ? " and " : "",
+			 features->task_pt_regs ? "" : "bpf_task_pt_regs() (5.15)");
+	snprintf(tracer->degraded, sizeof(tracer->degraded),
+		 "no in-kernel holder walk (holders from sock_diag and /proc)%s; %s",
+		 tracer->backend == BACKEND_TRACEPOINT ? ", sys_enter/sys_exit pairs" : "", why);
+}
+
 int tracer_start(const struct options *opts, struct tracer **out)
 {
 	static const enum backend_choice auto_order[] = { BACKEND_FEXIT, BACKEND_KPROBE,
 							  BACKEND_TRACEPOINT };
 	enum backend_choice explicit_choice[] = { opts->backend };
 	const enum backend_choice *order = auto_order;
-	int order_len = 3;
+	const struct bpf_build *builds[2];
+	struct kernel_features features;
+	char full_failure[256] = "";
+	struct trial trial = {};
+	int order_len = 3, build_count = 0;
 	struct tracer *tracer;
-	bool has_bind_sk;
-	int err;
+	int err = -ENOENT;
 
 	verbose = opts->verbose;
 	libbpf_set_print(libbpf_print);
 	err = check_prerequisites();
+	if (err)
+		return err;
+	err = check_kernel();
 	if (err)
 		return err;
 	if (opts->backend != BACKEND_AUTO) {
@@ -287,44 +404,51 @@ int tracer_start(const struct options *opts, struct tracer **out)
 	tracer = calloc(1, sizeof(*tracer));
 	if (!tracer)
 		return -ENOMEM;
-	has_bind_sk = kernel_has_function("inet_bind_sk");
-	if (verbose)
-		fprintf(stderr, "bindsnoop: kernel %s inet_bind_sk(): hooking %s\n",
-			has_bind_sk ? "has" : "lacks",
-			has_bind_sk ? "inet_bind_sk/inet6_bind_sk" : "inet_bind/inet6_bind");
+	probe_kernel(&features);
+	/* The full build where the kernel can take it, the basic one as the fallback. */
+	if (features.bpf_loop && features.task_pt_regs)
+		builds[build_count++] = &full_build;
+	builds[build_count++] = &basic_build;
 
-	for (int i = 0; i < order_len; i++) {
-		struct trial trial = {};
-
-		if (order[i] == BACKEND_TRACEPOINT) {
-			err = ensure_tracefs();
-			if (err)
-				break;
-		}
-		err = try_backend(tracer, order[i], opts, has_bind_sk, &trial);
-		if (!err) {
+	for (int b = 0; b < build_count; b++) {
+		for (int i = 0; i < order_len; i++) {
+			if (order[i] == BACKEND_TRACEPOINT) {
+				err = ensure_tracefs();
+				if (err)
+					goto failed;
+			}
+			memset(&trial, 0, sizeof(trial));
+			err = try_backend(tracer, builds[b], order[i], opts, &features, &trial);
+			if (!err) {
+				if (builds[b] == &basic_build)
+					describe_degraded(tracer, &features,
+							  full_failure[0] ? full_failure : NULL);
+				if (verbose)
+					fprintf(stderr,
+						"bindsnoop: using the %s backend (%s BPF object)\n",
+						backend_name(order[i]), builds[b]->name);
+				*out = tracer;
+				return 0;
+			}
 			if (verbose)
-				fprintf(stderr, "bindsnoop: using the %s backend\n",
-					backend_name(order[i]));
-			*out = tracer;
-			return 0;
+				fprintf(stderr,
+					"bindsnoop: %s backend refused: %s (%s BPF object)\n",
+					backend_name(order[i]), trial.reason, builds[b]->name);
+			if (builds[b] == &full_build && !full_failure[0])
+				snprintf(full_failure, sizeof(full_failure), "%s", trial.reason);
 		}
-		if (opts->backend != BACKEND_AUTO) {
-			fprintf(stderr,
-				"bindsnoop: the %s backend cannot run on this kernel: %s; "
-				"try --backend auto\n",
-				backend_name(order[i]), trial.reason);
-			break;
-		}
-		if (verbose)
-			fprintf(stderr, "bindsnoop: %s backend refused: %s\n",
-				backend_name(order[i]), trial.reason);
-		else if (i == order_len - 1)
-			fprintf(stderr,
-				"bindsnoop: no backend could attach (last: %s); run with -v "
-				"to see why each was refused\n",
-				trial.reason);
 	}
+	if (opts->backend != BACKEND_AUTO)
+		fprintf(stderr,
+			"bindsnoop: the %s backend cannot run on this kernel: %s; try --backend "
+			"auto\n",
+			backend_name(opts->backend), full_failure[0] ? full_failure : trial.reason);
+	else
+		fprintf(stderr,
+			"bindsnoop: no backend could attach (last: %s); run with -v to see why each "
+			"was refused\n",
+			trial.reason);
+failed:
 	free(tracer);
 	return err ? err : -ENOENT;
 }
@@ -334,7 +458,7 @@ __u64 tracer_missed_runs(const struct tracer *tracer)
 	struct bpf_program *prog;
 	__u64 missed = 0;
 
-	bpf_object__for_each_program(prog, tracer->skel->obj) {
+	bpf_object__for_each_program(prog, tracer->obj) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 		int fd = bpf_program__fd(prog);

@@ -2,19 +2,26 @@
 /*
  * Loading and attaching the BPF programs of one backend. "auto" tries the
  * backends best first (fexit, kprobe, tracepoint) and keeps the first one
- * that really loads and attaches: a trial, not a kernel version guess.
+ * that really loads and attaches: a trial, not a kernel version guess. Each
+ * is tried with the full BPF object where the kernel has the helpers it needs
+ * (probed), then with the basic one, so an older kernel traces with less
+ * (tracer.degraded says what) instead of refusing.
  */
 #ifndef BINDSNOOP_BACKEND_H
 #define BINDSNOOP_BACKEND_H
 
 #include "options.h"
 
-struct bindsnoop_bpf;
+struct bpf_build;
+struct bpf_object;
 struct bpf_link;
 
 struct tracer {
-	struct bindsnoop_bpf *skel;
+	const struct bpf_build *build; /* full, or basic for older kernels */
+	void *skel;		       /* that build's skeleton */
+	struct bpf_object *obj;
 	enum backend_choice backend; /* the one that attached */
+	char degraded[400];	     /* what the basic build leaves out, and why; "" if full */
 	struct bpf_link **links;
 	int link_count;
 	int ring_buffer_fd;

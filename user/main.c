@@ -66,6 +66,8 @@ static void describe_tracing(const struct options *opts, const struct tracer *tr
 				opts->filter_errnos ?
 			", filtered as asked" :
 			"");
+	if (tracer->degraded[0])
+		fprintf(stderr, "bindsnoop: degraded: %s\n", tracer->degraded);
 }
 
 /*
