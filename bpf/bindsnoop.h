@@ -38,6 +38,17 @@
 
 #define BS_UID_UNKNOWN 0xffffffffu
 
+/*
+ * Who bound a socket while tracing: the owner_tags map, keyed by socket
+ * inode. The kernel walk copies it into bs_holder; userspace reads the map
+ * for holders that sock_diag found.
+ */
+struct bs_owner_tag {
+	char comm[BS_COMM_LEN];
+	__u32 pid;
+	__u32 pad;
+};
+
 /* A socket that holds the requested port, found in the kernel's bind tables. */
 struct bs_holder {
 	__u64 sock_inode;	      /* 0 for TIME_WAIT: such a socket has no file */

@@ -28,18 +28,12 @@ struct bound_addr {
 	bool takes_ipv6;
 };
 
-struct owner_tag {
-	char comm[BS_COMM_LEN];
-	__u32 pid;
-	__u32 pad;
-};
-
 /* Sockets bound while tracing, by socket inode: who bound them. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64);
-	__type(value, struct owner_tag);
+	__type(value, struct bs_owner_tag);
 } owner_tags SEC(".maps");
 
 /*
@@ -124,7 +118,7 @@ static __always_inline __u64 sock_inode(struct sock *sk)
 /* Remember who bound a socket, so a later conflict can name it. */
 static __always_inline void owner_tag_record(struct sock *sk, __u32 pid)
 {
-	struct owner_tag tag = { .pid = pid };
+	struct bs_owner_tag tag = { .pid = pid };
 	__u64 inode = sock_inode(sk);
 
 	if (!inode)
@@ -196,7 +190,7 @@ static __always_inline void holder_consider(struct holder_search *search, const 
 
 	holder->sock_inode = inode;
 	if (inode) {
-		struct owner_tag *tag = bpf_map_lookup_elem(&owner_tags, &inode);
+		struct bs_owner_tag *tag = bpf_map_lookup_elem(&owner_tags, &inode);
 
 		if (tag) {
 			holder->owner_pid = tag->pid;

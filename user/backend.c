@@ -317,6 +317,7 @@ static int try_backend(struct tracer *tracer, const struct bpf_build *build,
 	tracer->backend = backend;
 	tracer->ring_buffer_fd = bpf_object__find_map_fd_by_name(tracer->obj, "events");
 	tracer->lost_events_fd = bpf_object__find_map_fd_by_name(tracer->obj, "lost_events");
+	tracer->owner_tags_fd = bpf_object__find_map_fd_by_name(tracer->obj, "owner_tags");
 	return 0;
 fail:
 	snprintf(trial->reason, sizeof(trial->reason), "preparing %s failed: %s",

@@ -26,6 +26,7 @@ struct tracer {
 	int link_count;
 	int ring_buffer_fd;
 	int lost_events_fd;
+	int owner_tags_fd; /* who bound each socket while tracing (struct bs_owner_tag) */
 };
 
 /*

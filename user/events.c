@@ -190,6 +190,7 @@ struct event_pipeline *event_pipeline_new(struct tracer *tracer, const struct op
 	pipeline->holders = holder_lookup_new(pipeline->procs, opts->proc_lookup);
 	if (!pipeline->holders)
 		goto fail;
+	holder_lookup_use_owner_tags(pipeline->holders, tracer->owner_tags_fd);
 	pipeline->ring = ring_buffer__new(tracer->ring_buffer_fd, handle_event, pipeline, NULL);
 	if (!pipeline->ring)
 		goto fail;

@@ -5,6 +5,7 @@
 #include <time.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <bpf/bpf.h>
 #include "holders.h"
 #include "proc_sockets.h"
 #include "sockdiag.h"
@@ -41,6 +42,7 @@ struct holder_lookup {
 	bool proc_lookup;
 	struct sockdiag *diag;	      /* NULL: sock_diag unavailable */
 	struct proc_sockets *sockets; /* NULL without proc_lookup */
+	int owner_tags_fd;	      /* the kernel's owner_tags map, -1 if none */
 	struct diag_answer answers[DIAG_ANSWERS];
 };
 
@@ -329,6 +331,25 @@ static void holder_processes_fill(struct holder_lookup *lookup, struct holder_re
 		holder_add_owner(lookup, holder, found);
 }
 
+/*
+ * Who bound a socket that sock_diag found, if it was bound while tracing
+ * (the kernel tags every successful bind): the holder is named even before
+ * the next /proc scan sees its descriptor.
+ */
+static bool owner_tag_find(const struct holder_lookup *lookup, __u64 inode, struct bs_holder *out)
+{
+	struct bs_owner_tag tag;
+
+	if (lookup->owner_tags_fd < 0 || !inode ||
+	    bpf_map_lookup_elem(lookup->owner_tags_fd, &inode, &tag) || !tag.pid)
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->owner_pid = tag.pid;
+	memcpy(out->owner_comm, tag.comm, sizeof(out->owner_comm));
+	out->flags = BS_HOLDER_OWNER_KNOWN;
+	return true;
+}
+
 void holder_lookup_fill(struct holder_lookup *lookup, const struct bs_event *ev,
 			struct bind_report *report)
 {
@@ -353,9 +374,20 @@ void holder_lookup_fill(struct holder_lookup *lookup, const struct bs_event *ev,
 			holders_add_from_diag(report, answer, ev);
 		}
 	}
-	for (__u32 i = 0; i < report->holder_count; i++)
-		holder_processes_fill(lookup, &report->holders[i],
-				      i < kernel_count ? &ev->holders[i] : NULL);
+	for (__u32 i = 0; i < report->holder_count; i++) {
+		struct bs_holder tagged;
+		const struct bs_holder *found = i < kernel_count ? &ev->holders[i] : NULL;
+
+		if (!found && owner_tag_find(lookup, report->holders[i].inode, &tagged))
+			found = &tagged;
+		holder_processes_fill(lookup, &report->holders[i], found);
+	}
+}
+
+void holder_lookup_use_owner_tags(struct holder_lookup *lookup, int owner_tags_fd)
+{
+	if (lookup)
+		lookup->owner_tags_fd = owner_tags_fd;
 }
 
 struct holder_lookup *holder_lookup_new(struct procinfo_cache *procs, bool proc_lookup)
@@ -365,6 +397,7 @@ struct holder_lookup *holder_lookup_new(struct procinfo_cache *procs, bool proc_
 	if (!lookup)
 		return NULL;
 	lookup->procs = procs;
+	lookup->owner_tags_fd = -1;
 	lookup->proc_lookup = proc_lookup && procs;
 	if (!lookup->proc_lookup)
 		return lookup;

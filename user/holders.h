@@ -26,6 +26,11 @@ struct holder_lookup;
  */
 struct holder_lookup *holder_lookup_new(struct procinfo_cache *procs, bool proc_lookup);
 void holder_lookup_free(struct holder_lookup *lookup);
+/*
+ * The kernel's owner_tags map (struct bs_owner_tag by socket inode): names
+ * the process of a holder sock_diag found, if it bound while tracing.
+ */
+void holder_lookup_use_owner_tags(struct holder_lookup *lookup, int owner_tags_fd);
 
 /* Fill report->holders, holder_count and holders_searched for this event. */
 void holder_lookup_fill(struct holder_lookup *lookup, const struct bs_event *ev,

@@ -231,12 +231,18 @@ expand_kernel_list() {
 	done
 }
 
+# True when a suite really ships a package (apt-cache show also knows names
+# that are only mentioned, e.g. in a Conflicts field).
+suite_ships() {
+	suite_apt "$1" apt-cache madison "$2" 2>/dev/null | grep -q .
+}
+
 # The package names a kernel release is made of, in one suite: the image
 # (unsigned where Debian ships one) and, for meta packages, the binary and
 # modules packages it depends on.
 kernel_packages() {
 	local suite=$1 release=$2 image depends dep
-	if suite_apt "$suite" apt-cache show "linux-image-$release-unsigned" >/dev/null 2>&1; then
+	if suite_ships "$suite" "linux-image-$release-unsigned"; then
 		image=linux-image-$release-unsigned
 	else
 		image=linux-image-$release
@@ -247,13 +253,20 @@ kernel_packages() {
 	for dep in $depends; do
 		case "$dep" in
 		linux-binary-"$release")
-			if suite_apt "$suite" apt-cache show "linux-binary-unsigned-$release" >/dev/null 2>&1; then
+			if suite_ships "$suite" "linux-binary-unsigned-$release"; then
 				echo "linux-binary-unsigned-$release"
 			else
 				echo "$dep"
 			fi
 			;;
-		linux-modules-"$release") echo "$dep" ;;
+		linux-modules-"$release")
+			# The mirror lacks some (6.19's): boot without modules then.
+			if suite_ships "$suite" "$dep"; then
+				echo "$dep"
+			else
+				log "$suite does not serve $dep: this kernel boots without its modules"
+			fi
+			;;
 		esac
 	done
 }
@@ -311,7 +324,10 @@ download_kernel() {
 	ln -s "${image#"$tmp"/}" "$tmp/vmlinuz"
 	tree=$(find "$tmp/root/lib/modules" "$tmp/root/usr/lib/modules" -mindepth 1 -maxdepth 1 \
 		-type d 2>/dev/null | head -n 1)
-	[ -n "$tree" ] || die "no modules tree in $packages"
+	if [ -z "$tree" ]; then
+		tree=$tmp/root/lib/modules/$release
+		mkdir -p "$tree"
+	fi
 	ln -s "${tree#"$tmp"/}" "$tmp/modules"
 	echo "${version%%-*}" >"$tmp/.version"
 	echo "$suite" >"$tmp/.suite"

@@ -532,6 +532,14 @@ void expect_event(struct verdict *verdict, const struct json_value *event,
 }
 
 /* One line naming every holder briefly, for "not found" messages. */
+
+static bool holder_source_is(const struct json_value *holder, const char *source)
+{
+	const struct json_value *value = json_member(holder, "source");
+
+	return value && value->type == JSON_STRING && strcmp(value->string, source) == 0;
+}
+
 static void describe_holders(const struct json_value *holders, char *buf, size_t len)
 {
 	size_t used = 0, i;
@@ -587,7 +595,12 @@ void expect_holder(struct verdict *verdict, const struct json_value *event,
 	expect_string(verdict, event, HOLDER_PATH("addr"), want->addr);
 	expect_integer(verdict, event, HOLDER_PATH("port"), want->port);
 	expect_integer(verdict, event, HOLDER_PATH("uid"), want->uid);
-	if (want->reuseaddr >= 0)
+	/*
+	 * Socket options are read from the socket only by the kernel walk:
+	 * sock_diag does not expose them (schema/README.md), so a kernel
+	 * without the walk (5.10, basic BPF build) cannot be held to them.
+	 */
+	if (want->reuseaddr >= 0 && holder_source_is(holder, "kernel"))
 		expect_bool(verdict, event, HOLDER_PATH("reuseaddr"), want->reuseaddr);
 	if (want->v6only >= 0)
 		expect_bool(verdict, event, HOLDER_PATH("v6only"), want->v6only);
