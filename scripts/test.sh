@@ -11,7 +11,8 @@
 #   4. deployment: make install, the systemd unit under a real systemd
 #      (nspawn) with only its capabilities, the man page, and every config in
 #      deploy/ parsed and checked
-#   5. the VM matrix: Debian's 6.1 and 6.12 kernels under QEMU, every backend
+#   5. the VM matrix: Debian's kernels under QEMU (5.10, 6.1, 6.12, and the
+#      newest of trixie-backports and sid on the day), every backend
 # and ends with one line "test: N passed, N failed". Exit status 1 if
 # anything failed. SKIP_VM=1 leaves out step 5 (it says so, loudly).
 set -eu

@@ -132,7 +132,8 @@ evaluate_log() {
 	# A step whose output did not end in a newline glues the END marker to
 	# its last line: split it off first.
 	sed 's/\(.\)@@BSVM /\1\n@@BSVM /' "$logfile" |
-		awk -v label="$label" -v auto_expect="$AUTO_EXPECT" -v step_timeout="$STEP_TIMEOUT" '
+		awk -v label="$label" -v auto_expect="$AUTO_EXPECT" -v step_timeout="$STEP_TIMEOUT" \
+			-v walks="$(kernel_walks_holders "$label" && echo 1 || echo 0)" '
 	function unfinished() {
 		if (current != "")
 			print label, current, 0, 1, 0, "FAIL", "the VM stopped inside this step"
@@ -140,7 +141,7 @@ evaluate_log() {
 	}
 	/@@BSVM BEGIN / {
 		unfinished()
-		current = $NF; summary = ""; chosen = ""; warnings = 0
+		current = $NF; summary = ""; chosen = ""; degraded = ""; warnings = 0
 		next
 	}
 	/@@BSVM END / {
@@ -160,6 +161,16 @@ evaluate_log() {
 			note = "chose " (chosen == "" ? "no backend" : chosen)
 			if (!ok && auto_expect != "")
 				note = note ", expected " auto_expect
+			# A kernel without bpf_loop must say it runs degraded; others must not.
+			if (walks && degraded != "") {
+				ok = 0
+				note = note ", degraded on a kernel that should run the full build: " degraded
+			} else if (!walks && degraded == "") {
+				ok = 0
+				note = note ", but did not say it runs degraded"
+			} else if (degraded != "") {
+				note = note ", degraded: " degraded
+			}
 			print label, step, ok, !ok, 0, (ok ? "ok" : "FAIL"), note " (" took ")"
 		} else if (step == "kernel-log") {
 			print label, step, 0, 0, 0, "ok", warnings " warning lines"
@@ -192,6 +203,7 @@ evaluate_log() {
 		summary = line
 	}
 	/^auto chose: / { chosen = ($3 == "none" ? "" : $3) }
+	/^auto degraded: / { degraded = $0; sub(/^auto degraded: ?/, "", degraded) }
 	/^kernel warnings: / { warnings = $3 }
 	END { unfinished() }
 	' >"$rows"

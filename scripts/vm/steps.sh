@@ -65,6 +65,8 @@ auto_backend() {
 	echo "bindsnoop exit status: $status"
 	chosen=$(sed -n 's/^Tracing .* with the \([a-z_]*\) backend.*/\1/p' /tmp/auto.err | head -n 1)
 	echo "auto chose: ${chosen:-none}"
+	# What an older kernel leaves out, as bindsnoop said it (empty: nothing).
+	echo "auto degraded: $(sed -n 's/^bindsnoop: degraded: //p' /tmp/auto.err | head -n 1)"
 	[ -n "$chosen" ]
 }
 
