@@ -14,21 +14,12 @@
 #include <bpf/bpf_core_read.h>
 #include "bindsnoop.h"
 #include "compat.bpf.h"
+#include "address_overlap.h"
 
 #define AF_INET	      2
 #define AF_INET6      10
 #define TCP_TIME_WAIT 6
 
-/* Who a socket bound to an address can receive from, for overlap tests. */
-struct bound_addr {
-	__u8 addr[16]
-		__attribute__((aligned(4))); /* IPv4 as ::ffff:a.b.c.d so both families compare */
-	bool any;
-	bool takes_ipv4;
-	bool takes_ipv6;
-};
-
-/* Sockets bound while tracing, by socket inode: who bound them. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
@@ -68,41 +59,6 @@ static __always_inline void sock_snapshot_addr(const struct sock_common *skc, __
 		__builtin_memcpy(out, &skc->skc_rcv_saddr, 4);
 }
 
-static __always_inline void bound_addr_make(struct bound_addr *out, __u16 family, const __u8 *raw,
-					    bool v6only)
-{
-	const __u32 *words = (const __u32 *)raw;
-
-	__builtin_memset(out, 0, sizeof(*out));
-	if (family == AF_INET) {
-		out->addr[10] = 0xff;
-		out->addr[11] = 0xff;
-		__builtin_memcpy(&out->addr[12], raw, 4);
-		out->any = words[0] == 0;
-		out->takes_ipv4 = true;
-		return;
-	}
-	__builtin_memcpy(out->addr, raw, 16);
-	bool mapped = words[0] == 0 && words[1] == 0 && words[2] == bpf_htonl(0xffff);
-	/* ::ffff:0.0.0.0 is the IPv4 wildcard to the kernel too. */
-	out->any = (words[0] | words[1] | words[3]) == 0 && (words[2] == 0 || mapped);
-	out->takes_ipv4 = (out->any && !v6only) || mapped;
-	out->takes_ipv6 = !mapped;
-}
-
-static __always_inline bool bound_addr_overlap(const struct bound_addr *a,
-					       const struct bound_addr *b)
-{
-	if (!((a->takes_ipv4 && b->takes_ipv4) || (a->takes_ipv6 && b->takes_ipv6)))
-		return false;
-	if (a->any || b->any)
-		return true;
-	const __u32 *x = (const __u32 *)a->addr, *y = (const __u32 *)b->addr;
-
-	/* clang 14 has no BPF memcmp */
-	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
-}
-
 static __always_inline __u64 socket_inode(struct socket *sock)
 {
 	if (!sock)
@@ -131,7 +87,7 @@ struct holder_search {
 	struct bs_event *event;
 	struct sock *caller;
 	struct net *net;
-	struct bound_addr wanted;
+	struct bs_bound_addr wanted;
 	__u16 port;
 };
 
@@ -141,7 +97,7 @@ static __always_inline void holder_consider(struct holder_search *search, const 
 	struct bs_event *event = search->event;
 	struct sock_snapshot snapshot;
 	struct sock_common *skc;
-	struct bound_addr bound;
+	struct bs_bound_addr bound;
 	__u8 raw[16] = {};
 	__u16 family;
 	__u8 state;
@@ -155,8 +111,8 @@ static __always_inline void holder_consider(struct holder_search *search, const 
 	family = skc->skc_family;
 	v6only = BPF_CORE_READ_BITFIELD(skc, skc_ipv6only);
 	sock_snapshot_addr(skc, family, raw);
-	bound_addr_make(&bound, family, raw, v6only);
-	if (!bound_addr_overlap(&search->wanted, &bound))
+	bs_bound_addr_make(&bound, family, raw, v6only);
+	if (!bs_bound_addr_overlap(&search->wanted, &bound))
 		return;
 
 	__u32 index = event->holder_count++;
@@ -354,7 +310,7 @@ static __always_inline void holders_find(struct bs_event *event, struct sock *ca
 		.port = event->port,
 	};
 
-	bound_addr_make(&search.wanted, event->family, event->addr, caller_v6only);
+	bs_bound_addr_make(&search.wanted, event->family, event->addr, caller_v6only);
 	if (event->protocol == IPPROTO_UDP || event->protocol == IPPROTO_UDPLITE)
 		holders_walk_udp(&search);
 	else

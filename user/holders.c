@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
+#include "address_overlap.h"
 #include "holders.h"
 #include "proc_sockets.h"
 #include "sockdiag.h"
@@ -46,17 +47,6 @@ struct holder_lookup {
 	struct diag_answer answers[DIAG_ANSWERS];
 };
 
-/* Who a socket bound to an address receives from: bound_addr in bpf/holders.bpf.h. */
-struct bound_address {
-	__u8 addr[16]; /* IPv4 as ::ffff:a.b.c.d so both families compare */
-	bool any;
-	bool takes_ipv4;
-	bool takes_ipv6;
-};
-
-static const __u8 ipv4_mapped_prefix[12] = { [10] = 0xff, [11] = 0xff };
-static const __u8 zero_address[16];
-
 static __u64 coarse_now_ns(void)
 {
 	struct timespec ts;
@@ -65,39 +55,14 @@ static __u64 coarse_now_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static void bound_address_make(struct bound_address *out, __u16 family, const __u8 *raw,
-			       bool v6only)
-{
-	memset(out, 0, sizeof(*out));
-	if (family == AF_INET) {
-		memcpy(out->addr, ipv4_mapped_prefix, sizeof(ipv4_mapped_prefix));
-		memcpy(&out->addr[12], raw, 4);
-		out->any = memcmp(raw, zero_address, 4) == 0;
-		out->takes_ipv4 = true;
-		return;
-	}
-	bool mapped = memcmp(raw, ipv4_mapped_prefix, sizeof(ipv4_mapped_prefix)) == 0;
-
-	memcpy(out->addr, raw, 16);
-	/* ::ffff:0.0.0.0 is the IPv4 wildcard to the kernel (ipv6_rcv_saddr_equal). */
-	out->any = memcmp(raw, zero_address, 16) == 0 ||
-		   (mapped && memcmp(&raw[12], zero_address, 4) == 0);
-	out->takes_ipv4 = (out->any && !v6only) || mapped;
-	out->takes_ipv6 = !mapped;
-}
-
 bool holder_addresses_overlap(__u16 family_a, const __u8 *addr_a, bool v6only_a, __u16 family_b,
 			      const __u8 *addr_b, bool v6only_b)
 {
-	struct bound_address a, b;
+	struct bs_bound_addr a, b;
 
-	bound_address_make(&a, family_a, addr_a, v6only_a);
-	bound_address_make(&b, family_b, addr_b, v6only_b);
-	if (!((a.takes_ipv4 && b.takes_ipv4) || (a.takes_ipv6 && b.takes_ipv6)))
-		return false;
-	if (a.any || b.any)
-		return true;
-	return memcmp(a.addr, b.addr, 16) == 0;
+	bs_bound_addr_make(&a, family_a, addr_a, v6only_a);
+	bs_bound_addr_make(&b, family_b, addr_b, v6only_b);
+	return bs_bound_addr_overlap(&a, &b);
 }
 
 /* Holders are reported as TCP or UDP: MPTCP binds through TCP, UDP-Lite shares UDP's rules. */
