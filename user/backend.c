@@ -122,6 +122,8 @@ static const struct bpf_build basic_build = { "basic", basic_open, basic_destroy
 
 /* What this kernel's BPF offers, probed once with tiny programs. */
 struct kernel_features {
+	bool fexit;	   /* an fexit program loads and attaches */
+	bool kprobes;	   /* CONFIG_KPROBE_EVENTS */
 	bool bind_sk;	   /* inet_bind_sk() exists */
 	bool bpf_loop;	   /* 5.17 */
 	bool task_pt_regs; /* 5.15 */
@@ -132,16 +134,42 @@ static bool kernel_has_helper(enum bpf_func_id helper)
 	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, helper, NULL) == 1;
 }
 
-static bool kernel_has_function(const char *function)
+/*
+ * Can this kernel run an fexit program at all? A two-instruction fexit on
+ * inet_csk_get_port, loaded and attached, then closed: about a millisecond,
+ * where loading the whole object only to be refused costs far more. Lockdown,
+ * a kernel without trampolines, or a refusing LSM all say no here.
+ */
+static bool kernel_runs_fexit(const struct btf *vmlinux)
 {
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	bool found;
+	const struct bpf_insn return_zero[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, load_opts, .expected_attach_type = BPF_TRACE_FEXIT);
+	int function, prog_fd, link_fd;
 
-	if (!vmlinux)
+	function = btf__find_by_name_kind(vmlinux, "inet_csk_get_port", BTF_KIND_FUNC);
+	if (function < 0)
 		return false;
-	found = btf__find_by_name_kind(vmlinux, function, BTF_KIND_FUNC) >= 0;
-	btf__free(vmlinux);
-	return found;
+	load_opts.attach_btf_id = function;
+	prog_fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", return_zero, 2, &load_opts);
+	if (prog_fd < 0)
+		return false;
+	link_fd = bpf_raw_tracepoint_open(NULL, prog_fd);
+	close(prog_fd);
+	if (link_fd < 0)
+		return false;
+	close(link_fd);
+	return true;
+}
+
+/* kprobes reach libbpf through the perf kprobe PMU or tracefs' kprobe_events. */
+static bool kernel_runs_kprobes(void)
+{
+	return !access("/sys/bus/event_source/devices/kprobe/type", F_OK) ||
+	       !access(TRACEFS_DIR "/kprobe_events", F_OK) ||
+	       !access("/sys/kernel/debug/tracing/kprobe_events", F_OK);
 }
 
 static bool has_capability(int cap)
@@ -340,19 +368,43 @@ static int check_kernel(void)
 	return 0;
 }
 
+/* One parse of the kernel's BTF serves every probe that needs it. */
 static void probe_kernel(struct kernel_features *features)
 {
-	features->bind_sk = kernel_has_function("inet_bind_sk");
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+
+	memset(features, 0, sizeof(*features));
+	if (vmlinux) {
+		features->bind_sk =
+			btf__find_by_name_kind(vmlinux, "inet_bind_sk", BTF_KIND_FUNC) >= 0;
+		features->fexit = kernel_runs_fexit(vmlinux);
+		btf__free(vmlinux);
+	}
+	features->kprobes = kernel_runs_kprobes();
 	features->bpf_loop = kernel_has_helper(BPF_FUNC_loop);
 	features->task_pt_regs = kernel_has_helper(BPF_FUNC_task_pt_regs);
 	if (verbose)
 		fprintf(stderr,
-			"bindsnoop: kernel %s inet_bind_sk() (hooking %s), %s bpf_loop(), %s "
-			"bpf_task_pt_regs()\n",
+			"bindsnoop: kernel %s fexit programs, %s kprobes, %s inet_bind_sk() "
+			"(hooking %s), %s bpf_loop(), %s bpf_task_pt_regs()\n",
+			features->fexit ? "runs" : "refuses", features->kprobes ? "has" : "lacks",
 			features->bind_sk ? "has" : "lacks",
 			features->bind_sk ? "inet_bind_sk/inet6_bind_sk" : "inet_bind/inet6_bind",
 			features->bpf_loop ? "has" : "lacks",
 			features->task_pt_regs ? "has" : "lacks");
+}
+
+/* auto skips a backend the probes already ruled out, and says why. */
+static const char *backend_ruled_out(enum backend_choice backend,
+				     const struct kernel_features *features)
+{
+	if (backend == BACKEND_FEXIT && !features->fexit)
+		return "a probe fexit program on inet_csk_get_port did not load and attach (the "
+		       "kernel refuses this program type here, e.g. lockdown or no BPF "
+		       "trampolines)";
+	if (backend == BACKEND_KPROBE && !features->kprobes)
+		return "the kernel has no kprobe events (CONFIG_KPROBE_EVENTS is off)";
+	return NULL;
 }
 
 /*
@@ -419,6 +471,18 @@ int tracer_start(const struct options *opts, struct tracer **out)
 					goto failed;
 			}
 			memset(&trial, 0, sizeof(trial));
+			const char *ruled_out = opts->backend == BACKEND_AUTO ?
+							backend_ruled_out(order[i], &features) :
+							NULL;
+			if (ruled_out) {
+				if (verbose && b == 0)
+					fprintf(stderr,
+						"bindsnoop: %s backend refused: probing failed: %s\n",
+						backend_name(order[i]), ruled_out);
+				snprintf(trial.reason, sizeof(trial.reason), "probing failed: %s",
+					 ruled_out);
+				continue;
+			}
 			err = try_backend(tracer, builds[b], order[i], opts, &features, &trial);
 			if (!err) {
 				if (builds[b] == &basic_build)
