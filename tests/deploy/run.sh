@@ -4,7 +4,7 @@
 #     Containerfile, the Vector and Fluent Bit configurations say what they must
 #   - rsyslogd and logrotate accept their snippets
 #   - make install DESTDIR=... PREFIX=/usr installs exactly the binary, the man
-#     page and the unit; make uninstall removes them
+#     page, the bash completion and the unit; make uninstall removes them
 #   - systemd-analyze verify accepts the unit and its drop-ins, silently
 #   - the man page renders without a warning and names every option of --help
 #   - every ExecStart (unit and drop-ins) runs for real under the unit's
@@ -113,6 +113,7 @@ install_layout() {
 	make -s install DESTDIR="$dest" PREFIX=/usr >/dev/null || return 1
 	got=$(cd "$dest" && find . -type f -printf '%m %p\n' | sort)
 	want=$(printf '%s\n' '644 ./usr/lib/systemd/system/bindsnoop.service' \
+		'644 ./usr/share/bash-completion/completions/bindsnoop' \
 		'644 ./usr/share/man/man8/bindsnoop.8' '755 ./usr/sbin/bindsnoop')
 	[ "$got" = "$want" ] || { printf 'installed:\n%s\nwanted:\n%s\n' "$got" "$want"; return 1; }
 	cmp ./bindsnoop "$dest/usr/sbin/bindsnoop" || return 1
@@ -124,7 +125,7 @@ install_layout() {
 	got=$(find "$dest" -type f)
 	[ -z "$got" ] || { printf 'left after uninstall:\n%s\n' "$got"; return 1; }
 }
-check "make install DESTDIR PREFIX=/usr: binary, man page, unit; uninstall removes them" \
+check "make install DESTDIR PREFIX=/usr: binary, man page, completion, unit; uninstall removes them" \
 	install_layout
 
 # systemd-analyze verify prints warnings but still exits 0: any output fails.
