@@ -19,6 +19,8 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 PY=/usr/bin/python3 # Debian's, with python3-yaml; not a pyenv shim
 HERE=tests/deploy
+# shellcheck source=tests/deploy/nspawn.sh
+. $HERE/nspawn.sh
 UNIT_IN=deploy/systemd/bindsnoop.service.in
 DROPINS=deploy/systemd/bindsnoop.service.d
 passed=0
@@ -275,11 +277,8 @@ done
 boot_unit() {
 	local dropin=${1:-} root=$work/nspawn out=$work/nspawn-out upper=$work/usr-upper
 	rm -rf "$root" "$out" "$upper"
-	mkdir -p "$root"/{etc/systemd/system/multi-user.target.wants,var/log,tmp,proc,sys,dev,run,root,opt} \
-		"$out" "$upper/local/sbin"
-	for dir in bin lib lib64 sbin; do ln -s usr/$dir "$root/$dir"; done
-	cp /etc/passwd /etc/group /etc/shadow "$root/etc/"
-	cp /usr/lib/os-release "$root/etc/os-release"
+	nspawn_root "$root"
+	mkdir -p "$out" "$upper/local/sbin"
 	# The overlay's upper /usr holds local/sbin/bindsnoop; the unit goes in /etc.
 	cp ./bindsnoop "$upper/local/sbin/bindsnoop"
 	sed 's|@SBINDIR@|/usr/local/sbin|g' "$UNIT_IN" >"$root/etc/systemd/system/bindsnoop.service"
@@ -320,14 +319,7 @@ boot_unit() {
 	printf '[Unit]\nAfter=bindsnoop.service\n[Service]\nType=oneshot\nExecStart=/opt/scenario.sh\n' \
 		>"$root/etc/systemd/system/scenario.service"
 	ln -s ../bindsnoop.service ../scenario.service "$root/etc/systemd/system/multi-user.target.wants/"
-	# nspawn wants /run/systemd/nspawn on a tmpfs: a private one in its own mount namespace.
-	unshare -m --propagation private sh -c "mkdir -p /run/systemd/nspawn &&
-		mount -t tmpfs tmpfs /run/systemd/nspawn &&
-		SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=0 timeout 120 systemd-nspawn -q -D '$root' \
-		--overlay=/usr:'$upper':/usr --bind='$out':/out --bind=/sys/kernel/tracing \
-		--register=no --keep-unit --capability=CAP_BPF,CAP_PERFMON \
-		--system-call-filter='bpf perf_event_open' -b -- systemd.unit=multi-user.target" \
-		>"$work/console.log" 2>&1
+	nspawn_boot "$root" "$upper" "$out" "$work/console.log"
 	if [ ! -s "$out/scenario.log" ]; then
 		echo "the container did not run the scenario:"
 		tail -n 15 "$work/console.log"
