@@ -16,6 +16,9 @@ nspawn_root() {
 	for dir in bin lib lib64 sbin; do ln -s usr/$dir "$root/$dir"; done
 	cp /etc/passwd /etc/group /etc/shadow "$root/etc/"
 	cp /usr/lib/os-release "$root/etc/os-release"
+	# Not a first boot: systemd would enable every unit of the host's /usr by
+	# its presets (prometheus, ...), and only the units under test should run.
+	systemd-id128 new >"$root/etc/machine-id"
 }
 
 nspawn_boot() {

@@ -219,7 +219,6 @@ container_service() {
 	cat >"$root/opt/scenario.sh" <<-EOF
 		#!/bin/bash
 		exec >/out/scenario.log 2>&1
-		systemctl is-system-running --wait >/dev/null
 		dpkg -i /out/bindsnoop.deb; echo "install=\$?"
 		echo "enabled=\$(systemctl is-enabled bindsnoop)"
 		echo "active=\$(systemctl is-active bindsnoop)"
