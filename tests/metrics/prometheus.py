@@ -11,10 +11,11 @@ name holds a quote, a backslash and a newline arrives in Prometheus with
 exactly that name; the events are in the --output file too; usage errors;
 a taken port; SIGTERM stops the server at once and closes its port.
 
-Prints "ok   NAME" or "FAIL NAME: why" per check and ends with
+Holds /tmp/bindsnoop-live.lock while it runs. Prints "ok   NAME" or "FAIL NAME: why" per check and ends with
 "metrics: N passed, N failed". Exit status 1 if anything failed.
 """
 import ctypes
+import fcntl
 import json
 import os
 import signal
@@ -142,6 +143,9 @@ def main():
     if os.geteuid() != 0:
         print("metrics: run as root (the tracer loads BPF programs)")
         return 1
+    # Live tests of several worktrees share this machine: one tracer at a time.
+    lock = open("/tmp/bindsnoop-live.lock", "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
     usage_errors()
     taken_port()
     work = tempfile.mkdtemp(prefix="bindsnoop-metrics.")

@@ -214,11 +214,15 @@ container_service() {
 	mkdir -p "$upper" "$out"
 	nspawn_root "$root"
 	# The container's dpkg database is this machine's, as its /usr is.
+	mkdir -p "$root/var/lib"
 	cp -a /var/lib/dpkg "$root/var/lib/"
 	cp "$deb" "$out/bindsnoop.deb"
 	cat >"$root/opt/scenario.sh" <<-EOF
 		#!/bin/bash
 		exec >/out/scenario.log 2>&1
+		# A policy-rc.d of this machine's /usr (image builders add one) would
+		# stop dpkg from starting or stopping anything: a plain system has none.
+		rm -f /usr/sbin/policy-rc.d
 		dpkg -i /out/bindsnoop.deb; echo "install=\$?"
 		echo "enabled=\$(systemctl is-enabled bindsnoop)"
 		echo "active=\$(systemctl is-active bindsnoop)"
