@@ -88,6 +88,8 @@ check "YAML, TOML and JSON under deploy/ parse" configs parse
 check "DaemonSet: hostPID, hostNetwork, capabilities, not privileged, limits, mounts" \
 	configs daemonset
 check "Containerfile: FROM scratch, the static binary, --json" configs containerfile
+check "metrics: DaemonSet patch (annotations, port, node address), PodMonitor, Containerfile.debian" \
+	configs metrics
 check "Vector: journald and file sources, JSON parsed, Loki labels, bindsnoop-* index" \
 	configs vector
 check "Fluent Bit: systemd and tail inputs, JSON parsed, Elasticsearch and Loki" \
