@@ -20,6 +20,10 @@ tar --exclude=./build --exclude=./bindsnoop --exclude=./.git -cf - . | tar -C "$
 deb=$(ls "$out"/bindsnoop_"$version"_*.deb)
 echo "deb: $deb"
 # lintian: errors fail the build; warnings are printed and kept in lintian.txt.
+if ! command -v lintian >/dev/null; then
+	echo "deb: lintian is not installed: the package was not checked (apt-get install lintian)"
+	exit 0
+fi
 lintian --info --display-info "$out"/bindsnoop_"$version"_*.changes | tee "$out/lintian.txt"
 if grep -q '^E: ' "$out/lintian.txt"; then
 	echo "deb: lintian reports errors (above)" >&2
