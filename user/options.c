@@ -60,6 +60,16 @@ static const struct option long_options[] = {
 /* Leading ':' : a missing value is reported as ':' rather than '?'. */
 static const char short_options[] = ":p:P:u:c:e:ajwb:o:qvhV";
 
+/* Only in builds that have the server: a static build does not offer it. */
+#ifdef BINDSNOOP_METRICS_SERVER
+#define METRICS_HELP                                                                        \
+	"      --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n" \
+	"                           (off by default; listens only there): --metrics\n"      \
+	"                           127.0.0.1:9719, [::1]:9719, 0.0.0.0:9719 for all\n"
+#else
+#define METRICS_HELP
+#endif
+
 static const char help_text[] =
 	"Usage: bindsnoop [OPTIONS]\n"
 	"\n"
@@ -94,10 +104,7 @@ static const char help_text[] =
 	"      --syslog-facility NAME   daemon (default), user, local0..local7, ... or\n"
 	"                           0..23: --syslog-facility local3\n"
 	"      --syslog-queue-mb N  1..1024 (default 16, about 17,000 events): what\n"
-	"                           waits while the collector is slow or down\n"
-	"      --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
-	"                           (off by default; listens only there): --metrics\n"
-	"                           127.0.0.1:9719, [::1]:9719, 0.0.0.0:9719 for all\n"
+	"                           waits while the collector is slow or down\n" METRICS_HELP
 	"  -q, --quiet          nothing on stdout; with --output, --syslog or --metrics\n"
 	"  -v, --verbose        which backend was chosen and why; libbpf messages\n"
 	"\n"
