@@ -12,7 +12,7 @@
 # Needs bash-completion (scripts/install-deps.sh --test). No root needed.
 # Last line: "completion: N passed, N failed".
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 passed=0
 failed=0
 work=$(mktemp -d /tmp/bindsnoop-completion.XXXXXX)

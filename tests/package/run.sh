@@ -16,7 +16,7 @@
 # The live parts (the conflict, the container) hold /tmp/bindsnoop-live.lock.
 # Last line: "package: N passed, N failed". Exit status 1 if anything failed.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 # shellcheck source=tests/deploy/nspawn.sh
 . tests/deploy/nspawn.sh
