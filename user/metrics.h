@@ -3,8 +3,8 @@
  * The counters behind --metrics, and their Prometheus text exposition
  * (format 0.0.4). One thread counts (the event pipeline, through
  * output_metrics), another renders (the HTTP server): every counter is a
- * relaxed atomic, so counting costs an atomic add and never waits for a
- * scrape.
+ * relaxed atomic with that one writer, so counting costs a load and a store
+ * (no lock, no locked instruction) and never waits for a scrape.
  *
  * Label sets are bounded so that a storm of odd ports or process names
  * cannot grow the series without end: ports, command names and causes get a
