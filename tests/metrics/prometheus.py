@@ -139,6 +139,23 @@ def taken_port():
           "Tracing" not in run.stderr, f"exit {run.returncode}, stderr {run.stderr!r}")
 
 
+def listens_only_where_asked():
+    """[::1]:PORT answers over IPv6 loopback, and nothing listens on 127.0.0.1:PORT."""
+    tracer = subprocess.Popen([BINDSNOOP, "-q", "--metrics", "[::1]:30016", "--port", "1"],
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        started = "Tracing" in tracer.stderr.readline()
+        status, _, text = http_get("http://[::1]:30016/metrics") if started else (0, None, "")
+        with socket.socket() as probe:
+            v4_closed = probe.connect_ex(("127.0.0.1", 30016)) != 0
+        check("--metrics [::1]:PORT serves over IPv6 and listens nowhere else",
+              started and status == 200 and "bindsnoop_failures_total" in text and v4_closed,
+              f"started {started}, status {status}, 127.0.0.1 closed {v4_closed}")
+    finally:
+        tracer.terminate()
+        tracer.wait(10)
+
+
 def main():
     if os.geteuid() != 0:
         print("metrics: run as root (the tracer loads BPF programs)")
@@ -148,6 +165,7 @@ def main():
     fcntl.flock(lock, fcntl.LOCK_EX)
     usage_errors()
     taken_port()
+    listens_only_where_asked()
     work = tempfile.mkdtemp(prefix="bindsnoop-metrics.")
     events = os.path.join(work, "events.jsonl")
     with open(os.path.join(work, "prometheus.yml"), "w") as config:
