@@ -234,141 +234,189 @@ int metrics_append_label_value(struct strbuf *out, const char *value, size_t len
 	return err;
 }
 
-static int family_header(struct strbuf *out, const char *name, const char *type, const char *help)
+int metrics_append_family(struct strbuf *out, enum metrics_format format, const char *name,
+			  const char *type, const char *help)
 {
-	return strbuf_appendf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	size_t len = strlen(name);
+
+	if (format == METRICS_OPENMETRICS && !strcmp(type, "counter") && len > 6 &&
+	    !strcmp(name + len - 6, "_total"))
+		len -= 6;
+	return strbuf_appendf(out, "# HELP %.*s %s\n# TYPE %.*s %s\n", (int)len, name, help,
+			      (int)len, name, type);
 }
 
-static int sample(struct strbuf *out, const char *name, const char *label, const char *value,
-		  __u64 count)
+int metrics_append_end(struct strbuf *out, enum metrics_format format)
 {
-	int err = strbuf_append_str(out, name);
+	return format == METRICS_OPENMETRICS ? strbuf_append_literal(out, "# EOF\n") : 0;
+}
 
-	if (!err && label) {
-		err = strbuf_appendf(out, "{%s=\"", label);
-		err = err ?: metrics_append_label_value(out, value, strlen(value));
-		err = err ?: strbuf_append_literal(out, "\"}");
+/*
+ * One scrape being written. Each put_* does nothing once an append failed,
+ * so that the families read as a list and the first error comes out at the end.
+ */
+struct exposition {
+	struct strbuf *out;
+	enum metrics_format format;
+	int err;
+};
+
+static void put_family(struct exposition *x, const char *name, const char *type, const char *help)
+{
+	if (!x->err)
+		x->err = metrics_append_family(x->out, x->format, name, type, help);
+}
+
+static void put_label(struct exposition *x, const char *separator, const char *label,
+		      const char *value)
+{
+	if (!x->err)
+		x->err = strbuf_appendf(x->out, "%s%s=\"", separator, label);
+	if (!x->err)
+		x->err = metrics_append_label_value(x->out, value, strlen(value));
+	if (!x->err)
+		x->err = strbuf_append_literal(x->out, "\"");
+}
+
+static void put_value(struct exposition *x, __u64 count)
+{
+	if (!x->err)
+		x->err = strbuf_append_literal(x->out, " ");
+	if (!x->err)
+		x->err = strbuf_append_u64(x->out, count);
+	if (!x->err)
+		x->err = strbuf_append_literal(x->out, "\n");
+}
+
+static void put_text(struct exposition *x, const char *text)
+{
+	if (!x->err)
+		x->err = strbuf_append_str(x->out, text);
+}
+
+/* name{label="value"} count, or name count without a label. */
+static void put_sample(struct exposition *x, const char *name, const char *label, const char *value,
+		       __u64 count)
+{
+	put_text(x, name);
+	if (label) {
+		put_label(x, "{", label, value);
+		put_text(x, "}");
 	}
-	err = err ?: strbuf_append_literal(out, " ");
-	err = err ?: strbuf_append_u64(out, count);
-	return err ?: strbuf_append_literal(out, "\n");
+	put_value(x, count);
 }
 
-static int render_slots(struct strbuf *out, const char *name, const char *label,
-			struct label_slots *slots)
+static void put_slots(struct exposition *x, const char *name, const char *label,
+		      struct label_slots *slots)
 {
 	__u32 used = atomic_load_explicit(&slots->used, memory_order_acquire);
-	int err = 0;
 
-	for (__u32 i = 0; i < used && !err; i++)
-		err = sample(out, name, label, slots->values[i], load(&slots->counts[i]));
+	for (__u32 i = 0; i < used; i++)
+		put_sample(x, name, label, slots->values[i], load(&slots->counts[i]));
 	/* "other" exists from the start, so that its rate() has a beginning too. */
-	return err ?: sample(out, name, label, "other", load(&slots->other));
+	put_sample(x, name, label, "other", load(&slots->other));
 }
 
-static int render_failures(struct metrics *metrics, struct strbuf *out)
+static const char *error_label(int error, char *buf, size_t len)
+{
+	const char *name = errno_name(error);
+
+	if (!error)
+		return "other"; /* numbers past BS_ERRNO_LIMIT */
+	if (name)
+		return name;
+	snprintf(buf, len, "%d", error);
+	return buf;
+}
+
+static void put_failures(struct exposition *x, struct metrics *metrics)
 {
 	char proto_buf[FORMAT_PROTO_MAX], errno_buf[16];
-	int err = family_header(out, "bindsnoop_failures_total", "counter",
-				"Failed bind() and listen() calls, by event, error, protocol and "
-				"address family.");
 
-	for (int event = 0; event < EVENT_COUNT && !err; event++)
-		for (int error = 0; error < BS_ERRNO_LIMIT && !err; error++)
-			for (size_t proto = 0; proto < PROTO_COUNT && !err; proto++)
-				for (int family = 0; family < FAMILY_COUNT && !err; family++) {
+	put_family(x, "bindsnoop_failures_total", "counter",
+		   "Failed bind() and listen() calls, by event, error, protocol and address "
+		   "family.");
+	for (int event = 0; event < EVENT_COUNT; event++)
+		for (int error = 0; error < BS_ERRNO_LIMIT; error++)
+			for (size_t proto = 0; proto < PROTO_COUNT; proto++)
+				for (int family = 0; family < FAMILY_COUNT; family++) {
 					__u64 count = load(
 						&metrics->failures[event][error][proto][family]);
-					const char *error_label = errno_name(error);
 
 					if (!count)
 						continue;
-					if (!error)
-						error_label = "other";
-					else if (!error_label) {
-						snprintf(errno_buf, sizeof(errno_buf), "%d", error);
-						error_label = errno_buf;
-					}
-					err = strbuf_appendf(
-						out,
-						"bindsnoop_failures_total{event=\"%s\",error=\"%s\","
-						"proto=\"%s\",family=\"%s\"} %llu\n",
-						event_labels[event], error_label,
-						proto < PROTO_COUNT - 1 ?
-							proto_name(known_protocols[proto],
-								   proto_buf, sizeof(proto_buf)) :
-							"other",
-						family_labels[family], (unsigned long long)count);
+					put_text(x, "bindsnoop_failures_total");
+					put_label(x, "{", "event", event_labels[event]);
+					put_label(x, ",", "error",
+						  error_label(error, errno_buf, sizeof(errno_buf)));
+					put_label(x, ",", "proto",
+						  proto < PROTO_COUNT - 1 ?
+							  proto_name(known_protocols[proto],
+								     proto_buf, sizeof(proto_buf)) :
+							  "other");
+					put_label(x, ",", "family", family_labels[family]);
+					put_text(x, "}");
+					put_value(x, count);
 				}
-	return err;
 }
 
-int metrics_render(struct metrics *metrics, struct strbuf *out)
+static void put_build_info(struct exposition *x, struct metrics *metrics)
 {
-	int err;
+	static const char help[] = "Always 1: the version of bindsnoop, the backend that attached "
+				   "and the kernel release.";
 
-	err = family_header(out, "bindsnoop_build_info", "gauge",
-			    "Always 1: the version of bindsnoop, the backend that attached and "
-			    "the kernel release.");
-	if (!err && atomic_load_explicit(&metrics->build_info_set, memory_order_acquire)) {
-		err = strbuf_append_literal(out, "bindsnoop_build_info{version=\"");
-		err = err   ?:
-			      metrics_append_label_value(out, metrics->version,
-							 strlen(metrics->version));
-		err = err ?: strbuf_append_literal(out, "\",backend=\"");
-		err = err   ?:
-			      metrics_append_label_value(out, metrics->backend,
-							 strlen(metrics->backend));
-		err = err ?: strbuf_append_literal(out, "\",kernel=\"");
-		err = err   ?:
-			      metrics_append_label_value(out, metrics->kernel,
-							 strlen(metrics->kernel));
-		err = err ?: strbuf_append_literal(out, "\"} 1\n");
-	}
-	err = err   ?:
-		      family_header(out, "bindsnoop_events_received_total", "counter",
-				    "Events read from the kernel (failures, and successes with "
-				    "--all).");
-	err = err   ?:
-		      sample(out, "bindsnoop_events_received_total", NULL, NULL,
-			     load(&metrics->received));
-	err = err   ?:
-		      family_header(out, "bindsnoop_events_lost_total", "counter",
-				    "Events the kernel could not queue (ring buffer full, or the "
-				    "program skipped): never seen by any output.");
-	err = err ?: sample(out, "bindsnoop_events_lost_total", NULL, NULL, load(&metrics->lost));
-	err = err   ?:
-		      family_header(out, "bindsnoop_events_dropped_total", "counter",
-				    "Events an output had to drop (--syslog: the collector was "
-				    "down or slow and the queue full).");
-	err = err   ?:
-		      sample(out, "bindsnoop_events_dropped_total", NULL, NULL,
-			     load(&metrics->dropped));
-	err = err ?: render_failures(metrics, out);
-	err = err   ?:
-		      family_header(
-			      out, "bindsnoop_failures_by_port_total", "counter",
-			      "Failed calls by requested port: the --port ports, or the first "
-			      "32 ports that failed; the rest under port=\"other\".");
-	err = err ?: render_slots(out, "bindsnoop_failures_by_port_total", "port", &metrics->ports);
-	err = err   ?:
-		      family_header(out, "bindsnoop_failures_by_comm_total", "counter",
-				    "Failed calls by the caller's command name: the first 32 "
-				    "names; the rest under comm=\"other\".");
-	err = err ?: render_slots(out, "bindsnoop_failures_by_comm_total", "comm", &metrics->comms);
-	err = err   ?:
-		      family_header(out, "bindsnoop_failures_by_cause_total", "counter",
-				    "Failed calls by diagnosed cause (\"unknown\" when there is no "
-				    "diagnosis); the rest under cause=\"other\".");
-	err = err   ?:
-		      render_slots(out, "bindsnoop_failures_by_cause_total", "cause",
-				   &metrics->causes);
-	err = err   ?:
-		      family_header(out, "bindsnoop_holder_lookups_total", "counter",
-				    "Failures whose holder was looked up, by what named it: the "
-				    "kernel's bind table walk, sock_diag, or none found.");
-	for (int source = 0; source < SOURCE_COUNT && !err; source++)
-		err = sample(out, "bindsnoop_holder_lookups_total", "source", source_labels[source],
-			     load(&metrics->holder_lookups[source]));
-	return err;
+	/* OpenMetrics has an info type, whose one sample is named FAMILY_info. */
+	if (x->format == METRICS_OPENMETRICS && !x->err)
+		x->err = strbuf_appendf(x->out,
+					"# HELP bindsnoop_build %s\n"
+					"# TYPE bindsnoop_build info\n",
+					help);
+	else
+		put_family(x, "bindsnoop_build_info", "gauge", help);
+	if (!atomic_load_explicit(&metrics->build_info_set, memory_order_acquire))
+		return;
+	put_text(x, "bindsnoop_build_info");
+	put_label(x, "{", "version", metrics->version);
+	put_label(x, ",", "backend", metrics->backend);
+	put_label(x, ",", "kernel", metrics->kernel);
+	put_text(x, "}");
+	put_value(x, 1);
+}
+
+int metrics_render(struct metrics *metrics, enum metrics_format format, struct strbuf *out)
+{
+	struct exposition x = { .out = out, .format = format };
+
+	put_build_info(&x, metrics);
+	put_family(&x, "bindsnoop_events_received_total", "counter",
+		   "Events read from the kernel (failures, and successes with --all).");
+	put_sample(&x, "bindsnoop_events_received_total", NULL, NULL, load(&metrics->received));
+	put_family(&x, "bindsnoop_events_lost_total", "counter",
+		   "Events the kernel could not queue (ring buffer full, or the program "
+		   "skipped): never seen by any output.");
+	put_sample(&x, "bindsnoop_events_lost_total", NULL, NULL, load(&metrics->lost));
+	put_family(&x, "bindsnoop_events_dropped_total", "counter",
+		   "Events an output had to drop (--syslog: the collector was down or slow and "
+		   "the queue full).");
+	put_sample(&x, "bindsnoop_events_dropped_total", NULL, NULL, load(&metrics->dropped));
+	put_failures(&x, metrics);
+	put_family(&x, "bindsnoop_failures_by_port_total", "counter",
+		   "Failed calls by requested port: the --port ports, or the first 32 ports that "
+		   "failed; the rest under port=\"other\".");
+	put_slots(&x, "bindsnoop_failures_by_port_total", "port", &metrics->ports);
+	put_family(&x, "bindsnoop_failures_by_comm_total", "counter",
+		   "Failed calls by the caller's command name: the first 32 names; the rest "
+		   "under comm=\"other\".");
+	put_slots(&x, "bindsnoop_failures_by_comm_total", "comm", &metrics->comms);
+	put_family(&x, "bindsnoop_failures_by_cause_total", "counter",
+		   "Failed calls by diagnosed cause (\"unknown\" when there is no diagnosis); "
+		   "the rest under cause=\"other\".");
+	put_slots(&x, "bindsnoop_failures_by_cause_total", "cause", &metrics->causes);
+	put_family(&x, "bindsnoop_holder_lookups_total", "counter",
+		   "Failures whose holder was looked up, by what named it: the kernel's bind "
+		   "table walk, sock_diag, or none found.");
+	for (int source = 0; source < SOURCE_COUNT; source++)
+		put_sample(&x, "bindsnoop_holder_lookups_total", "source", source_labels[source],
+			   load(&metrics->holder_lookups[source]));
+	return x.err;
 }

@@ -28,8 +28,20 @@
 #define METRICS_CAUSE_SERIES_MAX 32
 #define METRICS_LABEL_VALUE_MAX	 64 /* longer values (causes) are cut */
 
-/* The text/plain exposition format version this renders. */
-#define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+/*
+ * The two formats a scraper may ask for (HTTP Accept): Prometheus text 0.0.4,
+ * and OpenMetrics 1.0, which Prometheus prefers. They differ only in counter
+ * family names (no _total in HELP and TYPE), the info type of build_info, and
+ * the closing "# EOF".
+ */
+enum metrics_format {
+	METRICS_TEXT,
+	METRICS_OPENMETRICS,
+};
+
+#define METRICS_CONTENT_TYPE_TEXT "text/plain; version=0.0.4; charset=utf-8"
+#define METRICS_CONTENT_TYPE_OPENMETRICS \
+	"application/openmetrics-text; version=1.0.0; charset=utf-8"
 
 struct metrics;
 
@@ -51,7 +63,18 @@ void metrics_set_build_info(struct metrics *metrics, const char *version, const 
 			    const char *kernel);
 
 /* From any thread: every bindsnoop_* series, appended to out. 0 or -ENOMEM. */
-int metrics_render(struct metrics *metrics, struct strbuf *out);
+int metrics_render(struct metrics *metrics, enum metrics_format format, struct strbuf *out);
+
+/*
+ * HELP and TYPE of a family named as in the text format (name with _total
+ * for a counter); OpenMetrics drops the _total there. type: "counter" or
+ * "gauge". 0 or -ENOMEM.
+ */
+int metrics_append_family(struct strbuf *out, enum metrics_format format, const char *name,
+			  const char *type, const char *help);
+
+/* What ends a scrape: "# EOF" in OpenMetrics, nothing in the text format. */
+int metrics_append_end(struct strbuf *out, enum metrics_format format);
 
 /*
  * A label value in the text format: backslash, double quote and newline

@@ -50,6 +50,18 @@ static enum MHD_Result respond_text(struct MHD_Connection *connection, unsigned 
 		       MHD_RESPMEM_PERSISTENT);
 }
 
+/*
+ * OpenMetrics when the scraper lists it (Prometheus does, first), the text
+ * format otherwise: curl and older scrapers send no such Accept.
+ */
+static bool wants_openmetrics(struct MHD_Connection *connection)
+{
+	const char *accept =
+		MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+
+	return accept && strstr(accept, "application/openmetrics-text");
+}
+
 static enum MHD_Result handle_request(void *cls, struct MHD_Connection *connection, const char *url,
 				      const char *method, const char *version,
 				      const char *upload_data, size_t *upload_data_size,
@@ -57,6 +69,7 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *connecti
 {
 	struct metrics_server *server = cls;
 	struct strbuf body = STRBUF_INIT;
+	enum metrics_format format;
 
 	(void)version;
 	(void)upload_data;
@@ -72,14 +85,18 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *connecti
 	if (strcmp(url, "/metrics"))
 		return respond_text(connection, MHD_HTTP_NOT_FOUND,
 				    "not found; metrics are at /metrics\n");
-	if (metrics_render(server->metrics, &body) || process_metrics_render(&body)) {
+	format = wants_openmetrics(connection) ? METRICS_OPENMETRICS : METRICS_TEXT;
+	if (metrics_render(server->metrics, format, &body) ||
+	    process_metrics_render(format, &body) || metrics_append_end(&body, format)) {
 		strbuf_release(&body);
 		return respond_text(connection, MHD_HTTP_INTERNAL_SERVER_ERROR,
 				    "out of memory rendering the metrics\n");
 	}
 	/* libmicrohttpd frees the body with free() once it is sent. */
-	return respond(connection, MHD_HTTP_OK, METRICS_CONTENT_TYPE, body.data, body.len,
-		       MHD_RESPMEM_MUST_FREE);
+	return respond(connection, MHD_HTTP_OK,
+		       format == METRICS_OPENMETRICS ? METRICS_CONTENT_TYPE_OPENMETRICS :
+						       METRICS_CONTENT_TYPE_TEXT,
+		       body.data, body.len, MHD_RESPMEM_MUST_FREE);
 }
 
 static int listen_socket(const struct listen_address *address)

@@ -7,12 +7,12 @@
 #include <sys/resource.h>
 #include "process_metrics.h"
 
-static int single_sample(struct strbuf *out, const char *name, const char *type, const char *help,
-			 const char *value_format, double value)
+static int single_sample(struct strbuf *out, enum metrics_format format, const char *name,
+			 const char *type, const char *help, const char *value_format, double value)
 {
-	int err = strbuf_appendf(out, "# HELP %s %s\n# TYPE %s %s\n%s ", name, help, name, type,
-				 name);
+	int err = metrics_append_family(out, format, name, type, help);
 
+	err = err ?: strbuf_appendf(out, "%s ", name);
 	err = err ?: strbuf_appendf(out, value_format, value);
 	return err ?: strbuf_append_literal(out, "\n");
 }
@@ -84,7 +84,7 @@ static double start_time_seconds(void)
 	return boot_time + (double)start_ticks / sysconf(_SC_CLK_TCK);
 }
 
-int process_metrics_render(struct strbuf *out)
+int process_metrics_render(enum metrics_format format, struct strbuf *out)
 {
 	unsigned long virtual_pages, resident_pages;
 	long page_size = sysconf(_SC_PAGESIZE);
@@ -95,31 +95,31 @@ int process_metrics_render(struct strbuf *out)
 	int err = 0;
 
 	if (!getrusage(RUSAGE_SELF, &usage))
-		err = single_sample(out, "process_cpu_seconds_total", "counter",
+		err = single_sample(out, format, "process_cpu_seconds_total", "counter",
 				    "Total user and system CPU time spent in seconds.", "%.6f",
 				    usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
 					    (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) /
 						    1e6);
 	if (!err && !read_statm(&virtual_pages, &resident_pages)) {
-		err = single_sample(out, "process_resident_memory_bytes", "gauge",
+		err = single_sample(out, format, "process_resident_memory_bytes", "gauge",
 				    "Resident memory size in bytes.", "%.0f",
 				    (double)resident_pages * page_size);
 		err = err   ?:
-			      single_sample(out, "process_virtual_memory_bytes", "gauge",
+			      single_sample(out, format, "process_virtual_memory_bytes", "gauge",
 					    "Virtual memory size in bytes.", "%.0f",
 					    (double)virtual_pages * page_size);
 	}
 	fds = count_open_fds();
 	if (!err && fds >= 0)
-		err = single_sample(out, "process_open_fds", "gauge",
+		err = single_sample(out, format, "process_open_fds", "gauge",
 				    "Number of open file descriptors.", "%.0f", fds);
 	if (!err && !getrlimit(RLIMIT_NOFILE, &files) && files.rlim_cur != RLIM_INFINITY)
-		err = single_sample(out, "process_max_fds", "gauge",
+		err = single_sample(out, format, "process_max_fds", "gauge",
 				    "Maximum number of open file descriptors.", "%.0f",
 				    (double)files.rlim_cur);
 	start = start_time_seconds();
 	if (!err && start >= 0)
-		err = single_sample(out, "process_start_time_seconds", "gauge",
+		err = single_sample(out, format, "process_start_time_seconds", "gauge",
 				    "Start time of the process since unix epoch in seconds.",
 				    "%.2f", start);
 	return err;

@@ -7,12 +7,13 @@
 #ifndef BINDSNOOP_PROCESS_METRICS_H
 #define BINDSNOOP_PROCESS_METRICS_H
 
+#include "metrics.h"
 #include "strbuf.h"
 
 /*
  * Appends the process_* families to out. A value that cannot be read leaves
  * its family out (a wrong number is worse than none). 0 or -ENOMEM.
  */
-int process_metrics_render(struct strbuf *out);
+int process_metrics_render(enum metrics_format format, struct strbuf *out);
 
 #endif /* BINDSNOOP_PROCESS_METRICS_H */

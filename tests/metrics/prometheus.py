@@ -2,17 +2,20 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 """bindsnoop --metrics scraped by a real Prometheus (Debian's prometheus).
 
-Run by tests/metrics/run.sh as root (it installs prometheus). Starts the real
-./bindsnoop as the service would run it (-q --metrics ... --output FILE),
-a Prometheus scraping its loopback port every second, then makes N real
-failed binds and asks Prometheus's HTTP API (/api/v1/query) until the
-counters read N. Also: promtool accepts the exposition; a caller whose
-name holds a quote, a backslash and a newline arrives in Prometheus with
-exactly that name; the events are in the --output file too; usage errors;
-a taken port; SIGTERM stops the server at once and closes its port.
+Run by scripts/test.sh as root; scripts/install-deps.sh --test installs
+prometheus. Starts the real ./bindsnoop as the service would run it
+(-q --metrics ... --output FILE), a Prometheus scraping its loopback port
+every second, then makes N real failed binds and asks Prometheus's HTTP API
+(/api/v1/query) until the counters read N (Prometheus asks for OpenMetrics,
+so that is the format it parses). Also: promtool accepts the text format;
+OpenMetrics when asked; a caller whose name holds a quote, a backslash and
+a newline arrives in Prometheus with exactly that name; the events are in
+the --output file too; [::1]:PORT listens on IPv6 only; usage errors; a
+taken port; SIGTERM stops the server at once and closes its port.
 
-Holds /tmp/bindsnoop-live.lock while it runs. Prints "ok   NAME" or "FAIL NAME: why" per check and ends with
-"metrics: N passed, N failed". Exit status 1 if anything failed.
+Holds /tmp/bindsnoop-live.lock while it runs. Prints "ok   NAME" or
+"FAIL NAME: why" per check and ends with "metrics: N passed, N failed".
+Exit status 1 if anything failed.
 """
 import ctypes
 import fcntl
@@ -51,8 +54,9 @@ def check(name, ok, why=""):
     return ok
 
 
-def http_get(url, timeout=5):
-    with urllib.request.urlopen(url, timeout=timeout) as response:
+def http_get(url, timeout=5, accept=None):
+    request = urllib.request.Request(url, headers={"Accept": accept} if accept else {})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
         return response.status, response.headers, response.read().decode()
 
 
@@ -200,6 +204,17 @@ scrape_configs:
         check("promtool check metrics: no problem (naming, units, HELP/TYPE)",
               lint.returncode == 0 and not lint.stdout.strip() and not lint.stderr.strip(),
               lint.stdout + lint.stderr)
+        # What Prometheus 2.42 sends: OpenMetrics first.
+        status, headers, om = http_get(
+            f"http://127.0.0.1:{METRICS_PORT}/metrics",
+            accept="application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+                   "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
+        check("Accept: OpenMetrics gets OpenMetrics 1.0 (no _total in TYPE, # EOF last)",
+              status == 200 and
+              headers["Content-Type"].startswith("application/openmetrics-text; version=1.0.0")
+              and om.endswith("# EOF\n") and "# TYPE bindsnoop_failures counter\n" in om and
+              "# TYPE bindsnoop_build info\n" in om,
+              f"{status} {headers['Content-Type']} ...{om[-40:]!r}")
         for path, code in (("/", 404), ("/metrics/x", 404)):
             try:
                 http_get(f"http://127.0.0.1:{METRICS_PORT}{path}")

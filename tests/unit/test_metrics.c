@@ -45,7 +45,7 @@ static char *render(struct metrics *metrics)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	CHECK_INT(metrics_render(metrics, &sb), 0);
+	CHECK_INT(metrics_render(metrics, METRICS_TEXT, &sb), 0);
 	return sb.data;
 }
 
@@ -88,7 +88,7 @@ static void check_grammar(const char *text)
 		  0);
 	CHECK_INT(regcomp(&comment,
 			  "^# (HELP [a-zA-Z_:][a-zA-Z0-9_:]* .+|TYPE [a-zA-Z_:][a-zA-Z0-9_:]* "
-			  "(counter|gauge))$",
+			  "(counter|gauge|info))$",
 			  REG_EXTENDED | REG_NOSUB),
 		  0);
 	CHECK(text[strlen(text) - 1] == '\n');
@@ -219,6 +219,38 @@ static void test_port_filter_series(void)
 	metrics_free(metrics);
 }
 
+/* OpenMetrics: counter families without _total, build info as an info family, "# EOF" last. */
+static void test_openmetrics(void)
+{
+	struct metrics *metrics = metrics_new(NULL);
+	struct strbuf sb = STRBUF_INIT;
+	struct bind_report report;
+
+	metrics_set_build_info(metrics, "0.1.0", "tracepoint", "6.1.0");
+	sample_report(&report);
+	metrics_count_report(metrics, &report, "unknown");
+	CHECK_INT(metrics_render(metrics, METRICS_OPENMETRICS, &sb), 0);
+	CHECK_INT(process_metrics_render(METRICS_OPENMETRICS, &sb), 0);
+	CHECK_INT(metrics_append_end(&sb, METRICS_OPENMETRICS), 0);
+	CHECK_LINE(sb.data, "# TYPE bindsnoop_failures counter");
+	CHECK_LINE(sb.data, "# TYPE bindsnoop_events_lost counter");
+	CHECK_LINE(sb.data, "# TYPE process_cpu_seconds counter");
+	CHECK_LINE(sb.data, "# TYPE process_open_fds gauge");
+	CHECK(!strstr(sb.data, "# TYPE bindsnoop_failures_total"));
+	CHECK_LINE(sb.data, "bindsnoop_failures_total{event=\"bind_failed\",error=\"EADDRINUSE\","
+			    "proto=\"tcp\",family=\"ipv4\"} 1");
+	CHECK_LINE(sb.data, "# TYPE bindsnoop_build info");
+	CHECK_LINE(sb.data, "bindsnoop_build_info{version=\"0.1.0\",backend=\"tracepoint\","
+			    "kernel=\"6.1.0\"} 1");
+	CHECK(sb.len > 6 && !strcmp(sb.data + sb.len - 6, "# EOF\n"));
+	/* The text format has no EOF marker. */
+	strbuf_reset(&sb);
+	CHECK_INT(metrics_append_end(&sb, METRICS_TEXT), 0);
+	CHECK_INT(sb.len, 0);
+	strbuf_release(&sb);
+	metrics_free(metrics);
+}
+
 static void check_address(const char *text, int family, int port)
 {
 	struct listen_address address;
@@ -266,7 +298,7 @@ static void test_process_metrics(void)
 	struct strbuf sb = STRBUF_INIT;
 	char *resident;
 
-	CHECK_INT(process_metrics_render(&sb), 0);
+	CHECK_INT(process_metrics_render(METRICS_TEXT, &sb), 0);
 	CHECK_CONTAINS(sb.data, "# TYPE process_cpu_seconds_total counter\n");
 	CHECK_CONTAINS(sb.data, "# TYPE process_open_fds gauge\n");
 	CHECK_CONTAINS(sb.data, "\nprocess_start_time_seconds 1");
@@ -282,6 +314,7 @@ int main(void)
 	test_label_escaping();
 	test_exposition();
 	test_bounded_ports();
+	test_openmetrics();
 	test_port_filter_series();
 	test_listen_address();
 	test_process_metrics();
