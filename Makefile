@@ -12,6 +12,8 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 # systemd reads units from /usr/local/lib/systemd/system too.
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+# bash-completion reads /usr/local/share/bash-completion/completions too.
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 CC ?= gcc
 CLANG ?= clang
 BPFTOOL ?= bpftool
@@ -33,10 +35,18 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 LDLIBS := -lbpf -lelf -lz
 ifeq ($(STATIC),1)
 LDFLAGS += -static
+# libmicrohttpd's TLS dependencies (gnutls, p11-kit) have no static libraries
+# in Debian: a static bindsnoop has no --metrics (and says so).
+METRICS ?= 0
 endif
-# The link kind of the last build: switching between `make` and `make
-# STATIC=1` must relink, though no source changed.
-LINK_KIND := $(if $(filter 1,$(STATIC)),static,dynamic)
+METRICS ?= 1
+ifeq ($(METRICS),1)
+CFLAGS += -DBINDSNOOP_METRICS_SERVER
+LDLIBS += -lmicrohttpd
+endif
+# The kind of the last build: switching between `make` and `make STATIC=1`
+# must rebuild (a static build has no metrics server), though no source changed.
+BUILD_KIND := $(if $(filter 1,$(STATIC)),static,dynamic)-metrics$(METRICS)
 
 USER_SRCS := $(wildcard user/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
@@ -48,25 +58,29 @@ LIVE_SRCS := $(wildcard tests/live/*.c)
 TOOLS_SRCS := $(wildcard tests/tools/*.c)
 TOOLS_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/%,$(TOOLS_SRCS))
 
-.PHONY: FORCE all clean test unit-test live-test vm-test collector-test deploy-test bench bench-vm install uninstall run format deps
+.PHONY: FORCE all clean test unit-test live-test vm-test collector-test deploy-test bench bench-vm install uninstall run format deps deb
 .DELETE_ON_ERROR:
 
 all: bindsnoop
 
-bindsnoop: $(USER_OBJS) $(OUTPUT)/link-kind
-	$(call msg,LINK,$@ ($(LINK_KIND)))
+bindsnoop: $(USER_OBJS)
+	$(call msg,LINK,$@ ($(BUILD_KIND)))
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(USER_OBJS) $(LDLIBS) -o $@
 
-# Rewritten (and so newer than bindsnoop) only when the link kind changes.
-$(OUTPUT)/link-kind: FORCE | $(OUTPUT)
-	$(Q)[ "$$(cat $@ 2>/dev/null)" = $(LINK_KIND) ] || echo $(LINK_KIND) > $@
+# Rewritten (and so newer than every object) only when the build kind changes.
+$(OUTPUT)/build-kind: FORCE | $(OUTPUT)
+	$(Q)[ "$$(cat $@ 2>/dev/null)" = $(BUILD_KIND) ] || echo $(BUILD_KIND) > $@
 
 FORCE:
 
 # A fresh Debian 12 machine has no BPF toolchain: install it first (a quick
 # no-op once everything is there).
+# SKIP_DEPS=1 (the Debian package build, whose Build-Depends are checked by
+# dpkg-buildpackage) leaves it out.
 $(OUTPUT)/.deps-installed: scripts/install-deps.sh | $(OUTPUT)
+ifneq ($(SKIP_DEPS),1)
 	$(Q)scripts/install-deps.sh
+endif
 	$(Q)touch $@
 
 # The BPF object is built twice: the full one, and a basic one for kernels
@@ -88,9 +102,9 @@ SKELETONS := $(OUTPUT)/bindsnoop.skel.h $(OUTPUT)/bindsnoop_basic.skel.h
 # Only the loader includes the skeletons.
 $(OUTPUT)/user/backend.o: $(SKELETONS)
 
-$(OUTPUT)/user/%.o: user/%.c | $(OUTPUT)/user $(OUTPUT)/.deps-installed
+$(OUTPUT)/user/%.o: user/%.c $(OUTPUT)/build-kind | $(OUTPUT)/user $(OUTPUT)/.deps-installed
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h tests/unit/sample_report.h $(PURE_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC-TEST,$@)
@@ -144,18 +158,26 @@ run: bindsnoop
 format:
 	$(Q)clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/*/*.c tests/*/*.h
 
-# The binary, bindsnoop(8) and the systemd unit, whose ExecStart names SBINDIR.
+# The binary, bindsnoop(8), bash completion and the systemd unit, whose
+# ExecStart names SBINDIR.
 install: bindsnoop
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSTEMDUNITDIR) \
+		$(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 bindsnoop $(DESTDIR)$(SBINDIR)/bindsnoop
 	install -m 0644 docs/bindsnoop.8 $(DESTDIR)$(MANDIR)/man8/bindsnoop.8
+	install -m 0644 deploy/bash-completion/bindsnoop $(DESTDIR)$(BASHCOMPDIR)/bindsnoop
 	sed 's|@SBINDIR@|$(SBINDIR)|g' deploy/systemd/bindsnoop.service.in \
 		> $(DESTDIR)$(SYSTEMDUNITDIR)/bindsnoop.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/bindsnoop.service
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/bindsnoop $(DESTDIR)$(MANDIR)/man8/bindsnoop.8 \
-		$(DESTDIR)$(SYSTEMDUNITDIR)/bindsnoop.service
+		$(DESTDIR)$(SYSTEMDUNITDIR)/bindsnoop.service $(DESTDIR)$(BASHCOMPDIR)/bindsnoop
+
+# The Debian package (debian/), built from a copy of the sources in
+# $(OUTPUT)/deb so that the tree stays clean; the .deb lands in $(OUTPUT)/deb.
+deb:
+	$(Q)scripts/build-deb.sh $(OUTPUT)/deb
 
 clean:
 	rm -rf $(OUTPUT) bindsnoop

@@ -5,8 +5,10 @@
 #   scripts/install-deps.sh --test   also what the tests need
 set -eu
 
-build_packages="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config"
+build_packages="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config libmicrohttpd-dev"
 test_packages="iproute2 qemu-system-x86 busybox-static cpio procps"
+# --metrics against a real Prometheus; the Debian package, linted; bash completion
+test_packages="$test_packages prometheus debhelper lintian man-db bash-completion git"
 
 packages=$build_packages
 [ "${1:-}" = "--test" ] && packages="$packages $test_packages"

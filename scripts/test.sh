@@ -11,10 +11,15 @@
 #   4. deployment: make install, the systemd unit under a real systemd
 #      (nspawn) with only its capabilities, the man page, and every config in
 #      deploy/ parsed and checked
-#   5. the VM matrix: Debian's kernels under QEMU (5.10, 6.1, 6.12, and the
+#   5. metrics: --metrics scraped by a real Prometheus (Debian's), which
+#      must read the number of real failures made; bash completion driven
+#      through bash-completion; the Debian package built from a fresh clone,
+#      linted, installed, run, removed and purged, here and in the systemd
+#      container of step 4
+#   6. the VM matrix: Debian's kernels under QEMU (5.10, 6.1, 6.12, and the
 #      newest of trixie-backports and sid on the day), every backend
 # and ends with one line "test: N passed, N failed". Exit status 1 if
-# anything failed. SKIP_VM=1 leaves out step 5 (it says so, loudly).
+# anything failed. SKIP_VM=1 leaves out step 6 (it says so, loudly).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -69,6 +74,9 @@ step live-tracepoint build/tests/live-test --bindsnoop ./bindsnoop --backend tra
 
 step collectors tests/collectors/run.sh
 step deploy tests/deploy/run.sh
+step metrics tests/metrics/prometheus.py
+step completion tests/completion/run.sh
+step package tests/package/run.sh
 
 if [ "${SKIP_VM:-0}" = 1 ]; then
 	echo "test: !! SKIP_VM=1: the fexit and kprobe backends were NOT tested (VM matrix skipped)"

@@ -12,7 +12,7 @@
 #include "backend.h"
 #include "output.h"
 
-#define EVENTS_MAX_OUTPUTS 4
+#define EVENTS_MAX_OUTPUTS 8
 
 struct event_pipeline_stats {
 	__u64 received;

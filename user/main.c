@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include "backend.h"
 #include "events.h"
+#include "metrics.h"
+#include "metrics_server.h"
 #include "options.h"
 #include "output.h"
 #include "session.h"
@@ -104,6 +106,23 @@ static int open_extra_outputs(const struct options *opts, struct output **output
 	return 0;
 }
 
+/*
+ * --metrics: the counters and their HTTP server, started before the tracer
+ * so that a port already taken stops us before the BPF programs load.
+ */
+static int start_metrics(const struct options *opts, struct metrics **metrics,
+			 struct metrics_server **server)
+{
+	if (!opts->metrics)
+		return 0;
+	*metrics = metrics_new(opts);
+	if (!*metrics) {
+		fprintf(stderr, "bindsnoop: out of memory setting up --metrics\n");
+		return -ENOMEM;
+	}
+	return metrics_server_start(&opts->metrics_address, *metrics, server);
+}
+
 /* The start or stop record on every output that writes them, pushed out at once. */
 static void write_session_records(struct output **outputs, int count,
 				  const struct session_info *info, bool starting)
@@ -119,6 +138,8 @@ int main(int argc, char **argv)
 {
 	struct output *outputs[EVENTS_MAX_OUTPUTS] = {};
 	struct event_pipeline *pipeline = NULL;
+	struct metrics_server *metrics_server = NULL;
+	struct metrics *metrics = NULL;
 	struct tracer *tracer = NULL;
 	struct event_pipeline_stats stats;
 	struct session_info session;
@@ -139,6 +160,9 @@ int main(int argc, char **argv)
 	err = open_extra_outputs(&opts, outputs, &output_count);
 	if (err)
 		goto cleanup;
+	err = start_metrics(&opts, &metrics, &metrics_server);
+	if (err)
+		goto cleanup;
 	err = tracer_start(&opts, &tracer);
 	if (err)
 		goto cleanup;
@@ -147,6 +171,12 @@ int main(int argc, char **argv)
 		outputs[output_count++] = output_json_new(stdout);
 	else if (!opts.quiet)
 		outputs[output_count++] = output_table_new(stdout, opts.wide);
+	/* Last, so that it reads the drop counts the others updated in the same batch. */
+	if (metrics) {
+		struct output *counter = output_metrics_new(metrics, outputs, output_count);
+
+		outputs[output_count++] = counter;
+	}
 	for (int i = 0; i < output_count; i++) {
 		if (!outputs[i]) {
 			fprintf(stderr, "bindsnoop: out of memory setting up the output\n");
@@ -178,9 +208,12 @@ int main(int argc, char **argv)
 	session.lost = stats.lost;
 	write_session_records(outputs, output_count, &session, false);
 cleanup:
+	/* First: the server's thread reads the counters until it is stopped. */
+	metrics_server_stop(metrics_server);
 	event_pipeline_free(pipeline);
 	tracer_stop(tracer);
 	for (int i = 0; i < output_count; i++)
 		output_destroy(outputs[i]);
+	metrics_free(metrics);
 	return err ? 1 : 0;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "format.h"
+#include "metrics_server.h"
 #include "options.h"
 
 #define PASSWD_PATH	    "/etc/passwd"
@@ -27,6 +28,7 @@ enum long_only_option {
 	OPT_SYSLOG,
 	OPT_SYSLOG_FACILITY,
 	OPT_SYSLOG_QUEUE_MB,
+	OPT_METRICS,
 };
 
 static const struct option long_options[] = {
@@ -47,6 +49,7 @@ static const struct option long_options[] = {
 	{ "syslog", optional_argument, NULL, OPT_SYSLOG },
 	{ "syslog-facility", required_argument, NULL, OPT_SYSLOG_FACILITY },
 	{ "syslog-queue-mb", required_argument, NULL, OPT_SYSLOG_QUEUE_MB },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -56,6 +59,16 @@ static const struct option long_options[] = {
 
 /* Leading ':' : a missing value is reported as ':' rather than '?'. */
 static const char short_options[] = ":p:P:u:c:e:ajwb:o:qvhV";
+
+/* Only in builds that have the server: a static build does not offer it. */
+#ifdef BINDSNOOP_METRICS_SERVER
+#define METRICS_HELP                                                                        \
+	"      --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n" \
+	"                           (off by default; listens only there): --metrics\n"      \
+	"                           127.0.0.1:9719, [::1]:9719, 0.0.0.0:9719 for all\n"
+#else
+#define METRICS_HELP
+#endif
 
 static const char help_text[] =
 	"Usage: bindsnoop [OPTIONS]\n"
@@ -91,8 +104,8 @@ static const char help_text[] =
 	"      --syslog-facility NAME   daemon (default), user, local0..local7, ... or\n"
 	"                           0..23: --syslog-facility local3\n"
 	"      --syslog-queue-mb N  1..1024 (default 16, about 17,000 events): what\n"
-	"                           waits while the collector is slow or down\n"
-	"  -q, --quiet          nothing on stdout; with --output or --syslog\n"
+	"                           waits while the collector is slow or down\n" METRICS_HELP
+	"  -q, --quiet          nothing on stdout; with --output, --syslog or --metrics\n"
 	"  -v, --verbose        which backend was chosen and why; libbpf messages\n"
 	"\n"
 	"Tracing:\n"
@@ -483,6 +496,20 @@ static enum options_result parse_syslog(struct options *opts, const char *target
 	return OPTIONS_RUN;
 }
 
+static enum options_result parse_metrics(struct options *opts, const char *text, FILE *err)
+{
+	char problem[160];
+
+	if (!metrics_server_available())
+		return usage_error(err,
+				   "--metrics is not in this build (make STATIC=1 leaves it out); "
+				   "use the dynamically linked bindsnoop or the Debian package");
+	if (listen_address_parse(text, &opts->metrics_address, problem, sizeof(problem)))
+		return usage_error(err, "--metrics '%s' %s", text, problem);
+	opts->metrics = true;
+	return OPTIONS_RUN;
+}
+
 static enum options_result parse_syslog_facility(struct options *opts, const char *name, FILE *err)
 {
 	int facility = syslog_facility_from_name(name);
@@ -519,9 +546,9 @@ static enum options_result check_combinations(const struct options *opts, const 
 				   "%s only applies to syslog messages; add --syslog (or "
 				   "--syslog=TARGET)",
 				   syslog_only);
-	if (opts->quiet && !opts->output_path && !opts->syslog)
-		return usage_error(err, "--quiet leaves no output at all; add --output FILE or "
-					"--syslog, or drop --quiet");
+	if (opts->quiet && !opts->output_path && !opts->syslog && !opts->metrics)
+		return usage_error(err, "--quiet leaves no output at all; add --output FILE, "
+					"--syslog or --metrics ADDR:PORT, or drop --quiet");
 	if (opts->quiet && (opts->json || opts->wide))
 		return usage_error(err,
 				   "--quiet prints nothing on stdout, so %s has no effect; "
@@ -567,6 +594,8 @@ static const char *value_example(int option)
 		return "--syslog-facility local3";
 	case OPT_SYSLOG_QUEUE_MB:
 		return "--syslog-queue-mb 64";
+	case OPT_METRICS:
+		return "--metrics 127.0.0.1:9719";
 	}
 	return "--port 3000";
 }
@@ -680,6 +709,9 @@ enum options_result options_parse(int argc, char **argv, struct options *opts, F
 		case OPT_SYSLOG_QUEUE_MB:
 			syslog_only = "--syslog-queue-mb";
 			result = parse_syslog_queue_mb(opts, optarg, err);
+			break;
+		case OPT_METRICS:
+			result = parse_metrics(opts, optarg, err);
 			break;
 		case 'q':
 			opts->quiet = true;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <linux/types.h>
 #include "bindsnoop.h"
+#include "listen_address.h"
 #include "syslog_target.h"
 
 #define BINDSNOOP_VERSION "0.1.0"
@@ -35,6 +36,8 @@ struct options {
 	struct syslog_target syslog_target; /* parsed TARGET, /dev/log by default */
 	int syslog_facility;		    /* --syslog-facility, 0..23, default daemon (3) */
 	__u32 syslog_queue_mb; /* --syslog-queue-mb: messages waiting for the collector */
+	bool metrics;	       /* --metrics ADDR:PORT */
+	struct listen_address metrics_address; /* where to serve /metrics */
 	/* Filters, shaped for the kernel (struct bs_config) */
 	bool filter_ports;
 	__u8 port_bitmap[BS_PORT_BITMAP_BYTES];

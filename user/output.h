@@ -40,6 +40,8 @@ struct output_ops {
 	 * the return value is informational and never stops tracing.
 	 */
 	int (*reopen)(struct output *out);
+	/* Optional (NULL: never drops). Messages this output gave up on so far. */
+	__u64 (*dropped)(struct output *out);
 	void (*destroy)(struct output *out);
 };
 
@@ -68,6 +70,14 @@ struct syslog_target;
 struct output *output_syslog_new(const struct syslog_target *target, int facility,
 				 size_t queue_bytes);
 
+struct metrics;
+/*
+ * --metrics: counts every report and lost event into metrics, and after each
+ * batch reads the dropped totals of the other outputs (the ones before it
+ * in the pipeline). Writes nothing itself; metrics stays the caller's.
+ */
+struct output *output_metrics_new(struct metrics *metrics, struct output **others, int other_count);
+
 /* The optional hooks, for callers that do not care which output this is. */
 static inline int output_session(struct output *out, const struct session_info *info, bool starting)
 {
@@ -77,6 +87,11 @@ static inline int output_session(struct output *out, const struct session_info *
 static inline int output_reopen(struct output *out)
 {
 	return out->ops->reopen ? out->ops->reopen(out) : 0;
+}
+
+static inline __u64 output_dropped(struct output *out)
+{
+	return out->ops->dropped ? out->ops->dropped(out) : 0;
 }
 
 static inline void output_destroy(struct output *out)

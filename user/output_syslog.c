@@ -577,12 +577,18 @@ static void syslog_destroy(struct output *out)
 	free(syslog);
 }
 
+static __u64 syslog_dropped(struct output *out)
+{
+	return syslog_output_of(out)->dropped;
+}
+
 static const struct output_ops syslog_output_ops = {
 	.report = syslog_report,
 	.lost = syslog_lost,
 	.flush = syslog_flush,
 	.session = syslog_session,
 	.reopen = syslog_reopen,
+	.dropped = syslog_dropped,
 	.destroy = syslog_destroy,
 };
 

@@ -2,8 +2,8 @@
 # Static checks of deploy/: each subcommand checks one thing, prints what is
 # wrong on stderr and exits 1, or exits 0. Run by tests/deploy/run.sh, which
 # passes the text of `bindsnoop --help` in HELP_FILE.
-#   check_configs.py parse | daemonset | containerfile | vector | fluent-bit |
-#                    logrotate | options | manpage MANFILE
+#   check_configs.py parse | daemonset | containerfile | metrics | vector |
+#                    fluent-bit | logrotate | options | manpage MANFILE
 import json
 import os
 import re
@@ -204,6 +204,59 @@ def cmd_containerfile():
     unknown_options(cmd, "Containerfile CMD")
 
 
+def cmd_metrics():
+    """metrics-patch.yaml on the DaemonSet, podmonitor.yaml and Containerfile.debian agree."""
+    kube = os.path.join(DEPLOY, "kubernetes")
+    docs = {d["kind"]: d for d in yaml.safe_load_all(read(os.path.join(kube, "bindsnoop.yaml")))
+            if d}
+    template = docs["DaemonSet"]["spec"]["template"]
+    patch = yaml.safe_load(read(os.path.join(kube, "metrics-patch.yaml")))["spec"]["template"]
+    # The strategic merge kubectl does: containers merge by name.
+    containers = {c["name"]: c for c in template["spec"]["containers"]}
+    for patched in patch["spec"]["containers"]:
+        expect(patched["name"] in containers,
+               f"the patch names container {patched['name']}, which the DaemonSet lacks")
+        containers.setdefault(patched["name"], {}).update(patched)
+    c = containers.get("bindsnoop", {})
+    args = c.get("args", [])
+    unknown_options(args, "metrics-patch.yaml args")
+    expect("--json" in args, "the patch must keep --json")
+    listen = args[args.index("--metrics") + 1] if "--metrics" in args[:-1] else ""
+    expect(listen.startswith("$(NODE_IP):"), "--metrics must listen on $(NODE_IP):PORT only")
+    port = listen.rpartition(":")[2]
+    env = {e["name"]: e for e in c.get("env", [])}
+    expect(env.get("NODE_IP", {}).get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")
+           == "status.hostIP", "NODE_IP must come from status.hostIP")
+    ports = {p.get("name"): p for p in c.get("ports", [])}
+    metrics_port = ports.get("metrics", {})
+    expect(str(metrics_port.get("containerPort")) == port and
+           str(metrics_port.get("hostPort")) == port,
+           f"port 'metrics' must be {port} (containerPort and hostPort, hostNetwork)")
+    notes = patch["metadata"].get("annotations", {})
+    expect(notes.get("prometheus.io/scrape") == "true" and notes.get("prometheus.io/port") == port
+           and notes.get("prometheus.io/path") == "/metrics",
+           "prometheus.io annotations must say scrape, the port and /metrics")
+    expect(c.get("image", "").endswith("-debian"),
+           "the image must be the one from Containerfile.debian (the static one has no --metrics)")
+    monitor = yaml.safe_load(read(os.path.join(kube, "podmonitor.yaml")))
+    expect(monitor["kind"] == "PodMonitor", "podmonitor.yaml is not a PodMonitor")
+    expect(monitor["spec"]["selector"]["matchLabels"].items() <= template["metadata"]["labels"].items(),
+           "the PodMonitor does not select the DaemonSet's pods")
+    expect(monitor["metadata"]["namespace"] == docs["DaemonSet"]["metadata"]["namespace"],
+           "the PodMonitor is not in the DaemonSet's namespace")
+    expect([e.get("port") for e in monitor["spec"]["podMetricsEndpoints"]] == ["metrics"],
+           "the PodMonitor must scrape the port named metrics")
+    containerfile = read(os.path.join(DEPLOY, "container", "Containerfile.debian"))
+    changelog = read(os.path.join(ROOT, "debian", "changelog"))
+    version = re.match(r"bindsnoop \(([^)]+)\)", changelog).group(1)
+    expect(re.search(r"^FROM \S*debian:bookworm", containerfile, re.M) is not None,
+           "Containerfile.debian must be FROM debian:bookworm")
+    expect(f"COPY build/deb/bindsnoop_{version}_amd64.deb " in containerfile,
+           f"Containerfile.debian must COPY the package of make deb (version {version})")
+    expect('ENTRYPOINT ["/usr/sbin/bindsnoop"]' in containerfile,
+           "Containerfile.debian must exec /usr/sbin/bindsnoop")
+
+
 def check_inputs(components, where):
     """Every inputs entry of a Vector transform or sink names a source or transform."""
     names = set(components.get("sources", {})) | set(components.get("transforms", {}))
@@ -321,6 +374,7 @@ def cmd_manpage(man):
 def main():
     command = sys.argv[1]
     handlers = {"parse": cmd_parse, "daemonset": cmd_daemonset, "containerfile": cmd_containerfile,
+                "metrics": cmd_metrics,
                 "vector": cmd_vector, "fluent-bit": cmd_fluent_bit, "logrotate": cmd_logrotate,
                 "options": cmd_options, "manpage": lambda: cmd_manpage(sys.argv[2])}
     try:

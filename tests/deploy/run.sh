@@ -4,7 +4,7 @@
 #     Containerfile, the Vector and Fluent Bit configurations say what they must
 #   - rsyslogd and logrotate accept their snippets
 #   - make install DESTDIR=... PREFIX=/usr installs exactly the binary, the man
-#     page and the unit; make uninstall removes them
+#     page, the bash completion and the unit; make uninstall removes them
 #   - systemd-analyze verify accepts the unit and its drop-ins, silently
 #   - the man page renders without a warning and names every option of --help
 #   - every ExecStart (unit and drop-ins) runs for real under the unit's
@@ -19,6 +19,8 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 PY=/usr/bin/python3 # Debian's, with python3-yaml; not a pyenv shim
 HERE=tests/deploy
+# shellcheck source=tests/deploy/nspawn.sh
+. $HERE/nspawn.sh
 UNIT_IN=deploy/systemd/bindsnoop.service.in
 DROPINS=deploy/systemd/bindsnoop.service.d
 passed=0
@@ -86,6 +88,8 @@ check "YAML, TOML and JSON under deploy/ parse" configs parse
 check "DaemonSet: hostPID, hostNetwork, capabilities, not privileged, limits, mounts" \
 	configs daemonset
 check "Containerfile: FROM scratch, the static binary, --json" configs containerfile
+check "metrics: DaemonSet patch (annotations, port, node address), PodMonitor, Containerfile.debian" \
+	configs metrics
 check "Vector: journald and file sources, JSON parsed, Loki labels, bindsnoop-* index" \
 	configs vector
 check "Fluent Bit: systemd and tail inputs, JSON parsed, Elasticsearch and Loki" \
@@ -113,6 +117,7 @@ install_layout() {
 	make -s install DESTDIR="$dest" PREFIX=/usr >/dev/null || return 1
 	got=$(cd "$dest" && find . -type f -printf '%m %p\n' | sort)
 	want=$(printf '%s\n' '644 ./usr/lib/systemd/system/bindsnoop.service' \
+		'644 ./usr/share/bash-completion/completions/bindsnoop' \
 		'644 ./usr/share/man/man8/bindsnoop.8' '755 ./usr/sbin/bindsnoop')
 	[ "$got" = "$want" ] || { printf 'installed:\n%s\nwanted:\n%s\n' "$got" "$want"; return 1; }
 	cmp ./bindsnoop "$dest/usr/sbin/bindsnoop" || return 1
@@ -124,7 +129,7 @@ install_layout() {
 	got=$(find "$dest" -type f)
 	[ -z "$got" ] || { printf 'left after uninstall:\n%s\n' "$got"; return 1; }
 }
-check "make install DESTDIR PREFIX=/usr: binary, man page, unit; uninstall removes them" \
+check "make install DESTDIR PREFIX=/usr: binary, man page, completion, unit; uninstall removes them" \
 	install_layout
 
 # systemd-analyze verify prints warnings but still exits 0: any output fails.
@@ -274,11 +279,8 @@ done
 boot_unit() {
 	local dropin=${1:-} root=$work/nspawn out=$work/nspawn-out upper=$work/usr-upper
 	rm -rf "$root" "$out" "$upper"
-	mkdir -p "$root"/{etc/systemd/system/multi-user.target.wants,var/log,tmp,proc,sys,dev,run,root,opt} \
-		"$out" "$upper/local/sbin"
-	for dir in bin lib lib64 sbin; do ln -s usr/$dir "$root/$dir"; done
-	cp /etc/passwd /etc/group /etc/shadow "$root/etc/"
-	cp /usr/lib/os-release "$root/etc/os-release"
+	nspawn_root "$root"
+	mkdir -p "$out" "$upper/local/sbin"
 	# The overlay's upper /usr holds local/sbin/bindsnoop; the unit goes in /etc.
 	cp ./bindsnoop "$upper/local/sbin/bindsnoop"
 	sed 's|@SBINDIR@|/usr/local/sbin|g' "$UNIT_IN" >"$root/etc/systemd/system/bindsnoop.service"
@@ -319,14 +321,7 @@ boot_unit() {
 	printf '[Unit]\nAfter=bindsnoop.service\n[Service]\nType=oneshot\nExecStart=/opt/scenario.sh\n' \
 		>"$root/etc/systemd/system/scenario.service"
 	ln -s ../bindsnoop.service ../scenario.service "$root/etc/systemd/system/multi-user.target.wants/"
-	# nspawn wants /run/systemd/nspawn on a tmpfs: a private one in its own mount namespace.
-	unshare -m --propagation private sh -c "mkdir -p /run/systemd/nspawn &&
-		mount -t tmpfs tmpfs /run/systemd/nspawn &&
-		SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=0 timeout 120 systemd-nspawn -q -D '$root' \
-		--overlay=/usr:'$upper':/usr --bind='$out':/out --bind=/sys/kernel/tracing \
-		--register=no --keep-unit --capability=CAP_BPF,CAP_PERFMON \
-		--system-call-filter='bpf perf_event_open' -b -- systemd.unit=multi-user.target" \
-		>"$work/console.log" 2>&1
+	nspawn_boot "$root" "$upper" "$out" "$work/console.log"
 	if [ ! -s "$out/scenario.log" ]; then
 		echo "the container did not run the scenario:"
 		tail -n 15 "$work/console.log"
