@@ -2,7 +2,8 @@
 /*
  * The contract between the BPF programs and userspace: one event record and
  * one read-only configuration. Fixed-width types only, largest fields first,
- * so both compilers lay them out the same way (userspace checks the sizes).
+ * so both compilers lay them out the same way; the sizes are asserted at the
+ * end, so a layout that differs fails the build of one side or the other.
  */
 #ifndef BINDSNOOP_H
 #define BINDSNOOP_H
@@ -106,5 +107,10 @@ struct bs_config {
 	__u32 self_pid;		/* bindsnoop itself, never reported */
 	__u32 pad;
 };
+
+_Static_assert(sizeof(struct bs_owner_tag) == 24, "bs_owner_tag layout changed");
+_Static_assert(sizeof(struct bs_holder) == 56, "bs_holder layout changed");
+_Static_assert(sizeof(struct bs_event) == 328, "bs_event layout changed");
+_Static_assert(sizeof(struct bs_config) == 8520, "bs_config layout changed");
 
 #endif /* BINDSNOOP_H */
