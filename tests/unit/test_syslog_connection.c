@@ -150,18 +150,32 @@ static void deliver(struct syslog_connection *connection, struct collector *coll
 	}
 }
 
-static void test_delivery_and_reconnect(void)
+/* A connection to a new collector listening on loopback (rcvbuf 0: the default). */
+static void open_pair(struct collector *collector, int rcvbuf, struct syslog_connection *connection)
 {
-	static struct collector collector;
-	struct syslog_connection connection;
 	struct syslog_target target;
 	char text[64], problem[128];
-	int port = collector_listen(&collector, 0);
+	int port = collector_listen(collector, rcvbuf);
 
 	CHECK(port > 0);
 	snprintf(text, sizeof(text), "tcp://127.0.0.1:%d", port);
 	CHECK_INT(syslog_target_parse(text, &target, problem, sizeof(problem)), 0);
-	CHECK_INT(syslog_connection_init(&connection, &target, 4 << 20), 0);
+	CHECK_INT(syslog_connection_init(connection, &target, 4 << 20), 0);
+}
+
+static void close_pair(struct collector *collector, struct syslog_connection *connection)
+{
+	syslog_connection_release(connection);
+	close(collector->conn);
+	close(collector->listener);
+}
+
+static void test_delivery_and_reconnect(void)
+{
+	static struct collector collector;
+	struct syslog_connection connection;
+
+	open_pair(&collector, 0, &connection);
 
 	for (int id = 1; id <= 10; id++)
 		push_message(&connection, id);
@@ -181,24 +195,16 @@ static void test_delivery_and_reconnect(void)
 	CHECK(msg_queue_empty(&connection.queue));
 	CHECK_INT(missing(&collector, 20), 0);
 
-	syslog_connection_release(&connection);
-	close(collector.conn);
-	close(collector.listener);
+	close_pair(&collector, &connection);
 }
 
 static void test_unacknowledged_are_sent_again(void)
 {
 	static struct collector collector;
 	struct syslog_connection connection;
-	struct syslog_target target;
-	char text[64], problem[128];
-	/* A small receive window: most of the burst stays unacknowledged. */
-	int port = collector_listen(&collector, 4096);
 
-	CHECK(port > 0);
-	snprintf(text, sizeof(text), "tcp://127.0.0.1:%d", port);
-	CHECK_INT(syslog_target_parse(text, &target, problem, sizeof(problem)), 0);
-	CHECK_INT(syslog_connection_init(&connection, &target, 4 << 20), 0);
+	/* A small receive window: most of the burst stays unacknowledged. */
+	open_pair(&collector, 4096, &connection);
 	for (int id = 1; id <= MESSAGES; id++)
 		push_message(&connection, id);
 	for (int i = 0; i < 50; i++) {
@@ -215,9 +221,7 @@ static void test_unacknowledged_are_sent_again(void)
 	deliver(&connection, &collector);
 	CHECK(msg_queue_empty(&connection.queue));
 	CHECK_INT(missing(&collector, MESSAGES), 0);
-	syslog_connection_release(&connection);
-	close(collector.conn);
-	close(collector.listener);
+	close_pair(&collector, &connection);
 }
 
 int main(void)
