@@ -5,7 +5,7 @@
 #   scripts/install-deps.sh --test   also what the tests need
 set -eu
 
-build_packages="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config"
+build_packages="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev libjson-c-dev bpftool pkg-config"
 test_packages="iproute2 qemu-system-x86 busybox-static cpio procps"
 
 packages=$build_packages

@@ -9,6 +9,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include "diagnose.h"
 #include "format.h"
 #include "output.h"
 #include "strbuf.h"
@@ -22,6 +25,7 @@ struct table_output {
 	struct output base;
 	FILE *stream;
 	bool wide;
+	bool terminal; /* stdout is a terminal: rows are fitted to its width */
 	struct strbuf batch;
 };
 
@@ -173,6 +177,46 @@ static void put_holder_summary(struct table_line *line, const struct bind_report
 		put_format(line, " +%u more", report->holder_count - 1);
 }
 
+/* The answer, last: " · other program (nginx.service)", " · TIME_WAIT", a loop's count. */
+static void put_cause(struct table_line *line, const struct bind_report *report)
+{
+	const struct diagnosis *diagnosis = &report->diagnosis;
+	const struct process_identity *identity = NULL;
+	char ordinal[16];
+
+	if (diagnosis->cause == CAUSE_NONE)
+		return;
+	put_str(line, " · ");
+	put_str(line, diagnosis_cause_label(diagnosis->cause));
+	if (diagnosis->cause == CAUSE_SAME_PROGRAM || diagnosis->cause == CAUSE_OTHER_PROGRAM ||
+	    diagnosis->cause == CAUSE_CONTAINER_PORT) {
+		for (__u32 i = 0; i < report->holder_count && i < REPORT_MAX_HOLDERS && !identity;
+		     i++) {
+			if (report->holders[i].process_count)
+				identity = &report->holders[i].processes[0].identity;
+		}
+	}
+	if (identity && identity->container.id[0]) {
+		put_str(line, " (");
+		if (identity->container.name[0])
+			put_sanitized(line, identity->container.name,
+				      sizeof(identity->container.name));
+		else
+			put_format(line, "%.12s", identity->container.id);
+		put_str(line, ")");
+	} else if (identity && identity->service[0]) {
+		put_str(line, " (");
+		put_sanitized(line, identity->service, sizeof(identity->service));
+		put_str(line, ")");
+	}
+	if (diagnosis->repeat.count >= DIAGNOSE_LOOP_THRESHOLD) {
+		put_format(line, ", %s failure in %u s of ",
+			   diagnose_ordinal(diagnosis->repeat.count, ordinal, sizeof(ordinal)),
+			   diagnosis->repeat.window_s);
+		put_sanitized(line, diagnosis->repeat.who, sizeof(diagnosis->repeat.who));
+	}
+}
+
 static void put_cmdline(struct table_line *line, bool known, const char *cmdline)
 {
 	if (known && cmdline[0])
@@ -222,6 +266,17 @@ static void put_wide_details(struct table_line *line, const struct bind_report *
 {
 	__u32 holder_count = report->holder_count;
 
+	if (report->diagnosis.cause != CAUSE_NONE) {
+		put_str(line, "    why: ");
+		put_sanitized(line, report->diagnosis.summary, sizeof(report->diagnosis.summary));
+		put_str(line, "\n");
+		if (report->diagnosis.fix[0]) {
+			put_str(line, "    fix: ");
+			put_sanitized(line, report->diagnosis.fix, sizeof(report->diagnosis.fix));
+			put_str(line, "\n");
+		}
+	}
+
 	put_str(line, "    caller: ");
 	put_cmdline(line, report->caller.cmdline_known, report->caller.cmdline);
 	put_str(line, "\n");
@@ -234,8 +289,20 @@ static void put_wide_details(struct table_line *line, const struct bind_report *
 			   report->holder_count - holder_count);
 }
 
-static void put_row(struct table_line *line, const struct bind_report *report)
+/* The terminal's width now (it may have been resized); 0: do not cut. */
+static unsigned int terminal_width(const struct table_output *table)
 {
+	struct winsize size;
+
+	if (!table->terminal || ioctl(fileno(table->stream), TIOCGWINSZ, &size) < 0)
+		return 0;
+	return size.ws_col;
+}
+
+static void put_row(struct table_line *line, const struct bind_report *report,
+		    unsigned int width)
+{
+	size_t start = line->out->len;
 	char clock[FORMAT_CLOCK_MAX], pid[16], comm[BS_COMM_LEN], proto_buf[FORMAT_PROTO_MAX];
 	char endpoint[FORMAT_ENDPOINT_MAX], error_buf[16];
 	struct strbuf holder_text = STRBUF_INIT;
@@ -257,6 +324,7 @@ static void put_row(struct table_line *line, const struct bind_report *report)
 		}
 	}
 	put_holder_summary(&holder, report);
+	put_cause(&holder, report);
 	if (holder.err)
 		line->err = holder.err;
 	else
@@ -264,6 +332,10 @@ static void put_row(struct table_line *line, const struct bind_report *report)
 			   proto_name(report->protocol, proto_buf, sizeof(proto_buf)), endpoint,
 			   error, holder_text.data);
 	strbuf_release(&holder_text);
+	/* One line per failure: a wrapped line is hard to read, the end goes. */
+	if (!line->err && width && !(line->err = strbuf_reserve(line->out, 4)))
+		line->out->len = start + format_fit_width(line->out->data + start,
+							  line->out->len - start, width);
 }
 
 static int stream_error(void)
@@ -297,7 +369,7 @@ static int table_report(struct output *out, const struct bind_report *report)
 	struct table_line line = { .out = &table->batch };
 	size_t start = table->batch.len;
 
-	put_row(&line, report);
+	put_row(&line, report, terminal_width(table));
 	if (table->wide)
 		put_wide_details(&line, report);
 	if (line.err) {
@@ -368,9 +440,16 @@ struct output *output_table_new(FILE *stream, bool wide)
 	table->base.ops = &table_output_ops;
 	table->stream = stream;
 	table->wide = wide;
+	table->terminal = isatty(fileno(stream)) == 1;
 	strbuf_init(&table->batch);
-	fprintf(stream, TABLE_ROW_FORMAT, "TIME", "EVENT", "PID", "COMM", "PROTO", "ADDRESS",
-		"ERROR", "HOLDER");
+	char header[256];
+	int len = snprintf(header, sizeof(header) - 4, TABLE_ROW_FORMAT, "TIME", "EVENT", "PID",
+			   "COMM", "PROTO", "ADDRESS", "ERROR", "HOLDER · CAUSE");
+	unsigned int width = terminal_width(table);
+
+	if (width && len > 0)
+		format_fit_width(header, len, width);
+	fputs(header, stream);
 	fflush(stream);
 	return &table->base;
 }

@@ -15,7 +15,7 @@
 /* 2026-11-24T18:52:01.123456789Z */
 
 static const char header[] = "TIME            EVENT         PID     COMM            PROTO "
-			     "ADDRESS               ERROR         HOLDER\n";
+			     "ADDRESS               ERROR         HOLDER · CAUSE\n";
 
 struct captured {
 	FILE *stream;
@@ -280,10 +280,10 @@ static void test_json_output(void)
 	CHECK_INT(json->ops->lost(json, SAMPLE_NS, 3), 0);
 	CHECK_INT(json->ops->flush(json), 0);
 	CHECK(!strncmp(capture.text,
-		       "{\"v\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\","
+		       "{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\","
 		       "\"event\":\"bind_failed\",",
 		       60));
-	CHECK_CONTAINS(capture.text, "\n{\"v\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\","
+	CHECK_CONTAINS(capture.text, "\n{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\","
 				     "\"event\":\"lost\",\"count\":3}\n");
 	/* Many events: every one arrives, as whole lines, batches or not. */
 	for (int i = 0; i < 5000; i++)
