@@ -178,10 +178,10 @@ bool cgroup_container(const char *path, struct container_ref *out)
 		size_t len = end ? (size_t)(end - component) : strlen(component);
 		const char *id = NULL, *engine;
 
+		if (kubepods && !pod_uid[0])
+			pod_uid_of(component, len, pod_uid, sizeof(pod_uid));
 		if (len >= 8 && !strncmp(component, "kubepods", 8))
 			kubepods = true;
-		else if (kubepods && !pod_uid[0])
-			pod_uid_of(component, len, pod_uid, sizeof(pod_uid));
 		engine = component_container(component, len, &id);
 		if (engine) {
 			copy_bounded(out->id, sizeof(out->id), id, CONTAINER_ID_LEN);
@@ -214,7 +214,8 @@ bool cgroup_file_container(const char *proc_cgroup_text, struct container_ref *o
 		const char *end = strchr(line, '\n');
 		size_t len = end ? (size_t)(end - line) : strlen(line);
 		const char *first = memchr(line, ':', len);
-		const char *second = first ? memchr(first + 1, ':', len - (first + 1 - line)) : NULL;
+		const char *second =
+			first ? memchr(first + 1, ':', len - (first + 1 - line)) : NULL;
 
 		if (second) {
 			copy_bounded(path, sizeof(path), second + 1, len - (second + 1 - line));

@@ -10,8 +10,8 @@
 #include <json-c/json.h>
 #include "container_engine.h"
 
-#define STATE_FILE_MAX	      (1 << 20) /* a config.v2.json is a few KiB */
-#define CONTAINER_CACHE_SLOTS 32
+#define STATE_FILE_MAX	       (1 << 20) /* a config.v2.json is a few KiB */
+#define CONTAINER_CACHE_SLOTS  32
 #define CONTAINER_CACHE_TTL_NS 5000000000ULL /* names and published ports change rarely */
 
 static void copy_text(char *out, size_t size, const char *text, size_t len)

@@ -16,7 +16,7 @@
 #include <linux/types.h>
 #include "report.h"
 
-#define CONTAINER_ENGINE_DOCKER_ROOT "/var/lib/docker"
+#define CONTAINER_ENGINE_DOCKER_ROOT  "/var/lib/docker"
 #define CONTAINER_ENGINE_KUBELET_LOGS "/var/log"
 
 /* Where docker-proxy forwards to, from its command line. */

@@ -96,8 +96,8 @@ static void add(struct text *text, const char *fmt, ...)
 	n = vsnprintf(text->buf + text->len, text->size - text->len, fmt, args);
 	va_end(args);
 	if (n > 0)
-		text->len += (size_t)n < text->size - text->len ? (size_t)n :
-								  text->size - text->len - 1;
+		text->len +=
+			(size_t)n < text->size - text->len ? (size_t)n : text->size - text->len - 1;
 }
 
 /* Names a process chose are shown as they are, minus control bytes (the outputs escape). */
@@ -188,8 +188,8 @@ static void add_container(struct text *text, const struct container_ref *contain
 {
 	if (container->pod_name[0]) {
 		add(text, "container ");
-		add_name(text, container->container_name[0] ? container->container_name :
-							      container->id,
+		add_name(text,
+			 container->container_name[0] ? container->container_name : container->id,
 			 sizeof(container->container_name));
 		add(text, " of pod ");
 		add_name(text, container->pod_namespace, sizeof(container->pod_namespace));
@@ -424,8 +424,9 @@ static bool check_container_port(struct diagnose_state *state)
 				add_container_stop(&state->fix, container);
 				add(&state->fix, ", or publish another host port");
 			} else {
-				add(&state->fix, "docker ps --filter publish=%u, then stop that "
-						 "container or publish another host port",
+				add(&state->fix,
+				    "docker ps --filter publish=%u, then stop that "
+				    "container or publish another host port",
 				    holder->port);
 			}
 			return true;
@@ -445,8 +446,9 @@ static bool check_service_socket(struct diagnose_state *state)
 	add_holder_socket(&state->summary, state->holder);
 	add(&state->summary, " for a socket unit (socket activation): the service is meant to "
 			     "receive the socket from systemd, not bind it");
-	add(&state->fix, "systemctl list-sockets --all | grep ':%u', then systemctl stop "
-			 "<that unit>.socket, or take the passed socket (sd_listen_fds)",
+	add(&state->fix,
+	    "systemctl list-sockets --all | grep ':%u', then systemctl stop "
+	    "<that unit>.socket, or take the passed socket (sd_listen_fds)",
 	    state->holder->port);
 	return true;
 }
@@ -508,8 +510,7 @@ static bool check_other_program(struct diagnose_state *state)
 {
 	if (!state->process || reuseport_involved(state->report))
 		return false;
-	add_process(&state->summary, state->holder, state->process,
-		    state->report->ts_realtime_ns);
+	add_process(&state->summary, state->holder, state->process, state->report->ts_realtime_ns);
 	add(&state->summary, " holds ");
 	add_holder_socket(&state->summary, state->holder);
 	add(&state->summary, "; stop it or bind another port");
@@ -547,8 +548,8 @@ static bool check_reuseport(struct diagnose_state *state)
 	} else if (holder->flags & BS_HOLDER_REUSEPORT) {
 		add(&state->summary, " with SO_REUSEPORT; ");
 		add_caller(&state->summary, report);
-		add(&state->summary, caller == 0 ? " did not set it" :
-						   " did not set it, or runs as another uid");
+		add(&state->summary,
+		    caller == 0 ? " did not set it" : " did not set it, or runs as another uid");
 		add(&state->fix, "setsockopt(SOL_SOCKET, SO_REUSEPORT, 1) before bind(), as the "
 				 "holder did");
 	} else {
@@ -584,11 +585,11 @@ static bool check_privileged_port(struct diagnose_state *state)
 	const struct bind_report *report = state->report;
 	int threshold = report->limits.unprivileged_port_start;
 
-	if (report->error != EACCES || !report->port || threshold < 0 ||
-	    report->port >= threshold)
+	if (report->error != EACCES || !report->port || threshold < 0 || report->port >= threshold)
 		return false;
-	add(&state->summary, "port %u is privileged (below net.ipv4.ip_unprivileged_port_start %d "
-			     "in the caller's network namespace) and ",
+	add(&state->summary,
+	    "port %u is privileged (below net.ipv4.ip_unprivileged_port_start %d "
+	    "in the caller's network namespace) and ",
 	    report->port, threshold);
 	add_caller(&state->summary, report);
 	add(&state->summary, ", uid %u, lacks CAP_NET_BIND_SERVICE", report->caller.uid);
@@ -650,14 +651,16 @@ static bool check_ports_exhausted(struct diagnose_state *state)
 	if (limits->local_port_low >= 0) {
 		int count = limits->local_port_high - limits->local_port_low + 1;
 
-		add(&state->summary, ": every port of ip_local_port_range %d-%d (%d port%s) is in use",
+		add(&state->summary,
+		    ": every port of ip_local_port_range %d-%d (%d port%s) is in use",
 		    limits->local_port_low, limits->local_port_high, count, count == 1 ? "" : "s");
 	} else {
 		add(&state->summary, ": every port of ip_local_port_range is in use");
 	}
 	add(&state->summary, " in its network namespace");
-	add(&state->fix, "nsenter -t %u -n sysctl -w net.ipv4.ip_local_port_range=\"1024 65000\", "
-			 "or IP_BIND_ADDRESS_NO_PORT for clients",
+	add(&state->fix,
+	    "nsenter -t %u -n sysctl -w net.ipv4.ip_local_port_range=\"1024 65000\", "
+	    "or IP_BIND_ADDRESS_NO_PORT for clients",
 	    report->caller.pid);
 	return true;
 }
@@ -696,7 +699,8 @@ static void explain_unknown(struct diagnose_state *state)
 				     "namespace's, or already closed)");
 		add(&state->fix, "ss -tanpe 'sport = :%u'", report->port);
 	} else if (report->error == EADDRINUSE) {
-		add(&state->summary, ": the holder could not be found (it may have closed already)");
+		add(&state->summary,
+		    ": the holder could not be found (it may have closed already)");
 		add(&state->fix, "bindsnoop --who %u", report->port);
 	} else {
 		add(&state->summary, ": no known cause fits");
@@ -739,9 +743,9 @@ void diagnose(const struct bind_report *report, const struct repeat_info *repeat
 	      struct diagnosis *out)
 {
 	static bool (*const checks[])(struct diagnose_state *) = {
-		check_dual_stack,     check_time_wait,	      check_container_port,
-		check_service_socket, check_same_program,     check_other_program,
-		check_reuseport,      check_privileged_port,  check_denied,
+		check_dual_stack,	 check_time_wait,	check_container_port,
+		check_service_socket,	 check_same_program,	check_other_program,
+		check_reuseport,	 check_privileged_port, check_denied,
 		check_address_not_local, check_ports_exhausted, check_already_bound,
 	};
 	struct diagnose_state state = {

@@ -59,8 +59,7 @@ void enricher_process(struct enricher *enricher, struct process_ref *process,
 		return;
 	}
 	/* docker-proxy runs in dockerd's cgroup: find its container by the port it publishes. */
-	if (holder && process->cmdline_known &&
-	    docker_proxy_target(process->cmdline, &target) == 0)
+	if (holder && process->cmdline_known && docker_proxy_target(process->cmdline, &target) == 0)
 		container_cache_find_published(enricher->containers, target.proto,
 					       target.host_port ? target.host_port : holder->port,
 					       container);

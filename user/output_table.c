@@ -299,8 +299,7 @@ static unsigned int terminal_width(const struct table_output *table)
 	return size.ws_col;
 }
 
-static void put_row(struct table_line *line, const struct bind_report *report,
-		    unsigned int width)
+static void put_row(struct table_line *line, const struct bind_report *report, unsigned int width)
 {
 	size_t start = line->out->len;
 	char clock[FORMAT_CLOCK_MAX], pid[16], comm[BS_COMM_LEN], proto_buf[FORMAT_PROTO_MAX];

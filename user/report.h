@@ -121,10 +121,10 @@ enum diagnosis_cause {
 
 /* The same failure seen again and again (a restart loop); count 0: not counted. */
 struct repeat_info {
-	__u32 count;	 /* this failure is the count-th within window_s */
-	__u32 window_s;	 /* seconds */
+	__u32 count;		      /* this failure is the count-th within window_s */
+	__u32 window_s;		      /* seconds */
 	char who[REPORT_SERVICE_MAX]; /* "app.service", a container name, or an executable */
-	bool is_unit;	 /* who is a systemd unit (journalctl -u applies) */
+	bool is_unit;		      /* who is a systemd unit (journalctl -u applies) */
 	bool is_container;
 };
 
@@ -148,8 +148,8 @@ struct bind_report {
 	__u32 holder_count;
 	struct holder_report holders[REPORT_MAX_HOLDERS];
 	struct caller_report caller;
-	bool caller_v6only;		 /* the caller's socket had IPV6_V6ONLY */
-	__u64 caller_sock_inode;	 /* the caller's socket, to read its options */
+	bool caller_v6only;		    /* the caller's socket had IPV6_V6ONLY */
+	__u64 caller_sock_inode;	    /* the caller's socket, to read its options */
 	struct caller_socket caller_socket; /* what userspace read of it */
 	struct netns_limits limits;
 	struct diagnosis diagnosis; /* cause CAUSE_NONE for successes */

@@ -66,8 +66,8 @@ static bool key_matches(const struct loop_key *key, const struct repeat_info *wh
 	       !memcmp(key->addr, report->addr, BS_ADDR_LEN);
 }
 
-void restart_loop_note(struct restart_loop *loop, const struct bind_report *report,
-		       __u64 now_ns, struct repeat_info *out)
+void restart_loop_note(struct restart_loop *loop, const struct bind_report *report, __u64 now_ns,
+		       struct repeat_info *out)
 {
 	struct loop_key *key = NULL, *oldest = &loop->keys[0];
 	__u32 pids[RESTART_LOOP_HISTORY];

@@ -29,7 +29,7 @@ void restart_loop_free(struct restart_loop *loop);
  * processes of it failed on this address within the window, this one
  * included.
  */
-void restart_loop_note(struct restart_loop *loop, const struct bind_report *report,
-		       __u64 now_ns, struct repeat_info *out);
+void restart_loop_note(struct restart_loop *loop, const struct bind_report *report, __u64 now_ns,
+		       struct repeat_info *out);
 
 #endif /* BINDSNOOP_RESTART_LOOP_H */

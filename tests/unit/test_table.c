@@ -297,12 +297,62 @@ static void test_json_output(void)
 	capture_close(&capture);
 }
 
+/* The last column reads as the answer; --wide adds why and what to do. */
+static void test_table_cause(void)
+{
+	struct bind_report report;
+	struct holder_report *holder;
+
+	base_report(&report);
+	holder = add_holder(&report, 10, "0.0.0.0", 8081);
+	add_process(holder, 1200, "nginx", "nginx: master process");
+	strcpy(holder->processes[0].identity.service, "nginx.service");
+	report.port = 8081;
+	report.diagnosis.cause = CAUSE_OTHER_PROGRAM;
+	strcpy(report.diagnosis.summary, "nginx[1200] (nginx.service) holds LISTEN 0.0.0.0:8081");
+	strcpy(report.diagnosis.fix, "systemctl stop nginx.service");
+	CHECK_TABLE(&report, false,
+		    "18:52:01.123456 bind_failed   4242    python3         tcp   127.0.0.1:8081  "
+		    "      EADDRINUSE    nginx[1200] LISTEN 0.0.0.0:8081 · other program "
+		    "(nginx.service)\n");
+	CHECK_TABLE(
+		&report, true,
+		"18:52:01.123456 bind_failed   4242    python3         tcp   127.0.0.1:8081  "
+		"      EADDRINUSE    nginx[1200] LISTEN 0.0.0.0:8081 · other program "
+		"(nginx.service)\n"
+		"    why: nginx[1200] (nginx.service) holds LISTEN 0.0.0.0:8081\n"
+		"    fix: systemctl stop nginx.service\n"
+		"    caller: python3 -m http.server 3000\n"
+		"    holder: tcp LISTEN 0.0.0.0:8081 uid 1000 inode 123456 (found in the kernel "
+		"bind table)\n"
+		"      pid 1200 nginx: nginx: master process\n");
+
+	/* A restart loop is said in the row. */
+	report.diagnosis.repeat.count = 7;
+	report.diagnosis.repeat.window_s = 60;
+	strcpy(report.diagnosis.repeat.who, "app.service");
+	CHECK_TABLE(&report, false,
+		    "18:52:01.123456 bind_failed   4242    python3         tcp   127.0.0.1:8081  "
+		    "      EADDRINUSE    nginx[1200] LISTEN 0.0.0.0:8081 · other program "
+		    "(nginx.service), 7th failure in 60 s of app.service\n");
+
+	/* No holder: the cause alone. */
+	base_report(&report);
+	report.error = EACCES;
+	report.port = 80;
+	report.diagnosis.cause = CAUSE_PRIVILEGED_PORT;
+	CHECK_TABLE(&report, false,
+		    "18:52:01.123456 bind_failed   4242    python3         tcp   127.0.0.1:80    "
+		    "      EACCES        - · privileged port\n");
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
 	tzset();
 	test_table_rows();
 	test_table_wide();
+	test_table_cause();
 	test_table_lost_and_errors();
 	test_json_output();
 	return unit_summary();
