@@ -364,6 +364,10 @@ int main(int argc, char **argv)
 	size_t i;
 	int opt;
 
+	/* A copy of this binary serving as a helper (a different program for the tests). */
+	if (argc > 1 && strcmp(argv[1], HELPER_EXEC_FLAG) == 0)
+		helper_exec_main(argc, argv);
+
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (opt) {
 		case 'b':
