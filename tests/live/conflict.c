@@ -529,10 +529,11 @@ int helper_join_netns(struct helper *helper, pid_t pid)
 	return helper_call(helper, &req, &reply);
 }
 
-int helper_connect(struct helper *helper, int slot, int family, const char *addr,
-		   unsigned int port)
+int helper_connect(struct helper *helper, int slot, int family, const char *addr, unsigned int port)
 {
-	struct helper_request req = { .op = OP_CONNECT, .slot = slot, .family = family, .port = port };
+	struct helper_request req = {
+		.op = OP_CONNECT, .slot = slot, .family = family, .port = port
+	};
 	struct helper_reply reply;
 
 	snprintf(req.addr, sizeof(req.addr), "%s", addr);

@@ -147,16 +147,29 @@ static const struct field_rule repeat_rules[] = {
 };
 
 static const struct field_rule container_rules[] = {
-	{ "id", T_STRING },	      { "engine", T_STRING | T_NULL }, { "name", T_STRING | T_NULL },
-	{ "image", T_STRING | T_NULL }, { "pod", T_OBJECT | T_NULL },
+	{ "id", T_STRING },
+	{ "engine", T_STRING | T_NULL },
+	{ "name", T_STRING | T_NULL },
+	{ "image", T_STRING | T_NULL },
+	{ "pod", T_OBJECT | T_NULL },
 };
 
 /* The documented cause codes (schema/README.md), in their order. */
 static const char *const causes[] = {
-	"dual_stack",	 "time_wait",	      "container_port",	 "service_socket",
-	"same_program",	 "other_program",     "reuseport_mismatch", "privileged_port",
-	"denied",	 "address_not_local", "ports_exhausted",	 "already_bound",
-	"unknown",	 NULL,
+	"dual_stack",
+	"time_wait",
+	"container_port",
+	"service_socket",
+	"same_program",
+	"other_program",
+	"reuseport_mismatch",
+	"privileged_port",
+	"denied",
+	"address_not_local",
+	"ports_exhausted",
+	"already_bound",
+	"unknown",
+	NULL,
 };
 
 static const struct field_rule lost_rules[] = {
@@ -202,8 +215,12 @@ static const struct field_rule holder_rules[] = {
 };
 
 static const struct field_rule process_rules[] = {
-	{ "pid", T_NUMBER },	      { "comm", T_STRING },	       { "cmdline", T_STRING | T_NULL },
-	{ "exe", T_STRING | T_NULL }, { "start_time", T_STRING | T_NULL }, { "service", T_STRING | T_NULL },
+	{ "pid", T_NUMBER },
+	{ "comm", T_STRING },
+	{ "cmdline", T_STRING | T_NULL },
+	{ "exe", T_STRING | T_NULL },
+	{ "start_time", T_STRING | T_NULL },
+	{ "service", T_STRING | T_NULL },
 	{ "container", T_OBJECT | T_NULL },
 };
 
@@ -334,8 +351,7 @@ static int check_identity(const struct json_value *object, const char *where, ch
 	return 0;
 }
 
-static int check_diagnosis(const struct json_value *event, bool failure, char *problem,
-			   size_t len)
+static int check_diagnosis(const struct json_value *event, bool failure, char *problem, size_t len)
 {
 	const struct json_value *diagnosis = json_member(event, "diagnosis");
 	const struct json_value *repeat;

@@ -430,7 +430,8 @@ enum test_result test_eaddrnotavail(struct test_context *ctx)
 	if (!caller)
 		return TEST_FAIL;
 	return run_single_failure(ctx, caller, -1, "192.0.2.1", port, EADDRNOTAVAIL,
-				  host_facts()->uid, mark, tracer, "address_not_local", "192.0.2.1");
+				  host_facts()->uid, mark, tracer, "address_not_local",
+				  "192.0.2.1");
 }
 
 /*
