@@ -7,7 +7,7 @@
 #      with --backend auto and --backend tracepoint
 #   3. outputs against real collectors: Debian's rsyslog and syslog-ng on
 #      loopback (unix socket, UDP, TCP, bursts, restarts), log rotation, and
-#      every JSON line validated against schema/bindsnoop-event-v1.schema.json
+#      every JSON line validated against schema/bindsnoop-event-v2.schema.json
 #   4. deployment: make install, the systemd unit under a real systemd
 #      (nspawn) with only its capabilities, the man page, and every config in
 #      deploy/ parsed and checked

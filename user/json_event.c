@@ -550,3 +550,38 @@ int json_render_stop(const struct session_info *info, __u64 dropped, struct strb
 	put_u64(&writer, dropped);
 	return finish_line(&writer, start);
 }
+
+int json_render_who_held(__u64 ts_realtime_ns, __u16 port, __u64 netns,
+			 const struct holder_report *holder, __u32 time_wait_left_ms,
+			 struct strbuf *out)
+{
+	struct json_writer writer = { .out = out };
+	size_t start = out->len;
+
+	put_literal(&writer, "{\"v\":2,\"ts\":");
+	put_ts(&writer, ts_realtime_ns);
+	put_literal(&writer, ",\"event\":\"held\",\"port\":");
+	put_u64(&writer, port);
+	put_literal(&writer, ",\"netns\":");
+	put_u64(&writer, netns);
+	put_literal(&writer, ",\"holder\":");
+	put_holder(&writer, holder);
+	put_literal(&writer, ",\"time_wait_left_ms\":");
+	if (time_wait_left_ms)
+		put_u64(&writer, time_wait_left_ms);
+	else
+		put_literal(&writer, "null");
+	return finish_line(&writer, start);
+}
+
+int json_render_who_free(__u64 ts_realtime_ns, __u16 port, struct strbuf *out)
+{
+	struct json_writer writer = { .out = out };
+	size_t start = out->len;
+
+	put_literal(&writer, "{\"v\":2,\"ts\":");
+	put_ts(&writer, ts_realtime_ns);
+	put_literal(&writer, ",\"event\":\"free\",\"port\":");
+	put_u64(&writer, port);
+	return finish_line(&writer, start);
+}

@@ -39,4 +39,15 @@ int json_render_stop(const struct session_info *info, __u64 dropped, struct strb
  */
 int json_render_dropped(__u64 ts_realtime_ns, __u64 count, struct strbuf *out);
 
+/*
+ * --who: {"v":2,"ts":...,"event":"held","port":N,"netns":N,"holder":{...as in
+ * holders[]...},"time_wait_left_ms":N|null} and '\n', one per socket found.
+ */
+int json_render_who_held(__u64 ts_realtime_ns, __u16 port, __u64 netns,
+			 const struct holder_report *holder, __u32 time_wait_left_ms,
+			 struct strbuf *out);
+
+/* --who: {"v":2,"ts":...,"event":"free","port":N} and '\n': nothing holds it. */
+int json_render_who_free(__u64 ts_realtime_ns, __u16 port, struct strbuf *out);
+
 #endif /* BINDSNOOP_JSON_EVENT_H */

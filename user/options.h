@@ -26,6 +26,10 @@ struct options {
 	bool proc_lookup;     /* false with --no-proc-lookup */
 	bool kernel_holders;  /* false with --no-kernel-holders */
 	bool wide;	      /* --wide: table shows every holder and command lines */
+	/* --who PORTS: a one-shot query of who holds them, no tracing */
+	bool who;
+	bool all_netns; /* --all-netns: --who looks in every network namespace */
+	__u8 who_ports[BS_PORT_BITMAP_BYTES];
 	__u32 ring_buffer_mb; /* --ring-buffer-mb, power of two */
 	__u32 poll_ms;	      /* --poll-ms: longest wait before queued events are read */
 	/* Outputs besides stdout; all of them can run at once. */
