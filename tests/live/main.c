@@ -64,6 +64,13 @@ static const struct live_test live_tests[] = {
 	{ "closed-stdout", "reader gone: next event ends it quietly with status 0",
 	  test_closed_stdout, true },
 	/* no tracing */
+	{ "who-holder", "--who PORT: the listening holder and its pid, exit 0", test_who_holder,
+	  true },
+	{ "who-time-wait", "--who PORT: a TIME_WAIT socket with its time left", test_who_time_wait,
+	  true },
+	{ "who-free", "--who PORT: \"free\", exit 1", test_who_free, true },
+	{ "who-other-netns", "--who: free here, held in another netns with --all-netns",
+	  test_who_other_netns, true },
 	{ "usage-port-70000", "--port 70000: exit 2, one-line message", test_usage_port_too_big,
 	  false },
 	{ "usage-port-abc", "--port abc: exit 2, one-line message", test_usage_port_not_number,

@@ -26,6 +26,12 @@ enum test_result test_cause_time_wait(struct test_context *ctx);
 enum test_result test_cause_reuseport(struct test_context *ctx);
 enum test_result test_cause_ports_exhausted(struct test_context *ctx);
 
+/* who.c: bindsnoop --who, no tracing */
+enum test_result test_who_holder(struct test_context *ctx);
+enum test_result test_who_time_wait(struct test_context *ctx);
+enum test_result test_who_free(struct test_context *ctx);
+enum test_result test_who_other_netns(struct test_context *ctx);
+
 /* flags.c: scenarios that need a bindsnoop of their own */
 enum test_result test_holder_before_tracer(struct test_context *ctx);
 enum test_result test_port_filter(struct test_context *ctx);
