@@ -17,7 +17,7 @@
 #include "steps.h"
 
 struct who_answer {
-	int exit_status;	  /* -1: did not exit by itself */
+	int exit_status;	      /* -1: did not exit by itself */
 	struct json_value *lines[16]; /* parsed --json lines */
 	int line_count;
 	char text[4096]; /* what it printed, for failure messages */
@@ -33,8 +33,7 @@ static void who_answer_free(struct who_answer *answer)
 static int ask_who(struct test_context *ctx, const char *ports, bool all_netns,
 		   struct who_answer *answer)
 {
-	const char *args[] = { "bindsnoop", "--who", ports, "--json",
-			       all_netns ? "--all-netns" : NULL, NULL };
+	const char *args[] = { "--who", ports, "--json", all_netns ? "--all-netns" : NULL, NULL };
 	char *out_text = NULL, *err_text = NULL, *line, *next;
 	int status, err;
 
@@ -58,8 +57,8 @@ static int ask_who(struct test_context *ctx, const char *ports, bool all_netns,
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
-		answer->lines[answer->line_count] = json_parse(line, strlen(line), problem,
-							       sizeof(problem));
+		answer->lines[answer->line_count] =
+			json_parse(line, strlen(line), problem, sizeof(problem));
 		if (!answer->lines[answer->line_count]) {
 			test_fail(ctx, "--who printed a line that is not JSON (%s): %s", problem,
 				  line);
@@ -194,8 +193,8 @@ enum test_result test_who_time_wait(struct test_context *ctx)
 		result = test_fail(ctx, "no TIME_WAIT holder: %s", answer.text);
 	else if (json_integer(line, "time_wait_left_ms") <= 0 ||
 		 json_integer(line, "time_wait_left_ms") > 60000)
-		result = test_fail(ctx, "time_wait_left_ms is not within 1..60000: %s",
-				   answer.text);
+		result =
+			test_fail(ctx, "time_wait_left_ms is not within 1..60000: %s", answer.text);
 	who_answer_free(&answer);
 	return result;
 }
@@ -271,8 +270,8 @@ enum test_result test_who_other_netns(struct test_context *ctx)
 				   "with --all-netns: exit %d, expected 0 and LISTEN by pid %d: %s",
 				   answer.exit_status, (int)helper_pid(in_netns), answer.text);
 	else if ((unsigned long long)json_integer(line, "netns") != netns)
-		result = test_fail(ctx, "netns %lld, expected %llu: %s", json_integer(line, "netns"),
-				   netns, answer.text);
+		result = test_fail(ctx, "netns %lld, expected %llu: %s",
+				   json_integer(line, "netns"), netns, answer.text);
 	who_answer_free(&answer);
 	return result;
 }
