@@ -345,32 +345,45 @@ static bool check_dual_stack(struct diagnose_state *state)
 	return false;
 }
 
-/* time_wait: nothing but TIME_WAIT sockets, and no SO_REUSEADDR on the caller. */
+/*
+ * time_wait: nothing but TIME_WAIT sockets. The kernel lets a bind through
+ * them only when both the new socket and the closed one had SO_REUSEADDR
+ * (the TIME_WAIT socket keeps its owner's setting), so say which side lacks it.
+ */
 static bool check_time_wait(struct diagnose_state *state)
 {
 	const struct bind_report *report = state->report;
+	const struct holder_report *first = &report->holders[0];
 	__u32 count = holder_count(report);
+	bool holder_reuse = true;
 
-	if (!count || report->caller_socket.reuseaddr == 1)
+	if (!count)
 		return false;
 	for (__u32 i = 0; i < count; i++) {
 		if (!holder_is_time_wait(&report->holders[i]))
 			return false;
+		holder_reuse &= (report->holders[i].flags & BS_HOLDER_REUSEADDR) != 0;
 	}
 	add(&state->summary, "only TIME_WAIT sockets hold ");
-	add_endpoint(&state->summary, report->holders[0].family, report->holders[0].addr,
-		     report->holders[0].port);
+	add_endpoint(&state->summary, first->family, first->addr, first->port);
 	add(&state->summary,
-	    ": closed connections the kernel keeps for up to %d s; no process holds the port",
+	    ": closed connections the kernel keeps for up to %d s; no process holds the port; ",
 	    TIME_WAIT_SECONDS);
-	if (report->caller_socket.reuseaddr == 0)
-		add(&state->summary, ", and ");
-	else
-		add(&state->summary, "; ");
+	if (report->caller_socket.reuseaddr == 1) {
+		add_caller(&state->summary, report);
+		add(&state->summary, " set SO_REUSEADDR, but the program that closed them did not, "
+				     "and both must");
+		add(&state->fix, "SO_REUSEADDR in the server that held the port too, or wait %d s",
+		    TIME_WAIT_SECONDS);
+		return true;
+	}
 	add_caller(&state->summary, report);
 	add(&state->summary, report->caller_socket.reuseaddr == 0 ? " did not set SO_REUSEADDR" :
 								    " likely lacks SO_REUSEADDR");
-	add(&state->fix, "setsockopt(SOL_SOCKET, SO_REUSEADDR, 1) before bind(), or wait %d s",
+	if (!holder_reuse)
+		add(&state->summary, " (nor did the program that closed them)");
+	add(&state->fix, "setsockopt(SOL_SOCKET, SO_REUSEADDR, 1) before bind() in every "
+			 "instance, or wait %d s",
 	    TIME_WAIT_SECONDS);
 	return true;
 }

@@ -348,7 +348,7 @@ static void test_names(void)
 	}
 }
 
-/* A time_wait holder with SO_REUSEADDR set on the caller is no TIME_WAIT story. */
+/* SO_REUSEADDR on the caller only: the closed socket lacked it, and both must have it. */
 static void test_time_wait_with_reuseaddr(void)
 {
 	struct bind_report *report = malloc(sizeof(*report));
@@ -357,7 +357,9 @@ static void test_time_wait_with_reuseaddr(void)
 	make_time_wait(report);
 	report->caller_socket.reuseaddr = 1;
 	diagnose(report, NULL, &diagnosis);
-	CHECK(diagnosis.cause != CAUSE_TIME_WAIT);
+	CHECK_INT(diagnosis.cause, CAUSE_TIME_WAIT);
+	CHECK_CONTAINS(diagnosis.summary, "the program that closed them did not");
+	CHECK_CONTAINS(diagnosis.fix, "in the server that held the port too");
 	/* Unknown options: still time_wait, said less surely. */
 	report->caller_socket.reuseaddr = -1;
 	diagnose(report, NULL, &diagnosis);
