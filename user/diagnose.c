@@ -378,10 +378,13 @@ static bool check_time_wait(struct diagnose_state *state)
 		return true;
 	}
 	add_caller(&state->summary, report);
-	add(&state->summary, report->caller_socket.reuseaddr == 0 ? " did not set SO_REUSEADDR" :
-								    " likely lacks SO_REUSEADDR");
+	if (report->caller_socket.reuseaddr == 0)
+		add(&state->summary, " did not set SO_REUSEADDR");
+	else
+		add(&state->summary, " was gone before its SO_REUSEADDR could be read");
 	if (!holder_reuse)
-		add(&state->summary, " (nor did the program that closed them)");
+		add(&state->summary, ", and the program that closed them did not set it either "
+				     "(both must)");
 	add(&state->fix, "setsockopt(SOL_SOCKET, SO_REUSEADDR, 1) before bind() in every "
 			 "instance, or wait %d s",
 	    TIME_WAIT_SECONDS);
