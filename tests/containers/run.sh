@@ -68,7 +68,7 @@ if [ -n "$missing" ]; then
 				$missing >"$work/apt.log" 2>&1; } ||
 		{ fail install "$(tail -n 3 "$work/apt.log")"; finish; }
 fi
-[ -x ./bindsnoop ] || make -s bindsnoop || { fail build "make bindsnoop failed"; finish; }
+make -s bindsnoop build/tests/bind-and-wait || { fail build "make failed"; finish; }
 
 if ! docker info >/dev/null 2>&1; then
 	dockerd >"$work/dockerd.log" 2>&1 &
@@ -81,9 +81,10 @@ if ! docker info >/dev/null 2>&1; then
 fi
 ok dockerd
 
-# An image holding busybox-static alone.
+# An image holding busybox-static and the static bind-and-wait test tool.
 mkdir -p "$work/rootfs/bin"
 cp /bin/busybox "$work/rootfs/bin/busybox"
+cp build/tests/bind-and-wait "$work/rootfs/bin/bind-and-wait"
 if tar -C "$work/rootfs" -c . | docker import - "$IMAGE" >/dev/null 2>"$work/import.log"; then
 	ok image-import
 else
@@ -100,7 +101,7 @@ fi
 web_id=$(cat "$work/web.id")
 web_ip=$(docker inspect -f '{{.NetworkSettings.IPAddress}}' "$WEB")
 
-./bindsnoop --json --port "$PORT" >"$work/events.jsonl" 2>"$work/tracer.err" &
+./bindsnoop --json --port "$PORT,80" >"$work/events.jsonl" 2>"$work/tracer.err" &
 tracer=$!
 for _ in $(seq 100); do
 	grep -q '^Tracing ' "$work/tracer.err" && break
@@ -119,9 +120,10 @@ except OSError as e:
 sys.exit(1)
 " && ok host-bind-fails || fail host-bind-fails "binding 0.0.0.0:$PORT did not fail with EADDRINUSE"
 
-# 2. Inside a container: busybox nc holds port 80 there, a second one fails.
+# 2. Inside a container: one bind-and-wait holds port 80 there, a second one fails
+#    (and stays alive, so its /proc entry names its container).
 docker run -d --name "$INSIDE" "$IMAGE" /bin/busybox sh -c \
-	'/bin/busybox nc -l -p 80 & sleep 1; /bin/busybox nc -l -p 80; sleep 30' \
+	'/bin/bind-and-wait 0.0.0.0 80 30 & sleep 1; /bin/bind-and-wait 0.0.0.0 80 30' \
 	>"$work/inside.id" 2>>"$work/run.log" || fail inside-run "$(cat "$work/run.log")"
 inside_id=$(cat "$work/inside.id" 2>/dev/null)
 sleep 3
