@@ -346,6 +346,75 @@ static void test_table_cause(void)
 		    "      EACCES        - · privileged port\n");
 }
 
+/* The row on a terminal of width columns (header stripped). */
+static char *terminal_line(const struct bind_report *report, unsigned int width)
+{
+	struct captured capture;
+	struct output *table;
+	char *line;
+
+	capture_open(&capture);
+	table = output_table_new_sized(capture.stream, false, width);
+	CHECK_INT(table->ops->report(table, report), 0);
+	CHECK_INT(table->ops->flush(table), 0);
+	output_destroy(table);
+	fflush(capture.stream);
+	line = strdup(strchr(capture.text, '\n') + 1);
+	capture_close(&capture);
+	return line;
+}
+
+static size_t columns(const char *text)
+{
+	size_t count = 0;
+
+	for (; *text && *text != '\n'; text++)
+		count += ((unsigned char)*text & 0xc0) != 0x80;
+	return count;
+}
+
+/* A narrow terminal: the compact row, the cause always whole at the end. */
+static void test_table_terminal(void)
+{
+	struct bind_report report;
+	struct holder_report *holder;
+	char *line;
+
+	base_report(&report);
+	holder = add_holder(&report, 10, "0.0.0.0", 8081);
+	add_process(holder, 1200, "nginx", NULL);
+	add_process(holder, 1201, "nginx", NULL);
+	strcpy(holder->processes[0].identity.service, "nginx.service");
+	report.port = 8081;
+	report.diagnosis.cause = CAUSE_OTHER_PROGRAM;
+
+	/* 140 columns: everything fits. */
+	line = terminal_line(&report, 140);
+	CHECK_STR(line, "18:52:01 python3[4242]      tcp 127.0.0.1:8081       EADDRINUSE "
+			"nginx[1200,1201] LISTEN 0.0.0.0:8081 · other program (nginx.service)\n");
+	free(line);
+	/* 115: the holder by name only. */
+	line = terminal_line(&report, 115);
+	CHECK_STR(line, "18:52:01 python3[4242]      tcp 127.0.0.1:8081       EADDRINUSE "
+			"nginx[1200,1201] · other program (nginx.service)\n");
+	free(line);
+	/* 110 (the terminal): the name cut, the cause whole. */
+	line = terminal_line(&report, 110);
+	CHECK_STR(line, "18:52:01 python3[4242]      tcp 127.0.0.1:8081       EADDRINUSE "
+			"nginx[1200,12\xe2\x80\xa6 · other program (nginx.service)\n");
+	CHECK_INT(columns(line), 110);
+	free(line);
+	/* 60: even the cause does not fit: the line is cut at the edge. */
+	line = terminal_line(&report, 60);
+	CHECK_INT(columns(line), 60);
+	CHECK_CONTAINS(line, "\xe2\x80\xa6\n");
+	free(line);
+	/* Wide terminals keep the full layout. */
+	line = terminal_line(&report, 200);
+	CHECK_CONTAINS(line, "18:52:01.123456 bind_failed   4242    python3");
+	free(line);
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
@@ -353,6 +422,7 @@ int main(void)
 	test_table_rows();
 	test_table_wide();
 	test_table_cause();
+	test_table_terminal();
 	test_table_lost_and_errors();
 	test_json_output();
 	return unit_summary();
