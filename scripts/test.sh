@@ -14,6 +14,8 @@
 #   4b. containers: Debian's docker.io, a published port diagnosed
 #      container_port with the container's name, a process inside a
 #      container shown with its container, --who naming it
+#   4c. restart loop: a Restart=always unit under a real systemd (nspawn)
+#      failing on a taken port, named by its unit and called a restart loop
 #   5. the VM matrix: Debian's 6.1 and 6.12 kernels under QEMU, every backend
 # and ends with one line "test: N passed, N failed". Exit status 1 if
 # anything failed. SKIP_VM=1 leaves out step 5 (it says so, loudly).
@@ -72,6 +74,7 @@ step live-tracepoint build/tests/live-test --bindsnoop ./bindsnoop --backend tra
 step collectors tests/collectors/run.sh
 step deploy tests/deploy/run.sh
 step containers tests/containers/run.sh
+step restart-loop tests/deploy/restart-loop.sh
 
 if [ "${SKIP_VM:-0}" = 1 ]; then
 	echo "test: !! SKIP_VM=1: the fexit and kprobe backends were NOT tested (VM matrix skipped)"

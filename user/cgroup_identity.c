@@ -54,23 +54,43 @@ static bool find_path(const char *text, const char *want, const char **path, siz
 	return false;
 }
 
+static bool names_service(const char *path, char *unit, size_t unit_size)
+{
+	cgroup_service(path, unit, unit_size);
+	return unit[0] != '\0';
+}
+
 void cgroup_best_path(const char *proc_cgroup_text, char *out, size_t out_size)
 {
+	char unified[REPORT_CGROUP_MAX] = "", systemd[REPORT_CGROUP_MAX] = "";
+	char unit[REPORT_SERVICE_MAX];
+	bool have_unified, have_systemd;
 	const char *path;
 	size_t len;
 
+	have_unified = find_path(proc_cgroup_text, "", &path, &len);
+	if (have_unified)
+		copy_bounded(unified, sizeof(unified), path, len);
+	have_systemd = find_path(proc_cgroup_text, "name=systemd", &path, &len);
+	if (have_systemd)
+		copy_bounded(systemd, sizeof(systemd), path, len);
 	out[0] = '\0';
-	if (find_path(proc_cgroup_text, "", &path, &len) && !(len == 1 && path[0] == '/')) {
-		copy_bounded(out, out_size, path, len);
+	/*
+	 * A systemd on a v1/v2 hybrid keeps its units in name=systemd: prefer
+	 * that path when the unified one is the root or names no unit there
+	 * (a container's systemd under "/payload", say).
+	 */
+	if (have_systemd && strcmp(systemd, "/") &&
+	    (!have_unified || !strcmp(unified, "/") ||
+	     (!names_service(unified, unit, sizeof(unit)) &&
+	      names_service(systemd, unit, sizeof(unit))))) {
+		copy_bounded(out, out_size, systemd, strlen(systemd));
 		return;
 	}
-	if (find_path(proc_cgroup_text, "name=systemd", &path, &len)) {
-		copy_bounded(out, out_size, path, len);
-		return;
-	}
-	/* A unified root with no systemd hierarchy: "/" is still the truth. */
-	if (find_path(proc_cgroup_text, "", &path, &len))
-		copy_bounded(out, out_size, path, len);
+	if (have_unified)
+		copy_bounded(out, out_size, unified, strlen(unified));
+	else if (have_systemd)
+		copy_bounded(out, out_size, systemd, strlen(systemd));
 }
 
 static bool ends_with(const char *text, size_t len, const char *suffix)

@@ -385,8 +385,9 @@ static bool check_time_wait(struct diagnose_state *state)
 	if (!holder_reuse)
 		add(&state->summary, ", and the program that closed them did not set it either "
 				     "(both must)");
-	add(&state->fix, "setsockopt(SOL_SOCKET, SO_REUSEADDR, 1) before bind() in every "
-			 "instance, or wait %d s",
+	add(&state->fix,
+	    "setsockopt(SOL_SOCKET, SO_REUSEADDR, 1) before bind() in every "
+	    "instance, or wait %d s",
 	    TIME_WAIT_SECONDS);
 	return true;
 }

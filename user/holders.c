@@ -384,8 +384,7 @@ void holder_lookup_scan_processes(struct holder_lookup *lookup)
 }
 
 int holder_lookup_port(struct holder_lookup *lookup, __u64 netns_ino, __u32 pid, __u16 protocol,
-		       __u16 port, struct holder_report *holders, __u32 *time_wait_left_ms,
-		       int max)
+		       __u16 port, struct holder_report *holders, __u32 *time_wait_left_ms, int max)
 {
 	struct sockdiag_socket sockets[REPORT_MAX_HOLDERS];
 	struct port_dump dump = { sockets, 0, max < REPORT_MAX_HOLDERS ? max : REPORT_MAX_HOLDERS };

@@ -556,16 +556,16 @@ static enum options_result parse_who(struct options *opts, const char *list, FIL
 /* --who asks once and exits: the tracing options would do nothing. */
 static enum options_result check_who(const struct options *opts, FILE *err)
 {
-	const char *tracing_only = opts->filter_ports	 ? "--port" :
-				   opts->pid_count	 ? "--pid" :
-				   opts->uid_count	 ? "--uid" :
-				   opts->comm_count	 ? "--comm" :
-				   opts->filter_errnos	 ? "--errno" :
-				   opts->all		 ? "--all" :
-				   opts->output_path	 ? "--output" :
-				   opts->syslog		 ? "--syslog" :
-				   opts->quiet		 ? "--quiet" :
-							   NULL;
+	const char *tracing_only = opts->filter_ports  ? "--port" :
+				   opts->pid_count     ? "--pid" :
+				   opts->uid_count     ? "--uid" :
+				   opts->comm_count    ? "--comm" :
+				   opts->filter_errnos ? "--errno" :
+				   opts->all	       ? "--all" :
+				   opts->output_path   ? "--output" :
+				   opts->syslog	       ? "--syslog" :
+				   opts->quiet	       ? "--quiet" :
+							 NULL;
 
 	if (!opts->who) {
 		if (opts->all_netns)

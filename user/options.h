@@ -20,12 +20,12 @@ enum backend_choice {
 
 struct options {
 	enum backend_choice backend;
-	bool json;	      /* --json: JSON Lines on stdout instead of the table */
-	bool all;	      /* --all: successful binds and listens too */
-	bool verbose;	      /* -v: backend choice, libbpf warnings */
-	bool proc_lookup;     /* false with --no-proc-lookup */
-	bool kernel_holders;  /* false with --no-kernel-holders */
-	bool wide;	      /* --wide: table shows every holder and command lines */
+	bool json;	     /* --json: JSON Lines on stdout instead of the table */
+	bool all;	     /* --all: successful binds and listens too */
+	bool verbose;	     /* -v: backend choice, libbpf warnings */
+	bool proc_lookup;    /* false with --no-proc-lookup */
+	bool kernel_holders; /* false with --no-kernel-holders */
+	bool wide;	     /* --wide: table shows every holder and command lines */
 	/* --who PORTS: a one-shot query of who holds them, no tracing */
 	bool who;
 	bool all_netns; /* --all-netns: --who looks in every network namespace */

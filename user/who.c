@@ -124,8 +124,7 @@ static void append_age(struct strbuf *out, __u64 since_ns, __u64 now_ns)
 }
 
 /* "nginx[1200,1201] (nginx.service, running for 2h10m)". */
-static void describe_processes(struct strbuf *out, const struct holder_report *holder,
-			       __u64 now_ns)
+static void describe_processes(struct strbuf *out, const struct holder_report *holder, __u64 now_ns)
 {
 	__u32 count = holder->process_count < REPORT_MAX_PROCESSES ? holder->process_count :
 								     REPORT_MAX_PROCESSES;
@@ -202,7 +201,8 @@ static void print_held_row(struct who_query *query, __u16 port, __u64 netns,
 		const struct process_ref *process = &holder->processes[i];
 
 		strbuf_appendf(&query->line, "    pid %u ", process->pid);
-		append_sanitized(&query->line, process->identity.exe[0] ? process->identity.exe : "?",
+		append_sanitized(&query->line,
+				 process->identity.exe[0] ? process->identity.exe : "?",
 				 REPORT_EXE_MAX);
 		strbuf_append_literal(&query->line, ": ");
 		if (process->cmdline_known)

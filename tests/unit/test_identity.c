@@ -72,6 +72,9 @@ static const struct cgroup_case cgroup_cases[] = {
 	  DOCKER_ID, "podman", "" },
 	{ "unified-session.txt", "/user.slice/user-1000.slice/session-3.scope", "", "", "", "" },
 	{ "hybrid-root.txt", "/", "", "", "", "" },
+	/* systemd booted by nspawn on a hybrid host: units only in name=systemd. */
+	{ "hybrid-nspawn-unit.txt", "/payload/system.slice/app.service", "app.service", "", "",
+	  "" },
 };
 
 static void test_cgroup_paths(void)

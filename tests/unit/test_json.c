@@ -494,13 +494,14 @@ static void test_render_variants(void)
 	report.caller.cgroup[0] = '\0';
 	report.holder_count = 0;
 	report.holders_searched = false;
-	check_render(&report,
-		     "{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"listen\","
-		     "\"error\":null,\"errno\":0,\"proto\":\"tcp\",\"family\":\"ipv6\","
-		     "\"addr\":\"::1\",\"port\":3000,\"via\":\"listen\",\"hook\":\"inet\","
-		     "\"caller\":{\"pid\":4242,\"tid\":4243,\"ppid\":1,\"uid\":1000,"
-		     "\"comm\":\"python3\",\"cmdline\":null,\"cgroup\":null,\"netns\":4026531840,\"exe\":null,\"start_time\":null,\"service\":null,\"container\":null},"
-		     "\"holders_searched\":false,\"holders\":[],\"diagnosis\":null}\n");
+	check_render(
+		&report,
+		"{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"listen\","
+		"\"error\":null,\"errno\":0,\"proto\":\"tcp\",\"family\":\"ipv6\","
+		"\"addr\":\"::1\",\"port\":3000,\"via\":\"listen\",\"hook\":\"inet\","
+		"\"caller\":{\"pid\":4242,\"tid\":4243,\"ppid\":1,\"uid\":1000,"
+		"\"comm\":\"python3\",\"cmdline\":null,\"cgroup\":null,\"netns\":4026531840,\"exe\":null,\"start_time\":null,\"service\":null,\"container\":null},"
+		"\"holders_searched\":false,\"holders\":[],\"diagnosis\":null}\n");
 
 	/* listen_failed, autobind, an errno without a name, UDP, MPTCP. */
 	sample_report(&report);
