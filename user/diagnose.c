@@ -481,6 +481,30 @@ static bool reuseport_involved(const struct bind_report *report)
 	return false;
 }
 
+/* The caller itself holds the port on another socket: the same program, not an older one. */
+static bool check_own_socket(struct diagnose_state *state)
+{
+	const struct bind_report *report = state->report;
+
+	for (__u32 i = 0; i < holder_count(report); i++) {
+		const struct holder_report *holder = &report->holders[i];
+
+		for (__u32 j = 0; j < process_count(holder); j++) {
+			if (holder->processes[j].pid != report->caller.pid)
+				continue;
+			add_caller(&state->summary, report);
+			add(&state->summary, " itself already holds ");
+			add_holder_socket(&state->summary, holder);
+			add(&state->summary, " on another socket");
+			add(&state->fix,
+			    "bind the address once and share that socket, or close the "
+			    "first one before binding again");
+			return true;
+		}
+	}
+	return false;
+}
+
 /* same_program: the holder runs the very executable the caller runs. */
 static bool check_same_program(struct diagnose_state *state)
 {
@@ -504,7 +528,7 @@ static bool check_same_program(struct diagnose_state *state)
 		}
 	}
 	if (!process)
-		return false;
+		return check_own_socket(state);
 	add(&state->summary, "an older instance of ");
 	add_name(&state->summary, report->caller.identity.exe, REPORT_EXE_MAX);
 	add(&state->summary, " still holds ");

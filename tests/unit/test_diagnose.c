@@ -52,6 +52,13 @@ static void make_same_program_unit(struct bind_report *report)
 	strcpy(holder_process(report)->identity.service, "app.service");
 }
 
+static void make_own_socket(struct bind_report *report)
+{
+	base(report);
+	*holder_process(report) = (struct process_ref){ .pid = 4242 };
+	strcpy(holder_process(report)->comm, "python3");
+}
+
 static void make_other_program(struct bind_report *report)
 {
 	base(report);
@@ -236,6 +243,13 @@ static const struct diagnose_case cases[] = {
 	  "same_program",
 	  { "python3[4000] (app.service, running for 1m05s)", NULL, NULL },
 	  "systemctl restart app.service" },
+	{ "same_program: its own other socket",
+	  make_own_socket,
+	  CAUSE_SAME_PROGRAM,
+	  "same_program",
+	  { "python3[4242] itself already holds LISTEN 0.0.0.0:3000 on another socket", NULL,
+	    NULL },
+	  "bind the address once" },
 	{ "other_program",
 	  make_other_program,
 	  CAUSE_OTHER_PROGRAM,
