@@ -13,7 +13,7 @@
 # Cleans up its containers and image, and stops dockerd if it started it.
 # Ports 25080-25089. Last line: "containers: N passed, N failed".
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 PORT=25080
 IMAGE=bindsnoop-busybox:test
 WEB=bindsnoop-web

@@ -8,7 +8,7 @@
 # >= 3, and a fix with journalctl -u / systemctl stop app.service.
 # Port 25090. Last line: "restart-loop: N passed, N failed".
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 PORT=25090
 passed=0
 failed=0
