@@ -223,6 +223,51 @@ int docker_find_published(const char *docker_root, const char *proto, __u16 host
 	return err;
 }
 
+int storage_describe(const char *storage_root, struct container_ref *out)
+{
+	struct json_object *root, *metadata_root = NULL;
+	char path[512];
+	int err = -ENOENT;
+	char *text;
+
+	if (!is_container_id(out->id))
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/overlay-containers/containers.json", storage_root);
+	text = read_file(path);
+	root = text ? json_tokener_parse(text) : NULL;
+	free(text);
+	if (!root || !json_object_is_type(root, json_type_array)) {
+		json_object_put(root);
+		return -ENOENT;
+	}
+	for (size_t i = 0; i < json_object_array_length(root) && err; i++) {
+		struct json_object *container = json_object_array_get_idx(root, i);
+		struct json_object *names = member(container, "names");
+		const char *id = member_string(container, "id");
+		const char *metadata = member_string(container, "metadata");
+		const char *image;
+
+		if (!id || strcmp(id, out->id))
+			continue;
+		err = 0;
+		if (names && json_object_is_type(names, json_type_array) &&
+		    json_object_array_length(names) > 0) {
+			const char *name =
+				json_object_get_string(json_object_array_get_idx(names, 0));
+
+			snprintf(out->name, sizeof(out->name), "%s", name ? name : "");
+		}
+		/* metadata is JSON inside a string: the image's name is only there. */
+		metadata_root = metadata ? json_tokener_parse(metadata) : NULL;
+		image = member_string(metadata_root, "image-name");
+		if (image)
+			snprintf(out->image, sizeof(out->image), "%s", image);
+		json_object_put(metadata_root);
+	}
+	json_object_put(root);
+	return err;
+}
+
 /* "<pod>_<namespace>_<container>-<id>.log": the kubelet's name for a container's log. */
 static bool kubelet_log_name(const char *name, const char *id, struct container_ref *out)
 {
@@ -303,6 +348,7 @@ struct container_slot {
 
 struct container_cache {
 	char docker_root[256];
+	char storage_root[256];
 	char kubelet_logs[256];
 	unsigned int next;
 	struct container_slot slots[CONTAINER_CACHE_SLOTS];
@@ -316,13 +362,15 @@ static __u64 now_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-struct container_cache *container_cache_new(const char *docker_root, const char *kubelet_logs)
+struct container_cache *container_cache_new(const char *docker_root, const char *storage_root,
+					    const char *kubelet_logs)
 {
 	struct container_cache *cache = calloc(1, sizeof(*cache));
 
 	if (!cache)
 		return NULL;
 	snprintf(cache->docker_root, sizeof(cache->docker_root), "%s", docker_root);
+	snprintf(cache->storage_root, sizeof(cache->storage_root), "%s", storage_root);
 	snprintf(cache->kubelet_logs, sizeof(cache->kubelet_logs), "%s", kubelet_logs);
 	return cache;
 }
@@ -361,8 +409,11 @@ void container_cache_describe(struct container_cache *cache, struct container_re
 		slot->read_at_ns = now_ns();
 		slot->container = *container;
 		slot->err = docker_describe(cache->docker_root, &slot->container);
+		/* A kubelet's pod names say more than the runtime's generated ones. */
+		if (kubelet_describe(cache->kubelet_logs, &slot->container) == 0)
+			slot->err = 0;
 		if (slot->err)
-			slot->err = kubelet_describe(cache->kubelet_logs, &slot->container);
+			slot->err = storage_describe(cache->storage_root, &slot->container);
 	}
 	if (!slot->err)
 		*container = slot->container;

@@ -18,6 +18,7 @@
 
 #define CONTAINER_ENGINE_DOCKER_ROOT  "/var/lib/docker"
 #define CONTAINER_ENGINE_KUBELET_LOGS "/var/log"
+#define CONTAINER_ENGINE_STORAGE_ROOT "/var/lib/containers/storage"
 
 /* Where docker-proxy forwards to, from its command line. */
 struct proxy_target {
@@ -60,6 +61,13 @@ int docker_find_published(const char *docker_root, const char *proto, __u16 host
 			  struct container_ref *out);
 
 /*
+ * Name and image of a podman (or CRI-O) container from containers/storage's
+ * overlay-containers/containers.json under storage_root: its "names", and
+ * the "image-name" of its "metadata". 0, or -ENOENT.
+ */
+int storage_describe(const char *storage_root, struct container_ref *out);
+
+/*
  * Pod namespace, pod name and container name for out->id (and out->pod_uid
  * when the cgroup path gave it) from the kubelet's log tree under log_root.
  * 0, or -ENOENT.
@@ -68,10 +76,12 @@ int kubelet_describe(const char *log_root, struct container_ref *out);
 
 /*
  * Everything the engines on this machine say about a container whose id is
- * set: docker's state, then the kubelet's. Results are cached by id.
+ * set: docker's state, then containers/storage's (podman, CRI-O), then the
+ * kubelet's. Results are cached by id.
  */
 struct container_cache;
-struct container_cache *container_cache_new(const char *docker_root, const char *kubelet_logs);
+struct container_cache *container_cache_new(const char *docker_root, const char *storage_root,
+					    const char *kubelet_logs);
 void container_cache_free(struct container_cache *cache);
 void container_cache_describe(struct container_cache *cache, struct container_ref *container);
 /* For a port publisher: the container behind host_port (cached briefly). */

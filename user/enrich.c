@@ -27,7 +27,8 @@ struct enricher *enricher_new(bool proc_lookup)
 		return NULL;
 	enricher->proc_lookup = proc_lookup;
 	enricher->containers =
-		container_cache_new(CONTAINER_ENGINE_DOCKER_ROOT, CONTAINER_ENGINE_KUBELET_LOGS);
+		container_cache_new(CONTAINER_ENGINE_DOCKER_ROOT, CONTAINER_ENGINE_STORAGE_ROOT,
+				    CONTAINER_ENGINE_KUBELET_LOGS);
 	/* Without our own namespace's handle the limits stay unknown: not fatal. */
 	enricher->limits = netns_limits_cache_new();
 	enricher->loop = restart_loop_new();

@@ -127,6 +127,21 @@ static void test_docker_state(void)
 	CHECK(docker_proxy_target("nginx: master process", &target) < 0);
 }
 
+static void test_storage_state(void)
+{
+	struct container_ref container = { .id = DOCKER_ID };
+
+	/* The podman fixture's cgroup path gives the id and engine; containers.json the rest. */
+	CHECK(cgroup_file_container(fixture("unified-podman.txt"), &container));
+	CHECK_INT(storage_describe(FIXTURES "/containers-storage", &container), 0);
+	CHECK_STR(container.name, "api");
+	CHECK_STR(container.image, "docker.io/library/busybox:1.36");
+	CHECK_STR(container.engine, "podman");
+	memset(&container, 0, sizeof(container));
+	strcpy(container.id, KUBE_ID);
+	CHECK(storage_describe(FIXTURES "/containers-storage", &container) < 0);
+}
+
 static void test_kubelet_state(void)
 {
 	struct container_ref container;
@@ -218,6 +233,7 @@ int main(void)
 	test_cgroup_paths();
 	test_docker_state();
 	test_kubelet_state();
+	test_storage_state();
 	test_restart_loop();
 	test_fit_width();
 	test_port_range();
