@@ -4,7 +4,8 @@
  * whose id a cgroup path gave (cgroup_identity.h), and which container a
  * published host port forwards to (docker-proxy is not in the container's
  * cgroup). Read from state files with json-c: docker's
- * containers/<id>/config.v2.json, and for Kubernetes the kubelet's log tree
+ * containers/<id>/config.v2.json, containers/storage's containers.json
+ * (podman, CRI-O), and for Kubernetes the kubelet's log tree
  * (pods/<namespace>_<pod>_<uid>/<container>/, containers/<pod>_<namespace>_
  * <container>-<id>.log), which names every container on the node. The parsers
  * take their roots as arguments, so the tests run them on fixture trees.
