@@ -32,7 +32,7 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	  -MMD -MP -I$(OUTPUT) -Ibpf -Iuser -D_GNU_SOURCE
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Ibpf -Ivmlinux -MMD -MP
-LDLIBS := -lbpf -lelf -lz
+LDLIBS := -lbpf -lelf -lz -ljson-c
 ifeq ($(STATIC),1)
 LDFLAGS += -static
 # libmicrohttpd's TLS dependencies (gnutls, p11-kit) have no static libraries

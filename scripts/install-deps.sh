@@ -5,7 +5,7 @@
 #   scripts/install-deps.sh --test   also what the tests need
 set -eu
 
-build_packages="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config libmicrohttpd-dev"
+build_packages="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev libjson-c-dev bpftool pkg-config libmicrohttpd-dev"
 test_packages="iproute2 qemu-system-x86 busybox-static cpio procps"
 # --metrics against a real Prometheus; the Debian package, linted; bash completion
 test_packages="$test_packages prometheus debhelper lintian man-db bash-completion git"

@@ -7,10 +7,15 @@
 #      with --backend auto and --backend tracepoint
 #   3. outputs against real collectors: Debian's rsyslog and syslog-ng on
 #      loopback (unix socket, UDP, TCP, bursts, restarts), log rotation, and
-#      every JSON line validated against schema/bindsnoop-event-v1.schema.json
+#      every JSON line validated against schema/bindsnoop-event-v2.schema.json
 #   4. deployment: make install, the systemd unit under a real systemd
 #      (nspawn) with only its capabilities, the man page, and every config in
 #      deploy/ parsed and checked
+#   4b. containers: Debian's docker.io, a published port diagnosed
+#      container_port with the container's name, a process inside a
+#      container shown with its container, --who naming it
+#   4c. restart loop: a Restart=always unit under a real systemd (nspawn)
+#      failing on a taken port, named by its unit and called a restart loop
 #   5. metrics: --metrics scraped by a real Prometheus (Debian's), which
 #      must read the number of real failures made; bash completion driven
 #      through bash-completion; the Debian package built from a fresh clone,
@@ -77,6 +82,8 @@ step deploy tests/deploy/run.sh
 step metrics tests/metrics/prometheus.py
 step completion tests/completion/run.sh
 step package tests/package/run.sh
+step containers tests/containers/run.sh
+step restart-loop tests/deploy/restart-loop.sh
 
 if [ "${SKIP_VM:-0}" = 1 ]; then
 	echo "test: !! SKIP_VM=1: the fexit and kprobe backends were NOT tested (VM matrix skipped)"

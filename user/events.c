@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "events.h"
+#include "enrich.h"
 #include "holders.h"
 #include "procinfo.h"
 
@@ -22,6 +23,7 @@ struct event_pipeline {
 	int poll_ms;
 	struct procinfo_cache *procs;
 	struct holder_lookup *holders;
+	struct enricher *enricher;
 	struct bind_report *report; /* reused for every event: it is large */
 	__s64 boot_to_realtime_ns;
 	__u64 next_housekeeping_ns;
@@ -58,8 +60,11 @@ static void report_from_event(struct event_pipeline *pipeline, const struct bs_e
 	report->hook = event->hook;
 	report->holder_count = 0;
 	report->holders_searched = false;
+	report->caller_v6only = event->caller_v6only != 0;
+	report->caller_sock_inode = event->sock_inode;
 	procinfo_caller(pipeline->procs, event, &report->caller);
 	holder_lookup_fill(pipeline->holders, event, report);
+	enricher_diagnose(pipeline->enricher, report);
 }
 
 /* An output error stops the pipeline: -EPIPE quietly, others with a message. */
@@ -188,7 +193,8 @@ struct event_pipeline *event_pipeline_new(struct tracer *tracer, const struct op
 	if (!pipeline->report || !pipeline->procs)
 		goto fail;
 	pipeline->holders = holder_lookup_new(pipeline->procs, opts->proc_lookup);
-	if (!pipeline->holders)
+	pipeline->enricher = enricher_new(opts->proc_lookup);
+	if (!pipeline->holders || !pipeline->enricher)
 		goto fail;
 	holder_lookup_use_owner_tags(pipeline->holders, tracer->owner_tags_fd);
 	pipeline->ring = ring_buffer__new(tracer->ring_buffer_fd, handle_event, pipeline, NULL);
@@ -207,6 +213,7 @@ void event_pipeline_free(struct event_pipeline *pipeline)
 		return;
 	ring_buffer__free(pipeline->ring);
 	holder_lookup_free(pipeline->holders);
+	enricher_free(pipeline->enricher);
 	procinfo_cache_free(pipeline->procs);
 	free(pipeline->report);
 	free(pipeline);

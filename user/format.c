@@ -317,3 +317,31 @@ int format_clock_us(__u64 realtime_ns, char *buf, size_t len)
 	buf[15] = '\0';
 	return text_len;
 }
+
+size_t format_fit_width(char *text, size_t len, unsigned int width)
+{
+	static const char ellipsis[] = "\xe2\x80\xa6"; /* U+2026 */
+	size_t content = len && text[len - 1] == '\n' ? len - 1 : len;
+	unsigned int columns = 0;
+	size_t cut = 0;
+
+	if (width < 2)
+		return len;
+	for (size_t i = 0; i < content; i++) {
+		if (((unsigned char)text[i] & 0xc0) == 0x80)
+			continue;
+		/* Leave room for the ellipsis in the last column. */
+		if (columns == width - 1)
+			cut = i;
+		if (++columns > width)
+			break;
+	}
+	if (columns <= width)
+		return len;
+	memcpy(text + cut, ellipsis, sizeof(ellipsis) - 1);
+	cut += sizeof(ellipsis) - 1;
+	if (content != len)
+		text[cut++] = '\n';
+	text[cut] = '\0';
+	return cut;
+}

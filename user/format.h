@@ -51,4 +51,13 @@ int format_rfc3339_us(__u64 realtime_ns, char *buf, size_t len);
 /* "18:52:01.123456" in local time, for the table. Returns the length or a negative errno. */
 int format_clock_us(__u64 realtime_ns, char *buf, size_t len);
 
+/*
+ * Fit one line (text[0..len), ending in '\n') into width terminal columns:
+ * if it is wider, cut it at a character boundary and end it with "…" and
+ * the '\n'. Counts one column per UTF-8 character. Returns the new length;
+ * the buffer must have 3 bytes of room past len (a cut of two ASCII
+ * characters for a 3-byte "…" grows the text by one, plus the NUL).
+ */
+size_t format_fit_width(char *text, size_t len, unsigned int width);
+
 #endif /* BINDSNOOP_FORMAT_H */

@@ -355,6 +355,52 @@ void holder_lookup_use_owner_tags(struct holder_lookup *lookup, int owner_tags_f
 		lookup->owner_tags_fd = owner_tags_fd;
 }
 
+/* Every socket on the port, whatever its address: what --who reports. */
+struct port_dump {
+	struct sockdiag_socket *sockets;
+	int count;
+	int max;
+};
+
+static bool port_dump_collect(void *ctx, const struct sockdiag_socket *socket)
+{
+	struct port_dump *dump = ctx;
+
+	for (int i = 0; i < dump->count; i++) {
+		if (same_fileless_socket(&dump->sockets[i], socket))
+			return true;
+	}
+	if (dump->count < dump->max)
+		dump->sockets[dump->count++] = *socket;
+	return true;
+}
+
+void holder_lookup_scan_processes(struct holder_lookup *lookup)
+{
+	proc_sockets_scan_complete(lookup->sockets);
+}
+
+int holder_lookup_port(struct holder_lookup *lookup, __u64 netns_ino, __u32 pid, __u16 protocol,
+		       __u16 port, struct holder_report *holders, __u32 *time_wait_left_ms, int max)
+{
+	struct sockdiag_socket sockets[REPORT_MAX_HOLDERS];
+	struct port_dump dump = { sockets, 0, max < REPORT_MAX_HOLDERS ? max : REPORT_MAX_HOLDERS };
+	int err;
+
+	if (!lookup->diag)
+		return -ENOTSUP;
+	err = sockdiag_for_each_on_port(lookup->diag, netns_ino, pid, protocol, port,
+					port_dump_collect, &dump);
+	if (err)
+		return err;
+	for (int i = 0; i < dump.count; i++) {
+		holder_from_diag(&holders[i], &sockets[i], holder_protocol(protocol));
+		time_wait_left_ms[i] = sockets[i].time_wait ? sockets[i].expires_ms : 0;
+		holder_processes_fill(lookup, &holders[i], NULL);
+	}
+	return dump.count;
+}
+
 struct holder_lookup *holder_lookup_new(struct procinfo_cache *procs, bool proc_lookup)
 {
 	struct holder_lookup *lookup = calloc(1, sizeof(*lookup));

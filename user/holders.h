@@ -36,6 +36,21 @@ void holder_lookup_use_owner_tags(struct holder_lookup *lookup, int owner_tags_f
 void holder_lookup_fill(struct holder_lookup *lookup, const struct bs_event *ev,
 			struct bind_report *report);
 
+/* --who: read every process's sockets now, so the first lookup names them all. */
+void holder_lookup_scan_processes(struct holder_lookup *lookup);
+
+/*
+ * --who: every socket of protocol (IPPROTO_TCP, IPPROTO_UDP) bound to port
+ * in namespace netns_ino right now, asked of sock_diag through process pid,
+ * each with the processes that have it open; many TIME_WAIT sockets on one
+ * address are reported once. At most max into holders (time_wait_left_ms[i]:
+ * what is left of a TIME_WAIT socket's 60 s, else 0). Returns how many, or a
+ * negative errno when the namespace could not be asked.
+ */
+int holder_lookup_port(struct holder_lookup *lookup, __u64 netns_ino, __u32 pid, __u16 protocol,
+		       __u16 port, struct holder_report *holders, __u32 *time_wait_left_ms,
+		       int max);
+
 /*
  * Whether a socket bound to (family_a, addr_a) and one bound to
  * (family_b, addr_b) compete for the same port, by the kernel's rules

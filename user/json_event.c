@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <string.h>
+#include "diagnose.h"
 #include "format.h"
 #include "json_event.h"
 
@@ -155,6 +156,94 @@ static const char *source_name(__u8 source)
 	return "unknown";
 }
 
+/* "" as null: the identity fields are unknown rather than empty. */
+static void put_string_or_null(struct json_writer *writer, const char *text, size_t max_len)
+{
+	if (text[0])
+		put_string(writer, text, max_len);
+	else
+		put_literal(writer, "null");
+}
+
+static void put_container(struct json_writer *writer, const struct container_ref *container)
+{
+	if (!container->id[0]) {
+		put_literal(writer, "null");
+		return;
+	}
+	put_literal(writer, "{\"id\":");
+	put_string(writer, container->id, sizeof(container->id));
+	put_literal(writer, ",\"engine\":");
+	put_string_or_null(writer, container->engine, sizeof(container->engine));
+	put_literal(writer, ",\"name\":");
+	put_string_or_null(writer, container->name, sizeof(container->name));
+	put_literal(writer, ",\"image\":");
+	put_string_or_null(writer, container->image, sizeof(container->image));
+	put_literal(writer, ",\"pod\":");
+	if (container->pod_uid[0] || container->pod_name[0]) {
+		put_literal(writer, "{\"namespace\":");
+		put_string_or_null(writer, container->pod_namespace,
+				   sizeof(container->pod_namespace));
+		put_literal(writer, ",\"name\":");
+		put_string_or_null(writer, container->pod_name, sizeof(container->pod_name));
+		put_literal(writer, ",\"uid\":");
+		put_string_or_null(writer, container->pod_uid, sizeof(container->pod_uid));
+		put_literal(writer, ",\"container\":");
+		put_string_or_null(writer, container->container_name,
+				   sizeof(container->container_name));
+		put_literal(writer, "}");
+	} else {
+		put_literal(writer, "null");
+	}
+	put_literal(writer, "}");
+}
+
+/* exe, start_time, service, container: the v2 additions to caller and processes. */
+static void put_identity(struct json_writer *writer, const struct process_identity *identity)
+{
+	put_literal(writer, ",\"exe\":");
+	put_string_or_null(writer, identity->exe, sizeof(identity->exe));
+	put_literal(writer, ",\"start_time\":");
+	if (identity->start_realtime_ns)
+		put_ts(writer, identity->start_realtime_ns);
+	else
+		put_literal(writer, "null");
+	put_literal(writer, ",\"service\":");
+	put_string_or_null(writer, identity->service, sizeof(identity->service));
+	put_literal(writer, ",\"container\":");
+	put_container(writer, &identity->container);
+}
+
+static void put_diagnosis(struct json_writer *writer, const struct diagnosis *diagnosis)
+{
+	const char *cause = diagnosis_cause_name(diagnosis->cause);
+	const struct repeat_info *repeat = &diagnosis->repeat;
+
+	if (!cause) {
+		put_literal(writer, "null");
+		return;
+	}
+	put_literal(writer, "{\"cause\":");
+	put_plain_string(writer, cause);
+	put_literal(writer, ",\"summary\":");
+	put_string(writer, diagnosis->summary, sizeof(diagnosis->summary));
+	put_literal(writer, ",\"fix\":");
+	put_string_or_null(writer, diagnosis->fix, sizeof(diagnosis->fix));
+	put_literal(writer, ",\"repeat\":");
+	if (repeat->count) {
+		put_literal(writer, "{\"count\":");
+		put_u64(writer, repeat->count);
+		put_literal(writer, ",\"window_s\":");
+		put_u64(writer, repeat->window_s);
+		put_literal(writer, ",\"of\":");
+		put_string(writer, repeat->who, sizeof(repeat->who));
+		put_literal(writer, "}");
+	} else {
+		put_literal(writer, "null");
+	}
+	put_literal(writer, "}");
+}
+
 static void put_caller(struct json_writer *writer, const struct caller_report *caller)
 {
 	put_literal(writer, "{\"pid\":");
@@ -179,6 +268,7 @@ static void put_caller(struct json_writer *writer, const struct caller_report *c
 		put_literal(writer, "null");
 	put_literal(writer, ",\"netns\":");
 	put_u64(writer, caller->netns);
+	put_identity(writer, &caller->identity);
 	put_literal(writer, "}");
 }
 
@@ -193,6 +283,7 @@ static void put_process(struct json_writer *writer, const struct process_ref *pr
 		put_string(writer, process->cmdline, sizeof(process->cmdline));
 	else
 		put_literal(writer, "null");
+	put_identity(writer, &process->identity);
 	put_literal(writer, "}");
 }
 
@@ -262,7 +353,7 @@ int json_render_report(const struct bind_report *report, struct strbuf *out)
 		holder_count = REPORT_MAX_HOLDERS;
 	/* One growth up front covers a typical line; put_* still check. */
 	writer.err = strbuf_reserve(out, 1024);
-	put_literal(&writer, "{\"v\":1,\"ts\":");
+	put_literal(&writer, "{\"v\":2,\"ts\":");
 	put_ts(&writer, report->ts_realtime_ns);
 	put_literal(&writer, ",\"event\":");
 	put_plain_string(&writer, report_event_name(report));
@@ -292,7 +383,8 @@ int json_render_report(const struct bind_report *report, struct strbuf *out)
 			put_literal(&writer, ",");
 		put_holder(&writer, &report->holders[i]);
 	}
-	put_literal(&writer, "]");
+	put_literal(&writer, "],\"diagnosis\":");
+	put_diagnosis(&writer, &report->diagnosis);
 	return finish_line(&writer, start);
 }
 
@@ -301,7 +393,7 @@ int json_render_lost(__u64 ts_realtime_ns, __u64 count, struct strbuf *out)
 	struct json_writer writer = { .out = out };
 	size_t start = out->len;
 
-	put_literal(&writer, "{\"v\":1,\"ts\":");
+	put_literal(&writer, "{\"v\":2,\"ts\":");
 	put_ts(&writer, ts_realtime_ns);
 	put_literal(&writer, ",\"event\":\"lost\",\"count\":");
 	put_u64(&writer, count);
@@ -313,7 +405,7 @@ int json_render_dropped(__u64 ts_realtime_ns, __u64 count, struct strbuf *out)
 	struct json_writer writer = { .out = out };
 	size_t start = out->len;
 
-	put_literal(&writer, "{\"v\":1,\"ts\":");
+	put_literal(&writer, "{\"v\":2,\"ts\":");
 	put_ts(&writer, ts_realtime_ns);
 	put_literal(&writer, ",\"event\":\"dropped\",\"count\":");
 	put_u64(&writer, count);
@@ -417,7 +509,7 @@ static void put_filters(struct json_writer *writer, const struct options *opts)
 static void put_session_head(struct json_writer *writer, const struct session_info *info,
 			     const char *event)
 {
-	put_literal(writer, "{\"v\":1,\"ts\":");
+	put_literal(writer, "{\"v\":2,\"ts\":");
 	put_ts(writer, info->ts_realtime_ns);
 	put_literal(writer, ",\"event\":");
 	put_plain_string(writer, event);
@@ -456,5 +548,40 @@ int json_render_stop(const struct session_info *info, __u64 dropped, struct strb
 	put_u64(&writer, info->lost);
 	put_literal(&writer, ",\"dropped\":");
 	put_u64(&writer, dropped);
+	return finish_line(&writer, start);
+}
+
+int json_render_who_held(__u64 ts_realtime_ns, __u16 port, __u64 netns,
+			 const struct holder_report *holder, __u32 time_wait_left_ms,
+			 struct strbuf *out)
+{
+	struct json_writer writer = { .out = out };
+	size_t start = out->len;
+
+	put_literal(&writer, "{\"v\":2,\"ts\":");
+	put_ts(&writer, ts_realtime_ns);
+	put_literal(&writer, ",\"event\":\"held\",\"port\":");
+	put_u64(&writer, port);
+	put_literal(&writer, ",\"netns\":");
+	put_u64(&writer, netns);
+	put_literal(&writer, ",\"holder\":");
+	put_holder(&writer, holder);
+	put_literal(&writer, ",\"time_wait_left_ms\":");
+	if (time_wait_left_ms)
+		put_u64(&writer, time_wait_left_ms);
+	else
+		put_literal(&writer, "null");
+	return finish_line(&writer, start);
+}
+
+int json_render_who_free(__u64 ts_realtime_ns, __u16 port, struct strbuf *out)
+{
+	struct json_writer writer = { .out = out };
+	size_t start = out->len;
+
+	put_literal(&writer, "{\"v\":2,\"ts\":");
+	put_ts(&writer, ts_realtime_ns);
+	put_literal(&writer, ",\"event\":\"free\",\"port\":");
+	put_u64(&writer, port);
 	return finish_line(&writer, start);
 }

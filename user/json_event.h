@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * JSON Lines rendering, schema v1 (README.md): the one place that knows the
+ * JSON Lines rendering, schema v2 (schema/README.md): the one place that knows the
  * keys and their order, shared by every JSON output (stdout, files, syslog).
  */
 #ifndef BINDSNOOP_JSON_EVENT_H
@@ -17,26 +17,37 @@
  */
 int json_render_report(const struct bind_report *report, struct strbuf *out);
 
-/* Appends {"v":1,"ts":...,"event":"lost","count":N} and '\n'; same failure rule. */
+/* Appends {"v":2,"ts":...,"event":"lost","count":N} and '\n'; same failure rule. */
 int json_render_lost(__u64 ts_realtime_ns, __u64 count, struct strbuf *out);
 
 /*
- * {"v":1,"ts":...,"event":"start","host":...,"pid":N,"backend":...,"kernel":...,
+ * {"v":2,"ts":...,"event":"start","host":...,"pid":N,"backend":...,"kernel":...,
  *  "filters":{...},"version":...} and '\n': what this run traces, and where.
  */
 int json_render_start(const struct session_info *info, struct strbuf *out);
 
 /*
- * {"v":1,"ts":...,"event":"stop","host":...,"pid":N,"backend":...,"received":N,
+ * {"v":2,"ts":...,"event":"stop","host":...,"pid":N,"backend":...,"received":N,
  *  "lost":N,"dropped":N} and '\n'. dropped: messages this output itself had to
  * give up on (a syslog collector down too long); 0 for files and stdout.
  */
 int json_render_stop(const struct session_info *info, __u64 dropped, struct strbuf *out);
 
 /*
- * {"v":1,"ts":...,"event":"dropped","count":N} and '\n': the syslog output
+ * {"v":2,"ts":...,"event":"dropped","count":N} and '\n': the syslog output
  * could not deliver N messages since its last such record.
  */
 int json_render_dropped(__u64 ts_realtime_ns, __u64 count, struct strbuf *out);
+
+/*
+ * --who: {"v":2,"ts":...,"event":"held","port":N,"netns":N,"holder":{...as in
+ * holders[]...},"time_wait_left_ms":N|null} and '\n', one per socket found.
+ */
+int json_render_who_held(__u64 ts_realtime_ns, __u16 port, __u64 netns,
+			 const struct holder_report *holder, __u32 time_wait_left_ms,
+			 struct strbuf *out);
+
+/* --who: {"v":2,"ts":...,"event":"free","port":N} and '\n': nothing holds it. */
+int json_render_who_free(__u64 ts_realtime_ns, __u16 port, struct strbuf *out);
 
 #endif /* BINDSNOOP_JSON_EVENT_H */

@@ -17,6 +17,7 @@
 #include "options.h"
 #include "output.h"
 #include "session.h"
+#include "who.h"
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reopen_requested;
@@ -155,6 +156,9 @@ int main(int argc, char **argv)
 	case OPTIONS_RUN:
 		break;
 	}
+	/* A one-shot question, not tracing: SIGPIPE ends it like any command. */
+	if (opts.who)
+		return who_run(&opts, stdout, stderr);
 	install_signal_handlers(&opts);
 
 	err = open_extra_outputs(&opts, outputs, &output_count);

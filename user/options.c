@@ -29,6 +29,8 @@ enum long_only_option {
 	OPT_SYSLOG_FACILITY,
 	OPT_SYSLOG_QUEUE_MB,
 	OPT_METRICS,
+	OPT_WHO,
+	OPT_ALL_NETNS,
 };
 
 static const struct option long_options[] = {
@@ -50,6 +52,8 @@ static const struct option long_options[] = {
 	{ "syslog-facility", required_argument, NULL, OPT_SYSLOG_FACILITY },
 	{ "syslog-queue-mb", required_argument, NULL, OPT_SYSLOG_QUEUE_MB },
 	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "who", required_argument, NULL, OPT_WHO },
+	{ "all-netns", no_argument, NULL, OPT_ALL_NETNS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -121,6 +125,13 @@ static const char help_text[] =
 	"      --poll-ms N          1..1000 (default 10): the longest delay before a\n"
 	"                           queued event is printed: --poll-ms 100 wakes less\n"
 	"\n"
+	"Query (no tracing):\n"
+	"      --who LIST       who holds these ports now (TCP and UDP, every state,\n"
+	"                       TIME_WAIT with its time left), with processes, units\n"
+	"                       and containers, then exit 0 (held) or 1 (all free):\n"
+	"                       --who 8080,8443; with --json, --wide, --all-netns\n"
+	"      --all-netns      --who: every network namespace, not just bindsnoop's\n"
+	"\n"
 	"  -h, --help           this text\n"
 	"  -V, --version        the version\n"
 	"\n"
@@ -132,7 +143,7 @@ static const char help_text[] =
 	"  --json writes JSON Lines: one JSON object per event and line, with the\n"
 	"  caller, the error and every holder, framed by a \"start\" record (host,\n"
 	"  backend, kernel, filters) and a \"stop\" record (totals); README.md\n"
-	"  and schema/bindsnoop-event-v1.schema.json describe the schema. --output\n"
+	"  and schema/bindsnoop-event-v2.schema.json describe the schema. --output\n"
 	"  and --syslog carry the same lines, next to the table or --json on stdout.\n"
 	"  A syslog collector that is down or slow never stops tracing: messages\n"
 	"  wait in a queue (--syslog-queue-mb); what does not fit is counted and\n"
@@ -151,8 +162,10 @@ static const char help_text[] =
 	"      the table here, JSON Lines in a file and at a central collector\n"
 	"\n"
 	"Exit status:\n"
-	"  0  normal end, including Ctrl-C, SIGTERM or a closed output pipe\n"
-	"  1  runtime error (e.g. the BPF programs could not be loaded)\n"
+	"  0  normal end, including Ctrl-C, SIGTERM or a closed output pipe;\n"
+	"     --who: something holds a port\n"
+	"  1  runtime error (e.g. the BPF programs could not be loaded);\n"
+	"     --who: every port is free\n"
 	"  2  usage error\n";
 
 /* "bindsnoop: <what is wrong>; <how to fix it>" and the pointer to --help. */
@@ -227,6 +240,9 @@ static enum options_result parse_list(struct options *opts, const char *option, 
 	}
 }
 
+/* Which option the port list being parsed belongs to, for messages: --port or --who. */
+static const char *port_option = "--port";
+
 static void set_port_bits(struct options *opts, unsigned long low, unsigned long high)
 {
 	for (unsigned long port = low; port <= high; port++)
@@ -251,20 +267,20 @@ static enum options_result parse_port_item(struct options *opts, const char *ite
 		goto bad_port;
 	if (low > high)
 		return usage_error(err,
-				   "--port range '%.*s' goes downwards; write the low end first, "
+				   "%s range '%.*s' goes downwards; write the low end first, "
 				   "e.g. %lu-%lu",
-				   (int)len, item, high, low);
+				   port_option, (int)len, item, high, low);
 	set_port_bits(opts, low, high);
 	return OPTIONS_RUN;
 bad_port:
 	if (all_digits(item, len) ||
 	    (dash && all_digits(item, dash - item) && all_digits(dash + 1, item + len - dash - 1)))
-		return usage_error(err, "--port '%.*s' is out of range; ports are 0..65535",
-				   (int)len, item);
+		return usage_error(err, "%s '%.*s' is out of range; ports are 0..65535",
+				   port_option, (int)len, item);
 	return usage_error(err,
-			   "--port '%.*s' is not a port or a port range; use numbers 0..65535 "
-			   "and ranges like 3000-3100, e.g. --port 80,443,3000-3100",
-			   (int)len, item);
+			   "%s '%.*s' is not a port or a port range; use numbers 0..65535 "
+			   "and ranges like 3000-3100, e.g. %s 80,443,3000-3100",
+			   port_option, (int)len, item, port_option);
 }
 
 static enum options_result parse_pid_item(struct options *opts, const char *item, size_t len,
@@ -537,10 +553,69 @@ static enum options_result parse_syslog_queue_mb(struct options *opts, const cha
 	return OPTIONS_RUN;
 }
 
+/*
+ * --who LIST: the ports go to who_ports, parsed by the --port rules (and
+ * named --who in messages); port 0 is no port anyone holds.
+ */
+static enum options_result parse_who(struct options *opts, const char *list, FILE *err)
+{
+	__u8 tracing_ports[BS_PORT_BITMAP_BYTES];
+	bool tracing_filter = opts->filter_ports;
+	enum options_result result;
+
+	memcpy(tracing_ports, opts->port_bitmap, sizeof(tracing_ports));
+	memcpy(opts->port_bitmap, opts->who_ports, sizeof(opts->who_ports));
+	port_option = "--who";
+	result = parse_list(opts, "--who", list, parse_port_item, err);
+	port_option = "--port";
+	memcpy(opts->who_ports, opts->port_bitmap, sizeof(opts->who_ports));
+	memcpy(opts->port_bitmap, tracing_ports, sizeof(tracing_ports));
+	opts->filter_ports = tracing_filter;
+	if (result != OPTIONS_RUN)
+		return result;
+	if (opts->who_ports[0] & 1)
+		return usage_error(err, "--who 0 names no port (0 asks the kernel to pick one); "
+					"give the port numbers, e.g. --who 8080");
+	opts->who = true;
+	return OPTIONS_RUN;
+}
+
+/* --who asks once and exits: the tracing options would do nothing. */
+static enum options_result check_who(const struct options *opts, FILE *err)
+{
+	const char *tracing_only = opts->filter_ports  ? "--port" :
+				   opts->pid_count     ? "--pid" :
+				   opts->uid_count     ? "--uid" :
+				   opts->comm_count    ? "--comm" :
+				   opts->filter_errnos ? "--errno" :
+				   opts->all	       ? "--all" :
+				   opts->output_path   ? "--output" :
+				   opts->syslog	       ? "--syslog" :
+				   opts->quiet	       ? "--quiet" :
+							 NULL;
+
+	if (!opts->who) {
+		if (opts->all_netns)
+			return usage_error(err, "--all-netns only applies to --who; add --who "
+						"PORT, e.g. --who 8080 --all-netns");
+		return OPTIONS_RUN;
+	}
+	if (tracing_only)
+		return usage_error(err,
+				   "--who asks once and traces nothing, so %s has no effect; "
+				   "drop it (the ports go after --who: --who 8080,8443)",
+				   tracing_only);
+	return OPTIONS_RUN;
+}
+
 /* Options that only mean something together, checked once all are read. */
 static enum options_result check_combinations(const struct options *opts, const char *syslog_only,
 					      FILE *err)
 {
+	enum options_result who = check_who(opts, err);
+
+	if (who != OPTIONS_RUN)
+		return who;
 	if (syslog_only && !opts->syslog)
 		return usage_error(err,
 				   "%s only applies to syslog messages; add --syslog (or "
@@ -596,6 +671,8 @@ static const char *value_example(int option)
 		return "--syslog-queue-mb 64";
 	case OPT_METRICS:
 		return "--metrics 127.0.0.1:9719";
+	case OPT_WHO:
+		return "--who 8080";
 	}
 	return "--port 3000";
 }
@@ -712,6 +789,12 @@ enum options_result options_parse(int argc, char **argv, struct options *opts, F
 			break;
 		case OPT_METRICS:
 			result = parse_metrics(opts, optarg, err);
+			break;
+		case OPT_WHO:
+			result = parse_who(opts, optarg, err);
+			break;
+		case OPT_ALL_NETNS:
+			opts->all_netns = true;
 			break;
 		case 'q':
 			opts->quiet = true;

@@ -21,12 +21,16 @@ enum backend_choice {
 
 struct options {
 	enum backend_choice backend;
-	bool json;	      /* --json: JSON Lines on stdout instead of the table */
-	bool all;	      /* --all: successful binds and listens too */
-	bool verbose;	      /* -v: backend choice, libbpf warnings */
-	bool proc_lookup;     /* false with --no-proc-lookup */
-	bool kernel_holders;  /* false with --no-kernel-holders */
-	bool wide;	      /* --wide: table shows every holder and command lines */
+	bool json;	     /* --json: JSON Lines on stdout instead of the table */
+	bool all;	     /* --all: successful binds and listens too */
+	bool verbose;	     /* -v: backend choice, libbpf warnings */
+	bool proc_lookup;    /* false with --no-proc-lookup */
+	bool kernel_holders; /* false with --no-kernel-holders */
+	bool wide;	     /* --wide: table shows every holder and command lines */
+	/* --who PORTS: a one-shot query of who holds them, no tracing */
+	bool who;
+	bool all_netns; /* --all-netns: --who looks in every network namespace */
+	__u8 who_ports[BS_PORT_BITMAP_BYTES];
 	__u32 ring_buffer_mb; /* --ring-buffer-mb, power of two */
 	__u32 poll_ms;	      /* --poll-ms: longest wait before queued events are read */
 	/* Outputs besides stdout; all of them can run at once. */

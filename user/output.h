@@ -49,8 +49,13 @@ struct output {
 	const struct output_ops *ops;
 };
 
-/* Human-readable table on stream (stdout); header printed at creation. */
+/*
+ * Human-readable table on stream (stdout); header printed at creation. On a
+ * terminal every row fits its width (a compact layout below 160 columns).
+ */
 struct output *output_table_new(FILE *stream, bool wide);
+/* The same as if stream were a terminal of width columns (for tests). */
+struct output *output_table_new_sized(FILE *stream, bool wide, unsigned int width);
 /* JSON Lines on stream: one object per event, whole lines only. */
 struct output *output_json_new(FILE *stream);
 /*

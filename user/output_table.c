@@ -9,6 +9,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include "diagnose.h"
 #include "format.h"
 #include "output.h"
 #include "strbuf.h"
@@ -17,11 +20,22 @@
 
 /* Column widths fit typical values; longer ones push the rest of the line right. */
 #define TABLE_ROW_FORMAT "%-15s %-13s %-7s %-15s %-5s %-21s %-13s %s\n"
+/*
+ * A terminal narrower than TABLE_FULL_WIDTH gets the compact row: seconds,
+ * the caller as comm[pid], "tcp 127.0.0.1:8080", the error (the event kind
+ * and microseconds stay in the wide layout and JSON); the room left goes to
+ * the holder and the cause, the cause kept whole.
+ */
+#define TABLE_COMPACT_FORMAT "%-8s %-18s %-24s %-10s "
+#define TABLE_FULL_WIDTH     160
 
 struct table_output {
 	struct output base;
 	FILE *stream;
 	bool wide;
+	bool terminal;		  /* stdout is a terminal: rows are fitted to its width */
+	bool compact;		  /* the terminal was narrower than TABLE_FULL_WIDTH at the start */
+	unsigned int fixed_width; /* tests: act as a terminal of this width (0: ask) */
 	struct strbuf batch;
 };
 
@@ -173,6 +187,46 @@ static void put_holder_summary(struct table_line *line, const struct bind_report
 		put_format(line, " +%u more", report->holder_count - 1);
 }
 
+/* The answer, last: " · other program (nginx.service)", " · TIME_WAIT", a loop's count. */
+static void put_cause(struct table_line *line, const struct bind_report *report)
+{
+	const struct diagnosis *diagnosis = &report->diagnosis;
+	const struct process_identity *identity = NULL;
+	char ordinal[16];
+
+	if (diagnosis->cause == CAUSE_NONE)
+		return;
+	put_str(line, " · ");
+	put_str(line, diagnosis_cause_label(diagnosis->cause));
+	if (diagnosis->cause == CAUSE_SAME_PROGRAM || diagnosis->cause == CAUSE_OTHER_PROGRAM ||
+	    diagnosis->cause == CAUSE_CONTAINER_PORT) {
+		for (__u32 i = 0; i < report->holder_count && i < REPORT_MAX_HOLDERS && !identity;
+		     i++) {
+			if (report->holders[i].process_count)
+				identity = &report->holders[i].processes[0].identity;
+		}
+	}
+	if (identity && identity->container.id[0]) {
+		put_str(line, " (");
+		if (identity->container.name[0])
+			put_sanitized(line, identity->container.name,
+				      sizeof(identity->container.name));
+		else
+			put_format(line, "%.12s", identity->container.id);
+		put_str(line, ")");
+	} else if (identity && identity->service[0]) {
+		put_str(line, " (");
+		put_sanitized(line, identity->service, sizeof(identity->service));
+		put_str(line, ")");
+	}
+	if (diagnosis->repeat.count >= DIAGNOSE_LOOP_THRESHOLD) {
+		put_format(line, ", %s failure in %u s of ",
+			   diagnose_ordinal(diagnosis->repeat.count, ordinal, sizeof(ordinal)),
+			   diagnosis->repeat.window_s);
+		put_sanitized(line, diagnosis->repeat.who, sizeof(diagnosis->repeat.who));
+	}
+}
+
 static void put_cmdline(struct table_line *line, bool known, const char *cmdline)
 {
 	if (known && cmdline[0])
@@ -222,6 +276,17 @@ static void put_wide_details(struct table_line *line, const struct bind_report *
 {
 	__u32 holder_count = report->holder_count;
 
+	if (report->diagnosis.cause != CAUSE_NONE) {
+		put_str(line, "    why: ");
+		put_sanitized(line, report->diagnosis.summary, sizeof(report->diagnosis.summary));
+		put_str(line, "\n");
+		if (report->diagnosis.fix[0]) {
+			put_str(line, "    fix: ");
+			put_sanitized(line, report->diagnosis.fix, sizeof(report->diagnosis.fix));
+			put_str(line, "\n");
+		}
+	}
+
 	put_str(line, "    caller: ");
 	put_cmdline(line, report->caller.cmdline_known, report->caller.cmdline);
 	put_str(line, "\n");
@@ -234,8 +299,21 @@ static void put_wide_details(struct table_line *line, const struct bind_report *
 			   report->holder_count - holder_count);
 }
 
-static void put_row(struct table_line *line, const struct bind_report *report)
+/* The terminal's width now (it may have been resized); 0: do not cut. */
+static unsigned int terminal_width(const struct table_output *table)
 {
+	struct winsize size;
+
+	if (table->fixed_width)
+		return table->fixed_width;
+	if (!table->terminal || ioctl(fileno(table->stream), TIOCGWINSZ, &size) < 0)
+		return 0;
+	return size.ws_col;
+}
+
+static void put_row(struct table_line *line, const struct bind_report *report, unsigned int width)
+{
+	size_t start = line->out->len;
 	char clock[FORMAT_CLOCK_MAX], pid[16], comm[BS_COMM_LEN], proto_buf[FORMAT_PROTO_MAX];
 	char endpoint[FORMAT_ENDPOINT_MAX], error_buf[16];
 	struct strbuf holder_text = STRBUF_INIT;
@@ -257,6 +335,7 @@ static void put_row(struct table_line *line, const struct bind_report *report)
 		}
 	}
 	put_holder_summary(&holder, report);
+	put_cause(&holder, report);
 	if (holder.err)
 		line->err = holder.err;
 	else
@@ -264,6 +343,114 @@ static void put_row(struct table_line *line, const struct bind_report *report)
 			   proto_name(report->protocol, proto_buf, sizeof(proto_buf)), endpoint,
 			   error, holder_text.data);
 	strbuf_release(&holder_text);
+	/* One line per failure: a wrapped line is hard to read, the end goes. */
+	if (!line->err && width && !(line->err = strbuf_reserve(line->out, 4)))
+		line->out->len = start + format_fit_width(line->out->data + start,
+							  line->out->len - start, width);
+}
+
+/* Terminal columns of UTF-8 text: one per character. */
+static size_t text_columns(const char *text, size_t len)
+{
+	size_t columns = 0;
+
+	for (size_t i = 0; i < len; i++)
+		columns += ((unsigned char)text[i] & 0xc0) != 0x80;
+	return columns;
+}
+
+/* Bytes of text's first `columns` characters. */
+static size_t text_prefix(const char *text, size_t len, size_t columns)
+{
+	size_t i = 0;
+
+	for (; i < len; i++) {
+		if (((unsigned char)text[i] & 0xc0) != 0x80 && columns-- == 0)
+			break;
+	}
+	return i;
+}
+
+/* The holder by name only ("nginx[1200,1201]"), or its socket when no process is known. */
+static void put_holder_names(struct table_line *line, const struct bind_report *report)
+{
+	const struct holder_report *holder = &report->holders[0];
+
+	if (report->holder_count && holder_process_count(holder))
+		put_processes(line, holder);
+	else
+		put_holder_summary(line, report);
+}
+
+/*
+ * One compact row fitted to width: the fixed columns, then the holder
+ * (in full, by name only, or cut with "…"), then the cause, kept whole.
+ */
+static void put_compact_row(struct table_line *line, const struct bind_report *report,
+			    unsigned int width)
+{
+	char clock[FORMAT_CLOCK_MAX], caller[BS_COMM_LEN + 16], comm[BS_COMM_LEN];
+	char proto_buf[FORMAT_PROTO_MAX], endpoint[FORMAT_ENDPOINT_MAX], error_buf[16];
+	char address[FORMAT_PROTO_MAX + FORMAT_ENDPOINT_MAX];
+	struct strbuf full = STRBUF_INIT, names = STRBUF_INIT, cause = STRBUF_INIT;
+	struct table_line full_line = { .out = &full }, names_line = { .out = &names },
+			  cause_line = { .out = &cause };
+	const char *error = "-";
+	size_t start = line->out->len, fixed, room;
+
+	if (format_clock_us(report->ts_realtime_ns, clock, sizeof(clock)) < 0)
+		strcpy(clock, "?");
+	clock[8] = '\0'; /* seconds are enough on a narrow terminal */
+	copy_sanitized(comm, report->caller.comm, strnlen(report->caller.comm, BS_COMM_LEN - 1));
+	snprintf(caller, sizeof(caller), "%s[%u]", comm, report->caller.pid);
+	if (format_endpoint(report->family, report->addr, report->port, endpoint,
+			    sizeof(endpoint)) < 0)
+		snprintf(endpoint, sizeof(endpoint), "?:%u", report->port);
+	if (report->error) {
+		error = errno_name(report->error);
+		if (!error) {
+			snprintf(error_buf, sizeof(error_buf), "E%d", report->error);
+			error = error_buf;
+		}
+	}
+	snprintf(address, sizeof(address), "%s %s",
+		 proto_name(report->protocol, proto_buf, sizeof(proto_buf)), endpoint);
+	put_format(line, TABLE_COMPACT_FORMAT, clock, caller, address, error);
+	put_holder_summary(&full_line, report);
+	put_holder_names(&names_line, report);
+	put_cause(&cause_line, report);
+	if (line->err || full_line.err || names_line.err || cause_line.err) {
+		line->err = line->err ? line->err : -ENOMEM;
+		goto out;
+	}
+	fixed = text_columns(line->out->data + start, line->out->len - start);
+	room = width > fixed ? width - fixed : 0;
+	if (text_columns(full.data, full.len) + text_columns(cause.data, cause.len) <= room) {
+		put_str(line, full.data);
+	} else if (text_columns(names.data, names.len) + text_columns(cause.data, cause.len) <=
+		   room) {
+		put_str(line, names.data);
+	} else {
+		size_t keep = room > text_columns(cause.data, cause.len) + 1 ?
+				      room - text_columns(cause.data, cause.len) - 1 :
+				      0;
+
+		if (!line->err)
+			line->err = strbuf_append(line->out, names.data,
+						  text_prefix(names.data, names.len, keep));
+		put_str(line, "\xe2\x80\xa6");
+	}
+	if (cause.len)
+		put_str(line, cause.data);
+	put_str(line, "\n");
+	/* A terminal too narrow even for the cause: cut the line itself. */
+	if (!line->err && !(line->err = strbuf_reserve(line->out, 4)))
+		line->out->len = start + format_fit_width(line->out->data + start,
+							  line->out->len - start, width);
+out:
+	strbuf_release(&full);
+	strbuf_release(&names);
+	strbuf_release(&cause);
 }
 
 static int stream_error(void)
@@ -297,7 +484,12 @@ static int table_report(struct output *out, const struct bind_report *report)
 	struct table_line line = { .out = &table->batch };
 	size_t start = table->batch.len;
 
-	put_row(&line, report);
+	unsigned int width = terminal_width(table);
+
+	if (table->compact && width)
+		put_compact_row(&line, report, width);
+	else
+		put_row(&line, report, width);
 	if (table->wide)
 		put_wide_details(&line, report);
 	if (line.err) {
@@ -361,16 +553,36 @@ static const struct output_ops table_output_ops = {
 
 struct output *output_table_new(FILE *stream, bool wide)
 {
+	return output_table_new_sized(stream, wide, 0);
+}
+
+struct output *output_table_new_sized(FILE *stream, bool wide, unsigned int width)
+{
 	struct table_output *table = calloc(1, sizeof(*table));
+	char header[256];
+	int len;
 
 	if (!table)
 		return NULL;
 	table->base.ops = &table_output_ops;
 	table->stream = stream;
 	table->wide = wide;
+	table->terminal = isatty(fileno(stream)) == 1;
+	table->fixed_width = width;
+	width = terminal_width(table);
 	strbuf_init(&table->batch);
-	fprintf(stream, TABLE_ROW_FORMAT, "TIME", "EVENT", "PID", "COMM", "PROTO", "ADDRESS",
-		"ERROR", "HOLDER");
+
+	table->compact = width && width < TABLE_FULL_WIDTH;
+	if (table->compact)
+		len = snprintf(header, sizeof(header) - 4, TABLE_COMPACT_FORMAT "%s\n", "TIME",
+			       "CALLER", "ADDRESS", "ERROR", "HOLDER · CAUSE");
+	else
+		len = snprintf(header, sizeof(header) - 4, TABLE_ROW_FORMAT, "TIME", "EVENT", "PID",
+			       "COMM", "PROTO", "ADDRESS", "ERROR", "HOLDER · CAUSE");
+
+	if (width && len > 0)
+		format_fit_width(header, len, width);
+	fputs(header, stream);
 	fflush(stream);
 	return &table->base;
 }

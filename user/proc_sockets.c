@@ -390,3 +390,17 @@ void proc_sockets_free(struct proc_sockets *sockets)
 	free(sockets->map.entries);
 	free(sockets);
 }
+
+void proc_sockets_scan_complete(struct proc_sockets *sockets)
+{
+	__u64 now = now_ns();
+
+	if (!sockets)
+		return;
+	if (sockets->scanning)
+		scan_close(&sockets->scan);
+	scan_start(sockets, now);
+	while (!scan_step(&sockets->scan, ~0ULL))
+		;
+	scan_finish(sockets, now_ns());
+}

@@ -29,6 +29,12 @@ void proc_sockets_free(struct proc_sockets *sockets);
  */
 int proc_sockets_lookup(struct proc_sockets *sockets, __u64 inode, __u32 *pids, int max);
 
+/*
+ * Scan /proc completely now, however long it takes: for a one-shot query
+ * (--who), where nobody waits behind the scan.
+ */
+void proc_sockets_scan_complete(struct proc_sockets *sockets);
+
 /* Scans done so far (for tests and -v statistics). */
 __u64 proc_sockets_scan_count(const struct proc_sockets *sockets);
 

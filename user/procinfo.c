@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include "cgroup_identity.h"
 #include "procinfo.h"
 
 /* 4-way set associative: two busy pids that share a slot do not evict each other. */
@@ -33,6 +35,7 @@ struct proc_entry {
 	size_t cmdline_len;
 	char cmdline[REPORT_CMDLINE_MAX];
 	char cgroup[REPORT_CGROUP_MAX];
+	struct process_identity identity;
 };
 
 struct procinfo_cache {
@@ -169,33 +172,64 @@ static void proc_cmdline_read(struct proc_entry *entry)
 		procinfo_cmdline_format(entry->cmdline, sizeof(entry->cmdline), raw, len);
 }
 
-/* The cgroup v2 path ("0::/path"); "" on a v1-only system or if unreadable. */
+/*
+ * The cgroup path (unified, or name=systemd on a v1 hybrid), the systemd
+ * service and the container, all from one read of /proc/PID/cgroup.
+ */
 static void proc_cgroup_read(struct proc_entry *entry)
 {
 	char buf[PROC_CGROUP_FILE_MAX];
 	ssize_t len = proc_file_read(entry->pid, "cgroup", buf, sizeof(buf) - 1);
-	char *line = buf;
+	struct process_identity *identity = &entry->identity;
 
 	entry->cgroup[0] = '\0';
+	identity->cgroup[0] = '\0';
+	identity->service[0] = '\0';
+	memset(&identity->container, 0, sizeof(identity->container));
 	if (len <= 0)
 		return;
 	buf[len] = '\0';
-	while (line && *line) {
-		char *end = strchr(line, '\n');
+	cgroup_best_path(buf, identity->cgroup, sizeof(identity->cgroup));
+	memcpy(entry->cgroup, identity->cgroup, sizeof(entry->cgroup));
+	cgroup_service(identity->cgroup, identity->service, sizeof(identity->service));
+	cgroup_file_container(buf, &identity->container);
+}
 
-		if (end)
-			*end = '\0';
-		if (strncmp(line, "0::", 3) == 0) {
-			size_t path_len = strlen(line + 3);
+/* What the process runs (a deleted binary reads "... (deleted)") and that file's identity. */
+static void proc_exe_read(struct proc_entry *entry)
+{
+	struct process_identity *identity = &entry->identity;
+	char path[64];
+	struct stat st;
+	ssize_t len;
 
-			if (path_len > sizeof(entry->cgroup) - 1)
-				path_len = utf8_safe_cut(line + 3, sizeof(entry->cgroup) - 1);
-			memcpy(entry->cgroup, line + 3, path_len);
-			entry->cgroup[path_len] = '\0';
-			return;
-		}
-		line = end ? end + 1 : NULL;
+	snprintf(path, sizeof(path), "/proc/%u/exe", entry->pid);
+	len = readlink(path, identity->exe, sizeof(identity->exe) - 1);
+	identity->exe[len > 0 ? len : 0] = '\0';
+	identity->exe_dev = 0;
+	identity->exe_ino = 0;
+	if (len > 0 && stat(path, &st) == 0) {
+		identity->exe_dev = st.st_dev;
+		identity->exe_ino = st.st_ino;
 	}
+}
+
+/* starttime counts clock ticks since boot (CLOCK_BOOTTIME): to wall-clock ns. */
+static __u64 start_realtime_ns(__u64 starttime_ticks)
+{
+	static long ticks_per_second;
+	struct timespec realtime, boottime;
+
+	if (!ticks_per_second)
+		ticks_per_second = sysconf(_SC_CLK_TCK);
+	if (ticks_per_second <= 0)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &realtime);
+	clock_gettime(CLOCK_BOOTTIME, &boottime);
+	__s64 boot_realtime_ns = (realtime.tv_sec - boottime.tv_sec) * 1000000000LL +
+				 (realtime.tv_nsec - boottime.tv_nsec);
+
+	return boot_realtime_ns + starttime_ticks * (1000000000ULL / ticks_per_second);
 }
 
 static void entry_read(struct proc_entry *entry, __u64 now, const char *event_comm)
@@ -215,6 +249,7 @@ static void entry_read(struct proc_entry *entry, __u64 now, const char *event_co
 			entry->cmdline_len = 0;
 			entry->cmdline_known = false;
 			entry->cgroup[0] = '\0';
+			memset(&entry->identity, 0, sizeof(entry->identity));
 		}
 		entry->alive = false;
 		if (event_comm)
@@ -228,6 +263,8 @@ static void entry_read(struct proc_entry *entry, __u64 now, const char *event_co
 	comm_copy(entry->comm, comm);
 	proc_cmdline_read(entry);
 	proc_cgroup_read(entry);
+	proc_exe_read(entry);
+	entry->identity.start_realtime_ns = start_realtime_ns(starttime);
 	if (event_comm)
 		comm_copy(entry->seen_comm, event_comm);
 }
@@ -305,10 +342,13 @@ void procinfo_caller(struct procinfo_cache *cache, const struct bs_event *ev,
 		memcpy(out->cmdline, entry->cmdline, entry->cmdline_len + 1);
 	else
 		out->cmdline[0] = '\0';
-	if (entry)
+	if (entry) {
 		memcpy(out->cgroup, entry->cgroup, strlen(entry->cgroup) + 1);
-	else
+		out->identity = entry->identity;
+	} else {
 		out->cgroup[0] = '\0';
+		memset(&out->identity, 0, sizeof(out->identity));
+	}
 }
 
 int procinfo_process(struct procinfo_cache *cache, __u32 pid, struct process_ref *out)
@@ -319,10 +359,12 @@ int procinfo_process(struct procinfo_cache *cache, __u32 pid, struct process_ref
 	out->comm[0] = '\0';
 	out->cmdline[0] = '\0';
 	out->cmdline_known = false;
+	memset(&out->identity, 0, sizeof(out->identity));
 	if (!cache || !pid)
 		return -ESRCH;
 	entry = entry_get(cache, pid, NULL);
 	comm_copy(out->comm, entry->comm);
+	out->identity = entry->identity;
 	out->cmdline_known = entry->cmdline_known;
 	if (entry->cmdline_known)
 		memcpy(out->cmdline, entry->cmdline, entry->cmdline_len + 1);

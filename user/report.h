@@ -15,16 +15,47 @@
 #define REPORT_MAX_PROCESSES 8
 #define REPORT_CMDLINE_MAX   512
 #define REPORT_CGROUP_MAX    256
+#define REPORT_EXE_MAX	     256
+#define REPORT_SERVICE_MAX   128
+#define REPORT_SUMMARY_MAX   512
+#define REPORT_FIX_MAX	     256
 
 /* Where a holder's description came from. */
 #define HOLDER_SOURCE_KERNEL	1 /* the BPF program walked the bind table */
 #define HOLDER_SOURCE_SOCK_DIAG 2 /* userspace asked sock_diag afterwards */
+
+/* The container a process runs in, from its cgroup path and the engine's own state. */
+struct container_ref {
+	char id[65];	  /* full id as the cgroup path shows it; "" when not in one */
+	char engine[16];  /* "docker", "containerd", "cri-o", "podman", "kubernetes" */
+	char name[128];	  /* "" when the engine's state does not say */
+	char image[160];  /* "" when the engine's state does not say */
+	char pod_uid[40]; /* Kubernetes: from the kubepods cgroup path */
+	char pod_namespace[64];
+	char pod_name[128];
+	char container_name[64]; /* Kubernetes: the container's name in its pod */
+};
+
+/*
+ * Who a process is beyond its name: what it runs, since when, and which
+ * systemd unit or container it belongs to. Every string is "" when unknown.
+ */
+struct process_identity {
+	char exe[REPORT_EXE_MAX]; /* /proc/PID/exe target */
+	__u64 exe_dev;		  /* tell two copies of one path apart from one file */
+	__u64 exe_ino;
+	__u64 start_realtime_ns; /* 0: unknown */
+	char cgroup[REPORT_CGROUP_MAX];
+	char service[REPORT_SERVICE_MAX]; /* "nginx.service" */
+	struct container_ref container;
+};
 
 struct process_ref {
 	__u32 pid;
 	bool cmdline_known; /* false: the process was gone or unreadable */
 	char comm[BS_COMM_LEN];
 	char cmdline[REPORT_CMDLINE_MAX]; /* arguments joined by spaces */
+	struct process_identity identity;
 };
 
 struct holder_report {
@@ -53,6 +84,55 @@ struct caller_report {
 	bool cmdline_known;
 	char cmdline[REPORT_CMDLINE_MAX];
 	char cgroup[REPORT_CGROUP_MAX]; /* "" when unknown */
+	struct process_identity identity;
+};
+
+/* The caller's own socket, read after the failure; -1 in a field: could not be read. */
+struct caller_socket {
+	int reuseaddr;	/* SO_REUSEADDR */
+	int reuseport;	/* SO_REUSEPORT */
+	int bound_port; /* getsockname(): 0 unbound, else the port it already has */
+};
+
+/* What the caller's network namespace allows, read from its sysctls; -1: unknown. */
+struct netns_limits {
+	int unprivileged_port_start; /* net.ipv4.ip_unprivileged_port_start */
+	int local_port_low;	     /* net.ipv4.ip_local_port_range */
+	int local_port_high;
+};
+
+/* Cause codes, in the order diagnose() checks them (schema/README.md). */
+enum diagnosis_cause {
+	CAUSE_NONE = 0, /* a success: no diagnosis */
+	CAUSE_DUAL_STACK,
+	CAUSE_TIME_WAIT,
+	CAUSE_CONTAINER_PORT,
+	CAUSE_SERVICE_SOCKET,
+	CAUSE_SAME_PROGRAM,
+	CAUSE_OTHER_PROGRAM,
+	CAUSE_REUSEPORT_MISMATCH,
+	CAUSE_PRIVILEGED_PORT,
+	CAUSE_DENIED,
+	CAUSE_ADDRESS_NOT_LOCAL,
+	CAUSE_PORTS_EXHAUSTED,
+	CAUSE_ALREADY_BOUND,
+	CAUSE_UNKNOWN,
+};
+
+/* The same failure seen again and again (a restart loop); count 0: not counted. */
+struct repeat_info {
+	__u32 count;		      /* this failure is the count-th within window_s */
+	__u32 window_s;		      /* seconds */
+	char who[REPORT_SERVICE_MAX]; /* "app.service", a container name, or an executable */
+	bool is_unit;		      /* who is a systemd unit (journalctl -u applies) */
+	bool is_container;
+};
+
+struct diagnosis {
+	enum diagnosis_cause cause;
+	char summary[REPORT_SUMMARY_MAX];
+	char fix[REPORT_FIX_MAX]; /* "" when there is truly nothing to suggest */
+	struct repeat_info repeat;
 };
 
 struct bind_report {
@@ -68,6 +148,11 @@ struct bind_report {
 	__u32 holder_count;
 	struct holder_report holders[REPORT_MAX_HOLDERS];
 	struct caller_report caller;
+	bool caller_v6only;		    /* the caller's socket had IPV6_V6ONLY */
+	__u64 caller_sock_inode;	    /* the caller's socket, to read its options */
+	struct caller_socket caller_socket; /* what userspace read of it */
+	struct netns_limits limits;
+	struct diagnosis diagnosis; /* cause CAUSE_NONE for successes */
 };
 
 /* "bind_failed", "bind", "listen_failed" or "listen". */

@@ -216,6 +216,7 @@ static void socket_from_message(const struct nlmsghdr *header, const struct inet
 	socket->inode = msg->idiag_inode;
 	socket->time_wait = msg->idiag_timer == TIMER_TIME_WAIT && msg->idiag_inode == 0;
 	socket->uid = socket->time_wait ? BS_UID_UNKNOWN : msg->idiag_uid;
+	socket->expires_ms = socket->time_wait ? msg->idiag_expires : 0;
 	memcpy(socket->addr, msg->id.idiag_src, msg->idiag_family == AF_INET6 ? 16 : 4);
 	/* Sent for IPv6 sockets in LISTEN or CLOSE: the ones a wildcard matters for. */
 	for (; RTA_OK(attr, attr_len); attr = RTA_NEXT(attr, attr_len)) {

@@ -22,7 +22,8 @@ struct sockdiag_socket {
 	__u16 family;
 	__u8 state; /* TCP_* as ss shows it; bound-only TCP and unconnected UDP: TCP_CLOSE */
 	bool v6only;
-	bool time_wait; /* a timewait socket (its state may read FIN_WAIT2) */
+	bool time_wait;	  /* a timewait socket (its state may read FIN_WAIT2) */
+	__u32 expires_ms; /* a timewait socket: time left before the kernel frees it */
 };
 
 /* Return false to stop the walk early (the dump is still drained). */

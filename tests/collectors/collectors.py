@@ -27,7 +27,7 @@ bind conflicts on 127.0.0.1, and reads what a real rsyslog or syslog-ng
       event is in exactly one of the files, the new file has mode 0640.
   schema
       every line bindsnoop wrote on stdout or to a file, and every message a
-      collector received, validates against schema/bindsnoop-event-v1.
+      collector received, validates against schema/bindsnoop-event-v2.
 
 Prints one line per check ("ok   NAME" or "FAIL NAME: why") and at the end
 "collectors: N passed, N failed". Exit status 1 if anything failed.
@@ -781,19 +781,24 @@ def scenario_logrotate(workdir):
 
 def check_schema_rejects():
     """The validation means something: lines with one thing wrong fail it."""
-    good_event = {"v": 1, "ts": "2026-11-24T18:52:01.123456Z", "event": "bind_failed",
+    good_event = {"v": 2, "ts": "2026-11-24T18:52:01.123456Z", "event": "bind_failed",
                   "error": "EADDRINUSE", "errno": 98, "proto": "tcp", "family": "ipv4",
                   "addr": "127.0.0.1", "port": 3000, "via": "bind", "hook": "syscall",
                   "caller": {"pid": 1, "tid": 1, "ppid": 0, "uid": 0, "comm": "x", "cmdline": None,
-                             "cgroup": None, "netns": 1},
-                  "holders_searched": False, "holders": []}
+                             "cgroup": None, "netns": 1, "exe": None, "start_time": None,
+                             "service": None, "container": None},
+                  "holders_searched": False, "holders": [],
+                  "diagnosis": {"cause": "unknown", "summary": "x", "fix": None, "repeat": None}}
     broken = []
-    for key, value in (("v", 2), ("ts", "2026-11-24 18:52:01"), ("event", "bound"),
-                       ("error", None), ("errno", "98"), ("port", 70000), ("family", "inet")):
+    for key, value in (("v", 1), ("ts", "2026-11-24 18:52:01"), ("event", "bound"),
+                       ("error", None), ("errno", "98"), ("port", 70000), ("family", "inet"),
+                       ("diagnosis", None),
+                       ("diagnosis", {"cause": "gremlins", "summary": "x", "fix": None,
+                                      "repeat": None})):
         broken.append(dict(good_event, **{key: value}))
     broken.append(dict(good_event, extra=1))
     broken.append({k: v for k, v in good_event.items() if k != "holders"})
-    broken.append({"v": 1, "ts": "2026-11-24T18:52:01.123456Z", "event": "lost", "count": 0})
+    broken.append({"v": 2, "ts": "2026-11-24T18:52:01.123456Z", "event": "lost", "count": 0})
     accepted = [b for b in broken if validator.is_valid(b)]
     check("schema-rejects-bad-lines", validator.is_valid(good_event) and not accepted,
           f"accepted: {accepted[:2]}")

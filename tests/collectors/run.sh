@@ -50,5 +50,5 @@ make -s bindsnoop build/tests/bind-storm
 
 exec /usr/bin/python3 tests/collectors/collectors.py \
 	--bindsnoop ./bindsnoop --bind-storm build/tests/bind-storm \
-	--schema schema/bindsnoop-event-v1.schema.json \
+	--schema schema/bindsnoop-event-v2.schema.json \
 	--syslog-ng "$cache/root" --syslog-ng-version "$syslog_ng_version" "$@"

@@ -35,6 +35,9 @@ enum helper_op {
 	OP_DROP_PRIVILEGES,
 	OP_UNSHARE_NET,
 	OP_JOIN_NETNS,
+	OP_CONNECT,
+	OP_ACCEPT,
+	OP_WRITE_FILE,
 };
 
 struct helper_request {
@@ -48,6 +51,8 @@ struct helper_request {
 	int value;
 	unsigned int port;
 	char addr[INET6_ADDRSTRLEN];
+	char path[96];
+	char text[32];
 };
 
 struct helper_reply {
@@ -203,6 +208,38 @@ static void child_execute(const struct helper_request *req, struct helper_reply 
 		reply->ret = errno_result(setns(fd, CLONE_NEWNET));
 		close(fd);
 		break;
+	case OP_CONNECT:
+		fd = child_slot_fd(req->slot);
+		if (fd < 0) {
+			reply->ret = fd;
+			break;
+		}
+		reply->ret = fill_sockaddr(req, &storage, &len);
+		if (!reply->ret)
+			reply->ret = errno_result(connect(fd, (struct sockaddr *)&storage, len));
+		break;
+	case OP_ACCEPT:
+		fd = child_slot_fd(req->slot);
+		for (slot = 0; slot < HELPER_MAX_SOCKETS && child_sockets[slot] >= 0; slot++)
+			;
+		if (fd < 0 || slot == HELPER_MAX_SOCKETS) {
+			reply->ret = fd < 0 ? fd : -EMFILE;
+			break;
+		}
+		fd = accept(fd, NULL, NULL);
+		reply->ret = fd < 0 ? -errno : slot;
+		if (fd >= 0)
+			child_sockets[slot] = fd;
+		break;
+	case OP_WRITE_FILE:
+		fd = open(req->path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0) {
+			reply->ret = -errno;
+			break;
+		}
+		reply->ret = write(fd, req->text, strlen(req->text)) < 0 ? -errno : 0;
+		close(fd);
+		break;
 	default:
 		reply->ret = -ENOSYS;
 	}
@@ -284,9 +321,45 @@ static void helper_main(int request_fd, int reply_fd, const char *comm)
 	_exit(0);
 }
 
+void helper_exec_main(int argc, char **argv)
+{
+	if (argc != 5)
+		_exit(2);
+	helper_main(atoi(argv[2]), atoi(argv[3]), argv[4]);
+	_exit(0);
+}
+
 /* ---- in the test process ---- */
 
+/* In the forked child: become a helper, or exec program to be one (exe NULL: stay). */
+static void helper_child(int request_fd, int reply_fd, const char *comm, const char *exe)
+{
+	char request_text[16], reply_text[16];
+
+	if (!exe)
+		helper_main(request_fd, reply_fd, comm);
+	/* The pipes are O_CLOEXEC: these two must survive the exec. */
+	fcntl(request_fd, F_SETFD, 0);
+	fcntl(reply_fd, F_SETFD, 0);
+	snprintf(request_text, sizeof(request_text), "%d", request_fd);
+	snprintf(reply_text, sizeof(reply_text), "%d", reply_fd);
+	execl(exe, comm, HELPER_EXEC_FLAG, request_text, reply_text, comm, (char *)NULL);
+	_exit(127);
+}
+
+static int spawn(struct helper **out, const char *comm, const char *exe);
+
 int helper_spawn(struct helper **out, const char *comm)
+{
+	return spawn(out, comm, NULL);
+}
+
+int helper_spawn_exec(struct helper **out, const char *comm, const char *exe)
+{
+	return spawn(out, comm, exe);
+}
+
+static int spawn(struct helper **out, const char *comm, const char *exe)
 {
 	int request_pipe[2], reply_pipe[2];
 	struct helper *helper;
@@ -320,7 +393,7 @@ int helper_spawn(struct helper **out, const char *comm)
 		return err;
 	}
 	if (helper->pid == 0)
-		helper_main(request_pipe[0], reply_pipe[1], helper->comm);
+		helper_child(request_pipe[0], reply_pipe[1], helper->comm, exe);
 	close(request_pipe[0]);
 	close(reply_pipe[1]);
 	helper->request_fd = request_pipe[1];
@@ -453,6 +526,35 @@ int helper_join_netns(struct helper *helper, pid_t pid)
 	struct helper_request req = { .op = OP_JOIN_NETNS, .value = pid };
 	struct helper_reply reply;
 
+	return helper_call(helper, &req, &reply);
+}
+
+int helper_connect(struct helper *helper, int slot, int family, const char *addr, unsigned int port)
+{
+	struct helper_request req = {
+		.op = OP_CONNECT, .slot = slot, .family = family, .port = port
+	};
+	struct helper_reply reply;
+
+	snprintf(req.addr, sizeof(req.addr), "%s", addr);
+	return helper_call(helper, &req, &reply);
+}
+
+int helper_accept(struct helper *helper, int slot)
+{
+	struct helper_request req = { .op = OP_ACCEPT, .slot = slot };
+	struct helper_reply reply;
+
+	return helper_call(helper, &req, &reply);
+}
+
+int helper_write_file(struct helper *helper, const char *path, const char *text)
+{
+	struct helper_request req = { .op = OP_WRITE_FILE };
+	struct helper_reply reply;
+
+	snprintf(req.path, sizeof(req.path), "%s", path);
+	snprintf(req.text, sizeof(req.text), "%s", text);
 	return helper_call(helper, &req, &reply);
 }
 

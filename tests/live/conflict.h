@@ -20,6 +20,27 @@ struct helper;
 /* Fork a helper named comm (at most 15 bytes, any bytes but NUL). */
 int helper_spawn(struct helper **out, const char *comm);
 
+/*
+ * The same, but the child execs exe (a copy of live-test: another
+ * executable file, for "a different program") with HELPER_EXEC_FLAG, and
+ * serves requests from there.
+ */
+#define HELPER_EXEC_FLAG "--be-helper"
+int helper_spawn_exec(struct helper **out, const char *comm, const char *exe);
+
+/* main() of `live-test --be-helper REQUEST_FD REPLY_FD COMM`; never returns. */
+void helper_exec_main(int argc, char **argv) __attribute__((noreturn));
+
+/* connect(2) to addr:port: 0 or -errno. */
+int helper_connect(struct helper *helper, int slot, int family, const char *addr,
+		   unsigned int port);
+
+/* accept(2) on a listening slot: the new connection's slot, or -errno. */
+int helper_accept(struct helper *helper, int slot);
+
+/* Write text to a file (a /proc/sys setting in the helper's namespace): 0 or -errno. */
+int helper_write_file(struct helper *helper, const char *path, const char *text);
+
 pid_t helper_pid(const struct helper *helper);
 const char *helper_comm(const struct helper *helper);
 

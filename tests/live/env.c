@@ -45,9 +45,13 @@ static void read_cmdline(char *buf, size_t len)
 	buf[n] = '\0';
 }
 
-static bool read_cgroup_v2(char *buf, size_t len)
+/*
+ * The path bindsnoop reports as caller.cgroup: the unified ("0::") one, or
+ * where that is the root "/" (a v1/v2 hybrid), the name=systemd one.
+ */
+static bool read_cgroup(char *buf, size_t len)
 {
-	char line[1024];
+	char line[1024], systemd[1024] = "";
 	bool found = false;
 	FILE *file;
 
@@ -55,14 +59,22 @@ static bool read_cgroup_v2(char *buf, size_t len)
 	if (!file)
 		return false;
 	while (fgets(line, sizeof(line), file)) {
+		char *path = strchr(line, ':');
+
+		line[strcspn(line, "\n")] = '\0';
+		path = path ? strchr(path + 1, ':') : NULL;
+		if (path && strstr(line, ":name=systemd:") == strchr(line, ':'))
+			snprintf(systemd, sizeof(systemd), "%s", path + 1);
 		if (strncmp(line, "0::", 3) != 0)
 			continue;
-		line[strcspn(line, "\n")] = '\0';
 		snprintf(buf, len, "%s", line + 3);
 		found = true;
-		break;
 	}
 	fclose(file);
+	if ((!found || strcmp(buf, "/") == 0) && systemd[0]) {
+		snprintf(buf, len, "%s", systemd);
+		found = true;
+	}
 	return found;
 }
 
@@ -83,6 +95,7 @@ static bool ipv6_loopback_works(void)
 const struct host_facts *host_facts(void)
 {
 	struct stat st;
+	ssize_t n;
 
 	if (facts_read)
 		return &facts;
@@ -91,7 +104,9 @@ const struct host_facts *host_facts(void)
 	if (stat("/proc/self/ns/net", &st) == 0)
 		facts.netns = st.st_ino;
 	read_cmdline(facts.cmdline, sizeof(facts.cmdline));
-	facts.cgroup_known = read_cgroup_v2(facts.cgroup, sizeof(facts.cgroup));
+	facts.cgroup_known = read_cgroup(facts.cgroup, sizeof(facts.cgroup));
+	n = readlink("/proc/self/exe", facts.exe, sizeof(facts.exe) - 1);
+	facts.exe[n > 0 ? n : 0] = '\0';
 	facts.ipv6 = ipv6_loopback_works();
 	facts_read = true;
 	return &facts;

@@ -12,7 +12,8 @@ struct host_facts {
 	unsigned long long netns; /* inode of /proc/self/ns/net */
 	char cmdline[1024];	  /* our arguments joined by spaces: helpers share it */
 	bool cgroup_known;
-	char cgroup[1024]; /* cgroup v2 path from /proc/self/cgroup ("0::") */
+	char cgroup[1024]; /* unified path, or name=systemd's on a v1/v2 hybrid */
+	char exe[1024];	   /* /proc/self/exe: helpers are forks, so theirs too */
 	bool ipv6;	   /* ::1 can be bound */
 };
 

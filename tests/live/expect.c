@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The v1 event schema and per-scenario field expectations. */
+/* The v2 event schema and per-scenario field expectations. */
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -101,7 +101,7 @@ void expect_bool(struct verdict *verdict, const struct json_value *root, const c
 	verdict_add(verdict, "%s: expected %s, got %s", path, want ? "true" : "false", got);
 }
 
-/* ---- the v1 schema ---- */
+/* ---- the v2 schema ---- */
 
 #define T_NULL	 (1u << JSON_NULL)
 #define T_BOOL	 (1u << JSON_BOOL)
@@ -130,6 +130,46 @@ static const struct field_rule event_rules[] = {
 	{ "caller", T_OBJECT },
 	{ "holders_searched", T_BOOL },
 	{ "holders", T_ARRAY },
+	{ "diagnosis", T_OBJECT | T_NULL },
+};
+
+static const struct field_rule diagnosis_rules[] = {
+	{ "cause", T_STRING },
+	{ "summary", T_STRING },
+	{ "fix", T_STRING | T_NULL },
+	{ "repeat", T_OBJECT | T_NULL },
+};
+
+static const struct field_rule repeat_rules[] = {
+	{ "count", T_NUMBER },
+	{ "window_s", T_NUMBER },
+	{ "of", T_STRING },
+};
+
+static const struct field_rule container_rules[] = {
+	{ "id", T_STRING },
+	{ "engine", T_STRING | T_NULL },
+	{ "name", T_STRING | T_NULL },
+	{ "image", T_STRING | T_NULL },
+	{ "pod", T_OBJECT | T_NULL },
+};
+
+/* The documented cause codes (schema/README.md), in their order. */
+static const char *const causes[] = {
+	"dual_stack",
+	"time_wait",
+	"container_port",
+	"service_socket",
+	"same_program",
+	"other_program",
+	"reuseport_mismatch",
+	"privileged_port",
+	"denied",
+	"address_not_local",
+	"ports_exhausted",
+	"already_bound",
+	"unknown",
+	NULL,
 };
 
 static const struct field_rule lost_rules[] = {
@@ -161,6 +201,10 @@ static const struct field_rule caller_rules[] = {
 	{ "cmdline", T_STRING | T_NULL },
 	{ "cgroup", T_STRING | T_NULL },
 	{ "netns", T_NUMBER },
+	{ "exe", T_STRING | T_NULL },
+	{ "start_time", T_STRING | T_NULL },
+	{ "service", T_STRING | T_NULL },
+	{ "container", T_OBJECT | T_NULL },
 };
 
 static const struct field_rule holder_rules[] = {
@@ -174,6 +218,10 @@ static const struct field_rule process_rules[] = {
 	{ "pid", T_NUMBER },
 	{ "comm", T_STRING },
 	{ "cmdline", T_STRING | T_NULL },
+	{ "exe", T_STRING | T_NULL },
+	{ "start_time", T_STRING | T_NULL },
+	{ "service", T_STRING | T_NULL },
+	{ "container", T_OBJECT | T_NULL },
 };
 
 static const char *const tcp_states[] = {
@@ -280,6 +328,65 @@ int parse_timestamp(const char *text, double *seconds)
 
 static const char *const families[] = { "ipv4", "ipv6", NULL };
 
+/* exe, start_time, service, container of a caller or process (v2). */
+static int check_identity(const struct json_value *object, const char *where, char *problem,
+			  size_t len)
+{
+	const struct json_value *start = json_member(object, "start_time");
+	const struct json_value *container = json_member(object, "container");
+	double seconds;
+	char inner[96];
+
+	if (start->type == JSON_STRING && parse_timestamp(start->string, &seconds)) {
+		snprintf(problem, len, "%sstart_time: \"%s\" is not RFC 3339", where,
+			 start->string);
+		return -1;
+	}
+	if (container->type == JSON_OBJECT) {
+		snprintf(inner, sizeof(inner), "%scontainer.", where);
+		return check_fields(container, container_rules,
+				    sizeof(container_rules) / sizeof(container_rules[0]), inner,
+				    problem, len);
+	}
+	return 0;
+}
+
+static int check_diagnosis(const struct json_value *event, bool failure, char *problem, size_t len)
+{
+	const struct json_value *diagnosis = json_member(event, "diagnosis");
+	const struct json_value *repeat;
+
+	if (diagnosis->type == JSON_NULL) {
+		if (!failure)
+			return 0;
+		snprintf(problem, len, "diagnosis: null for a failure");
+		return -1;
+	}
+	if (!failure) {
+		snprintf(problem, len, "diagnosis: an object for a success");
+		return -1;
+	}
+	if (check_fields(diagnosis, diagnosis_rules,
+			 sizeof(diagnosis_rules) / sizeof(diagnosis_rules[0]), "diagnosis.",
+			 problem, len))
+		return -1;
+	if (!in_set(json_member(diagnosis, "cause")->string, causes)) {
+		snprintf(problem, len, "diagnosis.cause: unknown \"%s\"",
+			 json_member(diagnosis, "cause")->string);
+		return -1;
+	}
+	if (!json_member(diagnosis, "summary")->string[0]) {
+		snprintf(problem, len, "diagnosis.summary: empty");
+		return -1;
+	}
+	repeat = json_member(diagnosis, "repeat");
+	if (repeat->type == JSON_OBJECT)
+		return check_fields(repeat, repeat_rules,
+				    sizeof(repeat_rules) / sizeof(repeat_rules[0]),
+				    "diagnosis.repeat.", problem, len);
+	return 0;
+}
+
 static int check_holder(const struct json_value *holder, size_t index, char *problem, size_t len)
 {
 	static const char *const sources[] = { "kernel", "sock_diag", NULL };
@@ -330,7 +437,8 @@ static int check_holder(const struct json_value *holder, size_t index, char *pro
 			return -1;
 		}
 		if (check_fields(processes->items[i], process_rules, ARRAY_SIZE(process_rules),
-				 where, problem, len))
+				 where, problem, len) ||
+		    check_identity(processes->items[i], where, problem, len))
 			return -1;
 	}
 	return 0;
@@ -398,7 +506,9 @@ static int check_event_values(const struct json_value *event, char *problem, siz
 		if (check_holder(holders->items[i], i, problem, len))
 			return -1;
 	}
-	return 0;
+	if (check_identity(json_member(event, "caller"), "caller.", problem, len))
+		return -1;
+	return check_diagnosis(event, failure, problem, len);
 }
 
 int check_event_schema(const struct json_value *event, char *problem, size_t len)
@@ -428,8 +538,8 @@ int check_event_schema(const struct json_value *event, char *problem, size_t len
 			return -1;
 	}
 	v = json_member(event, "v");
-	if (v->integer != 1) {
-		snprintf(problem, len, "v: expected 1, got %lld", v->integer);
+	if (v->integer != 2) {
+		snprintf(problem, len, "v: expected 2, got %lld", v->integer);
 		return -1;
 	}
 	ts = json_member(event, "ts");
@@ -529,6 +639,20 @@ void expect_event(struct verdict *verdict, const struct json_value *event,
 		expect_string(verdict, event, "caller.cgroup", want->caller.cgroup);
 	if (want->errnum == 98)
 		expect_bool(verdict, event, "holders_searched", true);
+	if (want->caller.exe)
+		expect_string(verdict, event, "caller.exe", want->caller.exe);
+}
+
+void expect_cause(struct verdict *verdict, const struct json_value *event, const char *cause,
+		  const char *summary_has)
+{
+	const struct json_value *summary = json_get(event, "diagnosis.summary");
+
+	expect_string(verdict, event, "diagnosis.cause", cause);
+	if (summary_has && summary && summary->type == JSON_STRING &&
+	    !strstr(summary->string, summary_has))
+		verdict_add(verdict, "diagnosis.summary: \"%s\" does not name \"%s\"",
+			    summary->string, summary_has);
 }
 
 /* One line naming every holder briefly, for "not found" messages. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * What an event must say: the v1 schema every line follows, and the field
+ * What an event must say: the v2 schema every line follows, and the field
  * values one scenario expects. Mismatches are collected in a verdict so a
  * failure lists all of them at once.
  */
@@ -30,7 +30,7 @@ void expect_bool(struct verdict *verdict, const struct json_value *root, const c
 		 bool want);
 
 /*
- * Does the line follow the v1 schema: keys present, in order, of the right
+ * Does the line follow the v2 schema: keys present, in order, of the right
  * types, with values from the documented sets? 0, or -1 with the first
  * problem in problem.
  */
@@ -44,6 +44,7 @@ struct caller_expect {
 	unsigned long long netns;
 	const char *cmdline; /* NULL: not checked */
 	const char *cgroup;  /* NULL: not checked; else must match unless null */
+	const char *exe;     /* NULL: not checked */
 };
 
 struct event_expect {
@@ -75,6 +76,13 @@ struct holder_expect {
 	pid_t pid;	    /* a process with the socket open */
 	const char *comm;
 };
+
+/*
+ * diagnosis.cause must be cause, and the summary must contain summary_has
+ * (NULL: not checked).
+ */
+void expect_cause(struct verdict *verdict, const struct json_value *event, const char *cause,
+		  const char *summary_has);
 
 /* holders[] must hold a socket with want->inode matching want in every field. */
 void expect_holder(struct verdict *verdict, const struct json_value *event,

@@ -43,6 +43,16 @@ static const struct live_test live_tests[] = {
 	  true },
 	{ "json-escape", "quotes, control bytes, invalid UTF-8 in process names", test_json_escape,
 	  true },
+	{ "cause-other-program", "a copy of live-test holds the port: other_program, kill PID",
+	  test_cause_other_program, true },
+	{ "cause-dual-stack", "own [::] socket, then 0.0.0.0: dual_stack", test_cause_dual_stack,
+	  true },
+	{ "cause-time-wait", "server-side close leaves TIME_WAIT: time_wait", test_cause_time_wait,
+	  true },
+	{ "cause-reuseport", "SO_REUSEPORT as root and as nobody: reuseport_mismatch",
+	  test_cause_reuseport, true },
+	{ "cause-ports-exhausted", "2-port ip_local_port_range in a netns: ports_exhausted",
+	  test_cause_ports_exhausted, true },
 	{ "sigint-exit", "the shared bindsnoop exits 0 on SIGINT", test_sigint_exit, true },
 	/* a bindsnoop each */
 	{ "holder-before-tracer", "holder bound before tracing: named by the /proc lookup",
@@ -54,6 +64,13 @@ static const struct live_test live_tests[] = {
 	{ "closed-stdout", "reader gone: next event ends it quietly with status 0",
 	  test_closed_stdout, true },
 	/* no tracing */
+	{ "who-holder", "--who PORT: the listening holder and its pid, exit 0", test_who_holder,
+	  true },
+	{ "who-time-wait", "--who PORT: a TIME_WAIT socket with its time left", test_who_time_wait,
+	  true },
+	{ "who-free", "--who PORT: \"free\", exit 1", test_who_free, true },
+	{ "who-other-netns", "--who: free here, held in another netns with --all-netns",
+	  test_who_other_netns, true },
 	{ "usage-port-70000", "--port 70000: exit 2, one-line message", test_usage_port_too_big,
 	  false },
 	{ "usage-port-abc", "--port abc: exit 2, one-line message", test_usage_port_not_number,
@@ -363,6 +380,10 @@ int main(int argc, char **argv)
 	const char *only = NULL;
 	size_t i;
 	int opt;
+
+	/* A copy of this binary serving as a helper (a different program for the tests). */
+	if (argc > 1 && strcmp(argv[1], HELPER_EXEC_FLAG) == 0)
+		helper_exec_main(argc, argv);
 
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (opt) {

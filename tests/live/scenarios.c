@@ -78,6 +78,7 @@ static enum test_result run_conflict(struct test_context *ctx, const struct conf
 		     });
 	holder_want = holder_of(&holder, tcp ? "LISTEN" : "BOUND");
 	expect_holder(&verdict, line->json, &holder_want);
+	expect_cause(&verdict, line->json, forked_holder_cause(), NULL);
 	return finish(ctx, &verdict, line);
 }
 
@@ -307,6 +308,7 @@ enum test_result test_listen_time(struct test_context *ctx)
 		     });
 	holder_want = holder_of(&holder, "LISTEN");
 	expect_holder(&verdict, line->json, &holder_want);
+	expect_cause(&verdict, line->json, forked_holder_cause(), NULL);
 	return finish(ctx, &verdict, line);
 }
 
@@ -314,7 +316,8 @@ enum test_result test_listen_time(struct test_context *ctx)
 static enum test_result run_single_failure(struct test_context *ctx, struct helper *caller,
 					   int slot_or_new, const char *addr, unsigned int port,
 					   int want_errno, uid_t uid, size_t mark,
-					   struct tracer *tracer)
+					   struct tracer *tracer, const char *cause,
+					   const char *summary_has)
 {
 	const struct tracer_line *line;
 	struct verdict verdict = { 0 };
@@ -336,6 +339,7 @@ static enum test_result run_single_failure(struct test_context *ctx, struct help
 			     .via = "bind",
 			     .caller = caller_of(caller, uid),
 		     });
+	expect_cause(&verdict, line->json, cause, summary_has);
 	return finish(ctx, &verdict, line);
 }
 
@@ -368,7 +372,7 @@ enum test_result test_eacces(struct test_context *ctx)
 	if (ret)
 		return test_fail(ctx, "setup: dropping to uid %d: %s", NOBODY, errno_name(-ret));
 	return run_single_failure(ctx, caller, -1, "127.0.0.1", PRIVILEGED_PORT, EACCES, NOBODY,
-				  mark, tracer);
+				  mark, tracer, "privileged_port", "port 80 is privileged");
 }
 
 /* A second bind on a socket already bound: the event names the second port. */
@@ -398,7 +402,8 @@ enum test_result test_einval_already_bound(struct test_context *ctx)
 				 "setup: second bind on one socket returned %s, expected EINVAL",
 				 errno_name(-ret));
 	return run_single_failure(ctx, caller, slot, "127.0.0.1", second_port, EINVAL,
-				  host_facts()->uid, mark, tracer);
+				  host_facts()->uid, mark, tracer, "already_bound",
+				  live_config->kernel_only ? NULL : "already bound to port");
 }
 
 /* 192.0.2.1 is TEST-NET-1: never a local address, so the event must carry it. */
@@ -425,7 +430,8 @@ enum test_result test_eaddrnotavail(struct test_context *ctx)
 	if (!caller)
 		return TEST_FAIL;
 	return run_single_failure(ctx, caller, -1, "192.0.2.1", port, EADDRNOTAVAIL,
-				  host_facts()->uid, mark, tracer);
+				  host_facts()->uid, mark, tracer, "address_not_local",
+				  "192.0.2.1");
 }
 
 /*
@@ -512,5 +518,6 @@ enum test_result test_netns(struct test_context *ctx)
 	expect_holder(&verdict, line->json, &holder_want);
 	expect_no_holder(&verdict, line->json, decoy.inode, helper_pid(decoy.helper),
 			 "the decoy in another network namespace");
+	expect_cause(&verdict, line->json, forked_holder_cause(), NULL);
 	return finish(ctx, &verdict, line);
 }

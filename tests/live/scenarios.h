@@ -19,6 +19,19 @@ enum test_result test_eaddrnotavail(struct test_context *ctx);
 enum test_result test_netns(struct test_context *ctx);
 enum test_result test_json_escape(struct test_context *ctx);
 
+/* diagnosis.c: each cause code made for real */
+enum test_result test_cause_other_program(struct test_context *ctx);
+enum test_result test_cause_dual_stack(struct test_context *ctx);
+enum test_result test_cause_time_wait(struct test_context *ctx);
+enum test_result test_cause_reuseport(struct test_context *ctx);
+enum test_result test_cause_ports_exhausted(struct test_context *ctx);
+
+/* who.c: bindsnoop --who, no tracing */
+enum test_result test_who_holder(struct test_context *ctx);
+enum test_result test_who_time_wait(struct test_context *ctx);
+enum test_result test_who_free(struct test_context *ctx);
+enum test_result test_who_other_netns(struct test_context *ctx);
+
 /* flags.c: scenarios that need a bindsnoop of their own */
 enum test_result test_holder_before_tracer(struct test_context *ctx);
 enum test_result test_port_filter(struct test_context *ctx);

@@ -223,6 +223,7 @@ struct caller_expect caller_of(const struct helper *helper, uid_t uid)
 		/* Helpers are forks of live-test: same arguments, same cgroup. */
 		.cmdline = live_config->kernel_only ? NULL : host->cmdline,
 		.cgroup = host->cgroup_known ? host->cgroup : NULL,
+		.exe = live_config->kernel_only || !host->exe[0] ? NULL : host->exe,
 	};
 }
 
@@ -251,4 +252,9 @@ enum test_result finish(struct test_context *ctx, const struct verdict *verdict,
 	if (!verdict->problems)
 		return TEST_PASS;
 	return test_fail(ctx, "%s; event: %s", verdict->text, line->text);
+}
+
+const char *forked_holder_cause(void)
+{
+	return live_config->kernel_only ? "other_program" : "same_program";
 }

@@ -72,6 +72,13 @@ struct holder_expect holder_of(const struct holder *holder, const char *state);
 enum test_result finish(struct test_context *ctx, const struct verdict *verdict,
 			const struct tracer_line *line);
 
+/*
+ * The cause a holder helper gets: helpers are forks of live-test, so "the
+ * same program"; without /proc lookups (--kernel-only) its executable is not
+ * read, and it is "another program".
+ */
+const char *forked_holder_cause(void);
+
 const char *family_name(int family);
 const char *proto_name(int type);
 

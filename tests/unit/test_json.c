@@ -439,16 +439,16 @@ static void test_json_strings_random(void)
 /* ---- json_render_report ------------------------------------------------------- */
 
 static const char sample_line[] =
-	"{\"v\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"bind_failed\","
+	"{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"bind_failed\","
 	"\"error\":\"EADDRINUSE\",\"errno\":98,\"proto\":\"tcp\",\"family\":\"ipv4\","
 	"\"addr\":\"127.0.0.1\",\"port\":3000,\"via\":\"bind\",\"hook\":\"syscall\","
 	"\"caller\":{\"pid\":4242,\"tid\":4243,\"ppid\":1,\"uid\":1000,\"comm\":\"python3\","
 	"\"cmdline\":\"python3 -m http.server 3000\",\"cgroup\":\"/user.slice/session-1.scope\","
-	"\"netns\":4026531840},\"holders_searched\":true,"
+	"\"netns\":4026531840,\"exe\":null,\"start_time\":null,\"service\":null,\"container\":null},\"holders_searched\":true,"
 	"\"holders\":[{\"state\":\"LISTEN\",\"proto\":\"tcp\",\"family\":\"ipv4\","
 	"\"addr\":\"0.0.0.0\",\"port\":3000,\"uid\":1000,\"inode\":123456,"
 	"\"reuseaddr\":false,\"reuseport\":false,\"v6only\":false,\"source\":\"kernel\","
-	"\"processes\":[{\"pid\":4100,\"comm\":\"node\",\"cmdline\":\"node server.js\"}]}]}\n";
+	"\"processes\":[{\"pid\":4100,\"comm\":\"node\",\"cmdline\":\"node server.js\",\"exe\":null,\"start_time\":null,\"service\":null,\"container\":null}]}],\"diagnosis\":null}\n";
 
 static void check_render(const struct bind_report *report, const char *expected)
 {
@@ -473,7 +473,7 @@ static void test_render_sample(void)
 	CHECK_INT(json_render_report(&report, &sb), 0);
 	CHECK_INT(json_render_report(&report, &sb), 0);
 	CHECK_INT(sb.len, 9 + 2 * (sizeof(sample_line) - 1));
-	CHECK(!strncmp(sb.data, "previous\n{\"v\":1,", 16));
+	CHECK(!strncmp(sb.data, "previous\n{\"v\":2,", 16));
 	strbuf_release(&sb);
 }
 
@@ -494,13 +494,14 @@ static void test_render_variants(void)
 	report.caller.cgroup[0] = '\0';
 	report.holder_count = 0;
 	report.holders_searched = false;
-	check_render(&report,
-		     "{\"v\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"listen\","
-		     "\"error\":null,\"errno\":0,\"proto\":\"tcp\",\"family\":\"ipv6\","
-		     "\"addr\":\"::1\",\"port\":3000,\"via\":\"listen\",\"hook\":\"inet\","
-		     "\"caller\":{\"pid\":4242,\"tid\":4243,\"ppid\":1,\"uid\":1000,"
-		     "\"comm\":\"python3\",\"cmdline\":null,\"cgroup\":null,\"netns\":4026531840},"
-		     "\"holders_searched\":false,\"holders\":[]}\n");
+	check_render(
+		&report,
+		"{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"listen\","
+		"\"error\":null,\"errno\":0,\"proto\":\"tcp\",\"family\":\"ipv6\","
+		"\"addr\":\"::1\",\"port\":3000,\"via\":\"listen\",\"hook\":\"inet\","
+		"\"caller\":{\"pid\":4242,\"tid\":4243,\"ppid\":1,\"uid\":1000,"
+		"\"comm\":\"python3\",\"cmdline\":null,\"cgroup\":null,\"netns\":4026531840,\"exe\":null,\"start_time\":null,\"service\":null,\"container\":null},"
+		"\"holders_searched\":false,\"holders\":[],\"diagnosis\":null}\n");
 
 	/* listen_failed, autobind, an errno without a name, UDP, MPTCP. */
 	sample_report(&report);
@@ -557,12 +558,12 @@ static void test_render_variants(void)
 	report.holder_count = 2;
 	check_render(
 		&report,
-		"{\"v\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"bind_failed\","
+		"{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"bind_failed\","
 		"\"error\":\"EADDRINUSE\",\"errno\":98,\"proto\":\"tcp\",\"family\":\"ipv4\","
 		"\"addr\":\"127.0.0.1\",\"port\":3000,\"via\":\"bind\",\"hook\":\"syscall\","
 		"\"caller\":{\"pid\":4242,\"tid\":4243,\"ppid\":1,\"uid\":1000,"
 		"\"comm\":\"python3\",\"cmdline\":\"python3 -m http.server 3000\","
-		"\"cgroup\":\"/user.slice/session-1.scope\",\"netns\":4026531840},"
+		"\"cgroup\":\"/user.slice/session-1.scope\",\"netns\":4026531840,\"exe\":null,\"start_time\":null,\"service\":null,\"container\":null},"
 		"\"holders_searched\":true,\"holders\":["
 		"{\"state\":\"TIME_WAIT\",\"proto\":\"tcp\",\"family\":\"ipv4\","
 		"\"addr\":\"0.0.0.0\",\"port\":3000,\"uid\":null,\"inode\":null,"
@@ -571,8 +572,8 @@ static void test_render_variants(void)
 		"{\"state\":\"BOUND\",\"proto\":\"udp\",\"family\":\"ipv6\","
 		"\"addr\":\"::\",\"port\":3000,\"uid\":0,\"inode\":99,"
 		"\"reuseaddr\":true,\"reuseport\":true,\"v6only\":true,\"source\":\"sock_diag\","
-		"\"processes\":[{\"pid\":100,\"comm\":\"node\",\"cmdline\":null},"
-		"{\"pid\":101,\"comm\":\"node\",\"cmdline\":null}]}]}\n");
+		"\"processes\":[{\"pid\":100,\"comm\":\"node\",\"cmdline\":null,\"exe\":null,\"start_time\":null,\"service\":null,\"container\":null},"
+		"{\"pid\":101,\"comm\":\"node\",\"cmdline\":null,\"exe\":null,\"start_time\":null,\"service\":null,\"container\":null}]}],\"diagnosis\":null}\n");
 
 	/* Counts beyond the arrays are clamped, never read past them. */
 	sample_report(&report);
@@ -659,7 +660,7 @@ static void test_render_lost(void)
 	struct strbuf sb = STRBUF_INIT;
 
 	CHECK_INT(json_render_lost(SAMPLE_NS, 12345, &sb), 0);
-	CHECK_STR(sb.data, "{\"v\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"lost\","
+	CHECK_STR(sb.data, "{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"lost\","
 			   "\"count\":12345}\n");
 	CHECK(is_json_line(sb.data, sb.len));
 	strbuf_release(&sb);

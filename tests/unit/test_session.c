@@ -48,7 +48,7 @@ static void test_start(void)
 
 	sample_session(&info, &opts);
 	check_line(json_render_start(&info, &sb), &sb,
-		   "{\"v\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"start\","
+		   "{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"start\","
 		   "\"host\":\"web-01\",\"pid\":321,\"backend\":\"fexit\","
 		   "\"kernel\":\"6.12.9+bpo-cloud-amd64\",\"filters\":{\"all\":false,"
 		   "\"ports\":null,\"pids\":null,\"uids\":null,\"comms\":null,\"errnos\":null},"
@@ -75,7 +75,7 @@ static void test_start(void)
 	opts.errno_bitmap[EADDRINUSE / 64] |= 1ULL << (EADDRINUSE % 64);
 	opts.errno_bitmap[200 / 64] |= 1ULL << (200 % 64);
 	check_line(json_render_start(&info, &sb), &sb,
-		   "{\"v\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"start\","
+		   "{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"start\","
 		   "\"host\":\"web-01\",\"pid\":321,\"backend\":\"fexit\","
 		   "\"kernel\":\"6.12.9+bpo-cloud-amd64\",\"filters\":{\"all\":true,"
 		   "\"ports\":[\"0\",\"80\",\"443\",\"3000-3100\",\"65535\"],\"pids\":[4242,1],"
@@ -101,15 +101,15 @@ static void test_stop_and_dropped(void)
 	info.received = 10000;
 	info.lost = 3;
 	check_line(json_render_stop(&info, 0, &sb), &sb,
-		   "{\"v\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"stop\","
+		   "{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"stop\","
 		   "\"host\":\"web-01\",\"pid\":321,\"backend\":\"fexit\",\"received\":10000,"
 		   "\"lost\":3,\"dropped\":0}\n");
 	check_line(json_render_stop(&info, 18446744073709551615ULL, &sb), &sb,
-		   "{\"v\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"stop\","
+		   "{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"stop\","
 		   "\"host\":\"web-01\",\"pid\":321,\"backend\":\"fexit\",\"received\":10000,"
 		   "\"lost\":3,\"dropped\":18446744073709551615}\n");
 	check_line(json_render_dropped(SAMPLE_NS, 42, &sb), &sb,
-		   "{\"v\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"dropped\","
+		   "{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"dropped\","
 		   "\"count\":42}\n");
 	strbuf_release(&sb);
 }

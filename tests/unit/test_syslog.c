@@ -220,7 +220,7 @@ static const char sample_message_head[] =
 	"<28>1 2026-11-24T18:52:01.123456Z vm bindsnoop 555 bind_failed "
 	"[bindsnoop@32473 event=\"bind_failed\" error=\"EADDRINUSE\" proto=\"tcp\" "
 	"addr=\"127.0.0.1\" port=\"3000\" pid=\"4242\" uid=\"1000\" comm=\"python3\" "
-	"holder_pid=\"4100\" holder_comm=\"node\"] {\"v\":1,";
+	"holder_pid=\"4100\" holder_comm=\"node\"] {\"v\":2,";
 
 static void test_report_message(void)
 {
@@ -296,13 +296,13 @@ static void test_other_messages(void)
 	/* daemon.notice = 29 */
 	CHECK_STR(message.data,
 		  "<29>1 2026-11-24T18:52:01.123456Z vm bindsnoop 9 lost [bindsnoop@32473 "
-		  "event=\"lost\" count=\"12\"] {\"v\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\","
+		  "event=\"lost\" count=\"12\"] {\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\","
 		  "\"event\":\"lost\",\"count\":12}");
 	strbuf_reset(&message);
 	CHECK_INT(syslog_render_dropped(&message, &id, SAMPLE_NS, 3), 0);
 	CHECK_STR(message.data,
 		  "<29>1 2026-11-24T18:52:01.123456Z vm bindsnoop 9 dropped [bindsnoop@32473 "
-		  "event=\"dropped\" count=\"3\"] {\"v\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\","
+		  "event=\"dropped\" count=\"3\"] {\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\","
 		  "\"event\":\"dropped\",\"count\":3}");
 
 	memset(&opts, 0, sizeof(opts));
@@ -319,7 +319,7 @@ static void test_other_messages(void)
 	CHECK_STR(message.data,
 		  "<29>1 2026-11-24T18:52:01.123456Z vm bindsnoop 9 start [bindsnoop@32473 "
 		  "event=\"start\" backend=\"tracepoint\" kernel=\"6.1.0-1-amd64\" "
-		  "version=\"0.1.0\"] {\"v\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\","
+		  "version=\"0.1.0\"] {\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\","
 		  "\"event\":\"start\",\"host\":\"vm\",\"pid\":9,\"backend\":\"tracepoint\","
 		  "\"kernel\":\"6.1.0-1-amd64\",\"filters\":{\"all\":false,\"ports\":null,"
 		  "\"pids\":null,\"uids\":null,\"comms\":null,\"errnos\":null},"
@@ -331,7 +331,7 @@ static void test_other_messages(void)
 	CHECK_STR(message.data,
 		  "<29>1 2026-11-24T18:52:01.123456Z vm bindsnoop 9 stop [bindsnoop@32473 "
 		  "event=\"stop\" backend=\"tracepoint\" received=\"100\" lost=\"2\" "
-		  "dropped=\"7\"] {\"v\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\","
+		  "dropped=\"7\"] {\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\","
 		  "\"event\":\"stop\",\"host\":\"vm\",\"pid\":9,\"backend\":\"tracepoint\","
 		  "\"received\":100,\"lost\":2,\"dropped\":7}");
 	strbuf_release(&message);

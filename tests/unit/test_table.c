@@ -15,7 +15,7 @@
 /* 2026-11-24T18:52:01.123456789Z */
 
 static const char header[] = "TIME            EVENT         PID     COMM            PROTO "
-			     "ADDRESS               ERROR         HOLDER\n";
+			     "ADDRESS               ERROR         HOLDER · CAUSE\n";
 
 struct captured {
 	FILE *stream;
@@ -280,10 +280,10 @@ static void test_json_output(void)
 	CHECK_INT(json->ops->lost(json, SAMPLE_NS, 3), 0);
 	CHECK_INT(json->ops->flush(json), 0);
 	CHECK(!strncmp(capture.text,
-		       "{\"v\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\","
+		       "{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\","
 		       "\"event\":\"bind_failed\",",
 		       60));
-	CHECK_CONTAINS(capture.text, "\n{\"v\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\","
+	CHECK_CONTAINS(capture.text, "\n{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\","
 				     "\"event\":\"lost\",\"count\":3}\n");
 	/* Many events: every one arrives, as whole lines, batches or not. */
 	for (int i = 0; i < 5000; i++)
@@ -297,12 +297,132 @@ static void test_json_output(void)
 	capture_close(&capture);
 }
 
+/* The last column reads as the answer; --wide adds why and what to do. */
+static void test_table_cause(void)
+{
+	struct bind_report report;
+	struct holder_report *holder;
+
+	base_report(&report);
+	holder = add_holder(&report, 10, "0.0.0.0", 8081);
+	add_process(holder, 1200, "nginx", "nginx: master process");
+	strcpy(holder->processes[0].identity.service, "nginx.service");
+	report.port = 8081;
+	report.diagnosis.cause = CAUSE_OTHER_PROGRAM;
+	strcpy(report.diagnosis.summary, "nginx[1200] (nginx.service) holds LISTEN 0.0.0.0:8081");
+	strcpy(report.diagnosis.fix, "systemctl stop nginx.service");
+	CHECK_TABLE(&report, false,
+		    "18:52:01.123456 bind_failed   4242    python3         tcp   127.0.0.1:8081  "
+		    "      EADDRINUSE    nginx[1200] LISTEN 0.0.0.0:8081 · other program "
+		    "(nginx.service)\n");
+	CHECK_TABLE(
+		&report, true,
+		"18:52:01.123456 bind_failed   4242    python3         tcp   127.0.0.1:8081  "
+		"      EADDRINUSE    nginx[1200] LISTEN 0.0.0.0:8081 · other program "
+		"(nginx.service)\n"
+		"    why: nginx[1200] (nginx.service) holds LISTEN 0.0.0.0:8081\n"
+		"    fix: systemctl stop nginx.service\n"
+		"    caller: python3 -m http.server 3000\n"
+		"    holder: tcp LISTEN 0.0.0.0:8081 uid 1000 inode 123456 (found in the kernel "
+		"bind table)\n"
+		"      pid 1200 nginx: nginx: master process\n");
+
+	/* A restart loop is said in the row. */
+	report.diagnosis.repeat.count = 7;
+	report.diagnosis.repeat.window_s = 60;
+	strcpy(report.diagnosis.repeat.who, "app.service");
+	CHECK_TABLE(&report, false,
+		    "18:52:01.123456 bind_failed   4242    python3         tcp   127.0.0.1:8081  "
+		    "      EADDRINUSE    nginx[1200] LISTEN 0.0.0.0:8081 · other program "
+		    "(nginx.service), 7th failure in 60 s of app.service\n");
+
+	/* No holder: the cause alone. */
+	base_report(&report);
+	report.error = EACCES;
+	report.port = 80;
+	report.diagnosis.cause = CAUSE_PRIVILEGED_PORT;
+	CHECK_TABLE(&report, false,
+		    "18:52:01.123456 bind_failed   4242    python3         tcp   127.0.0.1:80    "
+		    "      EACCES        - · privileged port\n");
+}
+
+/* The row on a terminal of width columns (header stripped). */
+static char *terminal_line(const struct bind_report *report, unsigned int width)
+{
+	struct captured capture;
+	struct output *table;
+	char *line;
+
+	capture_open(&capture);
+	table = output_table_new_sized(capture.stream, false, width);
+	CHECK_INT(table->ops->report(table, report), 0);
+	CHECK_INT(table->ops->flush(table), 0);
+	output_destroy(table);
+	fflush(capture.stream);
+	line = strdup(strchr(capture.text, '\n') + 1);
+	capture_close(&capture);
+	return line;
+}
+
+static size_t columns(const char *text)
+{
+	size_t count = 0;
+
+	for (; *text && *text != '\n'; text++)
+		count += ((unsigned char)*text & 0xc0) != 0x80;
+	return count;
+}
+
+/* A narrow terminal: the compact row, the cause always whole at the end. */
+static void test_table_terminal(void)
+{
+	struct bind_report report;
+	struct holder_report *holder;
+	char *line;
+
+	base_report(&report);
+	holder = add_holder(&report, 10, "0.0.0.0", 8081);
+	add_process(holder, 1200, "nginx", NULL);
+	add_process(holder, 1201, "nginx", NULL);
+	strcpy(holder->processes[0].identity.service, "nginx.service");
+	report.port = 8081;
+	report.diagnosis.cause = CAUSE_OTHER_PROGRAM;
+
+	/* 140 columns: everything fits. */
+	line = terminal_line(&report, 140);
+	CHECK_STR(line, "18:52:01 python3[4242]      tcp 127.0.0.1:8081       EADDRINUSE "
+			"nginx[1200,1201] LISTEN 0.0.0.0:8081 · other program (nginx.service)\n");
+	free(line);
+	/* 115: the holder by name only. */
+	line = terminal_line(&report, 115);
+	CHECK_STR(line, "18:52:01 python3[4242]      tcp 127.0.0.1:8081       EADDRINUSE "
+			"nginx[1200,1201] · other program (nginx.service)\n");
+	free(line);
+	/* 110 (the terminal): the name cut, the cause whole. */
+	line = terminal_line(&report, 110);
+	CHECK_STR(line, "18:52:01 python3[4242]      tcp 127.0.0.1:8081       EADDRINUSE "
+			"nginx[1200,12\xe2\x80\xa6 · other program (nginx.service)\n");
+	CHECK_INT(columns(line), 110);
+	free(line);
+	/* 60: even the cause does not fit: the line is cut at the edge. */
+	line = terminal_line(&report, 60);
+	CHECK_INT(columns(line), 60);
+	CHECK_CONTAINS(line, "\xe2\x80\xa6\n");
+	free(line);
+	/* Wide terminals keep the full layout. */
+	line = terminal_line(&report, 200);
+	CHECK_CONTAINS(line, "18:52:01.123456 bind_failed   4242    python3");
+	free(line);
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
 	tzset();
 	test_table_rows();
 	test_table_wide();
+	test_table_cause();
+	test_table_terminal();
 	test_table_lost_and_errors();
 	test_json_output();
 	return unit_summary();

@@ -1,0 +1,199 @@
+#!/bin/bash
+# Containers, for real, with Debian's docker.io (host only: the VMs have no
+# dockerd). Installs docker.io and busybox-static if missing, starts dockerd
+# when it is not running, and builds an image from busybox-static with
+# `docker import` (no registry is reachable). Then, with bindsnoop tracing:
+#   - a container publishes host port P (`docker run -p P:80`, so docker-proxy
+#     holds it) and a host process binds P: the event's diagnosis is
+#     container_port naming the container, its image and 172.17.x.y:80, and
+#     the docker-proxy holder carries the container
+#   - a process inside a container fails against another process in it: the
+#     caller and the holder both name the container (id, name, image)
+#   - bindsnoop --who P names the container behind docker-proxy
+# Cleans up its containers and image, and stops dockerd if it started it.
+# Ports 25080-25089. Last line: "containers: N passed, N failed".
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+PORT=25080
+IMAGE=bindsnoop-busybox:test
+WEB=bindsnoop-web
+INSIDE=bindsnoop-inside
+passed=0
+failed=0
+work=$(mktemp -d /tmp/bindsnoop-containers.XXXXXX)
+started_dockerd=
+tracer=
+
+say() { printf 'containers: %s\n' "$*"; }
+ok() {
+	passed=$((passed + 1))
+	say "ok   $1"
+}
+fail() {
+	failed=$((failed + 1))
+	say "FAIL $1: $2"
+}
+finish() {
+	say "$passed passed, $failed failed"
+	[ "$failed" = 0 ]
+	exit $?
+}
+
+cleanup() {
+	[ -n "$tracer" ] && kill -INT "$tracer" 2>/dev/null && wait "$tracer" 2>/dev/null
+	docker rm -f "$WEB" "$INSIDE" >/dev/null 2>&1
+	docker rmi "$IMAGE" >/dev/null 2>&1
+	if [ -n "$started_dockerd" ]; then
+		kill "$started_dockerd" 2>/dev/null
+		wait "$started_dockerd" 2>/dev/null
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [ "$(id -u)" != 0 ]; then
+	say "run as root: it starts dockerd and loads BPF programs"
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+missing=
+command -v dockerd >/dev/null 2>&1 || missing="$missing docker.io"
+[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx httpd || missing="$missing busybox-static"
+if [ -n "$missing" ]; then
+	say "installing$missing"
+	apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends $missing \
+		>"$work/apt.log" 2>&1 ||
+		{ apt-get -o DPkg::Lock::Timeout=900 update -qq >/dev/null 2>&1 &&
+			apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends \
+				$missing >"$work/apt.log" 2>&1; } ||
+		{ fail install "$(tail -n 3 "$work/apt.log")"; finish; }
+fi
+make -s bindsnoop build/tests/bind-and-wait || { fail build "make failed"; finish; }
+
+if ! docker info >/dev/null 2>&1; then
+	dockerd >"$work/dockerd.log" 2>&1 &
+	started_dockerd=$!
+	for _ in $(seq 60); do
+		docker info >/dev/null 2>&1 && break
+		sleep 0.5
+	done
+	docker info >/dev/null 2>&1 || { fail dockerd "$(tail -n 5 "$work/dockerd.log")"; finish; }
+fi
+ok dockerd
+
+# An image holding busybox-static and the static bind-and-wait test tool.
+mkdir -p "$work/rootfs/bin"
+cp /bin/busybox "$work/rootfs/bin/busybox"
+cp build/tests/bind-and-wait "$work/rootfs/bin/bind-and-wait"
+if tar -C "$work/rootfs" -c . | docker import - "$IMAGE" >/dev/null 2>"$work/import.log"; then
+	ok image-import
+else
+	fail image-import "$(cat "$work/import.log")"
+	finish
+fi
+
+docker rm -f "$WEB" "$INSIDE" >/dev/null 2>&1
+if ! docker run -d -p "$PORT:80" --name "$WEB" "$IMAGE" /bin/busybox httpd -f -p 80 \
+	>"$work/web.id" 2>"$work/run.log"; then
+	fail docker-run "$(cat "$work/run.log")"
+	finish
+fi
+web_id=$(cat "$work/web.id")
+web_ip=$(docker inspect -f '{{.NetworkSettings.IPAddress}}' "$WEB")
+
+./bindsnoop --json --port "$PORT,80" >"$work/events.jsonl" 2>"$work/tracer.err" &
+tracer=$!
+for _ in $(seq 100); do
+	grep -q '^Tracing ' "$work/tracer.err" && break
+	sleep 0.2
+done
+grep -q '^Tracing ' "$work/tracer.err" || { fail tracer "$(cat "$work/tracer.err")"; finish; }
+
+# 1. A host process against the published port.
+/usr/bin/python3 -c "
+import socket, sys
+s = socket.socket()
+try:
+    s.bind(('0.0.0.0', $PORT))
+except OSError as e:
+    sys.exit(0 if e.errno == 98 else 1)
+sys.exit(1)
+" && ok host-bind-fails || fail host-bind-fails "binding 0.0.0.0:$PORT did not fail with EADDRINUSE"
+
+# 2. Inside a container: one bind-and-wait holds port 80 there, a second one fails
+#    (and stays alive, so its /proc entry names its container).
+docker run -d --name "$INSIDE" "$IMAGE" /bin/busybox sh -c \
+	'/bin/bind-and-wait 0.0.0.0 80 30 & sleep 1; /bin/bind-and-wait 0.0.0.0 80 30' \
+	>"$work/inside.id" 2>>"$work/run.log" || fail inside-run "$(cat "$work/run.log")"
+inside_id=$(cat "$work/inside.id" 2>/dev/null)
+sleep 3
+kill -INT "$tracer"
+wait "$tracer"
+tracer=
+
+/usr/bin/python3 - "$work/events.jsonl" "$PORT" "$WEB" "$web_id" "$web_ip" "$INSIDE" \
+	"$inside_id" "$IMAGE" >"$work/py.out" 2>&1 <<'PY'
+import json, sys
+path, port, web, web_id, web_ip, inside, inside_id, image = sys.argv[1:]
+port = int(port)
+events = [json.loads(l) for l in open(path) if l.strip()]
+fails = []
+
+def report(name, ok, detail):
+    print(f"containers: {'ok  ' if ok else 'FAIL'} {name}{'' if ok else ': ' + detail}")
+    if not ok:
+        fails.append(name)
+
+host = [e for e in events if e.get("event") == "bind_failed" and e["port"] == port
+        and (e["caller"]["container"] is None)]
+e = host[0] if host else None
+report("container-port-cause", bool(e) and e["diagnosis"]["cause"] == "container_port",
+       json.dumps(e)[:600] if e else f"no host bind_failed on {port}: {events[:3]}")
+if e:
+    d = e["diagnosis"]
+    report("container-port-names-container",
+           web in d["summary"] and web_id[:12] in d["summary"] and image in d["summary"]
+           and f"{web_ip}:80" in d["summary"], d["summary"])
+    report("container-port-fix", d["fix"] is not None and d["fix"].startswith(f"docker stop {web}"),
+           str(d["fix"]))
+    procs = [p for h in e["holders"] for p in h["processes"] if p["comm"] == "docker-proxy"]
+    c = procs[0]["container"] if procs else None
+    report("docker-proxy-holder-container",
+           bool(c) and c["id"] == web_id and c["name"] == web and c["engine"] == "docker"
+           and c["image"] == image, json.dumps(procs)[:600])
+
+inner = [e for e in events if e.get("event") == "bind_failed" and e["port"] == 80
+         and e["caller"]["container"] is not None]
+e = inner[0] if inner else None
+report("caller-in-container", bool(e) and e["caller"]["container"]["id"] == inside_id
+       and e["caller"]["container"]["name"] == inside,
+       json.dumps(e)[:600] if e else "no bind_failed from inside the container")
+if e:
+    holders = [p for h in e["holders"] for p in h["processes"]]
+    report("holder-in-container",
+           bool(holders) and all(p["container"] and p["container"]["name"] == inside
+                                 for p in holders)
+           and e["diagnosis"]["cause"] == "same_program"
+           and e["diagnosis"]["fix"] == f"docker stop {inside}",
+           json.dumps(e)[:800])
+sys.exit(1 if fails else 0)
+PY
+cat "$work/py.out"
+passed=$((passed + $(grep -c '^containers: ok' "$work/py.out")))
+failed=$((failed + $(grep -c '^containers: FAIL' "$work/py.out")))
+grep -q '^Traceback' "$work/py.out" && fail event-checks "the checker crashed"
+
+# 3. --who names the container behind docker-proxy, and exits 0.
+./bindsnoop --who "$PORT" --json >"$work/who.jsonl" 2>"$work/who.err"
+who_status=$?
+if [ "$who_status" = 0 ] && /usr/bin/python3 -c "
+import json, sys
+lines = [json.loads(l) for l in open('$work/who.jsonl')]
+ok = any(l['event'] == 'held' and any(p['container'] and p['container']['name'] == '$WEB'
+         for p in l['holder']['processes']) for l in lines)
+sys.exit(0 if ok else 1)"; then
+	ok who-container
+else
+	fail who-container "exit $who_status: $(cat "$work/who.jsonl" "$work/who.err")"
+fi
+finish

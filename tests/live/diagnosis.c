@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Each cause code made for real and read back from diagnosis.cause:
+ * another program, an own dual-stack socket, TIME_WAIT from a server-side
+ * close, SO_REUSEPORT under two uids, and port exhaustion in a namespace
+ * with a two-port ip_local_port_range. (The same program, privileged_port,
+ * address_not_local and already_bound are checked in scenarios.c.) All run
+ * on the shared bindsnoop, here and in the VMs: nothing but system calls.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "env.h"
+#include "live.h"
+#include "scenarios.h"
+#include "steps.h"
+
+#define NOBODY 65534
+
+/* A copy of live-test under another name: a different executable file. */
+static int copy_self(char *path, size_t len)
+{
+	struct stat st;
+	int in, out;
+	ssize_t sent;
+
+	snprintf(path, len, "/tmp/lt-other-program.%d", (int)getpid());
+	in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -errno;
+	unlink(path);
+	out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+	if (out < 0 || fstat(in, &st) < 0) {
+		int err = -errno;
+
+		close(in);
+		if (out >= 0)
+			close(out);
+		return err;
+	}
+	sent = sendfile(out, in, NULL, st.st_size);
+	close(in);
+	if (close(out) < 0 || sent != st.st_size) {
+		unlink(path);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* The holder runs a copy of live-test: another program, named with its pid. */
+enum test_result test_cause_other_program(struct test_context *ctx)
+{
+	struct tracer *tracer = test_shared_tracer(ctx);
+	unsigned int port = test_port(ctx);
+	const struct tracer_line *line;
+	struct verdict verdict = { 0 };
+	struct holder_expect holder_want;
+	struct helper *other, *caller;
+	struct holder holder;
+	char exe[64], summary[96];
+	size_t mark;
+	int err;
+
+	if (!tracer || !port)
+		return TEST_FAIL;
+	err = copy_self(exe, sizeof(exe));
+	if (err)
+		return test_skip(ctx, "cannot copy live-test to /tmp: %s", errno_name(-err));
+	err = helper_spawn_exec(&other, "lt-other-prog", exe);
+	if (!err && ctx->helper_count < TEST_MAX_HELPERS)
+		ctx->helpers[ctx->helper_count++] = other;
+	if (err) {
+		unlink(exe);
+		return test_fail(ctx, "setup: starting %s: %s", exe, errno_name(-err));
+	}
+	mark = tracer_line_count(tracer);
+	if (holder_setup(ctx, other,
+			 &(struct holder_spec){ .family = AF_INET,
+						.type = SOCK_STREAM,
+						.addr = "127.0.0.1",
+						.port = port,
+						.listen = true,
+						.v6only = -1 },
+			 &holder)) {
+		unlink(exe);
+		return TEST_FAIL;
+	}
+	/* The running program keeps its file; the name can go now. */
+	unlink(exe);
+	caller = failing_caller(ctx, "lt-caller-other", AF_INET, SOCK_STREAM, "127.0.0.1", port,
+				EADDRINUSE);
+	if (!caller)
+		return TEST_FAIL;
+	line = await_event(ctx, tracer, mark, helper_pid(caller), "bind_failed");
+	if (!line)
+		return TEST_FAIL;
+	holder_want = holder_of(&holder, "LISTEN");
+	holder_want.comm = "lt-other-prog";
+	expect_holder(&verdict, line->json, &holder_want);
+	snprintf(summary, sizeof(summary), "lt-other-prog[%d]", (int)helper_pid(other));
+	expect_cause(&verdict, line->json, "other_program", summary);
+	snprintf(summary, sizeof(summary), "kill %d", (int)helper_pid(other));
+	expect_string(&verdict, line->json, "diagnosis.fix", summary);
+	return finish(ctx, &verdict, line);
+}
+
+/* One process: [::] without IPV6_V6ONLY, then 0.0.0.0 on the same port. */
+enum test_result test_cause_dual_stack(struct test_context *ctx)
+{
+	struct tracer *tracer = test_shared_tracer(ctx);
+	unsigned int port = test_port(ctx);
+	const struct tracer_line *line;
+	struct verdict verdict = { 0 };
+	struct holder holder;
+	size_t mark;
+
+	if (!host_facts()->ipv6)
+		return test_skip(ctx, "IPv6 is not available here (binding [::1] fails)");
+	if (!tracer || !port)
+		return TEST_FAIL;
+	mark = tracer_line_count(tracer);
+	if (start_holder(ctx,
+			 &(struct holder_spec){ .comm = "lt-own-dual",
+						.family = AF_INET6,
+						.type = SOCK_STREAM,
+						.addr = "::",
+						.port = port,
+						.listen = true,
+						.v6only = 0 },
+			 &holder))
+		return TEST_FAIL;
+	if (bind_expecting(ctx, holder.helper, AF_INET, SOCK_STREAM, false, "0.0.0.0", port,
+			   EADDRINUSE) < 0)
+		return TEST_FAIL;
+	line = await_event(ctx, tracer, mark, helper_pid(holder.helper), "bind_failed");
+	if (!line)
+		return TEST_FAIL;
+	expect_cause(&verdict, line->json, "dual_stack", "conflicts with its own socket");
+	expect_string(&verdict, line->json, "holders[0].addr", "::");
+	return finish(ctx, &verdict, line);
+}
+
+/*
+ * The server closes an accepted connection first, so its end of the
+ * connection stays in TIME_WAIT on the port; then the listener goes too.
+ * A new server without SO_REUSEADDR cannot bind the port.
+ */
+enum test_result test_cause_time_wait(struct test_context *ctx)
+{
+	struct tracer *tracer = test_shared_tracer(ctx);
+	unsigned int port = test_port(ctx);
+	const struct tracer_line *line;
+	struct verdict verdict = { 0 };
+	struct helper *client, *caller;
+	struct holder server;
+	int client_slot, accepted, ret;
+	size_t mark;
+
+	if (!tracer || !port)
+		return TEST_FAIL;
+	mark = tracer_line_count(tracer);
+	if (start_holder(ctx,
+			 &(struct holder_spec){ .comm = "lt-tw-server",
+						.family = AF_INET,
+						.type = SOCK_STREAM,
+						.addr = "127.0.0.1",
+						.port = port,
+						.listen = true,
+						.v6only = -1 },
+			 &server))
+		return TEST_FAIL;
+	client = test_helper(ctx, "lt-tw-client");
+	if (!client)
+		return TEST_FAIL;
+	client_slot = helper_socket(client, AF_INET, SOCK_STREAM, 0);
+	ret = client_slot < 0 ? client_slot :
+				helper_connect(client, client_slot, AF_INET, "127.0.0.1", port);
+	if (ret)
+		return test_fail(ctx, "setup: client connect: %s", errno_name(-ret));
+	accepted = helper_accept(server.helper, server.slot);
+	if (accepted < 0)
+		return test_fail(ctx, "setup: accept: %s", errno_name(-accepted));
+	/* Server-side close first: the server's end goes through FIN_WAIT to TIME_WAIT. */
+	if ((ret = helper_close(server.helper, accepted)) ||
+	    (ret = helper_close(client, client_slot)) ||
+	    (ret = helper_close(server.helper, server.slot)))
+		return test_fail(ctx, "setup: close: %s", errno_name(-ret));
+	caller = failing_caller(ctx, "lt-caller-tw", AF_INET, SOCK_STREAM, "127.0.0.1", port,
+				EADDRINUSE);
+	if (!caller)
+		return TEST_FAIL;
+	line = await_event(ctx, tracer, mark, helper_pid(caller), "bind_failed");
+	if (!line)
+		return TEST_FAIL;
+	expect_string(&verdict, line->json, "holders[0].state", "TIME_WAIT");
+	expect_cause(&verdict, line->json, "time_wait", "only TIME_WAIT sockets hold 127.0.0.1");
+	return finish(ctx, &verdict, line);
+}
+
+/* Both set SO_REUSEPORT, but the holder is root and the caller nobody. */
+enum test_result test_cause_reuseport(struct test_context *ctx)
+{
+	struct tracer *tracer = test_shared_tracer(ctx);
+	unsigned int port = test_port(ctx);
+	const struct tracer_line *line;
+	struct verdict verdict = { 0 };
+	struct helper *holder, *caller;
+	int slot, ret;
+	size_t mark;
+
+	if (!tracer || !port)
+		return TEST_FAIL;
+	if (host_facts()->uid != 0)
+		return test_skip(ctx, "needs root to run the two sides as two uids");
+	mark = tracer_line_count(tracer);
+	holder = test_helper(ctx, "lt-rp-holder");
+	caller = holder ? test_helper(ctx, "lt-rp-caller") : NULL;
+	if (!caller)
+		return TEST_FAIL;
+	slot = helper_socket(holder, AF_INET, SOCK_STREAM, 0);
+	if (slot < 0 || (ret = helper_setsockopt(holder, slot, SOL_SOCKET, SO_REUSEPORT, 1)) ||
+	    (ret = helper_bind(holder, slot, AF_INET, "127.0.0.1", port)) ||
+	    (ret = helper_listen(holder, slot)))
+		return test_fail(ctx, "setup: holder with SO_REUSEPORT: %s",
+				 errno_name(slot < 0 ? -slot : -ret));
+	ret = helper_drop_privileges(caller, NOBODY, NOBODY);
+	if (ret)
+		return test_fail(ctx, "setup: dropping to uid %d: %s", NOBODY, errno_name(-ret));
+	slot = helper_socket(caller, AF_INET, SOCK_STREAM, 0);
+	if (slot < 0 || (ret = helper_setsockopt(caller, slot, SOL_SOCKET, SO_REUSEPORT, 1)))
+		return test_fail(ctx, "setup: caller SO_REUSEPORT: %s",
+				 errno_name(slot < 0 ? -slot : -ret));
+	ret = helper_bind(caller, slot, AF_INET, "127.0.0.1", port);
+	if (ret != -EADDRINUSE)
+		return test_fail(ctx,
+				 "setup: bind under another uid returned %s, expected "
+				 "EADDRINUSE",
+				 errno_name(-ret));
+	line = await_event(ctx, tracer, mark, helper_pid(caller), "bind_failed");
+	if (!line)
+		return TEST_FAIL;
+	expect_bool(&verdict, line->json, "holders[0].reuseport", true);
+	expect_cause(&verdict, line->json, "reuseport_mismatch",
+		     live_config->kernel_only ? NULL : "both set SO_REUSEPORT");
+	return finish(ctx, &verdict, line);
+}
+
+/* A namespace whose ip_local_port_range has two ports: the third bind to port 0 fails. */
+enum test_result test_cause_ports_exhausted(struct test_context *ctx)
+{
+	struct tracer *tracer = test_shared_tracer(ctx);
+	const struct tracer_line *line;
+	struct verdict verdict = { 0 };
+	unsigned long long netns = 0;
+	const char *failed_step = "?";
+	struct helper *caller;
+	size_t mark;
+	int ret;
+
+	if (!tracer)
+		return TEST_FAIL;
+	mark = tracer_line_count(tracer);
+	caller = test_helper(ctx, "lt-exhausted");
+	if (!caller)
+		return TEST_FAIL;
+	ret = helper_unshare_net(caller, &netns, &failed_step);
+	if (ret == -EPERM && in_container())
+		return test_skip(ctx, "%s: EPERM inside a container (no CAP_SYS_ADMIN)",
+				 failed_step);
+	if (ret)
+		return test_fail(ctx, "setup: %s: %s", failed_step, errno_name(-ret));
+	ret = helper_write_file(caller, "/proc/sys/net/ipv4/ip_local_port_range", "40000 40001");
+	if (ret)
+		return test_fail(ctx, "setup: narrowing ip_local_port_range: %s", errno_name(-ret));
+	for (int i = 0; i < 2; i++) {
+		if (bind_expecting(ctx, caller, AF_INET, SOCK_STREAM, false, "127.0.0.1", 0, 0) < 0)
+			return TEST_FAIL;
+	}
+	if (bind_expecting(ctx, caller, AF_INET, SOCK_STREAM, false, "127.0.0.1", 0, EADDRINUSE) <
+	    0)
+		return TEST_FAIL;
+	line = await_event(ctx, tracer, mark, helper_pid(caller), "bind_failed");
+	if (!line)
+		return TEST_FAIL;
+	expect_integer(&verdict, line->json, "port", 0);
+	expect_integer(&verdict, line->json, "caller.netns", (long long)netns);
+	expect_cause(&verdict, line->json, "ports_exhausted", "40000-40001 (2 ports)");
+	return finish(ctx, &verdict, line);
+}

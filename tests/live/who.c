@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * bindsnoop --who: a one-shot answer, no tracing. A listening holder, a
+ * TIME_WAIT socket with its time left, a free port, and a port held only
+ * inside another network namespace (found with --all-netns, free without).
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include "env.h"
+#include "live.h"
+#include "scenarios.h"
+#include "steps.h"
+
+struct who_answer {
+	int exit_status;	      /* -1: did not exit by itself */
+	struct json_value *lines[16]; /* parsed --json lines */
+	int line_count;
+	char text[4096]; /* what it printed, for failure messages */
+};
+
+static void who_answer_free(struct who_answer *answer)
+{
+	for (int i = 0; i < answer->line_count; i++)
+		json_free(answer->lines[i]);
+}
+
+/* Run bindsnoop --who LIST --json [--all-netns]; 0, or -1 with the reason set. */
+static int ask_who(struct test_context *ctx, const char *ports, bool all_netns,
+		   struct who_answer *answer)
+{
+	const char *args[] = { "--who", ports, "--json", all_netns ? "--all-netns" : NULL, NULL };
+	char *out_text = NULL, *err_text = NULL, *line, *next;
+	int status, err;
+
+	memset(answer, 0, sizeof(*answer));
+	answer->exit_status = -1;
+	err = run_bindsnoop_once(args, LIVE_EXIT_MS, &status, &out_text, &err_text);
+	if (err) {
+		test_fail(ctx, "bindsnoop --who %s: %s; stderr: %s", ports,
+			  err == -EBUSY ? "it started tracing" : strerror(-err),
+			  err_text ? err_text : "");
+		free(out_text);
+		free(err_text);
+		return -1;
+	}
+	if (WIFEXITED(status))
+		answer->exit_status = WEXITSTATUS(status);
+	snprintf(answer->text, sizeof(answer->text), "%s%s", out_text, err_text);
+	for (line = out_text; line && *line && answer->line_count < 16; line = next) {
+		char problem[256];
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		answer->lines[answer->line_count] =
+			json_parse(line, strlen(line), problem, sizeof(problem));
+		if (!answer->lines[answer->line_count]) {
+			test_fail(ctx, "--who printed a line that is not JSON (%s): %s", problem,
+				  line);
+			free(out_text);
+			free(err_text);
+			return -1;
+		}
+		answer->line_count++;
+	}
+	free(out_text);
+	free(err_text);
+	return 0;
+}
+
+static bool json_string_is(const struct json_value *root, const char *path, const char *want)
+{
+	const struct json_value *value = json_get(root, path);
+
+	return value && value->type == JSON_STRING && !strcmp(value->string, want);
+}
+
+static long long json_integer(const struct json_value *root, const char *path)
+{
+	const struct json_value *value = json_get(root, path);
+
+	return value && value->type == JSON_NUMBER ? value->integer : -1;
+}
+
+/* The "held" line for port whose holder has state (and, if pid, that process). */
+static const struct json_value *find_held(const struct who_answer *answer, unsigned int port,
+					  const char *state, pid_t pid)
+{
+	for (int i = 0; i < answer->line_count; i++) {
+		const struct json_value *line = answer->lines[i];
+
+		if (!json_string_is(line, "event", "held") || json_integer(line, "port") != port ||
+		    !json_string_is(line, "holder.state", state))
+			continue;
+		if (!pid || json_integer(line, "holder.processes[0].pid") == pid)
+			return line;
+	}
+	return NULL;
+}
+
+static bool has_free(const struct who_answer *answer, unsigned int port)
+{
+	for (int i = 0; i < answer->line_count; i++) {
+		if (json_string_is(answer->lines[i], "event", "free") &&
+		    json_integer(answer->lines[i], "port") == port)
+			return true;
+	}
+	return false;
+}
+
+enum test_result test_who_holder(struct test_context *ctx)
+{
+	unsigned int port = test_port(ctx);
+	struct who_answer answer;
+	struct holder holder;
+	enum test_result result = TEST_PASS;
+	char ports[16];
+
+	if (!port)
+		return TEST_FAIL;
+	if (start_holder(ctx,
+			 &(struct holder_spec){ .comm = "lt-who-holder",
+						.family = AF_INET,
+						.type = SOCK_STREAM,
+						.addr = "127.0.0.1",
+						.port = port,
+						.listen = true,
+						.v6only = -1 },
+			 &holder))
+		return TEST_FAIL;
+	snprintf(ports, sizeof(ports), "%u", port);
+	if (ask_who(ctx, ports, false, &answer))
+		return TEST_FAIL;
+	if (answer.exit_status != 0)
+		result = test_fail(ctx, "exit status %d, expected 0 (held): %s", answer.exit_status,
+				   answer.text);
+	else if (!find_held(&answer, port, "LISTEN", helper_pid(holder.helper)))
+		result = test_fail(ctx, "no \"held\" line naming LISTEN and pid %d: %s",
+				   (int)helper_pid(holder.helper), answer.text);
+	who_answer_free(&answer);
+	return result;
+}
+
+enum test_result test_who_time_wait(struct test_context *ctx)
+{
+	unsigned int port = test_port(ctx);
+	const struct json_value *line;
+	struct helper *client;
+	struct who_answer answer;
+	struct holder server;
+	enum test_result result = TEST_PASS;
+	int client_slot, accepted, ret;
+	char ports[16];
+
+	if (!port)
+		return TEST_FAIL;
+	if (start_holder(ctx,
+			 &(struct holder_spec){ .comm = "lt-who-tw",
+						.family = AF_INET,
+						.type = SOCK_STREAM,
+						.addr = "127.0.0.1",
+						.port = port,
+						.listen = true,
+						.v6only = -1 },
+			 &server))
+		return TEST_FAIL;
+	client = test_helper(ctx, "lt-who-client");
+	if (!client)
+		return TEST_FAIL;
+	client_slot = helper_socket(client, AF_INET, SOCK_STREAM, 0);
+	ret = client_slot < 0 ? client_slot :
+				helper_connect(client, client_slot, AF_INET, "127.0.0.1", port);
+	accepted = ret ? ret : helper_accept(server.helper, server.slot);
+	if (accepted < 0)
+		return test_fail(ctx, "setup: connect/accept: %s", errno_name(-accepted));
+	if ((ret = helper_close(server.helper, accepted)) ||
+	    (ret = helper_close(client, client_slot)) ||
+	    (ret = helper_close(server.helper, server.slot)))
+		return test_fail(ctx, "setup: close: %s", errno_name(-ret));
+	snprintf(ports, sizeof(ports), "%u", port);
+	if (ask_who(ctx, ports, false, &answer))
+		return TEST_FAIL;
+	line = find_held(&answer, port, "TIME_WAIT", 0);
+	if (answer.exit_status != 0)
+		result = test_fail(ctx, "exit status %d, expected 0 (held): %s", answer.exit_status,
+				   answer.text);
+	else if (!line)
+		result = test_fail(ctx, "no TIME_WAIT holder: %s", answer.text);
+	else if (json_integer(line, "time_wait_left_ms") <= 0 ||
+		 json_integer(line, "time_wait_left_ms") > 60000)
+		result =
+			test_fail(ctx, "time_wait_left_ms is not within 1..60000: %s", answer.text);
+	who_answer_free(&answer);
+	return result;
+}
+
+enum test_result test_who_free(struct test_context *ctx)
+{
+	unsigned int port = test_port(ctx);
+	struct who_answer answer;
+	enum test_result result = TEST_PASS;
+	char ports[16];
+
+	if (!port)
+		return TEST_FAIL;
+	snprintf(ports, sizeof(ports), "%u", port);
+	if (ask_who(ctx, ports, true, &answer))
+		return TEST_FAIL;
+	if (answer.exit_status != 1)
+		result = test_fail(ctx, "exit status %d, expected 1 (free): %s", answer.exit_status,
+				   answer.text);
+	else if (answer.line_count != 1 || !has_free(&answer, port))
+		result = test_fail(ctx, "expected one \"free\" line: %s", answer.text);
+	who_answer_free(&answer);
+	return result;
+}
+
+enum test_result test_who_other_netns(struct test_context *ctx)
+{
+	unsigned int port = test_port(ctx);
+	unsigned long long netns = 0;
+	const char *failed_step = "?";
+	const struct json_value *line;
+	struct who_answer answer;
+	struct helper *in_netns;
+	struct holder holder;
+	enum test_result result = TEST_PASS;
+	char ports[16];
+	int ret;
+
+	if (!port)
+		return TEST_FAIL;
+	in_netns = test_helper(ctx, "lt-who-netns");
+	if (!in_netns)
+		return TEST_FAIL;
+	ret = helper_unshare_net(in_netns, &netns, &failed_step);
+	if (ret == -EPERM && in_container())
+		return test_skip(ctx, "%s: EPERM inside a container", failed_step);
+	if (ret)
+		return test_fail(ctx, "setup: %s: %s", failed_step, errno_name(-ret));
+	if (holder_setup(ctx, in_netns,
+			 &(struct holder_spec){ .family = AF_INET,
+						.type = SOCK_STREAM,
+						.addr = "127.0.0.1",
+						.port = port,
+						.listen = true,
+						.v6only = -1 },
+			 &holder))
+		return TEST_FAIL;
+	snprintf(ports, sizeof(ports), "%u", port);
+	/* Our own namespace only: the port is free here. */
+	if (ask_who(ctx, ports, false, &answer))
+		return TEST_FAIL;
+	if (answer.exit_status != 1 || !has_free(&answer, port))
+		result = test_fail(ctx, "without --all-netns: exit %d, expected 1 and \"free\": %s",
+				   answer.exit_status, answer.text);
+	who_answer_free(&answer);
+	if (result != TEST_PASS)
+		return result;
+	if (ask_who(ctx, ports, true, &answer))
+		return TEST_FAIL;
+	line = find_held(&answer, port, "LISTEN", helper_pid(in_netns));
+	if (answer.exit_status != 0 || !line)
+		result = test_fail(ctx,
+				   "with --all-netns: exit %d, expected 0 and LISTEN by pid %d: %s",
+				   answer.exit_status, (int)helper_pid(in_netns), answer.text);
+	else if ((unsigned long long)json_integer(line, "netns") != netns)
+		result = test_fail(ctx, "netns %lld, expected %llu: %s",
+				   json_integer(line, "netns"), netns, answer.text);
+	who_answer_free(&answer);
+	return result;
+}

@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <json-c/json.h>
+#include "container_engine.h"
+
+#define STATE_FILE_MAX	       (1 << 20) /* a config.v2.json is a few KiB */
+#define CONTAINER_CACHE_SLOTS  32
+#define CONTAINER_CACHE_TTL_NS 5000000000ULL /* names and published ports change rarely */
+
+static void copy_text(char *out, size_t size, const char *text, size_t len)
+{
+	if (len > size - 1)
+		len = size - 1;
+	memcpy(out, text, len);
+	out[len] = '\0';
+}
+
+/* The value after "-name " in a command line of space-joined arguments. */
+static bool argument(const char *cmdline, const char *name, char *out, size_t size)
+{
+	size_t name_len = strlen(name);
+	const char *at = cmdline;
+
+	while ((at = strstr(at, name))) {
+		bool starts_word = at == cmdline || at[-1] == ' ';
+
+		if (starts_word && at[name_len] == ' ') {
+			const char *value = at + name_len + 1;
+			size_t len = strcspn(value, " ");
+
+			copy_text(out, size, value, len);
+			return len > 0;
+		}
+		at += name_len;
+	}
+	return false;
+}
+
+int docker_proxy_target(const char *cmdline, struct proxy_target *out)
+{
+	char port[16], host_port[16];
+
+	memset(out, 0, sizeof(*out));
+	if (!argument(cmdline, "-container-ip", out->container_ip, sizeof(out->container_ip)) ||
+	    !argument(cmdline, "-container-port", port, sizeof(port)))
+		return -EINVAL;
+	out->container_port = atoi(port);
+	if (argument(cmdline, "-host-port", host_port, sizeof(host_port)))
+		out->host_port = atoi(host_port);
+	if (!argument(cmdline, "-proto", out->proto, sizeof(out->proto)))
+		snprintf(out->proto, sizeof(out->proto), "tcp");
+	return out->container_port ? 0 : -EINVAL;
+}
+
+static const char *member_string(struct json_object *object, const char *key)
+{
+	struct json_object *value;
+
+	if (!object || !json_object_object_get_ex(object, key, &value) ||
+	    !json_object_is_type(value, json_type_string))
+		return NULL;
+	return json_object_get_string(value);
+}
+
+static struct json_object *member(struct json_object *object, const char *key)
+{
+	struct json_object *value;
+
+	if (!object || !json_object_object_get_ex(object, key, &value))
+		return NULL;
+	return value;
+}
+
+int docker_config_describe(const char *json_text, struct container_ref *out)
+{
+	struct json_object *root = json_tokener_parse(json_text);
+	const char *name, *image;
+
+	if (!root)
+		return -EINVAL;
+	name = member_string(root, "Name");
+	image = member_string(member(root, "Config"), "Image");
+	if (name) /* docker keeps the leading "/" of its old link names */
+		snprintf(out->name, sizeof(out->name), "%s", name[0] == '/' ? name + 1 : name);
+	if (image)
+		snprintf(out->image, sizeof(out->image), "%s", image);
+	json_object_put(root);
+	return name ? 0 : -EINVAL;
+}
+
+bool docker_config_publishes(const char *json_text, const char *proto, __u16 host_port)
+{
+	struct json_object *root = json_tokener_parse(json_text);
+	struct json_object *ports;
+	bool found = false;
+	char suffix[16];
+
+	if (!root)
+		return false;
+	ports = member(member(root, "NetworkSettings"), "Ports");
+	snprintf(suffix, sizeof(suffix), "/%s", proto);
+	if (ports && json_object_is_type(ports, json_type_object)) {
+		json_object_object_foreach(ports, key, bindings)
+		{
+			size_t key_len = strlen(key), suffix_len = strlen(suffix);
+
+			if (found || key_len < suffix_len ||
+			    strcmp(key + key_len - suffix_len, suffix) ||
+			    !json_object_is_type(bindings, json_type_array))
+				continue;
+			for (size_t i = 0; i < json_object_array_length(bindings); i++) {
+				const char *port = member_string(
+					json_object_array_get_idx(bindings, i), "HostPort");
+
+				if (port && atoi(port) == host_port)
+					found = true;
+			}
+		}
+	}
+	json_object_put(root);
+	return found;
+}
+
+static char *read_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t used = 0, size = 16384;
+	char *text;
+
+	if (fd < 0)
+		return NULL;
+	text = malloc(size);
+	while (text) {
+		ssize_t got = read(fd, text + used, size - used - 1);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		used += got;
+		if (used + 1 == size) {
+			char *bigger = size < STATE_FILE_MAX ? realloc(text, size * 2) : NULL;
+
+			if (!bigger) {
+				free(text);
+				text = NULL;
+				break;
+			}
+			text = bigger;
+			size *= 2;
+		}
+	}
+	close(fd);
+	if (text)
+		text[used] = '\0';
+	return text;
+}
+
+static bool is_container_id(const char *name)
+{
+	size_t len = strspn(name, "0123456789abcdef");
+
+	return len == 64 && !name[len];
+}
+
+int docker_describe(const char *docker_root, struct container_ref *out)
+{
+	char path[512];
+	char *text;
+	int err;
+
+	if (!is_container_id(out->id))
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/containers/%s/config.v2.json", docker_root, out->id);
+	text = read_file(path);
+	if (!text)
+		return -ENOENT;
+	err = docker_config_describe(text, out);
+	free(text);
+	if (!err)
+		snprintf(out->engine, sizeof(out->engine), "docker");
+	return err ? -ENOENT : 0;
+}
+
+int docker_find_published(const char *docker_root, const char *proto, __u16 host_port,
+			  struct container_ref *out)
+{
+	char path[512];
+	struct dirent *entry;
+	int err = -ENOENT;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "%s/containers", docker_root);
+	dir = opendir(path);
+	if (!dir)
+		return -ENOENT;
+	while (err && (entry = readdir(dir))) {
+		char *text;
+
+		if (!is_container_id(entry->d_name))
+			continue;
+		snprintf(path, sizeof(path), "%s/containers/%s/config.v2.json", docker_root,
+			 entry->d_name);
+		text = read_file(path);
+		if (text && docker_config_publishes(text, proto, host_port)) {
+			memset(out, 0, sizeof(*out));
+			snprintf(out->id, sizeof(out->id), "%.64s", entry->d_name);
+			if (docker_config_describe(text, out) == 0) {
+				snprintf(out->engine, sizeof(out->engine), "docker");
+				err = 0;
+			}
+		}
+		free(text);
+	}
+	closedir(dir);
+	return err;
+}
+
+int storage_describe(const char *storage_root, struct container_ref *out)
+{
+	struct json_object *root, *metadata_root = NULL;
+	char path[512];
+	int err = -ENOENT;
+	char *text;
+
+	if (!is_container_id(out->id))
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/overlay-containers/containers.json", storage_root);
+	text = read_file(path);
+	root = text ? json_tokener_parse(text) : NULL;
+	free(text);
+	if (!root || !json_object_is_type(root, json_type_array)) {
+		json_object_put(root);
+		return -ENOENT;
+	}
+	for (size_t i = 0; i < json_object_array_length(root) && err; i++) {
+		struct json_object *container = json_object_array_get_idx(root, i);
+		struct json_object *names = member(container, "names");
+		const char *id = member_string(container, "id");
+		const char *metadata = member_string(container, "metadata");
+		const char *image;
+
+		if (!id || strcmp(id, out->id))
+			continue;
+		err = 0;
+		if (names && json_object_is_type(names, json_type_array) &&
+		    json_object_array_length(names) > 0) {
+			const char *name =
+				json_object_get_string(json_object_array_get_idx(names, 0));
+
+			snprintf(out->name, sizeof(out->name), "%s", name ? name : "");
+		}
+		/* metadata is JSON inside a string: the image's name is only there. */
+		metadata_root = metadata ? json_tokener_parse(metadata) : NULL;
+		image = member_string(metadata_root, "image-name");
+		if (image)
+			snprintf(out->image, sizeof(out->image), "%s", image);
+		json_object_put(metadata_root);
+	}
+	json_object_put(root);
+	return err;
+}
+
+/* "<pod>_<namespace>_<container>-<id>.log": the kubelet's name for a container's log. */
+static bool kubelet_log_name(const char *name, const char *id, struct container_ref *out)
+{
+	size_t len = strlen(name), id_len = strlen(id);
+	const char *first, *second;
+
+	if (len < id_len + 6 || strcmp(name + len - 4, ".log") ||
+	    strncmp(name + len - 4 - id_len, id, id_len) || name[len - 5 - id_len] != '-')
+		return false;
+	first = strchr(name, '_');
+	second = first ? strchr(first + 1, '_') : NULL;
+	if (!second || second > name + len - 5 - id_len)
+		return false;
+	copy_text(out->pod_name, sizeof(out->pod_name), name, first - name);
+	copy_text(out->pod_namespace, sizeof(out->pod_namespace), first + 1, second - first - 1);
+	copy_text(out->container_name, sizeof(out->container_name), second + 1,
+		  name + len - 5 - id_len - second - 1);
+	return true;
+}
+
+/* The pod's uid from "pods/<namespace>_<pod>_<uid>". */
+static void kubelet_pod_uid(const char *log_root, struct container_ref *out)
+{
+	char path[512], prefix[256];
+	struct dirent *entry;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "%s/pods", log_root);
+	snprintf(prefix, sizeof(prefix), "%s_%s_", out->pod_namespace, out->pod_name);
+	dir = opendir(path);
+	if (!dir)
+		return;
+	while ((entry = readdir(dir))) {
+		if (!strncmp(entry->d_name, prefix, strlen(prefix))) {
+			snprintf(out->pod_uid, sizeof(out->pod_uid), "%s",
+				 entry->d_name + strlen(prefix));
+			break;
+		}
+	}
+	closedir(dir);
+}
+
+int kubelet_describe(const char *log_root, struct container_ref *out)
+{
+	char path[512];
+	struct dirent *entry;
+	int err = -ENOENT;
+	DIR *dir;
+
+	if (!is_container_id(out->id))
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/containers", log_root);
+	dir = opendir(path);
+	if (!dir)
+		return -ENOENT;
+	while (err && (entry = readdir(dir))) {
+		if (kubelet_log_name(entry->d_name, out->id, out))
+			err = 0;
+	}
+	closedir(dir);
+	if (!err && !out->pod_uid[0])
+		kubelet_pod_uid(log_root, out);
+	if (!err) {
+		if (!out->engine[0])
+			snprintf(out->engine, sizeof(out->engine), "containerd");
+		if (!out->name[0])
+			snprintf(out->name, sizeof(out->name), "%s", out->container_name);
+	}
+	return err;
+}
+
+struct container_slot {
+	char key[80]; /* an id, or "port:<proto>:<n>" */
+	__u64 read_at_ns;
+	int err;
+	struct container_ref container;
+};
+
+struct container_cache {
+	char docker_root[256];
+	char storage_root[256];
+	char kubelet_logs[256];
+	unsigned int next;
+	struct container_slot slots[CONTAINER_CACHE_SLOTS];
+};
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+struct container_cache *container_cache_new(const char *docker_root, const char *storage_root,
+					    const char *kubelet_logs)
+{
+	struct container_cache *cache = calloc(1, sizeof(*cache));
+
+	if (!cache)
+		return NULL;
+	snprintf(cache->docker_root, sizeof(cache->docker_root), "%s", docker_root);
+	snprintf(cache->storage_root, sizeof(cache->storage_root), "%s", storage_root);
+	snprintf(cache->kubelet_logs, sizeof(cache->kubelet_logs), "%s", kubelet_logs);
+	return cache;
+}
+
+void container_cache_free(struct container_cache *cache)
+{
+	free(cache);
+}
+
+/* The fresh slot for key, or NULL with *slot_out the one to fill. */
+static struct container_slot *cache_lookup(struct container_cache *cache, const char *key,
+					   struct container_slot **slot_out)
+{
+	__u64 now = now_ns();
+
+	for (int i = 0; i < CONTAINER_CACHE_SLOTS; i++) {
+		struct container_slot *slot = &cache->slots[i];
+
+		if (!strcmp(slot->key, key) && now - slot->read_at_ns < CONTAINER_CACHE_TTL_NS)
+			return slot;
+	}
+	*slot_out = &cache->slots[cache->next++ % CONTAINER_CACHE_SLOTS];
+	return NULL;
+}
+
+void container_cache_describe(struct container_cache *cache, struct container_ref *container)
+{
+	struct container_slot *slot, *fresh = NULL;
+
+	if (!cache || !container->id[0])
+		return;
+	slot = cache_lookup(cache, container->id, &fresh);
+	if (!slot) {
+		slot = fresh;
+		snprintf(slot->key, sizeof(slot->key), "%s", container->id);
+		slot->read_at_ns = now_ns();
+		slot->container = *container;
+		slot->err = docker_describe(cache->docker_root, &slot->container);
+		/* A kubelet's pod names say more than the runtime's generated ones. */
+		if (kubelet_describe(cache->kubelet_logs, &slot->container) == 0)
+			slot->err = 0;
+		if (slot->err)
+			slot->err = storage_describe(cache->storage_root, &slot->container);
+	}
+	if (!slot->err)
+		*container = slot->container;
+}
+
+int container_cache_find_published(struct container_cache *cache, const char *proto,
+				   __u16 host_port, struct container_ref *out)
+{
+	struct container_slot *slot, *fresh = NULL;
+	char key[80];
+
+	if (!cache)
+		return -ENOENT;
+	snprintf(key, sizeof(key), "port:%s:%u", proto, host_port);
+	slot = cache_lookup(cache, key, &fresh);
+	if (!slot) {
+		slot = fresh;
+		snprintf(slot->key, sizeof(slot->key), "%s", key);
+		slot->read_at_ns = now_ns();
+		slot->err = docker_find_published(cache->docker_root, proto, host_port,
+						  &slot->container);
+	}
+	if (!slot->err)
+		*out = slot->container;
+	return slot->err;
+}

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include "caller_socket.h"
+#include "container_engine.h"
+#include "diagnose.h"
+#include "enrich.h"
+#include "netns_limits.h"
+#include "restart_loop.h"
+
+#define TCP_TIME_WAIT 6
+
+struct enricher {
+	struct container_cache *containers;
+	struct netns_limits_cache *limits;
+	struct restart_loop *loop;
+	bool proc_lookup;
+};
+
+struct enricher *enricher_new(bool proc_lookup)
+{
+	struct enricher *enricher = calloc(1, sizeof(*enricher));
+
+	if (!enricher)
+		return NULL;
+	enricher->proc_lookup = proc_lookup;
+	enricher->containers =
+		container_cache_new(CONTAINER_ENGINE_DOCKER_ROOT, CONTAINER_ENGINE_STORAGE_ROOT,
+				    CONTAINER_ENGINE_KUBELET_LOGS);
+	/* Without our own namespace's handle the limits stay unknown: not fatal. */
+	enricher->limits = netns_limits_cache_new();
+	enricher->loop = restart_loop_new();
+	if (!enricher->containers || !enricher->loop) {
+		enricher_free(enricher);
+		return NULL;
+	}
+	return enricher;
+}
+
+void enricher_free(struct enricher *enricher)
+{
+	if (!enricher)
+		return;
+	container_cache_free(enricher->containers);
+	netns_limits_cache_free(enricher->limits);
+	restart_loop_free(enricher->loop);
+	free(enricher);
+}
+
+void enricher_process(struct enricher *enricher, struct process_ref *process,
+		      const struct holder_report *holder)
+{
+	struct container_ref *container = &process->identity.container;
+	struct proxy_target target;
+
+	if (container->id[0]) {
+		container_cache_describe(enricher->containers, container);
+		return;
+	}
+	/* docker-proxy runs in dockerd's cgroup: find its container by the port it publishes. */
+	if (holder && process->cmdline_known && docker_proxy_target(process->cmdline, &target) == 0)
+		container_cache_find_published(enricher->containers, target.proto,
+					       target.host_port ? target.host_port : holder->port,
+					       container);
+}
+
+/* Only these answers depend on the caller's socket options: read them only then. */
+static bool caller_socket_matters(const struct bind_report *report)
+{
+	if (report->error == EINVAL)
+		return report->kind == BS_KIND_BIND;
+	if (report->error != EADDRINUSE)
+		return false;
+	for (__u32 i = 0; i < report->holder_count && i < REPORT_MAX_HOLDERS; i++) {
+		const struct holder_report *holder = &report->holders[i];
+
+		if (holder->state == TCP_TIME_WAIT || !holder->inode ||
+		    (holder->flags & BS_HOLDER_REUSEPORT) ||
+		    holder->source == HOLDER_SOURCE_SOCK_DIAG)
+			return true;
+	}
+	return false;
+}
+
+static bool limits_matter(const struct bind_report *report)
+{
+	return report->error == EACCES || report->error == EPERM || !report->port ||
+	       report->kind == BS_KIND_AUTOBIND;
+}
+
+void enricher_diagnose(struct enricher *enricher, struct bind_report *report)
+{
+	struct repeat_info repeat;
+
+	report->caller_socket = (struct caller_socket){ -1, -1, -1 };
+	report->limits = (struct netns_limits){ -1, -1, -1 };
+	if (!report->error) {
+		memset(&report->diagnosis, 0, sizeof(report->diagnosis));
+		return;
+	}
+	container_cache_describe(enricher->containers, &report->caller.identity.container);
+	for (__u32 i = 0; i < report->holder_count && i < REPORT_MAX_HOLDERS; i++) {
+		struct holder_report *holder = &report->holders[i];
+
+		for (__u32 j = 0; j < holder->process_count && j < REPORT_MAX_PROCESSES; j++)
+			enricher_process(enricher, &holder->processes[j], holder);
+	}
+	if (enricher->proc_lookup && caller_socket_matters(report))
+		caller_socket_read(report->caller.pid, report->caller_sock_inode,
+				   &report->caller_socket);
+	if (enricher->limits && limits_matter(report))
+		netns_limits_get(enricher->limits, report->caller.netns, report->caller.pid,
+				 &report->limits);
+	restart_loop_note(enricher->loop, report, report->ts_realtime_ns, &repeat);
+	diagnose(report, &repeat, &report->diagnosis);
+}

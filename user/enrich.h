@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The step between the holder lookup and diagnose(): everything the
+ * diagnosis needs that the kernel event does not carry, read where it
+ * lives. Container names from the engines' state, the container behind a
+ * published port, the caller's own socket options (only when they can
+ * change the answer), the network namespace's port limits (only for the
+ * errors they explain), and the restart-loop count. Then diagnose().
+ */
+#ifndef BINDSNOOP_ENRICH_H
+#define BINDSNOOP_ENRICH_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include "report.h"
+
+struct enricher;
+
+/*
+ * NULL when out of memory. proc_lookup false (--no-proc-lookup): the
+ * caller's file descriptors are not searched for its socket.
+ */
+struct enricher *enricher_new(bool proc_lookup);
+void enricher_free(struct enricher *enricher);
+
+/* Container names for one process (its own, or, for a port publisher, the one it serves). */
+void enricher_process(struct enricher *enricher, struct process_ref *process,
+		      const struct holder_report *holder);
+
+/* Complete report (caller, holders, caller_socket, limits) and set report->diagnosis. */
+void enricher_diagnose(struct enricher *enricher, struct bind_report *report);
+
+#endif /* BINDSNOOP_ENRICH_H */
