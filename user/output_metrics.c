@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "diagnose.h"
 #include "events.h"
 #include "metrics.h"
 #include "output.h"
@@ -22,15 +23,12 @@ static struct metrics_output *metrics_output_of(struct output *out)
 	return (struct metrics_output *)out;
 }
 
-/*
- * The cause label of a failure: the diagnosis code of the report. Reports
- * carry no diagnosis yet (issue 9 adds it), so every failure counts as
- * "unknown"; this function is the one place to return its code instead.
- */
+/* The cause label of a failure: its diagnosis code (schema/README.md). */
 static const char *failure_cause(const struct bind_report *report)
 {
-	(void)report;
-	return "unknown";
+	const char *cause = diagnosis_cause_name(report->diagnosis.cause);
+
+	return cause ? cause : "unknown";
 }
 
 static int metrics_report(struct output *out, const struct bind_report *report)
