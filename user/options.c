@@ -190,8 +190,9 @@ static bool all_digits(const char *text, size_t len)
 typedef enum options_result (*item_parser)(struct options *opts, const char *item, size_t len,
 					   FILE *err);
 
-static enum options_result parse_list(struct options *opts, const char *option, const char *list,
-				      item_parser parse_item, FILE *err)
+/* example: a valid list for this option, shown when the list has an empty item. */
+static enum options_result parse_list(struct options *opts, const char *option, const char *example,
+				      const char *list, item_parser parse_item, FILE *err)
 {
 	const char *item = list;
 
@@ -203,8 +204,8 @@ static enum options_result parse_list(struct options *opts, const char *option, 
 		if (!len)
 			return usage_error(err,
 					   "%s '%s' has an empty item; separate values with single "
-					   "commas and no spaces, e.g. %s 80,443",
-					   option, list, option);
+					   "commas and no spaces, e.g. %s %s",
+					   option, list, option, example);
 		result = parse_item(opts, item, len, err);
 		if (result != OPTIONS_RUN)
 			return result;
@@ -629,19 +630,23 @@ enum options_result options_parse(int argc, char **argv, struct options *opts, F
 	while ((option = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
 		switch (option) {
 		case 'p':
-			result = parse_list(opts, "--port", optarg, parse_port_item, err);
+			result = parse_list(opts, "--port", "80,443", optarg, parse_port_item, err);
 			break;
 		case 'P':
-			result = parse_list(opts, "--pid", optarg, parse_pid_item, err);
+			result =
+				parse_list(opts, "--pid", "4242,4243", optarg, parse_pid_item, err);
 			break;
 		case 'u':
-			result = parse_list(opts, "--uid", optarg, parse_uid_item, err);
+			result = parse_list(opts, "--uid", "alice,1001", optarg, parse_uid_item,
+					    err);
 			break;
 		case 'c':
-			result = parse_list(opts, "--comm", optarg, parse_comm_item, err);
+			result = parse_list(opts, "--comm", "node,python3", optarg, parse_comm_item,
+					    err);
 			break;
 		case 'e':
-			result = parse_list(opts, "--errno", optarg, parse_errno_item, err);
+			result = parse_list(opts, "--errno", "EADDRINUSE,EACCES", optarg,
+					    parse_errno_item, err);
 			break;
 		case 'a':
 			opts->all = true;
