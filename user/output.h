@@ -45,6 +45,10 @@ struct output_ops {
 
 struct output {
 	const struct output_ops *ops;
+	/* Events this output could not write (counted by the output itself). */
+	__u64 dropped;
+	/* For messages: "stdout", "--output PATH", "--syslog"; owned by the output. */
+	const char *name;
 };
 
 /* Human-readable table on stream (stdout); header printed at creation. */
@@ -77,6 +81,11 @@ static inline int output_session(struct output *out, const struct session_info *
 static inline int output_reopen(struct output *out)
 {
 	return out->ops->reopen ? out->ops->reopen(out) : 0;
+}
+
+static inline const char *output_name(const struct output *out)
+{
+	return out->name ? out->name : "an output";
 }
 
 static inline void output_destroy(struct output *out)

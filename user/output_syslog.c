@@ -369,6 +369,7 @@ static int send_datagrams(struct syslog_output *syslog)
 				/* Too big for any datagram: this one can never go. */
 				msg_queue_pop(queue);
 				syslog->dropped++;
+				syslog->base.dropped++;
 				syslog->dropped_unannounced++;
 				continue;
 			}
@@ -464,6 +465,7 @@ static int enqueue(struct syslog_output *syslog, int render_err)
 		err = queue_rendered(syslog);
 	if (err) {
 		syslog->dropped++;
+		syslog->base.dropped++;
 		syslog->dropped_unannounced++;
 	}
 	if (syslog->queue.bytes >= SEND_THRESHOLD_BYTES)
@@ -596,6 +598,7 @@ struct output *output_syslog_new(const struct syslog_target *target, int facilit
 	if (!syslog)
 		return NULL;
 	syslog->base.ops = &syslog_output_ops;
+	syslog->base.name = "--syslog";
 	syslog->target = *target;
 	syslog->fd = -1;
 	syslog->backoff_ns = BACKOFF_MIN_NS;

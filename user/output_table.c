@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "format.h"
+#include "line_writer.h"
 #include "output.h"
 #include "strbuf.h"
 
@@ -23,6 +24,7 @@ struct table_output {
 	FILE *stream;
 	bool wide;
 	struct strbuf batch;
+	int failed; /* the error that ended writing, 0 while it works */
 };
 
 /* Appends that remember the first failure: one check per event, not per field. */
@@ -266,29 +268,40 @@ static void put_row(struct table_line *line, const struct bind_report *report)
 	strbuf_release(&holder_text);
 }
 
-static int stream_error(void)
+/* Table rows among the lines in data: --wide detail lines are indented. */
+static __u64 count_rows(const char *data, size_t len)
 {
-	int err = errno;
+	const char *end = data + len;
+	__u64 rows = 0;
 
-	/* A reader that went away ends tracing quietly (output.h): keep it exact. */
-	if (err == EPIPE)
-		return -EPIPE;
-	return err ? -err : -EIO;
+	while (data < end) {
+		const char *newline = memchr(data, '\n', end - data);
+
+		rows += *data != ' ';
+		data = newline ? newline + 1 : end;
+	}
+	return rows;
 }
 
+/*
+ * Straight to the descriptor, not through stdio: a reader that stalls must
+ * not keep a stop waiting, nor get half a line (line_writer.h). Once a
+ * write failed, the rest is only counted.
+ */
 static int write_batch(struct table_output *table)
 {
-	size_t len = table->batch.len;
-	size_t written;
+	struct strbuf *batch = &table->batch;
+	size_t written = 0;
 
-	if (!len)
-		return 0;
-	errno = 0;
-	written = fwrite(table->batch.data, 1, len, table->stream);
-	strbuf_reset(&table->batch);
-	if (written != len)
-		return stream_error();
-	return 0;
+	if (!batch->len)
+		return table->failed;
+	if (!table->failed)
+		table->failed =
+			line_writer_write(fileno(table->stream), batch->data, batch->len, &written);
+	if (table->failed)
+		table->base.dropped += count_rows(batch->data + written, batch->len - written);
+	strbuf_reset(batch);
+	return table->failed;
 }
 
 static int table_report(struct output *out, const struct bind_report *report)
@@ -317,9 +330,6 @@ static int table_lost(struct output *out, __u64 ts_realtime_ns, __u64 count)
 	int err = write_batch(table);
 
 	(void)ts_realtime_ns;
-	errno = 0;
-	if (!err && fflush(table->stream))
-		err = stream_error();
 	fprintf(stderr,
 		"bindsnoop: %llu events lost: the ring buffer was full; raise --ring-buffer-mb "
 		"or narrow the filters\n",
@@ -329,15 +339,7 @@ static int table_lost(struct output *out, __u64 ts_realtime_ns, __u64 count)
 
 static int table_flush(struct output *out)
 {
-	struct table_output *table = table_output_of(out);
-	int err = write_batch(table);
-
-	if (err)
-		return err;
-	errno = 0;
-	if (fflush(table->stream))
-		return stream_error();
-	return 0;
+	return write_batch(table_output_of(out));
 }
 
 static void table_destroy(struct output *out)
@@ -362,15 +364,23 @@ static const struct output_ops table_output_ops = {
 struct output *output_table_new(FILE *stream, bool wide)
 {
 	struct table_output *table = calloc(1, sizeof(*table));
+	size_t written;
 
 	if (!table)
 		return NULL;
 	table->base.ops = &table_output_ops;
+	table->base.name = "stdout";
 	table->stream = stream;
 	table->wide = wide;
 	strbuf_init(&table->batch);
-	fprintf(stream, TABLE_ROW_FORMAT, "TIME", "EVENT", "PID", "COMM", "PROTO", "ADDRESS",
-		"ERROR", "HOLDER");
-	fflush(stream);
+	if (strbuf_appendf(&table->batch, TABLE_ROW_FORMAT, "TIME", "EVENT", "PID", "COMM", "PROTO",
+			   "ADDRESS", "ERROR", "HOLDER")) {
+		table_destroy(&table->base);
+		return NULL;
+	}
+	/* At once, and apart from the rows: a failure is found before tracing (flush says it). */
+	table->failed =
+		line_writer_write(fileno(stream), table->batch.data, table->batch.len, &written);
+	strbuf_reset(&table->batch);
 	return &table->base;
 }
