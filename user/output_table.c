@@ -13,6 +13,7 @@
 #include "line_writer.h"
 #include "output.h"
 #include "strbuf.h"
+#include "text_sanitize.h"
 
 #define TABLE_BATCH_BYTES (64 * 1024)
 
@@ -58,30 +59,16 @@ static void put_format(struct table_line *line, const char *fmt, ...)
 	va_end(args);
 }
 
-/*
- * Process names and command lines are chosen by whoever runs the process:
- * control bytes would let them rewrite the user's terminal.
- */
-static void copy_sanitized(char *out, const char *text, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		unsigned char byte = text[i];
-
-		out[i] = byte < 0x20 || byte == 0x7f ? '?' : byte;
-	}
-	out[len] = '\0';
-}
-
 static void put_sanitized(struct table_line *line, const char *text, size_t max_len)
 {
 	size_t len = strnlen(text, max_len);
 
+	/* text_sanitize never lengthens: len + its NUL is enough. */
 	if (!line->err)
-		line->err = strbuf_reserve(line->out, len);
+		line->err = strbuf_reserve(line->out, len + 1);
 	if (line->err)
 		return;
-	copy_sanitized(line->out->data + line->out->len, text, len);
-	line->out->len += len;
+	line->out->len += text_sanitize(line->out->data + line->out->len, text, len);
 }
 
 static void put_comm(struct table_line *line, const char *comm)
@@ -247,7 +234,7 @@ static void put_row(struct table_line *line, const struct bind_report *report)
 	if (format_clock_us(report->ts_realtime_ns, clock, sizeof(clock)) < 0)
 		strcpy(clock, "?");
 	snprintf(pid, sizeof(pid), "%u", report->caller.pid);
-	copy_sanitized(comm, report->caller.comm, strnlen(report->caller.comm, BS_COMM_LEN - 1));
+	text_sanitize(comm, report->caller.comm, strnlen(report->caller.comm, BS_COMM_LEN - 1));
 	if (format_endpoint(report->family, report->addr, report->port, endpoint,
 			    sizeof(endpoint)) < 0)
 		snprintf(endpoint, sizeof(endpoint), "?:%u", report->port);

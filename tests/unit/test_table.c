@@ -222,6 +222,40 @@ static void test_table_wide(void)
 		    "    caller: (command line unknown: the process is gone)\n");
 }
 
+/*
+ * A hostile process name or command line cannot drive the terminal: C1
+ * controls (CSI 0x9b, OSC 0x9d as code points and as raw bytes), bidi
+ * overrides and invalid UTF-8 all show as '?'; real text stays.
+ */
+static void test_table_hostile_text(void)
+{
+	struct bind_report report;
+	struct holder_report *holder;
+
+	base_report(&report);
+	strcpy(report.caller.comm, "a\xc2\x9b"
+				   "b\x9d"
+				   "c\x1b[2J");
+	strcpy(report.caller.cmdline, "x\xe2\x80\xae"
+				      "cod.exe \xe2\x81\xa6"
+				      "y\xc2\x9d"
+				      "0;t\x07 "
+				      "\xc3\xa9\xe2\x80\xa8"
+				      "z\xff\xfe");
+	holder = add_holder(&report, 10, "0.0.0.0", 3000);
+	add_process(holder, 4100,
+		    "\xd8\x9c"
+		    "n\xe2\x80\x8f",
+		    NULL);
+	CHECK_TABLE(&report, true,
+		    "18:52:01.123456 bind_failed   4242    a?b?c?[2J       tcp   127.0.0.1:3000  "
+		    "      EADDRINUSE    ?n?[4100] LISTEN 0.0.0.0:3000\n"
+		    "    caller: x?cod.exe ?y?0;t? \xc3\xa9?z??\n"
+		    "    holder: tcp LISTEN 0.0.0.0:3000 uid 1000 inode 123456 "
+		    "(found in the kernel bind table)\n"
+		    "      pid 4100 ?n?: (command line unknown: the process is gone)\n");
+}
+
 static void test_table_lost_and_errors(void)
 {
 	struct bind_report report;
@@ -318,6 +352,7 @@ int main(void)
 	tzset();
 	test_table_rows();
 	test_table_wide();
+	test_table_hostile_text();
 	test_table_lost_and_errors();
 	test_json_output();
 	return unit_summary();
