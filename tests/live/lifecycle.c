@@ -212,9 +212,9 @@ enum test_result test_closed_stdout(struct test_context *ctx)
 			continue;
 		if (ctx->reason[0])
 			return TEST_FAIL;
-		return test_fail(ctx,
-				 "with its stdout closed bindsnoop exited 0 but wrote on stderr: %s",
-				 line);
+		return test_fail(
+			ctx, "with its stdout closed bindsnoop exited 0 but wrote on stderr: %s",
+			line);
 	}
 	return TEST_PASS;
 }

@@ -24,6 +24,14 @@ enum test_result test_holder_before_tracer(struct test_context *ctx);
 enum test_result test_port_filter(struct test_context *ctx);
 enum test_result test_all_flag(struct test_context *ctx);
 
+/* filters.c: --errno, --pid, --uid, --comm against failures to keep and to leave out */
+enum test_result test_errno_filter_name(struct test_context *ctx);
+enum test_result test_errno_filter_number(struct test_context *ctx);
+enum test_result test_errno_uid_filter(struct test_context *ctx);
+enum test_result test_pid_filter(struct test_context *ctx);
+enum test_result test_uid_filter(struct test_context *ctx);
+enum test_result test_comm_filter(struct test_context *ctx);
+
 /* lifecycle.c: how bindsnoop ends, usage errors, the output as a whole */
 enum test_result test_sigint_exit(struct test_context *ctx);
 enum test_result test_sigterm_exit(struct test_context *ctx);
