@@ -5,6 +5,8 @@
 #   2. live tests here: `auto` must pick tracepoint on this kernel (no kprobes,
 #      fexit refused) and say why; the real bindsnoop against real conflicts,
 #      with --backend auto and --backend tracepoint
+#   2b. fault tests (tests/faults): outputs that block, fail or fill up, and
+#      signals at each of those moments; every event written or counted
 #   3. outputs against real collectors: Debian's rsyslog and syslog-ng on
 #      loopback (unix socket, UDP, TCP, bursts, restarts), log rotation, and
 #      every JSON line validated against schema/bindsnoop-event-v1.schema.json
@@ -65,6 +67,10 @@ step unit make -j2 unit-test
 step auto-choice scripts/check-auto.sh tracepoint ./bindsnoop
 step live-auto build/tests/live-test --bindsnoop ./bindsnoop --backend auto
 step live-tracepoint build/tests/live-test --bindsnoop ./bindsnoop --backend tracepoint
+
+# Outputs that misbehave: blocked stdout, FIFO without reader, full disk, signals.
+step faults tests/faults/faults.py --bindsnoop ./bindsnoop --storm build/tests/bind-storm \
+	--backend tracepoint
 
 step collectors tests/collectors/run.sh
 step deploy tests/deploy/run.sh

@@ -19,6 +19,7 @@
 #include "json_lines.h"
 #include "line_writer.h"
 #include "session.h"
+#include "signals.h"
 
 /* Event logs name other users' processes and command lines: not world-readable. */
 #define FILE_MODE 0640
@@ -56,6 +57,14 @@ static int open_for_append(const char *path)
 		fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
 		if (fd >= 0)
 			return fd;
+		/*
+		 * A FIFO waits in open() for a reader: a SIGHUP meanwhile asks
+		 * for this very open, so wait on; a stop ends the wait.
+		 */
+		if (errno == EINTR && !signals_stop_requested) {
+			attempt--;
+			continue;
+		}
 		/* Removed between the two opens (a rotation): create it again. */
 		if (errno != ENOENT)
 			return -errno;
