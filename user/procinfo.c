@@ -118,15 +118,8 @@ size_t procinfo_cmdline_format(char *out, size_t out_size, const char *raw, size
 	return len;
 }
 
-/* comm and starttime from /proc/PID/stat: one read instead of comm + stat. */
-static int proc_stat_read(__u32 pid, char *comm, __u64 *starttime)
+int procinfo_parse_stat(char *buf, char *comm, __u64 *starttime)
 {
-	char buf[PROC_STAT_MAX];
-	ssize_t len = proc_file_read(pid, "stat", buf, sizeof(buf) - 1);
-
-	if (len < 0)
-		return len;
-	buf[len] = '\0';
 	/* "pid (comm) state ppid ...": comm may hold spaces and ')', so take the last ')'. */
 	char *open_paren = strchr(buf, '(');
 	char *close_paren = strrchr(buf, ')');
@@ -152,6 +145,18 @@ static int proc_stat_read(__u32 pid, char *comm, __u64 *starttime)
 	return 0;
 }
 
+/* comm and starttime from /proc/PID/stat: one read instead of comm + stat. */
+static int proc_stat_read(__u32 pid, char *comm, __u64 *starttime)
+{
+	char buf[PROC_STAT_MAX];
+	ssize_t len = proc_file_read(pid, "stat", buf, sizeof(buf) - 1);
+
+	if (len < 0)
+		return len;
+	buf[len] = '\0';
+	return procinfo_parse_stat(buf, comm, starttime);
+}
+
 static void proc_cmdline_read(struct proc_entry *entry)
 {
 	/* One byte more than fits, to see whether the cut splits a character. */
@@ -169,17 +174,11 @@ static void proc_cmdline_read(struct proc_entry *entry)
 		procinfo_cmdline_format(entry->cmdline, sizeof(entry->cmdline), raw, len);
 }
 
-/* The cgroup v2 path ("0::/path"); "" on a v1-only system or if unreadable. */
-static void proc_cgroup_read(struct proc_entry *entry)
+void procinfo_parse_cgroup(char *buf, char *out, size_t out_size)
 {
-	char buf[PROC_CGROUP_FILE_MAX];
-	ssize_t len = proc_file_read(entry->pid, "cgroup", buf, sizeof(buf) - 1);
 	char *line = buf;
 
-	entry->cgroup[0] = '\0';
-	if (len <= 0)
-		return;
-	buf[len] = '\0';
+	out[0] = '\0';
 	while (line && *line) {
 		char *end = strchr(line, '\n');
 
@@ -188,14 +187,27 @@ static void proc_cgroup_read(struct proc_entry *entry)
 		if (strncmp(line, "0::", 3) == 0) {
 			size_t path_len = strlen(line + 3);
 
-			if (path_len > sizeof(entry->cgroup) - 1)
-				path_len = utf8_safe_cut(line + 3, sizeof(entry->cgroup) - 1);
-			memcpy(entry->cgroup, line + 3, path_len);
-			entry->cgroup[path_len] = '\0';
+			if (path_len > out_size - 1)
+				path_len = utf8_safe_cut(line + 3, out_size - 1);
+			memcpy(out, line + 3, path_len);
+			out[path_len] = '\0';
 			return;
 		}
 		line = end ? end + 1 : NULL;
 	}
+}
+
+/* The cgroup v2 path ("0::/path"); "" on a v1-only system or if unreadable. */
+static void proc_cgroup_read(struct proc_entry *entry)
+{
+	char buf[PROC_CGROUP_FILE_MAX];
+	ssize_t len = proc_file_read(entry->pid, "cgroup", buf, sizeof(buf) - 1);
+
+	entry->cgroup[0] = '\0';
+	if (len <= 0)
+		return;
+	buf[len] = '\0';
+	procinfo_parse_cgroup(buf, entry->cgroup, sizeof(entry->cgroup));
 }
 
 static void entry_read(struct proc_entry *entry, __u64 now, const char *event_comm)

@@ -224,9 +224,8 @@ static void socket_from_message(const struct nlmsghdr *header, const struct inet
 	}
 }
 
-/* Handle one batch of replies: 1 when the dump is over, 0 for more, or -errno. */
-static int dump_batch(const char *buffer, ssize_t len, __u32 sequence, __u16 port,
-		      sockdiag_visit_fn visit, void *ctx, bool *visiting)
+int sockdiag_parse_replies(const char *buffer, ssize_t len, __u32 sequence, __u16 port,
+			   sockdiag_visit_fn visit, void *ctx, bool *visiting)
 {
 	const struct nlmsghdr *header = (const struct nlmsghdr *)buffer;
 	int remaining = len;
@@ -304,8 +303,8 @@ static int dump_port(struct sockdiag *diag, int fd, __u8 family, __u8 protocol, 
 			return errno == EAGAIN ? -ETIMEDOUT : -errno;
 		if (len == 0)
 			return -EIO;
-		done = dump_batch(diag->buffer, len, message.header.nlmsg_seq, port, visit, ctx,
-				  &visiting);
+		done = sockdiag_parse_replies(diag->buffer, len, message.header.nlmsg_seq, port,
+					      visit, ctx, &visiting);
 		if (done)
 			return done < 0 ? done : 0;
 		if (now_ns() > deadline)
