@@ -6,7 +6,9 @@
 set -eu
 
 build_packages="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config"
-test_packages="iproute2 qemu-system-x86 busybox-static cpio procps"
+# libclang-rt-14-dev: libFuzzer and the sanitizers for clang; libjson-c-dev:
+# the fuzz targets check JSON with it; python3: the fault tests.
+test_packages="iproute2 qemu-system-x86 busybox-static cpio procps libclang-rt-14-dev libjson-c-dev python3"
 
 packages=$build_packages
 [ "${1:-}" = "--test" ] && packages="$packages $test_packages"

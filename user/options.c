@@ -148,13 +148,24 @@ static enum options_result usage_error(FILE *err, const char *fmt, ...)
 
 static enum options_result usage_error(FILE *err, const char *fmt, ...)
 {
+	char *message = NULL;
 	va_list args;
+	int len;
 
-	fputs("bindsnoop: ", err);
 	va_start(args, fmt);
-	vfprintf(err, fmt, args);
+	len = vasprintf(&message, fmt, args);
 	va_end(args);
-	fputs("\nTry 'bindsnoop --help'.\n", err);
+	/*
+	 * The message quotes what was typed: a control byte in it (a newline
+	 * in an argument) must not break the one-line rule or reach the
+	 * terminal raw.
+	 */
+	for (int i = 0; i < len; i++)
+		if ((unsigned char)message[i] < 0x20 || message[i] == 0x7f)
+			message[i] = '?';
+	fprintf(err, "bindsnoop: %s\nTry 'bindsnoop --help'.\n",
+		len >= 0 ? message : "invalid arguments");
+	free(message);
 	return OPTIONS_USAGE_ERROR;
 }
 

@@ -136,6 +136,9 @@ int procinfo_parse_stat(char *buf, char *comm, __u64 *starttime)
 	/* starttime is field 22; the field after ')' is field 3. */
 	char *field = close_paren + 1;
 
+	/* Cut right after ')': strchr(field + 1) would start past the end. */
+	if (*field != ' ')
+		return -EINVAL;
 	for (int number = 3; number < 22; number++) {
 		field = strchr(field + 1, ' ');
 		if (!field)

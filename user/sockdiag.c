@@ -243,7 +243,8 @@ int sockdiag_parse_replies(const char *buffer, ssize_t len, __u32 sequence, __u1
 
 			if (header->nlmsg_len < NLMSG_LENGTH(sizeof(*error)))
 				return -EIO;
-			return error->error ? error->error : -EIO;
+			/* A negative errno, or the reply lies: then it is an I/O error. */
+			return error->error < 0 && error->error >= -4095 ? error->error : -EIO;
 		}
 		if (header->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
 		    header->nlmsg_len < NLMSG_LENGTH(sizeof(*msg)) || !*visiting)

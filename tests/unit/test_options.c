@@ -432,6 +432,10 @@ static void test_usage_errors(void)
 	run = parse("-j", "--", "extra", NULL);
 	CHECK_USAGE_ERROR(run, "'extra'");
 	run_release(&run);
+	/* Found by fuzzing: a newline in what was typed made the error two lines. */
+	run = parse("ex\ntra\x1b[2J", NULL);
+	CHECK_USAGE_ERROR(run, "'ex?tra?[2J'");
+	run_release(&run);
 	run = parse("--port", NULL);
 	CHECK_USAGE_ERROR(run, "'--port' needs a value");
 	run_release(&run);
