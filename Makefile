@@ -136,8 +136,9 @@ $(OUTPUT)/bindsnoop: $(USER_OBJS)
 
 unit-test-bins: $(UNIT_BINS)
 
+SOAK_MINUTES ?= 10
 soak: bindsnoop $(TOOLS_BINS)
-	$(Q)tests/soak/soak.sh
+	$(Q)tests/soak/soak.py --bindsnoop ./bindsnoop --storm $(OUTPUT)/tests/bind-storm --minutes $(SOAK_MINUTES)
 
 deps:
 	$(Q)scripts/install-deps.sh --test
