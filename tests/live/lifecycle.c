@@ -82,8 +82,10 @@ static unsigned long long printed_events(const struct tracer *tracer)
 
 /*
  * The totals line "bindsnoop: R events received, L lost[, D dropped by
- * stdout][, U unwritten (...)]": every event received is printed, dropped
- * or unwritten. false with the reason set if not.
+ * stdout][, U unwritten (...)]": no more events printed, dropped or
+ * unwritten than received. (Lines still in the pipe when we closed it were
+ * written but never read, so the sum may fall short; tests/faults checks
+ * the exact count with a port filter.) false with the reason set if not.
  */
 static bool totals_add_up(struct test_context *ctx, const struct tracer *tracer, const char *line)
 {
@@ -105,10 +107,10 @@ static bool totals_add_up(struct test_context *ctx, const struct tracer *tracer,
 			part--;
 		unwritten = strtoull(part, NULL, 10);
 	}
-	if (received != printed + dropped + unwritten) {
+	if (received < printed + dropped + unwritten) {
 		test_fail(ctx,
-			  "totals do not add up: received %llu, but %llu printed + %llu dropped + "
-			  "%llu unwritten: %s",
+			  "totals do not add up: received %llu, fewer than %llu printed + %llu "
+			  "dropped + %llu unwritten: %s",
 			  received, printed, dropped, unwritten, line);
 		return false;
 	}
