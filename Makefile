@@ -4,6 +4,9 @@
 #   make test         unit tests, live tests here, VM matrix (run as root)
 #   make bench        the failed-bind storm benchmark (run as root)
 #   make install      DESTDIR/PREFIX honoured
+#   make fuzz         every libFuzzer target for FUZZ_SECONDS (default 120) each
+#   make asan         bindsnoop, unit and live tests under ASan+UBSan (build/asan)
+#   make soak         >= 10 minutes of storms, rotations, restarts (run as root)
 
 OUTPUT ?= build
 PREFIX ?= /usr/local
@@ -29,7 +32,7 @@ endif
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
-	  -MMD -MP -I$(OUTPUT) -Ibpf -Iuser -D_GNU_SOURCE
+	  -MMD -MP -I$(OUTPUT) -Ibpf -Iuser -D_GNU_SOURCE $(SANITIZE_FLAGS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Ibpf -Ivmlinux -MMD -MP
 LDLIBS := -lbpf -lelf -lz -ljson-c
@@ -47,6 +50,7 @@ endif
 # The kind of the last build: switching between `make` and `make STATIC=1`
 # must rebuild (a static build has no metrics server), though no source changed.
 BUILD_KIND := $(if $(filter 1,$(STATIC)),static,dynamic)-metrics$(METRICS)
+LDFLAGS += $(SANITIZE_FLAGS)
 
 USER_SRCS := $(wildcard user/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
@@ -58,7 +62,7 @@ LIVE_SRCS := $(wildcard tests/live/*.c)
 TOOLS_SRCS := $(wildcard tests/tools/*.c)
 TOOLS_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/%,$(TOOLS_SRCS))
 
-.PHONY: FORCE all clean test unit-test live-test vm-test collector-test deploy-test bench bench-vm install uninstall run format deps deb
+.PHONY: FORCE fuzz fuzz-build asan unit-test-bins soak all clean test unit-test live-test vm-test collector-test deploy-test bench bench-vm install uninstall run format deps deb
 .DELETE_ON_ERROR:
 
 all: bindsnoop
@@ -108,7 +112,7 @@ $(OUTPUT)/user/%.o: user/%.c $(OUTPUT)/build-kind | $(OUTPUT)/user $(OUTPUT)/.de
 
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h tests/unit/sample_report.h $(PURE_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(PURE_OBJS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -Itests/unit $< $(PURE_OBJS) $(LDLIBS) -o $@
 
 # The live suite and its helpers run on this machine and inside the test VMs,
 # so they are always static.
@@ -120,8 +124,54 @@ $(OUTPUT)/tests/%: tests/tools/%.c | $(OUTPUT)/tests
 	$(call msg,CC-TOOL,$@)
 	$(Q)$(CC) $(CFLAGS) -static $< -o $@
 
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/fuzz/user:
 	$(Q)mkdir -p $@
+
+# libFuzzer targets (tests/fuzz/README.md): clang, with ASan and UBSan, the
+# pure modules rebuilt for them, checked against json-c and libresolv.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 120
+FUZZ_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wno-unused-parameter -D_GNU_SOURCE \
+	       -I$(OUTPUT) -Ibpf -Iuser -Itests/fuzz $(FUZZ_SANITIZE)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_OBJS := $(patsubst $(OUTPUT)/user/%.o,$(OUTPUT)/fuzz/user/%.o,$(PURE_OBJS))
+
+$(OUTPUT)/fuzz/user/%.o: user/%.c $(OUTPUT)/bindsnoop.skel.h | $(OUTPUT)/fuzz/user
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(FUZZ_OBJS)
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) $(LDLIBS) -ljson-c \
+		-lresolv -o $@
+
+# Kept between runs: make would delete them as intermediate files.
+.SECONDARY: $(FUZZ_OBJS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	$(Q)scripts/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+# The same program and tests built with ASan+UBSan in build/asan; the live
+# suite (a static harness) drives the instrumented bindsnoop.
+ASAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	      -fno-sanitize-recover=undefined
+asan:
+	$(Q)$(MAKE) --no-print-directory OUTPUT=build/asan SANITIZE_FLAGS="$(ASAN_FLAGS)" \
+		build/asan/bindsnoop unit-test-bins
+
+$(OUTPUT)/bindsnoop: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+unit-test-bins: $(UNIT_BINS)
+
+SOAK_MINUTES ?= 10
+soak: bindsnoop $(TOOLS_BINS)
+	$(Q)tests/soak/soak.py --bindsnoop ./bindsnoop --storm $(OUTPUT)/tests/bind-storm --minutes $(SOAK_MINUTES)
 
 deps:
 	$(Q)scripts/install-deps.sh --test
@@ -182,4 +232,4 @@ deb:
 clean:
 	rm -rf $(OUTPUT) bindsnoop
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d)
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/fuzz/user/*.d)

@@ -127,6 +127,24 @@ static __always_inline bool bitmap_has(const volatile __u8 *bitmap, __u32 bit)
 	return bitmap[(bit >> 3) & (BS_PORT_BITMAP_BYTES - 1)] & (1 << (bit & 7));
 }
 
+#define BS_ERRNO_WORDS (BS_ERRNO_LIMIT / 64)
+_Static_assert((BS_ERRNO_WORDS & (BS_ERRNO_WORDS - 1)) == 0,
+	       "errno_bitmap_has masks the word index: BS_ERRNO_LIMIT / 64 must be a power of two");
+
+static __always_inline bool errno_bitmap_has(const volatile __u64 *words, __u32 err)
+{
+	__u32 word = err / 64;
+
+	/*
+	 * Knowing err < BS_ERRNO_LIMIT, clang drops the mask below and indexes
+	 * with a copy of err the verifier never saw bounded (the load is then
+	 * refused). The barrier hides that knowledge, so the mask stays and
+	 * bounds the very register used for the index.
+	 */
+	barrier_var(word);
+	return words[word & (BS_ERRNO_WORDS - 1)] & (1ULL << (err & 63));
+}
+
 static __always_inline bool comm_equal(const volatile char *want, const char *comm)
 {
 	for (int i = 0; i < BS_COMM_LEN; i++) {
@@ -178,8 +196,7 @@ static __always_inline bool outcome_wanted(int ret, __u16 port)
 	if (ret < 0 && bs_cfg.filter_errnos) {
 		__u32 err = -ret;
 
-		if (err >= BS_ERRNO_LIMIT ||
-		    !(bs_cfg.errno_bitmap[(err / 64) & 3] & (1ULL << (err & 63))))
+		if (err >= BS_ERRNO_LIMIT || !errno_bitmap_has(bs_cfg.errno_bitmap, err))
 			return false;
 	}
 	return true;

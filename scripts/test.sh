@@ -5,6 +5,10 @@
 #   2. live tests here: `auto` must pick tracepoint on this kernel (no kprobes,
 #      fexit refused) and say why; the real bindsnoop against real conflicts,
 #      with --backend auto and --backend tracepoint
+#   1b. unit tests and the live suite again under ASan+UBSan (leaks checked),
+#      and every libFuzzer target (tests/fuzz) for a few seconds
+#   2b. fault tests (tests/faults): outputs that block, fail or fill up, and
+#      signals at each of those moments; every event written or counted
 #   3. outputs against real collectors: Debian's rsyslog and syslog-ng on
 #      loopback (unix socket, UDP, TCP, bursts, restarts), log rotation, and
 #      every JSON line validated against schema/bindsnoop-event-v2.schema.json
@@ -76,6 +80,24 @@ step unit make -j2 unit-test
 step auto-choice scripts/check-auto.sh tracepoint ./bindsnoop
 step live-auto build/tests/live-test --bindsnoop ./bindsnoop --backend auto
 step live-tracepoint build/tests/live-test --bindsnoop ./bindsnoop --backend tracepoint
+
+# The unit tests and the live suite again, with bindsnoop and the tests built
+# with ASan+UBSan (build/asan): any memory error, undefined behaviour or leak
+# at exit fails them (a leak makes bindsnoop exit 23, not 0).
+make -j2 asan >/dev/null
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+step unit-asan scripts/run-unit-tests.sh $(ls build/asan/tests/test_* | grep -v '\.d$')
+step live-asan build/tests/live-test --bindsnoop build/asan/bindsnoop --backend tracepoint
+unset ASAN_OPTIONS UBSAN_OPTIONS
+
+# Each libFuzzer target for a short while (make fuzz runs them longer).
+make -j2 fuzz-build >/dev/null
+step fuzz scripts/run-fuzz.sh "${FUZZ_SECONDS:-12}" build/fuzz/fuzz_*
+
+# Outputs that misbehave: blocked stdout, FIFO without reader, full disk, signals.
+step faults tests/faults/faults.py --bindsnoop ./bindsnoop --storm build/tests/bind-storm \
+	--backend tracepoint
 
 step collectors tests/collectors/run.sh
 step deploy tests/deploy/run.sh

@@ -82,6 +82,11 @@ static int handle_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(struct bs_event))
 		return 0;
 	pipeline->stats.received++;
+	/* An output failed: the rest is only counted, so the totals add up. */
+	if (pipeline->output_error) {
+		pipeline->stats.unwritten++;
+		return 0;
+	}
 	report_from_event(pipeline, data, pipeline->report);
 	for (int i = 0; i < pipeline->output_count; i++) {
 		struct output *out = pipeline->outputs[i];
@@ -123,6 +128,9 @@ static int report_lost_events(struct event_pipeline *pipeline)
 		return 0;
 	pipeline->lost_reported = total;
 	pipeline->stats.lost = total;
+	/* Outputs that failed get nothing more; the totals line says it. */
+	if (pipeline->output_error)
+		return 0;
 	for (int i = 0; i < pipeline->output_count; i++) {
 		struct output *out = pipeline->outputs[i];
 		int err = out->ops->lost(out, now, fresh);
@@ -257,14 +265,16 @@ int event_pipeline_run(struct event_pipeline *pipeline, volatile sig_atomic_t *s
 
 int event_pipeline_finish(struct event_pipeline *pipeline)
 {
+	/* Whatever happened, every queued event is read, if only to be counted. */
+	drain(pipeline);
+	pipeline->next_housekeeping_ns = 0;
+	housekeeping(pipeline);
 	if (!pipeline->output_error) {
-		drain(pipeline);
-		pipeline->next_housekeeping_ns = 0;
-		housekeeping(pipeline);
 		flush_outputs(pipeline);
 		reopen_outputs(pipeline);
 	}
-	if (pipeline->output_error == -EPIPE)
+	/* A reader that went away, or one that blocked a stop past its grace. */
+	if (pipeline->output_error == -EPIPE || pipeline->output_error == -ECANCELED)
 		return 0;
 	if (pipeline->output_error) {
 		fprintf(stderr, "bindsnoop: writing events failed: %s\n",
@@ -272,6 +282,33 @@ int event_pipeline_finish(struct event_pipeline *pipeline)
 		return pipeline->output_error;
 	}
 	return 0;
+}
+
+void event_pipeline_print_totals(const struct event_pipeline *pipeline, bool always)
+{
+	const struct event_pipeline_stats *stats = &pipeline->stats;
+	bool anything_missing = stats->lost || stats->unwritten;
+	char line[512];
+	int len;
+
+	for (int i = 0; i < pipeline->output_count; i++)
+		anything_missing |= pipeline->outputs[i]->dropped != 0;
+	if (!always && !anything_missing)
+		return;
+	len = snprintf(line, sizeof(line), "bindsnoop: %llu events received, %llu lost",
+		       (unsigned long long)stats->received, (unsigned long long)stats->lost);
+	for (int i = 0; i < pipeline->output_count && len < (int)sizeof(line); i++) {
+		const struct output *out = pipeline->outputs[i];
+
+		if (out->dropped)
+			len += snprintf(line + len, sizeof(line) - len, ", %llu dropped by %s",
+					(unsigned long long)out->dropped, output_name(out));
+	}
+	if (stats->unwritten && len < (int)sizeof(line))
+		len += snprintf(line + len, sizeof(line) - len,
+				", %llu unwritten (read after an output gave up)",
+				(unsigned long long)stats->unwritten);
+	fprintf(stderr, "%s\n", line);
 }
 
 struct event_pipeline_stats event_pipeline_stats(const struct event_pipeline *pipeline)

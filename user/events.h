@@ -15,8 +15,9 @@
 #define EVENTS_MAX_OUTPUTS 8
 
 struct event_pipeline_stats {
-	__u64 received;
-	__u64 lost;
+	__u64 received;	 /* read from the ring buffer */
+	__u64 lost;	 /* the kernel could not queue them */
+	__u64 unwritten; /* read after an output failed: given to no output */
 };
 
 struct event_pipeline;
@@ -37,8 +38,17 @@ int event_pipeline_run(struct event_pipeline *pipeline, volatile sig_atomic_t *s
 /*
  * After the programs are detached: report what is still queued and the
  * final lost count, flush. A reader that went away (-EPIPE) is not an error.
+ * After an output failure the queue is still read to the end, only
+ * counted (stats.unwritten), and the kernel's lost count is read anyway.
  */
 int event_pipeline_finish(struct event_pipeline *pipeline);
+
+/*
+ * One stderr line with the run's totals: received, lost, and what each
+ * output dropped. Printed when always is set, or when anything was lost,
+ * dropped or left unwritten.
+ */
+void event_pipeline_print_totals(const struct event_pipeline *pipeline, bool always);
 
 struct event_pipeline_stats event_pipeline_stats(const struct event_pipeline *pipeline);
 

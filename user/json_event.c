@@ -79,6 +79,29 @@ static inline void put_string(struct json_writer *writer, const char *text, size
 		writer->err = strbuf_append_json_string(writer->out, text, strnlen(text, max_len));
 }
 
+/*
+ * A process's name or command line as "key":"text", and when its bytes are
+ * not UTF-8 (the string then shows U+FFFD for them) also "key_raw" with the
+ * exact bytes in base64, so nothing is lost and no byte reads as Latin-1.
+ */
+static void put_process_text(struct json_writer *writer, const char *key, const char *text,
+			     size_t max_len)
+{
+	size_t len = strnlen(text, max_len);
+
+	put_literal(writer, ",\"");
+	put_bytes(writer, key, strlen(key));
+	put_literal(writer, "\":");
+	put_string(writer, text, len);
+	if (utf8_valid(text, len))
+		return;
+	put_literal(writer, ",\"");
+	put_bytes(writer, key, strlen(key));
+	put_literal(writer, "_raw\":");
+	if (!writer->err)
+		writer->err = strbuf_append_base64_string(writer->out, text, len);
+}
+
 static void put_ts(struct json_writer *writer, __u64 ts_realtime_ns)
 {
 	char text[FORMAT_RFC3339_MAX];
@@ -254,13 +277,11 @@ static void put_caller(struct json_writer *writer, const struct caller_report *c
 	put_u64(writer, caller->ppid);
 	put_literal(writer, ",\"uid\":");
 	put_u64(writer, caller->uid);
-	put_literal(writer, ",\"comm\":");
-	put_string(writer, caller->comm, sizeof(caller->comm));
-	put_literal(writer, ",\"cmdline\":");
+	put_process_text(writer, "comm", caller->comm, sizeof(caller->comm));
 	if (caller->cmdline_known)
-		put_string(writer, caller->cmdline, sizeof(caller->cmdline));
+		put_process_text(writer, "cmdline", caller->cmdline, sizeof(caller->cmdline));
 	else
-		put_literal(writer, "null");
+		put_literal(writer, ",\"cmdline\":null");
 	put_literal(writer, ",\"cgroup\":");
 	if (caller->cgroup[0])
 		put_string(writer, caller->cgroup, sizeof(caller->cgroup));
@@ -276,13 +297,11 @@ static void put_process(struct json_writer *writer, const struct process_ref *pr
 {
 	put_literal(writer, "{\"pid\":");
 	put_u64(writer, process->pid);
-	put_literal(writer, ",\"comm\":");
-	put_string(writer, process->comm, sizeof(process->comm));
-	put_literal(writer, ",\"cmdline\":");
+	put_process_text(writer, "comm", process->comm, sizeof(process->comm));
 	if (process->cmdline_known)
-		put_string(writer, process->cmdline, sizeof(process->cmdline));
+		put_process_text(writer, "cmdline", process->cmdline, sizeof(process->cmdline));
 	else
-		put_literal(writer, "null");
+		put_literal(writer, ",\"cmdline\":null");
 	put_identity(writer, &process->identity);
 	put_literal(writer, "}");
 }
@@ -533,6 +552,11 @@ int json_render_start(const struct session_info *info, struct strbuf *out)
 	put_filters(&writer, info->opts);
 	put_literal(&writer, ",\"version\":");
 	put_plain_string(&writer, info->version);
+	put_literal(&writer, ",\"degraded\":");
+	if (info->degraded && info->degraded[0])
+		put_string(&writer, info->degraded, strlen(info->degraded) + 1);
+	else
+		put_literal(&writer, "null");
 	return finish_line(&writer, start);
 }
 

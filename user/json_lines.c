@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <string.h>
 #include "json_event.h"
 #include "json_lines.h"
+#include "line_writer.h"
 
 static struct json_lines *json_lines_of(struct output *out)
 {
@@ -21,6 +23,62 @@ int json_lines_init(struct json_lines *lines, const struct output_ops *ops,
 void json_lines_release(struct json_lines *lines)
 {
 	strbuf_release(&lines->batch);
+}
+
+/*
+ * Is this line an event (bind, listen and their failures), not a start,
+ * stop, lost or dropped record? Every line names its "event" right after
+ * "v" and "ts", which hold no quotes.
+ */
+static bool line_is_event(const char *line, size_t len)
+{
+	static const char key[] = "\"event\":\"";
+	const char *found = memmem(line, len < 64 ? len : 64, key, sizeof(key) - 1);
+	const char *value;
+	size_t left;
+
+	if (!found)
+		return false;
+	value = found + sizeof(key) - 1;
+	left = line + len - value;
+	return (left >= 4 && !memcmp(value, "bind", 4)) ||
+	       (left >= 6 && !memcmp(value, "listen", 6));
+}
+
+static __u64 count_events(const char *data, size_t len)
+{
+	const char *end = data + len;
+	__u64 events = 0;
+
+	while (data < end) {
+		const char *newline = memchr(data, '\n', end - data);
+		size_t line_len = newline ? (size_t)(newline - data) : (size_t)(end - data);
+
+		events += line_is_event(data, line_len);
+		data += line_len + 1;
+	}
+	return events;
+}
+
+int json_lines_write(struct json_lines *lines, int fd)
+{
+	struct strbuf *batch = &lines->batch;
+	size_t written;
+	int err;
+
+	if (!batch->len)
+		return 0;
+	err = line_writer_write(fd, batch->data, batch->len, &written);
+	if (err)
+		lines->base.dropped += count_events(batch->data + written, batch->len - written);
+	strbuf_reset(batch);
+	return err;
+}
+
+void json_lines_discard(struct json_lines *lines)
+{
+	lines->base.dropped += count_events(lines->batch.data, lines->batch.len);
+	strbuf_reset(&lines->batch);
 }
 
 /* After a record was added: a full batch goes out at once. */
@@ -53,5 +111,5 @@ int json_lines_session(struct output *out, const struct session_info *info, bool
 
 	if (starting)
 		return json_render_start(info, &lines->batch);
-	return json_render_stop(info, 0, &lines->batch);
+	return json_render_stop(info, lines->base.dropped, &lines->batch);
 }

@@ -27,6 +27,16 @@ int json_lines_init(struct json_lines *lines, const struct output_ops *ops,
 		    int (*write_batch)(struct json_lines *lines));
 void json_lines_release(struct json_lines *lines);
 
+/*
+ * Write the batch to fd (line_writer.h) and empty it, whatever happened:
+ * the events that did not go are added to base.dropped. 0 or a negative
+ * errno (-ECANCELED: given up at a stop).
+ */
+int json_lines_write(struct json_lines *lines, int fd);
+
+/* Empty the batch without writing it: its events are added to base.dropped. */
+void json_lines_discard(struct json_lines *lines);
+
 int json_lines_report(struct output *out, const struct bind_report *report);
 int json_lines_lost(struct output *out, __u64 ts_realtime_ns, __u64 count);
 int json_lines_session(struct output *out, const struct session_info *info, bool starting);

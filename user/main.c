@@ -17,47 +17,8 @@
 #include "options.h"
 #include "output.h"
 #include "session.h"
+#include "signals.h"
 #include "who.h"
-
-static volatile sig_atomic_t stop_requested;
-static volatile sig_atomic_t reopen_requested;
-
-/* First Ctrl-C or SIGTERM: stop cleanly. A second Ctrl-C: leave at once. */
-static void on_stop_signal(int signo)
-{
-	if (stop_requested && signo == SIGINT)
-		_exit(130);
-	stop_requested = 1;
-}
-
-/* SIGHUP (logrotate's postrotate): the pipeline reopens --output between batches. */
-static void on_hangup(int signo)
-{
-	(void)signo;
-	reopen_requested = 1;
-}
-
-/* SIGHUP is caught only with an output to reopen: otherwise it ends us, as before. */
-static void install_signal_handlers(const struct options *opts)
-{
-	/*
-	 * SA_RESTART, so a signal that lands while stdout is full does not cut
-	 * a write short (fwrite does not retry EINTR). The ring buffer poll
-	 * still wakes up: epoll_wait is never restarted after a handler.
-	 */
-	struct sigaction stop = { .sa_handler = on_stop_signal, .sa_flags = SA_RESTART };
-	struct sigaction hangup = { .sa_handler = on_hangup, .sa_flags = SA_RESTART };
-	struct sigaction ignore = { .sa_handler = SIG_IGN };
-
-	sigemptyset(&stop.sa_mask);
-	sigaction(SIGINT, &stop, NULL);
-	sigaction(SIGTERM, &stop, NULL);
-	sigemptyset(&hangup.sa_mask);
-	if (opts->output_path || opts->syslog)
-		sigaction(SIGHUP, &hangup, NULL);
-	/* A closed stdout pipe shows up as EPIPE from write(): ends quietly. */
-	sigaction(SIGPIPE, &ignore, NULL);
-}
 
 static void describe_tracing(const struct options *opts, const struct tracer *tracer)
 {
@@ -84,6 +45,12 @@ static int open_extra_outputs(const struct options *opts, struct output **output
 
 	if (opts->output_path) {
 		out = output_file_new(opts->output_path);
+		if (!out && errno == EINTR && signals_stop_requested) {
+			/* A FIFO nobody opened for reading, and a stop while waiting. */
+			fprintf(stderr, "bindsnoop: stopped while waiting for a reader of %s\n",
+				opts->output_path);
+			return -EINTR;
+		}
 		if (!out) {
 			int err = errno;
 
@@ -124,15 +91,37 @@ static int start_metrics(const struct options *opts, struct metrics **metrics,
 	return metrics_server_start(&opts->metrics_address, *metrics, server);
 }
 
-/* The start or stop record on every output that writes them, pushed out at once. */
-static void write_session_records(struct output **outputs, int count,
-				  const struct session_info *info, bool starting)
+/*
+ * The start record on every output that writes one, pushed out at once:
+ * an output that cannot take it (a bad --output path, /dev/full, a closed
+ * stdout) fails here, before tracing, with its name.
+ */
+static int write_start_records(struct output **outputs, int count, const struct session_info *info)
 {
 	for (int i = 0; i < count; i++) {
-		/* A failing stdout is found, and reported, by the pipeline. */
-		if (!output_session(outputs[i], info, starting))
-			outputs[i]->ops->flush(outputs[i]);
+		int err = output_session(outputs[i], info, true);
+
+		if (!err)
+			err = outputs[i]->ops->flush(outputs[i]);
+		if (err == -EPIPE)
+			return err;
+		if (err) {
+			fprintf(stderr,
+				"bindsnoop: writing to %s failed: %s; check that it is a "
+				"writable file with room left\n",
+				output_name(outputs[i]), strerror(-err));
+			return err;
+		}
 	}
+	return 0;
+}
+
+/* The stop record, where it can still go: failures were counted and said already. */
+static void write_stop_records(struct output **outputs, int count, const struct session_info *info)
+{
+	for (int i = 0; i < count; i++)
+		if (!output_session(outputs[i], info, false))
+			outputs[i]->ops->flush(outputs[i]);
 }
 
 int main(int argc, char **argv)
@@ -159,9 +148,12 @@ int main(int argc, char **argv)
 	/* A one-shot question, not tracing: SIGPIPE ends it like any command. */
 	if (opts.who)
 		return who_run(&opts, stdout, stderr);
-	install_signal_handlers(&opts);
+	signals_install(opts.output_path || opts.syslog);
 
 	err = open_extra_outputs(&opts, outputs, &output_count);
+	/* Stopped before tracing began (a FIFO without reader): a normal end. */
+	if (err == -EINTR)
+		err = 0;
 	if (err)
 		goto cleanup;
 	err = start_metrics(&opts, &metrics, &metrics_server);
@@ -195,12 +187,18 @@ int main(int argc, char **argv)
 			strerror(-err));
 		goto cleanup;
 	}
-	event_pipeline_set_reopen(pipeline, &reopen_requested);
+	event_pipeline_set_reopen(pipeline, &signals_reopen_requested);
 	session_info_init(&session, &opts, backend_name(tracer->backend));
-	write_session_records(outputs, output_count, &session, true);
+	session.degraded = tracer->degraded;
+	err = write_start_records(outputs, output_count, &session);
+	/* A stdout closed before we began: nothing to trace for. */
+	if (err == -EPIPE)
+		err = 0;
+	if (err || signals_stop_requested)
+		goto cleanup;
 	describe_tracing(&opts, tracer);
 
-	err = event_pipeline_run(pipeline, &stop_requested);
+	err = event_pipeline_run(pipeline, &signals_stop_requested);
 	tracer_detach(tracer);
 	if (!err)
 		err = event_pipeline_finish(pipeline);
@@ -210,7 +208,9 @@ int main(int argc, char **argv)
 	session.ts_realtime_ns = session_now_ns();
 	session.received = stats.received;
 	session.lost = stats.lost;
-	write_session_records(outputs, output_count, &session, false);
+	write_stop_records(outputs, output_count, &session);
+	/* The table has no stop record: its totals go to stderr every time. */
+	event_pipeline_print_totals(pipeline, !opts.json && !opts.quiet);
 cleanup:
 	/* First: the server's thread reads the counters until it is stopped. */
 	metrics_server_stop(metrics_server);

@@ -174,13 +174,24 @@ static enum options_result usage_error(FILE *err, const char *fmt, ...)
 
 static enum options_result usage_error(FILE *err, const char *fmt, ...)
 {
+	char *message = NULL;
 	va_list args;
+	int len;
 
-	fputs("bindsnoop: ", err);
 	va_start(args, fmt);
-	vfprintf(err, fmt, args);
+	len = vasprintf(&message, fmt, args);
 	va_end(args);
-	fputs("\nTry 'bindsnoop --help'.\n", err);
+	/*
+	 * The message quotes what was typed: a control byte in it (a newline
+	 * in an argument) must not break the one-line rule or reach the
+	 * terminal raw.
+	 */
+	for (int i = 0; i < len; i++)
+		if ((unsigned char)message[i] < 0x20 || message[i] == 0x7f)
+			message[i] = '?';
+	fprintf(err, "bindsnoop: %s\nTry 'bindsnoop --help'.\n",
+		len >= 0 ? message : "invalid arguments");
+	free(message);
 	return OPTIONS_USAGE_ERROR;
 }
 
@@ -216,8 +227,9 @@ static bool all_digits(const char *text, size_t len)
 typedef enum options_result (*item_parser)(struct options *opts, const char *item, size_t len,
 					   FILE *err);
 
-static enum options_result parse_list(struct options *opts, const char *option, const char *list,
-				      item_parser parse_item, FILE *err)
+/* example: a valid list for this option, shown when the list has an empty item. */
+static enum options_result parse_list(struct options *opts, const char *option, const char *example,
+				      const char *list, item_parser parse_item, FILE *err)
 {
 	const char *item = list;
 
@@ -229,8 +241,8 @@ static enum options_result parse_list(struct options *opts, const char *option, 
 		if (!len)
 			return usage_error(err,
 					   "%s '%s' has an empty item; separate values with single "
-					   "commas and no spaces, e.g. %s 80,443",
-					   option, list, option);
+					   "commas and no spaces, e.g. %s %s",
+					   option, list, option, example);
 		result = parse_item(opts, item, len, err);
 		if (result != OPTIONS_RUN)
 			return result;
@@ -566,7 +578,7 @@ static enum options_result parse_who(struct options *opts, const char *list, FIL
 	memcpy(tracing_ports, opts->port_bitmap, sizeof(tracing_ports));
 	memcpy(opts->port_bitmap, opts->who_ports, sizeof(opts->who_ports));
 	port_option = "--who";
-	result = parse_list(opts, "--who", list, parse_port_item, err);
+	result = parse_list(opts, "--who", "8080,8443", list, parse_port_item, err);
 	port_option = "--port";
 	memcpy(opts->who_ports, opts->port_bitmap, sizeof(opts->who_ports));
 	memcpy(opts->port_bitmap, tracing_ports, sizeof(tracing_ports));
@@ -735,19 +747,23 @@ enum options_result options_parse(int argc, char **argv, struct options *opts, F
 	while ((option = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
 		switch (option) {
 		case 'p':
-			result = parse_list(opts, "--port", optarg, parse_port_item, err);
+			result = parse_list(opts, "--port", "80,443", optarg, parse_port_item, err);
 			break;
 		case 'P':
-			result = parse_list(opts, "--pid", optarg, parse_pid_item, err);
+			result =
+				parse_list(opts, "--pid", "4242,4243", optarg, parse_pid_item, err);
 			break;
 		case 'u':
-			result = parse_list(opts, "--uid", optarg, parse_uid_item, err);
+			result = parse_list(opts, "--uid", "alice,1001", optarg, parse_uid_item,
+					    err);
 			break;
 		case 'c':
-			result = parse_list(opts, "--comm", optarg, parse_comm_item, err);
+			result = parse_list(opts, "--comm", "node,python3", optarg, parse_comm_item,
+					    err);
 			break;
 		case 'e':
-			result = parse_list(opts, "--errno", optarg, parse_errno_item, err);
+			result = parse_list(opts, "--errno", "EADDRINUSE,EACCES", optarg,
+					    parse_errno_item, err);
 			break;
 		case 'a':
 			opts->all = true;

@@ -40,13 +40,15 @@ struct output_ops {
 	 * the return value is informational and never stops tracing.
 	 */
 	int (*reopen)(struct output *out);
-	/* Optional (NULL: never drops). Messages this output gave up on so far. */
-	__u64 (*dropped)(struct output *out);
 	void (*destroy)(struct output *out);
 };
 
 struct output {
 	const struct output_ops *ops;
+	/* Events this output could not write (counted by the output itself). */
+	__u64 dropped;
+	/* For messages: "stdout", "--output PATH", "--syslog"; owned by the output. */
+	const char *name;
 };
 
 /*
@@ -94,9 +96,14 @@ static inline int output_reopen(struct output *out)
 	return out->ops->reopen ? out->ops->reopen(out) : 0;
 }
 
-static inline __u64 output_dropped(struct output *out)
+static inline __u64 output_dropped(const struct output *out)
 {
-	return out->ops->dropped ? out->ops->dropped(out) : 0;
+	return out->dropped;
+}
+
+static inline const char *output_name(const struct output *out)
+{
+	return out->name ? out->name : "an output";
 }
 
 static inline void output_destroy(struct output *out)

@@ -2,8 +2,8 @@
 /*
  * JSON Lines appended to a file (--output). Lines are batched like on
  * stdout (json_lines.c), and the batch goes out with write(2) on an
- * O_APPEND descriptor, so a reader (or a second writer) never sees half a
- * line. SIGHUP reopens the file by name after writing out the batch:
+ * O_APPEND descriptor; a write cut short by a full disk is taken back to
+ * its last whole line (line_writer.h), so a reader never sees half a line. SIGHUP reopens the file by name after writing out the batch:
  * logrotate renames the file, sends SIGHUP, and every event is in either
  * the old file or the new one.
  */
@@ -15,7 +15,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "json_event.h"
 #include "json_lines.h"
+#include "line_writer.h"
+#include "session.h"
+#include "signals.h"
 
 /* Event logs name other users' processes and command lines: not world-readable. */
 #define FILE_MODE 0640
@@ -24,6 +28,10 @@ struct file_output {
 	struct json_lines lines; /* first: the output itself */
 	int fd;
 	char *path;
+	char *name;		   /* "--output PATH" */
+	bool took_lines;	   /* a write succeeded once */
+	int failing;		   /* the error of the last write, 0 when writing works */
+	__u64 dropped_unannounced; /* dropped since the last "dropped" record */
 };
 
 static struct file_output *file_output_of(struct output *out)
@@ -49,6 +57,14 @@ static int open_for_append(const char *path)
 		fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
 		if (fd >= 0)
 			return fd;
+		/*
+		 * A FIFO waits in open() for a reader: a SIGHUP meanwhile asks
+		 * for this very open, so wait on; a stop ends the wait.
+		 */
+		if (errno == EINTR && !signals_stop_requested) {
+			attempt--;
+			continue;
+		}
 		/* Removed between the two opens (a rotation): create it again. */
 		if (errno != ENOENT)
 			return -errno;
@@ -56,32 +72,66 @@ static int open_for_append(const char *path)
 	return -ENOENT;
 }
 
-static int write_all(int fd, const char *data, size_t len)
+/*
+ * Before the first line after a failure: a "dropped" record with the events
+ * lost meanwhile, so the gap is visible where it is. 0 once written.
+ */
+static int announce_dropped(struct file_output *file)
 {
-	while (len) {
-		ssize_t written = write(fd, data, len);
+	struct strbuf record = STRBUF_INIT;
+	size_t written;
+	int err;
 
-		if (written < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		data += written;
-		len -= written;
-	}
-	return 0;
+	err = json_render_dropped(session_now_ns(), file->dropped_unannounced, &record);
+	if (!err)
+		err = line_writer_write(file->fd, record.data, record.len, &written);
+	strbuf_release(&record);
+	if (!err)
+		file->dropped_unannounced = 0;
+	return err;
 }
 
+/*
+ * A file that took lines before and fails now (a full disk, a quota) does
+ * not stop tracing: the events are counted as dropped, said once on
+ * stderr, and writing resumes when the file takes lines again. Only a
+ * file that never took a line (the start record: a bad path, /dev/full)
+ * is an error, found before tracing begins.
+ */
 static int write_batch(struct json_lines *lines)
 {
 	struct file_output *file = (struct file_output *)lines;
-	int err;
+	__u64 dropped_before = lines->base.dropped;
+	int err = 0;
 
 	if (!lines->batch.len)
 		return 0;
-	err = write_all(file->fd, lines->batch.data, lines->batch.len);
-	strbuf_reset(&lines->batch);
-	return err;
+	if (file->dropped_unannounced)
+		err = announce_dropped(file);
+	if (err)
+		json_lines_discard(lines);
+	else
+		err = json_lines_write(lines, file->fd);
+	if (!err) {
+		if (file->failing)
+			fprintf(stderr,
+				"bindsnoop: --output %s takes lines again; %llu events could not "
+				"be written to it so far (a \"dropped\" record marks the gap)\n",
+				file->path, (unsigned long long)lines->base.dropped);
+		file->failing = 0;
+		file->took_lines = true;
+		return 0;
+	}
+	file->dropped_unannounced += lines->base.dropped - dropped_before;
+	if (err == -ECANCELED || !file->took_lines)
+		return err;
+	if (!file->failing)
+		fprintf(stderr,
+			"bindsnoop: writing --output %s failed (%s); tracing goes on, counting "
+			"the events that cannot be written as dropped\n",
+			file->path, strerror(-err));
+	file->failing = err;
+	return 0;
 }
 
 static int file_flush(struct output *out)
@@ -122,6 +172,7 @@ static void file_destroy(struct output *out)
 		close(file->fd);
 	json_lines_release(&file->lines);
 	free(file->path);
+	free(file->name);
 	free(file);
 }
 
@@ -143,7 +194,10 @@ struct output *output_file_new(const char *path)
 		return NULL;
 	file->fd = -1;
 	file->path = strdup(path);
-	if (json_lines_init(&file->lines, &file_output_ops, write_batch) || !file->path) {
+	if (asprintf(&file->name, "--output %s", path) < 0)
+		file->name = NULL;
+	if (json_lines_init(&file->lines, &file_output_ops, write_batch) || !file->path ||
+	    !file->name) {
 		file_destroy(&file->lines.base);
 		errno = ENOMEM;
 		return NULL;
@@ -155,5 +209,6 @@ struct output *output_file_new(const char *path)
 		return NULL;
 	}
 	file->fd = fd;
+	file->lines.base.name = file->name;
 	return &file->lines.base;
 }

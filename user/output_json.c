@@ -8,6 +8,7 @@
 struct json_output {
 	struct json_lines lines; /* first: the output itself */
 	FILE *stream;
+	int failed; /* the error that ended writing, 0 while it works */
 };
 
 static struct json_output *json_output_of(struct output *out)
@@ -15,43 +16,26 @@ static struct json_output *json_output_of(struct output *out)
 	return (struct json_output *)out;
 }
 
-static int stream_error(void)
-{
-	int err = errno;
-
-	/* A reader that went away ends tracing quietly (output.h): keep it exact. */
-	if (err == EPIPE)
-		return -EPIPE;
-	return err ? -err : -EIO;
-}
-
+/*
+ * Straight to the descriptor, not through stdio: a reader that stalls must
+ * not keep a stop waiting, nor get half a line (line_writer.h).
+ */
 static int write_batch(struct json_lines *lines)
 {
 	struct json_output *json = (struct json_output *)lines;
-	size_t len = lines->batch.len;
-	size_t written;
 
-	if (!len)
-		return 0;
-	errno = 0;
-	written = fwrite(lines->batch.data, 1, len, json->stream);
-	strbuf_reset(&lines->batch);
-	if (written != len)
-		return stream_error();
-	return 0;
+	/* Once a write failed (reader gone, or given up at a stop), no more tries. */
+	if (json->failed) {
+		json_lines_discard(lines);
+		return json->failed;
+	}
+	json->failed = json_lines_write(lines, fileno(json->stream));
+	return json->failed;
 }
 
 static int json_flush(struct output *out)
 {
-	struct json_output *json = json_output_of(out);
-	int err = write_batch(&json->lines);
-
-	if (err)
-		return err;
-	errno = 0;
-	if (fflush(json->stream))
-		return stream_error();
-	return 0;
+	return write_batch(&json_output_of(out)->lines);
 }
 
 static void json_destroy(struct output *out)
@@ -81,6 +65,7 @@ struct output *output_json_new(FILE *stream)
 	if (!json)
 		return NULL;
 	json->stream = stream;
+	json->lines.base.name = "stdout";
 	if (json_lines_init(&json->lines, &json_output_ops, write_batch)) {
 		json_lines_release(&json->lines);
 		free(json);

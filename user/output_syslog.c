@@ -66,6 +66,7 @@ static __u64 realtime_ns(void)
 static void count_drops(struct syslog_output *syslog, __u64 count)
 {
 	syslog->dropped += count;
+	syslog->base.dropped += count;
 	syslog->dropped_unannounced += count;
 }
 
@@ -227,18 +228,12 @@ static void syslog_destroy(struct output *out)
 	free(syslog);
 }
 
-static __u64 syslog_dropped(struct output *out)
-{
-	return syslog_output_of(out)->dropped;
-}
-
 static const struct output_ops syslog_output_ops = {
 	.report = syslog_report,
 	.lost = syslog_lost,
 	.flush = syslog_flush,
 	.session = syslog_session,
 	.reopen = syslog_reopen,
-	.dropped = syslog_dropped,
 	.destroy = syslog_destroy,
 };
 
@@ -252,6 +247,7 @@ struct output *output_syslog_new(const struct syslog_target *target, int facilit
 	if (!syslog)
 		return NULL;
 	syslog->base.ops = &syslog_output_ops;
+	syslog->base.name = "--syslog";
 	strbuf_init(&syslog->scratch);
 	gethostname(hostname, sizeof(hostname) - 1);
 	syslog_identity_init(&syslog->id, facility, hostname, getpid());

@@ -13,8 +13,10 @@
 #include <sys/ioctl.h>
 #include "diagnose.h"
 #include "format.h"
+#include "line_writer.h"
 #include "output.h"
 #include "strbuf.h"
+#include "text_sanitize.h"
 
 #define TABLE_BATCH_BYTES (64 * 1024)
 
@@ -37,6 +39,7 @@ struct table_output {
 	bool compact;		  /* the terminal was narrower than TABLE_FULL_WIDTH at the start */
 	unsigned int fixed_width; /* tests: act as a terminal of this width (0: ask) */
 	struct strbuf batch;
+	int failed; /* the error that ended writing, 0 while it works */
 };
 
 /* Appends that remember the first failure: one check per event, not per field. */
@@ -70,30 +73,16 @@ static void put_format(struct table_line *line, const char *fmt, ...)
 	va_end(args);
 }
 
-/*
- * Process names and command lines are chosen by whoever runs the process:
- * control bytes would let them rewrite the user's terminal.
- */
-static void copy_sanitized(char *out, const char *text, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		unsigned char byte = text[i];
-
-		out[i] = byte < 0x20 || byte == 0x7f ? '?' : byte;
-	}
-	out[len] = '\0';
-}
-
 static void put_sanitized(struct table_line *line, const char *text, size_t max_len)
 {
 	size_t len = strnlen(text, max_len);
 
+	/* text_sanitize never lengthens: len + its NUL is enough. */
 	if (!line->err)
-		line->err = strbuf_reserve(line->out, len);
+		line->err = strbuf_reserve(line->out, len + 1);
 	if (line->err)
 		return;
-	copy_sanitized(line->out->data + line->out->len, text, len);
-	line->out->len += len;
+	line->out->len += text_sanitize(line->out->data + line->out->len, text, len);
 }
 
 static void put_comm(struct table_line *line, const char *comm)
@@ -323,7 +312,7 @@ static void put_row(struct table_line *line, const struct bind_report *report, u
 	if (format_clock_us(report->ts_realtime_ns, clock, sizeof(clock)) < 0)
 		strcpy(clock, "?");
 	snprintf(pid, sizeof(pid), "%u", report->caller.pid);
-	copy_sanitized(comm, report->caller.comm, strnlen(report->caller.comm, BS_COMM_LEN - 1));
+	text_sanitize(comm, report->caller.comm, strnlen(report->caller.comm, BS_COMM_LEN - 1));
 	if (format_endpoint(report->family, report->addr, report->port, endpoint,
 			    sizeof(endpoint)) < 0)
 		snprintf(endpoint, sizeof(endpoint), "?:%u", report->port);
@@ -401,7 +390,7 @@ static void put_compact_row(struct table_line *line, const struct bind_report *r
 	if (format_clock_us(report->ts_realtime_ns, clock, sizeof(clock)) < 0)
 		strcpy(clock, "?");
 	clock[8] = '\0'; /* seconds are enough on a narrow terminal */
-	copy_sanitized(comm, report->caller.comm, strnlen(report->caller.comm, BS_COMM_LEN - 1));
+	text_sanitize(comm, report->caller.comm, strnlen(report->caller.comm, BS_COMM_LEN - 1));
 	snprintf(caller, sizeof(caller), "%s[%u]", comm, report->caller.pid);
 	if (format_endpoint(report->family, report->addr, report->port, endpoint,
 			    sizeof(endpoint)) < 0)
@@ -453,29 +442,40 @@ out:
 	strbuf_release(&cause);
 }
 
-static int stream_error(void)
+/* Table rows among the lines in data: --wide detail lines are indented. */
+static __u64 count_rows(const char *data, size_t len)
 {
-	int err = errno;
+	const char *end = data + len;
+	__u64 rows = 0;
 
-	/* A reader that went away ends tracing quietly (output.h): keep it exact. */
-	if (err == EPIPE)
-		return -EPIPE;
-	return err ? -err : -EIO;
+	while (data < end) {
+		const char *newline = memchr(data, '\n', end - data);
+
+		rows += *data != ' ';
+		data = newline ? newline + 1 : end;
+	}
+	return rows;
 }
 
+/*
+ * Straight to the descriptor, not through stdio: a reader that stalls must
+ * not keep a stop waiting, nor get half a line (line_writer.h). Once a
+ * write failed, the rest is only counted.
+ */
 static int write_batch(struct table_output *table)
 {
-	size_t len = table->batch.len;
-	size_t written;
+	struct strbuf *batch = &table->batch;
+	size_t written = 0;
 
-	if (!len)
-		return 0;
-	errno = 0;
-	written = fwrite(table->batch.data, 1, len, table->stream);
-	strbuf_reset(&table->batch);
-	if (written != len)
-		return stream_error();
-	return 0;
+	if (!batch->len)
+		return table->failed;
+	if (!table->failed)
+		table->failed =
+			line_writer_write(fileno(table->stream), batch->data, batch->len, &written);
+	if (table->failed)
+		table->base.dropped += count_rows(batch->data + written, batch->len - written);
+	strbuf_reset(batch);
+	return table->failed;
 }
 
 static int table_report(struct output *out, const struct bind_report *report)
@@ -509,9 +509,6 @@ static int table_lost(struct output *out, __u64 ts_realtime_ns, __u64 count)
 	int err = write_batch(table);
 
 	(void)ts_realtime_ns;
-	errno = 0;
-	if (!err && fflush(table->stream))
-		err = stream_error();
 	fprintf(stderr,
 		"bindsnoop: %llu events lost: the ring buffer was full; raise --ring-buffer-mb "
 		"or narrow the filters\n",
@@ -521,15 +518,7 @@ static int table_lost(struct output *out, __u64 ts_realtime_ns, __u64 count)
 
 static int table_flush(struct output *out)
 {
-	struct table_output *table = table_output_of(out);
-	int err = write_batch(table);
-
-	if (err)
-		return err;
-	errno = 0;
-	if (fflush(table->stream))
-		return stream_error();
-	return 0;
+	return write_batch(table_output_of(out));
 }
 
 static void table_destroy(struct output *out)
@@ -559,12 +548,13 @@ struct output *output_table_new(FILE *stream, bool wide)
 struct output *output_table_new_sized(FILE *stream, bool wide, unsigned int width)
 {
 	struct table_output *table = calloc(1, sizeof(*table));
-	char header[256];
+	size_t written;
 	int len;
 
 	if (!table)
 		return NULL;
 	table->base.ops = &table_output_ops;
+	table->base.name = "stdout";
 	table->stream = stream;
 	table->wide = wide;
 	table->terminal = isatty(fileno(stream)) == 1;
@@ -574,15 +564,20 @@ struct output *output_table_new_sized(FILE *stream, bool wide, unsigned int widt
 
 	table->compact = width && width < TABLE_FULL_WIDTH;
 	if (table->compact)
-		len = snprintf(header, sizeof(header) - 4, TABLE_COMPACT_FORMAT "%s\n", "TIME",
-			       "CALLER", "ADDRESS", "ERROR", "HOLDER · CAUSE");
+		len = strbuf_appendf(&table->batch, TABLE_COMPACT_FORMAT "%s\n", "TIME", "CALLER",
+				     "ADDRESS", "ERROR", "HOLDER · CAUSE");
 	else
-		len = snprintf(header, sizeof(header) - 4, TABLE_ROW_FORMAT, "TIME", "EVENT", "PID",
-			       "COMM", "PROTO", "ADDRESS", "ERROR", "HOLDER · CAUSE");
-
-	if (width && len > 0)
-		format_fit_width(header, len, width);
-	fputs(header, stream);
-	fflush(stream);
+		len = strbuf_appendf(&table->batch, TABLE_ROW_FORMAT, "TIME", "EVENT", "PID",
+				     "COMM", "PROTO", "ADDRESS", "ERROR", "HOLDER · CAUSE");
+	if (len || strbuf_reserve(&table->batch, 4)) {
+		table_destroy(&table->base);
+		return NULL;
+	}
+	if (width)
+		table->batch.len = format_fit_width(table->batch.data, table->batch.len, width);
+	/* At once, and apart from the rows: a failure is found before tracing (flush says it). */
+	table->failed =
+		line_writer_write(fileno(stream), table->batch.data, table->batch.len, &written);
+	strbuf_reset(&table->batch);
 	return &table->base;
 }

@@ -216,6 +216,18 @@ static bool scan_next_process(struct scan_progress *scan)
 	return false;
 }
 
+bool proc_sockets_parse_link(const char *link, size_t len, __u64 *inode)
+{
+	char digits[24];
+
+	if (len < 10 || len - 9 >= sizeof(digits) || memcmp(link, "socket:[", 8) != 0 ||
+	    link[len - 1] != ']')
+		return false;
+	memcpy(digits, link + 8, len - 9);
+	digits[len - 9] = '\0';
+	return parse_decimal(digits, inode);
+}
+
 /* Read one fd link; false when the scan must stop (memory bound reached). */
 static bool scan_fd(struct scan_progress *scan, const char *name)
 {
@@ -223,10 +235,7 @@ static bool scan_fd(struct scan_progress *scan, const char *name)
 	ssize_t len = readlinkat(dirfd(scan->process_fds), name, link, sizeof(link) - 1);
 	__u64 inode;
 
-	if (len < 10 || memcmp(link, "socket:[", 8) != 0 || link[len - 1] != ']')
-		return true;
-	link[len - 1] = '\0';
-	if (!parse_decimal(link + 8, &inode))
+	if (len < 0 || !proc_sockets_parse_link(link, len, &inode))
 		return true;
 	/* Memory is bounded: past PROC_SOCKETS_MAX_ENTRIES the rest of /proc is not read. */
 	return holder_list_append(&scan->found, inode, scan->pid) == 0;

@@ -10,6 +10,8 @@
 #ifndef BINDSNOOP_PROC_SOCKETS_H
 #define BINDSNOOP_PROC_SOCKETS_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <linux/types.h>
 
 #define PROC_SOCKETS_MIN_INTERVAL_NS 200000000ULL  /* between two scans */
@@ -37,5 +39,8 @@ void proc_sockets_scan_complete(struct proc_sockets *sockets);
 
 /* Scans done so far (for tests and -v statistics). */
 __u64 proc_sockets_scan_count(const struct proc_sockets *sockets);
+
+/* "socket:[12345]", the target of a /proc/PID/fd link, to its inode; false if not one. */
+bool proc_sockets_parse_link(const char *link, size_t len, __u64 *inode);
 
 #endif /* BINDSNOOP_PROC_SOCKETS_H */

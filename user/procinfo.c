@@ -121,15 +121,8 @@ size_t procinfo_cmdline_format(char *out, size_t out_size, const char *raw, size
 	return len;
 }
 
-/* comm and starttime from /proc/PID/stat: one read instead of comm + stat. */
-static int proc_stat_read(__u32 pid, char *comm, __u64 *starttime)
+int procinfo_parse_stat(char *buf, char *comm, __u64 *starttime)
 {
-	char buf[PROC_STAT_MAX];
-	ssize_t len = proc_file_read(pid, "stat", buf, sizeof(buf) - 1);
-
-	if (len < 0)
-		return len;
-	buf[len] = '\0';
 	/* "pid (comm) state ppid ...": comm may hold spaces and ')', so take the last ')'. */
 	char *open_paren = strchr(buf, '(');
 	char *close_paren = strrchr(buf, ')');
@@ -146,6 +139,9 @@ static int proc_stat_read(__u32 pid, char *comm, __u64 *starttime)
 	/* starttime is field 22; the field after ')' is field 3. */
 	char *field = close_paren + 1;
 
+	/* Cut right after ')': strchr(field + 1) would start past the end. */
+	if (*field != ' ')
+		return -EINVAL;
 	for (int number = 3; number < 22; number++) {
 		field = strchr(field + 1, ' ');
 		if (!field)
@@ -153,6 +149,18 @@ static int proc_stat_read(__u32 pid, char *comm, __u64 *starttime)
 	}
 	*starttime = strtoull(field + 1, NULL, 10);
 	return 0;
+}
+
+/* comm and starttime from /proc/PID/stat: one read instead of comm + stat. */
+static int proc_stat_read(__u32 pid, char *comm, __u64 *starttime)
+{
+	char buf[PROC_STAT_MAX];
+	ssize_t len = proc_file_read(pid, "stat", buf, sizeof(buf) - 1);
+
+	if (len < 0)
+		return len;
+	buf[len] = '\0';
+	return procinfo_parse_stat(buf, comm, starttime);
 }
 
 static void proc_cmdline_read(struct proc_entry *entry)

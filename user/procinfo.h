@@ -35,6 +35,13 @@ int procinfo_process(struct procinfo_cache *cache, __u32 pid, struct process_ref
  * spaces, trailing separators go, and a cut never splits a UTF-8 character.
  * Returns the length written (out is always NUL-terminated, out_size > 0).
  */
+/*
+ * The parsers of /proc files, apart from the reading so that they can be
+ * fed anything (tests/fuzz). buf is NUL-terminated and may be changed.
+ * /proc/PID/stat: comm (BS_COMM_LEN bytes) and starttime; 0 or -EINVAL.
+ */
+int procinfo_parse_stat(char *buf, char *comm, __u64 *starttime);
+
 size_t procinfo_cmdline_format(char *out, size_t out_size, const char *raw, size_t raw_len);
 
 #endif /* BINDSNOOP_PROCINFO_H */

@@ -19,6 +19,7 @@ struct session_info {
 	__u32 pid;		    /* bindsnoop's own */
 	const char *version;	    /* BINDSNOOP_VERSION */
 	const char *backend;	    /* the one that attached */
+	const char *degraded;	    /* what an older kernel leaves out, and why; NULL if nothing */
 	const struct options *opts; /* the filters */
 	char host[SESSION_HOST_MAX];
 	char kernel[SESSION_KERNEL_MAX]; /* uname -r */

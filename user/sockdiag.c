@@ -225,9 +225,8 @@ static void socket_from_message(const struct nlmsghdr *header, const struct inet
 	}
 }
 
-/* Handle one batch of replies: 1 when the dump is over, 0 for more, or -errno. */
-static int dump_batch(const char *buffer, ssize_t len, __u32 sequence, __u16 port,
-		      sockdiag_visit_fn visit, void *ctx, bool *visiting)
+int sockdiag_parse_replies(const char *buffer, ssize_t len, __u32 sequence, __u16 port,
+			   sockdiag_visit_fn visit, void *ctx, bool *visiting)
 {
 	const struct nlmsghdr *header = (const struct nlmsghdr *)buffer;
 	int remaining = len;
@@ -245,7 +244,8 @@ static int dump_batch(const char *buffer, ssize_t len, __u32 sequence, __u16 por
 
 			if (header->nlmsg_len < NLMSG_LENGTH(sizeof(*error)))
 				return -EIO;
-			return error->error ? error->error : -EIO;
+			/* A negative errno, or the reply lies: then it is an I/O error. */
+			return error->error < 0 && error->error >= -4095 ? error->error : -EIO;
 		}
 		if (header->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
 		    header->nlmsg_len < NLMSG_LENGTH(sizeof(*msg)) || !*visiting)
@@ -305,8 +305,8 @@ static int dump_port(struct sockdiag *diag, int fd, __u8 family, __u8 protocol, 
 			return errno == EAGAIN ? -ETIMEDOUT : -errno;
 		if (len == 0)
 			return -EIO;
-		done = dump_batch(diag->buffer, len, message.header.nlmsg_seq, port, visit, ctx,
-				  &visiting);
+		done = sockdiag_parse_replies(diag->buffer, len, message.header.nlmsg_seq, port,
+					      visit, ctx, &visiting);
 		if (done)
 			return done < 0 ? done : 0;
 		if (now_ns() > deadline)

@@ -9,6 +9,7 @@
 #define BINDSNOOP_SOCKDIAG_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <linux/types.h>
 #include "bindsnoop.h"
 
@@ -50,5 +51,14 @@ int sockdiag_for_each_on_port(struct sockdiag *diag, __u64 netns_ino, __u32 pid,
 
 /* The namespace bindsnoop runs in. */
 __u64 sockdiag_own_netns(const struct sockdiag *diag);
+
+/*
+ * One batch of netlink replies to a dump for port (len bytes, as recv()
+ * returned them): visit each socket on port while *visiting stays true.
+ * 1 when the dump is over, 0 for more, or a negative errno. Exposed for
+ * tests/fuzz: replies may be truncated, oversized or lying.
+ */
+int sockdiag_parse_replies(const char *buffer, ssize_t len, __u32 sequence, __u16 port,
+			   sockdiag_visit_fn visit, void *ctx, bool *visiting);
 
 #endif /* BINDSNOOP_SOCKDIAG_H */

@@ -7,6 +7,9 @@
 #include <string.h>
 #include "strbuf.h"
 
+/* U+FFFD in UTF-8: what a byte that is not UTF-8 shows as. */
+#define REPLACEMENT_CHARACTER "\xef\xbf\xbd"
+
 #define STRBUF_MIN_CAP 256
 
 void strbuf_init(struct strbuf *sb)
@@ -246,7 +249,13 @@ int strbuf_append_json_string(struct strbuf *sb, const char *s, size_t len)
 				in += sequence;
 				continue;
 			}
-			out = put_unicode_escape(out, *in);
+			if (*in >= 0x80) {
+				/* Not UTF-8: U+FFFD; the exact bytes go in a *_raw field. */
+				memcpy(out, REPLACEMENT_CHARACTER, 3);
+				out += 3;
+			} else {
+				out = put_unicode_escape(out, *in);
+			}
 			break;
 		}
 		in++;
@@ -262,4 +271,49 @@ int strbuf_append_json_string_or_null(struct strbuf *sb, const char *s)
 	if (!s)
 		return strbuf_append_literal(sb, "null");
 	return strbuf_append_json_string(sb, s, strlen(s));
+}
+
+bool utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *in = (const unsigned char *)s, *end = in + len;
+
+	while (in < end) {
+		size_t sequence = *in < 0x80 ? 1 : utf8_sequence_length(in, end - in);
+
+		if (!sequence)
+			return false;
+		in += sequence;
+	}
+	return true;
+}
+
+int strbuf_append_base64_string(struct strbuf *sb, const void *bytes, size_t len)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *in = bytes;
+	char *out;
+	int err = strbuf_reserve(sb, (len + 2) / 3 * 4 + 2);
+
+	if (err)
+		return err;
+	out = sb->data + sb->len;
+	*out++ = '"';
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned int group = in[i] << 16;
+		size_t left = len - i;
+
+		if (left > 1)
+			group |= in[i + 1] << 8;
+		if (left > 2)
+			group |= in[i + 2];
+		*out++ = alphabet[group >> 18];
+		*out++ = alphabet[(group >> 12) & 63];
+		*out++ = left > 1 ? alphabet[(group >> 6) & 63] : '=';
+		*out++ = left > 2 ? alphabet[group & 63] : '=';
+	}
+	*out++ = '"';
+	sb->len = out - sb->data;
+	sb->data[sb->len] = '\0';
+	return 0;
 }

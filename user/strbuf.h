@@ -9,6 +9,7 @@
 #define BINDSNOOP_STRBUF_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -44,10 +45,15 @@ int strbuf_append_u64(struct strbuf *sb, __u64 value);
 /*
  * s[0..len) as a quoted JSON string: '"' and '\' escaped, control bytes
  * (< 0x20 and 0x7f) as \n \t \r \b \f or \u00XX, valid UTF-8 copied, and
- * each byte of an invalid UTF-8 sequence as \u00XX, so the result always
- * parses whatever bytes came in.
+ * each byte that is not part of valid UTF-8 as U+FFFD, so the result always
+ * parses whatever bytes came in. That loses the byte: callers that must keep
+ * it add the bytes in base64 when utf8_valid() is false (json_event.c).
  */
 int strbuf_append_json_string(struct strbuf *sb, const char *s, size_t len);
+/* bytes[0..len) in standard base64 (RFC 4648, with padding), quoted. */
+int strbuf_append_base64_string(struct strbuf *sb, const void *bytes, size_t len);
+/* Is s[0..len) entirely well-formed UTF-8 (utf8_sequence_length's rule)? */
+bool utf8_valid(const char *s, size_t len);
 /* A NUL-terminated string as above, or null for NULL. */
 int strbuf_append_json_string_or_null(struct strbuf *sb, const char *s);
 

@@ -33,6 +33,7 @@ Prints one line per check ("ok   NAME" or "FAIL NAME: why") and at the end
 "collectors: N passed, N failed". Exit status 1 if anything failed.
 """
 import argparse
+import base64
 import json
 import os
 import signal
@@ -496,10 +497,29 @@ def check_event_delivery(name, collector, records, reference_lines, conflict, tr
     if record["sd"] != want_sd:
         problems.append(f"structured data {record['sd']}, expected {want_sd}")
     # bindsnoop itself: caller and holder as made. Our names are ASCII plus
-    # bytes that are not UTF-8, which JSON carries as \u00XX: one char per byte.
-    expected_comm = "".join(chr(b) for b in conflict["comm"])
+    # bytes that are not UTF-8, which JSON shows as U+FFFD, the exact bytes
+    # in comm_raw (base64), through the collector's parse too.
+    raw = bytes(conflict["comm"])
+    # One U+FFFD per byte that is not UTF-8 (surrogateescape maps each alone).
+    expected_comm = "".join("\ufffd" if "\udc80" <= c <= "\udcff" else c
+                            for c in raw.decode("utf-8", "surrogateescape"))
     if reference["caller"]["comm"] != expected_comm:
         problems.append(f"caller.comm {reference['caller']['comm']!r}, expected {expected_comm!r}")
+    try:
+        utf8 = raw.decode("utf-8") is not None
+    except UnicodeDecodeError:
+        utf8 = False
+    if utf8:  # comm_raw only for names that are not UTF-8
+        raw_ok = "comm_raw" not in reference["caller"]
+    else:
+        try:
+            raw_ok = base64.b64decode(reference["caller"].get("comm_raw", ""),
+                                      validate=True) == raw
+        except ValueError:
+            raw_ok = False
+    if not raw_ok:
+        problems.append(f"caller.comm_raw {reference['caller'].get('comm_raw')!r} does not "
+                        f"fit the name {raw!r} (present, as its base64, only if not UTF-8)")
     if not holder or holder["pid"] != conflict["holder_pid"]:
         problems.append(f"holder process {holder}, expected pid {conflict['holder_pid']}")
     check(f"{name}-whole-and-parsed", not problems, "; ".join(problems))

@@ -109,6 +109,8 @@ void expect_bool(struct verdict *verdict, const struct json_value *root, const c
 #define T_STRING (1u << JSON_STRING)
 #define T_ARRAY	 (1u << JSON_ARRAY)
 #define T_OBJECT (1u << JSON_OBJECT)
+/* The key may be absent (comm_raw, cmdline_raw: only for bytes that are not UTF-8). */
+#define T_OPTIONAL (1u << 31)
 
 struct field_rule {
 	const char *key;
@@ -181,9 +183,11 @@ static const struct field_rule lost_rules[] = {
 
 /* The first and last line of every run (schema/README.md). */
 static const struct field_rule start_rules[] = {
-	{ "v", T_NUMBER },	{ "ts", T_STRING },	 { "event", T_STRING },
-	{ "host", T_STRING },	{ "pid", T_NUMBER },	 { "backend", T_STRING },
-	{ "kernel", T_STRING }, { "filters", T_OBJECT }, { "version", T_STRING },
+	{ "v", T_NUMBER },	 { "ts", T_STRING },
+	{ "event", T_STRING },	 { "host", T_STRING },
+	{ "pid", T_NUMBER },	 { "backend", T_STRING },
+	{ "kernel", T_STRING },	 { "filters", T_OBJECT },
+	{ "version", T_STRING }, { "degraded", T_STRING | T_NULL },
 };
 
 static const struct field_rule stop_rules[] = {
@@ -198,7 +202,9 @@ static const struct field_rule caller_rules[] = {
 	{ "ppid", T_NUMBER },
 	{ "uid", T_NUMBER },
 	{ "comm", T_STRING },
+	{ "comm_raw", T_STRING | T_OPTIONAL },
 	{ "cmdline", T_STRING | T_NULL },
+	{ "cmdline_raw", T_STRING | T_OPTIONAL },
 	{ "cgroup", T_STRING | T_NULL },
 	{ "netns", T_NUMBER },
 	{ "exe", T_STRING | T_NULL },
@@ -217,7 +223,9 @@ static const struct field_rule holder_rules[] = {
 static const struct field_rule process_rules[] = {
 	{ "pid", T_NUMBER },
 	{ "comm", T_STRING },
+	{ "comm_raw", T_STRING | T_OPTIONAL },
 	{ "cmdline", T_STRING | T_NULL },
+	{ "cmdline_raw", T_STRING | T_OPTIONAL },
 	{ "exe", T_STRING | T_NULL },
 	{ "start_time", T_STRING | T_NULL },
 	{ "service", T_STRING | T_NULL },
@@ -244,19 +252,22 @@ static bool in_set(const char *value, const char *const *set)
 static int check_fields(const struct json_value *object, const struct field_rule *rules,
 			size_t count, const char *where, char *problem, size_t len)
 {
-	size_t i;
+	size_t i, key = 0;
 
 	for (i = 0; i < count; i++) {
 		const struct json_value *value;
+		bool present = key < object->count && strcmp(object->keys[key], rules[i].key) == 0;
 
-		if (i >= object->count || strcmp(object->keys[i], rules[i].key) != 0) {
-			const char *got = i < object->count ? object->keys[i] : "(end)";
+		if (!present && (rules[i].types & T_OPTIONAL))
+			continue;
+		if (!present) {
+			const char *got = key < object->count ? object->keys[key] : "(end)";
 
 			snprintf(problem, len, "%skey #%zu: expected \"%s\", got \"%s\"", where,
-				 i + 1, rules[i].key, got);
+				 key + 1, rules[i].key, got);
 			return -1;
 		}
-		value = object->items[i];
+		value = object->items[key++];
 		if (!((1u << value->type) & rules[i].types)) {
 			snprintf(problem, len, "%s%s: has type %s", where, rules[i].key,
 				 json_type_name(value->type));
@@ -269,8 +280,8 @@ static int check_fields(const struct json_value *object, const struct field_rule
 			return -1;
 		}
 	}
-	if (object->count > count) {
-		snprintf(problem, len, "%sunexpected key \"%s\"", where, object->keys[count]);
+	if (object->count > key) {
+		snprintf(problem, len, "%sunexpected key \"%s\"", where, object->keys[key]);
 		return -1;
 	}
 	return 0;
@@ -552,6 +563,59 @@ int check_event_schema(const struct json_value *event, char *problem, size_t len
 
 /* ---- one scenario's expectations ---- */
 
+static bool utf8_valid(const char *text)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t avail = strlen(text);
+
+	while (avail) {
+		size_t n = json_utf8_sequence_length(s, avail);
+
+		if (!n)
+			return false;
+		s += n;
+		avail -= n;
+	}
+	return true;
+}
+
+static void base64_encode(const char *text, char *out)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *in = (const unsigned char *)text;
+	size_t len = strlen(text);
+
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned int group = in[i] << 16 | (i + 1 < len ? in[i + 1] << 8 : 0) |
+				     (i + 2 < len ? in[i + 2] : 0);
+
+		*out++ = alphabet[group >> 18];
+		*out++ = alphabet[(group >> 12) & 63];
+		*out++ = i + 1 < len ? alphabet[(group >> 6) & 63] : '=';
+		*out++ = i + 2 < len ? alphabet[group & 63] : '=';
+	}
+	*out = '\0';
+}
+
+/* path_raw is the exact bytes in base64 when raw is not UTF-8, and absent when it is. */
+static void expect_raw_field(struct verdict *verdict, const struct json_value *event,
+			     const char *path_raw, const char *raw)
+{
+	char encoded[128];
+
+	if (utf8_valid(raw)) {
+		if (json_get(event, path_raw))
+			verdict_add(verdict, "%s: present, but \"%s\" is valid UTF-8", path_raw,
+				    raw);
+		return;
+	}
+	if (strlen(raw) > 90)
+		return;
+	base64_encode(raw, encoded);
+	expect_string(verdict, event, path_raw, encoded);
+}
+
 void comm_as_decoded(const char *raw, char *out, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)raw;
@@ -564,8 +628,9 @@ void comm_as_decoded(const char *raw, char *out, size_t len)
 			memcpy(out + used, s, n);
 			used += n;
 		} else {
+			/* Not UTF-8: U+FFFD, the exact bytes in comm_raw. */
 			n = 1;
-			used += json_utf8_encode(*s, (unsigned char *)out + used);
+			used += json_utf8_encode(0xfffd, (unsigned char *)out + used);
 		}
 		s += n;
 		avail -= n;
@@ -631,6 +696,7 @@ void expect_event(struct verdict *verdict, const struct json_value *event,
 	expect_integer(verdict, event, "caller.uid", want->caller.uid);
 	comm_as_decoded(want->caller.comm, comm, sizeof(comm));
 	expect_string(verdict, event, "caller.comm", comm);
+	expect_raw_field(verdict, event, "caller.comm_raw", want->caller.comm);
 	expect_integer(verdict, event, "caller.netns", (long long)want->caller.netns);
 	if (want->caller.cmdline)
 		expect_string(verdict, event, "caller.cmdline", want->caller.cmdline);
@@ -740,6 +806,8 @@ void expect_holder(struct verdict *verdict, const struct json_value *event,
 		named = true;
 		snprintf(path, sizeof(path), "holders[%zu].processes[%zu].comm", index, i);
 		expect_string(verdict, event, path, comm);
+		snprintf(path, sizeof(path), "holders[%zu].processes[%zu].comm_raw", index, i);
+		expect_raw_field(verdict, event, path, want->comm);
 	}
 	if (!named)
 		verdict_add(verdict, "holders[%zu].processes: no process with pid %d (%s)", index,

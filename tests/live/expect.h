@@ -94,8 +94,8 @@ void expect_no_holder(struct verdict *verdict, const struct json_value *event,
 
 /*
  * What a JSON reader gets back for a process name of raw bytes: valid UTF-8
- * kept, each byte of an invalid sequence turned into U+0000..U+00FF (the
- * schema escapes them as \u00XX).
+ * kept, each byte that is not UTF-8 turned into U+FFFD (the exact bytes are
+ * then in comm_raw, base64).
  */
 void comm_as_decoded(const char *raw, char *out, size_t len);
 

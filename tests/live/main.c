@@ -60,9 +60,38 @@ static const struct live_test live_tests[] = {
 	{ "port-filter", "--port P: a conflict on Q is not reported, P's is", test_port_filter,
 	  true },
 	{ "all-flag", "--all: successful bind and listen as events", test_all_flag, true },
+	{ "errno-filter-name", "--errno EADDRINUSE: EINVAL left out, EADDRINUSE reported",
+	  test_errno_filter_name, true },
+	{ "errno-filter-number", "--errno 22: EADDRINUSE left out, EINVAL reported",
+	  test_errno_filter_number, true },
+	{ "errno-uid-filter", "-e EACCES -u nobody (README): only nobody's EACCES",
+	  test_errno_uid_filter, true },
+	{ "pid-filter", "--pid P: another process's conflict left out", test_pid_filter, true },
+	{ "uid-filter", "--uid 65534: root's conflict left out", test_uid_filter, true },
+	{ "comm-filter", "--comm: another command name's conflict left out", test_comm_filter,
+	  true },
 	{ "sigterm-exit", "exits 0 on SIGTERM after printing", test_sigterm_exit, true },
 	{ "closed-stdout", "reader gone: next event ends it quietly with status 0",
 	  test_closed_stdout, true },
+	{ "wide-table", "--wide: row, caller command line, holder lines; totals on stderr",
+	  test_wide_table, true },
+	{ "output-quiet", "-q --output FILE: nothing on stdout; start, event, stop in the file",
+	  test_output_quiet, true },
+	{ "syslog-unix", "--syslog=PATH --syslog-facility local3: RFC 5424, facility 19",
+	  test_syslog_unix, true },
+	{ "syslog-queue", "--syslog-queue-mb 1, no collector: overflow counted as dropped",
+	  test_syslog_queue, true },
+	{ "verbose", "-v: the backend choice on stderr", test_verbose, true },
+	{ "no-proc-lookup", "--no-proc-lookup: a holder bound before tracing stays unnamed",
+	  test_no_proc_lookup, true },
+	{ "no-kernel-holders", "--no-kernel-holders: holders found in userspace",
+	  test_no_kernel_holders, true },
+	{ "ring-buffer-mb", "--ring-buffer-mb 2: a 2 MiB ring buffer map", test_ring_buffer_mb,
+	  true },
+	{ "poll-ms", "--poll-ms 1000: a lone event can wait for the poll timeout", test_poll_ms,
+	  true },
+	{ "metrics", "--metrics ADDR:PORT: /metrics counts a real failure on its port",
+	  test_metrics_option, true },
 	/* no tracing */
 	{ "who-holder", "--who PORT: the listening holder and its pid, exit 0", test_who_holder,
 	  true },
@@ -71,6 +100,10 @@ static const struct live_test live_tests[] = {
 	{ "who-free", "--who PORT: \"free\", exit 1", test_who_free, true },
 	{ "who-other-netns", "--who: free here, held in another netns with --all-netns",
 	  test_who_other_netns, true },
+	{ "help", "--help: usage on stdout, exit 0", test_help_option, false },
+	{ "version", "--version: the version on stdout, exit 0", test_version_option, false },
+	{ "options-table", "every option in --help has a row naming its live tests",
+	  test_options_table, false },
 	{ "usage-port-70000", "--port 70000: exit 2, one-line message", test_usage_port_too_big,
 	  false },
 	{ "usage-port-abc", "--port abc: exit 2, one-line message", test_usage_port_not_number,
@@ -87,6 +120,14 @@ static const struct live_test live_tests[] = {
 #define TEST_COUNT (sizeof(live_tests) / sizeof(live_tests[0]))
 
 const struct live_config *live_config;
+
+bool live_test_exists(const char *name)
+{
+	for (size_t i = 0; i < TEST_COUNT; i++)
+		if (!strcmp(live_tests[i].name, name))
+			return true;
+	return false;
+}
 static struct live_config config;
 
 /* The tracer scenarios share, and why it could not start if it could not. */

@@ -59,6 +59,9 @@ struct tracer *test_own_tracer(struct test_context *ctx, const char *const *extr
 /* End the test's helpers and own tracer. */
 void test_context_cleanup(struct test_context *ctx);
 
+/* Is there a live test of this name (whether or not this run includes it)? */
+bool live_test_exists(const char *name);
+
 /* A free port for this test; 0 with the reason set. */
 unsigned int test_port(struct test_context *ctx);
 

@@ -37,6 +37,31 @@ enum test_result test_holder_before_tracer(struct test_context *ctx);
 enum test_result test_port_filter(struct test_context *ctx);
 enum test_result test_all_flag(struct test_context *ctx);
 
+/* filters.c: --errno, --pid, --uid, --comm against failures to keep and to leave out */
+enum test_result test_errno_filter_name(struct test_context *ctx);
+enum test_result test_errno_filter_number(struct test_context *ctx);
+enum test_result test_errno_uid_filter(struct test_context *ctx);
+enum test_result test_pid_filter(struct test_context *ctx);
+enum test_result test_uid_filter(struct test_context *ctx);
+enum test_result test_comm_filter(struct test_context *ctx);
+
+/* option_effects.c: options no scenario exercises otherwise, each against a real conflict */
+enum test_result test_wide_table(struct test_context *ctx);
+enum test_result test_output_quiet(struct test_context *ctx);
+enum test_result test_syslog_unix(struct test_context *ctx);
+enum test_result test_syslog_queue(struct test_context *ctx);
+enum test_result test_verbose(struct test_context *ctx);
+enum test_result test_no_proc_lookup(struct test_context *ctx);
+enum test_result test_no_kernel_holders(struct test_context *ctx);
+enum test_result test_ring_buffer_mb(struct test_context *ctx);
+enum test_result test_poll_ms(struct test_context *ctx);
+enum test_result test_metrics_option(struct test_context *ctx);
+enum test_result test_help_option(struct test_context *ctx);
+enum test_result test_version_option(struct test_context *ctx);
+
+/* option_table.c: every option in --help has a row naming its tests */
+enum test_result test_options_table(struct test_context *ctx);
+
 /* lifecycle.c: how bindsnoop ends, usage errors, the output as a whole */
 enum test_result test_sigint_exit(struct test_context *ctx);
 enum test_result test_sigterm_exit(struct test_context *ctx);

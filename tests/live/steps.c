@@ -258,3 +258,47 @@ const char *forked_holder_cause(void)
 {
 	return live_config->kernel_only ? "other_program" : "same_program";
 }
+
+int conflict_prepare(struct test_context *ctx, const char *holder_comm, const char *caller_comm,
+		     struct repeatable_conflict *out)
+{
+	struct holder_spec spec;
+
+	out->port = test_port(ctx);
+	if (!out->port)
+		return -1;
+	spec = (struct holder_spec){ .comm = holder_comm,
+				     .family = AF_INET,
+				     .type = SOCK_STREAM,
+				     .addr = "127.0.0.1",
+				     .port = out->port,
+				     .listen = true,
+				     .v6only = -1 };
+	if (start_holder(ctx, &spec, &out->holder))
+		return -1;
+	out->caller = test_helper(ctx, caller_comm);
+	return out->caller ? 0 : -1;
+}
+
+/* One more failed bind by the caller (its socket closed again). */
+int conflict_fire(struct test_context *ctx, struct repeatable_conflict *conflict)
+{
+	int slot = bind_expecting(ctx, conflict->caller, AF_INET, SOCK_STREAM, false, "127.0.0.1",
+				  conflict->port, EADDRINUSE);
+
+	if (slot < 0)
+		return -1;
+	helper_close(conflict->caller, slot);
+	return 0;
+}
+
+/* A conflict and its event: proof bindsnoop is printing before it is stopped. */
+int conflict_seen(struct test_context *ctx, struct tracer *tracer,
+		  struct repeatable_conflict *conflict)
+{
+	size_t mark = tracer_line_count(tracer);
+
+	if (conflict_fire(ctx, conflict))
+		return -1;
+	return await_event(ctx, tracer, mark, helper_pid(conflict->caller), "bind_failed") ? 0 : -1;
+}

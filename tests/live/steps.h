@@ -79,6 +79,21 @@ enum test_result finish(struct test_context *ctx, const struct verdict *verdict,
  */
 const char *forked_holder_cause(void);
 
+/* A holder and a caller that can fail against it again and again (TCP 127.0.0.1). */
+struct repeatable_conflict {
+	struct holder holder;
+	struct helper *caller;
+	unsigned int port;
+};
+
+int conflict_prepare(struct test_context *ctx, const char *holder_comm, const char *caller_comm,
+		     struct repeatable_conflict *out);
+/* One more failed bind by the caller (its socket closed again). */
+int conflict_fire(struct test_context *ctx, struct repeatable_conflict *conflict);
+/* A conflict and its event: proof bindsnoop is printing. */
+int conflict_seen(struct test_context *ctx, struct tracer *tracer,
+		  struct repeatable_conflict *conflict);
+
 const char *family_name(int family);
 const char *proto_name(int type);
 

@@ -379,22 +379,28 @@ static void test_json_strings(void)
 		"\xc2\x80\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf\xf0\x90\x80\x80\xf4\x8f\xbf\xbf",
 		"\"\xc2\x80\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\"");
 	CHECK_JSON_STRING("\xed\x9f\xbf", "\"\xed\x9f\xbf\""); /* U+D7FF, just below surrogates */
-	/* Invalid UTF-8: each byte of the bad sequence escaped. */
-	CHECK_JSON_STRING("\xff", "\"\\u00ff\"");
-	CHECK_JSON_STRING("\xfe\xfe", "\"\\u00fe\\u00fe\"");
-	CHECK_JSON_STRING("x\xc3", "\"x\\u00c3\""); /* cut at the end */
+	/* Invalid UTF-8: each byte of the bad sequence as U+FFFD (json_event adds *_raw). */
+	CHECK_JSON_STRING("\xff", "\"\xef\xbf\xbd\"");
+	CHECK_JSON_STRING("\xfe\xfe", "\"\xef\xbf\xbd\xef\xbf\xbd\"");
+	CHECK_JSON_STRING("x\xc3", "\"x\xef\xbf\xbd\""); /* cut at the end */
 	CHECK_JSON_STRING("\xe2\x82"
 			  "A",
-			  "\"\\u00e2\\u0082A\"");			/* cut before ASCII */
-	CHECK_JSON_STRING("\x80", "\"\\u0080\"");			/* lone continuation */
-	CHECK_JSON_STRING("\xc0\xaf", "\"\\u00c0\\u00af\"");		/* overlong '/' */
-	CHECK_JSON_STRING("\xc1\xbf", "\"\\u00c1\\u00bf\"");		/* overlong */
-	CHECK_JSON_STRING("\xe0\x9f\xbf", "\"\\u00e0\\u009f\\u00bf\""); /* overlong 3 */
-	CHECK_JSON_STRING("\xf0\x8f\xbf\xbf", "\"\\u00f0\\u008f\\u00bf\\u00bf\""); /* overlong 4 */
-	CHECK_JSON_STRING("\xed\xa0\x80", "\"\\u00ed\\u00a0\\u0080\""); /* surrogate D800 */
-	CHECK_JSON_STRING("\xf4\x90\x80\x80", "\"\\u00f4\\u0090\\u0080\\u0080\""); /* > U+10FFFF */
-	CHECK_JSON_STRING("\xf5\x80\x80\x80", "\"\\u00f5\\u0080\\u0080\\u0080\"");
-	CHECK_JSON_STRING("\xc3\xa9\xc3", "\"\xc3\xa9\\u00c3\""); /* good then bad */
+			  "\"\xef\xbf\xbd\xef\xbf\xbd"
+			  "A\"");				       /* cut before ASCII */
+	CHECK_JSON_STRING("\x80", "\"\xef\xbf\xbd\"");		       /* lone continuation */
+	CHECK_JSON_STRING("\xc0\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\""); /* overlong '/' */
+	CHECK_JSON_STRING("\xc1\xbf", "\"\xef\xbf\xbd\xef\xbf\xbd\""); /* overlong */
+	CHECK_JSON_STRING("\xe0\x9f\xbf",
+			  "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""); /* overlong 3 */
+	CHECK_JSON_STRING("\xf0\x8f\xbf\xbf",
+			  "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""); /* overlong 4 */
+	CHECK_JSON_STRING("\xed\xa0\x80",
+			  "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""); /* surrogate D800 */
+	CHECK_JSON_STRING("\xf4\x90\x80\x80",
+			  "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""); /* > U+10FFFF */
+	CHECK_JSON_STRING("\xf5\x80\x80\x80",
+			  "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
+	CHECK_JSON_STRING("\xc3\xa9\xc3", "\"\xc3\xa9\xef\xbf\xbd\""); /* good then bad */
 
 	CHECK_INT(strbuf_append_json_string_or_null(&sb, NULL), 0);
 	CHECK_INT(strbuf_append_literal(&sb, ","), 0);
@@ -403,10 +409,48 @@ static void test_json_strings(void)
 	strbuf_release(&sb);
 }
 
-/* Whatever the bytes, the string parses and decodes back to them. */
+/* Standard base64 back to bytes; false on anything else. */
+static bool base64_decode(const char *text, size_t len, unsigned char *out, size_t *out_len)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t used = 0;
+
+	if (len % 4)
+		return false;
+	for (size_t i = 0; i < len; i += 4) {
+		unsigned int group = 0;
+		int pad = 0;
+
+		for (int j = 0; j < 4; j++) {
+			const char *at = text[i + j] ? strchr(alphabet, text[i + j]) : NULL;
+
+			if (text[i + j] == '=' && i + 4 == len && j >= 2) {
+				pad++;
+				group <<= 6;
+				continue;
+			}
+			if (!at || pad)
+				return false;
+			group = group << 6 | (unsigned int)(at - alphabet);
+		}
+		out[used++] = group >> 16;
+		if (pad < 2)
+			out[used++] = group >> 8;
+		if (pad < 1)
+			out[used++] = group;
+	}
+	*out_len = used;
+	return true;
+}
+
+/*
+ * Whatever the bytes, the string parses; valid UTF-8 decodes back to them,
+ * and anything else through its base64 form.
+ */
 static void test_json_strings_random(void)
 {
-	unsigned char input[64], decoded[64];
+	unsigned char input[64], decoded[64 * 3];
 	struct strbuf sb = STRBUF_INIT;
 	int bad_json = 0, bad_round_trip = 0;
 
@@ -429,7 +473,14 @@ static void test_json_strings_random(void)
 			bad_json++;
 			continue;
 		}
-		bad_round_trip += decoded_len != len || memcmp(decoded, input, len);
+		if (utf8_valid((const char *)input, len)) {
+			bad_round_trip += decoded_len != len || memcmp(decoded, input, len);
+			continue;
+		}
+		strbuf_reset(&sb);
+		CHECK_INT(strbuf_append_base64_string(&sb, input, len), 0);
+		bad_round_trip += !base64_decode(sb.data + 1, sb.len - 2, decoded, &decoded_len) ||
+				  decoded_len != len || memcmp(decoded, input, len);
 	}
 	CHECK_INT(bad_json, 0);
 	CHECK_INT(bad_round_trip, 0);
@@ -617,7 +668,7 @@ static void test_render_hostile_names(void)
 {
 	struct bind_report report;
 	struct strbuf sb = STRBUF_INIT;
-	unsigned char decoded[REPORT_CMDLINE_MAX];
+	unsigned char decoded[REPORT_CMDLINE_MAX * 3];
 	int bad_lines = 0, bad_round_trip = 0;
 
 	srand(4);
@@ -644,6 +695,17 @@ static void test_render_hostile_names(void)
 			bad_lines++;
 			continue;
 		}
+		/* The exact bytes: in cmdline_raw when not UTF-8, else in cmdline. */
+		start = strstr(sb.data, "\"cmdline_raw\":\"");
+		if (start) {
+			start += strlen("\"cmdline_raw\":\"");
+			end = strchr(start, '"');
+			bad_round_trip +=
+				utf8_valid(cmdline, cmdline_len) ||
+				!base64_decode(start, end - start, decoded, &decoded_len) ||
+				decoded_len != cmdline_len || memcmp(decoded, cmdline, cmdline_len);
+			continue;
+		}
 		start = strstr(sb.data, "\"cmdline\":") + strlen("\"cmdline\":");
 		end = strstr(start, ",\"cgroup\":");
 		if (!decode_json_string(start, end - start, decoded, &decoded_len) ||
@@ -652,6 +714,28 @@ static void test_render_hostile_names(void)
 	}
 	CHECK_INT(bad_lines, 0);
 	CHECK_INT(bad_round_trip, 0);
+	strbuf_release(&sb);
+}
+
+/*
+ * Bytes that are not UTF-8 never read as Latin-1: 0xff 0xfe show as two
+ * U+FFFD and come exactly in comm_raw; a real "ÿþ" has no comm_raw.
+ */
+static void test_render_raw_fields(void)
+{
+	struct bind_report report;
+	struct strbuf sb = STRBUF_INIT;
+
+	sample_report(&report);
+	strcpy(report.caller.comm, "\xff\xfe");
+	strcpy(report.caller.cmdline, "a\xff b");
+	strcpy(report.holders[0].processes[0].comm, "\xc3\xbf\xc3\xbe");
+	CHECK_INT(json_render_report(&report, &sb), 0);
+	CHECK(is_json_line(sb.data, sb.len));
+	CHECK_CONTAINS(sb.data, "\"comm\":\"\xef\xbf\xbd\xef\xbf\xbd\",\"comm_raw\":\"//4=\","
+				"\"cmdline\":\"a\xef\xbf\xbd b\",\"cmdline_raw\":\"Yf8gYg==\",");
+	CHECK_CONTAINS(sb.data, "\"comm\":\"\xc3\xbf\xc3\xbe\",\"cmdline\":");
+	CHECK(!strstr(strstr(sb.data, "\"holders\""), "_raw"));
 	strbuf_release(&sb);
 }
 
@@ -700,6 +784,7 @@ int main(void)
 	test_render_variants();
 	test_render_listen_failed();
 	test_render_hostile_names();
+	test_render_raw_fields();
 	test_render_lost();
 	measure_render_speed();
 	return unit_summary();

@@ -432,6 +432,10 @@ static void test_usage_errors(void)
 	run = parse("-j", "--", "extra", NULL);
 	CHECK_USAGE_ERROR(run, "'extra'");
 	run_release(&run);
+	/* Found by fuzzing: a newline in what was typed made the error two lines. */
+	run = parse("ex\ntra\x1b[2J", NULL);
+	CHECK_USAGE_ERROR(run, "'ex?tra?[2J'");
+	run_release(&run);
 	run = parse("--port", NULL);
 	CHECK_USAGE_ERROR(run, "'--port' needs a value");
 	run_release(&run);
@@ -455,6 +459,28 @@ static void test_usage_errors(void)
 	CHECK_INT(run.result, OPTIONS_RUN);
 	CHECK(run.opts.json && !run.opts.kernel_holders);
 	run_release(&run);
+}
+
+/* An empty item's message shows a list that this option itself accepts. */
+static void test_empty_item_examples(void)
+{
+	static const struct {
+		const char *option, *list, *example;
+	} cases[] = {
+		{ "--port", "80,", "e.g. --port 80,443" },
+		{ "--pid", ",4242", "e.g. --pid 4242,4243" },
+		{ "--uid", "0,,1", "e.g. --uid alice,1001" },
+		{ "--comm", "", "e.g. --comm node,python3" },
+		{ "--errno", "EADDRINUSE,", "e.g. --errno EADDRINUSE,EACCES" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct parse_run run = parse(cases[i].option, cases[i].list, NULL);
+
+		CHECK_USAGE_ERROR(run, "has an empty item");
+		CHECK_CONTAINS(run.err, cases[i].example);
+		run_release(&run);
+	}
 }
 
 static void test_help_and_version(void)
@@ -703,6 +729,7 @@ int main(void)
 	test_errnos();
 	test_numbers();
 	test_usage_errors();
+	test_empty_item_examples();
 	test_help_and_version();
 	test_reparse();
 	test_outputs();

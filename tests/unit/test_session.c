@@ -52,7 +52,7 @@ static void test_start(void)
 		   "\"host\":\"web-01\",\"pid\":321,\"backend\":\"fexit\","
 		   "\"kernel\":\"6.12.9+bpo-cloud-amd64\",\"filters\":{\"all\":false,"
 		   "\"ports\":null,\"pids\":null,\"uids\":null,\"comms\":null,\"errnos\":null},"
-		   "\"version\":\"0.1.0\"}\n");
+		   "\"version\":\"0.1.0\",\"degraded\":null}\n");
 
 	/* Every filter: ports as single ports and ranges, in order. */
 	opts.all = true;
@@ -80,7 +80,7 @@ static void test_start(void)
 		   "\"kernel\":\"6.12.9+bpo-cloud-amd64\",\"filters\":{\"all\":true,"
 		   "\"ports\":[\"0\",\"80\",\"443\",\"3000-3100\",\"65535\"],\"pids\":[4242,1],"
 		   "\"uids\":[1000],\"comms\":[\"node\",\"we\\\"ird\"],"
-		   "\"errnos\":[\"EACCES\",\"EADDRINUSE\",\"E200\"]},\"version\":\"0.1.0\"}\n");
+		   "\"errnos\":[\"EACCES\",\"EADDRINUSE\",\"E200\"]},\"version\":\"0.1.0\",\"degraded\":null}\n");
 
 	/* A host name with a control byte still makes a line that parses. */
 	sample_session(&info, &opts);

@@ -323,7 +323,7 @@ static void test_other_messages(void)
 		  "\"event\":\"start\",\"host\":\"vm\",\"pid\":9,\"backend\":\"tracepoint\","
 		  "\"kernel\":\"6.1.0-1-amd64\",\"filters\":{\"all\":false,\"ports\":null,"
 		  "\"pids\":null,\"uids\":null,\"comms\":null,\"errnos\":null},"
-		  "\"version\":\"0.1.0\"}");
+		  "\"version\":\"0.1.0\",\"degraded\":null}");
 	strbuf_reset(&message);
 	info.received = 100;
 	info.lost = 2;

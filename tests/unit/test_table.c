@@ -23,11 +23,24 @@ struct captured {
 	size_t len;
 };
 
+/*
+ * A real file, not a memory stream: the outputs write to the descriptor
+ * (as they do to stdout), and capture_read() loads what arrived.
+ */
 static void capture_open(struct captured *capture)
 {
 	capture->text = NULL;
 	capture->len = 0;
-	capture->stream = open_memstream(&capture->text, &capture->len);
+	capture->stream = tmpfile();
+}
+
+static void capture_read(struct captured *capture)
+{
+	long size = lseek(fileno(capture->stream), 0, SEEK_END);
+
+	free(capture->text);
+	capture->text = calloc(1, size + 1);
+	capture->len = pread(fileno(capture->stream), capture->text, size, 0);
 }
 
 static void capture_close(struct captured *capture)
@@ -85,7 +98,7 @@ static char *table_line(const struct bind_report *report, bool wide)
 	CHECK_INT(table->ops->report(table, report), 0);
 	CHECK_INT(table->ops->flush(table), 0);
 	output_destroy(table);
-	fflush(capture.stream);
+	capture_read(&capture);
 	CHECK(!strncmp(capture.text, header, sizeof(header) - 1));
 	line = strdup(capture.text + sizeof(header) - 1);
 	capture_close(&capture);
@@ -209,6 +222,40 @@ static void test_table_wide(void)
 		    "    caller: (command line unknown: the process is gone)\n");
 }
 
+/*
+ * A hostile process name or command line cannot drive the terminal: C1
+ * controls (CSI 0x9b, OSC 0x9d as code points and as raw bytes), bidi
+ * overrides and invalid UTF-8 all show as '?'; real text stays.
+ */
+static void test_table_hostile_text(void)
+{
+	struct bind_report report;
+	struct holder_report *holder;
+
+	base_report(&report);
+	strcpy(report.caller.comm, "a\xc2\x9b"
+				   "b\x9d"
+				   "c\x1b[2J");
+	strcpy(report.caller.cmdline, "x\xe2\x80\xae"
+				      "cod.exe \xe2\x81\xa6"
+				      "y\xc2\x9d"
+				      "0;t\x07 "
+				      "\xc3\xa9\xe2\x80\xa8"
+				      "z\xff\xfe");
+	holder = add_holder(&report, 10, "0.0.0.0", 3000);
+	add_process(holder, 4100,
+		    "\xd8\x9c"
+		    "n\xe2\x80\x8f",
+		    NULL);
+	CHECK_TABLE(&report, true,
+		    "18:52:01.123456 bind_failed   4242    a?b?c?[2J       tcp   127.0.0.1:3000  "
+		    "      EADDRINUSE    ?n?[4100] LISTEN 0.0.0.0:3000\n"
+		    "    caller: x?cod.exe ?y?0;t? \xc3\xa9?z??\n"
+		    "    holder: tcp LISTEN 0.0.0.0:3000 uid 1000 inode 123456 "
+		    "(found in the kernel bind table)\n"
+		    "      pid 4100 ?n?: (command line unknown: the process is gone)\n");
+}
+
 static void test_table_lost_and_errors(void)
 {
 	struct bind_report report;
@@ -238,6 +285,7 @@ static void test_table_lost_and_errors(void)
 	CHECK_STR(message, "bindsnoop: 7 events lost: the ring buffer was full; raise "
 			   "--ring-buffer-mb or narrow the filters\n");
 	fclose(stderr_file);
+	capture_read(&capture);
 	CHECK_CONTAINS(capture.text, "holder not found\n");
 	output_destroy(table);
 	capture_close(&capture);
@@ -279,6 +327,7 @@ static void test_json_output(void)
 	CHECK_INT(json->ops->report(json, &report), 0);
 	CHECK_INT(json->ops->lost(json, SAMPLE_NS, 3), 0);
 	CHECK_INT(json->ops->flush(json), 0);
+	capture_read(&capture);
 	CHECK(!strncmp(capture.text,
 		       "{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\","
 		       "\"event\":\"bind_failed\",",
@@ -289,7 +338,7 @@ static void test_json_output(void)
 	for (int i = 0; i < 5000; i++)
 		CHECK_INT(json->ops->report(json, &report), 0);
 	output_destroy(json); /* flushes what is left */
-	fflush(capture.stream);
+	capture_read(&capture);
 	for (size_t i = 0; i < capture.len; i++)
 		lines += capture.text[i] == '\n';
 	CHECK_INT(lines, 5002);
@@ -358,8 +407,9 @@ static char *terminal_line(const struct bind_report *report, unsigned int width)
 	CHECK_INT(table->ops->report(table, report), 0);
 	CHECK_INT(table->ops->flush(table), 0);
 	output_destroy(table);
-	fflush(capture.stream);
-	line = strdup(strchr(capture.text, '\n') + 1);
+	capture_read(&capture);
+	line = strdup(capture.text && strchr(capture.text, '\n') ? strchr(capture.text, '\n') + 1 :
+								   "");
 	capture_close(&capture);
 	return line;
 }
@@ -423,6 +473,7 @@ int main(void)
 	test_table_wide();
 	test_table_cause();
 	test_table_terminal();
+	test_table_hostile_text();
 	test_table_lost_and_errors();
 	test_json_output();
 	return unit_summary();

@@ -1,0 +1,388 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""Fault tests: the real bindsnoop against outputs that misbehave.
+
+A stdout nobody reads, a FIFO nobody opens, a reader that stalls and then
+leaves, a full filesystem under --output, a tracer stopped with SIGSTOP in
+the middle of a storm; SIGTERM, SIGINT and SIGHUP at each of these moments.
+Every case checks the exit time and status, and that every event is either
+in the output or in a reported lost/dropped/unwritten count.
+
+    tests/faults/faults.py --bindsnoop ./bindsnoop --storm build/tests/bind-storm
+
+One line per case ("ok NAME" / "FAIL NAME: why"), then
+"faults: N passed, N failed". Ports 20000-20999. Run as root.
+"""
+import argparse
+import fcntl
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+# A stop must be prompt: SIGNALS_STOP_GRACE_MS (1 s) plus a little.
+STOP_LIMIT_S = 2.0
+READY_TIMEOUT_S = 60
+TOTALS_RE = re.compile(r"bindsnoop: (\d+) events received, (\d+) lost(.*)$", re.M)
+
+args = None
+results = []
+
+
+def report(name, problem):
+    results.append(problem is None)
+    print(f"ok   {name}" if problem is None else f"FAIL {name}: {problem}", flush=True)
+
+
+def start(extra, stdout, name):
+    """bindsnoop with extra arguments; returns (process, stderr file) once tracing."""
+    err = tempfile.TemporaryFile(mode="w+")
+    proc = subprocess.Popen([args.bindsnoop, "--backend", args.backend] + extra,
+                            stdout=stdout, stderr=err, stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        err.seek(0)
+        if "Tracing " in err.read():
+            return proc, err
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    err.seek(0)
+    raise RuntimeError(f"{name}: bindsnoop did not start tracing: {err.read().strip()}")
+
+
+def stderr_text(err):
+    err.seek(0)
+    return err.read()
+
+
+def stop(proc, sig):
+    """Send sig, return (seconds until exit, returncode); kills after 10 s."""
+    begin = time.monotonic()
+    proc.send_signal(sig)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return 10.0, None
+    return time.monotonic() - begin, proc.returncode
+
+
+def storm(port, count):
+    subprocess.run([args.storm, "--count", str(count), "--port", str(port)], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def totals(err_text):
+    """(received, lost, dropped, unwritten) from the stderr totals line, or None."""
+    match = TOTALS_RE.search(err_text)
+    if not match:
+        return None
+    rest = match.group(3)
+    dropped = sum(int(n) for n in re.findall(r"(\d+) dropped by", rest))
+    unwritten = sum(int(n) for n in re.findall(r"(\d+) unwritten", rest))
+    return int(match.group(1)), int(match.group(2)), dropped, unwritten
+
+
+def event_lines(text, port):
+    """Whole event lines about port; raises on a line that is not JSON (half a line)."""
+    count = 0
+    for line in text.splitlines():
+        record = json.loads(line)
+        if record.get("event") == "bind_failed" and record.get("port") == port:
+            count += 1
+    if text and not text.endswith("\n"):
+        raise ValueError(f"output ends inside a line: ...{text[-60:]!r}")
+    return count
+
+
+def check_accounting(name, printed, err_text, storm_count):
+    """Every event of the storm is printed, or counted as lost, dropped or unwritten."""
+    found = totals(err_text)
+    if found is None:
+        return f"no totals line on stderr: {err_text.strip()[-300:]!r}"
+    received, lost, dropped, unwritten = found
+    if printed + dropped + unwritten != received:
+        return (f"{printed} printed + {dropped} dropped + {unwritten} unwritten != "
+                f"{received} received")
+    if received + lost < storm_count:
+        return f"{received} received + {lost} lost < {storm_count} failures caused"
+    return None
+
+
+def blocked_stdout(sig, port):
+    """--json into a pipe nobody reads, a storm fills it, then sig."""
+    name = f"blocked-stdout-{signal.Signals(sig).name}"
+    count = 100000
+    read_end, write_end = os.pipe()
+    extra = ["--json", "--port", str(port)]
+    if sig == signal.SIGHUP:
+        extra += ["--output", os.path.join(args.tmp, "hup.jsonl")]
+    proc, err = start(extra, write_end, name)
+    os.close(write_end)
+    storm(port, count)
+    time.sleep(0.5)
+    if sig == signal.SIGHUP:
+        # SIGHUP reopens --output: tracing goes on, blocked or not; SIGTERM ends it.
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        if proc.poll() is not None:
+            return report(name, f"SIGHUP ended it: status {proc.returncode}")
+        sig = signal.SIGTERM
+    took, status = stop(proc, sig)
+    data = b""
+    while True:
+        chunk = os.read(read_end, 1 << 20) if select.select([read_end], [], [], 0)[0] else b""
+        if not chunk:
+            break
+        data += chunk
+    os.close(read_end)
+    err_text = stderr_text(err)
+    if status != 0 or took > STOP_LIMIT_S:
+        return report(name, f"exit status {status} after {took:.1f} s (limit {STOP_LIMIT_S} s)")
+    try:
+        printed = event_lines(data.decode(), port)
+    except ValueError as problem:
+        return report(name, f"stdout: {problem}")
+    report(name, check_accounting(name, printed, err_text, count))
+
+
+def fifo_without_reader(sig):
+    """--output FIFO that nobody opens: bindsnoop waits in open(); sig must end the wait."""
+    name = f"fifo-no-reader-{signal.Signals(sig).name}"
+    path = os.path.join(args.tmp, f"fifo-{sig}")
+    os.mkfifo(path)
+    err = tempfile.TemporaryFile(mode="w+")
+    proc = subprocess.Popen([args.bindsnoop, "--backend", args.backend, "-q", "--output", path],
+                            stdout=subprocess.DEVNULL, stderr=err)
+    time.sleep(1)
+    if sig == signal.SIGHUP:
+        # SIGHUP means "reopen": it keeps waiting for a reader, then SIGTERM ends it.
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        if proc.poll() is not None:
+            os.unlink(path)
+            return report(name, f"SIGHUP ended the wait: status {proc.returncode}, "
+                          f"{stderr_text(err).strip()!r}")
+        sig = signal.SIGTERM
+    took, status = stop(proc, sig)
+    os.unlink(path)
+    if status != 0 or took > STOP_LIMIT_S:
+        return report(name, f"exit status {status} after {took:.1f} s; "
+                      f"stderr {stderr_text(err).strip()!r}")
+    report(name, None)
+
+
+def stalled_reader_leaves(port):
+    """A reader that stalls through a storm, then exits without reading: no silent loss."""
+    name = "stalled-reader-leaves"
+    count = 100000
+    read_end, write_end = os.pipe()
+    proc, err = start(["--json", "--port", str(port)], write_end, name)
+    os.close(write_end)
+    storm(port, count)
+    time.sleep(0.5)
+    # The reader reads what is there, then leaves: the next write gets EPIPE.
+    data = b""
+    while select.select([read_end], [], [], 0.2)[0]:
+        chunk = os.read(read_end, 1 << 20)
+        if not chunk:
+            break
+        data += chunk
+        if len(data) > (1 << 16):
+            break
+    os.close(read_end)
+    storm(port, 10)  # one more write to find the reader gone
+    try:
+        proc.wait(timeout=STOP_LIMIT_S + 5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return report(name, "still running after its reader left")
+    err_text = stderr_text(err)
+    if proc.returncode != 0:
+        return report(name, f"exit status {proc.returncode}: {err_text.strip()!r}")
+    text = data.decode()
+    # Only whole lines count as printed: the reader stopped reading mid-pipe.
+    whole = text[:text.rfind("\n") + 1]
+    found = totals(err_text)
+    if found is None:
+        return report(name, f"nothing on stderr about the events it could not write: "
+                      f"{err_text.strip()!r}")
+    received, lost, dropped, unwritten = found
+    printed = event_lines(whole, port)
+    # Lines still in the pipe when the reader closed it were written, not read.
+    if printed + dropped + unwritten > received or received + lost < count:
+        return report(name, f"totals {found} do not cover {count} failures "
+                      f"({printed} read)")
+    report(name, None)
+
+
+def full_disk(sig, port):
+    """--output on a 256 KiB tmpfs: whole lines only, drops counted, recovery when room returns."""
+    name = f"full-disk-{signal.Signals(sig).name}"
+    mount = tempfile.mkdtemp(dir=args.tmp)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", mount], check=True)
+    try:
+        path = os.path.join(mount, "events.jsonl")
+        filler = os.path.join(mount, "filler")
+        with open(filler, "wb") as f:
+            f.write(b"x" * (160 * 1024))
+        proc, err = start(["-q", "--output", path, "--port", str(port)], None, name)
+        caused = 4050
+        storm(port, 4000)
+        time.sleep(1)
+        if proc.poll() is not None:
+            return report(name, f"a full disk ended tracing: status {proc.returncode}, "
+                          f"{stderr_text(err).strip()!r}")
+        os.unlink(filler)  # room again
+        storm(port, 50)
+        time.sleep(1)
+        if sig == signal.SIGHUP:
+            proc.send_signal(signal.SIGHUP)  # reopen on a disk that had been full
+            storm(port, 50)
+            caused += 50
+            time.sleep(0.5)
+            sig = signal.SIGTERM
+        took, status = stop(proc, sig)
+        err_text = stderr_text(err)
+        if status != 0 or took > STOP_LIMIT_S:
+            return report(name, f"exit status {status} after {took:.1f} s: {err_text!r}")
+        with open(path) as f:
+            text = f.read()
+        try:
+            printed = event_lines(text, port)
+        except ValueError as problem:
+            return report(name, f"{path}: {problem}")
+        records = [json.loads(line) for line in text.splitlines()]
+        gap = sum(r["count"] for r in records if r["event"] == "dropped")
+        stop_record = records[-1] if records and records[-1]["event"] == "stop" else None
+        found = totals(err_text)
+        if not gap or found is None or stop_record is None:
+            return report(name, f"expected a dropped record ({gap}), a totals line and a "
+                          f"stop record; stderr {err_text.strip()!r}")
+        received, lost, dropped, unwritten = found
+        if printed + dropped != received or stop_record["dropped"] != dropped:
+            return report(name, f"{printed} in the file + {dropped} dropped != {received} "
+                          f"received (stop record says {stop_record['dropped']} dropped)")
+        if gap != dropped:
+            return report(name, f"dropped records say {gap}, totals say {dropped}")
+        if received + lost < caused:
+            return report(name, f"{received} + {lost} lost < {caused} failures caused")
+        report(name, None)
+    finally:
+        subprocess.run(["umount", mount])
+        os.rmdir(mount)
+
+
+def sigstop_storm(port):
+    """SIGSTOP for 3 s in a storm, SIGCONT, SIGTERM: received + lost covers the storm."""
+    name = "sigstop-sigcont-storm"
+    count = 300000
+    path = os.path.join(args.tmp, "sigstop.jsonl")
+    with open(path, "w") as out:
+        proc, err = start(["--json", "--port", str(port)], out, name)
+        storm_proc = subprocess.Popen([args.storm, "--count", str(count), "--port", str(port)],
+                                      stdout=subprocess.DEVNULL)
+        time.sleep(0.05)
+        proc.send_signal(signal.SIGSTOP)
+        storm_proc.wait()
+        time.sleep(2)
+        proc.send_signal(signal.SIGCONT)
+        time.sleep(1)
+        took, status = stop(proc, signal.SIGTERM)
+    err_text = stderr_text(err)
+    if status != 0 or took > STOP_LIMIT_S:
+        return report(name, f"exit status {status} after {took:.1f} s")
+    with open(path) as f:
+        text = f.read()
+    printed = event_lines(text, port)
+    stop_record = json.loads(text.splitlines()[-1])
+    if stop_record.get("event") != "stop":
+        return report(name, "no stop record")
+    if printed != stop_record["received"] or printed + stop_record["lost"] < count:
+        return report(name, f"{printed} printed, stop record {stop_record}, {count} caused; "
+                      f"stderr {err_text.strip()!r}")
+    report(name, None)
+
+
+def output_errors_at_start():
+    """A broken --output or stdout fails before tracing, naming what failed."""
+    name = "output-errors-at-start"
+    cases = [(["-q", "--output", "/dev/full"], None, "--output /dev/full"),
+             (["-q", "--output", "/proc/version"], None, "--output /proc/version"),
+             (["--json"], "/dev/full", "stdout")]
+    for extra, stdout_path, named in cases:
+        out = open(stdout_path, "w") if stdout_path else subprocess.DEVNULL
+        try:
+            run = subprocess.run([args.bindsnoop, "--backend", args.backend] + extra,
+                                 stdout=out, stderr=subprocess.PIPE, text=True, timeout=30)
+        except subprocess.TimeoutExpired:
+            return report(name, f"{' '.join(extra)}: still running after 30 s")
+        if run.returncode != 1 or "Tracing " in run.stderr or named not in run.stderr:
+            return report(name, f"{' '.join(extra)}: status {run.returncode}, stderr "
+                          f"{run.stderr.strip()!r} (expected status 1 naming {named}, "
+                          f"before tracing)")
+    report(name, None)
+
+
+def table_totals(port):
+    """The table prints its totals on stderr at stop."""
+    name = "table-totals"
+    path = os.path.join(args.tmp, "table.txt")
+    with open(path, "w") as out:
+        proc, err = start(["--port", str(port)], out, name)
+        storm(port, 20)
+        time.sleep(0.5)
+        took, status = stop(proc, signal.SIGINT)
+    with open(path) as f:
+        rows = [line for line in f.read().splitlines()[1:] if f" 127.0.0.1:{port} " in line]
+    found = totals(stderr_text(err))
+    if status != 0 or found is None or found[0] != len(rows) or len(rows) != 20:
+        return report(name, f"status {status}, {len(rows)} rows, totals {found}: "
+                      f"{stderr_text(err).strip()!r}")
+    report(name, None)
+
+
+def main():
+    global args
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bindsnoop", default="./bindsnoop")
+    parser.add_argument("--storm", default="build/tests/bind-storm")
+    parser.add_argument("--backend", default="auto")
+    parser.add_argument("--only", help="comma-separated case name prefixes")
+    args = parser.parse_args()
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    with tempfile.TemporaryDirectory(prefix="bindsnoop-faults.") as tmp:
+        args.tmp = tmp
+        cases = []
+        port = 20000
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            cases.append(("blocked-stdout", blocked_stdout, (sig, port)))
+            cases.append(("fifo-no-reader", fifo_without_reader, (sig,)))
+            cases.append(("full-disk", full_disk, (sig, port + 1)))
+            port += 2
+        cases.append(("stalled-reader-leaves", stalled_reader_leaves, (port,)))
+        cases.append(("sigstop", sigstop_storm, (port + 1,)))
+        cases.append(("output-errors-at-start", output_errors_at_start, ()))
+        cases.append(("table-totals", table_totals, (port + 2,)))
+        for prefix, function, case_args in cases:
+            if args.only and not any(prefix.startswith(p) for p in args.only.split(",")):
+                continue
+            try:
+                function(*case_args)
+            except Exception as problem:  # a broken case is a failure, not a crash
+                report(prefix, f"{type(problem).__name__}: {problem}")
+    failed = results.count(False)
+    print(f"faults: {len(results) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

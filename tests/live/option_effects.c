@@ -1,0 +1,680 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * One test per option that no scenario exercises otherwise: each runs the
+ * real bindsnoop with the option against a real conflict and checks what the
+ * option changes (option_table.c maps every option in --help to its tests).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "env.h"
+#include "live.h"
+#include "scenarios.h"
+#include "steps.h"
+
+#define FILE_POLL_MS 20
+
+/* The whole file, read to its end (/proc files have no size); "" if unreadable. */
+static char *read_whole_file(const char *path)
+{
+	size_t used = 0, cap = 4096;
+	char *text = malloc(cap);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t got;
+
+	if (!text)
+		return NULL;
+	while (fd >= 0 && (got = read(fd, text + used, cap - used - 1)) > 0) {
+		used += got;
+		if (cap - used < 2) {
+			char *bigger = realloc(text, cap * 2);
+
+			if (!bigger)
+				break;
+			text = bigger;
+			cap *= 2;
+		}
+	}
+	text[used] = '\0';
+	if (fd >= 0)
+		close(fd);
+	return text;
+}
+
+/* Wait until the file at path holds needle; false after timeout_ms. */
+static bool await_in_file(const char *path, const char *needle, int timeout_ms)
+{
+	long long deadline = live_now_ms() + timeout_ms;
+
+	do {
+		char *text = read_whole_file(path);
+		bool found = strstr(text, needle) != NULL;
+
+		free(text);
+		if (found)
+			return true;
+		usleep(FILE_POLL_MS * 1000);
+	} while (live_now_ms() < deadline);
+	return false;
+}
+
+/*
+ * bindsnoop without --json (the table), stdout and stderr in files: the
+ * tracer module only speaks JSON Lines.
+ */
+struct plain_run {
+	pid_t pid;
+	char out_path[64];
+	char err_path[64];
+};
+
+static void plain_cleanup(struct plain_run *run)
+{
+	if (run->pid > 0) {
+		kill(run->pid, SIGKILL);
+		waitpid(run->pid, NULL, 0);
+		run->pid = 0;
+	}
+	unlink(run->out_path);
+	unlink(run->err_path);
+}
+
+static int plain_start(struct test_context *ctx, const char *const *extra, struct plain_run *run)
+{
+	const char *argv[16];
+	int argc = 0, out_fd, err_fd;
+
+	strcpy(run->out_path, "/tmp/lt-plain-out.XXXXXX");
+	strcpy(run->err_path, "/tmp/lt-plain-err.XXXXXX");
+	out_fd = mkstemp(run->out_path);
+	err_fd = mkstemp(run->err_path);
+	run->pid = 0;
+	if (out_fd < 0 || err_fd < 0) {
+		test_fail(ctx, "setup: temporary files: %s", strerror(errno));
+		return -1;
+	}
+	argv[argc++] = live_config->bindsnoop;
+	if (live_config->backend) {
+		argv[argc++] = "--backend";
+		argv[argc++] = live_config->backend;
+	}
+	if (live_config->kernel_only)
+		argv[argc++] = "--no-proc-lookup";
+	for (int i = 0; extra[i] && argc < 15; i++)
+		argv[argc++] = extra[i];
+	argv[argc] = NULL;
+	run->pid = fork();
+	if (run->pid == 0) {
+		dup2(out_fd, STDOUT_FILENO);
+		dup2(err_fd, STDERR_FILENO);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(out_fd);
+	close(err_fd);
+	if (run->pid < 0 || !await_in_file(run->err_path, "Tracing ", LIVE_TRACER_START_MS)) {
+		char *errors = read_whole_file(run->err_path);
+
+		test_fail(ctx, "%s did not start tracing: %s", live_config->bindsnoop, errors);
+		free(errors);
+		plain_cleanup(run);
+		return -1;
+	}
+	return 0;
+}
+
+/* Signal, wait for a clean exit; its stdout and stderr in *out, *err (caller frees). */
+static int plain_stop(struct test_context *ctx, struct plain_run *run, int sig, char **out,
+		      char **err)
+{
+	long long deadline = live_now_ms() + LIVE_EXIT_MS;
+	int status = 0;
+	pid_t done = 0;
+
+	kill(run->pid, sig);
+	while (live_now_ms() < deadline && (done = waitpid(run->pid, &status, WNOHANG)) == 0)
+		usleep(FILE_POLL_MS * 1000);
+	if (done == run->pid)
+		run->pid = 0;
+	*out = read_whole_file(run->out_path);
+	*err = read_whole_file(run->err_path);
+	plain_cleanup(run);
+	if (done <= 0) {
+		test_fail(ctx, "still running %d s after signal %d", LIVE_EXIT_MS / 1000, sig);
+		return -1;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		test_fail(ctx, "ended with wait status 0x%x after signal %d; stderr: %s", status,
+			  sig, *err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The line of text that holds needle, copied into line; false if none. */
+static bool line_with(const char *text, const char *needle, char *line, size_t len)
+{
+	const char *at = strstr(text, needle), *start, *end;
+
+	if (!at)
+		return false;
+	for (start = at; start > text && start[-1] != '\n'; start--)
+		;
+	end = strchr(at, '\n');
+	if (!end)
+		end = at + strlen(at);
+	snprintf(line, len, "%.*s", (int)(end - start), start);
+	return true;
+}
+
+/* --wide: the row, then the caller's command line and the holder on indented lines. */
+enum test_result test_wide_table(struct test_context *ctx)
+{
+	static const char *const args[] = { "--wide", NULL };
+	struct repeatable_conflict conflict;
+	char row[512], holder_line[128], *out = NULL, *err = NULL;
+	enum test_result result = TEST_PASS;
+	struct plain_run run;
+	const char *after;
+
+	if (plain_start(ctx, args, &run))
+		return TEST_FAIL;
+	if (conflict_prepare(ctx, "lt-holder-wide", "lt-caller-wide", &conflict) ||
+	    conflict_fire(ctx, &conflict)) {
+		plain_cleanup(&run);
+		return TEST_FAIL;
+	}
+	snprintf(holder_line, sizeof(holder_line), "    holder: tcp LISTEN 127.0.0.1:%u ",
+		 conflict.port);
+	await_in_file(run.out_path, holder_line, LIVE_EVENT_MS);
+	if (plain_stop(ctx, &run, SIGINT, &out, &err))
+		goto done;
+	if (!line_with(out, "lt-caller-wide", row, sizeof(row))) {
+		result = test_fail(ctx, "no table row for lt-caller-wide in: %s", out);
+		goto done;
+	}
+	after = strstr(out, row) + strlen(row);
+	if (!strstr(row, "bind_failed") || !strstr(row, "EADDRINUSE") ||
+	    !strstr(row, "lt-holder-wide[") || strncmp(after, "\n    why: ", 10) ||
+	    !strstr(after, "\n    fix: ") || !strstr(after, "\n    caller: ") ||
+	    !strstr(after, holder_line))
+		result = test_fail(
+			ctx,
+			"expected the row (bind_failed, EADDRINUSE, lt-holder-wide[pid]) "
+			"then \"    why: ...\", \"    fix: ...\", \"    caller: ...\" and "
+			"\"%s...\"; got: %s",
+			holder_line, after - strlen(row));
+	else if (!strstr(err, " events received, "))
+		result = test_fail(ctx, "no totals line on stderr at stop: %s", err);
+done:
+	free(out);
+	free(err);
+	return ctx->reason[0] ? TEST_FAIL : result;
+}
+
+/* The JSON lines in a file: first start, one about pid, last stop. */
+static enum test_result check_output_file(struct test_context *ctx, const char *path, pid_t pid)
+{
+	char *text = read_whole_file(path), *line, *save = NULL, error[128];
+	char first[16] = "", last[16] = "", pid_text[32];
+	size_t lines = 0, about_pid = 0;
+
+	snprintf(pid_text, sizeof(pid_text), "\"pid\":%d,", (int)pid);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct json_value *value = json_parse(line, strlen(line), error, sizeof(error));
+		const struct json_value *event = value ? json_member(value, "event") : NULL;
+
+		if (!event || event->type != JSON_STRING) {
+			json_free(value);
+			free(text);
+			return test_fail(ctx, "%s: line %zu is not a JSON record: %s", path,
+					 lines + 1, error);
+		}
+		snprintf(lines ? last : first, sizeof(first), "%s", event->string);
+		about_pid += !strcmp(event->string, "bind_failed") && strstr(line, pid_text);
+		lines++;
+		json_free(value);
+	}
+	free(text);
+	if (strcmp(first, "start") || strcmp(last, "stop") || about_pid != 1)
+		return test_fail(
+			ctx,
+			"%s: expected start, the caller's bind_failed, stop; got first %s, "
+			"last %s, %zu events of the caller",
+			path, first, last, about_pid);
+	return TEST_PASS;
+}
+
+/* -q --output FILE: nothing on stdout, every record in the file. */
+enum test_result test_output_quiet(struct test_context *ctx)
+{
+	char path[] = "/tmp/lt-output.XXXXXX", pid_text[32], *out = NULL, *err = NULL;
+	const char *args[] = { "-q", "--output", path, NULL };
+	struct repeatable_conflict conflict;
+	enum test_result result = TEST_FAIL;
+	struct plain_run run;
+
+	close(mkstemp(path));
+	unlink(path); /* bindsnoop creates it */
+	if (plain_start(ctx, args, &run))
+		return TEST_FAIL;
+	if (conflict_prepare(ctx, "lt-holder-out", "lt-caller-out", &conflict) ||
+	    conflict_fire(ctx, &conflict)) {
+		plain_cleanup(&run);
+		goto done;
+	}
+	snprintf(pid_text, sizeof(pid_text), "\"pid\":%d,", (int)helper_pid(conflict.caller));
+	if (!await_in_file(path, pid_text, LIVE_EVENT_MS))
+		test_fail(ctx, "no event about lt-caller-out in %s", path);
+	if (plain_stop(ctx, &run, SIGTERM, &out, &err) || ctx->reason[0])
+		goto done;
+	if (*out)
+		result = test_fail(ctx, "-q: stdout is not empty: %s", out);
+	else
+		result = check_output_file(ctx, path, helper_pid(conflict.caller));
+done:
+	free(out);
+	free(err);
+	unlink(path);
+	return result;
+}
+
+/* A unix datagram socket standing in for /dev/log; -1 with the reason set. */
+static int syslog_socket(struct test_context *ctx, struct sockaddr_un *addr)
+{
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	memset(addr, 0, sizeof(*addr));
+	addr->sun_family = AF_UNIX;
+	snprintf(addr->sun_path, sizeof(addr->sun_path), "/tmp/lt-syslog.%d", (int)getpid());
+	unlink(addr->sun_path);
+	if (fd < 0 || bind(fd, (struct sockaddr *)addr, sizeof(*addr))) {
+		test_fail(ctx, "setup: unix socket %s: %s", addr->sun_path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* --syslog=PATH --syslog-facility local3: the event arrives as <PRI>1 with facility 19. */
+enum test_result test_syslog_unix(struct test_context *ctx)
+{
+	char target[128], message[8192];
+	const char *args[] = { target, "--syslog-facility", "local3", NULL };
+	struct repeatable_conflict conflict;
+	struct sockaddr_un addr;
+	enum test_result result = TEST_FAIL;
+	struct tracer *tracer;
+	long long deadline;
+	int fd, pri = -1;
+
+	fd = syslog_socket(ctx, &addr);
+	if (fd < 0)
+		return TEST_FAIL;
+	snprintf(target, sizeof(target), "--syslog=%s", addr.sun_path);
+	tracer = test_own_tracer(ctx, args);
+	if (!tracer || conflict_prepare(ctx, "lt-holder-slog", "lt-caller-slog", &conflict) ||
+	    conflict_fire(ctx, &conflict))
+		goto done;
+	deadline = live_now_ms() + LIVE_EVENT_MS;
+	while (live_now_ms() < deadline) {
+		struct timeval wait = { .tv_sec = 0, .tv_usec = 200000 };
+		ssize_t got;
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait));
+		got = recv(fd, message, sizeof(message) - 1, 0);
+		if (got <= 0)
+			continue;
+		message[got] = '\0';
+		if (strstr(message, "lt-caller-slog") && strstr(message, "bind_failed"))
+			break;
+		message[0] = '\0';
+	}
+	if (!message[0] || sscanf(message, "<%d>1 ", &pri) != 1) {
+		result = test_fail(ctx, "no RFC 5424 message about lt-caller-slog at %s",
+				   addr.sun_path);
+		goto done;
+	}
+	if (pri / 8 != 19)
+		result = test_fail(ctx,
+				   "--syslog-facility local3: PRI %d is facility %d, not 19: %s",
+				   pri, pri / 8, message);
+	else
+		result = TEST_PASS;
+done:
+	close(fd);
+	unlink(addr.sun_path);
+	return result;
+}
+
+/*
+ * --syslog-queue-mb 1 with no collector: about a thousand messages fit, so
+ * 3,000 failures overflow it and the rest are counted as dropped.
+ */
+enum test_result test_syslog_queue(struct test_context *ctx)
+{
+	static const char *const args[] = { "--syslog=/nonexistent/lt-syslog", "--syslog-queue-mb",
+					    "1", NULL };
+	struct repeatable_conflict conflict;
+	unsigned long long received, lost, dropped = 0;
+	struct tracer *tracer;
+	const char *part;
+	int status;
+
+	tracer = test_own_tracer(ctx, args);
+	if (!tracer || conflict_prepare(ctx, "lt-holder-sq", "lt-caller-sq", &conflict))
+		return TEST_FAIL;
+	for (int i = 0; i < 3000; i++)
+		if (conflict_fire(ctx, &conflict))
+			return TEST_FAIL;
+	usleep(500 * 1000);
+	if (tracer_wait_exit(tracer, SIGTERM, LIVE_EXIT_MS, &status) || status)
+		return test_fail(ctx, "did not exit 0 on SIGTERM");
+	for (size_t i = 0; i < tracer_stderr_count(tracer); i++) {
+		const char *line = tracer_stderr_line(tracer, i);
+
+		if (sscanf(line, "bindsnoop: %llu events received, %llu lost", &received, &lost) !=
+		    2)
+			continue;
+		part = strstr(line, " dropped by --syslog");
+		if (!part)
+			break;
+		while (part > line && part[-1] >= '0' && part[-1] <= '9')
+			part--;
+		dropped = strtoull(part, NULL, 10);
+		if (received + lost >= 3000 && dropped > 0 && dropped < received)
+			return TEST_PASS;
+		break;
+	}
+	{
+		char errors[2048];
+
+		tracer_describe_stderr(tracer, errors, sizeof(errors));
+		return test_fail(
+			ctx,
+			"expected some of 3000 events dropped by --syslog with a 1 MiB queue "
+			"(dropped %llu); stderr: %s",
+			dropped, errors);
+	}
+}
+
+/* -v: which backend was chosen, and why, on stderr. */
+enum test_result test_verbose(struct test_context *ctx)
+{
+	static const char *const args[] = { "-v", NULL };
+	struct tracer *tracer = test_own_tracer(ctx, args);
+
+	if (!tracer)
+		return TEST_FAIL;
+	for (size_t i = 0; i < tracer_stderr_count(tracer); i++)
+		if (!strncmp(tracer_stderr_line(tracer, i), "bindsnoop: using the ", 21))
+			return TEST_PASS;
+	return test_fail(ctx, "-v printed no \"bindsnoop: using the ... backend\" line");
+}
+
+/* The first event about caller, or NULL with the reason set. */
+static const struct json_value *conflict_event(struct test_context *ctx, struct tracer *tracer,
+					       struct repeatable_conflict *conflict)
+{
+	const struct tracer_line *line;
+
+	if (conflict_fire(ctx, conflict))
+		return NULL;
+	line = await_event(ctx, tracer, 0, helper_pid(conflict->caller), "bind_failed");
+	return line ? line->json : NULL;
+}
+
+/*
+ * --no-proc-lookup: a holder bound before tracing carries no owner tag, and
+ * no userspace lookup may name it: no holder lists a process.
+ */
+enum test_result test_no_proc_lookup(struct test_context *ctx)
+{
+	static const char *const args[] = { "--no-proc-lookup", NULL };
+	struct repeatable_conflict conflict;
+	const struct json_value *event, *holders;
+	struct tracer *tracer;
+
+	if (conflict_prepare(ctx, "lt-holder-npl", "lt-caller-npl", &conflict))
+		return TEST_FAIL;
+	tracer = test_own_tracer(ctx, args);
+	if (!tracer)
+		return TEST_FAIL;
+	event = conflict_event(ctx, tracer, &conflict);
+	if (!event)
+		return TEST_FAIL;
+	holders = json_get(event, "holders");
+	for (size_t i = 0; holders && i < holders->count; i++) {
+		const struct json_value *processes = json_member(holders->items[i], "processes");
+		const struct json_value *source = json_member(holders->items[i], "source");
+
+		if ((processes && processes->count) ||
+		    (source && source->type == JSON_STRING && strcmp(source->string, "kernel")))
+			return test_fail(
+				ctx,
+				"--no-proc-lookup, holder bound before tracing: holder %zu "
+				"was named or found in userspace",
+				i);
+	}
+	return TEST_PASS;
+}
+
+/* --no-kernel-holders: holders come from userspace (sock_diag, /proc), never "kernel". */
+enum test_result test_no_kernel_holders(struct test_context *ctx)
+{
+	static const char *const args[] = { "--no-kernel-holders", NULL };
+	struct repeatable_conflict conflict;
+	const struct json_value *event, *holders, *source;
+	struct tracer *tracer;
+
+	tracer = test_own_tracer(ctx, args);
+	if (!tracer || conflict_prepare(ctx, "lt-holder-nkh", "lt-caller-nkh", &conflict))
+		return TEST_FAIL;
+	event = conflict_event(ctx, tracer, &conflict);
+	if (!event)
+		return TEST_FAIL;
+	holders = json_get(event, "holders");
+	if (live_config->kernel_only)
+		return holders && holders->count == 0 ?
+			       TEST_PASS :
+			       test_fail(ctx, "with --no-proc-lookup too, holders should be empty");
+	source = json_get(event, "holders[0].source");
+	if (!source || source->type != JSON_STRING || !strcmp(source->string, "kernel"))
+		return test_fail(ctx, "--no-kernel-holders: holders[0].source should be sock_diag "
+				      "or proc");
+	return TEST_PASS;
+}
+
+/* --ring-buffer-mb 2: bindsnoop's ring buffer map (type 27) holds 2 MiB. */
+enum test_result test_ring_buffer_mb(struct test_context *ctx)
+{
+	static const char *const args[] = { "--ring-buffer-mb", "2", NULL };
+	struct tracer *tracer = test_own_tracer(ctx, args);
+	char dir[64], path[384], *text;
+	struct dirent *entry;
+	bool found = false;
+	DIR *fds;
+
+	if (!tracer)
+		return TEST_FAIL;
+	snprintf(dir, sizeof(dir), "/proc/%d/fdinfo", (int)tracer_pid(tracer));
+	fds = opendir(dir);
+	while (fds && (entry = readdir(fds)) && !found) {
+		snprintf(path, sizeof(path), "%s/%s", dir, entry->d_name);
+		text = read_whole_file(path);
+		found = strstr(text, "map_type:\t27\n") && strstr(text, "max_entries:\t2097152\n");
+		free(text);
+	}
+	if (fds)
+		closedir(fds);
+	return found ? TEST_PASS :
+		       test_fail(ctx, "no ring buffer map of 2097152 bytes among %s", dir);
+}
+
+/*
+ * --poll-ms 1000: a lone event waits for the poll timeout, so of five
+ * conflicts spread over time at least one shows up late (> 100 ms); with
+ * the default 10 ms none would.
+ */
+enum test_result test_poll_ms(struct test_context *ctx)
+{
+	const char *args[] = { "--poll-ms", "1000", "--port", NULL, NULL };
+	struct repeatable_conflict conflict;
+	long long slowest = 0;
+	struct tracer *tracer;
+	char port_text[16];
+
+	/* Only this test's port: other binds on the machine would fill the buffer and wake it. */
+	if (conflict_prepare(ctx, "lt-holder-poll", "lt-caller-poll", &conflict))
+		return TEST_FAIL;
+	snprintf(port_text, sizeof(port_text), "%u", conflict.port);
+	args[3] = port_text;
+	tracer = test_own_tracer(ctx, args);
+	if (!tracer)
+		return TEST_FAIL;
+	for (int i = 0; i < 5; i++) {
+		size_t mark = tracer_line_count(tracer);
+		long long fired = live_now_ms();
+
+		if (conflict_fire(ctx, &conflict) ||
+		    !await_event(ctx, tracer, mark, helper_pid(conflict.caller), "bind_failed"))
+			return TEST_FAIL;
+		if (live_now_ms() - fired > slowest)
+			slowest = live_now_ms() - fired;
+		usleep(137 * 1000);
+	}
+	return slowest > 100 ?
+		       TEST_PASS :
+		       test_fail(ctx, "--poll-ms 1000: every event came within %lld ms", slowest);
+}
+
+static enum test_result expect_info_output(struct test_context *ctx, const char *option,
+					   const char *stdout_start)
+{
+	const char *args[] = { option, NULL };
+	char *out = NULL, *err = NULL;
+	enum test_result result = TEST_PASS;
+	int status, ret;
+
+	ret = run_bindsnoop_once(args, LIVE_EXIT_MS, &status, &out, &err);
+	if (ret || !WIFEXITED(status) || WEXITSTATUS(status))
+		result = test_fail(ctx, "%s did not exit 0 (%d)", option, ret);
+	else if (!out || strncmp(out, stdout_start, strlen(stdout_start)) || (err && *err))
+		result = test_fail(ctx,
+				   "%s: stdout should start \"%s\", stderr be empty; got %s | %s",
+				   option, stdout_start, out ? out : "", err ? err : "");
+	free(out);
+	free(err);
+	return result;
+}
+
+/* One HTTP/1.0 GET on loopback; the whole answer in *text (caller frees). */
+static int http_get(unsigned int port, const char *path, char **text)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET,
+				    .sin_port = htons(port),
+				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	size_t len = 0, cap = 1 << 16;
+	char request[128];
+	ssize_t got;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	*text = calloc(1, cap + 1);
+	if (fd < 0 || !*text || connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	snprintf(request, sizeof(request), "GET %s HTTP/1.0\r\n\r\n", path);
+	if (write(fd, request, strlen(request)) < 0) {
+		close(fd);
+		return -1;
+	}
+	while (len < cap && (got = read(fd, *text + len, cap - len)) > 0)
+		len += got;
+	close(fd);
+	return 0;
+}
+
+/*
+ * --metrics ADDR:PORT: Prometheus text at /metrics that counts a real
+ * failure on its port. Static builds have no metrics server (and no
+ * --metrics in --help): skipped there.
+ */
+enum test_result test_metrics_option(struct test_context *ctx)
+{
+	static const char *const help_args[] = { "--help", NULL };
+	char address[32], port_arg[16], series[96], *out = NULL, *err = NULL, *page = NULL;
+	const char *args[] = { "-q", "--metrics", address, "--port", port_arg, NULL };
+	struct repeatable_conflict conflict;
+	enum test_result result = TEST_FAIL;
+	unsigned int metrics_port;
+	struct plain_run run;
+	int status;
+
+	if (run_bindsnoop_once(help_args, LIVE_EXIT_MS, &status, &out, &err) || !out)
+		return test_fail(ctx, "bindsnoop --help did not run");
+	if (!strstr(out, "--metrics")) {
+		free(out);
+		free(err);
+		return test_skip(ctx, "this build has no metrics server (static)");
+	}
+	free(out);
+	free(err);
+	out = err = NULL;
+	metrics_port = test_port(ctx);
+	if (!metrics_port || conflict_prepare(ctx, "lt-holder-met", "lt-caller-met", &conflict))
+		return TEST_FAIL;
+	snprintf(address, sizeof(address), "127.0.0.1:%u", metrics_port);
+	snprintf(port_arg, sizeof(port_arg), "%u", conflict.port);
+	if (plain_start(ctx, args, &run))
+		return TEST_FAIL;
+	if (conflict_fire(ctx, &conflict)) {
+		plain_cleanup(&run);
+		return TEST_FAIL;
+	}
+	snprintf(series, sizeof(series), "bindsnoop_failures_by_port_total{port=\"%u\"} 1",
+		 conflict.port);
+	for (int waited = 0; waited < LIVE_EVENT_MS; waited += 50) {
+		free(page);
+		page = NULL;
+		if (!http_get(metrics_port, "/metrics", &page) && strstr(page, series))
+			break;
+		usleep(50000);
+	}
+	if (!page || !strstr(page, "HTTP/1.") || !strstr(page, " 200"))
+		test_fail(ctx, "GET /metrics on %s did not answer 200: %.200s", address,
+			  page ? page : "(no answer)");
+	else if (!strstr(page, series))
+		test_fail(ctx, "/metrics never showed %s", series);
+	if (plain_stop(ctx, &run, SIGTERM, &out, &err) || ctx->reason[0])
+		goto done;
+	result = TEST_PASS;
+done:
+	free(page);
+	free(out);
+	free(err);
+	return result;
+}
+
+enum test_result test_help_option(struct test_context *ctx)
+{
+	return expect_info_output(ctx, "--help", "Usage: bindsnoop ");
+}
+
+enum test_result test_version_option(struct test_context *ctx)
+{
+	return expect_info_output(ctx, "--version", "bindsnoop ");
+}

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Every option in `bindsnoop --help` has a row here naming the live tests
+ * that run it against real conflicts and check its effect. options-table
+ * reads the real --help: an option added without a row (or a row left
+ * behind by a removed option, or naming a test that does not exist) fails
+ * the suite.
+ */
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include "live.h"
+#include "scenarios.h"
+
+struct option_row {
+	const char *option;
+	const char *tests;   /* comma-separated live test names */
+	bool optional_build; /* absent from some builds' --help (static: no --metrics) */
+};
+
+static const struct option_row option_rows[] = {
+	{ "--port", "port-filter" },
+	{ "--pid", "pid-filter" },
+	{ "--uid", "uid-filter,errno-uid-filter" },
+	{ "--comm", "comm-filter" },
+	{ "--errno", "errno-filter-name,errno-filter-number,errno-uid-filter" },
+	{ "--all", "all-flag" },
+	/* Every tracer of the suite runs with --json and --backend B; tcp4 checks every field. */
+	{ "--json", "tcp4,json-valid" },
+	{ "--backend", "tcp4" },
+	{ "--wide", "wide-table" },
+	{ "--output", "output-quiet" },
+	{ "--quiet", "output-quiet" },
+	{ "--syslog", "syslog-unix" },
+	{ "--syslog-facility", "syslog-unix" },
+	{ "--syslog-queue-mb", "syslog-queue" },
+	{ "--verbose", "verbose" },
+	{ "--no-proc-lookup", "no-proc-lookup" },
+	{ "--no-kernel-holders", "no-kernel-holders" },
+	{ "--ring-buffer-mb", "ring-buffer-mb" },
+	{ "--poll-ms", "poll-ms" },
+	{ "--metrics", "metrics", true },
+	{ "--who", "who-holder,who-time-wait,who-free" },
+	{ "--all-netns", "who-other-netns" },
+	{ "--help", "help" },
+	{ "--version", "version" },
+};
+
+#define ROW_COUNT	 (sizeof(option_rows) / sizeof(option_rows[0]))
+#define MAX_HELP_OPTIONS 64
+
+static const struct option_row *row_for(const char *option)
+{
+	for (size_t i = 0; i < ROW_COUNT; i++)
+		if (!strcmp(option_rows[i].option, option))
+			return &option_rows[i];
+	return NULL;
+}
+
+/*
+ * The long options --help lists: lines "  -x, --name ..." or "      --name ...",
+ * up to the first section that is not about options (its prose also starts
+ * lines with "--json").
+ */
+static size_t help_options(const char *help, char names[][48])
+{
+	size_t count = 0;
+
+	for (const char *line = help; line && *line; line = strchr(line, '\n'), line += !!line) {
+		const char *at = line;
+		size_t len = 0;
+
+		if (!strncmp(line, "Output formats:", 15) || !strncmp(line, "Examples:", 9))
+			break;
+		while (*at == ' ')
+			at++;
+		if (at - line != 2 && at - line != 6)
+			continue;
+		if (at[0] == '-' && isalpha((unsigned char)at[1]) && !strncmp(at + 2, ", ", 2))
+			at += 4;
+		if (strncmp(at, "--", 2))
+			continue;
+		while (at[len] == '-' || isalnum((unsigned char)at[len]))
+			len++;
+		if (count < MAX_HELP_OPTIONS && len < 48)
+			snprintf(names[count++], 48, "%.*s", (int)len, at);
+	}
+	return count;
+}
+
+static bool listed(char names[][48], size_t count, const char *option)
+{
+	for (size_t i = 0; i < count; i++)
+		if (!strcmp(names[i], option))
+			return true;
+	return false;
+}
+
+enum test_result test_options_table(struct test_context *ctx)
+{
+	static const char *const args[] = { "--help", NULL };
+	char names[MAX_HELP_OPTIONS][48], *out = NULL, *err = NULL, test[64];
+	enum test_result result = TEST_PASS;
+	size_t count;
+	int status;
+
+	if (run_bindsnoop_once(args, LIVE_EXIT_MS, &status, &out, &err) || !out)
+		return test_fail(ctx, "bindsnoop --help did not run");
+	count = help_options(out, names);
+	if (count < ROW_COUNT / 2)
+		result = test_fail(ctx, "found only %zu options in --help: has its layout changed?",
+				   count);
+	for (size_t i = 0; i < count && result == TEST_PASS; i++)
+		if (!row_for(names[i]))
+			result = test_fail(ctx,
+					   "%s is in --help but has no row in option_rows[] "
+					   "(tests/live/option_table.c): add a live test for it",
+					   names[i]);
+	for (size_t i = 0; i < ROW_COUNT && result == TEST_PASS; i++) {
+		const char *tests = option_rows[i].tests;
+
+		if (!listed(names, count, option_rows[i].option) && option_rows[i].optional_build)
+			continue;
+		if (!listed(names, count, option_rows[i].option))
+			result =
+				test_fail(ctx, "option_rows[] has %s, which --help no longer lists",
+					  option_rows[i].option);
+		while (result == TEST_PASS && *tests) {
+			size_t len = strcspn(tests, ",");
+
+			snprintf(test, sizeof(test), "%.*s", (int)len, tests);
+			if (!live_test_exists(test))
+				result = test_fail(ctx,
+						   "option_rows[]: %s names test %s, which does "
+						   "not exist",
+						   option_rows[i].option, test);
+			tests += len + (tests[len] == ',');
+		}
+	}
+	free(out);
+	free(err);
+	return result;
+}
