@@ -55,7 +55,7 @@ LDFLAGS += $(SANITIZE_FLAGS)
 USER_SRCS := $(wildcard user/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 # Modules the unit tests link: everything but main and the BPF-facing loader/pipeline.
-PURE_OBJS := $(filter-out $(addprefix $(OUTPUT)/user/,main.o backend.o events.o),$(USER_OBJS))
+PURE_OBJS := $(filter-out $(addprefix $(OUTPUT)/user/,main.o tracer.o event_pipeline.o),$(USER_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 LIVE_SRCS := $(wildcard tests/live/*.c)
@@ -104,7 +104,7 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 SKELETONS := $(OUTPUT)/bindsnoop.skel.h $(OUTPUT)/bindsnoop_basic.skel.h
 
 # Only the loader includes the skeletons.
-$(OUTPUT)/user/backend.o: $(SKELETONS)
+$(OUTPUT)/user/tracer.o: $(SKELETONS)
 
 $(OUTPUT)/user/%.o: user/%.c $(OUTPUT)/build-kind | $(OUTPUT)/user $(OUTPUT)/.deps-installed
 	$(call msg,CC,$@)

@@ -76,16 +76,16 @@ struct bs_event {
 	__u32 tid;
 	__u32 ppid;
 	__u32 uid;
-	__s32 ret;	     /* 0 or -errno */
-	__u32 holder_count;  /* holders found; may exceed BS_MAX_KERNEL_HOLDERS */
-	__u16 port;	     /* requested port, host byte order */
-	__u16 family;	     /* AF_INET or AF_INET6 */
-	__u16 protocol;	     /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_MPTCP, ... */
-	__u8 kind;	     /* BS_KIND_* */
-	__u8 hook;	     /* BS_HOOK_* */
-	__u8 sock_type;	     /* SOCK_STREAM, SOCK_DGRAM, ... */
-	__u8 holders_walked; /* 1 if the kernel bind table was searched */
-	__u8 caller_v6only;  /* the caller's socket has IPV6_V6ONLY */
+	__s32 ret;		      /* 0 or -errno */
+	__u32 holder_count;	      /* holders found; may exceed BS_MAX_KERNEL_HOLDERS */
+	__u16 port;		      /* requested port, host byte order */
+	__u16 family;		      /* AF_INET or AF_INET6 */
+	__u16 protocol;		      /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_MPTCP, ... */
+	__u8 kind;		      /* BS_KIND_* */
+	__u8 hook;		      /* BS_HOOK_* */
+	__u8 sock_type;		      /* SOCK_STREAM, SOCK_DGRAM, ... */
+	__u8 kernel_holders_searched; /* 1 if the kernel walked its bind table (kernel_holders) */
+	__u8 caller_v6only;	      /* the caller's socket has IPV6_V6ONLY */
 	__u8 pad[5];
 };
 
@@ -101,8 +101,8 @@ struct bs_config {
 	__u32 comm_count;
 	__u32 filter_ports;	/* 1: only ports set in port_bitmap */
 	__u32 filter_errnos;	/* 1: only errnos set in errno_bitmap */
-	__u32 report_success;	/* --all: successful binds too */
-	__u32 walk_holders;	/* search the bind tables on EADDRINUSE */
+	__u32 all;		/* --all: successful binds and listens too */
+	__u32 kernel_holders;	/* not --no-kernel-holders: walk the bind tables on EADDRINUSE */
 	__u32 wakeup_threshold; /* bytes queued before the reader is woken */
 	__u32 self_pid;		/* bindsnoop itself, never reported */
 	__u32 pad;

@@ -14,11 +14,11 @@
 /*
  * Helpers that older kernels lack. bindsnoop.bpf.c is built twice (Makefile):
  * the full object, and a basic one (-DBS_BASIC) that userspace loads where a
- * probe finds these helpers missing (user/backend.c), so such a kernel
+ * probe finds these helpers missing (user/tracer.c), so such a kernel
  * traces with less instead of refusing:
  *  - bpf_loop(): "bpf: Add bpf_loop helper" (e6f2dd0f8067, v5.17). The
  *    in-kernel holder walk needs it; without it an event leaves
- *    holders_walked at 0 and userspace asks sock_diag for the holder.
+ *    kernel_holders_searched at 0 and userspace asks sock_diag for the holder.
  *  - bpf_task_pt_regs(): "bpf: Add bpf_task_pt_regs() helper" (dd6e10fbd9fb,
  *    v5.15), and bpf_get_current_task_btf() (3ca1032ab7ab, v5.11). The
  *    syscall backend reads bind()'s arguments from the saved user registers
@@ -121,7 +121,7 @@ static __always_inline __u16 caller_protocol(struct sock *sk)
  * The bind entry points: up to v6.1 there is only inet_bind(sock, ...).
  * By v6.12 it is a wrapper around inet_bind_sk(sk, ...) (and the same for inet6), which MPTCP calls directly
  * for its subflows. Userspace hooks *_bind_sk where the kernel's BTF has it,
- * inet_bind/inet6_bind otherwise, never both (user/backend.c); both flavours
+ * inet_bind/inet6_bind otherwise, never both (user/tracer.c); both flavours
  * are thin entries in bindsnoop.bpf.c.
  */
 

@@ -270,7 +270,7 @@ static __always_inline void holders_walk_tcp(struct holder_search *search)
 		bhash + (__u64)slot * bpf_core_type_size(struct inet_bind_hashbucket);
 
 	walk.port_bucket = BPF_CORE_READ(head, chain.first);
-	search->event->holders_walked = 1;
+	search->event->kernel_holders_searched = 1;
 	bpf_loop(WALK_MAX_STEPS, holder_walk_step, &walk, 0);
 }
 
@@ -292,7 +292,7 @@ static __always_inline void holders_walk_udp(struct holder_search *search)
 	struct udp_hslot *hslot = hash + (__u64)slot * bpf_core_type_size(struct udp_hslot);
 
 	walk.socket = BPF_CORE_READ(hslot, head.first);
-	search->event->holders_walked = 1;
+	search->event->kernel_holders_searched = 1;
 	bpf_loop(WALK_MAX_STEPS, holder_walk_step, &walk, 0);
 }
 

@@ -189,7 +189,7 @@ static __always_inline bool caller_wanted(__u32 pid, __u32 uid, const char *comm
 
 static __always_inline bool outcome_wanted(int ret, __u16 port)
 {
-	if (ret == 0 && !bs_cfg.report_success)
+	if (ret == 0 && !bs_cfg.all)
 		return false;
 	if (bs_cfg.filter_ports && !bitmap_has(bs_cfg.port_bitmap, port))
 		return false;
@@ -324,7 +324,7 @@ static __always_inline int report_outcome(const struct caller_id *id, const stru
 		if (!inet_caller_read(&caller, sk))
 			return 0;
 		owner_tag_record(sk, pid);
-		if (!bs_cfg.report_success || !caller_id_wanted(id))
+		if (!bs_cfg.all || !caller_id_wanted(id))
 			return 0;
 	} else if (!caller_id_wanted(id) || !inet_caller_read(&caller, sk)) {
 		return 0;
@@ -346,7 +346,7 @@ static __always_inline int report_outcome(const struct caller_id *id, const stru
 	event->port = requested.port;
 	event->family = caller.family;
 	event->holder_count = 0;
-	event->holders_walked = 0;
+	event->kernel_holders_searched = 0;
 	event->caller_v6only = caller.v6only;
 	event->ts_boot_ns = bpf_ktime_get_boot_ns();
 	event->pid = pid;
@@ -365,7 +365,7 @@ static __always_inline int report_outcome(const struct caller_id *id, const stru
 	event->hook = hook;
 	__builtin_memcpy(event->comm, id->comm, sizeof(event->comm));
 #if BS_HAS_BPF_LOOP
-	if (ret == -EADDRINUSE && bs_cfg.walk_holders)
+	if (ret == -EADDRINUSE && bs_cfg.kernel_holders)
 		holders_find(event, sk, caller.net, caller.v6only);
 #endif
 	event_submit(event);

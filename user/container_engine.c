@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
+#include "clock.h"
 #include "container_engine.h"
 
 #define STATE_FILE_MAX	       (1 << 20) /* a config.v2.json is a few KiB */
@@ -354,14 +355,6 @@ struct container_cache {
 	struct container_slot slots[CONTAINER_CACHE_SLOTS];
 };
 
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 struct container_cache *container_cache_new(const char *docker_root, const char *storage_root,
 					    const char *kubelet_logs)
 {
@@ -384,7 +377,7 @@ void container_cache_free(struct container_cache *cache)
 static struct container_slot *cache_lookup(struct container_cache *cache, const char *key,
 					   struct container_slot **slot_out)
 {
-	__u64 now = now_ns();
+	__u64 now = coarse_monotonic_ns();
 
 	for (int i = 0; i < CONTAINER_CACHE_SLOTS; i++) {
 		struct container_slot *slot = &cache->slots[i];
@@ -406,7 +399,7 @@ void container_cache_describe(struct container_cache *cache, struct container_re
 	if (!slot) {
 		slot = fresh;
 		snprintf(slot->key, sizeof(slot->key), "%s", container->id);
-		slot->read_at_ns = now_ns();
+		slot->read_at_ns = coarse_monotonic_ns();
 		slot->container = *container;
 		slot->err = docker_describe(cache->docker_root, &slot->container);
 		/* A kubelet's pod names say more than the runtime's generated ones. */
@@ -432,7 +425,7 @@ int container_cache_find_published(struct container_cache *cache, const char *pr
 	if (!slot) {
 		slot = fresh;
 		snprintf(slot->key, sizeof(slot->key), "%s", key);
-		slot->read_at_ns = now_ns();
+		slot->read_at_ns = coarse_monotonic_ns();
 		slot->err = docker_find_published(cache->docker_root, proto, host_port,
 						  &slot->container);
 	}

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "backend.h"
-#include "events.h"
+#include "tracer.h"
+#include "event_pipeline.h"
 #include "metrics.h"
 #include "metrics_server.h"
 #include "options.h"

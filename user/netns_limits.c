@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "clock.h"
 #include "netns_limits.h"
 
 #define NETNS_LIMITS_SLOTS 8
@@ -24,14 +25,6 @@ struct netns_limits_cache {
 	bool stranded; /* setns() back failed once: never leave again */
 	struct limits_slot slots[NETNS_LIMITS_SLOTS];
 };
-
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static ssize_t read_text(const char *path, char *buf, size_t size)
 {
@@ -136,7 +129,7 @@ void netns_limits_get(struct netns_limits_cache *cache, __u64 netns_ino, __u32 p
 		      struct netns_limits *out)
 {
 	struct limits_slot *slot = NULL;
-	__u64 now = now_ns();
+	__u64 now = coarse_monotonic_ns();
 
 	for (int i = 0; i < NETNS_LIMITS_SLOTS; i++) {
 		struct limits_slot *candidate = &cache->slots[i];

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * An output renders reports somewhere (terminal table, JSON Lines, ...).
- * Several can run at once; main() fans each report out to all of them.
+ * Several can run at once; the event pipeline (event_pipeline.c) fans each report
+ * out to all of them.
  * Every function returns 0 or a negative errno; -EPIPE means the reader went
  * away and tracing should end quietly.
  *

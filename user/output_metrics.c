@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "diagnose.h"
-#include "events.h"
+#include "event_pipeline.h"
 #include "metrics.h"
 #include "output.h"
 

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "json_event.h"
 #include "output.h"
 #include "syslog_message.h"
@@ -55,14 +56,6 @@ static struct syslog_output *syslog_output_of(struct output *out)
 	return (struct syslog_output *)out;
 }
 
-static __u64 realtime_ns(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	return (__u64)now.tv_sec * 1000000000ULL + now.tv_nsec;
-}
-
 static void count_drops(struct syslog_output *syslog, __u64 count)
 {
 	syslog->dropped += count;
@@ -80,7 +73,7 @@ static void print_drops(struct syslog_output *syslog)
 /* Sends what the connection takes now, and says on stderr what was dropped. */
 static void pump(struct syslog_output *syslog)
 {
-	__u64 now = syslog_monotonic_ns();
+	__u64 now = monotonic_ns();
 
 	if (syslog->dropped != syslog->dropped_on_stderr && now >= syslog->next_drop_report_ns) {
 		print_drops(syslog);
@@ -201,8 +194,8 @@ static void deliver_before_exit(struct syslog_output *syslog)
 
 	if (syslog->dropped_unannounced)
 		announce_drops(syslog);
-	undelivered = syslog_connection_deliver(&syslog->connection,
-						syslog_monotonic_ns() + EXIT_DEADLINE_NS);
+	undelivered =
+		syslog_connection_deliver(&syslog->connection, monotonic_ns() + EXIT_DEADLINE_NS);
 	syslog->dropped += syslog_connection_take_unsendable(&syslog->connection);
 	if (undelivered) {
 		syslog->dropped += undelivered;

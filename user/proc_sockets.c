@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "proc_sockets.h"
 
 /*
@@ -75,14 +76,6 @@ struct proc_sockets {
 	struct missed_inode missed[MISSED_INODES];
 	unsigned int missed_next;
 };
-
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static bool parse_decimal(const char *text, __u64 *value)
 {
@@ -259,12 +252,12 @@ static bool scan_step(struct scan_progress *scan, __u64 deadline)
 			if (!scan_fd(scan, entry->d_name))
 				return true;
 			/* The clock costs ~1% of a readlink: look at it often. */
-			if (++fds_read % 16 == 0 && now_ns() > deadline)
+			if (++fds_read % 16 == 0 && monotonic_ns() > deadline)
 				return false;
 		}
 		closedir(scan->process_fds);
 		scan->process_fds = NULL;
-		if (now_ns() > deadline)
+		if (monotonic_ns() > deadline)
 			return false;
 	}
 }
@@ -301,7 +294,7 @@ static bool scan_advance(struct proc_sockets *sockets, __u64 now, bool storm)
 	if (!sockets->scanning || now - sockets->slice_ended_ns < SCAN_SLICE_GAP_NS)
 		return false;
 	done = scan_step(scan, now + (storm ? SCAN_SLICE_NS : SCAN_LONE_SLICE_NS));
-	sockets->slice_ended_ns = now_ns();
+	sockets->slice_ended_ns = monotonic_ns();
 	scan->busy_ns += sockets->slice_ended_ns - now;
 	scan->last_step_ns = sockets->slice_ended_ns;
 	if (done)
@@ -356,7 +349,7 @@ int proc_sockets_lookup(struct proc_sockets *sockets, __u64 inode, __u32 *pids, 
 	bool storm;
 
 	found = pids_of(&sockets->map, inode, pids, max);
-	now = now_ns();
+	now = monotonic_ns();
 	storm = now - sockets->last_lookup_ns < SCAN_STORM_GAP_NS;
 	sockets->last_lookup_ns = now;
 	if (!found)
@@ -376,7 +369,7 @@ int proc_sockets_lookup(struct proc_sockets *sockets, __u64 inode, __u32 *pids, 
 	}
 	if (scan_advance(sockets, now, storm))
 		found = pids_of(&sockets->map, inode, pids, max);
-	sockets->last_lookup_ns = now_ns(); /* a long slice is no gap between lookups */
+	sockets->last_lookup_ns = monotonic_ns(); /* a long slice is no gap between lookups */
 	return found;
 }
 
@@ -402,7 +395,7 @@ void proc_sockets_free(struct proc_sockets *sockets)
 
 void proc_sockets_scan_complete(struct proc_sockets *sockets)
 {
-	__u64 now = now_ns();
+	__u64 now = monotonic_ns();
 
 	if (!sockets)
 		return;
@@ -411,5 +404,5 @@ void proc_sockets_scan_complete(struct proc_sockets *sockets)
 	scan_start(sockets, now);
 	while (!scan_step(&sockets->scan, ~0ULL))
 		;
-	scan_finish(sockets, now_ns());
+	scan_finish(sockets, monotonic_ns());
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "clock.h"
 #include "cgroup_identity.h"
 #include "procinfo.h"
 
@@ -41,15 +42,6 @@ struct proc_entry {
 struct procinfo_cache {
 	struct proc_entry entries[PROCINFO_SETS * PROCINFO_WAYS];
 };
-
-/* Coarse clock: a vDSO read of a few ns, and 2 s / 100 ms deadlines need no better. */
-static __u64 coarse_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static bool comm_equal(const char *a, const char *b)
 {
@@ -226,17 +218,13 @@ static void proc_exe_read(struct proc_entry *entry)
 static __u64 start_realtime_ns(__u64 starttime_ticks)
 {
 	static long ticks_per_second;
-	struct timespec realtime, boottime;
+	/* When the machine booted, on the wall clock. */
+	__u64 boot_realtime_ns = realtime_ns() - clock_ns(CLOCK_BOOTTIME);
 
 	if (!ticks_per_second)
 		ticks_per_second = sysconf(_SC_CLK_TCK);
 	if (ticks_per_second <= 0)
 		return 0;
-	clock_gettime(CLOCK_REALTIME, &realtime);
-	clock_gettime(CLOCK_BOOTTIME, &boottime);
-	__s64 boot_realtime_ns = (realtime.tv_sec - boottime.tv_sec) * 1000000000LL +
-				 (realtime.tv_nsec - boottime.tv_nsec);
-
 	return boot_realtime_ns + starttime_ticks * (1000000000ULL / ticks_per_second);
 }
 
@@ -300,7 +288,7 @@ static struct proc_entry *entry_get(struct procinfo_cache *cache, __u32 pid, con
 {
 	struct proc_entry *set = &cache->entries[set_of(pid) * PROCINFO_WAYS];
 	struct proc_entry *victim = &set[0];
-	__u64 now = coarse_now_ns();
+	__u64 now = coarse_monotonic_ns();
 
 	for (int way = 0; way < PROCINFO_WAYS; way++) {
 		struct proc_entry *entry = &set[way];

@@ -4,14 +4,12 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/utsname.h>
+#include "clock.h"
 #include "session.h"
 
 __u64 session_now_ns(void)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	return (__u64)now.tv_sec * 1000000000ULL + now.tv_nsec;
+	return realtime_ns();
 }
 
 void session_info_init(struct session_info *info, const struct options *opts, const char *backend)

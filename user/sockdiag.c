@@ -15,6 +15,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
+#include "clock.h"
 #include "sockdiag.h"
 
 #ifndef IPPROTO_MPTCP
@@ -63,14 +64,6 @@ struct port_dump_request {
 	struct nlattr filter_attr;
 	struct inet_diag_bc_op filter[2];
 };
-
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static int netlink_socket_open(void)
 {
@@ -176,7 +169,7 @@ static struct netns_socket *netns_socket_get(struct sockdiag *diag, __u64 netns_
 					     int *err)
 {
 	struct netns_socket *victim = NULL;
-	__u64 now = now_ns();
+	__u64 now = monotonic_ns();
 	int fd;
 
 	for (int i = 0; i < NETNS_SOCKETS; i++) {
@@ -286,7 +279,7 @@ static int dump_port(struct sockdiag *diag, int fd, __u8 family, __u8 protocol, 
 			{ .no = port },
 		},
 	};
-	__u64 deadline = now_ns() + SOCKDIAG_TIMEOUT_MS * 1000000ULL;
+	__u64 deadline = monotonic_ns() + SOCKDIAG_TIMEOUT_MS * 1000000ULL;
 	bool visiting = true;
 
 	_Static_assert(sizeof(message) == NLMSG_LENGTH(sizeof(struct inet_diag_req_v2)) +
@@ -309,7 +302,7 @@ static int dump_port(struct sockdiag *diag, int fd, __u8 family, __u8 protocol, 
 					      visit, ctx, &visiting);
 		if (done)
 			return done < 0 ? done : 0;
-		if (now_ns() > deadline)
+		if (monotonic_ns() > deadline)
 			return -ETIMEDOUT;
 	}
 }

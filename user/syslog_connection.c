@@ -17,6 +17,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include "clock.h"
 #include "syslog_message.h"
 #include "syslog_connection.h"
 
@@ -346,10 +347,10 @@ size_t syslog_connection_deliver(struct syslog_connection *connection, __u64 dea
 	/* One more try at once; a collector still down is not waited for. */
 	if (connection->state == CONNECTION_DOWN)
 		connection->next_attempt_ns = 0;
-	while (!msg_queue_empty(&connection->queue) && syslog_monotonic_ns() < deadline_ns) {
+	while (!msg_queue_empty(&connection->queue) && monotonic_ns() < deadline_ns) {
 		struct timespec pause = { .tv_nsec = 10000000 };
 
-		syslog_connection_pump(connection, syslog_monotonic_ns());
+		syslog_connection_pump(connection, monotonic_ns());
 		if (connection->state == CONNECTION_DOWN)
 			break;
 		if (!msg_queue_empty(&connection->queue))
@@ -381,12 +382,4 @@ void syslog_connection_release(struct syslog_connection *connection)
 {
 	close_socket(connection);
 	msg_queue_release(&connection->queue);
-}
-
-__u64 syslog_monotonic_ns(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (__u64)now.tv_sec * 1000000000ULL + now.tv_nsec;
 }

@@ -45,7 +45,8 @@ int syslog_connection_init(struct syslog_connection *connection, const struct sy
 void syslog_connection_release(struct syslog_connection *connection);
 
 /* Connects, sends and pops what was delivered, as far as possible without waiting. */
-void syslog_connection_pump(struct syslog_connection *connection, __u64 now_ns);
+void syslog_connection_pump(struct syslog_connection *connection,
+			    __u64 now_ns); /* monotonic_ns() */
 
 /* A collector that is down is tried at the next pump, not after the backoff (SIGHUP). */
 void syslog_connection_retry_now(struct syslog_connection *connection);
@@ -55,8 +56,5 @@ size_t syslog_connection_deliver(struct syslog_connection *connection, __u64 dea
 
 /* Records given up on since the last call (too big for a datagram). */
 __u64 syslog_connection_take_unsendable(struct syslog_connection *connection);
-
-/* CLOCK_MONOTONIC in ns: the clock of every deadline here. */
-__u64 syslog_monotonic_ns(void);
 
 #endif /* BINDSNOOP_SYSLOG_CONNECTION_H */

@@ -8,9 +8,10 @@
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include "clock.h"
 #include "enrich.h"
 #include "format.h"
-#include "holders.h"
+#include "holder_lookup.h"
 #include "json_event.h"
 #include "procinfo.h"
 #include "strbuf.h"
@@ -274,7 +275,6 @@ static unsigned int terminal_width(FILE *out)
 int who_run(const struct options *opts, FILE *out, FILE *err)
 {
 	struct who_query *query = calloc(1, sizeof(*query));
-	struct timespec now;
 	int status = 1;
 
 	if (!query) {
@@ -290,8 +290,7 @@ int who_run(const struct options *opts, FILE *out, FILE *err)
 		fprintf(err, "bindsnoop: out of memory for --who\n");
 		goto out;
 	}
-	clock_gettime(CLOCK_REALTIME, &now);
-	query->now_ns = (__u64)now.tv_sec * 1000000000ULL + now.tv_nsec;
+	query->now_ns = realtime_ns();
 	query->width = opts->json ? 0 : terminal_width(out);
 	find_namespaces(query);
 	holder_lookup_scan_processes(query->lookup);

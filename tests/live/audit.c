@@ -6,7 +6,7 @@
 
 static struct audit_tally tally;
 
-void audit_line(const struct tracer_line *line)
+void audit_line(const struct snoop_line *line)
 {
 	char problem[sizeof(tally.first_problem)];
 

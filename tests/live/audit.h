@@ -8,7 +8,7 @@
 #define LIVE_AUDIT_H
 
 #include <stddef.h>
-#include "tracer.h"
+#include "snoop.h"
 
 struct audit_tally {
 	size_t lines;		  /* lines seen */
@@ -17,7 +17,7 @@ struct audit_tally {
 	char first_invalid[1024]; /* that line, possibly truncated */
 };
 
-void audit_line(const struct tracer_line *line);
+void audit_line(const struct snoop_line *line);
 
 const struct audit_tally *audit_tally(void);
 

@@ -56,9 +56,9 @@ static int copy_self(char *path, size_t len)
 /* The holder runs a copy of live-test: another program, named with its pid. */
 enum test_result test_cause_other_program(struct test_context *ctx)
 {
-	struct tracer *tracer = test_shared_tracer(ctx);
+	struct snoop *tracer = test_shared_tracer(ctx);
 	unsigned int port = test_port(ctx);
-	const struct tracer_line *line;
+	const struct snoop_line *line;
 	struct verdict verdict = { 0 };
 	struct holder_expect holder_want;
 	struct helper *other, *caller;
@@ -79,7 +79,7 @@ enum test_result test_cause_other_program(struct test_context *ctx)
 		unlink(exe);
 		return test_fail(ctx, "setup: starting %s: %s", exe, errno_name(-err));
 	}
-	mark = tracer_line_count(tracer);
+	mark = snoop_line_count(tracer);
 	if (holder_setup(ctx, other,
 			 &(struct holder_spec){ .family = AF_INET,
 						.type = SOCK_STREAM,
@@ -113,9 +113,9 @@ enum test_result test_cause_other_program(struct test_context *ctx)
 /* One process: [::] without IPV6_V6ONLY, then 0.0.0.0 on the same port. */
 enum test_result test_cause_dual_stack(struct test_context *ctx)
 {
-	struct tracer *tracer = test_shared_tracer(ctx);
+	struct snoop *tracer = test_shared_tracer(ctx);
 	unsigned int port = test_port(ctx);
-	const struct tracer_line *line;
+	const struct snoop_line *line;
 	struct verdict verdict = { 0 };
 	struct holder holder;
 	size_t mark;
@@ -124,7 +124,7 @@ enum test_result test_cause_dual_stack(struct test_context *ctx)
 		return test_skip(ctx, "IPv6 is not available here (binding [::1] fails)");
 	if (!tracer || !port)
 		return TEST_FAIL;
-	mark = tracer_line_count(tracer);
+	mark = snoop_line_count(tracer);
 	if (start_holder(ctx,
 			 &(struct holder_spec){ .comm = "lt-own-dual",
 						.family = AF_INET6,
@@ -153,9 +153,9 @@ enum test_result test_cause_dual_stack(struct test_context *ctx)
  */
 enum test_result test_cause_time_wait(struct test_context *ctx)
 {
-	struct tracer *tracer = test_shared_tracer(ctx);
+	struct snoop *tracer = test_shared_tracer(ctx);
 	unsigned int port = test_port(ctx);
-	const struct tracer_line *line;
+	const struct snoop_line *line;
 	struct verdict verdict = { 0 };
 	struct helper *client, *caller;
 	struct holder server;
@@ -164,7 +164,7 @@ enum test_result test_cause_time_wait(struct test_context *ctx)
 
 	if (!tracer || !port)
 		return TEST_FAIL;
-	mark = tracer_line_count(tracer);
+	mark = snoop_line_count(tracer);
 	if (start_holder(ctx,
 			 &(struct holder_spec){ .comm = "lt-tw-server",
 						.family = AF_INET,
@@ -206,9 +206,9 @@ enum test_result test_cause_time_wait(struct test_context *ctx)
 /* Both set SO_REUSEPORT, but the holder is root and the caller nobody. */
 enum test_result test_cause_reuseport(struct test_context *ctx)
 {
-	struct tracer *tracer = test_shared_tracer(ctx);
+	struct snoop *tracer = test_shared_tracer(ctx);
 	unsigned int port = test_port(ctx);
-	const struct tracer_line *line;
+	const struct snoop_line *line;
 	struct verdict verdict = { 0 };
 	struct helper *holder, *caller;
 	int slot, ret;
@@ -218,7 +218,7 @@ enum test_result test_cause_reuseport(struct test_context *ctx)
 		return TEST_FAIL;
 	if (host_facts()->uid != 0)
 		return test_skip(ctx, "needs root to run the two sides as two uids");
-	mark = tracer_line_count(tracer);
+	mark = snoop_line_count(tracer);
 	holder = test_helper(ctx, "lt-rp-holder");
 	caller = holder ? test_helper(ctx, "lt-rp-caller") : NULL;
 	if (!caller)
@@ -254,8 +254,8 @@ enum test_result test_cause_reuseport(struct test_context *ctx)
 /* A namespace whose ip_local_port_range has two ports: the third bind to port 0 fails. */
 enum test_result test_cause_ports_exhausted(struct test_context *ctx)
 {
-	struct tracer *tracer = test_shared_tracer(ctx);
-	const struct tracer_line *line;
+	struct snoop *tracer = test_shared_tracer(ctx);
+	const struct snoop_line *line;
 	struct verdict verdict = { 0 };
 	unsigned long long netns = 0;
 	const char *failed_step = "?";
@@ -265,7 +265,7 @@ enum test_result test_cause_ports_exhausted(struct test_context *ctx)
 
 	if (!tracer)
 		return TEST_FAIL;
-	mark = tracer_line_count(tracer);
+	mark = snoop_line_count(tracer);
 	caller = test_helper(ctx, "lt-exhausted");
 	if (!caller)
 		return TEST_FAIL;

@@ -101,11 +101,11 @@ static struct helper *failure_helper(struct test_context *ctx, const struct fail
 static enum test_result run_filter_case(struct test_context *ctx, const struct filter_case *c)
 {
 	struct helper *filtered[MAX_FILTERED] = {}, *wanted;
-	const struct tracer_line *line;
+	const struct snoop_line *line;
 	const char *args[sizeof(c->args) / sizeof(c->args[0])];
 	struct verdict verdict = { 0 };
 	struct event_expect want;
-	struct tracer *tracer;
+	struct snoop *tracer;
 	char pid_text[16];
 	long unprivileged_start = 1024;
 
@@ -135,8 +135,8 @@ static enum test_result run_filter_case(struct test_context *ctx, const struct f
 	line = await_event(ctx, tracer, 0, helper_pid(wanted), "bind_failed");
 	if (!line)
 		return TEST_FAIL;
-	for (size_t i = 0; i < tracer_line_count(tracer); i++) {
-		const struct tracer_line *other = tracer_line(tracer, i);
+	for (size_t i = 0; i < snoop_line_count(tracer); i++) {
+		const struct snoop_line *other = snoop_line(tracer, i);
 		const struct json_value *pid =
 			other->json ? json_get(other->json, "caller.pid") : NULL;
 
@@ -145,7 +145,7 @@ static enum test_result run_filter_case(struct test_context *ctx, const struct f
 				return test_fail(
 					ctx, "%s (uid %u, %s) should have been filtered out: %s",
 					c->filtered[j].comm, c->filtered[j].uid,
-					errno_name(c->filtered[j].errnum), tracer_line_text(other));
+					errno_name(c->filtered[j].errnum), snoop_line_text(other));
 	}
 	want = (struct event_expect){
 		.event = "bind_failed",

@@ -38,7 +38,7 @@ static struct holder_spec tcp4_listener(const char *comm, unsigned int port)
 
 /* The event about caller's conflict with holder on port, fully checked. */
 static enum test_result check_conflict_event(struct test_context *ctx,
-					     const struct tracer_line *line,
+					     const struct snoop_line *line,
 					     const struct helper *caller,
 					     const struct holder *holder, unsigned int port)
 {
@@ -58,9 +58,9 @@ static enum test_result check_conflict_event(struct test_context *ctx,
  */
 enum test_result test_holder_before_tracer(struct test_context *ctx)
 {
-	const struct tracer_line *line;
+	const struct snoop_line *line;
 	struct holder_spec spec;
-	struct tracer *tracer;
+	struct snoop *tracer;
 	struct helper *caller;
 	struct holder holder;
 	unsigned int port;
@@ -96,11 +96,11 @@ enum test_result test_port_filter(struct test_context *ctx)
 {
 	struct holder filtered_holder, wanted_holder;
 	struct helper *filtered_caller, *wanted_caller;
-	const struct tracer_line *line;
+	const struct snoop_line *line;
 	const char *args[3];
 	unsigned int wanted_port, filtered_port;
 	struct holder_spec spec;
-	struct tracer *tracer;
+	struct snoop *tracer;
 	char port_text[16];
 	size_t i;
 
@@ -133,14 +133,14 @@ enum test_result test_port_filter(struct test_context *ctx)
 	if (!line)
 		return TEST_FAIL;
 	/* Any port but P breaks the filter, whoever caused it. */
-	for (i = 0; i < tracer_line_count(tracer); i++) {
-		const struct tracer_line *other = tracer_line(tracer, i);
+	for (i = 0; i < snoop_line_count(tracer); i++) {
+		const struct snoop_line *other = snoop_line(tracer, i);
 
 		if (other->port >= 0 && (unsigned int)other->port != wanted_port)
 			return test_fail(
 				ctx,
 				"with --port %u an event for port %d arrived (the conflict on %u came first): %s",
-				wanted_port, other->port, filtered_port, tracer_line_text(other));
+				wanted_port, other->port, filtered_port, snoop_line_text(other));
 	}
 	return check_conflict_event(ctx, line, wanted_caller, &wanted_holder, wanted_port);
 }
@@ -149,10 +149,10 @@ enum test_result test_port_filter(struct test_context *ctx)
 enum test_result test_all_flag(struct test_context *ctx)
 {
 	static const char *const args[] = { "--all", NULL };
-	const struct tracer_line *bind_line, *listen_line;
+	const struct snoop_line *bind_line, *listen_line;
 	struct verdict verdict = { 0 };
 	struct event_expect want;
-	struct tracer *tracer;
+	struct snoop *tracer;
 	struct helper *caller;
 	unsigned int port;
 	int slot, ret;

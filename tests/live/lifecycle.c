@@ -19,18 +19,18 @@
 #define CLOSED_STDOUT_RETRY_MS 500
 
 /* Signal bindsnoop; it must exit 0 in time. */
-static enum test_result expect_clean_exit(struct test_context *ctx, struct tracer *tracer, int sig)
+static enum test_result expect_clean_exit(struct test_context *ctx, struct snoop *tracer, int sig)
 {
 	char status_text[64], errors[1024];
 	int status;
 
-	if (tracer_wait_exit(tracer, sig, LIVE_EXIT_MS, &status))
+	if (snoop_wait_exit(tracer, sig, LIVE_EXIT_MS, &status))
 		return test_fail(ctx, "bindsnoop still running %d s after SIG%s",
 				 LIVE_EXIT_MS / 1000, sigabbrev_np(sig));
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return TEST_PASS;
 	describe_wait_status(status, status_text, sizeof(status_text));
-	tracer_describe_stderr(tracer, errors, sizeof(errors));
+	snoop_describe_stderr(tracer, errors, sizeof(errors));
 	return test_fail(ctx, "after SIG%s bindsnoop ended: %s, expected exit status 0; stderr: %s",
 			 sigabbrev_np(sig), status_text, errors);
 }
@@ -39,7 +39,7 @@ static enum test_result expect_clean_exit(struct test_context *ctx, struct trace
 enum test_result test_sigint_exit(struct test_context *ctx)
 {
 	struct repeatable_conflict conflict;
-	struct tracer *tracer;
+	struct snoop *tracer;
 
 	tracer = test_take_shared_tracer(ctx);
 	if (!tracer)
@@ -53,7 +53,7 @@ enum test_result test_sigint_exit(struct test_context *ctx)
 enum test_result test_sigterm_exit(struct test_context *ctx)
 {
 	struct repeatable_conflict conflict;
-	struct tracer *tracer;
+	struct snoop *tracer;
 
 	tracer = test_own_tracer(ctx, NULL);
 	if (!tracer)
@@ -71,12 +71,12 @@ enum test_result test_sigterm_exit(struct test_context *ctx)
 #define TOTALS_PREFIX "bindsnoop: "
 
 /* Event lines (they have a port) that reached us on stdout. */
-static unsigned long long printed_events(const struct tracer *tracer)
+static unsigned long long printed_events(const struct snoop *tracer)
 {
 	unsigned long long events = 0;
 
-	for (size_t i = 0; i < tracer_line_count(tracer); i++)
-		events += tracer_line(tracer, i)->port >= 0;
+	for (size_t i = 0; i < snoop_line_count(tracer); i++)
+		events += snoop_line(tracer, i)->port >= 0;
 	return events;
 }
 
@@ -87,7 +87,7 @@ static unsigned long long printed_events(const struct tracer *tracer)
  * written but never read, so the sum may fall short; tests/faults checks
  * the exact count with a port filter.) false with the reason set if not.
  */
-static bool totals_add_up(struct test_context *ctx, const struct tracer *tracer, const char *line)
+static bool totals_add_up(struct test_context *ctx, const struct snoop *tracer, const char *line)
 {
 	unsigned long long received, lost, dropped = 0, unwritten = 0;
 	unsigned long long printed = printed_events(tracer);
@@ -121,7 +121,7 @@ enum test_result test_closed_stdout(struct test_context *ctx)
 {
 	struct repeatable_conflict conflict;
 	char status_text[64], errors[1024];
-	struct tracer *tracer;
+	struct snoop *tracer;
 	long long deadline;
 	int status, fired = 0;
 	size_t i;
@@ -132,28 +132,28 @@ enum test_result test_closed_stdout(struct test_context *ctx)
 	if (conflict_prepare(ctx, "lt-holder-pipe", "lt-caller-pipe", &conflict) ||
 	    conflict_seen(ctx, tracer, &conflict))
 		return TEST_FAIL;
-	tracer_close_stdout(tracer);
+	snoop_close_stdout(tracer);
 	deadline = live_now_ms() + LIVE_EXIT_MS;
-	while (!tracer_exited(tracer) && live_now_ms() < deadline) {
+	while (!snoop_exited(tracer) && live_now_ms() < deadline) {
 		if (conflict_fire(ctx, &conflict))
 			return TEST_FAIL;
 		fired++;
-		tracer_pump(tracer, CLOSED_STDOUT_RETRY_MS);
+		snoop_pump(tracer, CLOSED_STDOUT_RETRY_MS);
 	}
-	if (tracer_wait_exit(tracer, 0, 0, &status))
+	if (snoop_wait_exit(tracer, 0, 0, &status))
 		return test_fail(
 			ctx,
 			"bindsnoop still running %d s after its stdout was closed (%d events caused since)",
 			LIVE_EXIT_MS / 1000, fired);
 	describe_wait_status(status, status_text, sizeof(status_text));
-	tracer_describe_stderr(tracer, errors, sizeof(errors));
+	snoop_describe_stderr(tracer, errors, sizeof(errors));
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return test_fail(
 			ctx,
 			"with its stdout closed bindsnoop ended: %s, expected exit status 0; stderr: %s",
 			status_text, errors);
-	for (i = 0; i < tracer_stderr_count(tracer); i++) {
-		const char *line = tracer_stderr_line(tracer, i);
+	for (i = 0; i < snoop_stderr_count(tracer); i++) {
+		const char *line = snoop_stderr_line(tracer, i);
 
 		/* The start-up banner: the Tracing line, and what an old kernel degrades. */
 		if (strncmp(line, "Tracing ", 8) == 0 ||
@@ -272,7 +272,7 @@ enum test_result test_json_valid(struct test_context *ctx)
 
 	if (!tally->lines && geteuid() == 0) {
 		struct repeatable_conflict conflict;
-		struct tracer *tracer = test_own_tracer(ctx, NULL);
+		struct snoop *tracer = test_own_tracer(ctx, NULL);
 
 		if (!tracer ||
 		    conflict_prepare(ctx, "lt-holder-json", "lt-caller-json", &conflict) ||

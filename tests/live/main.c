@@ -131,7 +131,7 @@ bool live_test_exists(const char *name)
 static struct live_config config;
 
 /* The tracer scenarios share, and why it could not start if it could not. */
-static struct tracer *shared_tracer;
+static struct snoop *shared_tracer;
 static char shared_tracer_failure[4096];
 
 void live_log(const char *fmt, ...)
@@ -203,7 +203,7 @@ struct helper *test_helper(struct test_context *ctx, const char *comm)
 	return helper;
 }
 
-struct tracer *test_shared_tracer(struct test_context *ctx)
+struct snoop *test_shared_tracer(struct test_context *ctx)
 {
 	if (shared_tracer)
 		return shared_tracer;
@@ -211,8 +211,8 @@ struct tracer *test_shared_tracer(struct test_context *ctx)
 		test_fail(ctx, "shared bindsnoop did not start: %s", shared_tracer_failure);
 		return NULL;
 	}
-	if (tracer_start(&shared_tracer, NULL, shared_tracer_failure,
-			 sizeof(shared_tracer_failure))) {
+	if (snoop_start(&shared_tracer, NULL, shared_tracer_failure,
+			sizeof(shared_tracer_failure))) {
 		shared_tracer = NULL;
 		test_fail(ctx, "%s", shared_tracer_failure);
 		return NULL;
@@ -220,9 +220,9 @@ struct tracer *test_shared_tracer(struct test_context *ctx)
 	return shared_tracer;
 }
 
-struct tracer *test_take_shared_tracer(struct test_context *ctx)
+struct snoop *test_take_shared_tracer(struct test_context *ctx)
 {
-	struct tracer *tracer = test_shared_tracer(ctx);
+	struct snoop *tracer = test_shared_tracer(ctx);
 
 	if (!tracer)
 		return NULL;
@@ -231,7 +231,7 @@ struct tracer *test_take_shared_tracer(struct test_context *ctx)
 	return tracer;
 }
 
-struct tracer *test_own_tracer(struct test_context *ctx, const char *const *extra_args)
+struct snoop *test_own_tracer(struct test_context *ctx, const char *const *extra_args)
 {
 	char reason[4096];
 
@@ -239,7 +239,7 @@ struct tracer *test_own_tracer(struct test_context *ctx, const char *const *extr
 		test_fail(ctx, "setup: a second own tracer in one test");
 		return NULL;
 	}
-	if (tracer_start(&ctx->own_tracer, extra_args, reason, sizeof(reason))) {
+	if (snoop_start(&ctx->own_tracer, extra_args, reason, sizeof(reason))) {
 		ctx->own_tracer = NULL;
 		test_fail(ctx, "%s", reason);
 		return NULL;
@@ -263,7 +263,7 @@ void test_context_cleanup(struct test_context *ctx)
 	for (i = 0; i < ctx->helper_count; i++)
 		helper_destroy(ctx->helpers[i]);
 	ctx->helper_count = 0;
-	tracer_destroy(ctx->own_tracer);
+	snoop_destroy(ctx->own_tracer);
 	ctx->own_tracer = NULL;
 }
 
@@ -335,8 +335,8 @@ static void stop_shared_tracer(void)
 
 	if (!shared_tracer)
 		return;
-	tracer_wait_exit(shared_tracer, SIGINT, LIVE_EXIT_MS, &status);
-	tracer_destroy(shared_tracer);
+	snoop_wait_exit(shared_tracer, SIGINT, LIVE_EXIT_MS, &status);
+	snoop_destroy(shared_tracer);
 	shared_tracer = NULL;
 }
 

@@ -316,7 +316,7 @@ enum test_result test_syslog_unix(struct test_context *ctx)
 	struct repeatable_conflict conflict;
 	struct sockaddr_un addr;
 	enum test_result result = TEST_FAIL;
-	struct tracer *tracer;
+	struct snoop *tracer;
 	long long deadline;
 	int fd, pri = -1;
 
@@ -369,7 +369,7 @@ enum test_result test_syslog_queue(struct test_context *ctx)
 					    "1", NULL };
 	struct repeatable_conflict conflict;
 	unsigned long long received, lost, dropped = 0;
-	struct tracer *tracer;
+	struct snoop *tracer;
 	const char *part;
 	int status;
 
@@ -380,10 +380,10 @@ enum test_result test_syslog_queue(struct test_context *ctx)
 		if (conflict_fire(ctx, &conflict))
 			return TEST_FAIL;
 	usleep(500 * 1000);
-	if (tracer_wait_exit(tracer, SIGTERM, LIVE_EXIT_MS, &status) || status)
+	if (snoop_wait_exit(tracer, SIGTERM, LIVE_EXIT_MS, &status) || status)
 		return test_fail(ctx, "did not exit 0 on SIGTERM");
-	for (size_t i = 0; i < tracer_stderr_count(tracer); i++) {
-		const char *line = tracer_stderr_line(tracer, i);
+	for (size_t i = 0; i < snoop_stderr_count(tracer); i++) {
+		const char *line = snoop_stderr_line(tracer, i);
 
 		if (sscanf(line, "bindsnoop: %llu events received, %llu lost", &received, &lost) !=
 		    2)
@@ -401,7 +401,7 @@ enum test_result test_syslog_queue(struct test_context *ctx)
 	{
 		char errors[2048];
 
-		tracer_describe_stderr(tracer, errors, sizeof(errors));
+		snoop_describe_stderr(tracer, errors, sizeof(errors));
 		return test_fail(
 			ctx,
 			"expected some of 3000 events dropped by --syslog with a 1 MiB queue "
@@ -414,21 +414,21 @@ enum test_result test_syslog_queue(struct test_context *ctx)
 enum test_result test_verbose(struct test_context *ctx)
 {
 	static const char *const args[] = { "-v", NULL };
-	struct tracer *tracer = test_own_tracer(ctx, args);
+	struct snoop *tracer = test_own_tracer(ctx, args);
 
 	if (!tracer)
 		return TEST_FAIL;
-	for (size_t i = 0; i < tracer_stderr_count(tracer); i++)
-		if (!strncmp(tracer_stderr_line(tracer, i), "bindsnoop: using the ", 21))
+	for (size_t i = 0; i < snoop_stderr_count(tracer); i++)
+		if (!strncmp(snoop_stderr_line(tracer, i), "bindsnoop: using the ", 21))
 			return TEST_PASS;
 	return test_fail(ctx, "-v printed no \"bindsnoop: using the ... backend\" line");
 }
 
 /* The first event about caller, or NULL with the reason set. */
-static const struct json_value *conflict_event(struct test_context *ctx, struct tracer *tracer,
+static const struct json_value *conflict_event(struct test_context *ctx, struct snoop *tracer,
 					       struct repeatable_conflict *conflict)
 {
-	const struct tracer_line *line;
+	const struct snoop_line *line;
 
 	if (conflict_fire(ctx, conflict))
 		return NULL;
@@ -445,7 +445,7 @@ enum test_result test_no_proc_lookup(struct test_context *ctx)
 	static const char *const args[] = { "--no-proc-lookup", NULL };
 	struct repeatable_conflict conflict;
 	const struct json_value *event, *holders;
-	struct tracer *tracer;
+	struct snoop *tracer;
 
 	if (conflict_prepare(ctx, "lt-holder-npl", "lt-caller-npl", &conflict))
 		return TEST_FAIL;
@@ -477,7 +477,7 @@ enum test_result test_no_kernel_holders(struct test_context *ctx)
 	static const char *const args[] = { "--no-kernel-holders", NULL };
 	struct repeatable_conflict conflict;
 	const struct json_value *event, *holders, *source;
-	struct tracer *tracer;
+	struct snoop *tracer;
 
 	tracer = test_own_tracer(ctx, args);
 	if (!tracer || conflict_prepare(ctx, "lt-holder-nkh", "lt-caller-nkh", &conflict))
@@ -501,7 +501,7 @@ enum test_result test_no_kernel_holders(struct test_context *ctx)
 enum test_result test_ring_buffer_mb(struct test_context *ctx)
 {
 	static const char *const args[] = { "--ring-buffer-mb", "2", NULL };
-	struct tracer *tracer = test_own_tracer(ctx, args);
+	struct snoop *tracer = test_own_tracer(ctx, args);
 	char dir[64], path[384], *text;
 	struct dirent *entry;
 	bool found = false;
@@ -509,7 +509,7 @@ enum test_result test_ring_buffer_mb(struct test_context *ctx)
 
 	if (!tracer)
 		return TEST_FAIL;
-	snprintf(dir, sizeof(dir), "/proc/%d/fdinfo", (int)tracer_pid(tracer));
+	snprintf(dir, sizeof(dir), "/proc/%d/fdinfo", (int)snoop_pid(tracer));
 	fds = opendir(dir);
 	while (fds && (entry = readdir(fds)) && !found) {
 		snprintf(path, sizeof(path), "%s/%s", dir, entry->d_name);
@@ -533,7 +533,7 @@ enum test_result test_poll_ms(struct test_context *ctx)
 	const char *args[] = { "--poll-ms", "1000", "--port", NULL, NULL };
 	struct repeatable_conflict conflict;
 	long long slowest = 0;
-	struct tracer *tracer;
+	struct snoop *tracer;
 	char port_text[16];
 
 	/* Only this test's port: other binds on the machine would fill the buffer and wake it. */
@@ -545,7 +545,7 @@ enum test_result test_poll_ms(struct test_context *ctx)
 	if (!tracer)
 		return TEST_FAIL;
 	for (int i = 0; i < 5; i++) {
-		size_t mark = tracer_line_count(tracer);
+		size_t mark = snoop_line_count(tracer);
 		long long fired = live_now_ms();
 
 		if (conflict_fire(ctx, &conflict) ||

@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 #include "conflict.h"
-#include "tracer.h"
+#include "snoop.h"
 
 #define TEST_MAX_HELPERS 16
 
@@ -23,7 +23,7 @@ struct test_context {
 	char reason[8192];
 	struct helper *helpers[TEST_MAX_HELPERS];
 	int helper_count;
-	struct tracer *own_tracer;
+	struct snoop *own_tracer;
 };
 
 typedef enum test_result (*test_fn)(struct test_context *ctx);
@@ -45,16 +45,16 @@ enum test_result test_skip(struct test_context *ctx, const char *fmt, ...)
 struct helper *test_helper(struct test_context *ctx, const char *comm);
 
 /* The shared tracer, started at the first call. NULL with the reason set. */
-struct tracer *test_shared_tracer(struct test_context *ctx);
+struct snoop *test_shared_tracer(struct test_context *ctx);
 
 /*
  * Hand the shared tracer over to this test (to stop it): it is then ended
  * with the test like an own tracer. Started if it was not running yet.
  */
-struct tracer *test_take_shared_tracer(struct test_context *ctx);
+struct snoop *test_take_shared_tracer(struct test_context *ctx);
 
 /* A tracer with extra arguments of this test's own. NULL with the reason set. */
-struct tracer *test_own_tracer(struct test_context *ctx, const char *const *extra_args);
+struct snoop *test_own_tracer(struct test_context *ctx, const char *const *extra_args);
 
 /* End the test's helpers and own tracer. */
 void test_context_cleanup(struct test_context *ctx);

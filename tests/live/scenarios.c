@@ -30,11 +30,11 @@ struct conflict_case {
 static enum test_result run_conflict(struct test_context *ctx, const struct conflict_case *c)
 {
 	bool tcp = c->type == SOCK_STREAM;
-	const struct tracer_line *line;
+	const struct snoop_line *line;
 	struct holder_spec spec;
 	struct verdict verdict = { 0 };
 	struct holder_expect holder_want;
-	struct tracer *tracer;
+	struct snoop *tracer;
 	struct helper *caller;
 	struct holder holder;
 	unsigned int port;
@@ -46,7 +46,7 @@ static enum test_result run_conflict(struct test_context *ctx, const struct conf
 	port = test_port(ctx);
 	if (!tracer || !port)
 		return TEST_FAIL;
-	mark = tracer_line_count(tracer);
+	mark = snoop_line_count(tracer);
 	spec = (struct holder_spec){
 		.comm = c->holder_comm,
 		.family = c->holder_family,
@@ -183,10 +183,10 @@ enum test_result test_mptcp(struct test_context *ctx)
 		.v6only = -1,
 		.protocol = IPPROTO_MPTCP,
 	};
-	struct tracer *tracer = test_shared_tracer(ctx);
+	struct snoop *tracer = test_shared_tracer(ctx);
 	unsigned int port = test_port(ctx);
 	struct verdict verdict = { 0 };
-	const struct tracer_line *line;
+	const struct snoop_line *line;
 	struct helper *caller;
 	struct holder holder;
 	size_t mark;
@@ -198,7 +198,7 @@ enum test_result test_mptcp(struct test_context *ctx)
 	if (probe < 0)
 		return test_skip(ctx, "this kernel has no MPTCP (socket: %s)", strerror(errno));
 	close(probe);
-	mark = tracer_line_count(tracer);
+	mark = snoop_line_count(tracer);
 	spec.port = port;
 	if (start_holder(ctx, &spec, &holder))
 		return TEST_FAIL;
@@ -253,10 +253,10 @@ enum test_result test_json_escape(struct test_context *ctx)
  */
 enum test_result test_listen_time(struct test_context *ctx)
 {
-	const struct tracer_line *line;
+	const struct snoop_line *line;
 	struct verdict verdict = { 0 };
 	struct holder_expect holder_want;
-	struct tracer *tracer;
+	struct snoop *tracer;
 	struct helper *caller;
 	struct holder holder;
 	unsigned int port;
@@ -267,7 +267,7 @@ enum test_result test_listen_time(struct test_context *ctx)
 	port = test_port(ctx);
 	if (!tracer || !port)
 		return TEST_FAIL;
-	mark = tracer_line_count(tracer);
+	mark = snoop_line_count(tracer);
 	if (start_holder(ctx,
 			 &(struct holder_spec){ .comm = "lt-holder-lstn",
 						.family = AF_INET,
@@ -316,10 +316,10 @@ enum test_result test_listen_time(struct test_context *ctx)
 static enum test_result run_single_failure(struct test_context *ctx, struct helper *caller,
 					   int slot_or_new, const char *addr, unsigned int port,
 					   int want_errno, uid_t uid, size_t mark,
-					   struct tracer *tracer, const char *cause,
+					   struct snoop *tracer, const char *cause,
 					   const char *summary_has)
 {
-	const struct tracer_line *line;
+	const struct snoop_line *line;
 	struct verdict verdict = { 0 };
 
 	if (slot_or_new < 0 &&
@@ -348,7 +348,7 @@ static enum test_result run_single_failure(struct test_context *ctx, struct help
 
 enum test_result test_eacces(struct test_context *ctx)
 {
-	struct tracer *tracer;
+	struct snoop *tracer;
 	struct helper *caller;
 	long unprivileged_start = 1024;
 	size_t mark;
@@ -364,7 +364,7 @@ enum test_result test_eacces(struct test_context *ctx)
 	tracer = test_shared_tracer(ctx);
 	if (!tracer)
 		return TEST_FAIL;
-	mark = tracer_line_count(tracer);
+	mark = snoop_line_count(tracer);
 	caller = test_helper(ctx, "lt-caller-acces");
 	if (!caller)
 		return TEST_FAIL;
@@ -379,7 +379,7 @@ enum test_result test_eacces(struct test_context *ctx)
 enum test_result test_einval_already_bound(struct test_context *ctx)
 {
 	unsigned int first_port, second_port;
-	struct tracer *tracer;
+	struct snoop *tracer;
 	struct helper *caller;
 	int slot, ret;
 	size_t mark;
@@ -389,7 +389,7 @@ enum test_result test_einval_already_bound(struct test_context *ctx)
 	second_port = first_port ? test_port(ctx) : 0;
 	if (!tracer || !second_port)
 		return TEST_FAIL;
-	mark = tracer_line_count(tracer);
+	mark = snoop_line_count(tracer);
 	caller = test_helper(ctx, "lt-caller-inval");
 	if (!caller)
 		return TEST_FAIL;
@@ -409,7 +409,7 @@ enum test_result test_einval_already_bound(struct test_context *ctx)
 /* 192.0.2.1 is TEST-NET-1: never a local address, so the event must carry it. */
 enum test_result test_eaddrnotavail(struct test_context *ctx)
 {
-	struct tracer *tracer;
+	struct snoop *tracer;
 	struct helper *caller;
 	long nonlocal = 0;
 	unsigned int port;
@@ -425,7 +425,7 @@ enum test_result test_eaddrnotavail(struct test_context *ctx)
 	port = test_port(ctx);
 	if (!tracer || !port)
 		return TEST_FAIL;
-	mark = tracer_line_count(tracer);
+	mark = snoop_line_count(tracer);
 	caller = test_helper(ctx, "lt-caller-noav");
 	if (!caller)
 		return TEST_FAIL;
@@ -441,14 +441,14 @@ enum test_result test_eaddrnotavail(struct test_context *ctx)
 enum test_result test_netns(struct test_context *ctx)
 {
 	unsigned long long netns = 0;
-	const struct tracer_line *line;
+	const struct snoop_line *line;
 	struct verdict verdict = { 0 };
 	struct holder_expect holder_want;
 	struct caller_expect caller_want;
 	const char *failed_step = "?";
 	struct holder holder, decoy;
 	struct helper *caller, *in_netns;
-	struct tracer *tracer;
+	struct snoop *tracer;
 	unsigned int port;
 	size_t mark;
 	int ret;
@@ -457,7 +457,7 @@ enum test_result test_netns(struct test_context *ctx)
 	port = test_port(ctx);
 	if (!tracer || !port)
 		return TEST_FAIL;
-	mark = tracer_line_count(tracer);
+	mark = snoop_line_count(tracer);
 	in_netns = test_helper(ctx, "lt-holder-netns");
 	if (!in_netns)
 		return TEST_FAIL;

@@ -157,32 +157,32 @@ static bool match_caller_event(const struct json_value *event, const void *arg)
 	return name && name->type == JSON_STRING && strcmp(name->string, match->event) == 0;
 }
 
-const struct tracer_line *await_event(struct test_context *ctx, struct tracer *tracer, size_t from,
-				      pid_t pid, const char *event)
+const struct snoop_line *await_event(struct test_context *ctx, struct snoop *tracer, size_t from,
+				     pid_t pid, const char *event)
 {
 	struct event_match match = { .pid = pid, .event = event };
 	struct event_match any = { .pid = pid };
-	const struct tracer_line *line, *other, *unparsed_line = NULL;
+	const struct snoop_line *line, *other, *unparsed_line = NULL;
 	char errors[1024], status[64];
 	size_t seen, unparsed = 0, i;
 
-	line = tracer_wait_for(tracer, from, match_caller_event, &match, LIVE_EVENT_MS);
+	line = snoop_wait_for(tracer, from, match_caller_event, &match, LIVE_EVENT_MS);
 	if (line)
 		return line;
-	seen = tracer_line_count(tracer) - from;
-	for (i = from; i < tracer_line_count(tracer); i++) {
-		if (!tracer_line(tracer, i)->parse_error)
+	seen = snoop_line_count(tracer) - from;
+	for (i = from; i < snoop_line_count(tracer); i++) {
+		if (!snoop_line(tracer, i)->parse_error)
 			continue;
 		if (!unparsed++)
-			unparsed_line = tracer_line(tracer, i);
+			unparsed_line = snoop_line(tracer, i);
 	}
-	other = tracer_wait_for(tracer, from, match_caller_event, &any, 0);
-	if (tracer_exited(tracer)) {
+	other = snoop_wait_for(tracer, from, match_caller_event, &any, 0);
+	if (snoop_exited(tracer)) {
 		int exit_status;
 
-		tracer_wait_exit(tracer, 0, 0, &exit_status);
+		snoop_wait_exit(tracer, 0, 0, &exit_status);
 		describe_wait_status(exit_status, status, sizeof(status));
-		tracer_describe_stderr(tracer, errors, sizeof(errors));
+		snoop_describe_stderr(tracer, errors, sizeof(errors));
 		test_fail(ctx,
 			  "no \"%s\" event with caller.pid %d: bindsnoop ended (%s); stderr: %s",
 			  event, pid, status, errors);
@@ -200,7 +200,7 @@ const struct tracer_line *await_event(struct test_context *ctx, struct tracer *t
 			ctx,
 			"no \"%s\" event with caller.pid %d within %d s; %zu other lines since the test began, the first: %s",
 			event, pid, LIVE_EVENT_MS / 1000, seen,
-			tracer_line_text(tracer_line(tracer, from)));
+			snoop_line_text(snoop_line(tracer, from)));
 	} else {
 		test_fail(
 			ctx,
@@ -247,7 +247,7 @@ struct holder_expect holder_of(const struct holder *holder, const char *state)
 }
 
 enum test_result finish(struct test_context *ctx, const struct verdict *verdict,
-			const struct tracer_line *line)
+			const struct snoop_line *line)
 {
 	if (!verdict->problems)
 		return TEST_PASS;
@@ -293,10 +293,10 @@ int conflict_fire(struct test_context *ctx, struct repeatable_conflict *conflict
 }
 
 /* A conflict and its event: proof bindsnoop is printing before it is stopped. */
-int conflict_seen(struct test_context *ctx, struct tracer *tracer,
+int conflict_seen(struct test_context *ctx, struct snoop *tracer,
 		  struct repeatable_conflict *conflict)
 {
-	size_t mark = tracer_line_count(tracer);
+	size_t mark = snoop_line_count(tracer);
 
 	if (conflict_fire(ctx, conflict))
 		return -1;

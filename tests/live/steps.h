@@ -59,8 +59,8 @@ struct helper *failing_caller(struct test_context *ctx, const char *comm, int fa
  * The first line at index >= from about caller pid with this event name.
  * NULL with the reason set (what was awaited, what came instead).
  */
-const struct tracer_line *await_event(struct test_context *ctx, struct tracer *tracer, size_t from,
-				      pid_t pid, const char *event);
+const struct snoop_line *await_event(struct test_context *ctx, struct snoop *tracer, size_t from,
+				     pid_t pid, const char *event);
 
 /* What the caller part of an event should say about helper running as uid. */
 struct caller_expect caller_of(const struct helper *helper, uid_t uid);
@@ -70,7 +70,7 @@ struct holder_expect holder_of(const struct holder *holder, const char *state);
 
 /* PASS if the verdict holds no problem, else FAIL quoting the event line. */
 enum test_result finish(struct test_context *ctx, const struct verdict *verdict,
-			const struct tracer_line *line);
+			const struct snoop_line *line);
 
 /*
  * The cause a holder helper gets: helpers are forks of live-test, so "the
@@ -91,7 +91,7 @@ int conflict_prepare(struct test_context *ctx, const char *holder_comm, const ch
 /* One more failed bind by the caller (its socket closed again). */
 int conflict_fire(struct test_context *ctx, struct repeatable_conflict *conflict);
 /* A conflict and its event: proof bindsnoop is printing. */
-int conflict_seen(struct test_context *ctx, struct tracer *tracer,
+int conflict_seen(struct test_context *ctx, struct snoop *tracer,
 		  struct repeatable_conflict *conflict);
 
 const char *family_name(int family);

@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include "clock.h"
 #include "syslog_connection.h"
 #include "unit.h"
 
@@ -134,10 +135,10 @@ static void pause_ms(int ms)
 /* Pumps and lets the collector read until the queue is empty or 3 s pass. */
 static void deliver(struct syslog_connection *connection, struct collector *collector)
 {
-	__u64 deadline = syslog_monotonic_ns() + 3000000000ULL;
+	__u64 deadline = monotonic_ns() + 3000000000ULL;
 
-	while (syslog_monotonic_ns() < deadline) {
-		syslog_connection_pump(connection, syslog_monotonic_ns());
+	while (monotonic_ns() < deadline) {
+		syslog_connection_pump(connection, monotonic_ns());
 		collector_poll(collector, SIZE_MAX);
 		if (msg_queue_empty(&connection->queue) && connection->state == CONNECTION_UP)
 			break;
@@ -208,7 +209,7 @@ static void test_unacknowledged_are_sent_again(void)
 	for (int id = 1; id <= MESSAGES; id++)
 		push_message(&connection, id);
 	for (int i = 0; i < 50; i++) {
-		syslog_connection_pump(&connection, syslog_monotonic_ns());
+		syslog_connection_pump(&connection, monotonic_ns());
 		collector_poll(&collector, 0); /* accept, read nothing */
 		pause_ms(2);
 	}

@@ -7,8 +7,8 @@
  * (probed), then with the basic one, so an older kernel traces with less
  * (tracer.degraded says what) instead of refusing.
  */
-#ifndef BINDSNOOP_BACKEND_H
-#define BINDSNOOP_BACKEND_H
+#ifndef BINDSNOOP_TRACER_H
+#define BINDSNOOP_TRACER_H
 
 #include "options.h"
 
@@ -45,4 +45,4 @@ __u64 tracer_missed_runs(const struct tracer *tracer);
 void tracer_detach(struct tracer *tracer);
 void tracer_stop(struct tracer *tracer);
 
-#endif /* BINDSNOOP_BACKEND_H */
+#endif /* BINDSNOOP_TRACER_H */

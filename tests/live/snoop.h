@@ -3,8 +3,8 @@
  * bindsnoop as a child process: started with --json, its stdout split into
  * lines (each parsed as JSON as it arrives), its stderr kept for messages.
  */
-#ifndef LIVE_TRACER_H
-#define LIVE_TRACER_H
+#ifndef LIVE_SNOOP_H
+#define LIVE_SNOOP_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,7 +15,7 @@
  * A busy machine can print hundreds of thousands of lines about other
  * processes: those keep no JSON tree, and only the first few their text.
  */
-struct tracer_line {
+struct snoop_line {
 	char *text;		 /* as printed, no newline; NULL if not kept */
 	struct json_value *json; /* NULL if it did not parse or is not ours */
 	char *parse_error;	 /* why it did not parse; NULL if it did */
@@ -24,58 +24,57 @@ struct tracer_line {
 };
 
 /* line->text, or a placeholder when it was not kept. */
-const char *tracer_line_text(const struct tracer_line *line);
+const char *snoop_line_text(const struct snoop_line *line);
 
-struct tracer;
+struct snoop;
 
 /*
  * Start `bindsnoop --json [--backend B] [--no-proc-lookup] extra_args...` and
  * wait for its "Tracing " line on stderr. extra_args ends with NULL and may
  * be NULL. On failure returns a negative errno and says why in reason.
  */
-int tracer_start(struct tracer **out, const char *const *extra_args, char *reason,
-		 size_t reason_len);
+int snoop_start(struct snoop **out, const char *const *extra_args, char *reason, size_t reason_len);
 
-/* Lines read so far; tracer_line(tracer, i) for i < tracer_line_count(). */
-size_t tracer_line_count(const struct tracer *tracer);
-const struct tracer_line *tracer_line(const struct tracer *tracer, size_t index);
+/* Lines read so far; snoop_line(tracer, i) for i < snoop_line_count(). */
+size_t snoop_line_count(const struct snoop *tracer);
+const struct snoop_line *snoop_line(const struct snoop *tracer, size_t index);
 
-typedef bool (*tracer_match_fn)(const struct json_value *event, const void *arg);
+typedef bool (*snoop_match_fn)(const struct json_value *event, const void *arg);
 
 /*
  * First parsed line at index >= from that match() accepts, reading more
  * output for up to timeout_ms. NULL if none came in time or bindsnoop ended.
  */
-const struct tracer_line *tracer_wait_for(struct tracer *tracer, size_t from, tracer_match_fn match,
-					  const void *arg, int timeout_ms);
+const struct snoop_line *snoop_wait_for(struct snoop *tracer, size_t from, snoop_match_fn match,
+					const void *arg, int timeout_ms);
 
 /* Read whatever output arrives within timeout_ms. */
-void tracer_pump(struct tracer *tracer, int timeout_ms);
+void snoop_pump(struct snoop *tracer, int timeout_ms);
 
 /* Close our end of bindsnoop's stdout, so its next write fails with EPIPE. */
-void tracer_close_stdout(struct tracer *tracer);
+void snoop_close_stdout(struct snoop *tracer);
 
 /*
  * Send sig (0: none) and wait up to timeout_ms for bindsnoop to exit,
  * reading its output meanwhile. Returns 0 once it has exited (status in
  * *status), -ETIMEDOUT if it is still running.
  */
-int tracer_wait_exit(struct tracer *tracer, int sig, int timeout_ms, int *status);
+int snoop_wait_exit(struct snoop *tracer, int sig, int timeout_ms, int *status);
 
 /* Has the process exited (and been reaped)? */
-bool tracer_exited(const struct tracer *tracer);
+bool snoop_exited(const struct snoop *tracer);
 
-pid_t tracer_pid(const struct tracer *tracer);
+pid_t snoop_pid(const struct snoop *tracer);
 
 /* stderr lines so far (the "Tracing " line included). */
-size_t tracer_stderr_count(const struct tracer *tracer);
-const char *tracer_stderr_line(const struct tracer *tracer, size_t index);
+size_t snoop_stderr_count(const struct snoop *tracer);
+const char *snoop_stderr_line(const struct snoop *tracer, size_t index);
 
 /* All stderr lines joined with " | ", for failure messages. */
-void tracer_describe_stderr(const struct tracer *tracer, char *buf, size_t len);
+void snoop_describe_stderr(const struct snoop *tracer, char *buf, size_t len);
 
 /* Kill (if still running) and free. Accepts NULL. */
-void tracer_destroy(struct tracer *tracer);
+void snoop_destroy(struct snoop *tracer);
 
 /* "exit status N" / "killed by signal N (NAME)" for a wait status. */
 void describe_wait_status(int status, char *buf, size_t len);
@@ -90,4 +89,4 @@ void describe_wait_status(int status, char *buf, size_t len);
 int run_bindsnoop_once(const char *const *args, int timeout_ms, int *status, char **out_text,
 		       char **err_text);
 
-#endif /* LIVE_TRACER_H */
+#endif /* LIVE_SNOOP_H */

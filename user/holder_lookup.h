@@ -6,8 +6,8 @@
  * processes that have it open. Built for storms: sock_diag answers are kept
  * HOLDERS_DIAG_TTL_NS, process details come from caches.
  */
-#ifndef BINDSNOOP_HOLDERS_H
-#define BINDSNOOP_HOLDERS_H
+#ifndef BINDSNOOP_HOLDER_LOOKUP_H
+#define BINDSNOOP_HOLDER_LOOKUP_H
 
 #include <stdbool.h>
 #include <linux/types.h>
@@ -61,4 +61,4 @@ int holder_lookup_port(struct holder_lookup *lookup, __u64 netns_ino, __u32 pid,
 bool holder_addresses_overlap(__u16 family_a, const __u8 *addr_a, bool v6only_a, __u16 family_b,
 			      const __u8 *addr_b, bool v6only_b);
 
-#endif /* BINDSNOOP_HOLDERS_H */
+#endif /* BINDSNOOP_HOLDER_LOOKUP_H */

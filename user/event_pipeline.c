@@ -7,9 +7,10 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "events.h"
+#include "clock.h"
+#include "event_pipeline.h"
 #include "enrich.h"
-#include "holders.h"
+#include "holder_lookup.h"
 #include "procinfo.h"
 
 /* How often the kernel's lost-event counter and the clock offset are read. */
@@ -32,14 +33,6 @@ struct event_pipeline {
 	volatile sig_atomic_t *reopen; /* set by SIGHUP; see event_pipeline_set_reopen */
 	struct event_pipeline_stats stats;
 };
-
-static __u64 clock_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 /* Kernel timestamps are CLOCK_BOOTTIME; reports carry wall-clock time. */
 static void refresh_clock_offset(struct event_pipeline *pipeline)

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "holders.h"
+#include "holder_lookup.h"
 #include "proc_sockets.h"
 #include "procinfo.h"
 #include "sockdiag.h"
@@ -198,7 +198,7 @@ static void test_procinfo(void)
 	CHECK_INT(process.pid, getpid());
 	CHECK_STR(process.comm, own_comm);
 	CHECK(process.cmdline_known);
-	CHECK_CONTAINS(process.cmdline, "test_holders");
+	CHECK_CONTAINS(process.cmdline, "test_holder_lookup");
 
 	procinfo_caller(cache, &event, &report.caller);
 	CHECK_INT(report.caller.pid, getpid());
@@ -208,7 +208,7 @@ static void test_procinfo(void)
 	CHECK_INT(report.caller.cgroup_id, 42);
 	CHECK_STR(report.caller.comm, own_comm);
 	CHECK(report.caller.cmdline_known);
-	CHECK_CONTAINS(report.caller.cmdline, "test_holders");
+	CHECK_CONTAINS(report.caller.cmdline, "test_holder_lookup");
 	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0)
 		CHECK(report.caller.cgroup[0] == '/');
 
@@ -216,7 +216,7 @@ static void test_procinfo(void)
 	strcpy(event.comm, "worker-thread");
 	procinfo_caller(cache, &event, &report.caller);
 	CHECK_STR(report.caller.comm, "worker-thread");
-	CHECK_CONTAINS(report.caller.cmdline, "test_holders");
+	CHECK_CONTAINS(report.caller.cmdline, "test_holder_lookup");
 
 	event.pid = gone;
 	procinfo_caller(cache, &event, &report.caller);
@@ -416,7 +416,7 @@ static void test_kernel_holders_copied(struct procinfo_cache *procs)
 	struct holder_lookup *lookup = holder_lookup_new(procs, false);
 	struct bs_event event = conflict_event(IPPROTO_MPTCP, "0.0.0.0", 4000);
 
-	event.holders_walked = 1;
+	event.kernel_holders_searched = 1;
 	event.holder_count = 6; /* more than fit: only 4 are described */
 	for (int i = 0; i < BS_MAX_KERNEL_HOLDERS; i++)
 		event.holders[i] = kernel_holder(100 + i, 4000, TCP_LISTEN);
@@ -450,7 +450,7 @@ static void test_kernel_holders_copied(struct procinfo_cache *procs)
 	CHECK_INT(report.holders[0].protocol, IPPROTO_UDP);
 
 	/* Nothing walked, nothing found: not searched, and no sock_diag without proc_lookup. */
-	event.holders_walked = 0;
+	event.kernel_holders_searched = 0;
 	event.holder_count = 0;
 	holder_lookup_fill(lookup, &event, &report);
 	CHECK(!report.holders_searched);
@@ -506,7 +506,7 @@ static void test_sock_diag_holders(struct procinfo_cache *procs)
 	/* The kernel found more than it could describe: sock_diag fills in, without twins. */
 	struct bs_event many = conflict_event(IPPROTO_TCP, "0.0.0.0", port);
 
-	many.holders_walked = 1;
+	many.kernel_holders_searched = 1;
 	many.holder_count = BS_MAX_KERNEL_HOLDERS + 1;
 	for (int i = 0; i < BS_MAX_KERNEL_HOLDERS; i++)
 		many.holders[i] = kernel_holder(i ? 1000ULL + i : inode, port, TCP_LISTEN);

@@ -12,7 +12,7 @@
 #include <bpf/libbpf.h>
 #include <bpf/btf.h>
 #include <bpf/bpf.h>
-#include "backend.h"
+#include "tracer.h"
 #include "bindsnoop.skel.h"
 #include "bindsnoop_basic.skel.h"
 
@@ -233,8 +233,8 @@ static void config_from_options(struct bs_config *config, const struct options *
 	config->comm_count = opts->comm_count;
 	config->filter_ports = opts->filter_ports;
 	config->filter_errnos = opts->filter_errnos;
-	config->report_success = opts->all;
-	config->walk_holders = opts->kernel_holders;
+	config->all = opts->all;
+	config->kernel_holders = opts->kernel_holders;
 	/* Wake the reader early once a quarter of the ring is queued. */
 	config->wakeup_threshold = (opts->ring_buffer_mb << 20) / 4;
 	config->self_pid = getpid();

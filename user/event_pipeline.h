@@ -4,12 +4,12 @@
  * record into a bind report (caller details, holders), hand it to every
  * output, and report events the kernel had to drop.
  */
-#ifndef BINDSNOOP_EVENTS_H
-#define BINDSNOOP_EVENTS_H
+#ifndef BINDSNOOP_EVENT_PIPELINE_H
+#define BINDSNOOP_EVENT_PIPELINE_H
 
 #include <signal.h>
 #include <linux/types.h>
-#include "backend.h"
+#include "tracer.h"
 #include "output.h"
 
 #define EVENTS_MAX_OUTPUTS 8
@@ -52,4 +52,4 @@ void event_pipeline_print_totals(const struct event_pipeline *pipeline, bool alw
 
 struct event_pipeline_stats event_pipeline_stats(const struct event_pipeline *pipeline);
 
-#endif /* BINDSNOOP_EVENTS_H */
+#endif /* BINDSNOOP_EVENT_PIPELINE_H */

@@ -6,8 +6,9 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
+#include "clock.h"
 #include "address_overlap.h"
-#include "holders.h"
+#include "holder_lookup.h"
 #include "proc_sockets.h"
 #include "sockdiag.h"
 
@@ -46,14 +47,6 @@ struct holder_lookup {
 	int owner_tags_fd;	      /* the kernel's owner_tags map, -1 if none */
 	struct diag_answer answers[DIAG_ANSWERS];
 };
-
-static __u64 coarse_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 bool holder_addresses_overlap(__u16 family_a, const __u8 *addr_a, bool v6only_a, __u16 family_b,
 			      const __u8 *addr_b, bool v6only_b)
@@ -137,7 +130,7 @@ static const struct diag_answer *diag_answer_get(struct holder_lookup *lookup,
 						 const struct bs_event *ev)
 {
 	struct diag_answer *answer = NULL;
-	__u64 now = coarse_now_ns();
+	__u64 now = coarse_monotonic_ns();
 
 	for (int i = 0; i < DIAG_ANSWERS; i++) {
 		struct diag_answer *candidate = &lookup->answers[i];
@@ -164,7 +157,7 @@ static const struct diag_answer *diag_answer_get(struct holder_lookup *lookup,
 	answer->searched =
 		sockdiag_for_each_on_port(lookup->diag, ev->netns_ino, ev->pid, ev->protocol,
 					  ev->port, diag_answer_collect, answer) == 0;
-	answer->fetched_at_ns = coarse_now_ns();
+	answer->fetched_at_ns = coarse_monotonic_ns();
 	return answer;
 }
 
@@ -173,7 +166,7 @@ static bool diag_wanted(const struct holder_lookup *lookup, const struct bs_even
 	if (!lookup->proc_lookup || !lookup->diag || ev->ret != -EADDRINUSE || !ev->port)
 		return false;
 	/* Ask only when the kernel could not say: no walk, nothing, or more than fit. */
-	return !ev->holders_walked || ev->holder_count == 0 ||
+	return !ev->kernel_holders_searched || ev->holder_count == 0 ||
 	       ev->holder_count > BS_MAX_KERNEL_HOLDERS;
 }
 
@@ -323,7 +316,7 @@ void holder_lookup_fill(struct holder_lookup *lookup, const struct bs_event *ev,
 	__u16 protocol = holder_protocol(ev->protocol);
 
 	report->holder_count = 0;
-	report->holders_searched = ev->holders_walked != 0;
+	report->holders_searched = ev->kernel_holders_searched != 0;
 	for (__u32 i = 0; i < kernel_count; i++)
 		holder_from_kernel(&report->holders[report->holder_count++], &ev->holders[i],
 				   protocol);

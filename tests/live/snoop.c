@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include "audit.h"
 #include "live.h"
-#include "tracer.h"
+#include "snoop.h"
 
 #define TRACER_MAX_ARGS	  32
 #define READ_CHUNK	  65536
@@ -26,14 +26,14 @@ struct line_reader {
 	size_t cap;
 };
 
-struct tracer {
+struct snoop {
 	pid_t pid;
 	bool exited;
 	int status;
 	bool audit; /* send stdout lines to the json-valid tally */
 	struct line_reader out;
 	struct line_reader err;
-	struct tracer_line *lines;
+	struct snoop_line *lines;
 	size_t line_count;
 	size_t line_cap;
 	size_t foreign_count;
@@ -69,15 +69,15 @@ static bool is_ours(const struct json_value *event)
 	return comm && comm->type == JSON_STRING && strncmp(comm->string, "lt", 2) == 0;
 }
 
-static int push_stdout_line(struct tracer *tracer, const char *text, size_t len)
+static int push_stdout_line(struct snoop *tracer, const char *text, size_t len)
 {
 	const struct json_value *port;
-	struct tracer_line *line;
+	struct snoop_line *line;
 	char parse_error[128];
 
 	if (tracer->line_count == tracer->line_cap) {
 		size_t cap = tracer->line_cap ? tracer->line_cap * 2 : 64;
-		struct tracer_line *lines = realloc(tracer->lines, cap * sizeof(*lines));
+		struct snoop_line *lines = realloc(tracer->lines, cap * sizeof(*lines));
 
 		if (!lines)
 			return -ENOMEM;
@@ -110,12 +110,12 @@ static int push_stdout_line(struct tracer *tracer, const char *text, size_t len)
 	return 0;
 }
 
-const char *tracer_line_text(const struct tracer_line *line)
+const char *snoop_line_text(const struct snoop_line *line)
 {
 	return line->text ? line->text : "(a line about another process, not kept)";
 }
 
-static int push_stderr_line(struct tracer *tracer, const char *text, size_t len)
+static int push_stderr_line(struct snoop *tracer, const char *text, size_t len)
 {
 	char *copy;
 
@@ -136,7 +136,7 @@ static int push_stderr_line(struct tracer *tracer, const char *text, size_t len)
 	return 0;
 }
 
-static int deliver_line(struct tracer *tracer, struct line_reader *reader, const char *text,
+static int deliver_line(struct snoop *tracer, struct line_reader *reader, const char *text,
 			size_t len)
 {
 	if (reader == &tracer->out)
@@ -145,7 +145,7 @@ static int deliver_line(struct tracer *tracer, struct line_reader *reader, const
 }
 
 /* Read what is available on one pipe and hand over complete lines. */
-static void reader_drain(struct tracer *tracer, struct line_reader *reader)
+static void reader_drain(struct snoop *tracer, struct line_reader *reader)
 {
 	char chunk[READ_CHUNK];
 
@@ -202,7 +202,7 @@ static void reader_drain(struct tracer *tracer, struct line_reader *reader)
 	}
 }
 
-static void reap(struct tracer *tracer)
+static void reap(struct snoop *tracer)
 {
 	int status;
 
@@ -215,7 +215,7 @@ static void reap(struct tracer *tracer)
 	}
 }
 
-void tracer_pump(struct tracer *tracer, int timeout_ms)
+void snoop_pump(struct snoop *tracer, int timeout_ms)
 {
 	struct pollfd fds[2];
 	struct line_reader *readers[2];
@@ -251,15 +251,15 @@ void tracer_pump(struct tracer *tracer, int timeout_ms)
 	reap(tracer);
 }
 
-static bool tracer_finished(const struct tracer *tracer)
+static bool tracer_finished(const struct snoop *tracer)
 {
 	return tracer->exited && tracer->out.eof && tracer->err.eof;
 }
 
-static int spawn(struct tracer **out, const char *const *argv, bool audit)
+static int spawn(struct snoop **out, const char *const *argv, bool audit)
 {
 	int out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
-	struct tracer *tracer;
+	struct snoop *tracer;
 	int saved;
 
 	tracer = calloc(1, sizeof(*tracer));
@@ -313,7 +313,7 @@ fail_errno:
 	return saved;
 }
 
-static const char *find_tracing_line(const struct tracer *tracer)
+static const char *find_tracing_line(const struct snoop *tracer)
 {
 	size_t i;
 
@@ -324,12 +324,11 @@ static const char *find_tracing_line(const struct tracer *tracer)
 	return NULL;
 }
 
-int tracer_start(struct tracer **out, const char *const *extra_args, char *reason,
-		 size_t reason_len)
+int snoop_start(struct snoop **out, const char *const *extra_args, char *reason, size_t reason_len)
 {
 	const char *argv[TRACER_MAX_ARGS];
 	char command[512], errors[1024], status_text[64];
-	struct tracer *tracer = NULL;
+	struct snoop *tracer = NULL;
 	long long deadline;
 	size_t argc = 0, i, used = 0;
 	int err;
@@ -362,7 +361,7 @@ int tracer_start(struct tracer **out, const char *const *extra_args, char *reaso
 
 		if (tracer_finished(tracer) || left <= 0)
 			break;
-		tracer_pump(tracer, left);
+		snoop_pump(tracer, left);
 	}
 	if (find_tracing_line(tracer)) {
 		*out = tracer;
@@ -370,8 +369,8 @@ int tracer_start(struct tracer **out, const char *const *extra_args, char *reaso
 	}
 	/* Leave time for its last words on stderr before quoting them. */
 	if (!tracer->exited)
-		tracer_pump(tracer, 50);
-	tracer_describe_stderr(tracer, errors, sizeof(errors));
+		snoop_pump(tracer, 50);
+	snoop_describe_stderr(tracer, errors, sizeof(errors));
 	if (tracer->exited) {
 		describe_wait_status(tracer->status, status_text, sizeof(status_text));
 		snprintf(reason, reason_len,
@@ -384,22 +383,22 @@ int tracer_start(struct tracer **out, const char *const *extra_args, char *reaso
 			 LIVE_TRACER_START_MS / 1000, errors);
 		err = -ETIMEDOUT;
 	}
-	tracer_destroy(tracer);
+	snoop_destroy(tracer);
 	return err;
 }
 
-size_t tracer_line_count(const struct tracer *tracer)
+size_t snoop_line_count(const struct snoop *tracer)
 {
 	return tracer->line_count;
 }
 
-const struct tracer_line *tracer_line(const struct tracer *tracer, size_t index)
+const struct snoop_line *snoop_line(const struct snoop *tracer, size_t index)
 {
 	return index < tracer->line_count ? &tracer->lines[index] : NULL;
 }
 
-const struct tracer_line *tracer_wait_for(struct tracer *tracer, size_t from, tracer_match_fn match,
-					  const void *arg, int timeout_ms)
+const struct snoop_line *snoop_wait_for(struct snoop *tracer, size_t from, snoop_match_fn match,
+					const void *arg, int timeout_ms)
 {
 	long long deadline = live_now_ms() + timeout_ms;
 	size_t next = from;
@@ -408,7 +407,7 @@ const struct tracer_line *tracer_wait_for(struct tracer *tracer, size_t from, tr
 		long long left;
 
 		for (; next < tracer->line_count; next++) {
-			const struct tracer_line *line = &tracer->lines[next];
+			const struct snoop_line *line = &tracer->lines[next];
 
 			if (line->json && match(line->json, arg))
 				return line;
@@ -416,16 +415,16 @@ const struct tracer_line *tracer_wait_for(struct tracer *tracer, size_t from, tr
 		left = deadline - live_now_ms();
 		if (left <= 0 || tracer_finished(tracer) || (tracer->exited && tracer->out.eof))
 			return NULL;
-		tracer_pump(tracer, left);
+		snoop_pump(tracer, left);
 	}
 }
 
-void tracer_close_stdout(struct tracer *tracer)
+void snoop_close_stdout(struct snoop *tracer)
 {
 	reader_close(&tracer->out);
 }
 
-int tracer_wait_exit(struct tracer *tracer, int sig, int timeout_ms, int *status)
+int snoop_wait_exit(struct snoop *tracer, int sig, int timeout_ms, int *status)
 {
 	long long deadline = live_now_ms() + timeout_ms;
 
@@ -438,37 +437,37 @@ int tracer_wait_exit(struct tracer *tracer, int sig, int timeout_ms, int *status
 
 		if (left <= 0)
 			break;
-		tracer_pump(tracer, left);
+		snoop_pump(tracer, left);
 	}
 	if (!tracer->exited)
 		return -ETIMEDOUT;
 	/* Output still in the pipes is part of what it printed. */
-	tracer_pump(tracer, 0);
+	snoop_pump(tracer, 0);
 	*status = tracer->status;
 	return 0;
 }
 
-bool tracer_exited(const struct tracer *tracer)
+bool snoop_exited(const struct snoop *tracer)
 {
 	return tracer->exited;
 }
 
-pid_t tracer_pid(const struct tracer *tracer)
+pid_t snoop_pid(const struct snoop *tracer)
 {
 	return tracer->pid;
 }
 
-size_t tracer_stderr_count(const struct tracer *tracer)
+size_t snoop_stderr_count(const struct snoop *tracer)
 {
 	return tracer->err_count;
 }
 
-const char *tracer_stderr_line(const struct tracer *tracer, size_t index)
+const char *snoop_stderr_line(const struct snoop *tracer, size_t index)
 {
 	return index < tracer->err_count ? tracer->err_lines[index] : NULL;
 }
 
-void tracer_describe_stderr(const struct tracer *tracer, char *buf, size_t len)
+void snoop_describe_stderr(const struct snoop *tracer, char *buf, size_t len)
 {
 	size_t used = 0, i;
 
@@ -484,7 +483,7 @@ void tracer_describe_stderr(const struct tracer *tracer, char *buf, size_t len)
 				 tracer->err_lines[i]);
 }
 
-void tracer_destroy(struct tracer *tracer)
+void snoop_destroy(struct snoop *tracer)
 {
 	size_t i;
 
@@ -542,7 +541,7 @@ int run_bindsnoop_once(const char *const *args, int timeout_ms, int *status, cha
 		       char **err_text)
 {
 	const char *argv[TRACER_MAX_ARGS];
-	struct tracer *tracer;
+	struct snoop *tracer;
 	char **stdout_lines;
 	long long deadline;
 	size_t argc = 0, i;
@@ -558,8 +557,8 @@ int run_bindsnoop_once(const char *const *args, int timeout_ms, int *status, cha
 	/* Tracing means the arguments were accepted: no use waiting for an exit. */
 	deadline = live_now_ms() + timeout_ms;
 	while (!tracer_finished(tracer) && !find_tracing_line(tracer) && live_now_ms() < deadline)
-		tracer_pump(tracer, deadline - live_now_ms());
-	if (tracer_wait_exit(tracer, 0, 0, status))
+		snoop_pump(tracer, deadline - live_now_ms());
+	if (snoop_wait_exit(tracer, 0, 0, status))
 		err = find_tracing_line(tracer) ? -EBUSY : -ETIMEDOUT;
 	else
 		err = 0;
@@ -569,7 +568,7 @@ int run_bindsnoop_once(const char *const *args, int timeout_ms, int *status, cha
 	*out_text = stdout_lines ? join_lines(stdout_lines, tracer->line_count) : NULL;
 	*err_text = join_lines(tracer->err_lines, tracer->err_count);
 	free(stdout_lines);
-	tracer_destroy(tracer);
+	snoop_destroy(tracer);
 	if (!*out_text || !*err_text) {
 		free(*out_text);
 		free(*err_text);
