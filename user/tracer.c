@@ -414,7 +414,7 @@ static const char *backend_ruled_out(enum backend_choice backend,
 static void describe_degraded(struct tracer *tracer, const struct kernel_features *features,
 			      const char *full_failure)
 {
-	char why[200];
+	char why[300];
 
 	if (full_failure)
 		snprintf(why, sizeof(why), "the full BPF object did not load: %s", full_failure);

@@ -21,7 +21,7 @@ struct tracer {
 	void *skel;		       /* that build's skeleton */
 	struct bpf_object *obj;
 	enum backend_choice backend; /* the one that attached */
-	char degraded[400];	     /* what the basic build leaves out, and why; "" if full */
+	char degraded[512];	     /* what the basic build leaves out, and why; "" if full */
 	struct bpf_link **links;
 	int link_count;
 	int ring_buffer_fd;
