@@ -122,6 +122,9 @@ static void holder_list_sort_unique(struct holder_list *list)
 {
 	size_t kept = 0;
 
+	/* No socket found at all (a --who scan of a quiet netns): entries is NULL. */
+	if (list->count < 2)
+		return;
 	qsort(list->entries, list->count, sizeof(*list->entries), holder_compare);
 	for (size_t i = 0; i < list->count; i++) {
 		if (kept && list->entries[kept - 1].inode == list->entries[i].inode &&
