@@ -84,6 +84,31 @@ static bool caller_socket_matters(const struct bind_report *report)
 	return false;
 }
 
+/*
+ * sock_diag does not say whether a holder set SO_REUSEADDR or SO_REUSEPORT
+ * (the kernel walk reads them; kernels before 5.17 have no walk): read them
+ * from the socket itself, borrowed from a process that holds it, as the
+ * caller's socket is. Unknown (no process, a socket closed since) stays as
+ * sock_diag left it: not set.
+ */
+static void holder_socket_options(struct holder_report *holder)
+{
+	struct caller_socket options;
+
+	if (holder->source != HOLDER_SOURCE_SOCK_DIAG || !holder->inode || !holder->process_count)
+		return;
+	for (__u32 i = 0; i < holder->process_count && i < REPORT_MAX_PROCESSES; i++) {
+		if (caller_socket_read(holder->processes[i].pid, holder->inode, &options))
+			continue;
+		holder->flags &= ~(BS_HOLDER_REUSEADDR | BS_HOLDER_REUSEPORT);
+		if (options.reuseaddr > 0)
+			holder->flags |= BS_HOLDER_REUSEADDR;
+		if (options.reuseport > 0)
+			holder->flags |= BS_HOLDER_REUSEPORT;
+		return;
+	}
+}
+
 static bool limits_matter(const struct bind_report *report)
 {
 	return report->error == EACCES || report->error == EPERM || !report->port ||
@@ -106,6 +131,8 @@ void enricher_diagnose(struct enricher *enricher, struct bind_report *report)
 
 		for (__u32 j = 0; j < holder->process_count && j < REPORT_MAX_PROCESSES; j++)
 			enricher_process(enricher, &holder->processes[j], holder);
+		if (enricher->proc_lookup && report->error == EADDRINUSE)
+			holder_socket_options(holder);
 	}
 	if (enricher->proc_lookup && caller_socket_matters(report))
 		caller_socket_read(report->caller.pid, report->caller_sock_inode,

@@ -730,6 +730,14 @@ static bool holder_source_is(const struct json_value *holder, const char *source
 	return value && value->type == JSON_STRING && strcmp(value->string, source) == 0;
 }
 
+static bool holder_options_known(const struct json_value *holder)
+{
+	const struct json_value *processes = json_member(holder, "processes");
+
+	return holder_source_is(holder, "kernel") ||
+	       (processes && processes->type == JSON_ARRAY && processes->count > 0);
+}
+
 static void describe_holders(const struct json_value *holders, char *buf, size_t len)
 {
 	size_t used = 0, i;
@@ -786,11 +794,11 @@ void expect_holder(struct verdict *verdict, const struct json_value *event,
 	expect_integer(verdict, event, HOLDER_PATH("port"), want->port);
 	expect_integer(verdict, event, HOLDER_PATH("uid"), want->uid);
 	/*
-	 * Socket options are read from the socket only by the kernel walk:
-	 * sock_diag does not expose them (schema/README.md), so a kernel
-	 * without the walk (5.10, basic BPF build) cannot be held to them.
+	 * Socket options come from the kernel walk, or for a sock_diag holder
+	 * from the socket itself through a process holding it
+	 * (schema/README.md): without either they cannot be known.
 	 */
-	if (want->reuseaddr >= 0 && holder_source_is(holder, "kernel"))
+	if (want->reuseaddr >= 0 && holder_options_known(holder))
 		expect_bool(verdict, event, HOLDER_PATH("reuseaddr"), want->reuseaddr);
 	if (want->v6only >= 0)
 		expect_bool(verdict, event, HOLDER_PATH("v6only"), want->v6only);
