@@ -32,7 +32,7 @@ readonly CACHE=${VM_CACHE:-$REPO/.cache/vm}
 readonly LOGS=$CACHE/logs
 readonly MODULES_DEFAULT="inet_diag tcp_diag udp_diag raw_diag mptcp_diag sctp sctp_diag"
 readonly MODULES=${VM_MODULES-$MODULES_DEFAULT}
-readonly STEP_TIMEOUT=${VM_STEP_TIMEOUT:-300}
+readonly STEP_TIMEOUT=${VM_STEP_TIMEOUT:-900}
 # Suites searched for a series, oldest first; the default matrix.
 readonly VM_SUITES="bullseye bookworm bookworm-backports trixie trixie-backports sid"
 readonly VM_DEFAULT_KERNELS="5.10,6.1,6.12,trixie-backports,sid"
@@ -42,7 +42,7 @@ kernels=$VM_DEFAULT_KERNELS
 backends=fexit,kprobe,tracepoint
 keep=0
 shell=0
-vm_timeout=900
+vm_timeout=3600
 smp=2
 memory=1024
 artefacts=

@@ -280,7 +280,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: live-test --bindsnoop PATH [--backend NAME] [--kernel-only]\n"
-		"                 [--only NAME[,NAME...]] [--list] [--verbose]\n"
+		"                 [--only NAME[,NAME...]] [--skip NAME[,NAME...]] [--list]\n"
+		"                 [--verbose]\n"
 		"       live-test --self-test\n"
 		"Runs the real bindsnoop (as root), makes real bind conflicts, checks its JSON.\n"
 		"  --bindsnoop PATH  the binary under test\n"
@@ -288,6 +289,7 @@ static void usage(FILE *out)
 		"  --kernel-only     also pass --no-proc-lookup: holders named by the kernel\n"
 		"                    alone\n"
 		"  --only LIST       run only these tests (see --list)\n"
+		"  --skip LIST       report these tests as skipped without running them\n"
 		"  --list            print the tests and what each checks\n"
 		"  --verbose         echo bindsnoop's output and helper steps on stderr\n"
 		"  --self-test       check the harness itself (JSON parser, helpers), without\n"
@@ -340,7 +342,7 @@ static void stop_shared_tracer(void)
 	shared_tracer = NULL;
 }
 
-static int run_tests(const char *only)
+static int run_tests(const char *only, const char *skip)
 {
 	int passed = 0, failed = 0, skipped = 0;
 	size_t i;
@@ -353,7 +355,9 @@ static int run_tests(const char *only)
 		if (only && !listed(only, test->name))
 			continue;
 		live_log("--- %s: %s", test->name, test->summary);
-		if (test->needs_root && geteuid() != 0)
+		if (skip && listed(skip, test->name))
+			result = test_skip(&ctx, "--skip: left out of this run by the caller");
+		else if (test->needs_root && geteuid() != 0)
 			result = test_skip(&ctx, "needs root: bindsnoop loads BPF programs");
 		else
 			result = test->run(&ctx);
@@ -410,6 +414,7 @@ int main(int argc, char **argv)
 		{ "backend", required_argument, NULL, 'B' },
 		{ "kernel-only", no_argument, NULL, 'k' },
 		{ "only", required_argument, NULL, 'o' },
+		{ "skip", required_argument, NULL, 'S' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "self-test", no_argument, NULL, 's' },
@@ -418,7 +423,7 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	bool list = false, self_test = false;
-	const char *only = NULL;
+	const char *only = NULL, *skip = NULL;
 	size_t i;
 	int opt;
 
@@ -439,6 +444,9 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			only = optarg;
+			break;
+		case 'S':
+			skip = optarg;
 			break;
 		case 'l':
 			list = true;
@@ -478,9 +486,9 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 2;
 	}
-	if (only && check_only_list(only))
+	if ((only && check_only_list(only)) || (skip && check_only_list(skip)))
 		return 2;
 	prepare_loopback();
 	host_facts();
-	return run_tests(only);
+	return run_tests(only, skip);
 }
