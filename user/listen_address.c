@@ -6,28 +6,12 @@
 #include <stdio.h>
 #include <string.h>
 #include "listen_address.h"
+#include "port_text.h"
 
 static int problem_is(char *problem, size_t problem_len, const char *reason)
 {
 	snprintf(problem, problem_len, "%s", reason);
 	return -EINVAL;
-}
-
-/* Plain digits 1..65535, else -1. */
-static int parse_port(const char *text)
-{
-	long port = 0;
-
-	if (!*text)
-		return -1;
-	for (; *text; text++) {
-		if (*text < '0' || *text > '9')
-			return -1;
-		port = port * 10 + (*text - '0');
-		if (port > 65535)
-			return -1;
-	}
-	return port ? port : -1;
 }
 
 int listen_address_parse(const char *text, struct listen_address *address, char *problem,
@@ -76,7 +60,7 @@ int listen_address_parse(const char *text, struct listen_address *address, char 
 				  "127.0.0.1:9719");
 	memcpy(host, host_start, host_end - host_start);
 	host[host_end - host_start] = '\0';
-	port = parse_port(port_text);
+	port = port_from_text(port_text);
 	if (port < 0)
 		return problem_is(problem, problem_len,
 				  "has a bad port; ports are 1..65535, e.g. 127.0.0.1:9719");

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/un.h>
+#include "port_text.h"
 #include "syslog_target.h"
 
 static int target_problem(char *problem, size_t problem_len, const char *reason)
@@ -31,23 +32,6 @@ static int parse_unix(const char *path, struct syslog_target *target, char *prob
 	target->transport = SYSLOG_UNIX;
 	snprintf(target->text, sizeof(target->text), "%s", path);
 	return 0;
-}
-
-/* "514" → 514; anything but 1..65535 in plain digits → -1. */
-static int parse_port(const char *text)
-{
-	long port = 0;
-
-	if (!*text)
-		return -1;
-	for (; *text; text++) {
-		if (*text < '0' || *text > '9')
-			return -1;
-		port = port * 10 + (*text - '0');
-		if (port > 65535)
-			return -1;
-	}
-	return port ? port : -1;
 }
 
 static int parse_inet(enum syslog_transport transport, const char *rest,
@@ -87,7 +71,7 @@ static int parse_inet(enum syslog_transport transport, const char *rest,
 	memcpy(host, host_start, host_end - host_start);
 	host[host_end - host_start] = '\0';
 	if (port_text) {
-		port = parse_port(port_text);
+		port = port_from_text(port_text);
 		if (port < 0)
 			return target_problem(problem, problem_len,
 					      "has a bad port; ports are 1..65535, "
