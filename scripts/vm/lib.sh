@@ -103,17 +103,18 @@ vm_check_common_options() {
 
 # ---- Debian's suites, through this machine's mirror ----
 
-# Prints "<main archive URI> <security archive URI>" as this machine's apt
-# sources name them (one-line and deb822 formats).
-archive_uris() {
-	local files=() main security
+# Prints the main Debian archive URI as this machine's apt sources name it
+# (one-line and deb822 formats); -security, -updates and -backports entries
+# are not it.
+archive_uri() {
+	local files=() main
 	[ -f /etc/apt/sources.list ] && files+=(/etc/apt/sources.list)
 	for file in /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
 		[ -f "$file" ] && files+=("$file")
 	done
 	[ ${#files[@]} -gt 0 ] || die "this machine has no apt sources to take the archive URI from"
 	# deb822 stanzas and one-line entries, printed as "URI SUITE" pairs.
-	read -r main security < <(awk '
+	main=$(awk '
 	function flush() {
 		if (uris != "" && suites != "" && enabled)
 			for (i = 1; i <= nu; i++) for (j = 1; j <= ns; j++) print u[i], s[j]
@@ -130,11 +131,10 @@ archive_uris() {
 	}
 	END { flush() }
 	' "${files[@]}" | awk '
-	$2 ~ /-security$/ { if (security == "") security = $1; next }
-	$2 !~ /-(updates|backports)$/ { if (main == "") main = $1 }
-	END { print main, security }')
+	$2 !~ /-(security|updates|backports)$/ && main == "" { main = $1 }
+	END { print main }')
 	[ -n "$main" ] || die "found no Debian archive URI in this machine's apt sources"
-	echo "$main ${security:-}"
+	echo "$main"
 }
 
 # The keyring the machine's own sources trust (Debian's archive keys).
@@ -155,10 +155,9 @@ suite_apt() {
 # lists (once per run). A failed refresh keeps the lists a previous run
 # left, so an offline machine still finds the kernels it has cached.
 suite_prepare() {
-	local suite=$1 dir=$CACHE/apt/$1 uris main
+	local suite=$1 dir=$CACHE/apt/$1 main
 	[ -f "$dir/.updated-$$" ] && return 0
-	uris=$(archive_uris)
-	main=${uris%% *}
+	main=$(archive_uri)
 	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
 	{
 		# Only the main archive: this machine's mirror lists -security's
