@@ -41,9 +41,14 @@ for dir in bin lib lib64 sbin; do ln -s usr/$dir "$root/$dir"; done
 cp /etc/passwd /etc/group /etc/shadow "$root/etc/"
 cp /usr/lib/os-release "$root/etc/os-release"
 cp build/tests/bind-and-wait "$root/opt/bind-and-wait"
+# app.service starts After= this unit, which waits here until the port is
+# really held (LISTEN in /proc/net/tcp): a started process has not bound yet,
+# and app.service could take the port first.
+port_hex=$(printf '%04X' "$PORT")
 cat >"$root/etc/systemd/system/holder.service" <<UNIT
 [Service]
 ExecStart=/opt/bind-and-wait 127.0.0.1 $PORT 120
+ExecStartPost=/bin/sh -c 'until grep -q "0100007F:$port_hex 00000000:0000 0A" /proc/net/tcp; do sleep 0.05; done'
 UNIT
 # Each failing instance stays 1 s (so /proc still names it), then exits 1.
 cat >"$root/etc/systemd/system/app.service" <<UNIT
