@@ -89,6 +89,49 @@ struct bs_event {
 	__u8 pad[5];
 };
 
+/*
+ * Folding (bs_config.fold_ms != 0). A process that fails the same way again
+ * and again is one entry of the folds map, keyed by what makes the failures
+ * identical. The first failure opens a window and is reported in full; the
+ * repeats inside the window only bump `repeats`, before any ring buffer or
+ * holder work. Userspace sweeps the map and reports the repeats of every
+ * closed window as one record with their count (user/fold_sweep.c).
+ */
+struct bs_fold_key {
+	__u8 addr[BS_ADDR_LEN]; /* requested address */
+	__u32 pid;		/* tgid */
+	__s32 ret;		/* -errno */
+	__u16 port;		/* requested port */
+	__u16 family;
+	__u16 protocol;
+	__u8 kind; /* BS_KIND_* */
+	__u8 pad;
+};
+
+/*
+ * The counters only grow, so userspace never writes the entry: the repeats of
+ * windows that already closed are [reported, repeats_at_window_start), those
+ * of the open window [repeats_at_window_start, repeats). The rest is what the
+ * full report of the window's first failure said, for the folded record.
+ */
+struct bs_fold_value {
+	__u64 window_start_ns; /* bpf_ktime_get_boot_ns() of the window's first failure */
+	__u64 last_seen_ns;    /* of the latest repeat */
+	__u64 repeats;	       /* repeats counted since the entry was made */
+	__u64 repeats_at_window_start;
+	__u64 cgroup_id;
+	__u64 netns_ino;
+	__u64 sock_inode;
+	char comm[BS_COMM_LEN];
+	__u32 tid;
+	__u32 ppid;
+	__u32 uid;
+	__u8 hook;
+	__u8 sock_type;
+	__u8 caller_v6only;
+	__u8 pad;
+};
+
 /* Read-only settings, fixed before load so the verifier drops unused branches. */
 struct bs_config {
 	__u8 port_bitmap[BS_PORT_BITMAP_BYTES];	 /* bit set: report this port */
@@ -105,12 +148,14 @@ struct bs_config {
 	__u32 kernel_holders;	/* not --no-kernel-holders: walk the bind tables on EADDRINUSE */
 	__u32 wakeup_threshold; /* bytes queued before the reader is woken */
 	__u32 self_pid;		/* bindsnoop itself, never reported */
-	__u32 pad;
+	__u32 fold_ms;		/* --fold-ms: repeats within this window are counted; 0: --no-fold */
 };
 
 _Static_assert(sizeof(struct bs_owner_tag) == 24, "bs_owner_tag layout changed");
 _Static_assert(sizeof(struct bs_holder) == 56, "bs_holder layout changed");
 _Static_assert(sizeof(struct bs_event) == 328, "bs_event layout changed");
+_Static_assert(sizeof(struct bs_fold_key) == 32, "bs_fold_key layout changed");
+_Static_assert(sizeof(struct bs_fold_value) == 88, "bs_fold_value layout changed");
 _Static_assert(sizeof(struct bs_config) == 8520, "bs_config layout changed");
 
 #endif /* BINDSNOOP_H */

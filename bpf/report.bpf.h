@@ -22,6 +22,8 @@
 
 const volatile struct bs_config bs_cfg = {};
 
+#include "fold.bpf.h"
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20); /* resized by userspace before load */
@@ -334,6 +336,24 @@ static __always_inline int report_outcome(const struct caller_id *id, const stru
 	if (!outcome_wanted(ret, requested.port))
 		return 0;
 
+	__u16 protocol = caller_protocol(sk);
+	__u64 now_ns = bpf_ktime_get_boot_ns();
+	struct bs_fold_value *fold_entry = NULL;
+	struct bs_fold_key fold_key;
+
+	if (fold_enabled(ret)) {
+		__builtin_memset(&fold_key, 0, sizeof(fold_key));
+		__builtin_memcpy(fold_key.addr, requested.addr, sizeof(fold_key.addr));
+		fold_key.pid = pid;
+		fold_key.ret = ret;
+		fold_key.port = requested.port;
+		fold_key.family = caller.family;
+		fold_key.protocol = protocol;
+		fold_key.kind = kind;
+		if (fold_repeat(&fold_key, now_ns, &fold_entry))
+			return 0;
+	}
+
 	event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
 	if (!event) {
 		count_lost();
@@ -348,7 +368,7 @@ static __always_inline int report_outcome(const struct caller_id *id, const stru
 	event->holder_count = 0;
 	event->kernel_holders_searched = 0;
 	event->caller_v6only = caller.v6only;
-	event->ts_boot_ns = bpf_ktime_get_boot_ns();
+	event->ts_boot_ns = now_ns;
 	event->pid = pid;
 	event->tid = (__u32)id->pid_tgid;
 	event->ppid = BPF_CORE_READ(task, real_parent, tgid);
@@ -359,11 +379,13 @@ static __always_inline int report_outcome(const struct caller_id *id, const stru
 	event->netns_ino = BPF_CORE_READ(net, ns.inum);
 	event->sock_inode = sock_inode(sk);
 	event->ret = ret;
-	event->protocol = caller_protocol(sk);
+	event->protocol = protocol;
 	event->sock_type = BPF_CORE_READ(sk, sk_type);
 	event->kind = kind;
 	event->hook = hook;
 	__builtin_memcpy(event->comm, id->comm, sizeof(event->comm));
+	if (fold_enabled(ret))
+		fold_window_open(&fold_key, fold_entry, event);
 #if BS_HAS_BPF_LOOP
 	if (ret == -EADDRINUSE && bs_cfg.kernel_holders)
 		holders_find(event, sk, caller.net, caller.v6only);

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "event_pipeline.h"
 #include "enrich.h"
+#include "fold_sweep.h"
 #include "holder_lookup.h"
 #include "procinfo.h"
 
@@ -25,6 +26,7 @@ struct event_pipeline {
 	struct procinfo_cache *procs;
 	struct holder_lookup *holders;
 	struct enricher *enricher;
+	struct fold_sweep *folds;   /* NULL with --no-fold */
 	struct bind_report *report; /* reused for every event: it is large */
 	__s64 boot_to_realtime_ns;
 	__u64 next_housekeeping_ns;
@@ -41,10 +43,12 @@ static void refresh_clock_offset(struct event_pipeline *pipeline)
 }
 
 static void report_from_event(struct event_pipeline *pipeline, const struct bs_event *event,
-			      struct bind_report *report)
+			      __u64 count, bool folded, struct bind_report *report)
 {
 	report->ts_realtime_ns = event->ts_boot_ns + pipeline->boot_to_realtime_ns;
 	report->error = event->ret < 0 ? -event->ret : 0;
+	report->count = count;
+	report->folded = folded;
 	report->protocol = event->protocol;
 	report->family = event->family;
 	report->port = event->port;
@@ -68,19 +72,16 @@ static int output_failed(struct event_pipeline *pipeline, int err)
 	return err;
 }
 
-static int handle_event(void *ctx, void *data, size_t size)
+/* One record, from the ring buffer or folded, to every output. */
+static int deliver(struct event_pipeline *pipeline, const struct bs_event *event, __u64 count,
+		   bool folded)
 {
-	struct event_pipeline *pipeline = ctx;
-
-	if (size < sizeof(struct bs_event))
-		return 0;
-	pipeline->stats.received++;
 	/* An output failed: the rest is only counted, so the totals add up. */
 	if (pipeline->output_error) {
 		pipeline->stats.unwritten++;
 		return 0;
 	}
-	report_from_event(pipeline, data, pipeline->report);
+	report_from_event(pipeline, event, count, folded, pipeline->report);
 	for (int i = 0; i < pipeline->output_count; i++) {
 		struct output *out = pipeline->outputs[i];
 		int err = out->ops->report(out, pipeline->report);
@@ -89,6 +90,36 @@ static int handle_event(void *ctx, void *data, size_t size)
 			return output_failed(pipeline, err);
 	}
 	return 0;
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct event_pipeline *pipeline = ctx;
+	const struct bs_event *event = data;
+
+	if (size < sizeof(struct bs_event))
+		return 0;
+	pipeline->stats.received++;
+	if (pipeline->folds && event->ret < 0)
+		fold_sweep_remember(pipeline->folds, event);
+	return deliver(pipeline, event, 1, false);
+}
+
+static int deliver_folded(void *ctx, const struct bs_event *event, __u64 count)
+{
+	struct event_pipeline *pipeline = ctx;
+
+	pipeline->stats.folded_records++;
+	pipeline->stats.repeats += count;
+	return deliver(pipeline, event, count, true);
+}
+
+/* final: the programs are detached, every repeat counted so far goes out. */
+static void sweep_folds(struct event_pipeline *pipeline, bool final)
+{
+	if (pipeline->folds)
+		fold_sweep_run(pipeline->folds, clock_ns(CLOCK_BOOTTIME), final, deliver_folded,
+			       pipeline);
 }
 
 /* Events the kernel dropped: ring buffer full, or our program skipped. */
@@ -171,6 +202,7 @@ static void housekeeping(struct event_pipeline *pipeline)
 	pipeline->next_housekeeping_ns = now + HOUSEKEEPING_INTERVAL_NS;
 	refresh_clock_offset(pipeline);
 	report_lost_events(pipeline);
+	sweep_folds(pipeline, false);
 }
 
 struct event_pipeline *event_pipeline_new(struct tracer *tracer, const struct options *opts,
@@ -198,6 +230,8 @@ struct event_pipeline *event_pipeline_new(struct tracer *tracer, const struct op
 	if (!pipeline->holders || !pipeline->enricher)
 		goto fail;
 	holder_lookup_use_owner_tags(pipeline->holders, tracer->owner_tags_fd);
+	if (opts->fold_ms && !(pipeline->folds = fold_sweep_new(tracer->folds_fd, opts->fold_ms)))
+		goto fail;
 	pipeline->ring = ring_buffer__new(tracer->ring_buffer_fd, handle_event, pipeline, NULL);
 	if (!pipeline->ring)
 		goto fail;
@@ -215,6 +249,7 @@ void event_pipeline_free(struct event_pipeline *pipeline)
 	ring_buffer__free(pipeline->ring);
 	holder_lookup_free(pipeline->holders);
 	enricher_free(pipeline->enricher);
+	fold_sweep_free(pipeline->folds);
 	procinfo_cache_free(pipeline->procs);
 	free(pipeline->report);
 	free(pipeline);
@@ -262,6 +297,7 @@ int event_pipeline_finish(struct event_pipeline *pipeline)
 	drain(pipeline);
 	pipeline->next_housekeeping_ns = 0;
 	housekeeping(pipeline);
+	sweep_folds(pipeline, true);
 	if (!pipeline->output_error) {
 		flush_outputs(pipeline);
 		reopen_outputs(pipeline);
@@ -290,6 +326,12 @@ void event_pipeline_print_totals(const struct event_pipeline *pipeline, bool alw
 		return;
 	len = snprintf(line, sizeof(line), "bindsnoop: %llu events received, %llu lost",
 		       (unsigned long long)stats->received, (unsigned long long)stats->lost);
+	if (stats->repeats)
+		len += snprintf(line + len, sizeof(line) - len,
+				", %llu repeats folded into %llu record%s",
+				(unsigned long long)stats->repeats,
+				(unsigned long long)stats->folded_records,
+				stats->folded_records == 1 ? "" : "s");
 	for (int i = 0; i < pipeline->output_count && len < (int)sizeof(line); i++) {
 		const struct output *out = pipeline->outputs[i];
 

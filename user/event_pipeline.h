@@ -18,6 +18,8 @@ struct event_pipeline_stats {
 	__u64 received;	 /* read from the ring buffer */
 	__u64 lost;	 /* the kernel could not queue them */
 	__u64 unwritten; /* read after an output failed: given to no output */
+	__u64 folded_records; /* records made by folding (--fold-ms), not read from the ring */
+	__u64 repeats;	      /* the failures those records stand for: the sum of their counts */
 };
 
 struct event_pipeline;

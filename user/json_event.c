@@ -388,6 +388,10 @@ int json_render_report(const struct bind_report *report, struct strbuf *out)
 	put_addr(&writer, report->family, report->addr);
 	put_literal(&writer, ",\"port\":");
 	put_u64(&writer, report->port);
+	put_literal(&writer, ",\"count\":");
+	put_u64(&writer, report->count);
+	if (report->folded)
+		put_literal(&writer, ",\"folded\":true");
 	put_literal(&writer, ",\"via\":");
 	put_plain_string(&writer, via_name(report->kind));
 	put_literal(&writer, ",\"hook\":");
@@ -570,6 +574,8 @@ int json_render_stop(const struct session_info *info, __u64 dropped, struct strb
 	put_u64(&writer, info->received);
 	put_literal(&writer, ",\"lost\":");
 	put_u64(&writer, info->lost);
+	put_literal(&writer, ",\"repeats\":");
+	put_u64(&writer, info->repeats);
 	put_literal(&writer, ",\"dropped\":");
 	put_u64(&writer, dropped);
 	return finish_line(&writer, start);

@@ -208,6 +208,7 @@ int main(int argc, char **argv)
 	session.ts_realtime_ns = session_now_ns();
 	session.received = stats.received;
 	session.lost = stats.lost;
+	session.repeats = stats.repeats;
 	write_stop_records(outputs, output_count, &session);
 	/* The table has no stop record: its totals go to stderr every time. */
 	event_pipeline_print_totals(pipeline, !opts.json && !opts.quiet);

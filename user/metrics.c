@@ -95,11 +95,11 @@ static int label_slot(struct label_slots *slots, const char *value, size_t len)
 	return used;
 }
 
-static void count_label(struct label_slots *slots, const char *value, size_t len)
+static void count_label(struct label_slots *slots, const char *value, size_t len, __u64 count)
 {
 	int slot = label_slot(slots, value, len);
 
-	add(slot < 0 ? &slots->other : &slots->counts[slot], 1);
+	add(slot < 0 ? &slots->other : &slots->counts[slot], count);
 }
 
 static __u8 port_slot(struct metrics *metrics, __u16 port)
@@ -159,6 +159,8 @@ static enum holder_source holder_source(const struct bind_report *report)
 void metrics_count_report(struct metrics *metrics, const struct bind_report *report,
 			  const char *cause)
 {
+	/* A folded record stands for count failures. */
+	__u64 failures = report->count ? report->count : 1;
 	enum failure_event event;
 	enum family_index family;
 	__u8 slot;
@@ -173,14 +175,15 @@ void metrics_count_report(struct metrics *metrics, const struct bind_report *rep
 	/* Index 0 is no errno: it holds the numbers past the kernel's filter range. */
 	add(&metrics->failures[event][report->error < BS_ERRNO_LIMIT ? report->error : 0]
 			      [protocol_index(report->protocol)][family],
-	    1);
+	    failures);
 	slot = port_slot(metrics, report->port);
-	add(slot == PORT_SLOT_OTHER ? &metrics->ports.other : &metrics->ports.counts[slot - 1], 1);
+	add(slot == PORT_SLOT_OTHER ? &metrics->ports.other : &metrics->ports.counts[slot - 1],
+	    failures);
 	count_label(&metrics->comms, report->caller.comm,
-		    strnlen(report->caller.comm, sizeof(report->caller.comm)));
+		    strnlen(report->caller.comm, sizeof(report->caller.comm)), failures);
 	if (!cause || !cause[0])
 		cause = "unknown";
-	count_label(&metrics->causes, cause, strlen(cause));
+	count_label(&metrics->causes, cause, strlen(cause), failures);
 	if (report->holders_searched)
 		add(&metrics->holder_lookups[holder_source(report)], 1);
 }

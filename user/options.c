@@ -18,6 +18,7 @@
 #define PID_MAX_LIMIT	    4194304 /* include/linux/threads.h: no pid is larger */
 #define RING_BUFFER_MB_MAX  1024
 #define POLL_MS_MAX	    1000
+#define FOLD_MS_MAX	    60000
 #define SYSLOG_QUEUE_MB_MAX 1024
 
 enum long_only_option {
@@ -31,6 +32,8 @@ enum long_only_option {
 	OPT_METRICS,
 	OPT_WHO,
 	OPT_ALL_NETNS,
+	OPT_FOLD_MS,
+	OPT_NO_FOLD,
 };
 
 static const struct option long_options[] = {
@@ -54,6 +57,8 @@ static const struct option long_options[] = {
 	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "who", required_argument, NULL, OPT_WHO },
 	{ "all-netns", no_argument, NULL, OPT_ALL_NETNS },
+	{ "fold-ms", required_argument, NULL, OPT_FOLD_MS },
+	{ "no-fold", no_argument, NULL, OPT_NO_FOLD },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -124,6 +129,12 @@ static const char help_text[] =
 	"                           --ring-buffer-mb 64 when events are lost\n"
 	"      --poll-ms N          1..1000 (default 10): the longest delay before a\n"
 	"                           queued event is printed: --poll-ms 100 wakes less\n"
+	"      --fold-ms MS     1..60000 (default 1000): a process that fails the same\n"
+	"                       way again (same address, port, protocol, errno) is\n"
+	"                       reported in full once, then its repeats within MS are\n"
+	"                       counted in the kernel and reported as one record with\n"
+	"                       their count when the window ends: --fold-ms 5000\n"
+	"      --no-fold        one record per failure, however many (storms cost more)\n"
 	"\n"
 	"Query (no tracing):\n"
 	"      --who LIST       who holds these ports now (TCP and UDP, every state,\n"
@@ -675,6 +686,8 @@ static const char *value_example(int option)
 		return "--ring-buffer-mb 64";
 	case OPT_POLL_MS:
 		return "--poll-ms 100";
+	case OPT_FOLD_MS:
+		return "--fold-ms 5000";
 	case 'o':
 		return "--output /var/log/bindsnoop.jsonl";
 	case OPT_SYSLOG_FACILITY:
@@ -721,6 +734,19 @@ static enum options_result bad_option(int argc, char **argv, FILE *err)
 			   arg ? arg : "?");
 }
 
+static enum options_result parse_fold_ms(struct options *opts, const char *text, FILE *err)
+{
+	unsigned long ms;
+
+	if (!parse_number(text, strlen(text), FOLD_MS_MAX, &ms) || !ms)
+		return usage_error(err,
+				   "--fold-ms '%s' is not a number of milliseconds from 1 to %d; "
+				   "e.g. --fold-ms 5000, or --no-fold for one record per failure",
+				   text, FOLD_MS_MAX);
+	opts->fold_ms = ms;
+	return OPTIONS_RUN;
+}
+
 static void set_defaults(struct options *opts)
 {
 	memset(opts, 0, sizeof(*opts));
@@ -729,6 +755,7 @@ static void set_defaults(struct options *opts)
 	opts->kernel_holders = true;
 	opts->ring_buffer_mb = 16;
 	opts->poll_ms = 10;
+	opts->fold_ms = 1000;
 	opts->syslog_facility = SYSLOG_FACILITY_DAEMON;
 	opts->syslog_queue_mb = 16;
 }
@@ -808,6 +835,12 @@ enum options_result options_parse(int argc, char **argv, struct options *opts, F
 			break;
 		case OPT_WHO:
 			result = parse_who(opts, optarg, err);
+			break;
+		case OPT_FOLD_MS:
+			result = parse_fold_ms(opts, optarg, err);
+			break;
+		case OPT_NO_FOLD:
+			opts->fold_ms = 0;
 			break;
 		case OPT_ALL_NETNS:
 			opts->all_netns = true;

@@ -33,6 +33,7 @@ struct options {
 	__u8 who_ports[BS_PORT_BITMAP_BYTES];
 	__u32 ring_buffer_mb; /* --ring-buffer-mb, power of two */
 	__u32 poll_ms;	      /* --poll-ms: longest wait before queued events are read */
+	__u32 fold_ms;	      /* --fold-ms; 0 with --no-fold */
 	/* Outputs besides stdout; all of them can run at once. */
 	bool quiet;		 /* --quiet: nothing on stdout (needs --output or --syslog) */
 	const char *output_path; /* --output FILE: JSON Lines appended there; NULL: none */

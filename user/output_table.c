@@ -30,6 +30,7 @@
  */
 #define TABLE_COMPACT_FORMAT "%-8s %-18s %-24s %-10s "
 #define TABLE_FULL_WIDTH     160
+#define TABLE_ERROR_MAX	     48 /* "EADDRINUSE×18446744073709551615" */
 
 struct table_output {
 	struct output base;
@@ -300,14 +301,32 @@ static unsigned int terminal_width(const struct table_output *table)
 	return size.ws_col;
 }
 
+/*
+ * The error column: "EADDRINUSE", "E200" for a number without a name, "-"
+ * for a success; a folded record adds its count: "EADDRINUSE×5000".
+ */
+static void format_error_cell(const struct bind_report *report, char *out, size_t size)
+{
+	const char *name = errno_name(report->error);
+	int len;
+
+	if (!report->error)
+		len = snprintf(out, size, "-");
+	else if (name)
+		len = snprintf(out, size, "%s", name);
+	else
+		len = snprintf(out, size, "E%d", report->error);
+	if (report->folded && len >= 0 && (size_t)len < size)
+		snprintf(out + len, size - len, "\u00d7%llu", (unsigned long long)report->count);
+}
+
 static void put_row(struct table_line *line, const struct bind_report *report, unsigned int width)
 {
 	size_t start = line->out->len;
 	char clock[FORMAT_CLOCK_MAX], pid[16], comm[BS_COMM_LEN], proto_buf[FORMAT_PROTO_MAX];
-	char endpoint[FORMAT_ENDPOINT_MAX], error_buf[16];
+	char endpoint[FORMAT_ENDPOINT_MAX], error[TABLE_ERROR_MAX];
 	struct strbuf holder_text = STRBUF_INIT;
 	struct table_line holder = { .out = &holder_text };
-	const char *error = "-";
 
 	if (format_clock_us(report->ts_realtime_ns, clock, sizeof(clock)) < 0)
 		strcpy(clock, "?");
@@ -316,13 +335,7 @@ static void put_row(struct table_line *line, const struct bind_report *report, u
 	if (format_endpoint(report->family, report->addr, report->port, endpoint,
 			    sizeof(endpoint)) < 0)
 		snprintf(endpoint, sizeof(endpoint), "?:%u", report->port);
-	if (report->error) {
-		error = errno_name(report->error);
-		if (!error) {
-			snprintf(error_buf, sizeof(error_buf), "E%d", report->error);
-			error = error_buf;
-		}
-	}
+	format_error_cell(report, error, sizeof(error));
 	put_holder_summary(&holder, report);
 	put_cause(&holder, report);
 	if (holder.err)
@@ -379,12 +392,11 @@ static void put_compact_row(struct table_line *line, const struct bind_report *r
 			    unsigned int width)
 {
 	char clock[FORMAT_CLOCK_MAX], caller[BS_COMM_LEN + 16], comm[BS_COMM_LEN];
-	char proto_buf[FORMAT_PROTO_MAX], endpoint[FORMAT_ENDPOINT_MAX], error_buf[16];
+	char proto_buf[FORMAT_PROTO_MAX], endpoint[FORMAT_ENDPOINT_MAX], error[TABLE_ERROR_MAX];
 	char address[FORMAT_PROTO_MAX + FORMAT_ENDPOINT_MAX];
 	struct strbuf full = STRBUF_INIT, names = STRBUF_INIT, cause = STRBUF_INIT;
 	struct table_line full_line = { .out = &full }, names_line = { .out = &names },
 			  cause_line = { .out = &cause };
-	const char *error = "-";
 	size_t start = line->out->len, fixed, room;
 
 	if (format_clock_us(report->ts_realtime_ns, clock, sizeof(clock)) < 0)
@@ -395,13 +407,7 @@ static void put_compact_row(struct table_line *line, const struct bind_report *r
 	if (format_endpoint(report->family, report->addr, report->port, endpoint,
 			    sizeof(endpoint)) < 0)
 		snprintf(endpoint, sizeof(endpoint), "?:%u", report->port);
-	if (report->error) {
-		error = errno_name(report->error);
-		if (!error) {
-			snprintf(error_buf, sizeof(error_buf), "E%d", report->error);
-			error = error_buf;
-		}
-	}
+	format_error_cell(report, error, sizeof(error));
 	snprintf(address, sizeof(address), "%s %s",
 		 proto_name(report->protocol, proto_buf, sizeof(proto_buf)), endpoint);
 	put_format(line, TABLE_COMPACT_FORMAT, clock, caller, address, error);

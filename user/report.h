@@ -138,6 +138,8 @@ struct diagnosis {
 struct bind_report {
 	__u64 ts_realtime_ns; /* wall clock, ns since the epoch */
 	int error;	      /* positive errno, 0 for success */
+	__u64 count;	      /* failures this record stands for: 1, or the repeats folded */
+	bool folded;	      /* repeats counted in the kernel (--fold-ms), not one failure */
 	__u16 protocol;	      /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_MPTCP, ... */
 	__u16 family;
 	__u16 port;		/* requested */

@@ -26,6 +26,7 @@ struct session_info {
 	/* Stop record only: */
 	__u64 received; /* events read from the kernel */
 	__u64 lost;	/* events the kernel could not queue */
+	__u64 repeats;	/* failures counted in the kernel, reported in folded records */
 };
 
 /* Fills host, kernel, pid, version and the time now; "unknown" for what cannot be read. */

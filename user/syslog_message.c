@@ -231,6 +231,7 @@ int syslog_render_session(struct strbuf *out, const struct syslog_identity *id,
 	} else {
 		put_param_number(&writer, "received", info->received);
 		put_param_number(&writer, "lost", info->lost);
+		put_param_number(&writer, "repeats", info->repeats);
 		put_param_number(&writer, "dropped", dropped);
 	}
 	close_structured_data(&writer);

@@ -238,6 +238,7 @@ static void config_from_options(struct bs_config *config, const struct options *
 	/* Wake the reader early once a quarter of the ring is queued. */
 	config->wakeup_threshold = (opts->ring_buffer_mb << 20) / 4;
 	config->self_pid = getpid();
+	config->fold_ms = opts->fold_ms;
 }
 
 /* Why a backend could not be used, for -v and for an explicit --backend. */
@@ -346,6 +347,7 @@ static int try_backend(struct tracer *tracer, const struct bpf_build *build,
 	tracer->ring_buffer_fd = bpf_object__find_map_fd_by_name(tracer->obj, "events");
 	tracer->lost_events_fd = bpf_object__find_map_fd_by_name(tracer->obj, "lost_events");
 	tracer->owner_tags_fd = bpf_object__find_map_fd_by_name(tracer->obj, "owner_tags");
+	tracer->folds_fd = bpf_object__find_map_fd_by_name(tracer->obj, "folds");
 	return 0;
 fail:
 	snprintf(trial->reason, sizeof(trial->reason), "preparing %s failed: %s",

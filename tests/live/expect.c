@@ -127,6 +127,8 @@ static const struct field_rule event_rules[] = {
 	{ "family", T_STRING },
 	{ "addr", T_STRING },
 	{ "port", T_NUMBER },
+	{ "count", T_NUMBER },
+	{ "folded", T_BOOL | T_OPTIONAL },
 	{ "via", T_STRING },
 	{ "hook", T_STRING },
 	{ "caller", T_OBJECT },
@@ -193,7 +195,8 @@ static const struct field_rule start_rules[] = {
 static const struct field_rule stop_rules[] = {
 	{ "v", T_NUMBER },	  { "ts", T_STRING },	{ "event", T_STRING },
 	{ "host", T_STRING },	  { "pid", T_NUMBER },	{ "backend", T_STRING },
-	{ "received", T_NUMBER }, { "lost", T_NUMBER }, { "dropped", T_NUMBER },
+	{ "received", T_NUMBER }, { "lost", T_NUMBER }, { "repeats", T_NUMBER },
+	{ "dropped", T_NUMBER },
 };
 
 static const struct field_rule caller_rules[] = {

@@ -90,6 +90,9 @@ static const struct live_test live_tests[] = {
 	  true },
 	{ "poll-ms", "--poll-ms 1000: a lone event can wait for the poll timeout", test_poll_ms,
 	  true },
+	{ "fold", "3,000 identical failures: folded, the counts add up to 3,000 exactly", test_fold,
+	  true },
+	{ "no-fold", "--no-fold: 1,000 identical failures, 1,000 records", test_no_fold, true },
 	{ "metrics", "--metrics ADDR:PORT: /metrics counts a real failure on its port",
 	  test_metrics_option, true },
 	/* no tracing */

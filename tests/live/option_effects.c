@@ -365,8 +365,9 @@ done:
  */
 enum test_result test_syslog_queue(struct test_context *ctx)
 {
+	/* --no-fold: one caller's 3,000 identical failures must stay 3,000 messages. */
 	static const char *const args[] = { "--syslog=/nonexistent/lt-syslog", "--syslog-queue-mb",
-					    "1", NULL };
+					    "1", "--no-fold", NULL };
 	struct repeatable_conflict conflict;
 	unsigned long long received, lost, dropped = 0;
 	struct snoop *tracer;

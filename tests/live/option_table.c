@@ -42,6 +42,8 @@ static const struct option_row option_rows[] = {
 	{ "--no-kernel-holders", "no-kernel-holders" },
 	{ "--ring-buffer-mb", "ring-buffer-mb" },
 	{ "--poll-ms", "poll-ms" },
+	{ "--fold-ms", "fold" },
+	{ "--no-fold", "no-fold" },
 	{ "--metrics", "metrics", true },
 	{ "--who", "who-holder,who-time-wait,who-free" },
 	{ "--all-netns", "who-other-netns" },

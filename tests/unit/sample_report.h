@@ -23,6 +23,7 @@ static inline void sample_report(struct bind_report *report)
 	memset(report, 0, sizeof(*report));
 	report->ts_realtime_ns = SAMPLE_NS;
 	report->error = EADDRINUSE;
+	report->count = 1;
 	report->protocol = IPPROTO_TCP;
 	report->family = AF_INET;
 	report->port = 3000;

@@ -492,7 +492,7 @@ static void test_json_strings_random(void)
 static const char sample_line[] =
 	"{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"bind_failed\","
 	"\"error\":\"EADDRINUSE\",\"errno\":98,\"proto\":\"tcp\",\"family\":\"ipv4\","
-	"\"addr\":\"127.0.0.1\",\"port\":3000,\"via\":\"bind\",\"hook\":\"syscall\","
+	"\"addr\":\"127.0.0.1\",\"port\":3000,\"count\":1,\"via\":\"bind\",\"hook\":\"syscall\","
 	"\"caller\":{\"pid\":4242,\"tid\":4243,\"ppid\":1,\"uid\":1000,\"comm\":\"python3\","
 	"\"cmdline\":\"python3 -m http.server 3000\",\"cgroup\":\"/user.slice/session-1.scope\","
 	"\"netns\":4026531840,\"exe\":null,\"start_time\":null,\"service\":null,\"container\":null},\"holders_searched\":true,"
@@ -549,7 +549,7 @@ static void test_render_variants(void)
 		&report,
 		"{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"listen\","
 		"\"error\":null,\"errno\":0,\"proto\":\"tcp\",\"family\":\"ipv6\","
-		"\"addr\":\"::1\",\"port\":3000,\"via\":\"listen\",\"hook\":\"inet\","
+		"\"addr\":\"::1\",\"port\":3000,\"count\":1,\"via\":\"listen\",\"hook\":\"inet\","
 		"\"caller\":{\"pid\":4242,\"tid\":4243,\"ppid\":1,\"uid\":1000,"
 		"\"comm\":\"python3\",\"cmdline\":null,\"cgroup\":null,\"netns\":4026531840,\"exe\":null,\"start_time\":null,\"service\":null,\"container\":null},"
 		"\"holders_searched\":false,\"holders\":[],\"diagnosis\":null}\n");
@@ -611,7 +611,7 @@ static void test_render_variants(void)
 		&report,
 		"{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"bind_failed\","
 		"\"error\":\"EADDRINUSE\",\"errno\":98,\"proto\":\"tcp\",\"family\":\"ipv4\","
-		"\"addr\":\"127.0.0.1\",\"port\":3000,\"via\":\"bind\",\"hook\":\"syscall\","
+		"\"addr\":\"127.0.0.1\",\"port\":3000,\"count\":1,\"via\":\"bind\",\"hook\":\"syscall\","
 		"\"caller\":{\"pid\":4242,\"tid\":4243,\"ppid\":1,\"uid\":1000,"
 		"\"comm\":\"python3\",\"cmdline\":\"python3 -m http.server 3000\","
 		"\"cgroup\":\"/user.slice/session-1.scope\",\"netns\":4026531840,\"exe\":null,\"start_time\":null,\"service\":null,\"container\":null},"

@@ -103,11 +103,11 @@ static void test_stop_and_dropped(void)
 	check_line(json_render_stop(&info, 0, &sb), &sb,
 		   "{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"stop\","
 		   "\"host\":\"web-01\",\"pid\":321,\"backend\":\"fexit\",\"received\":10000,"
-		   "\"lost\":3,\"dropped\":0}\n");
+		   "\"lost\":3,\"repeats\":0,\"dropped\":0}\n");
 	check_line(json_render_stop(&info, 18446744073709551615ULL, &sb), &sb,
 		   "{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"stop\","
 		   "\"host\":\"web-01\",\"pid\":321,\"backend\":\"fexit\",\"received\":10000,"
-		   "\"lost\":3,\"dropped\":18446744073709551615}\n");
+		   "\"lost\":3,\"repeats\":0,\"dropped\":18446744073709551615}\n");
 	check_line(json_render_dropped(SAMPLE_NS, 42, &sb), &sb,
 		   "{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"dropped\","
 		   "\"count\":42}\n");

@@ -327,13 +327,14 @@ static void test_other_messages(void)
 	strbuf_reset(&message);
 	info.received = 100;
 	info.lost = 2;
+	info.repeats = 5000;
 	CHECK_INT(syslog_render_session(&message, &id, &info, false, 7), 0);
 	CHECK_STR(message.data,
 		  "<29>1 2026-11-24T18:52:01.123456Z vm bindsnoop 9 stop [bindsnoop@32473 "
 		  "event=\"stop\" backend=\"tracepoint\" received=\"100\" lost=\"2\" "
-		  "dropped=\"7\"] {\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\","
+		  "repeats=\"5000\" dropped=\"7\"] {\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\","
 		  "\"event\":\"stop\",\"host\":\"vm\",\"pid\":9,\"backend\":\"tracepoint\","
-		  "\"received\":100,\"lost\":2,\"dropped\":7}");
+		  "\"received\":100,\"lost\":2,\"repeats\":5000,\"dropped\":7}");
 	strbuf_release(&message);
 }
 

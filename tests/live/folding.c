@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Folding (--fold-ms, the default) and --no-fold: one process fails the same
+ * way a few thousand times, and the records bindsnoop prints must account
+ * for every one of those failures, exactly.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "conflict.h"
+#include "live.h"
+#include "scenarios.h"
+#include "steps.h"
+
+#define STORM_FAILURES	 3000
+#define NO_FOLD_FAILURES 1000
+
+/* What the tracer printed about the caller's failures. */
+struct storm_tally {
+	unsigned long long failures; /* the sum of count */
+	unsigned long long records;
+	unsigned long long folded;  /* records with "folded": true */
+	unsigned long long repeats; /* the stop record's "repeats" */
+	char problem[512];	    /* the first record that is not as it should be */
+};
+
+static long long integer_at(const struct json_value *event, const char *path)
+{
+	const struct json_value *value = json_get(event, path);
+
+	return value && value->type == JSON_NUMBER && value->is_integer ? value->integer : -1;
+}
+
+static void note_problem(struct storm_tally *tally, const char *what, size_t index)
+{
+	if (!tally->problem[0])
+		snprintf(tally->problem, sizeof(tally->problem), "record %zu: %s", index, what);
+}
+
+static void tally_line(struct storm_tally *tally, const struct json_value *event, size_t index,
+		       pid_t caller)
+{
+	const struct json_value *name = json_member(event, "event");
+	const struct json_value *folded = json_member(event, "folded");
+	long long count = integer_at(event, "count");
+
+	if (!name || name->type != JSON_STRING)
+		return;
+	if (!strcmp(name->string, "stop")) {
+		tally->repeats = integer_at(event, "repeats");
+		return;
+	}
+	if (strcmp(name->string, "bind_failed") || integer_at(event, "caller.pid") != caller)
+		return;
+	tally->records++;
+	if (count < 1) {
+		note_problem(tally, "count missing or below 1", index);
+		return;
+	}
+	tally->failures += count;
+	if (!folded) {
+		if (count != 1)
+			note_problem(tally, "a record that is not folded has a count other than 1",
+				     index);
+		return;
+	}
+	tally->folded++;
+	/* A folded record keeps what the first report of its window knew. */
+	if (!json_get(event, "holders[0].processes[0].pid"))
+		note_problem(tally, "a folded record does not name the holder's process", index);
+	if (!json_get(event, "diagnosis.cause"))
+		note_problem(tally, "a folded record has no diagnosis", index);
+}
+
+/*
+ * Fire `failures` conflicts from one caller with the tracer's extra
+ * arguments (a --port filter is added), stop it with SIGTERM, and count.
+ */
+static enum test_result storm(struct test_context *ctx, const char *fold_arg,
+			      const char *fold_value, int failures, struct storm_tally *tally)
+{
+	const char *args[] = { "--port", NULL, fold_arg, fold_value, NULL };
+	struct repeatable_conflict conflict;
+	struct snoop *tracer;
+	char port_text[16];
+	int status;
+
+	memset(tally, 0, sizeof(*tally));
+	tally->repeats = (unsigned long long)-1;
+	if (conflict_prepare(ctx, "lt-holder-fold", "lt-caller-fold", &conflict))
+		return TEST_FAIL;
+	snprintf(port_text, sizeof(port_text), "%u", conflict.port);
+	args[1] = port_text;
+	tracer = test_own_tracer(ctx, args);
+	if (!tracer)
+		return TEST_FAIL;
+	/*
+	 * Most of them, then a pause that lets the window close on its own
+	 * (the periodic sweep reports it), then the rest right before the stop
+	 * (the sweep at exit must report them).
+	 */
+	for (int i = 0; i < failures; i++) {
+		if (conflict_fire(ctx, &conflict))
+			return TEST_FAIL;
+		if (i == failures * 4 / 5)
+			snoop_pump(tracer, 600);
+	}
+	if (snoop_wait_exit(tracer, SIGTERM, LIVE_EXIT_MS, &status) || status)
+		return test_fail(ctx, "bindsnoop did not exit 0 on SIGTERM");
+	for (size_t i = 0; i < snoop_line_count(tracer); i++) {
+		const struct snoop_line *line = snoop_line(tracer, i);
+
+		if (line->json)
+			tally_line(tally, line->json, i, helper_pid(conflict.caller));
+	}
+	if (tally->problem[0])
+		return test_fail(ctx, "%s", tally->problem);
+	return TEST_PASS;
+}
+
+/*
+ * Default folding with a short window: the first failure in full, its
+ * repeats folded, and the counts add up to the storm exactly.
+ */
+enum test_result test_fold(struct test_context *ctx)
+{
+	struct storm_tally tally;
+
+	if (storm(ctx, "--fold-ms", "200", STORM_FAILURES, &tally) != TEST_PASS)
+		return TEST_FAIL;
+	if (tally.failures != STORM_FAILURES)
+		return test_fail(ctx, "the counts add up to %llu over %llu records, not %d",
+				 tally.failures, tally.records, STORM_FAILURES);
+	if (!tally.folded || tally.records > STORM_FAILURES / 10)
+		return test_fail(ctx, "%llu records, %llu of them folded: not folded",
+				 tally.records, tally.folded);
+	if (tally.repeats != tally.failures - (tally.records - tally.folded))
+		return test_fail(ctx,
+				 "the stop record says %llu repeats; the folded records "
+				 "count %llu",
+				 tally.repeats, tally.failures - (tally.records - tally.folded));
+	live_log("%d failures: %llu records, %llu folded", STORM_FAILURES, tally.records,
+		 tally.folded);
+	return TEST_PASS;
+}
+
+/* --no-fold: one record per failure, none folded. */
+enum test_result test_no_fold(struct test_context *ctx)
+{
+	struct storm_tally tally;
+
+	if (storm(ctx, "--no-fold", NULL, NO_FOLD_FAILURES, &tally) != TEST_PASS)
+		return TEST_FAIL;
+	if (tally.records != NO_FOLD_FAILURES || tally.folded || tally.repeats != 0)
+		return test_fail(ctx,
+				 "%llu records (%llu folded, stop says %llu repeats) for %d "
+				 "failures",
+				 tally.records, tally.folded, tally.repeats, NO_FOLD_FAILURES);
+	return TEST_PASS;
+}

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <search.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "fold_sweep.h"
+
+#define NSEC_PER_MSEC 1000000ULL
+#ifndef ENOTSUPP
+#define ENOTSUPP 524 /* the kernel's own "operation not supported", not in libc */
+#endif
+
+/* What userspace keeps of one key: how far it has reported, and the holders. */
+struct fold_entry {
+	struct bs_fold_key key;
+	__u64 reported; /* repeats already emitted */
+	__u32 holder_count;
+	__u8 kernel_holders_searched;
+	struct bs_holder holders[BS_MAX_KERNEL_HOLDERS];
+};
+
+struct fold_sweep {
+	int folds_fd;
+	__u64 window_ns;
+	void *entries; /* tsearch tree of struct fold_entry */
+	__u64 repeats_emitted;
+	bool lookup_and_delete; /* false once the kernel (before 5.14) refused it */
+};
+
+static int entry_compare(const void *a, const void *b)
+{
+	return memcmp(&((const struct fold_entry *)a)->key, &((const struct fold_entry *)b)->key,
+		      sizeof(struct bs_fold_key));
+}
+
+/* The entry of key, made if missing; NULL when out of memory. */
+static struct fold_entry *entry_get(struct fold_sweep *sweep, const struct bs_fold_key *key)
+{
+	struct fold_entry *fresh = calloc(1, sizeof(*fresh)), **found;
+
+	if (!fresh)
+		return NULL;
+	fresh->key = *key;
+	found = tsearch(fresh, &sweep->entries, entry_compare);
+	if (!found) {
+		free(fresh);
+		return NULL;
+	}
+	if (*found != fresh)
+		free(fresh);
+	return *found;
+}
+
+static void entry_forget(struct fold_sweep *sweep, const struct bs_fold_key *key)
+{
+	struct fold_entry probe = { .key = *key }, **found;
+	struct fold_entry *entry;
+
+	found = tfind(&probe, &sweep->entries, entry_compare);
+	if (!found)
+		return;
+	entry = *found;
+	tdelete(&probe, &sweep->entries, entry_compare);
+	free(entry);
+}
+
+/* The key the kernel made for this failure (bpf/report.bpf.h). */
+static void key_of_event(struct bs_fold_key *key, const struct bs_event *event)
+{
+	memset(key, 0, sizeof(*key));
+	memcpy(key->addr, event->addr, sizeof(key->addr));
+	key->pid = event->pid;
+	key->ret = event->ret;
+	key->port = event->port;
+	key->family = event->family;
+	key->protocol = event->protocol;
+	key->kind = event->kind;
+}
+
+struct fold_sweep *fold_sweep_new(int folds_fd, __u32 fold_ms)
+{
+	struct fold_sweep *sweep;
+
+	if (folds_fd < 0 || !fold_ms) {
+		errno = EINVAL;
+		return NULL;
+	}
+	sweep = calloc(1, sizeof(*sweep));
+	if (!sweep)
+		return NULL;
+	sweep->folds_fd = folds_fd;
+	sweep->window_ns = fold_ms * NSEC_PER_MSEC;
+	sweep->lookup_and_delete = true;
+	return sweep;
+}
+
+void fold_sweep_free(struct fold_sweep *sweep)
+{
+	if (!sweep)
+		return;
+	tdestroy(sweep->entries, free);
+	free(sweep);
+}
+
+void fold_sweep_remember(struct fold_sweep *sweep, const struct bs_event *event)
+{
+	struct bs_fold_value value;
+	struct bs_fold_key key;
+	struct fold_entry *entry;
+
+	key_of_event(&key, event);
+	/* A full map had no room for its window: it has no repeats to carry. */
+	if (bpf_map_lookup_elem(sweep->folds_fd, &key, &value))
+		return;
+	entry = entry_get(sweep, &key);
+	if (!entry)
+		return; /* its repeats are still emitted, their holders found again */
+	entry->holder_count = event->holder_count;
+	entry->kernel_holders_searched = event->kernel_holders_searched;
+	memcpy(entry->holders, event->holders, sizeof(entry->holders));
+}
+
+/* The folded record: the window's first report, as the kernel made it. */
+static void event_of_fold(struct bs_event *event, const struct fold_entry *entry,
+			  const struct bs_fold_value *value, __u64 ts_boot_ns)
+{
+	const struct bs_fold_key *key = &entry->key;
+
+	memset(event, 0, sizeof(*event));
+	memcpy(event->addr, key->addr, sizeof(event->addr));
+	event->port = key->port;
+	event->family = key->family;
+	event->protocol = key->protocol;
+	event->ret = key->ret;
+	event->kind = key->kind;
+	event->pid = key->pid;
+	event->ts_boot_ns = ts_boot_ns;
+	event->tid = value->tid;
+	event->ppid = value->ppid;
+	event->uid = value->uid;
+	memcpy(event->comm, value->comm, sizeof(event->comm));
+	event->cgroup_id = value->cgroup_id;
+	event->netns_ino = value->netns_ino;
+	event->sock_inode = value->sock_inode;
+	event->hook = value->hook;
+	event->sock_type = value->sock_type;
+	event->caller_v6only = value->caller_v6only;
+	event->holder_count = entry->holder_count;
+	event->kernel_holders_searched = entry->kernel_holders_searched;
+	memcpy(event->holders, entry->holders, sizeof(event->holders));
+}
+
+/*
+ * Emit what value says is not reported yet and belongs to closed windows.
+ * The counters only grow, and each is read whole, so a value read while the
+ * kernel updates it gives a boundary that is still a count that happened.
+ */
+static int sweep_one(struct fold_sweep *sweep, struct fold_entry *entry,
+		     const struct bs_fold_value *value, __u64 now_boot_ns, bool final,
+		     fold_emit_fn emit, void *ctx)
+{
+	bool window_closed = final || now_boot_ns - value->window_start_ns >= sweep->window_ns;
+	__u64 boundary = window_closed ? value->repeats : value->repeats_at_window_start;
+	struct bs_event event;
+	__u64 count;
+	int err;
+
+	if (boundary <= entry->reported)
+		return 0;
+	count = boundary - entry->reported;
+	/* Repeats of older windows end, at the latest, where the open one began. */
+	event_of_fold(&event, entry, value,
+		      window_closed ? value->last_seen_ns : value->window_start_ns);
+	err = emit(ctx, &event, count);
+	/* Counted as reported even if an output failed: the pipeline says so. */
+	entry->reported = boundary;
+	sweep->repeats_emitted += count;
+	return err;
+}
+
+/* Keys idle for two windows leave the map, so it does not fill up. */
+static bool idle(const struct fold_sweep *sweep, const struct bs_fold_value *value,
+		 __u64 now_boot_ns)
+{
+	return now_boot_ns - value->last_seen_ns >= 2 * sweep->window_ns &&
+	       now_boot_ns - value->window_start_ns >= 2 * sweep->window_ns;
+}
+
+/*
+ * Remove key from the map; a repeat the kernel counted between the sweep's
+ * read and here is emitted from the value the removal returns (5.14+;
+ * earlier kernels only delete, and such a repeat two windows after the
+ * last one is lost: the race is nanoseconds wide).
+ */
+static int retire(struct fold_sweep *sweep, struct fold_entry *entry, __u64 now_boot_ns,
+		  fold_emit_fn emit, void *ctx)
+{
+	struct bs_fold_value last;
+	int err = 0;
+
+	if (sweep->lookup_and_delete) {
+		if (!bpf_map_lookup_and_delete_elem(sweep->folds_fd, &entry->key, &last))
+			err = sweep_one(sweep, entry, &last, now_boot_ns, true, emit, ctx);
+		else if (errno == EINVAL || errno == ENOTSUPP || errno == EOPNOTSUPP)
+			sweep->lookup_and_delete = false;
+	}
+	if (!sweep->lookup_and_delete)
+		bpf_map_delete_elem(sweep->folds_fd, &entry->key);
+	entry_forget(sweep, &entry->key);
+	return err;
+}
+
+int fold_sweep_run(struct fold_sweep *sweep, __u64 now_boot_ns, bool final, fold_emit_fn emit,
+		   void *ctx)
+{
+	struct bs_fold_key key, next, *retired = NULL;
+	size_t retired_count = 0, retired_room = 0;
+	struct bs_fold_value value;
+	int first_err = 0, err;
+	void *previous = NULL;
+
+	while (!bpf_map_get_next_key(sweep->folds_fd, previous, &next)) {
+		struct fold_entry *entry;
+
+		key = next;
+		previous = &key;
+		if (bpf_map_lookup_elem(sweep->folds_fd, &key, &value))
+			continue; /* removed meanwhile */
+		entry = entry_get(sweep, &key);
+		if (!entry)
+			return -ENOMEM;
+		err = sweep_one(sweep, entry, &value, now_boot_ns, final, emit, ctx);
+		if (err && !first_err)
+			first_err = err;
+		/* Removed after the walk: removing the current key restarts it. */
+		if (!final && idle(sweep, &value, now_boot_ns)) {
+			if (retired_count == retired_room) {
+				size_t room = retired_room ? 2 * retired_room : 64;
+				struct bs_fold_key *grown = realloc(retired, room * sizeof(*grown));
+
+				if (!grown)
+					continue; /* retired on a later sweep */
+				retired = grown;
+				retired_room = room;
+			}
+			retired[retired_count++] = key;
+		}
+	}
+	for (size_t i = 0; i < retired_count; i++) {
+		struct fold_entry *entry = entry_get(sweep, &retired[i]);
+
+		err = entry ? retire(sweep, entry, now_boot_ns, emit, ctx) : -ENOMEM;
+		if (err && !first_err)
+			first_err = err;
+	}
+	free(retired);
+	return first_err;
+}
+
+__u64 fold_sweep_repeats(const struct fold_sweep *sweep)
+{
+	return sweep ? sweep->repeats_emitted : 0;
+}
