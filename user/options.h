@@ -42,17 +42,7 @@ struct options {
 	__u32 syslog_queue_mb; /* --syslog-queue-mb: messages waiting for the collector */
 	bool metrics;	       /* --metrics ADDR:PORT */
 	struct listen_address metrics_address; /* where to serve /metrics */
-	/* Filters, shaped for the kernel (struct bs_config) */
-	bool filter_ports;
-	__u8 port_bitmap[BS_PORT_BITMAP_BYTES];
-	bool filter_errnos;
-	__u64 errno_bitmap[BS_ERRNO_LIMIT / 64];
-	__u32 pid_count;
-	__u32 pids[BS_MAX_FILTER_PIDS];
-	__u32 uid_count;
-	__u32 uids[BS_MAX_FILTER_UIDS];
-	__u32 comm_count;
-	char comms[BS_MAX_FILTER_COMMS][BS_COMM_LEN];
+	struct bs_filters filters; /* --port, --pid, --uid, --comm, --errno: the kernel's copy */
 };
 
 enum options_result {

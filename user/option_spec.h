@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * One row per command line option (option_table.c): its name, letter,
+ * value, example, help and parser with its limits. The parser, --help, the
+ * usage errors and the live option tests are all built from these rows, so
+ * an option is added in one place.
+ */
+#ifndef BINDSNOOP_OPTION_SPEC_H
+#define BINDSNOOP_OPTION_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include "options.h"
+
+/* The groups of --help, in the order they are printed (option_section_titles). */
+enum option_section {
+	SECTION_FILTERS,
+	SECTION_OUTPUT,
+	SECTION_TRACING,
+	SECTION_QUERY,
+	SECTION_INFO,
+	SECTION_COUNT,
+};
+
+enum option_value {
+	VALUE_NONE = 0, /* a flag: "--json" */
+	VALUE_REQUIRED, /* "--port LIST" */
+	VALUE_OPTIONAL, /* "--syslog[=TARGET]" */
+};
+
+struct option_spec;
+
+/* value: the option's argument, NULL when none was given. */
+typedef enum options_result (*option_parser)(struct options *opts, const struct option_spec *spec,
+					     const char *value, FILE *out, FILE *err);
+/* One item of a comma-separated list (not NUL-terminated). */
+typedef enum options_result (*option_item_parser)(struct options *opts,
+						  const struct option_spec *spec, const char *item,
+						  size_t len, FILE *err);
+
+struct option_spec {
+	const char *name; /* long name without "--" */
+	char letter;	  /* short option, 0 for none */
+	enum option_section section;
+	enum option_value value;
+	const char *value_name; /* in --help: "LIST", "N", "TARGET" */
+	const char *example;	/* a whole valid use, for "needs a value": "--port 3000" */
+	const char *help;	/* one paragraph: --help wraps it */
+	option_parser parse;
+	/*
+	 * Where the value goes, for the generic parsers: an offset in struct
+	 * options made by BOOL_FIELD, U32_FIELD or PORTS_FIELD, which check the
+	 * field's type.
+	 */
+	size_t field;
+	bool flag_value; /* option_set_flag: what the flag stores */
+	/* option_parse_number: the limits, and what the number is, for the error */
+	__u32 min, max;
+	bool power_of_two;
+	const char *number_is; /* "a number of milliseconds": "'x' is not <number_is> from..." */
+	const char *unit;      /* after the maximum in the error: " MiB" */
+	/* option_parse_list and the parsers built on it */
+	option_item_parser item;
+	const char *list_example;  /* a valid list, shown for an empty item: "80,443" */
+	bool syslog_only;	   /* means nothing without --syslog */
+	bool tracing_only;	   /* means nothing with --who, which traces nothing */
+	bool needs_metrics_server; /* left out of --help by builds without the server */
+};
+
+#define BOOL_FIELD(member) \
+	_Generic(((struct options *)0)->member, bool : offsetof(struct options, member))
+#define U32_FIELD(member) \
+	_Generic(((struct options *)0)->member, __u32 : offsetof(struct options, member))
+#define PORTS_FIELD(member) \
+	_Generic(((struct options *)0)->member, __u8 * : offsetof(struct options, member))
+
+extern const struct option_spec option_specs[];
+extern const size_t option_spec_count;
+extern const char *const option_section_titles[SECTION_COUNT];
+extern const char option_help_intro[];	 /* before the options */
+extern const char option_help_closing[]; /* after them: formats, examples, exit status */
+
+/* The generic parsers, for rows that only store a value (options.c). */
+enum options_result option_set_flag(struct options *opts, const struct option_spec *spec,
+				    const char *value, FILE *out, FILE *err);
+enum options_result option_parse_number(struct options *opts, const struct option_spec *spec,
+					const char *value, FILE *out, FILE *err);
+enum options_result option_parse_list(struct options *opts, const struct option_spec *spec,
+				      const char *value, FILE *out, FILE *err);
+
+/* The parsers of one option each, and the list items (options.c). */
+enum options_result option_parse_ports(struct options *opts, const struct option_spec *spec,
+				       const char *value, FILE *out, FILE *err);
+enum options_result option_parse_who(struct options *opts, const struct option_spec *spec,
+				     const char *value, FILE *out, FILE *err);
+enum options_result option_parse_backend(struct options *opts, const struct option_spec *spec,
+					 const char *value, FILE *out, FILE *err);
+enum options_result option_parse_output(struct options *opts, const struct option_spec *spec,
+					const char *value, FILE *out, FILE *err);
+enum options_result option_parse_syslog(struct options *opts, const struct option_spec *spec,
+					const char *value, FILE *out, FILE *err);
+enum options_result option_parse_syslog_facility(struct options *opts,
+						 const struct option_spec *spec, const char *value,
+						 FILE *out, FILE *err);
+enum options_result option_parse_metrics(struct options *opts, const struct option_spec *spec,
+					 const char *value, FILE *out, FILE *err);
+enum options_result option_print_help(struct options *opts, const struct option_spec *spec,
+				      const char *value, FILE *out, FILE *err);
+enum options_result option_print_version(struct options *opts, const struct option_spec *spec,
+					 const char *value, FILE *out, FILE *err);
+enum options_result option_port_item(struct options *opts, const struct option_spec *spec,
+				     const char *item, size_t len, FILE *err);
+enum options_result option_pid_item(struct options *opts, const struct option_spec *spec,
+				    const char *item, size_t len, FILE *err);
+enum options_result option_uid_item(struct options *opts, const struct option_spec *spec,
+				    const char *item, size_t len, FILE *err);
+enum options_result option_comm_item(struct options *opts, const struct option_spec *spec,
+				     const char *item, size_t len, FILE *err);
+enum options_result option_errno_item(struct options *opts, const struct option_spec *spec,
+				      const char *item, size_t len, FILE *err);
+
+/* The row for --name (name without the dashes), NULL if there is none. */
+const struct option_spec *option_spec_find(const char *name);
+
+#endif /* BINDSNOOP_OPTION_SPEC_H */
