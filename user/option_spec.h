@@ -31,13 +31,19 @@ enum option_value {
 
 struct option_spec;
 
-/* value: the option's argument, NULL when none was given. */
-typedef enum options_result (*option_parser)(struct options *opts, const struct option_spec *spec,
-					     const char *value, FILE *out, FILE *err);
+/* One option found on the command line, for its row's parser. */
+struct option_call {
+	struct options *opts;
+	const struct option_spec *spec;
+	const char *value; /* the option's argument, NULL when none was given */
+	FILE *out;	   /* --help and --version print here */
+	FILE *err;	   /* usage errors */
+};
+
+typedef enum options_result (*option_parser)(const struct option_call *call);
 /* One item of a comma-separated list (not NUL-terminated). */
-typedef enum options_result (*option_item_parser)(struct options *opts,
-						  const struct option_spec *spec, const char *item,
-						  size_t len, FILE *err);
+typedef enum options_result (*option_item_parser)(const struct option_call *call, const char *item,
+						  size_t len);
 
 struct option_spec {
 	const char *name; /* long name without "--" */
@@ -82,43 +88,25 @@ extern const char option_help_intro[];	 /* before the options */
 extern const char option_help_closing[]; /* after them: formats, examples, exit status */
 
 /* The generic parsers, for rows that only store a value (options.c). */
-enum options_result option_set_flag(struct options *opts, const struct option_spec *spec,
-				    const char *value, FILE *out, FILE *err);
-enum options_result option_parse_number(struct options *opts, const struct option_spec *spec,
-					const char *value, FILE *out, FILE *err);
-enum options_result option_parse_list(struct options *opts, const struct option_spec *spec,
-				      const char *value, FILE *out, FILE *err);
+enum options_result option_set_flag(const struct option_call *call);
+enum options_result option_parse_number(const struct option_call *call);
+enum options_result option_parse_list(const struct option_call *call);
 
-/* The parsers of one option each, and the list items (options.c). */
-enum options_result option_parse_ports(struct options *opts, const struct option_spec *spec,
-				       const char *value, FILE *out, FILE *err);
-enum options_result option_parse_who(struct options *opts, const struct option_spec *spec,
-				     const char *value, FILE *out, FILE *err);
-enum options_result option_parse_backend(struct options *opts, const struct option_spec *spec,
-					 const char *value, FILE *out, FILE *err);
-enum options_result option_parse_output(struct options *opts, const struct option_spec *spec,
-					const char *value, FILE *out, FILE *err);
-enum options_result option_parse_syslog(struct options *opts, const struct option_spec *spec,
-					const char *value, FILE *out, FILE *err);
-enum options_result option_parse_syslog_facility(struct options *opts,
-						 const struct option_spec *spec, const char *value,
-						 FILE *out, FILE *err);
-enum options_result option_parse_metrics(struct options *opts, const struct option_spec *spec,
-					 const char *value, FILE *out, FILE *err);
-enum options_result option_print_help(struct options *opts, const struct option_spec *spec,
-				      const char *value, FILE *out, FILE *err);
-enum options_result option_print_version(struct options *opts, const struct option_spec *spec,
-					 const char *value, FILE *out, FILE *err);
-enum options_result option_port_item(struct options *opts, const struct option_spec *spec,
-				     const char *item, size_t len, FILE *err);
-enum options_result option_pid_item(struct options *opts, const struct option_spec *spec,
-				    const char *item, size_t len, FILE *err);
-enum options_result option_uid_item(struct options *opts, const struct option_spec *spec,
-				    const char *item, size_t len, FILE *err);
-enum options_result option_comm_item(struct options *opts, const struct option_spec *spec,
-				     const char *item, size_t len, FILE *err);
-enum options_result option_errno_item(struct options *opts, const struct option_spec *spec,
-				      const char *item, size_t len, FILE *err);
+/* The parsers of one option each, and of list items (options.c). */
+enum options_result option_parse_ports(const struct option_call *call);
+enum options_result option_parse_who(const struct option_call *call);
+enum options_result option_parse_backend(const struct option_call *call);
+enum options_result option_parse_output(const struct option_call *call);
+enum options_result option_parse_syslog(const struct option_call *call);
+enum options_result option_parse_syslog_facility(const struct option_call *call);
+enum options_result option_parse_metrics(const struct option_call *call);
+enum options_result option_print_help(const struct option_call *call);
+enum options_result option_print_version(const struct option_call *call);
+enum options_result option_port_item(const struct option_call *call, const char *item, size_t len);
+enum options_result option_pid_item(const struct option_call *call, const char *item, size_t len);
+enum options_result option_uid_item(const struct option_call *call, const char *item, size_t len);
+enum options_result option_comm_item(const struct option_call *call, const char *item, size_t len);
+enum options_result option_errno_item(const struct option_call *call, const char *item, size_t len);
 
 /* The row for --name (name without the dashes), NULL if there is none. */
 const struct option_spec *option_spec_find(const char *name);

@@ -81,23 +81,22 @@ static bool all_digits(const char *text, size_t len)
 }
 
 /* Called for each comma-separated item of value with spec->item. */
-enum options_result option_parse_list(struct options *opts, const struct option_spec *spec,
-				      const char *value, FILE *out, FILE *err)
+enum options_result option_parse_list(const struct option_call *call)
 {
-	const char *item = value;
+	const char *item = call->value;
 
-	(void)out;
 	for (;;) {
 		const char *comma = strchr(item, ',');
 		size_t len = comma ? (size_t)(comma - item) : strlen(item);
 		enum options_result result;
 
 		if (!len)
-			return usage_error(err,
+			return usage_error(call->err,
 					   "--%s '%s' has an empty item; separate values with "
 					   "single commas and no spaces, e.g. --%s %s",
-					   spec->name, value, spec->name, spec->list_example);
-		result = spec->item(opts, spec, item, len, err);
+					   call->spec->name, call->value, call->spec->name,
+					   call->spec->list_example);
+		result = call->spec->item(call, item, len);
 		if (result != OPTIONS_RUN)
 			return result;
 		if (!comma)
@@ -107,17 +106,15 @@ enum options_result option_parse_list(struct options *opts, const struct option_
 }
 
 /* A port list goes to the bitmap at spec->field: the tracing filter or --who's ports. */
-static void set_port_bits(struct options *opts, const struct option_spec *spec, unsigned long low,
-			  unsigned long high)
+static void set_port_bits(const struct option_call *call, unsigned long low, unsigned long high)
 {
-	__u8 *bitmap = (__u8 *)opts + spec->field;
+	__u8 *bitmap = (__u8 *)call->opts + call->spec->field;
 
 	for (unsigned long port = low; port <= high; port++)
 		bitmap[port >> 3] |= 1 << (port & 7);
 }
 
-enum options_result option_port_item(struct options *opts, const struct option_spec *spec,
-				     const char *item, size_t len, FILE *err)
+enum options_result option_port_item(const struct option_call *call, const char *item, size_t len)
 {
 	const char *dash = memchr(item, '-', len);
 	unsigned long low, high;
@@ -125,63 +122,60 @@ enum options_result option_port_item(struct options *opts, const struct option_s
 	if (!dash) {
 		if (!parse_number(item, len, 65535, &low))
 			goto bad_port;
-		set_port_bits(opts, spec, low, low);
+		set_port_bits(call, low, low);
 		return OPTIONS_RUN;
 	}
 	if (!parse_number(item, dash - item, 65535, &low) ||
 	    !parse_number(dash + 1, item + len - dash - 1, 65535, &high))
 		goto bad_port;
 	if (low > high)
-		return usage_error(err,
+		return usage_error(call->err,
 				   "--%s range '%.*s' goes downwards; write the low end first, "
 				   "e.g. %lu-%lu",
-				   spec->name, (int)len, item, high, low);
-	set_port_bits(opts, spec, low, high);
+				   call->spec->name, (int)len, item, high, low);
+	set_port_bits(call, low, high);
 	return OPTIONS_RUN;
 bad_port:
 	if (all_digits(item, len) ||
 	    (dash && all_digits(item, dash - item) && all_digits(dash + 1, item + len - dash - 1)))
-		return usage_error(err, "--%s '%.*s' is out of range; ports are 0..65535",
-				   spec->name, (int)len, item);
-	return usage_error(err,
+		return usage_error(call->err, "--%s '%.*s' is out of range; ports are 0..65535",
+				   call->spec->name, (int)len, item);
+	return usage_error(call->err,
 			   "--%s '%.*s' is not a port or a port range; use numbers 0..65535 "
 			   "and ranges like 3000-3100, e.g. --%s 80,443,3000-3100",
-			   spec->name, (int)len, item, spec->name);
+			   call->spec->name, (int)len, item, call->spec->name);
 }
 
-enum options_result option_parse_ports(struct options *opts, const struct option_spec *spec,
-				       const char *value, FILE *out, FILE *err)
+enum options_result option_parse_ports(const struct option_call *call)
 {
-	enum options_result result = option_parse_list(opts, spec, value, out, err);
+	enum options_result result = option_parse_list(call);
 
-	opts->filters.filter_ports = result == OPTIONS_RUN;
+	call->opts->filters.filter_ports = result == OPTIONS_RUN;
 	return result;
 }
 
 /* --who LIST: ports by the --port rules; port 0 is no port anyone holds. */
-enum options_result option_parse_who(struct options *opts, const struct option_spec *spec,
-				     const char *value, FILE *out, FILE *err)
+enum options_result option_parse_who(const struct option_call *call)
 {
-	enum options_result result = option_parse_list(opts, spec, value, out, err);
+	enum options_result result = option_parse_list(call);
 
 	if (result != OPTIONS_RUN)
 		return result;
-	if (opts->who_ports[0] & 1)
-		return usage_error(err, "--who 0 names no port (0 asks the kernel to pick one); "
-					"give the port numbers, e.g. --who 8080");
-	opts->who = true;
+	if (call->opts->who_ports[0] & 1)
+		return usage_error(call->err,
+				   "--who 0 names no port (0 asks the kernel to pick one); "
+				   "give the port numbers, e.g. --who 8080");
+	call->opts->who = true;
 	return OPTIONS_RUN;
 }
 
-enum options_result option_pid_item(struct options *opts, const struct option_spec *spec,
-				    const char *item, size_t len, FILE *err)
+enum options_result option_pid_item(const struct option_call *call, const char *item, size_t len)
 {
-	struct bs_filters *filters = &opts->filters;
+	struct bs_filters *filters = &call->opts->filters;
 	unsigned long pid;
 
-	(void)spec;
 	if (!parse_number(item, len, PID_MAX_LIMIT, &pid) || pid == 0)
-		return usage_error(err,
+		return usage_error(call->err,
 				   "--pid '%.*s' is not a process id; give numbers 1..%d, "
 				   "e.g. --pid 4242",
 				   (int)len, item, PID_MAX_LIMIT);
@@ -189,7 +183,7 @@ enum options_result option_pid_item(struct options *opts, const struct option_sp
 		if (filters->pids[i] == pid)
 			return OPTIONS_RUN;
 	if (filters->pid_count == BS_MAX_FILTER_PIDS)
-		return usage_error(err,
+		return usage_error(call->err,
 				   "--pid lists more than %d process ids; give at most %d, or "
 				   "filter by --uid or --comm instead",
 				   BS_MAX_FILTER_PIDS, BS_MAX_FILTER_PIDS);
@@ -233,30 +227,29 @@ static int uid_from_passwd(const char *path, const char *name, size_t name_len, 
 	return found;
 }
 
-enum options_result option_uid_item(struct options *opts, const struct option_spec *spec,
-				    const char *item, size_t len, FILE *err)
+enum options_result option_uid_item(const struct option_call *call, const char *item, size_t len)
 {
-	struct bs_filters *filters = &opts->filters;
+	struct bs_filters *filters = &call->opts->filters;
 	unsigned long number;
 	__u32 uid = 0;
 	int lookup;
 
-	(void)spec;
 	if (all_digits(item, len)) {
 		if (!parse_number(item, len, BS_UID_UNKNOWN - 1, &number))
-			return usage_error(err, "--uid '%.*s' is out of range; user ids are 0..%u",
+			return usage_error(call->err,
+					   "--uid '%.*s' is out of range; user ids are 0..%u",
 					   (int)len, item, BS_UID_UNKNOWN - 1);
 		uid = number;
 	} else {
 		lookup = uid_from_passwd(PASSWD_PATH, item, len, &uid);
 		if (lookup == -ENOENT)
-			return usage_error(err,
+			return usage_error(call->err,
 					   "--uid '%.*s' is not a user in " PASSWD_PATH
 					   "; give an existing user name or a numeric uid, "
 					   "e.g. --uid 1000",
 					   (int)len, item);
 		if (lookup)
-			return usage_error(err,
+			return usage_error(call->err,
 					   "--uid '%.*s': reading " PASSWD_PATH " failed (%s); "
 					   "give the numeric uid instead, e.g. --uid 1000",
 					   (int)len, item, strerror(-lookup));
@@ -265,20 +258,18 @@ enum options_result option_uid_item(struct options *opts, const struct option_sp
 		if (filters->uids[i] == uid)
 			return OPTIONS_RUN;
 	if (filters->uid_count == BS_MAX_FILTER_UIDS)
-		return usage_error(err, "--uid lists more than %d users; give at most %d",
+		return usage_error(call->err, "--uid lists more than %d users; give at most %d",
 				   BS_MAX_FILTER_UIDS, BS_MAX_FILTER_UIDS);
 	filters->uids[filters->uid_count++] = uid;
 	return OPTIONS_RUN;
 }
 
-enum options_result option_comm_item(struct options *opts, const struct option_spec *spec,
-				     const char *item, size_t len, FILE *err)
+enum options_result option_comm_item(const struct option_call *call, const char *item, size_t len)
 {
-	struct bs_filters *filters = &opts->filters;
+	struct bs_filters *filters = &call->opts->filters;
 
-	(void)spec;
 	if (len > BS_COMM_LEN - 1)
-		return usage_error(err,
+		return usage_error(call->err,
 				   "--comm '%.*s' is %zu characters but the kernel keeps only the "
 				   "first %d of a command name; give '%.*s'",
 				   (int)len, item, len, BS_COMM_LEN - 1, BS_COMM_LEN - 1, item);
@@ -286,7 +277,8 @@ enum options_result option_comm_item(struct options *opts, const struct option_s
 		if (!strncmp(filters->comms[i], item, len) && !filters->comms[i][len])
 			return OPTIONS_RUN;
 	if (filters->comm_count == BS_MAX_FILTER_COMMS)
-		return usage_error(err, "--comm lists more than %d command names; give at most %d",
+		return usage_error(call->err,
+				   "--comm lists more than %d command names; give at most %d",
 				   BS_MAX_FILTER_COMMS, BS_MAX_FILTER_COMMS);
 	memcpy(filters->comms[filters->comm_count++], item, len);
 	return OPTIONS_RUN;
@@ -318,139 +310,119 @@ static enum options_result unknown_errno_name(const char *item, size_t len, FILE
 			   (int)len, item, BS_ERRNO_LIMIT - 1);
 }
 
-enum options_result option_errno_item(struct options *opts, const struct option_spec *spec,
-				      const char *item, size_t len, FILE *err)
+enum options_result option_errno_item(const struct option_call *call, const char *item, size_t len)
 {
 	char name[64];
 	unsigned long number;
 	int value;
 
-	(void)spec;
 	if (all_digits(item, len)) {
 		if (!parse_number(item, len, BS_ERRNO_LIMIT - 1, &number) || number == 0)
 			return usage_error(
-				err, "--errno '%.*s' is out of range; error numbers are 1..%d",
-				(int)len, item, BS_ERRNO_LIMIT - 1);
+				call->err,
+				"--errno '%.*s' is out of range; error numbers are 1..%d", (int)len,
+				item, BS_ERRNO_LIMIT - 1);
 		value = number;
 	} else {
 		if (len >= sizeof(name))
-			return unknown_errno_name(item, len, err);
+			return unknown_errno_name(item, len, call->err);
 		memcpy(name, item, len);
 		name[len] = '\0';
 		value = errno_from_name(name);
 		if (value <= 0 || value >= BS_ERRNO_LIMIT)
-			return unknown_errno_name(item, len, err);
+			return unknown_errno_name(item, len, call->err);
 	}
-	opts->filters.errno_bitmap[value / 64] |= 1ULL << (value % 64);
-	opts->filters.filter_errnos = true;
+	call->opts->filters.errno_bitmap[value / 64] |= 1ULL << (value % 64);
+	call->opts->filters.filter_errnos = true;
 	return OPTIONS_RUN;
 }
 
-enum options_result option_set_flag(struct options *opts, const struct option_spec *spec,
-				    const char *value, FILE *out, FILE *err)
+enum options_result option_set_flag(const struct option_call *call)
 {
-	(void)value;
-	(void)out;
-	(void)err;
-	*(bool *)((char *)opts + spec->field) = spec->flag_value;
+	*(bool *)((char *)call->opts + call->spec->field) = call->spec->flag_value;
 	return OPTIONS_RUN;
 }
 
 /* A whole number within the row's limits, a power of two if the row says so. */
-enum options_result option_parse_number(struct options *opts, const struct option_spec *spec,
-					const char *value, FILE *out, FILE *err)
+enum options_result option_parse_number(const struct option_call *call)
 {
 	unsigned long number;
 
-	(void)out;
-	if (!parse_number(value, strlen(value), spec->max, &number) || number < spec->min ||
-	    (spec->power_of_two && (number & (number - 1))))
-		return usage_error(err, "--%s '%s' is not %s from %u to %u%s; e.g. %s", spec->name,
-				   value, spec->number_is, spec->min, spec->max, spec->unit,
-				   spec->example);
-	*(__u32 *)((char *)opts + spec->field) = number;
+	if (!parse_number(call->value, strlen(call->value), call->spec->max, &number) ||
+	    number < call->spec->min || (call->spec->power_of_two && (number & (number - 1))))
+		return usage_error(call->err, "--%s '%s' is not %s from %u to %u%s; e.g. %s",
+				   call->spec->name, call->value, call->spec->number_is,
+				   call->spec->min, call->spec->max, call->spec->unit,
+				   call->spec->example);
+	*(__u32 *)((char *)call->opts + call->spec->field) = number;
 	return OPTIONS_RUN;
 }
 
-enum options_result option_parse_backend(struct options *opts, const struct option_spec *spec,
-					 const char *value, FILE *out, FILE *err)
+enum options_result option_parse_backend(const struct option_call *call)
 {
 	static const enum backend_choice backends[] = { BACKEND_AUTO, BACKEND_FEXIT, BACKEND_KPROBE,
 							BACKEND_TRACEPOINT };
 
-	(void)spec;
-	(void)out;
 	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
-		if (!strcmp(value, backend_name(backends[i]))) {
-			opts->backend = backends[i];
+		if (!strcmp(call->value, backend_name(backends[i]))) {
+			call->opts->backend = backends[i];
 			return OPTIONS_RUN;
 		}
 	}
-	return usage_error(err,
+	return usage_error(call->err,
 			   "--backend '%s' is not a backend; choose auto, fexit, kprobe or "
 			   "tracepoint",
-			   value);
+			   call->value);
 }
 
-enum options_result option_parse_output(struct options *opts, const struct option_spec *spec,
-					const char *value, FILE *out, FILE *err)
+enum options_result option_parse_output(const struct option_call *call)
 {
-	(void)spec;
-	(void)out;
-	if (!value[0])
-		return usage_error(err, "--output '' is not a file name; give the file to "
-					"append to, e.g. --output /var/log/bindsnoop.jsonl");
-	opts->output_path = value;
+	if (!call->value[0])
+		return usage_error(call->err, "--output '' is not a file name; give the file to "
+					      "append to, e.g. --output /var/log/bindsnoop.jsonl");
+	call->opts->output_path = call->value;
 	return OPTIONS_RUN;
 }
 
 /* --syslog alone means /dev/log. */
-enum options_result option_parse_syslog(struct options *opts, const struct option_spec *spec,
-					const char *value, FILE *out, FILE *err)
+enum options_result option_parse_syslog(const struct option_call *call)
 {
-	const char *target = value ? value : SYSLOG_DEFAULT_TARGET;
+	const char *target = call->value ? call->value : SYSLOG_DEFAULT_TARGET;
 	char problem[160];
 
-	(void)spec;
-	(void)out;
-	opts->syslog = true;
-	if (syslog_target_parse(target, &opts->syslog_target, problem, sizeof(problem)))
-		return usage_error(err, "--syslog '%s' %s", target, problem);
+	call->opts->syslog = true;
+	if (syslog_target_parse(target, &call->opts->syslog_target, problem, sizeof(problem)))
+		return usage_error(call->err, "--syslog '%s' %s", target, problem);
 	return OPTIONS_RUN;
 }
 
-enum options_result option_parse_metrics(struct options *opts, const struct option_spec *spec,
-					 const char *value, FILE *out, FILE *err)
+enum options_result option_parse_metrics(const struct option_call *call)
 {
 	char problem[160];
 
-	(void)spec;
-	(void)out;
 	if (!metrics_server_available())
-		return usage_error(err,
-				   "--metrics is not in this build (make STATIC=1 leaves it out); "
-				   "use the dynamically linked bindsnoop or the Debian package");
-	if (listen_address_parse(value, &opts->metrics_address, problem, sizeof(problem)))
-		return usage_error(err, "--metrics '%s' %s", value, problem);
-	opts->metrics = true;
+		return usage_error(
+			call->err,
+			"--metrics is not in this build (make STATIC=1 leaves it call->out); "
+			"use the dynamically linked bindsnoop or the Debian package");
+	if (listen_address_parse(call->value, &call->opts->metrics_address, problem,
+				 sizeof(problem)))
+		return usage_error(call->err, "--metrics '%s' %s", call->value, problem);
+	call->opts->metrics = true;
 	return OPTIONS_RUN;
 }
 
-enum options_result option_parse_syslog_facility(struct options *opts,
-						 const struct option_spec *spec, const char *value,
-						 FILE *out, FILE *err)
+enum options_result option_parse_syslog_facility(const struct option_call *call)
 {
-	int facility = syslog_facility_from_name(value);
+	int facility = syslog_facility_from_name(call->value);
 
-	(void)spec;
-	(void)out;
 	if (facility < 0)
-		return usage_error(err,
+		return usage_error(call->err,
 				   "--syslog-facility '%s' is not a facility; use a name like "
 				   "daemon, user or local0..local7, or a number 0..23, e.g. "
 				   "--syslog-facility local3",
-				   value);
-	opts->syslog_facility = facility;
+				   call->value);
+	call->opts->syslog_facility = facility;
 	return OPTIONS_RUN;
 }
 
@@ -537,36 +509,26 @@ static void print_option_help(FILE *out, const struct option_spec *spec)
 	fputc('\n', out);
 }
 
-enum options_result option_print_help(struct options *opts, const struct option_spec *spec,
-				      const char *value, FILE *out, FILE *err)
+enum options_result option_print_help(const struct option_call *call)
 {
-	(void)opts;
-	(void)spec;
-	(void)value;
-	(void)err;
-	fputs(option_help_intro, out);
+	fputs(option_help_intro, call->out);
 	for (int section = 0; section < SECTION_COUNT; section++) {
-		fputc('\n', out);
+		fputc('\n', call->out);
 		if (option_section_titles[section])
-			fprintf(out, "%s\n", option_section_titles[section]);
+			fprintf(call->out, "%s\n", option_section_titles[section]);
 		for (size_t i = 0; i < option_spec_count; i++)
 			if (option_specs[i].section == (enum option_section)section &&
 			    in_this_build(&option_specs[i]))
-				print_option_help(out, &option_specs[i]);
+				print_option_help(call->out, &option_specs[i]);
 	}
-	fputc('\n', out);
-	fputs(option_help_closing, out);
+	fputc('\n', call->out);
+	fputs(option_help_closing, call->out);
 	return OPTIONS_EXIT_OK;
 }
 
-enum options_result option_print_version(struct options *opts, const struct option_spec *spec,
-					 const char *value, FILE *out, FILE *err)
+enum options_result option_print_version(const struct option_call *call)
 {
-	(void)opts;
-	(void)spec;
-	(void)value;
-	(void)err;
-	fputs("bindsnoop " BINDSNOOP_VERSION "\n", out);
+	fputs("bindsnoop " BINDSNOOP_VERSION "\n", call->out);
 	return OPTIONS_EXIT_OK;
 }
 
@@ -750,7 +712,8 @@ enum options_result options_parse(int argc, char **argv, struct options *opts, F
 			given.syslog_only = spec->name;
 		if (spec->tracing_only && !given.tracing_only)
 			given.tracing_only = spec->name;
-		result = spec->parse(opts, spec, optarg, out, err);
+		result = spec->parse(&(struct option_call){
+			.opts = opts, .spec = spec, .value = optarg, .out = out, .err = err });
 		if (result != OPTIONS_RUN)
 			return result;
 	}

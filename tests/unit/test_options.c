@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include "format.h"
+#include "option_spec.h"
 #include "options.h"
 #include "unit.h"
 
@@ -721,6 +722,58 @@ static void test_reparse(void)
 	run_release(&run);
 }
 
+/*
+ * Every row of the option table is whole, and the generic parts of the
+ * parser work for it: a new row is tested here without a line of its own.
+ */
+static void test_option_table_rows(void)
+{
+	struct parse_run help = parse("--help", NULL);
+
+	for (size_t i = 0; i < option_spec_count; i++) {
+		const struct option_spec *spec = &option_specs[i];
+		char option[64], example_start[72], text[32];
+		struct parse_run run;
+
+		snprintf(option, sizeof(option), "--%s", spec->name);
+		CHECK(spec->parse && spec->help && spec->section < SECTION_COUNT);
+		CHECK(option_spec_find(spec->name) == spec);
+		for (size_t j = 0; j < i; j++)
+			CHECK(!spec->letter || spec->letter != option_specs[j].letter);
+		if (!spec->needs_metrics_server)
+			CHECK_CONTAINS(help.out, option);
+		if (spec->value != VALUE_NONE)
+			CHECK(spec->value_name != NULL);
+		if (spec->item)
+			CHECK(spec->list_example != NULL);
+		if (spec->value != VALUE_REQUIRED || spec->needs_metrics_server)
+			continue;
+		/* The example is a use of this option, and the missing value quotes it. */
+		snprintf(example_start, sizeof(example_start), "%s ", option);
+		CHECK(spec->example && !strncmp(spec->example, example_start, strlen(option) + 1));
+		run = parse(option, NULL);
+		CHECK_USAGE_ERROR(run, "needs a value");
+		CHECK_CONTAINS(run.err, spec->example ? spec->example : "(no example)");
+		run_release(&run);
+		if (spec->parse != option_parse_number)
+			continue;
+		/* Numbers: the limits hold, and the error names them and the example. */
+		CHECK(spec->number_is && spec->unit && spec->min <= spec->max);
+		snprintf(text, sizeof(text), "%u", spec->max);
+		run = parse(option, text, spec->syslog_only ? "--syslog" : NULL, NULL);
+		CHECK_INT(run.result, OPTIONS_RUN);
+		CHECK_INT(*(__u32 *)((char *)&run.opts + spec->field), spec->max);
+		run_release(&run);
+		snprintf(text, sizeof(text), "%llu", spec->max + 1ULL);
+		run = parse(option, text, spec->syslog_only ? "--syslog" : NULL, NULL);
+		snprintf(text, sizeof(text), "from %u to %u", spec->min, spec->max);
+		CHECK_USAGE_ERROR(run, text);
+		CHECK_CONTAINS(run.err, spec->example);
+		run_release(&run);
+	}
+	run_release(&help);
+}
+
 int main(void)
 {
 	test_defaults();
@@ -735,6 +788,7 @@ int main(void)
 	test_empty_item_examples();
 	test_help_and_version();
 	test_reparse();
+	test_option_table_rows();
 	test_outputs();
 	test_output_errors();
 	return unit_summary();
