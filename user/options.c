@@ -19,8 +19,10 @@
 #define PID_MAX_LIMIT 4194304 /* include/linux/threads.h: no pid is larger */
 /* getopt_long's value for a long-only option: above every letter. */
 #define LONG_ONLY_BASE 256
-/* --help: descriptions start at this column, or at the wide one when a section's
- * long-only options do not fit before it; lines end by this width. */
+/*
+ * --help: descriptions start at this column, or at the wide one when a
+ * section's long-only options do not fit before it; lines end by this width.
+ */
 #define HELP_COLUMN	 23
 #define HELP_WIDE_COLUMN 27
 #define HELP_WIDTH	 80
@@ -401,10 +403,9 @@ enum options_result option_parse_metrics(const struct option_call *call)
 	char problem[160];
 
 	if (!metrics_server_available())
-		return usage_error(
-			call->err,
-			"--metrics is not in this build (make STATIC=1 leaves it call->out); "
-			"use the dynamically linked bindsnoop or the Debian package");
+		return usage_error(call->err,
+				   "--metrics is not in this build (make STATIC=1 leaves it out); "
+				   "use the dynamically linked bindsnoop or the Debian package");
 	if (listen_address_parse(call->value, &call->opts->metrics_address, problem,
 				 sizeof(problem)))
 		return usage_error(call->err, "--metrics '%s' %s", call->value, problem);
