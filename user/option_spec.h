@@ -61,7 +61,8 @@ struct option_spec {
 	 */
 	size_t field;
 	bool flag_value; /* option_set_flag: what the flag stores */
-	/* option_parse_number: the limits, and what the number is, for the error */
+	/* option_parse_number: the default, the limits, and what the number is, for the error */
+	__u32 default_number;
 	__u32 min, max;
 	bool power_of_two;
 	const char *number_is; /* "a number of milliseconds": "'x' is not <number_is> from..." */

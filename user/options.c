@@ -677,16 +677,23 @@ static enum options_result bad_option(int argc, char **argv, FILE *err)
 			   arg ? arg : "?");
 }
 
+/*
+ * The defaults: a flag's field holds the opposite of what the flag stores,
+ * a number its row's default; the rest starts at zero unless set here.
+ */
 static void set_defaults(struct options *opts)
 {
 	memset(opts, 0, sizeof(*opts));
+	for (size_t i = 0; i < option_spec_count; i++) {
+		const struct option_spec *spec = &option_specs[i];
+
+		if (spec->parse == option_set_flag)
+			*(bool *)((char *)opts + spec->field) = !spec->flag_value;
+		else if (spec->parse == option_parse_number)
+			*(__u32 *)((char *)opts + spec->field) = spec->default_number;
+	}
 	opts->backend = BACKEND_AUTO;
-	opts->proc_lookup = true;
-	opts->kernel_holders = true;
-	opts->ring_buffer_mb = 16;
-	opts->poll_ms = 10;
 	opts->syslog_facility = SYSLOG_FACILITY_DAEMON;
-	opts->syslog_queue_mb = 16;
 }
 
 enum options_result options_parse(int argc, char **argv, struct options *opts, FILE *out, FILE *err)

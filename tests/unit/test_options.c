@@ -759,6 +759,10 @@ static void test_option_table_rows(void)
 			continue;
 		/* Numbers: the limits hold, and the error names them and the example. */
 		CHECK(spec->number_is && spec->unit && spec->min <= spec->max);
+		CHECK(spec->default_number >= spec->min && spec->default_number <= spec->max);
+		run = parse(NULL);
+		CHECK_INT(*(__u32 *)((char *)&run.opts + spec->field), spec->default_number);
+		run_release(&run);
 		snprintf(text, sizeof(text), "%u", spec->max);
 		run = parse(option, text, spec->syslog_only ? "--syslog" : NULL, NULL);
 		CHECK_INT(run.result, OPTIONS_RUN);
