@@ -60,13 +60,13 @@ struct option_spec {
 	 * field's type.
 	 */
 	size_t field;
-	bool flag_value; /* option_set_flag: what the flag stores */
+	bool flag_value; /* option_set_flag: what the flag stores (the field starts as its opposite) */
 	/* option_parse_number: the default, the limits, and what the number is, for the error */
 	__u32 default_number;
 	__u32 min, max;
 	bool power_of_two;
 	const char *number_is; /* "a number of milliseconds": "'x' is not <number_is> from..." */
-	const char *unit;      /* after the maximum in the error: " MiB" */
+	const char *unit;      /* after the maximum in the error: " MiB"; NULL: none */
 	/* option_parse_list and the parsers built on it */
 	option_item_parser item;
 	const char *list_example;  /* a valid list, shown for an empty item: "80,443" */

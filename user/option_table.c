@@ -240,7 +240,6 @@ const struct option_spec option_specs[] = {
 		.max = 1024,
 		.power_of_two = true,
 		.number_is = "a power of two",
-		.unit = "",
 	},
 	{
 		.name = "poll-ms",
@@ -256,7 +255,6 @@ const struct option_spec option_specs[] = {
 		.min = 1,
 		.max = 1000,
 		.number_is = "a number of milliseconds",
-		.unit = "",
 	},
 	{
 		.name = "who",

@@ -354,8 +354,8 @@ enum options_result option_parse_number(const struct option_call *call)
 	    number < call->spec->min || (call->spec->power_of_two && (number & (number - 1))))
 		return usage_error(call->err, "--%s '%s' is not %s from %u to %u%s; e.g. %s",
 				   call->spec->name, call->value, call->spec->number_is,
-				   call->spec->min, call->spec->max, call->spec->unit,
-				   call->spec->example);
+				   call->spec->min, call->spec->max,
+				   call->spec->unit ? call->spec->unit : "", call->spec->example);
 	*(__u32 *)((char *)call->opts + call->spec->field) = number;
 	return OPTIONS_RUN;
 }
