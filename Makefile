@@ -59,6 +59,11 @@ PURE_OBJS := $(filter-out $(addprefix $(OUTPUT)/user/,main.o tracer.o event_pipe
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 LIVE_SRCS := $(wildcard tests/live/*.c)
+# The option table and what its parsers need: options-table checks its rows
+# against it. Linked as one object that exports only option_*, so that the
+# helpers of user/ cannot clash with the live suite's own (errno_name, ...).
+LIVE_OPTION_SRCS := user/option_table.c user/options.c user/format.c user/syslog_target.c \
+		    user/listen_address.c
 TOOLS_SRCS := $(wildcard tests/tools/*.c)
 TOOLS_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/%,$(TOOLS_SRCS))
 
@@ -116,9 +121,14 @@ $(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h tests/unit/sample_
 
 # The live suite and its helpers run on this machine and inside the test VMs,
 # so they are always static.
-$(OUTPUT)/tests/live-test: $(LIVE_SRCS) $(wildcard tests/live/*.h) | $(OUTPUT)/tests
+$(OUTPUT)/tests/live-test: $(LIVE_SRCS) $(OUTPUT)/tests/option_table.o $(wildcard tests/live/*.h) | $(OUTPUT)/tests
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -static -Itests/live $(LIVE_SRCS) -o $@
+	$(Q)$(CC) $(CFLAGS) -static -Itests/live $(LIVE_SRCS) $(OUTPUT)/tests/option_table.o -o $@
+
+$(OUTPUT)/tests/option_table.o: $(LIVE_OPTION_SRCS) $(wildcard user/*.h) bpf/bindsnoop.h | $(OUTPUT)/tests
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -r -nostdlib $(LIVE_OPTION_SRCS) -o $@
+	$(Q)objcopy -w --keep-global-symbol='option_*' $@
 
 $(OUTPUT)/tests/%: tests/tools/%.c | $(OUTPUT)/tests
 	$(call msg,CC-TOOL,$@)

@@ -132,8 +132,11 @@ struct bs_fold_value {
 	__u8 pad;
 };
 
-/* Read-only settings, fixed before load so the verifier drops unused branches. */
-struct bs_config {
+/*
+ * What to report, as the command line asked: userspace parses it into
+ * struct options and hands the same struct to the kernel in one assignment.
+ */
+struct bs_filters {
 	__u8 port_bitmap[BS_PORT_BITMAP_BYTES];	 /* bit set: report this port */
 	__u64 errno_bitmap[BS_ERRNO_LIMIT / 64]; /* bit set: report this errno */
 	char comms[BS_MAX_FILTER_COMMS][BS_COMM_LEN];
@@ -142,13 +145,20 @@ struct bs_config {
 	__u32 pid_count;
 	__u32 uid_count;
 	__u32 comm_count;
-	__u32 filter_ports;	/* 1: only ports set in port_bitmap */
-	__u32 filter_errnos;	/* 1: only errnos set in errno_bitmap */
+	__u32 filter_ports;  /* 1: only ports set in port_bitmap */
+	__u32 filter_errnos; /* 1: only errnos set in errno_bitmap */
+	__u32 pad;
+};
+
+/* Read-only settings, fixed before load so the verifier drops unused branches. */
+struct bs_config {
+	struct bs_filters filters;
 	__u32 all;		/* --all: successful binds and listens too */
 	__u32 kernel_holders;	/* not --no-kernel-holders: walk the bind tables on EADDRINUSE */
 	__u32 wakeup_threshold; /* bytes queued before the reader is woken */
 	__u32 self_pid;		/* bindsnoop itself, never reported */
 	__u32 fold_ms;		/* --fold-ms: repeats within this window are counted; 0: --no-fold */
+	__u32 pad;
 };
 
 _Static_assert(sizeof(struct bs_owner_tag) == 24, "bs_owner_tag layout changed");
@@ -156,6 +166,7 @@ _Static_assert(sizeof(struct bs_holder) == 56, "bs_holder layout changed");
 _Static_assert(sizeof(struct bs_event) == 328, "bs_event layout changed");
 _Static_assert(sizeof(struct bs_fold_key) == 32, "bs_fold_key layout changed");
 _Static_assert(sizeof(struct bs_fold_value) == 88, "bs_fold_value layout changed");
-_Static_assert(sizeof(struct bs_config) == 8520, "bs_config layout changed");
+_Static_assert(sizeof(struct bs_filters) == 8504, "bs_filters layout changed");
+_Static_assert(sizeof(struct bs_config) == 8528, "bs_config layout changed");
 
 #endif /* BINDSNOOP_H */

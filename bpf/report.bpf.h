@@ -165,24 +165,24 @@ static __always_inline bool caller_wanted(__u32 pid, __u32 uid, const char *comm
 
 	if (pid == bs_cfg.self_pid)
 		return false;
-	if (bs_cfg.pid_count) {
+	if (bs_cfg.filters.pid_count) {
 		match = false;
-		for (int i = 0; i < BS_MAX_FILTER_PIDS && i < bs_cfg.pid_count; i++)
-			match |= bs_cfg.pids[i] == pid;
+		for (int i = 0; i < BS_MAX_FILTER_PIDS && i < bs_cfg.filters.pid_count; i++)
+			match |= bs_cfg.filters.pids[i] == pid;
 		if (!match)
 			return false;
 	}
-	if (bs_cfg.uid_count) {
+	if (bs_cfg.filters.uid_count) {
 		match = false;
-		for (int i = 0; i < BS_MAX_FILTER_UIDS && i < bs_cfg.uid_count; i++)
-			match |= bs_cfg.uids[i] == uid;
+		for (int i = 0; i < BS_MAX_FILTER_UIDS && i < bs_cfg.filters.uid_count; i++)
+			match |= bs_cfg.filters.uids[i] == uid;
 		if (!match)
 			return false;
 	}
-	if (bs_cfg.comm_count) {
+	if (bs_cfg.filters.comm_count) {
 		match = false;
-		for (int i = 0; i < BS_MAX_FILTER_COMMS && i < bs_cfg.comm_count; i++)
-			match |= comm_equal(bs_cfg.comms[i], comm);
+		for (int i = 0; i < BS_MAX_FILTER_COMMS && i < bs_cfg.filters.comm_count; i++)
+			match |= comm_equal(bs_cfg.filters.comms[i], comm);
 		if (!match)
 			return false;
 	}
@@ -193,12 +193,12 @@ static __always_inline bool outcome_wanted(int ret, __u16 port)
 {
 	if (ret == 0 && !bs_cfg.all)
 		return false;
-	if (bs_cfg.filter_ports && !bitmap_has(bs_cfg.port_bitmap, port))
+	if (bs_cfg.filters.filter_ports && !bitmap_has(bs_cfg.filters.port_bitmap, port))
 		return false;
-	if (ret < 0 && bs_cfg.filter_errnos) {
+	if (ret < 0 && bs_cfg.filters.filter_errnos) {
 		__u32 err = -ret;
 
-		if (err >= BS_ERRNO_LIMIT || !errno_bitmap_has(bs_cfg.errno_bitmap, err))
+		if (err >= BS_ERRNO_LIMIT || !errno_bitmap_has(bs_cfg.filters.errno_bitmap, err))
 			return false;
 	}
 	return true;

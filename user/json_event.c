@@ -444,10 +444,10 @@ static void put_port_ranges(struct json_writer *writer, const struct options *op
 	for (unsigned int port = 0; port < 65536; port++) {
 		unsigned int low = port;
 
-		if (!(opts->port_bitmap[port >> 3] & (1 << (port & 7))))
+		if (!(opts->filters.port_bitmap[port >> 3] & (1 << (port & 7))))
 			continue;
 		while (port + 1 < 65536 &&
-		       (opts->port_bitmap[(port + 1) >> 3] & (1 << ((port + 1) & 7))))
+		       (opts->filters.port_bitmap[(port + 1) >> 3] & (1 << ((port + 1) & 7))))
 			port++;
 		if (!first)
 			put_literal(writer, ",");
@@ -484,7 +484,7 @@ static void put_errno_list(struct json_writer *writer, const struct options *opt
 
 	put_literal(writer, "[");
 	for (int error = 1; error < BS_ERRNO_LIMIT; error++) {
-		if (!(opts->errno_bitmap[error / 64] & (1ULL << (error % 64))))
+		if (!(opts->filters.errno_bitmap[error / 64] & (1ULL << (error % 64))))
 			continue;
 		if (!first)
 			put_literal(writer, ",");
@@ -500,28 +500,28 @@ static void put_filters(struct json_writer *writer, const struct options *opts)
 	put_literal(writer, "{\"all\":");
 	put_bool(writer, opts->all);
 	put_literal(writer, ",\"ports\":");
-	if (opts->filter_ports)
+	if (opts->filters.filter_ports)
 		put_port_ranges(writer, opts);
 	else
 		put_literal(writer, "null");
 	put_literal(writer, ",\"pids\":");
-	put_u32_list(writer, opts->pids, opts->pid_count);
+	put_u32_list(writer, opts->filters.pids, opts->filters.pid_count);
 	put_literal(writer, ",\"uids\":");
-	put_u32_list(writer, opts->uids, opts->uid_count);
+	put_u32_list(writer, opts->filters.uids, opts->filters.uid_count);
 	put_literal(writer, ",\"comms\":");
-	if (opts->comm_count) {
+	if (opts->filters.comm_count) {
 		put_literal(writer, "[");
-		for (__u32 i = 0; i < opts->comm_count; i++) {
+		for (__u32 i = 0; i < opts->filters.comm_count; i++) {
 			if (i)
 				put_literal(writer, ",");
-			put_string(writer, opts->comms[i], sizeof(opts->comms[i]));
+			put_string(writer, opts->filters.comms[i], sizeof(opts->filters.comms[i]));
 		}
 		put_literal(writer, "]");
 	} else {
 		put_literal(writer, "null");
 	}
 	put_literal(writer, ",\"errnos\":");
-	if (opts->filter_errnos)
+	if (opts->filters.filter_errnos)
 		put_errno_list(writer, opts);
 	else
 		put_literal(writer, "null");

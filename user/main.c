@@ -26,8 +26,8 @@ static void describe_tracing(const struct options *opts, const struct tracer *tr
 		"Tracing %s bind() and listen() calls (TCP, UDP; IPv4, IPv6) with the %s "
 		"backend%s... Ctrl-C to stop.\n",
 		opts->all ? "all" : "failed", backend_name(tracer->backend),
-		opts->filter_ports || opts->pid_count || opts->uid_count || opts->comm_count ||
-				opts->filter_errnos ?
+		opts->filters.filter_ports || opts->filters.pid_count || opts->filters.uid_count ||
+				opts->filters.comm_count || opts->filters.filter_errnos ?
 			", filtered as asked" :
 			"");
 	if (tracer->degraded[0])

@@ -124,14 +124,14 @@ struct metrics *metrics_new(const struct options *opts)
 	metrics->ports.capacity = METRICS_PORT_SERIES_MAX;
 	metrics->comms.capacity = METRICS_COMM_SERIES_MAX;
 	metrics->causes.capacity = METRICS_CAUSE_SERIES_MAX;
-	if (!opts || !opts->filter_ports)
+	if (!opts || !opts->filters.filter_ports)
 		return metrics;
 	for (__u32 port = 0; port < 65536; port++)
-		port_count += (opts->port_bitmap[port >> 3] >> (port & 7)) & 1;
+		port_count += (opts->filters.port_bitmap[port >> 3] >> (port & 7)) & 1;
 	/* Series from zero, so that rate() sees the first failure of each. */
 	if (port_count <= METRICS_PORT_SERIES_MAX)
 		for (__u32 port = 0; port < 65536; port++)
-			if ((opts->port_bitmap[port >> 3] >> (port & 7)) & 1)
+			if ((opts->filters.port_bitmap[port >> 3] >> (port & 7)) & 1)
 				port_slot(metrics, port);
 	return metrics;
 }

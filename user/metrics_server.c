@@ -121,11 +121,6 @@ static int listen_socket(const struct listen_address *address)
 	return fd;
 }
 
-bool metrics_server_available(void)
-{
-	return true;
-}
-
 int metrics_server_start(const struct listen_address *address, struct metrics *metrics,
 			 struct metrics_server **result)
 {
@@ -181,11 +176,6 @@ void metrics_server_stop(struct metrics_server *server)
 }
 
 #else /* !BINDSNOOP_METRICS_SERVER */
-
-bool metrics_server_available(void)
-{
-	return false;
-}
 
 int metrics_server_start(const struct listen_address *address, struct metrics *metrics,
 			 struct metrics_server **server)

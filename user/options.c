@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The command line. Every mistake gets one line saying what is wrong and
- * how to write it instead, because the person reading it is about to retype
- * the command.
+ * The command line, driven by the rows of option_table.c. Every mistake
+ * gets one line saying what is wrong and how to write it instead, because
+ * the person reading it is about to retype the command.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -12,172 +13,19 @@
 #include <string.h>
 #include "format.h"
 #include "metrics_server.h"
-#include "options.h"
+#include "option_spec.h"
 
-#define PASSWD_PATH	    "/etc/passwd"
-#define PID_MAX_LIMIT	    4194304 /* include/linux/threads.h: no pid is larger */
-#define RING_BUFFER_MB_MAX  1024
-#define POLL_MS_MAX	    1000
-#define FOLD_MS_MAX	    60000
-#define SYSLOG_QUEUE_MB_MAX 1024
-
-enum long_only_option {
-	OPT_NO_PROC_LOOKUP = 256,
-	OPT_NO_KERNEL_HOLDERS,
-	OPT_RING_BUFFER_MB,
-	OPT_POLL_MS,
-	OPT_SYSLOG,
-	OPT_SYSLOG_FACILITY,
-	OPT_SYSLOG_QUEUE_MB,
-	OPT_METRICS,
-	OPT_WHO,
-	OPT_ALL_NETNS,
-	OPT_FOLD_MS,
-	OPT_NO_FOLD,
-};
-
-static const struct option long_options[] = {
-	{ "port", required_argument, NULL, 'p' },
-	{ "pid", required_argument, NULL, 'P' },
-	{ "uid", required_argument, NULL, 'u' },
-	{ "comm", required_argument, NULL, 'c' },
-	{ "errno", required_argument, NULL, 'e' },
-	{ "all", no_argument, NULL, 'a' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "wide", no_argument, NULL, 'w' },
-	{ "backend", required_argument, NULL, 'b' },
-	{ "no-proc-lookup", no_argument, NULL, OPT_NO_PROC_LOOKUP },
-	{ "no-kernel-holders", no_argument, NULL, OPT_NO_KERNEL_HOLDERS },
-	{ "ring-buffer-mb", required_argument, NULL, OPT_RING_BUFFER_MB },
-	{ "poll-ms", required_argument, NULL, OPT_POLL_MS },
-	{ "output", required_argument, NULL, 'o' },
-	{ "syslog", optional_argument, NULL, OPT_SYSLOG },
-	{ "syslog-facility", required_argument, NULL, OPT_SYSLOG_FACILITY },
-	{ "syslog-queue-mb", required_argument, NULL, OPT_SYSLOG_QUEUE_MB },
-	{ "metrics", required_argument, NULL, OPT_METRICS },
-	{ "who", required_argument, NULL, OPT_WHO },
-	{ "all-netns", no_argument, NULL, OPT_ALL_NETNS },
-	{ "fold-ms", required_argument, NULL, OPT_FOLD_MS },
-	{ "no-fold", no_argument, NULL, OPT_NO_FOLD },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{},
-};
-
-/* Leading ':' : a missing value is reported as ':' rather than '?'. */
-static const char short_options[] = ":p:P:u:c:e:ajwb:o:qvhV";
-
-/* Only in builds that have the server: a static build does not offer it. */
-#ifdef BINDSNOOP_METRICS_SERVER
-#define METRICS_HELP                                                                        \
-	"      --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n" \
-	"                           (off by default; listens only there): --metrics\n"      \
-	"                           127.0.0.1:9719, [::1]:9719, 0.0.0.0:9719 for all\n"
-#else
-#define METRICS_HELP
-#endif
-
-static const char help_text[] =
-	"Usage: bindsnoop [OPTIONS]\n"
-	"\n"
-	"Show every failed bind() and listen() on this machine as it happens, system-wide\n"
-	"(all processes and containers): the process that asked (the caller), the\n"
-	"error, and the socket and process already holding the address (the holder).\n"
-	"Needs root.\n"
-	"\n"
-	"Filters (repeat an option or give a comma-separated list; the values add up):\n"
-	"  -p, --port LIST      ports 0..65535 and ranges, mixed: --port 3000,\n"
-	"                       --port 80,443, --port 3000-3100 (0: let the kernel pick)\n"
-	"  -P, --pid LIST       caller process ids, at most 16: --pid 4242\n"
-	"  -u, --uid LIST       caller user ids or names, at most 16: --uid alice,1001\n"
-	"  -c, --comm LIST      caller command names, at most 8, each at most 15\n"
-	"                       characters: --comm node,python3\n"
-	"  -e, --errno LIST     errors by name (upper case, as in errno(3)) or number\n"
-	"                       1..255: --errno EADDRINUSE,EACCES or --errno 98,13\n"
-	"  -a, --all            successful binds and listens too (default: failures only)\n"
-	"\n"
-	"Output:\n"
-	"  -j, --json           JSON Lines on stdout instead of the table:\n"
-	"                       --json | jq .\n"
-	"  -w, --wide           table: command lines, and every holder with its processes\n"
-	"  -o, --output FILE    also append JSON Lines to FILE (created with mode 0640);\n"
-	"                       SIGHUP reopens it, for logrotate: --output\n"
-	"                       /var/log/bindsnoop.jsonl\n"
-	"      --syslog[=TARGET]    also send each event to syslog as an RFC 5424\n"
-	"                           message (JSON as the message text); TARGET is\n"
-	"                           /dev/log (default), another socket path,\n"
-	"                           udp://HOST:PORT or tcp://HOST:PORT, HOST an IP\n"
-	"                           address: --syslog=tcp://192.0.2.10:514\n"
-	"      --syslog-facility NAME   daemon (default), user, local0..local7, ... or\n"
-	"                           0..23: --syslog-facility local3\n"
-	"      --syslog-queue-mb N  1..1024 (default 16, about 17,000 events): what\n"
-	"                           waits while the collector is slow or down\n" METRICS_HELP
-	"  -q, --quiet          nothing on stdout; with --output, --syslog or --metrics\n"
-	"  -v, --verbose        which backend was chosen and why; libbpf messages\n"
-	"\n"
-	"Tracing:\n"
-	"  -b, --backend NAME   auto (default), fexit, kprobe or tracepoint: --backend\n"
-	"                       tracepoint; auto tries them in this order, keeps the\n"
-	"                       first that loads and attaches\n"
-	"      --no-proc-lookup     no holder lookup in userspace (no sock_diag query, no\n"
-	"                           /proc scan): only the holders the kernel found\n"
-	"      --no-kernel-holders  skip the in-kernel bind table walk; userspace finds\n"
-	"                           the holders instead\n"
-	"      --ring-buffer-mb N   event buffer, a power of two 1..1024 (default 16):\n"
-	"                           --ring-buffer-mb 64 when events are lost\n"
-	"      --poll-ms N          1..1000 (default 10): the longest delay before a\n"
-	"                           queued event is printed: --poll-ms 100 wakes less\n"
-	"      --fold-ms MS     1..60000 (default 1000): a process that fails the same\n"
-	"                       way again (same address, port, protocol, errno) is\n"
-	"                       reported in full once, then its repeats within MS are\n"
-	"                       counted in the kernel and reported as one record with\n"
-	"                       their count when the window ends: --fold-ms 5000\n"
-	"      --no-fold        one record per failure, however many (storms cost more)\n"
-	"\n"
-	"Query (no tracing):\n"
-	"      --who LIST       who holds these ports now (TCP and UDP, every state,\n"
-	"                       TIME_WAIT with its time left), with processes, units\n"
-	"                       and containers, then exit 0 (held) or 1 (all free):\n"
-	"                       --who 8080,8443; with --json, --wide, --all-netns\n"
-	"      --all-netns      --who: every network namespace, not just bindsnoop's\n"
-	"\n"
-	"  -h, --help           this text\n"
-	"  -V, --version        the version\n"
-	"\n"
-	"Output formats:\n"
-	"  The table (default) has one line per event: local time with microseconds,\n"
-	"  event (bind_failed, listen_failed; bind and listen with --all), caller pid\n"
-	"  and command, protocol, the address asked for, the error, and the holder,\n"
-	"  e.g. node[4100] LISTEN 0.0.0.0:3000.\n"
-	"  --json writes JSON Lines: one JSON object per event and line, with the\n"
-	"  caller, the error and every holder, framed by a \"start\" record (host,\n"
-	"  backend, kernel, filters) and a \"stop\" record (totals); README.md\n"
-	"  and schema/bindsnoop-event-v2.schema.json describe the schema. --output\n"
-	"  and --syslog carry the same lines, next to the table or --json on stdout.\n"
-	"  A syslog collector that is down or slow never stops tracing: messages\n"
-	"  wait in a queue (--syslog-queue-mb); what does not fit is counted and\n"
-	"  reported.\n"
-	"\n"
-	"Examples:\n"
-	"  sudo bindsnoop\n"
-	"      every failed bind and listen, and who holds the address\n"
-	"  sudo bindsnoop --port 3000\n"
-	"      only port 3000: who else wants it, and who has it\n"
-	"  sudo bindsnoop --json | tee binds.jsonl\n"
-	"      keep a machine-readable record while watching\n"
-	"  sudo bindsnoop -e EACCES -u alice\n"
-	"      binds of user alice refused for lack of privilege (ports below 1024)\n"
-	"  sudo bindsnoop --output /var/log/bindsnoop.jsonl --syslog=tcp://192.0.2.10:514\n"
-	"      the table here, JSON Lines in a file and at a central collector\n"
-	"\n"
-	"Exit status:\n"
-	"  0  normal end, including Ctrl-C, SIGTERM or a closed output pipe;\n"
-	"     --who: something holds a port\n"
-	"  1  runtime error (e.g. the BPF programs could not be loaded);\n"
-	"     --who: every port is free\n"
-	"  2  usage error\n";
+#define PASSWD_PATH   "/etc/passwd"
+#define PID_MAX_LIMIT 4194304 /* include/linux/threads.h: no pid is larger */
+/* getopt_long's value for a long-only option: above every letter. */
+#define LONG_ONLY_BASE 256
+/*
+ * --help: descriptions start at this column, or at the wide one when a
+ * section's long-only options do not fit before it; lines end by this width.
+ */
+#define HELP_COLUMN	 23
+#define HELP_WIDE_COLUMN 27
+#define HELP_WIDTH	 80
 
 /* "bindsnoop: <what is wrong>; <how to fix it>" and the pointer to --help. */
 static enum options_result usage_error(FILE *err, const char *fmt, ...)
@@ -234,15 +82,10 @@ static bool all_digits(const char *text, size_t len)
 	return len > 0;
 }
 
-/* Called once per comma-separated item, with the item's text (not NUL-terminated). */
-typedef enum options_result (*item_parser)(struct options *opts, const char *item, size_t len,
-					   FILE *err);
-
-/* example: a valid list for this option, shown when the list has an empty item. */
-static enum options_result parse_list(struct options *opts, const char *option, const char *example,
-				      const char *list, item_parser parse_item, FILE *err)
+/* Called for each comma-separated item of value with spec->item. */
+enum options_result option_parse_list(const struct option_call *call)
 {
-	const char *item = list;
+	const char *item = call->value;
 
 	for (;;) {
 		const char *comma = strchr(item, ',');
@@ -250,11 +93,12 @@ static enum options_result parse_list(struct options *opts, const char *option, 
 		enum options_result result;
 
 		if (!len)
-			return usage_error(err,
-					   "%s '%s' has an empty item; separate values with single "
-					   "commas and no spaces, e.g. %s %s",
-					   option, list, option, example);
-		result = parse_item(opts, item, len, err);
+			return usage_error(call->err,
+					   "--%s '%s' has an empty item; separate values with "
+					   "single commas and no spaces, e.g. --%s %s",
+					   call->spec->name, call->value, call->spec->name,
+					   call->spec->list_example);
+		result = call->spec->item(call, item, len);
 		if (result != OPTIONS_RUN)
 			return result;
 		if (!comma)
@@ -263,18 +107,16 @@ static enum options_result parse_list(struct options *opts, const char *option, 
 	}
 }
 
-/* Which option the port list being parsed belongs to, for messages: --port or --who. */
-static const char *port_option = "--port";
-
-static void set_port_bits(struct options *opts, unsigned long low, unsigned long high)
+/* A port list goes to the bitmap at spec->field: the tracing filter or --who's ports. */
+static void set_port_bits(const struct option_call *call, unsigned long low, unsigned long high)
 {
+	__u8 *bitmap = (__u8 *)call->opts + call->spec->field;
+
 	for (unsigned long port = low; port <= high; port++)
-		opts->port_bitmap[port >> 3] |= 1 << (port & 7);
-	opts->filter_ports = true;
+		bitmap[port >> 3] |= 1 << (port & 7);
 }
 
-static enum options_result parse_port_item(struct options *opts, const char *item, size_t len,
-					   FILE *err)
+enum options_result option_port_item(const struct option_call *call, const char *item, size_t len)
 {
 	const char *dash = memchr(item, '-', len);
 	unsigned long low, high;
@@ -282,49 +124,72 @@ static enum options_result parse_port_item(struct options *opts, const char *ite
 	if (!dash) {
 		if (!parse_number(item, len, 65535, &low))
 			goto bad_port;
-		set_port_bits(opts, low, low);
+		set_port_bits(call, low, low);
 		return OPTIONS_RUN;
 	}
 	if (!parse_number(item, dash - item, 65535, &low) ||
 	    !parse_number(dash + 1, item + len - dash - 1, 65535, &high))
 		goto bad_port;
 	if (low > high)
-		return usage_error(err,
-				   "%s range '%.*s' goes downwards; write the low end first, "
+		return usage_error(call->err,
+				   "--%s range '%.*s' goes downwards; write the low end first, "
 				   "e.g. %lu-%lu",
-				   port_option, (int)len, item, high, low);
-	set_port_bits(opts, low, high);
+				   call->spec->name, (int)len, item, high, low);
+	set_port_bits(call, low, high);
 	return OPTIONS_RUN;
 bad_port:
 	if (all_digits(item, len) ||
 	    (dash && all_digits(item, dash - item) && all_digits(dash + 1, item + len - dash - 1)))
-		return usage_error(err, "%s '%.*s' is out of range; ports are 0..65535",
-				   port_option, (int)len, item);
-	return usage_error(err,
-			   "%s '%.*s' is not a port or a port range; use numbers 0..65535 "
-			   "and ranges like 3000-3100, e.g. %s 80,443,3000-3100",
-			   port_option, (int)len, item, port_option);
+		return usage_error(call->err, "--%s '%.*s' is out of range; ports are 0..65535",
+				   call->spec->name, (int)len, item);
+	return usage_error(call->err,
+			   "--%s '%.*s' is not a port or a port range; use numbers 0..65535 "
+			   "and ranges like 3000-3100, e.g. --%s 80,443,3000-3100",
+			   call->spec->name, (int)len, item, call->spec->name);
 }
 
-static enum options_result parse_pid_item(struct options *opts, const char *item, size_t len,
-					  FILE *err)
+enum options_result option_parse_ports(const struct option_call *call)
 {
+	enum options_result result = option_parse_list(call);
+
+	call->opts->filters.filter_ports = result == OPTIONS_RUN;
+	return result;
+}
+
+/* --who LIST: ports by the --port rules; port 0 is no port anyone holds. */
+enum options_result option_parse_who(const struct option_call *call)
+{
+	enum options_result result = option_parse_list(call);
+
+	if (result != OPTIONS_RUN)
+		return result;
+	if (call->opts->who_ports[0] & 1)
+		return usage_error(call->err,
+				   "--who 0 names no port (0 asks the kernel to pick one); "
+				   "give the port numbers, e.g. --who 8080");
+	call->opts->who = true;
+	return OPTIONS_RUN;
+}
+
+enum options_result option_pid_item(const struct option_call *call, const char *item, size_t len)
+{
+	struct bs_filters *filters = &call->opts->filters;
 	unsigned long pid;
 
 	if (!parse_number(item, len, PID_MAX_LIMIT, &pid) || pid == 0)
-		return usage_error(err,
+		return usage_error(call->err,
 				   "--pid '%.*s' is not a process id; give numbers 1..%d, "
 				   "e.g. --pid 4242",
 				   (int)len, item, PID_MAX_LIMIT);
-	for (__u32 i = 0; i < opts->pid_count; i++)
-		if (opts->pids[i] == pid)
+	for (__u32 i = 0; i < filters->pid_count; i++)
+		if (filters->pids[i] == pid)
 			return OPTIONS_RUN;
-	if (opts->pid_count == BS_MAX_FILTER_PIDS)
-		return usage_error(err,
+	if (filters->pid_count == BS_MAX_FILTER_PIDS)
+		return usage_error(call->err,
 				   "--pid lists more than %d process ids; give at most %d, or "
 				   "filter by --uid or --comm instead",
 				   BS_MAX_FILTER_PIDS, BS_MAX_FILTER_PIDS);
-	opts->pids[opts->pid_count++] = pid;
+	filters->pids[filters->pid_count++] = pid;
 	return OPTIONS_RUN;
 }
 
@@ -364,57 +229,60 @@ static int uid_from_passwd(const char *path, const char *name, size_t name_len, 
 	return found;
 }
 
-static enum options_result parse_uid_item(struct options *opts, const char *item, size_t len,
-					  FILE *err)
+enum options_result option_uid_item(const struct option_call *call, const char *item, size_t len)
 {
+	struct bs_filters *filters = &call->opts->filters;
 	unsigned long number;
 	__u32 uid = 0;
 	int lookup;
 
 	if (all_digits(item, len)) {
 		if (!parse_number(item, len, BS_UID_UNKNOWN - 1, &number))
-			return usage_error(err, "--uid '%.*s' is out of range; user ids are 0..%u",
+			return usage_error(call->err,
+					   "--uid '%.*s' is out of range; user ids are 0..%u",
 					   (int)len, item, BS_UID_UNKNOWN - 1);
 		uid = number;
 	} else {
 		lookup = uid_from_passwd(PASSWD_PATH, item, len, &uid);
 		if (lookup == -ENOENT)
-			return usage_error(err,
+			return usage_error(call->err,
 					   "--uid '%.*s' is not a user in " PASSWD_PATH
 					   "; give an existing user name or a numeric uid, "
 					   "e.g. --uid 1000",
 					   (int)len, item);
 		if (lookup)
-			return usage_error(err,
+			return usage_error(call->err,
 					   "--uid '%.*s': reading " PASSWD_PATH " failed (%s); "
 					   "give the numeric uid instead, e.g. --uid 1000",
 					   (int)len, item, strerror(-lookup));
 	}
-	for (__u32 i = 0; i < opts->uid_count; i++)
-		if (opts->uids[i] == uid)
+	for (__u32 i = 0; i < filters->uid_count; i++)
+		if (filters->uids[i] == uid)
 			return OPTIONS_RUN;
-	if (opts->uid_count == BS_MAX_FILTER_UIDS)
-		return usage_error(err, "--uid lists more than %d users; give at most %d",
+	if (filters->uid_count == BS_MAX_FILTER_UIDS)
+		return usage_error(call->err, "--uid lists more than %d users; give at most %d",
 				   BS_MAX_FILTER_UIDS, BS_MAX_FILTER_UIDS);
-	opts->uids[opts->uid_count++] = uid;
+	filters->uids[filters->uid_count++] = uid;
 	return OPTIONS_RUN;
 }
 
-static enum options_result parse_comm_item(struct options *opts, const char *item, size_t len,
-					   FILE *err)
+enum options_result option_comm_item(const struct option_call *call, const char *item, size_t len)
 {
+	struct bs_filters *filters = &call->opts->filters;
+
 	if (len > BS_COMM_LEN - 1)
-		return usage_error(err,
+		return usage_error(call->err,
 				   "--comm '%.*s' is %zu characters but the kernel keeps only the "
 				   "first %d of a command name; give '%.*s'",
 				   (int)len, item, len, BS_COMM_LEN - 1, BS_COMM_LEN - 1, item);
-	for (__u32 i = 0; i < opts->comm_count; i++)
-		if (!strncmp(opts->comms[i], item, len) && !opts->comms[i][len])
+	for (__u32 i = 0; i < filters->comm_count; i++)
+		if (!strncmp(filters->comms[i], item, len) && !filters->comms[i][len])
 			return OPTIONS_RUN;
-	if (opts->comm_count == BS_MAX_FILTER_COMMS)
-		return usage_error(err, "--comm lists more than %d command names; give at most %d",
+	if (filters->comm_count == BS_MAX_FILTER_COMMS)
+		return usage_error(call->err,
+				   "--comm lists more than %d command names; give at most %d",
 				   BS_MAX_FILTER_COMMS, BS_MAX_FILTER_COMMS);
-	memcpy(opts->comms[opts->comm_count++], item, len);
+	memcpy(filters->comms[filters->comm_count++], item, len);
 	return OPTIONS_RUN;
 }
 
@@ -444,8 +312,7 @@ static enum options_result unknown_errno_name(const char *item, size_t len, FILE
 			   (int)len, item, BS_ERRNO_LIMIT - 1);
 }
 
-static enum options_result parse_errno_item(struct options *opts, const char *item, size_t len,
-					    FILE *err)
+enum options_result option_errno_item(const struct option_call *call, const char *item, size_t len)
 {
 	char name[64];
 	unsigned long number;
@@ -454,196 +321,306 @@ static enum options_result parse_errno_item(struct options *opts, const char *it
 	if (all_digits(item, len)) {
 		if (!parse_number(item, len, BS_ERRNO_LIMIT - 1, &number) || number == 0)
 			return usage_error(
-				err, "--errno '%.*s' is out of range; error numbers are 1..%d",
-				(int)len, item, BS_ERRNO_LIMIT - 1);
+				call->err,
+				"--errno '%.*s' is out of range; error numbers are 1..%d", (int)len,
+				item, BS_ERRNO_LIMIT - 1);
 		value = number;
 	} else {
 		if (len >= sizeof(name))
-			return unknown_errno_name(item, len, err);
+			return unknown_errno_name(item, len, call->err);
 		memcpy(name, item, len);
 		name[len] = '\0';
 		value = errno_from_name(name);
 		if (value <= 0 || value >= BS_ERRNO_LIMIT)
-			return unknown_errno_name(item, len, err);
+			return unknown_errno_name(item, len, call->err);
 	}
-	opts->errno_bitmap[value / 64] |= 1ULL << (value % 64);
-	opts->filter_errnos = true;
+	call->opts->filters.errno_bitmap[value / 64] |= 1ULL << (value % 64);
+	call->opts->filters.filter_errnos = true;
 	return OPTIONS_RUN;
 }
 
-static enum options_result parse_backend(struct options *opts, const char *name, FILE *err)
+enum options_result option_set_flag(const struct option_call *call)
+{
+	*(bool *)((char *)call->opts + call->spec->field) = call->spec->flag_value;
+	return OPTIONS_RUN;
+}
+
+/* A whole number within the row's limits, a power of two if the row says so. */
+enum options_result option_parse_number(const struct option_call *call)
+{
+	unsigned long number;
+
+	if (!parse_number(call->value, strlen(call->value), call->spec->max, &number) ||
+	    number < call->spec->min || (call->spec->power_of_two && (number & (number - 1))))
+		return usage_error(call->err, "--%s '%s' is not %s from %u to %u%s; e.g. %s",
+				   call->spec->name, call->value, call->spec->number_is,
+				   call->spec->min, call->spec->max,
+				   call->spec->unit ? call->spec->unit : "", call->spec->example);
+	*(__u32 *)((char *)call->opts + call->spec->field) = number;
+	return OPTIONS_RUN;
+}
+
+enum options_result option_parse_backend(const struct option_call *call)
 {
 	static const enum backend_choice backends[] = { BACKEND_AUTO, BACKEND_FEXIT, BACKEND_KPROBE,
 							BACKEND_TRACEPOINT };
 
 	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
-		if (!strcmp(name, backend_name(backends[i]))) {
-			opts->backend = backends[i];
+		if (!strcmp(call->value, backend_name(backends[i]))) {
+			call->opts->backend = backends[i];
 			return OPTIONS_RUN;
 		}
 	}
-	return usage_error(err,
+	return usage_error(call->err,
 			   "--backend '%s' is not a backend; choose auto, fexit, kprobe or "
 			   "tracepoint",
-			   name);
+			   call->value);
 }
 
-static enum options_result parse_ring_buffer_mb(struct options *opts, const char *text, FILE *err)
+enum options_result option_parse_output(const struct option_call *call)
 {
-	unsigned long mb;
-
-	if (!parse_number(text, strlen(text), RING_BUFFER_MB_MAX, &mb) || !mb || (mb & (mb - 1)))
-		return usage_error(err,
-				   "--ring-buffer-mb '%s' is not a power of two from 1 to %d; "
-				   "e.g. --ring-buffer-mb 64",
-				   text, RING_BUFFER_MB_MAX);
-	opts->ring_buffer_mb = mb;
+	if (!call->value[0])
+		return usage_error(call->err, "--output '' is not a file name; give the file to "
+					      "append to, e.g. --output /var/log/bindsnoop.jsonl");
+	call->opts->output_path = call->value;
 	return OPTIONS_RUN;
 }
 
-static enum options_result parse_poll_ms(struct options *opts, const char *text, FILE *err)
+/* --syslog alone means /dev/log. */
+enum options_result option_parse_syslog(const struct option_call *call)
 {
-	unsigned long ms;
-
-	if (!parse_number(text, strlen(text), POLL_MS_MAX, &ms) || !ms)
-		return usage_error(err,
-				   "--poll-ms '%s' is not a number of milliseconds from 1 to %d; "
-				   "e.g. --poll-ms 100",
-				   text, POLL_MS_MAX);
-	opts->poll_ms = ms;
-	return OPTIONS_RUN;
-}
-
-static enum options_result parse_output(struct options *opts, const char *path, FILE *err)
-{
-	if (!path[0])
-		return usage_error(err, "--output '' is not a file name; give the file to "
-					"append to, e.g. --output /var/log/bindsnoop.jsonl");
-	opts->output_path = path;
-	return OPTIONS_RUN;
-}
-
-static enum options_result parse_syslog(struct options *opts, const char *target, FILE *err)
-{
+	const char *target = call->value ? call->value : SYSLOG_DEFAULT_TARGET;
 	char problem[160];
 
-	opts->syslog = true;
-	if (!target)
-		target = SYSLOG_DEFAULT_TARGET;
-	if (syslog_target_parse(target, &opts->syslog_target, problem, sizeof(problem)))
-		return usage_error(err, "--syslog '%s' %s", target, problem);
+	call->opts->syslog = true;
+	if (syslog_target_parse(target, &call->opts->syslog_target, problem, sizeof(problem)))
+		return usage_error(call->err, "--syslog '%s' %s", target, problem);
 	return OPTIONS_RUN;
 }
 
-static enum options_result parse_metrics(struct options *opts, const char *text, FILE *err)
+enum options_result option_parse_metrics(const struct option_call *call)
 {
 	char problem[160];
 
 	if (!metrics_server_available())
-		return usage_error(err,
+		return usage_error(call->err,
 				   "--metrics is not in this build (make STATIC=1 leaves it out); "
 				   "use the dynamically linked bindsnoop or the Debian package");
-	if (listen_address_parse(text, &opts->metrics_address, problem, sizeof(problem)))
-		return usage_error(err, "--metrics '%s' %s", text, problem);
-	opts->metrics = true;
+	if (listen_address_parse(call->value, &call->opts->metrics_address, problem,
+				 sizeof(problem)))
+		return usage_error(call->err, "--metrics '%s' %s", call->value, problem);
+	call->opts->metrics = true;
 	return OPTIONS_RUN;
 }
 
-static enum options_result parse_syslog_facility(struct options *opts, const char *name, FILE *err)
+enum options_result option_parse_syslog_facility(const struct option_call *call)
 {
-	int facility = syslog_facility_from_name(name);
+	int facility = syslog_facility_from_name(call->value);
 
 	if (facility < 0)
-		return usage_error(err,
+		return usage_error(call->err,
 				   "--syslog-facility '%s' is not a facility; use a name like "
 				   "daemon, user or local0..local7, or a number 0..23, e.g. "
 				   "--syslog-facility local3",
-				   name);
-	opts->syslog_facility = facility;
+				   call->value);
+	call->opts->syslog_facility = facility;
 	return OPTIONS_RUN;
 }
 
-static enum options_result parse_syslog_queue_mb(struct options *opts, const char *text, FILE *err)
+static bool in_this_build(const struct option_spec *spec)
 {
-	unsigned long mb;
+	return !spec->needs_metrics_server || metrics_server_available();
+}
 
-	if (!parse_number(text, strlen(text), SYSLOG_QUEUE_MB_MAX, &mb) || mb == 0)
-		return usage_error(err,
-				   "--syslog-queue-mb '%s' is not a size from 1 to %d MiB; "
-				   "e.g. --syslog-queue-mb 64",
-				   text, SYSLOG_QUEUE_MB_MAX);
-	opts->syslog_queue_mb = mb;
-	return OPTIONS_RUN;
+/* "  -p, --port LIST" or "      --syslog[=TARGET]": the start of the option's --help line. */
+static int help_signature(char *out, size_t out_size, const struct option_spec *spec)
+{
+	char letter[8] = "    ";
+
+	if (spec->letter)
+		snprintf(letter, sizeof(letter), "-%c, ", spec->letter);
+	return snprintf(out, out_size, "  %s--%s%s%s%s", letter, spec->name,
+			spec->value == VALUE_REQUIRED ? " " :
+			spec->value == VALUE_OPTIONAL ? "[=" :
+							"",
+			spec->value == VALUE_NONE ? "" : spec->value_name,
+			spec->value == VALUE_OPTIONAL ? "]" : "");
 }
 
 /*
- * --who LIST: the ports go to who_ports, parsed by the --port rules (and
- * named --who in messages); port 0 is no port anyone holds.
+ * Options with a letter describe themselves from HELP_COLUMN. The long-only
+ * ones of a section share one column, the wide one if any of them needs it,
+ * so that their descriptions line up.
  */
-static enum options_result parse_who(struct options *opts, const char *list, FILE *err)
+static int help_column(const struct option_spec *spec)
 {
-	__u8 tracing_ports[BS_PORT_BITMAP_BYTES];
-	bool tracing_filter = opts->filter_ports;
-	enum options_result result;
+	char signature[96];
 
-	memcpy(tracing_ports, opts->port_bitmap, sizeof(tracing_ports));
-	memcpy(opts->port_bitmap, opts->who_ports, sizeof(opts->who_ports));
-	port_option = "--who";
-	result = parse_list(opts, "--who", "8080,8443", list, parse_port_item, err);
-	port_option = "--port";
-	memcpy(opts->who_ports, opts->port_bitmap, sizeof(opts->who_ports));
-	memcpy(opts->port_bitmap, tracing_ports, sizeof(tracing_ports));
-	opts->filter_ports = tracing_filter;
-	if (result != OPTIONS_RUN)
-		return result;
-	if (opts->who_ports[0] & 1)
-		return usage_error(err, "--who 0 names no port (0 asks the kernel to pick one); "
-					"give the port numbers, e.g. --who 8080");
-	opts->who = true;
-	return OPTIONS_RUN;
+	if (spec->letter)
+		return HELP_COLUMN;
+	for (size_t i = 0; i < option_spec_count; i++) {
+		const struct option_spec *other = &option_specs[i];
+
+		if (other->section == spec->section && !other->letter && in_this_build(other) &&
+		    help_signature(signature, sizeof(signature), other) + 2 > HELP_COLUMN)
+			return HELP_WIDE_COLUMN;
+	}
+	return HELP_COLUMN;
 }
 
-/* --who asks once and exits: the tracing options would do nothing. */
-static enum options_result check_who(const struct options *opts, FILE *err)
+/*
+ * A word of --help, but an option with its value ("--port 80,443") counts as
+ * one, so that an example is never split across lines.
+ */
+static int help_word_length(const char *word)
 {
-	const char *tracing_only = opts->filter_ports  ? "--port" :
-				   opts->pid_count     ? "--pid" :
-				   opts->uid_count     ? "--uid" :
-				   opts->comm_count    ? "--comm" :
-				   opts->filter_errnos ? "--errno" :
-				   opts->all	       ? "--all" :
-				   opts->output_path   ? "--output" :
-				   opts->syslog	       ? "--syslog" :
-				   opts->quiet	       ? "--quiet" :
-							 NULL;
+	int len = strcspn(word, " ");
 
+	if (word[0] == '-' && word[len] == ' ' && isalnum((unsigned char)word[len - 1]))
+		len += 1 + strcspn(word + len + 1, " ");
+	return len;
+}
+
+/* The row's paragraph, word-wrapped to HELP_WIDTH, indented to its column. */
+static void print_option_help(FILE *out, const struct option_spec *spec)
+{
+	char signature[96];
+	int column = help_column(spec);
+	int at = help_signature(signature, sizeof(signature), spec);
+	const char *word = spec->help;
+
+	fputs(signature, out);
+	for (int pad = at + 2 > column ? 2 : column - at; pad > 0; pad--, at++)
+		fputc(' ', out);
+	for (bool first = true; *word; first = false) {
+		int len = help_word_length(word);
+
+		if (!first && at + 1 + len > HELP_WIDTH) {
+			fprintf(out, "\n%*s", column, "");
+			at = column;
+		} else if (!first) {
+			fputc(' ', out);
+			at++;
+		}
+		fprintf(out, "%.*s", len, word);
+		at += len;
+		word += len;
+		word += strspn(word, " ");
+	}
+	fputc('\n', out);
+}
+
+enum options_result option_print_help(const struct option_call *call)
+{
+	fputs(option_help_intro, call->out);
+	for (int section = 0; section < SECTION_COUNT; section++) {
+		fputc('\n', call->out);
+		if (option_section_titles[section])
+			fprintf(call->out, "%s\n", option_section_titles[section]);
+		for (size_t i = 0; i < option_spec_count; i++)
+			if (option_specs[i].section == (enum option_section)section &&
+			    in_this_build(&option_specs[i]))
+				print_option_help(call->out, &option_specs[i]);
+	}
+	fputc('\n', call->out);
+	fputs(option_help_closing, call->out);
+	return OPTIONS_EXIT_OK;
+}
+
+enum options_result option_print_version(const struct option_call *call)
+{
+	fputs("bindsnoop " BINDSNOOP_VERSION "\n", call->out);
+	return OPTIONS_EXIT_OK;
+}
+
+const struct option_spec *option_spec_find(const char *name)
+{
+	for (size_t i = 0; i < option_spec_count; i++)
+		if (!strcmp(option_specs[i].name, name))
+			return &option_specs[i];
+	return NULL;
+}
+
+/* The row behind getopt_long's return value (see build_getopt_tables). */
+static const struct option_spec *spec_for_getopt_value(int value)
+{
+	if (value >= LONG_ONLY_BASE)
+		return (size_t)(value - LONG_ONLY_BASE) < option_spec_count ?
+			       &option_specs[value - LONG_ONLY_BASE] :
+			       NULL;
+	for (size_t i = 0; value > 0 && i < option_spec_count; i++)
+		if (option_specs[i].letter == value)
+			return &option_specs[i];
+	return NULL;
+}
+
+/*
+ * getopt_long's tables from the rows: a letter returns itself, a long-only
+ * option LONG_ONLY_BASE plus its row. The short string starts with ':' so
+ * that a missing value comes back as ':' rather than '?'.
+ */
+static void build_getopt_tables(struct option *long_options, char *short_options)
+{
+	*short_options++ = ':';
+	for (size_t i = 0; i < option_spec_count; i++) {
+		const struct option_spec *spec = &option_specs[i];
+
+		long_options[i] = (struct option){
+			.name = spec->name,
+			.has_arg = spec->value == VALUE_REQUIRED ? required_argument :
+				   spec->value == VALUE_OPTIONAL ? optional_argument :
+								   no_argument,
+			.val = spec->letter ? spec->letter : LONG_ONLY_BASE + (int)i,
+		};
+		if (!spec->letter)
+			continue;
+		*short_options++ = spec->letter;
+		if (spec->value != VALUE_NONE)
+			*short_options++ = ':';
+		if (spec->value == VALUE_OPTIONAL)
+			*short_options++ = ':';
+	}
+	long_options[option_spec_count] = (struct option){};
+	*short_options = '\0';
+}
+
+/* What was given, for the checks that need all of the options. */
+struct given {
+	const char *syslog_only;  /* a --syslog-* option: needs --syslog */
+	const char *tracing_only; /* the first option that --who would ignore */
+};
+
+/* --who asks once and exits: the tracing options would do nothing. */
+static enum options_result check_who(const struct options *opts, const struct given *given,
+				     FILE *err)
+{
 	if (!opts->who) {
 		if (opts->all_netns)
 			return usage_error(err, "--all-netns only applies to --who; add --who "
 						"PORT, e.g. --who 8080 --all-netns");
 		return OPTIONS_RUN;
 	}
-	if (tracing_only)
+	if (given->tracing_only)
 		return usage_error(err,
-				   "--who asks once and traces nothing, so %s has no effect; "
+				   "--who asks once and traces nothing, so --%s has no effect; "
 				   "drop it (the ports go after --who: --who 8080,8443)",
-				   tracing_only);
+				   given->tracing_only);
 	return OPTIONS_RUN;
 }
 
 /* Options that only mean something together, checked once all are read. */
-static enum options_result check_combinations(const struct options *opts, const char *syslog_only,
+static enum options_result check_combinations(const struct options *opts, const struct given *given,
 					      FILE *err)
 {
-	enum options_result who = check_who(opts, err);
+	enum options_result who = check_who(opts, given, err);
 
 	if (who != OPTIONS_RUN)
 		return who;
-	if (syslog_only && !opts->syslog)
+	if (given->syslog_only && !opts->syslog)
 		return usage_error(err,
-				   "%s only applies to syslog messages; add --syslog (or "
+				   "--%s only applies to syslog messages; add --syslog (or "
 				   "--syslog=TARGET)",
-				   syslog_only);
+				   given->syslog_only);
 	if (opts->quiet && !opts->output_path && !opts->syslog && !opts->metrics)
 		return usage_error(err, "--quiet leaves no output at all; add --output FILE, "
 					"--syslog or --metrics ADDR:PORT, or drop --quiet");
@@ -667,49 +644,15 @@ static void option_spelling(char *out, size_t out_size, const char *arg, int sho
 	}
 }
 
-static const char *value_example(int option)
-{
-	switch (option) {
-	case 'p':
-		return "--port 3000";
-	case 'P':
-		return "--pid 4242";
-	case 'u':
-		return "--uid 1000";
-	case 'c':
-		return "--comm node";
-	case 'e':
-		return "--errno EADDRINUSE";
-	case 'b':
-		return "--backend tracepoint";
-	case OPT_RING_BUFFER_MB:
-		return "--ring-buffer-mb 64";
-	case OPT_POLL_MS:
-		return "--poll-ms 100";
-	case OPT_FOLD_MS:
-		return "--fold-ms 5000";
-	case 'o':
-		return "--output /var/log/bindsnoop.jsonl";
-	case OPT_SYSLOG_FACILITY:
-		return "--syslog-facility local3";
-	case OPT_SYSLOG_QUEUE_MB:
-		return "--syslog-queue-mb 64";
-	case OPT_METRICS:
-		return "--metrics 127.0.0.1:9719";
-	case OPT_WHO:
-		return "--who 8080";
-	}
-	return "--port 3000";
-}
-
 static enum options_result missing_value(int argc, char **argv, FILE *err)
 {
 	const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : NULL;
+	const struct option_spec *spec = spec_for_getopt_value(optopt);
 	char spelling[64];
 
 	option_spelling(spelling, sizeof(spelling), arg, optopt);
 	return usage_error(err, "option '%s' needs a value; give it after the option, e.g. %s",
-			   spelling, value_example(optopt));
+			   spelling, spec && spec->example ? spec->example : "--port 3000");
 }
 
 static enum options_result bad_option(int argc, char **argv, FILE *err)
@@ -723,7 +666,7 @@ static enum options_result bad_option(int argc, char **argv, FILE *err)
 		return usage_error(err, "option '%s' takes no value; write just %s", spelling,
 				   spelling);
 	}
-	if (optopt)
+	if (optopt > 0 && optopt < LONG_ONLY_BASE)
 		return usage_error(err,
 				   "unknown option '-%c'; check the spelling against the option "
 				   "list",
@@ -734,134 +677,51 @@ static enum options_result bad_option(int argc, char **argv, FILE *err)
 			   arg ? arg : "?");
 }
 
-static enum options_result parse_fold_ms(struct options *opts, const char *text, FILE *err)
-{
-	unsigned long ms;
-
-	if (!parse_number(text, strlen(text), FOLD_MS_MAX, &ms) || !ms)
-		return usage_error(err,
-				   "--fold-ms '%s' is not a number of milliseconds from 1 to %d; "
-				   "e.g. --fold-ms 5000, or --no-fold for one record per failure",
-				   text, FOLD_MS_MAX);
-	opts->fold_ms = ms;
-	return OPTIONS_RUN;
-}
-
+/*
+ * The defaults: a flag's field holds the opposite of what the flag stores,
+ * a number its row's default; the rest starts at zero unless set here.
+ */
 static void set_defaults(struct options *opts)
 {
 	memset(opts, 0, sizeof(*opts));
+	for (size_t i = 0; i < option_spec_count; i++) {
+		const struct option_spec *spec = &option_specs[i];
+
+		if (spec->parse == option_set_flag)
+			*(bool *)((char *)opts + spec->field) = !spec->flag_value;
+		else if (spec->parse == option_parse_number)
+			*(__u32 *)((char *)opts + spec->field) = spec->default_number;
+	}
 	opts->backend = BACKEND_AUTO;
-	opts->proc_lookup = true;
-	opts->kernel_holders = true;
-	opts->ring_buffer_mb = 16;
-	opts->poll_ms = 10;
-	opts->fold_ms = 1000;
 	opts->syslog_facility = SYSLOG_FACILITY_DAEMON;
-	opts->syslog_queue_mb = 16;
 }
 
 enum options_result options_parse(int argc, char **argv, struct options *opts, FILE *out, FILE *err)
 {
-	enum options_result result = OPTIONS_RUN;
-	/* A --syslog-* option given, to check that --syslog is there too. */
-	const char *syslog_only = NULL;
-	int option;
+	struct option long_options[option_spec_count + 1];
+	char short_options[3 * option_spec_count + 2];
+	struct given given = {};
+	int value;
 
 	set_defaults(opts);
+	build_getopt_tables(long_options, short_options);
 	/* 0, not 1: glibc then also forgets state from an earlier parse (unit tests). */
 	optind = 0;
 	opterr = 0;
-	while ((option = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
-		switch (option) {
-		case 'p':
-			result = parse_list(opts, "--port", "80,443", optarg, parse_port_item, err);
-			break;
-		case 'P':
-			result =
-				parse_list(opts, "--pid", "4242,4243", optarg, parse_pid_item, err);
-			break;
-		case 'u':
-			result = parse_list(opts, "--uid", "alice,1001", optarg, parse_uid_item,
-					    err);
-			break;
-		case 'c':
-			result = parse_list(opts, "--comm", "node,python3", optarg, parse_comm_item,
-					    err);
-			break;
-		case 'e':
-			result = parse_list(opts, "--errno", "EADDRINUSE,EACCES", optarg,
-					    parse_errno_item, err);
-			break;
-		case 'a':
-			opts->all = true;
-			break;
-		case 'j':
-			opts->json = true;
-			break;
-		case 'w':
-			opts->wide = true;
-			break;
-		case 'b':
-			result = parse_backend(opts, optarg, err);
-			break;
-		case OPT_NO_PROC_LOOKUP:
-			opts->proc_lookup = false;
-			break;
-		case OPT_NO_KERNEL_HOLDERS:
-			opts->kernel_holders = false;
-			break;
-		case OPT_RING_BUFFER_MB:
-			result = parse_ring_buffer_mb(opts, optarg, err);
-			break;
-		case OPT_POLL_MS:
-			result = parse_poll_ms(opts, optarg, err);
-			break;
-		case 'o':
-			result = parse_output(opts, optarg, err);
-			break;
-		case OPT_SYSLOG:
-			result = parse_syslog(opts, optarg, err);
-			break;
-		case OPT_SYSLOG_FACILITY:
-			syslog_only = "--syslog-facility";
-			result = parse_syslog_facility(opts, optarg, err);
-			break;
-		case OPT_SYSLOG_QUEUE_MB:
-			syslog_only = "--syslog-queue-mb";
-			result = parse_syslog_queue_mb(opts, optarg, err);
-			break;
-		case OPT_METRICS:
-			result = parse_metrics(opts, optarg, err);
-			break;
-		case OPT_WHO:
-			result = parse_who(opts, optarg, err);
-			break;
-		case OPT_FOLD_MS:
-			result = parse_fold_ms(opts, optarg, err);
-			break;
-		case OPT_NO_FOLD:
-			opts->fold_ms = 0;
-			break;
-		case OPT_ALL_NETNS:
-			opts->all_netns = true;
-			break;
-		case 'q':
-			opts->quiet = true;
-			break;
-		case 'v':
-			opts->verbose = true;
-			break;
-		case 'h':
-			fputs(help_text, out);
-			return OPTIONS_EXIT_OK;
-		case 'V':
-			fputs("bindsnoop " BINDSNOOP_VERSION "\n", out);
-			return OPTIONS_EXIT_OK;
-		case ':':
+	while ((value = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
+		const struct option_spec *spec = spec_for_getopt_value(value);
+		enum options_result result;
+
+		if (value == ':')
 			return missing_value(argc, argv, err);
-		default:
+		if (!spec)
 			return bad_option(argc, argv, err);
-		}
+		if (spec->syslog_only)
+			given.syslog_only = spec->name;
+		if (spec->tracing_only && !given.tracing_only)
+			given.tracing_only = spec->name;
+		result = spec->parse(&(struct option_call){
+			.opts = opts, .spec = spec, .value = optarg, .out = out, .err = err });
 		if (result != OPTIONS_RUN)
 			return result;
 	}
@@ -878,7 +738,7 @@ enum options_result options_parse(int argc, char **argv, struct options *opts, F
 				   "unexpected argument '%s'; values go after their option, "
 				   "e.g. --port 3000",
 				   argv[optind]);
-	return check_combinations(opts, syslog_only, err);
+	return check_combinations(opts, &given, err);
 }
 
 const char *backend_name(enum backend_choice backend)

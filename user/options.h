@@ -33,7 +33,8 @@ struct options {
 	__u8 who_ports[BS_PORT_BITMAP_BYTES];
 	__u32 ring_buffer_mb; /* --ring-buffer-mb, power of two */
 	__u32 poll_ms;	      /* --poll-ms: longest wait before queued events are read */
-	__u32 fold_ms;	      /* --fold-ms; 0 with --no-fold */
+	__u32 fold_ms;	      /* --fold-ms: the window repeats are counted in */
+	bool fold;	      /* false with --no-fold */
 	/* Outputs besides stdout; all of them can run at once. */
 	bool quiet;		 /* --quiet: nothing on stdout (needs --output or --syslog) */
 	const char *output_path; /* --output FILE: JSON Lines appended there; NULL: none */
@@ -43,17 +44,7 @@ struct options {
 	__u32 syslog_queue_mb; /* --syslog-queue-mb: messages waiting for the collector */
 	bool metrics;	       /* --metrics ADDR:PORT */
 	struct listen_address metrics_address; /* where to serve /metrics */
-	/* Filters, shaped for the kernel (struct bs_config) */
-	bool filter_ports;
-	__u8 port_bitmap[BS_PORT_BITMAP_BYTES];
-	bool filter_errnos;
-	__u64 errno_bitmap[BS_ERRNO_LIMIT / 64];
-	__u32 pid_count;
-	__u32 pids[BS_MAX_FILTER_PIDS];
-	__u32 uid_count;
-	__u32 uids[BS_MAX_FILTER_UIDS];
-	__u32 comm_count;
-	char comms[BS_MAX_FILTER_COMMS][BS_COMM_LEN];
+	struct bs_filters filters; /* --port, --pid, --uid, --comm, --errno: the kernel's copy */
 };
 
 enum options_result {

@@ -223,22 +223,13 @@ static int ensure_tracefs(void)
 
 static void config_from_options(struct bs_config *config, const struct options *opts)
 {
-	memcpy(config->port_bitmap, opts->port_bitmap, sizeof(config->port_bitmap));
-	memcpy(config->errno_bitmap, opts->errno_bitmap, sizeof(config->errno_bitmap));
-	memcpy(config->comms, opts->comms, sizeof(config->comms));
-	memcpy(config->pids, opts->pids, sizeof(config->pids));
-	memcpy(config->uids, opts->uids, sizeof(config->uids));
-	config->pid_count = opts->pid_count;
-	config->uid_count = opts->uid_count;
-	config->comm_count = opts->comm_count;
-	config->filter_ports = opts->filter_ports;
-	config->filter_errnos = opts->filter_errnos;
+	config->filters = opts->filters;
 	config->all = opts->all;
 	config->kernel_holders = opts->kernel_holders;
 	/* Wake the reader early once a quarter of the ring is queued. */
 	config->wakeup_threshold = (opts->ring_buffer_mb << 20) / 4;
 	config->self_pid = getpid();
-	config->fold_ms = opts->fold_ms;
+	config->fold_ms = opts->fold ? opts->fold_ms : 0;
 }
 
 /* Why a backend could not be used, for -v and for an explicit --backend. */

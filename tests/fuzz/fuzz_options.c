@@ -37,9 +37,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   newlines <= 2 && out_len == 0,
 			   "usage error shape: %s", err_text);
 	} else if (result == OPTIONS_RUN) {
-		FUZZ_CHECK(opts.pid_count <= BS_MAX_FILTER_PIDS &&
-				   opts.uid_count <= BS_MAX_FILTER_UIDS &&
-				   opts.comm_count <= BS_MAX_FILTER_COMMS,
+		FUZZ_CHECK(opts.filters.pid_count <= BS_MAX_FILTER_PIDS &&
+				   opts.filters.uid_count <= BS_MAX_FILTER_UIDS &&
+				   opts.filters.comm_count <= BS_MAX_FILTER_COMMS,
 			   "filter counts over their limits");
 		FUZZ_CHECK(err_len == 0, "accepted but said: %s", err_text);
 	}

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include "format.h"
+#include "option_spec.h"
 #include "options.h"
 #include "unit.h"
 
@@ -47,7 +48,7 @@ static struct parse_run parse(const char *first, ...)
 
 static bool port_set(const struct options *opts, unsigned int port)
 {
-	return opts->port_bitmap[port >> 3] & (1 << (port & 7));
+	return opts->filters.port_bitmap[port >> 3] & (1 << (port & 7));
 }
 
 static int ports_set(const struct options *opts)
@@ -61,7 +62,7 @@ static int ports_set(const struct options *opts)
 
 static bool errno_set(const struct options *opts, unsigned int err)
 {
-	return opts->errno_bitmap[err / 64] & (1ULL << (err % 64));
+	return opts->filters.errno_bitmap[err / 64] & (1ULL << (err % 64));
 }
 
 /* A usage error: the exact two-line shape, naming what it must name. */
@@ -98,9 +99,11 @@ static void test_defaults(void)
 	CHECK(!run.opts.json && !run.opts.all && !run.opts.verbose && !run.opts.wide);
 	CHECK_INT(run.opts.ring_buffer_mb, 16);
 	CHECK_INT(run.opts.poll_ms, 10);
-	CHECK(!run.opts.filter_ports && !run.opts.filter_errnos);
+	CHECK(!run.opts.filters.filter_ports && !run.opts.filters.filter_errnos);
 	CHECK_INT(ports_set(&run.opts), 0);
-	CHECK_INT(run.opts.pid_count + run.opts.uid_count + run.opts.comm_count, 0);
+	CHECK_INT(run.opts.filters.pid_count + run.opts.filters.uid_count +
+			  run.opts.filters.comm_count,
+		  0);
 	CHECK_STR(run.out, "");
 	CHECK_STR(run.err, "");
 	run_release(&run);
@@ -156,11 +159,11 @@ static void test_ports(void)
 	struct parse_run run = parse("--port", "3000", NULL);
 
 	CHECK_INT(run.result, OPTIONS_RUN);
-	CHECK(run.opts.filter_ports);
+	CHECK(run.opts.filters.filter_ports);
 	CHECK(port_set(&run.opts, 3000));
 	CHECK_INT(ports_set(&run.opts), 1);
 	/* The bit layout the BPF side reads: byte port / 8, bit port % 8. */
-	CHECK_INT(run.opts.port_bitmap[375], 1);
+	CHECK_INT(run.opts.filters.port_bitmap[375], 1);
 	run_release(&run);
 
 	run = parse("-p", "80,443", "-p", "3000-3100", "--port=0,65535,65535", NULL);
@@ -233,10 +236,10 @@ static void test_pids(void)
 	char list[256] = "";
 
 	CHECK_INT(run.result, OPTIONS_RUN);
-	CHECK_INT(run.opts.pid_count, 3); /* the repeated 4242 is kept once */
-	CHECK_INT(run.opts.pids[0], 1);
-	CHECK_INT(run.opts.pids[1], 4242);
-	CHECK_INT(run.opts.pids[2], 4194304);
+	CHECK_INT(run.opts.filters.pid_count, 3); /* the repeated 4242 is kept once */
+	CHECK_INT(run.opts.filters.pids[0], 1);
+	CHECK_INT(run.opts.filters.pids[1], 4242);
+	CHECK_INT(run.opts.filters.pids[2], 4194304);
 	run_release(&run);
 
 	run = parse("-P", "-3", NULL);
@@ -260,7 +263,7 @@ static void test_pids(void)
 			 pid > 1 ? "," : "", pid);
 	run = parse("-P", list, NULL);
 	CHECK_INT(run.result, OPTIONS_RUN);
-	CHECK_INT(run.opts.pid_count, BS_MAX_FILTER_PIDS);
+	CHECK_INT(run.opts.filters.pid_count, BS_MAX_FILTER_PIDS);
 	run_release(&run);
 	run = parse("-P", list, "-P", "17", NULL);
 	CHECK_USAGE_ERROR(run, "16");
@@ -275,16 +278,16 @@ static void test_uids(void)
 	/* root is uid 0 in every /etc/passwd: a duplicate of the 0 above. */
 	CHECK_INT(run.result, OPTIONS_RUN);
 	CHECK_STR(run.err, "");
-	CHECK_INT(run.opts.uid_count, 3);
-	CHECK_INT(run.opts.uids[0], 1000);
-	CHECK_INT(run.opts.uids[1], 0);
-	CHECK_INT(run.opts.uids[2], 4294967294u);
+	CHECK_INT(run.opts.filters.uid_count, 3);
+	CHECK_INT(run.opts.filters.uids[0], 1000);
+	CHECK_INT(run.opts.filters.uids[1], 0);
+	CHECK_INT(run.opts.filters.uids[2], 4294967294u);
 	run_release(&run);
 
 	run = parse("-u", "daemon", NULL); /* Debian: uid 1 */
 	CHECK_INT(run.result, OPTIONS_RUN);
-	CHECK_INT(run.opts.uid_count, 1);
-	CHECK_INT(run.opts.uids[0], 1);
+	CHECK_INT(run.opts.filters.uid_count, 1);
+	CHECK_INT(run.opts.filters.uids[0], 1);
 	run_release(&run);
 
 	run = parse("-u", "no-such-user-here", NULL);
@@ -318,16 +321,16 @@ static void test_comms(void)
 		parse("-c", "node,python3", "--comm", "exactly15chars_", "-c", "node", NULL);
 
 	CHECK_INT(run.result, OPTIONS_RUN);
-	CHECK_INT(run.opts.comm_count, 3);
-	CHECK_STR(run.opts.comms[0], "node");
-	CHECK_STR(run.opts.comms[1], "python3");
-	CHECK_STR(run.opts.comms[2], "exactly15chars_");
-	CHECK(run.opts.comms[0][4] == 0 && run.opts.comms[0][15] == 0);
+	CHECK_INT(run.opts.filters.comm_count, 3);
+	CHECK_STR(run.opts.filters.comms[0], "node");
+	CHECK_STR(run.opts.filters.comms[1], "python3");
+	CHECK_STR(run.opts.filters.comms[2], "exactly15chars_");
+	CHECK(run.opts.filters.comms[0][4] == 0 && run.opts.filters.comms[0][15] == 0);
 	run_release(&run);
 
 	/* "nod" must not count as a duplicate of "node", nor the other way round. */
 	run = parse("-c", "node,nod,nodes", NULL);
-	CHECK_INT(run.opts.comm_count, 3);
+	CHECK_INT(run.opts.filters.comm_count, 3);
 	run_release(&run);
 
 	run = parse("-c", "sixteen_chars_xy", NULL);
@@ -337,7 +340,7 @@ static void test_comms(void)
 	run_release(&run);
 	run = parse("-c", "a,b,c,d,e,f,g,h", NULL);
 	CHECK_INT(run.result, OPTIONS_RUN);
-	CHECK_INT(run.opts.comm_count, 8);
+	CHECK_INT(run.opts.filters.comm_count, 8);
 	run_release(&run);
 	run = parse("-c", "a,b,c,d,e,f,g,h,i", NULL);
 	CHECK_USAGE_ERROR(run, "8");
@@ -352,12 +355,13 @@ static void test_errnos(void)
 	struct parse_run run = parse("-e", "EADDRINUSE,EACCES", "--errno", "22,255", NULL);
 
 	CHECK_INT(run.result, OPTIONS_RUN);
-	CHECK(run.opts.filter_errnos);
+	CHECK(run.opts.filters.filter_errnos);
 	CHECK(errno_set(&run.opts, EADDRINUSE) && errno_set(&run.opts, EACCES));
 	CHECK(errno_set(&run.opts, 22) && errno_set(&run.opts, 255));
 	CHECK(!errno_set(&run.opts, EADDRNOTAVAIL) && !errno_set(&run.opts, 0));
 	/* The layout the BPF side reads: word errno / 64, bit errno % 64. */
-	CHECK(run.opts.errno_bitmap[1] == ((1ULL << (98 - 64))) && run.opts.errno_bitmap[3] >> 63);
+	CHECK(run.opts.filters.errno_bitmap[1] == ((1ULL << (98 - 64))) &&
+	      run.opts.filters.errno_bitmap[3] >> 63);
 	run_release(&run);
 
 	run = parse("-e", "EWOULDBLOCK", NULL);
@@ -706,8 +710,8 @@ static void test_reparse(void)
 	run_release(&run);
 	run = parse(NULL);
 	CHECK_INT(run.result, OPTIONS_RUN);
-	CHECK(!run.opts.filter_ports && !run.opts.json);
-	CHECK_INT(run.opts.pid_count, 0);
+	CHECK(!run.opts.filters.filter_ports && !run.opts.json);
+	CHECK_INT(run.opts.filters.pid_count, 0);
 	run_release(&run);
 	/* Even after getopt stopped halfway through a cluster. */
 	run = parse("-jx", NULL);
@@ -716,6 +720,62 @@ static void test_reparse(void)
 	CHECK_INT(run.result, OPTIONS_RUN);
 	CHECK(run.opts.all);
 	run_release(&run);
+}
+
+/*
+ * Every row of the option table is whole, and the generic parts of the
+ * parser work for it: a new row is tested here without a line of its own.
+ */
+static void test_option_table_rows(void)
+{
+	struct parse_run help = parse("--help", NULL);
+
+	for (size_t i = 0; i < option_spec_count; i++) {
+		const struct option_spec *spec = &option_specs[i];
+		char option[64], example_start[72], text[32];
+		struct parse_run run;
+
+		snprintf(option, sizeof(option), "--%s", spec->name);
+		CHECK(spec->parse && spec->help && spec->section < SECTION_COUNT);
+		CHECK(option_spec_find(spec->name) == spec);
+		for (size_t j = 0; j < i; j++)
+			CHECK(!spec->letter || spec->letter != option_specs[j].letter);
+		if (!spec->needs_metrics_server)
+			CHECK_CONTAINS(help.out, option);
+		if (spec->value != VALUE_NONE)
+			CHECK(spec->value_name != NULL);
+		if (spec->item)
+			CHECK(spec->list_example != NULL);
+		if (spec->value != VALUE_REQUIRED || spec->needs_metrics_server)
+			continue;
+		/* The example is a use of this option, and the missing value quotes it. */
+		snprintf(example_start, sizeof(example_start), "%s ", option);
+		CHECK(spec->example && !strncmp(spec->example, example_start, strlen(option) + 1));
+		run = parse(option, NULL);
+		CHECK_USAGE_ERROR(run, "needs a value");
+		CHECK_CONTAINS(run.err, spec->example ? spec->example : "(no example)");
+		run_release(&run);
+		if (spec->parse != option_parse_number)
+			continue;
+		/* Numbers: the limits hold, and the error names them and the example. */
+		CHECK(spec->number_is && spec->min <= spec->max);
+		CHECK(spec->default_number >= spec->min && spec->default_number <= spec->max);
+		run = parse(NULL);
+		CHECK_INT(*(__u32 *)((char *)&run.opts + spec->field), spec->default_number);
+		run_release(&run);
+		snprintf(text, sizeof(text), "%u", spec->max);
+		run = parse(option, text, spec->syslog_only ? "--syslog" : NULL, NULL);
+		CHECK_INT(run.result, OPTIONS_RUN);
+		CHECK_INT(*(__u32 *)((char *)&run.opts + spec->field), spec->max);
+		run_release(&run);
+		snprintf(text, sizeof(text), "%llu", spec->max + 1ULL);
+		run = parse(option, text, spec->syslog_only ? "--syslog" : NULL, NULL);
+		snprintf(text, sizeof(text), "from %u to %u", spec->min, spec->max);
+		CHECK_USAGE_ERROR(run, text);
+		CHECK_CONTAINS(run.err, spec->example);
+		run_release(&run);
+	}
+	run_release(&help);
 }
 
 int main(void)
@@ -732,6 +792,7 @@ int main(void)
 	test_empty_item_examples();
 	test_help_and_version();
 	test_reparse();
+	test_option_table_rows();
 	test_outputs();
 	test_output_errors();
 	return unit_summary();

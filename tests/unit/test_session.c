@@ -36,8 +36,8 @@ static void check_line(int result, struct strbuf *sb, const char *expected)
 
 static void set_port(struct options *opts, unsigned int port)
 {
-	opts->port_bitmap[port >> 3] |= 1 << (port & 7);
-	opts->filter_ports = true;
+	opts->filters.port_bitmap[port >> 3] |= 1 << (port & 7);
+	opts->filters.filter_ports = true;
 }
 
 static void test_start(void)
@@ -62,25 +62,26 @@ static void test_start(void)
 	for (unsigned int port = 3000; port <= 3100; port++)
 		set_port(&opts, port);
 	set_port(&opts, 65535);
-	opts.pid_count = 2;
-	opts.pids[0] = 4242;
-	opts.pids[1] = 1;
-	opts.uid_count = 1;
-	opts.uids[0] = 1000;
-	opts.comm_count = 2;
-	strcpy(opts.comms[0], "node");
-	strcpy(opts.comms[1], "we\"ird");
-	opts.filter_errnos = true;
-	opts.errno_bitmap[0] |= 1ULL << EACCES;
-	opts.errno_bitmap[EADDRINUSE / 64] |= 1ULL << (EADDRINUSE % 64);
-	opts.errno_bitmap[200 / 64] |= 1ULL << (200 % 64);
-	check_line(json_render_start(&info, &sb), &sb,
-		   "{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"start\","
-		   "\"host\":\"web-01\",\"pid\":321,\"backend\":\"fexit\","
-		   "\"kernel\":\"6.12.9+bpo-cloud-amd64\",\"filters\":{\"all\":true,"
-		   "\"ports\":[\"0\",\"80\",\"443\",\"3000-3100\",\"65535\"],\"pids\":[4242,1],"
-		   "\"uids\":[1000],\"comms\":[\"node\",\"we\\\"ird\"],"
-		   "\"errnos\":[\"EACCES\",\"EADDRINUSE\",\"E200\"]},\"version\":\"0.1.0\",\"degraded\":null}\n");
+	opts.filters.pid_count = 2;
+	opts.filters.pids[0] = 4242;
+	opts.filters.pids[1] = 1;
+	opts.filters.uid_count = 1;
+	opts.filters.uids[0] = 1000;
+	opts.filters.comm_count = 2;
+	strcpy(opts.filters.comms[0], "node");
+	strcpy(opts.filters.comms[1], "we\"ird");
+	opts.filters.filter_errnos = true;
+	opts.filters.errno_bitmap[0] |= 1ULL << EACCES;
+	opts.filters.errno_bitmap[EADDRINUSE / 64] |= 1ULL << (EADDRINUSE % 64);
+	opts.filters.errno_bitmap[200 / 64] |= 1ULL << (200 % 64);
+	check_line(
+		json_render_start(&info, &sb), &sb,
+		"{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"start\","
+		"\"host\":\"web-01\",\"pid\":321,\"backend\":\"fexit\","
+		"\"kernel\":\"6.12.9+bpo-cloud-amd64\",\"filters\":{\"all\":true,"
+		"\"ports\":[\"0\",\"80\",\"443\",\"3000-3100\",\"65535\"],\"pids\":[4242,1],"
+		"\"uids\":[1000],\"comms\":[\"node\",\"we\\\"ird\"],"
+		"\"errnos\":[\"EACCES\",\"EADDRINUSE\",\"E200\"]},\"version\":\"0.1.0\",\"degraded\":null}\n");
 
 	/* A host name with a control byte still makes a line that parses. */
 	sample_session(&info, &opts);
