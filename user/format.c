@@ -86,6 +86,16 @@ const char *errno_name(int err)
 	return errno_names[err];
 }
 
+const char *errno_text(int err, char buf[FORMAT_ERRNO_MAX])
+{
+	const char *name = errno_name(err);
+
+	if (name)
+		return name;
+	snprintf(buf, FORMAT_ERRNO_MAX, "E%d", err);
+	return buf;
+}
+
 int errno_from_name(const char *name)
 {
 	if (!name)

@@ -20,6 +20,10 @@
 /* "EADDRINUSE" for 98; NULL for numbers Linux does not define. */
 const char *errno_name(int err);
 
+#define FORMAT_ERRNO_MAX 16 /* "E-2147483648" */
+/* errno_name(err), or "E<n>" in buf for a number without a name. */
+const char *errno_text(int err, char buf[FORMAT_ERRNO_MAX]);
+
 /* 98 for "EADDRINUSE" (exact, upper case; aliases like "EWOULDBLOCK" too); -1 if unknown. */
 int errno_from_name(const char *name);
 

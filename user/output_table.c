@@ -307,15 +307,10 @@ static unsigned int terminal_width(const struct table_output *table)
  */
 static void format_error_cell(const struct bind_report *report, char *out, size_t size)
 {
-	const char *name = errno_name(report->error);
-	int len;
+	char unknown[FORMAT_ERRNO_MAX];
+	int len =
+		snprintf(out, size, "%s", report->error ? errno_text(report->error, unknown) : "-");
 
-	if (!report->error)
-		len = snprintf(out, size, "-");
-	else if (name)
-		len = snprintf(out, size, "%s", name);
-	else
-		len = snprintf(out, size, "E%d", report->error);
 	if (report->folded && len >= 0 && (size_t)len < size)
 		snprintf(out + len, size - len, "\u00d7%llu", (unsigned long long)report->count);
 }

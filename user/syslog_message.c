@@ -160,20 +160,18 @@ int syslog_render_report(struct strbuf *out, const struct syslog_identity *id,
 		   report->ts_realtime_ns, event);
 	put_param(&writer, "event", event);
 	if (report->error) {
-		const char *name = errno_name(report->error);
-		char unknown[16];
+		char unknown[FORMAT_ERRNO_MAX];
 
-		if (!name) {
-			snprintf(unknown, sizeof(unknown), "E%d", report->error);
-			name = unknown;
-		}
-		put_param(&writer, "error", name);
+		put_param(&writer, "error", errno_text(report->error, unknown));
 	}
 	put_param(&writer, "proto", proto_name(report->protocol, proto, sizeof(proto)));
 	if (format_addr(report->family, report->addr, addr, sizeof(addr)) < 0)
 		addr[0] = '\0';
 	put_param(&writer, "addr", addr);
 	put_param_number(&writer, "port", report->port);
+	/* A folded record stands for count failures: say so where filters look. */
+	if (report->folded)
+		put_param_number(&writer, "count", report->count);
 	put_param_number(&writer, "pid", caller->pid);
 	put_param_number(&writer, "uid", caller->uid);
 	put_param_bytes(&writer, "comm", caller->comm, strnlen(caller->comm, sizeof(caller->comm)));

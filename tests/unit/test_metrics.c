@@ -164,6 +164,29 @@ static void test_exposition(void)
 	metrics_free(metrics);
 }
 
+/* A folded record counts as the failures it stands for, everywhere. */
+static void test_folded_counts(void)
+{
+	struct metrics *metrics = metrics_new(NULL);
+	struct bind_report report;
+	char *text;
+
+	sample_report(&report);
+	metrics_count_report(metrics, &report, "port_in_use");
+	report.count = 4999;
+	report.folded = true;
+	metrics_count_report(metrics, &report, "port_in_use");
+	text = render(metrics);
+	CHECK_LINE(text, "bindsnoop_events_received_total 2");
+	CHECK_LINE(text, "bindsnoop_failures_total{event=\"bind_failed\",error=\"EADDRINUSE\","
+			 "proto=\"tcp\",family=\"ipv4\"} 5000");
+	CHECK_LINE(text, "bindsnoop_failures_by_port_total{port=\"3000\"} 5000");
+	CHECK_LINE(text, "bindsnoop_failures_by_comm_total{comm=\"python3\"} 5000");
+	CHECK_LINE(text, "bindsnoop_failures_by_cause_total{cause=\"port_in_use\"} 5000");
+	free(text);
+	metrics_free(metrics);
+}
+
 /* Ports past the bound go to "other"; the first ones keep their series. */
 static void test_bounded_ports(void)
 {
@@ -313,6 +336,7 @@ int main(void)
 {
 	test_label_escaping();
 	test_exposition();
+	test_folded_counts();
 	test_bounded_ports();
 	test_openmetrics();
 	test_port_filter_series();

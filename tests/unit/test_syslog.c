@@ -236,6 +236,19 @@ static void test_report_message(void)
 	CHECK(!strncmp(message.data, sample_message_head, sizeof(sample_message_head) - 1));
 	check_message_json(message.data, json.data);
 
+	/* A folded record: its count where filters look, and in the JSON. */
+	strbuf_reset(&message);
+	strbuf_reset(&json);
+	report.count = 5000;
+	report.folded = true;
+	CHECK_INT(syslog_render_report(&message, &id, &report), 0);
+	CHECK_INT(json_render_report(&report, &json), 0);
+	CHECK_CONTAINS(message.data, " port=\"3000\" count=\"5000\" pid=\"4242\" ");
+	CHECK_CONTAINS(json.data, ",\"port\":3000,\"count\":5000,\"folded\":true,\"via\":");
+	check_message_json(message.data, json.data);
+	report.count = 1;
+	report.folded = false;
+
 	/* A success (--all): info, no error parameter; no holder: no holder_*. */
 	strbuf_reset(&message);
 	strbuf_reset(&json);

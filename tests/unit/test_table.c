@@ -465,6 +465,30 @@ static void test_table_terminal(void)
 	free(line);
 }
 
+/* A folded record: the error column carries the count, wide and compact. */
+static void test_table_folded(void)
+{
+	struct bind_report report;
+	char *line;
+
+	base_report(&report);
+	add_process(add_holder(&report, 10, "0.0.0.0", 3000), 4100, "node", "node server.js");
+	report.count = 5000;
+	report.folded = true;
+	CHECK_TABLE(&report, false,
+		    "18:52:01.123456 bind_failed   4242    python3         tcp   127.0.0.1:3000  "
+		    "      EADDRINUSE\u00d75000 node[4100] LISTEN 0.0.0.0:3000\n");
+	line = terminal_line(&report, 100);
+	CHECK_CONTAINS(line, "EADDRINUSE\u00d75000");
+	free(line);
+	/* A single failure says nothing of counts. */
+	report.count = 1;
+	report.folded = false;
+	line = table_line(&report, false);
+	CHECK(strstr(line, "\u00d7") == NULL);
+	free(line);
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
@@ -475,6 +499,7 @@ int main(void)
 	test_table_terminal();
 	test_table_hostile_text();
 	test_table_lost_and_errors();
+	test_table_folded();
 	test_json_output();
 	return unit_summary();
 }
