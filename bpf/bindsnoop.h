@@ -92,10 +92,12 @@ struct bs_event {
 /*
  * Folding (bs_config.fold_ms != 0). A process that fails the same way again
  * and again is one entry of the folds map, keyed by what makes the failures
- * identical. The first failure opens a window and is reported in full; the
- * repeats inside the window only bump `repeats`, before any ring buffer or
- * holder work. Userspace sweeps the map and reports the repeats of every
- * closed window as one record with their count (user/fold_sweep.c).
+ * identical. Time is cut into windows of fold_ms, numbered by the epoch that
+ * userspace advances in the fold_epoch map (so the kernel reads no clock).
+ * The first failure of a key in an epoch is reported in full and opens its
+ * window; its repeats in that epoch only bump `repeats`, before any ring
+ * buffer or holder work. Userspace sweeps the map and reports the repeats of
+ * every closed window as one record with their count (user/fold_sweep.c).
  */
 struct bs_fold_key {
 	__u8 addr[BS_ADDR_LEN]; /* requested address */
@@ -115,9 +117,8 @@ struct bs_fold_key {
  * full report of the window's first failure said, for the folded record.
  */
 struct bs_fold_value {
-	__u64 window_start_ns; /* bpf_ktime_get_boot_ns() of the window's first failure */
-	__u64 last_seen_ns;    /* of the latest repeat */
-	__u64 repeats;	       /* repeats counted since the entry was made */
+	__u64 epoch;   /* of the window open now, the epoch of its full report */
+	__u64 repeats; /* repeats counted since the entry was made */
 	__u64 repeats_at_window_start;
 	__u64 cgroup_id;
 	__u64 netns_ino;
@@ -157,7 +158,7 @@ struct bs_config {
 	__u32 kernel_holders;	/* not --no-kernel-holders: walk the bind tables on EADDRINUSE */
 	__u32 wakeup_threshold; /* bytes queued before the reader is woken */
 	__u32 self_pid;		/* bindsnoop itself, never reported */
-	__u32 fold_ms;		/* --fold-ms: repeats within this window are counted; 0: --no-fold */
+	__u32 fold_ms; /* --fold-ms: repeats within this window are counted; 0: --no-fold */
 	__u32 pad;
 };
 
@@ -165,7 +166,7 @@ _Static_assert(sizeof(struct bs_owner_tag) == 24, "bs_owner_tag layout changed")
 _Static_assert(sizeof(struct bs_holder) == 56, "bs_holder layout changed");
 _Static_assert(sizeof(struct bs_event) == 328, "bs_event layout changed");
 _Static_assert(sizeof(struct bs_fold_key) == 32, "bs_fold_key layout changed");
-_Static_assert(sizeof(struct bs_fold_value) == 88, "bs_fold_value layout changed");
+_Static_assert(sizeof(struct bs_fold_value) == 80, "bs_fold_value layout changed");
 _Static_assert(sizeof(struct bs_filters) == 8504, "bs_filters layout changed");
 _Static_assert(sizeof(struct bs_config) == 8528, "bs_config layout changed");
 

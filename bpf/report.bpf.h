@@ -105,15 +105,28 @@ static __always_inline int op_begin(__u8 kind, struct sock *sk, const void *sock
 /* The socket behind a descriptor of the current task, or NULL. */
 static __always_inline struct sock *sock_from_fd(int fd)
 {
+#if BS_HAS_TASK_PT_REGS
+	/*
+	 * A BTF task pointer: the walk to the fd array is plain loads, not a
+	 * helper call each (the kernel turns them into faulting-safe loads).
+	 */
+	struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
+	struct file **files = fdt->fd;
+
+	if (fd < 0 || (__u32)fd >= fdt->max_fds)
+		return NULL;
+#else
 	struct task_struct *task = (void *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
 	struct file **files;
-	struct file *file = NULL;
-	struct socket *sock;
 
 	if (fd < 0 || (__u32)fd >= BPF_CORE_READ(fdt, max_fds))
 		return NULL;
 	files = BPF_CORE_READ(fdt, fd);
+#endif
+	struct file *file = NULL;
+	struct socket *sock;
+
 	bpf_probe_read_kernel(&file, sizeof(file), &files[fd]);
 	if (!file)
 		return NULL;
@@ -282,18 +295,33 @@ static __always_inline void count_lost(void)
 		*lost += 1;
 }
 
-/* Who is calling, read once per hook run. */
+/*
+ * Who is calling, read once per hook run. The uid and the command name cost
+ * a helper call each: read up front only when a filter needs them, else
+ * only for a record (caller_id_complete), never for a folded repeat.
+ */
 struct caller_id {
 	__u64 pid_tgid;
 	__u32 uid;
+	bool named; /* uid and comm are read */
 	char comm[BS_COMM_LEN];
 };
+
+static __always_inline void caller_id_complete(struct caller_id *id)
+{
+	if (id->named)
+		return;
+	id->uid = (__u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(id->comm, sizeof(id->comm));
+	id->named = true;
+}
 
 static __always_inline void caller_id_read(struct caller_id *id)
 {
 	id->pid_tgid = bpf_get_current_pid_tgid();
-	id->uid = (__u32)bpf_get_current_uid_gid();
-	bpf_get_current_comm(id->comm, sizeof(id->comm));
+	id->named = false;
+	if (bs_cfg.filters.uid_count || bs_cfg.filters.comm_count)
+		caller_id_complete(id);
 }
 
 static __always_inline bool caller_id_wanted(const struct caller_id *id)
@@ -312,7 +340,7 @@ static __always_inline bool inet_caller_read(struct caller_sock *caller, struct 
  * outside bind/listen) on socket sk. Every successful bind tags its socket,
  * whatever the filters say: it may be the holder of a later conflict.
  */
-static __always_inline int report_outcome(const struct caller_id *id, const struct pending_op *op,
+static __always_inline int report_outcome(struct caller_id *id, const struct pending_op *op,
 					  __u8 kind, struct sock *sk, int ret, __u8 hook)
 {
 	__u32 pid = id->pid_tgid >> 32;
@@ -337,11 +365,12 @@ static __always_inline int report_outcome(const struct caller_id *id, const stru
 		return 0;
 
 	__u16 protocol = caller_protocol(sk);
-	__u64 now_ns = bpf_ktime_get_boot_ns();
 	struct bs_fold_value *fold_entry = NULL;
 	struct bs_fold_key fold_key;
+	__u64 fold_epoch = 0;
 
 	if (fold_enabled(ret)) {
+		fold_epoch = fold_epoch_now();
 		__builtin_memset(&fold_key, 0, sizeof(fold_key));
 		__builtin_memcpy(fold_key.addr, requested.addr, sizeof(fold_key.addr));
 		fold_key.pid = pid;
@@ -350,7 +379,7 @@ static __always_inline int report_outcome(const struct caller_id *id, const stru
 		fold_key.family = caller.family;
 		fold_key.protocol = protocol;
 		fold_key.kind = kind;
-		if (fold_repeat(&fold_key, now_ns, &fold_entry))
+		if (fold_repeat(&fold_key, fold_epoch, &fold_entry))
 			return 0;
 	}
 
@@ -362,13 +391,14 @@ static __always_inline int report_outcome(const struct caller_id *id, const stru
 
 	struct task_struct *task = (void *)bpf_get_current_task();
 
+	caller_id_complete(id);
 	__builtin_memcpy(event->addr, requested.addr, sizeof(event->addr));
 	event->port = requested.port;
 	event->family = caller.family;
 	event->holder_count = 0;
 	event->kernel_holders_searched = 0;
 	event->caller_v6only = caller.v6only;
-	event->ts_boot_ns = now_ns;
+	event->ts_boot_ns = bpf_ktime_get_boot_ns();
 	event->pid = pid;
 	event->tid = (__u32)id->pid_tgid;
 	event->ppid = BPF_CORE_READ(task, real_parent, tgid);
@@ -385,7 +415,7 @@ static __always_inline int report_outcome(const struct caller_id *id, const stru
 	event->hook = hook;
 	__builtin_memcpy(event->comm, id->comm, sizeof(event->comm));
 	if (fold_enabled(ret))
-		fold_window_open(&fold_key, fold_entry, event);
+		fold_window_open(&fold_key, fold_entry, event, fold_epoch);
 #if BS_HAS_BPF_LOOP
 	if (ret == -EADDRINUSE && bs_cfg.kernel_holders)
 		holders_find(event, sk, caller.net, caller.v6only);
@@ -403,8 +433,9 @@ static __always_inline int report_outcome(const struct caller_id *id, const stru
  */
 static __always_inline int syscall_finished(__u8 kind, int ret)
 {
+	/* A BTF pointer: the arguments are plain loads, not helper calls. */
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	int fd = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
+	int fd = (int)PT_REGS_PARM1_SYSCALL(regs);
 	struct pending_op op = { .kind = kind };
 	struct caller_id id;
 
@@ -413,8 +444,8 @@ static __always_inline int syscall_finished(__u8 kind, int ret)
 	if (ret != 0 && !caller_id_wanted(&id))
 		return 0;
 	if (kind == BS_KIND_BIND)
-		pending_op_copy_sockaddr(&op, (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs),
-					 (int)PT_REGS_PARM3_CORE_SYSCALL(regs), true);
+		pending_op_copy_sockaddr(&op, (const void *)PT_REGS_PARM2_SYSCALL(regs),
+					 (int)PT_REGS_PARM3_SYSCALL(regs), true);
 	return report_outcome(&id, &op, kind, sock_from_fd(fd), ret, BS_HOOK_SYSCALL);
 }
 #else

@@ -230,7 +230,9 @@ struct event_pipeline *event_pipeline_new(struct tracer *tracer, const struct op
 	if (!pipeline->holders || !pipeline->enricher)
 		goto fail;
 	holder_lookup_use_owner_tags(pipeline->holders, tracer->owner_tags_fd);
-	if (opts->fold && !(pipeline->folds = fold_sweep_new(tracer->folds_fd, opts->fold_ms)))
+	if (opts->fold &&
+	    !(pipeline->folds = fold_sweep_new(tracer->folds_fd, tracer->fold_epoch_fd,
+					       opts->fold_ms, clock_ns(CLOCK_BOOTTIME))))
 		goto fail;
 	pipeline->ring = ring_buffer__new(tracer->ring_buffer_fd, handle_event, pipeline, NULL);
 	if (!pipeline->ring)

@@ -22,8 +22,11 @@ struct fold_entry {
 
 struct fold_sweep {
 	int folds_fd;
+	int epoch_fd;
 	__u64 window_ns;
-	void *entries; /* tsearch tree of struct fold_entry */
+	__u64 epoch;	     /* the window open now, as the kernel reads it */
+	__u64 epoch_ends_ns; /* CLOCK_BOOTTIME */
+	void *entries;	     /* tsearch tree of struct fold_entry */
 	__u64 repeats_emitted;
 	bool lookup_and_delete; /* false once the kernel (before 5.14) refused it */
 };
@@ -78,11 +81,19 @@ static void key_of_event(struct bs_fold_key *key, const struct bs_event *event)
 	key->kind = event->kind;
 }
 
-struct fold_sweep *fold_sweep_new(int folds_fd, __u32 fold_ms)
+/* The kernel folds into the window of this number from now on. */
+static int epoch_publish(struct fold_sweep *sweep)
+{
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(sweep->epoch_fd, &zero, &sweep->epoch, BPF_ANY) ? -errno : 0;
+}
+
+struct fold_sweep *fold_sweep_new(int folds_fd, int epoch_fd, __u32 fold_ms, __u64 now_ns)
 {
 	struct fold_sweep *sweep;
 
-	if (folds_fd < 0 || !fold_ms) {
+	if (folds_fd < 0 || epoch_fd < 0 || !fold_ms) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -90,7 +101,18 @@ struct fold_sweep *fold_sweep_new(int folds_fd, __u32 fold_ms)
 	if (!sweep)
 		return NULL;
 	sweep->folds_fd = folds_fd;
+	sweep->epoch_fd = epoch_fd;
 	sweep->window_ns = fold_ms * NSEC_PER_MSEC;
+	/* Epoch 0 never has a window: a zeroed entry can't pass for an open one. */
+	sweep->epoch = 1;
+	sweep->epoch_ends_ns = now_ns + sweep->window_ns;
+	if (epoch_publish(sweep)) {
+		int err = errno;
+
+		free(sweep);
+		errno = err;
+		return NULL;
+	}
 	sweep->lookup_and_delete = true;
 	return sweep;
 }
@@ -154,13 +176,14 @@ static void event_of_fold(struct bs_event *event, const struct fold_entry *entry
 /*
  * Emit what value says is not reported yet and belongs to closed windows.
  * The counters only grow, and each is read whole, so a value read while the
- * kernel updates it gives a boundary that is still a count that happened.
+ * kernel updates it gives a boundary that is still a count that happened;
+ * what the kernel adds after the read goes out on the next sweep.
  */
 static int sweep_one(struct fold_sweep *sweep, struct fold_entry *entry,
 		     const struct bs_fold_value *value, __u64 now_boot_ns, bool final,
 		     fold_emit_fn emit, void *ctx)
 {
-	bool window_closed = final || now_boot_ns - value->window_start_ns >= sweep->window_ns;
+	bool window_closed = final || value->epoch != sweep->epoch;
 	__u64 boundary = window_closed ? value->repeats : value->repeats_at_window_start;
 	struct bs_event event;
 	__u64 count;
@@ -169,9 +192,7 @@ static int sweep_one(struct fold_sweep *sweep, struct fold_entry *entry,
 	if (boundary <= entry->reported)
 		return 0;
 	count = boundary - entry->reported;
-	/* Repeats of older windows end, at the latest, where the open one began. */
-	event_of_fold(&event, entry, value,
-		      window_closed ? value->last_seen_ns : value->window_start_ns);
+	event_of_fold(&event, entry, value, now_boot_ns);
 	err = emit(ctx, &event, count);
 	/* Counted as reported even if an output failed: the pipeline says so. */
 	entry->reported = boundary;
@@ -179,12 +200,10 @@ static int sweep_one(struct fold_sweep *sweep, struct fold_entry *entry,
 	return err;
 }
 
-/* Keys idle for two windows leave the map, so it does not fill up. */
-static bool idle(const struct fold_sweep *sweep, const struct bs_fold_value *value,
-		 __u64 now_boot_ns)
+/* A key whose window closed a whole window ago leaves the map, so it does not fill up. */
+static bool idle(const struct fold_sweep *sweep, const struct bs_fold_value *value)
 {
-	return now_boot_ns - value->last_seen_ns >= 2 * sweep->window_ns &&
-	       now_boot_ns - value->window_start_ns >= 2 * sweep->window_ns;
+	return value->epoch + 2 <= sweep->epoch;
 }
 
 /*
@@ -220,6 +239,16 @@ int fold_sweep_run(struct fold_sweep *sweep, __u64 now_boot_ns, bool final, fold
 	int first_err = 0, err;
 	void *previous = NULL;
 
+	/*
+	 * Close the window first: a repeat the kernel counts from here on opens
+	 * a new one, so what the walk below reads of the old one only grows
+	 * by the few repeats already past their epoch check.
+	 */
+	if (!final && now_boot_ns >= sweep->epoch_ends_ns) {
+		sweep->epoch++;
+		sweep->epoch_ends_ns = now_boot_ns + sweep->window_ns;
+		first_err = epoch_publish(sweep);
+	}
 	while (!bpf_map_get_next_key(sweep->folds_fd, previous, &next)) {
 		struct fold_entry *entry;
 
@@ -228,13 +257,15 @@ int fold_sweep_run(struct fold_sweep *sweep, __u64 now_boot_ns, bool final, fold
 		if (bpf_map_lookup_elem(sweep->folds_fd, &key, &value))
 			continue; /* removed meanwhile */
 		entry = entry_get(sweep, &key);
-		if (!entry)
-			return -ENOMEM;
+		if (!entry) {
+			first_err = first_err ? first_err : -ENOMEM;
+			break;
+		}
 		err = sweep_one(sweep, entry, &value, now_boot_ns, final, emit, ctx);
 		if (err && !first_err)
 			first_err = err;
 		/* Removed after the walk: removing the current key restarts it. */
-		if (!final && idle(sweep, &value, now_boot_ns)) {
+		if (!final && idle(sweep, &value) && entry->reported == value.repeats) {
 			if (retired_count == retired_room) {
 				size_t room = retired_room ? 2 * retired_room : 64;
 				struct bs_fold_key *grown = realloc(retired, room * sizeof(*grown));

@@ -339,6 +339,7 @@ static int try_backend(struct tracer *tracer, const struct bpf_build *build,
 	tracer->lost_events_fd = bpf_object__find_map_fd_by_name(tracer->obj, "lost_events");
 	tracer->owner_tags_fd = bpf_object__find_map_fd_by_name(tracer->obj, "owner_tags");
 	tracer->folds_fd = bpf_object__find_map_fd_by_name(tracer->obj, "folds");
+	tracer->fold_epoch_fd = bpf_object__find_map_fd_by_name(tracer->obj, "fold_epoch");
 	return 0;
 fail:
 	snprintf(trial->reason, sizeof(trial->reason), "preparing %s failed: %s",

@@ -28,6 +28,7 @@ struct tracer {
 	int lost_events_fd;
 	int owner_tags_fd; /* who bound each socket while tracing (struct bs_owner_tag) */
 	int folds_fd;	   /* repeated failures counted in the kernel (struct bs_fold_key) */
+	int fold_epoch_fd; /* the number of the fold window open now */
 };
 
 /*

@@ -64,56 +64,69 @@ static void full_report(struct bs_event *event, struct bs_fold_key *key, __u16 p
 	key->kind = event->kind;
 }
 
-/* What the kernel writes when the full report opens a window. */
-static void window_opened(int map, const struct bs_fold_key *key, const struct bs_event *event,
-			  __u64 start_ns, __u64 repeats_so_far)
+/* The epoch the kernel reads now (what fold_sweep published). */
+static __u64 current_epoch(int epoch_map)
 {
-	struct bs_fold_value value = {
-		.window_start_ns = start_ns,
-		.last_seen_ns = start_ns,
-		.repeats = repeats_so_far,
-		.repeats_at_window_start = repeats_so_far,
-		.tid = event->tid,
-		.uid = event->uid,
-	};
+	__u32 zero = 0;
+	__u64 epoch = 0;
 
+	CHECK_INT(bpf_map_lookup_elem(epoch_map, &zero, &epoch), 0);
+	return epoch;
+}
+
+/* What the kernel writes when a full report opens a window (fold_window_open). */
+static void window_opened(int map, int epoch_map, const struct bs_fold_key *key,
+			  const struct bs_event *event)
+{
+	struct bs_fold_value value = { 0 };
+
+	if (bpf_map_lookup_elem(map, key, &value))
+		memset(&value, 0, sizeof(value));
+	value.repeats_at_window_start = value.repeats;
+	value.epoch = current_epoch(epoch_map);
+	value.tid = event->tid;
+	value.uid = event->uid;
 	memcpy(value.comm, event->comm, sizeof(value.comm));
 	CHECK_INT(bpf_map_update_elem(map, key, &value, BPF_ANY), 0);
 }
 
-/* What the kernel does for each repeat inside the window. */
-static void repeated(int map, const struct bs_fold_key *key, int times, __u64 now_ns)
+/* What the kernel does for each repeat inside the window (fold_repeat). */
+static void repeated(int map, int epoch_map, const struct bs_fold_key *key, int times)
 {
 	struct bs_fold_value value;
 
 	CHECK_INT(bpf_map_lookup_elem(map, key, &value), 0);
+	CHECK_INT(value.epoch, current_epoch(epoch_map));
 	value.repeats += times;
-	value.last_seen_ns = now_ns;
 	CHECK_INT(bpf_map_update_elem(map, key, &value, BPF_EXIST), 0);
 }
 
-static void test_window_and_restart(int map)
+static void test_window_and_restart(int map, int epoch_map)
 {
-	struct fold_sweep *sweep = fold_sweep_new(map, WINDOW_MS);
+	struct fold_sweep *sweep = fold_sweep_new(map, epoch_map, WINDOW_MS, T0);
 	struct emitted out = { 0 };
 	struct bs_fold_key key;
 	struct bs_event event;
 
 	CHECK(sweep != NULL);
+	/* The first window is numbered, and 0 (a zeroed entry) is never one. */
+	CHECK_INT(current_epoch(epoch_map), 1);
 	full_report(&event, &key, 3000);
-	window_opened(map, &key, &event, T0, 0);
+	window_opened(map, epoch_map, &key, &event);
 	fold_sweep_remember(sweep, &event);
-	repeated(map, &key, 5, T0 + WINDOW_NS / 2);
+	repeated(map, epoch_map, &key, 5);
 
 	/* The window is open: its repeats wait. */
-	CHECK_INT(fold_sweep_run(sweep, T0 + WINDOW_NS / 2 + 1, false, record, &out), 0);
+	CHECK_INT(fold_sweep_run(sweep, T0 + WINDOW_NS / 2, false, record, &out), 0);
 	CHECK_INT(out.records, 0);
+	CHECK_INT(current_epoch(epoch_map), 1);
 
-	/* Closed: one record of 5, as the full report, at the last repeat. */
+	/* Its time is up: the next epoch, and one record of 5, as the full report. */
 	CHECK_INT(fold_sweep_run(sweep, T0 + WINDOW_NS, false, record, &out), 0);
+	CHECK_INT(current_epoch(epoch_map), 2);
 	CHECK_INT(out.records, 1);
 	CHECK_INT(out.count, 5);
-	CHECK_INT(out.last.ts_boot_ns, T0 + WINDOW_NS / 2);
+	CHECK_INT(out.last.ts_boot_ns, T0 + WINDOW_NS);
 	CHECK_INT(out.last.port, 3000);
 	CHECK_INT(out.last.ret, -98);
 	CHECK_INT(out.last.pid, 4242);
@@ -128,49 +141,57 @@ static void test_window_and_restart(int map)
 	CHECK_INT(out.records, 1);
 
 	/*
-	 * 3 more repeats land in the old window before the kernel opens a new
-	 * one (a full report): they are reported at once, ending where the new
-	 * window starts; the new window's 2 wait for its end.
+	 * 3 repeats that read the old epoch just before it ended land after the
+	 * sweep, then the kernel opens the new window (a full report) and counts
+	 * 2 in it: the 3 go out at once, the 2 when the new window ends.
 	 */
-	repeated(map, &key, 3, T0 + WINDOW_NS - 1);
-	window_opened(map, &key, &event, T0 + 2 * WINDOW_NS, 8);
-	repeated(map, &key, 2, T0 + 2 * WINDOW_NS + 10);
-	CHECK_INT(fold_sweep_run(sweep, T0 + 2 * WINDOW_NS + 20, false, record, &out), 0);
+	{
+		struct bs_fold_value value;
+
+		CHECK_INT(bpf_map_lookup_elem(map, &key, &value), 0);
+		value.repeats += 3;
+		CHECK_INT(bpf_map_update_elem(map, &key, &value, BPF_EXIST), 0);
+	}
+	window_opened(map, epoch_map, &key, &event);
+	repeated(map, epoch_map, &key, 2);
+	CHECK_INT(fold_sweep_run(sweep, T0 + WINDOW_NS + 20, false, record, &out), 0);
 	CHECK_INT(out.records, 2);
 	CHECK_INT(out.count, 3);
-	CHECK_INT(out.last.ts_boot_ns, T0 + 2 * WINDOW_NS);
-	CHECK_INT(fold_sweep_run(sweep, T0 + 3 * WINDOW_NS, false, record, &out), 0);
+	CHECK_INT(fold_sweep_run(sweep, T0 + 2 * WINDOW_NS + 20, false, record, &out), 0);
 	CHECK_INT(out.records, 3);
 	CHECK_INT(out.count, 2);
 	CHECK_INT(out.total, 10);
 	CHECK_INT(fold_sweep_repeats(sweep), 10);
 
 	/*
-	 * Idle for two windows: the key leaves the map, and a repeat counted
-	 * just before goes out with it.
+	 * Its window opened in epoch 2; epoch 3 passes without a failure of
+	 * it: when epoch 4 starts, the key leaves the map (and the kernel's
+	 * next failure of it is a full report again).
 	 */
-	repeated(map, &key, 1, T0 + 3 * WINDOW_NS);
-	CHECK_INT(fold_sweep_run(sweep, T0 + 5 * WINDOW_NS + 1, false, record, &out), 0);
-	CHECK_INT(out.total, 11);
 	{
-		struct bs_fold_value gone;
+		struct bs_fold_value value;
 
-		CHECK(bpf_map_lookup_elem(map, &key, &gone) != 0);
+		CHECK_INT(bpf_map_lookup_elem(map, &key, &value), 0);
+		CHECK_INT(value.epoch, 2);
+		CHECK_INT(fold_sweep_run(sweep, T0 + 3 * WINDOW_NS + 20, false, record, &out), 0);
+		CHECK_INT(current_epoch(epoch_map), 4);
+		CHECK(bpf_map_lookup_elem(map, &key, &value) != 0);
 	}
+	CHECK_INT(out.total, 10);
 	fold_sweep_free(sweep);
 }
 
 /* At exit every repeat counted so far goes out, open window or not. */
-static void test_final_sweep(int map)
+static void test_final_sweep(int map, int epoch_map)
 {
-	struct fold_sweep *sweep = fold_sweep_new(map, WINDOW_MS);
+	struct fold_sweep *sweep = fold_sweep_new(map, epoch_map, WINDOW_MS, T0);
 	struct emitted out = { 0 };
 	struct bs_fold_key key;
 	struct bs_event event;
 
 	full_report(&event, &key, 3001);
-	window_opened(map, &key, &event, T0, 0);
-	repeated(map, &key, 4, T0 + 1);
+	window_opened(map, epoch_map, &key, &event);
+	repeated(map, epoch_map, &key, 4);
 	CHECK_INT(fold_sweep_run(sweep, T0 + 2, false, record, &out), 0);
 	CHECK_INT(out.records, 0);
 	CHECK_INT(fold_sweep_run(sweep, T0 + 2, true, record, &out), 0);
@@ -183,16 +204,16 @@ static void test_final_sweep(int map)
 }
 
 /* An output's error comes back; the repeats still count as reported. */
-static void test_emit_error(int map)
+static void test_emit_error(int map, int epoch_map)
 {
-	struct fold_sweep *sweep = fold_sweep_new(map, WINDOW_MS);
+	struct fold_sweep *sweep = fold_sweep_new(map, epoch_map, WINDOW_MS, T0);
 	struct emitted out = { .fail_with = -EPIPE };
 	struct bs_fold_key key;
 	struct bs_event event;
 
 	full_report(&event, &key, 3002);
-	window_opened(map, &key, &event, T0, 0);
-	repeated(map, &key, 7, T0 + 1);
+	window_opened(map, epoch_map, &key, &event);
+	repeated(map, epoch_map, &key, 7);
 	CHECK_INT(fold_sweep_run(sweep, T0 + WINDOW_NS, false, record, &out), -EPIPE);
 	out.fail_with = 0;
 	CHECK_INT(fold_sweep_run(sweep, T0 + WINDOW_NS, false, record, &out), 0);
@@ -206,19 +227,23 @@ int main(void)
 {
 	int map = bpf_map_create(BPF_MAP_TYPE_HASH, "folds", sizeof(struct bs_fold_key),
 				 sizeof(struct bs_fold_value), 64, NULL);
+	int epoch_map = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fold_epoch", sizeof(__u32),
+				       sizeof(__u64), 1, NULL);
 
-	if (map < 0) {
+	if (map < 0 || epoch_map < 0) {
 		/* Root is expected (sudo make test): without it, say why nothing ran. */
-		printf("test_fold_sweep: no BPF hash map (%s)%s\n", strerror(errno),
+		printf("test_fold_sweep: no BPF map (%s)%s\n", strerror(errno),
 		       geteuid() ? "; skipped: run as root" : "");
 		CHECK(geteuid() != 0);
 		return unit_summary();
 	}
-	CHECK(fold_sweep_new(-1, WINDOW_MS) == NULL);
-	CHECK(fold_sweep_new(map, 0) == NULL);
-	test_window_and_restart(map);
-	test_final_sweep(map);
-	test_emit_error(map);
+	CHECK(fold_sweep_new(-1, epoch_map, WINDOW_MS, T0) == NULL);
+	CHECK(fold_sweep_new(map, -1, WINDOW_MS, T0) == NULL);
+	CHECK(fold_sweep_new(map, epoch_map, 0, T0) == NULL);
+	test_window_and_restart(map, epoch_map);
+	test_final_sweep(map, epoch_map);
+	test_emit_error(map, epoch_map);
+	close(epoch_map);
 	close(map);
 	return unit_summary();
 }
