@@ -424,6 +424,21 @@ void snoop_close_stdout(struct snoop *tracer)
 	reader_close(&tracer->out);
 }
 
+void snoop_wait_quiet(struct snoop *tracer, int quiet_ms, int limit_ms)
+{
+	long long now = live_now_ms(), deadline = now + limit_ms, quiet_until = now + quiet_ms;
+	size_t seen = tracer->line_count;
+
+	while (now < deadline && now < quiet_until && !tracer->exited) {
+		snoop_pump(tracer, (int)(quiet_until - now));
+		now = live_now_ms();
+		if (tracer->line_count != seen) {
+			seen = tracer->line_count;
+			quiet_until = now + quiet_ms;
+		}
+	}
+}
+
 int snoop_wait_exit(struct snoop *tracer, int sig, int timeout_ms, int *status)
 {
 	long long deadline = live_now_ms() + timeout_ms;

@@ -50,6 +50,8 @@ const struct snoop_line *snoop_wait_for(struct snoop *tracer, size_t from, snoop
 
 /* Read whatever output arrives within timeout_ms. */
 void snoop_pump(struct snoop *tracer, int timeout_ms);
+/* Read its output until it prints nothing for quiet_ms, or for at most limit_ms. */
+void snoop_wait_quiet(struct snoop *tracer, int quiet_ms, int limit_ms);
 
 /* Close our end of bindsnoop's stdout, so its next write fails with EPIPE. */
 void snoop_close_stdout(struct snoop *tracer);
