@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Strict recursive-descent JSON parser, enough for one event per line. */
+/* Strict recursive-descent JSON parser, enough for one event per line (json.h says why). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "json.h"
 
 /* Events nest three levels; anything much deeper is a broken line. */
@@ -775,4 +776,93 @@ void json_describe(const struct json_value *value, char *buf, size_t len)
 		return;
 	}
 	describe_value(&out, value);
+}
+
+bool json_utf8_valid(const char *text)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t avail = strlen(text);
+
+	while (avail) {
+		size_t n = json_utf8_sequence_length(s, avail);
+
+		if (!n)
+			return false;
+		s += n;
+		avail -= n;
+	}
+	return true;
+}
+
+bool json_is_line(const char *text, size_t len, char *error, size_t error_len)
+{
+	struct json_value *value;
+	const char *newline = len ? memchr(text, '\n', len) : NULL;
+
+	if (!newline || newline != text + len - 1) {
+		snprintf(error, error_len, "%s",
+			 newline ? "a newline before the end" : "no newline at the end");
+		return false;
+	}
+	/* Nothing around the object: a record is exactly what was rendered. */
+	if (text[0] != '{' || len < 3 || text[len - 2] != '}') {
+		snprintf(error, error_len, "not an object alone on its line");
+		return false;
+	}
+	value = json_parse(text, len - 1, error, error_len);
+	if (value && value->type != JSON_OBJECT)
+		snprintf(error, error_len, "a %s, not an object", json_type_name(value->type));
+	if (!value || value->type != JSON_OBJECT) {
+		json_free(value);
+		return false;
+	}
+	json_free(value);
+	return true;
+}
+
+void json_text_as_decoded(const char *raw, char *out, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)raw;
+	size_t used = 0, avail = strlen(raw);
+
+	while (avail && used + 5 < len) {
+		size_t n = json_utf8_sequence_length(s, avail);
+
+		if (n) {
+			memcpy(out + used, s, n);
+			used += n;
+		} else {
+			/* Not UTF-8: U+FFFD, the exact bytes in comm_raw. */
+			n = 1;
+			used += json_utf8_encode(0xfffd, (unsigned char *)out + used);
+		}
+		s += n;
+		avail -= n;
+	}
+	out[used] = '\0';
+}
+
+int json_parse_timestamp(const char *text, double *seconds)
+{
+	static const char pattern[] = "dddd-dd-ddTdd:dd:dd.ddddddZ";
+	struct tm tm = { 0 };
+	size_t i;
+
+	if (strlen(text) != sizeof(pattern) - 1)
+		return -1;
+	for (i = 0; pattern[i]; i++) {
+		if (pattern[i] == 'd' ? (text[i] < '0' || text[i] > '9') : text[i] != pattern[i])
+			return -1;
+	}
+	tm.tm_year = atoi(text) - 1900;
+	tm.tm_mon = atoi(text + 5) - 1;
+	tm.tm_mday = atoi(text + 8);
+	tm.tm_hour = atoi(text + 11);
+	tm.tm_min = atoi(text + 14);
+	tm.tm_sec = atoi(text + 17);
+	if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+	    tm.tm_min > 59 || tm.tm_sec > 60)
+		return -1;
+	*seconds = (double)timegm(&tm) + atoi(text + 20) / 1e6;
+	return 0;
 }
