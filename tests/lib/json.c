@@ -425,93 +425,61 @@ oom:
 	return false;
 }
 
-static struct json_value *parse_array(struct parser *parser, int depth)
+/* An object's "key": up to and past its ':'; NULL (reason set) if it is not one. */
+static char *parse_key(struct parser *parser, const struct json_value *object)
 {
-	struct json_value *array = new_value(parser, JSON_ARRAY);
+	struct bytes key = { 0 };
 
-	if (!array)
-		return NULL;
-	parser->pos++; /* '[' */
 	skip_whitespace(parser);
-	if (peek(parser) == ']') {
-		parser->pos++;
-		return array;
+	if (peek(parser) != '"') {
+		parse_fail(parser, "expected a quoted key");
+		return NULL;
 	}
-	for (;;) {
-		struct json_value *item = parse_value(parser, depth + 1);
-
-		if (!item)
-			goto fail;
-		if (!append_item(parser, array, NULL, item)) {
-			json_free(item);
-			goto fail;
-		}
-		skip_whitespace(parser);
-		if (peek(parser) == ',') {
-			parser->pos++;
-			continue;
-		}
-		if (peek(parser) == ']') {
-			parser->pos++;
-			return array;
-		}
-		parse_fail(parser, "expected ',' or ']' in an array");
+	if (!parse_string_token(parser, &key))
+		goto fail;
+	if (strlen(key.data) != key.len) {
+		parse_fail(parser, "key with an embedded NUL");
 		goto fail;
 	}
+	if (json_member(object, key.data)) {
+		parse_fail(parser, "duplicate key \"%s\"", key.data);
+		goto fail;
+	}
+	skip_whitespace(parser);
+	if (peek(parser) != ':') {
+		parse_fail(parser, "expected ':' after key \"%s\"", key.data);
+		goto fail;
+	}
+	parser->pos++;
+	return key.data;
 fail:
-	json_free(array);
+	free(key.data);
 	return NULL;
 }
 
-static struct json_value *parse_object(struct parser *parser, int depth)
+/* An array or an object: members separated by ',' up to the closing bracket. */
+static struct json_value *parse_container(struct parser *parser, int depth, enum json_type type)
 {
-	struct json_value *object = new_value(parser, JSON_OBJECT);
+	const char close = type == JSON_ARRAY ? ']' : '}';
+	struct json_value *container = new_value(parser, type);
 
-	if (!object)
+	if (!container)
 		return NULL;
-	parser->pos++; /* '{' */
+	parser->pos++; /* '[' or '{' */
 	skip_whitespace(parser);
-	if (peek(parser) == '}') {
+	if (peek(parser) == close) {
 		parser->pos++;
-		return object;
+		return container;
 	}
 	for (;;) {
-		struct bytes key = { 0 };
+		char *key = NULL;
 		struct json_value *item;
 
-		skip_whitespace(parser);
-		if (peek(parser) != '"') {
-			parse_fail(parser, "expected a quoted key");
+		if (type == JSON_OBJECT && !(key = parse_key(parser, container)))
 			goto fail;
-		}
-		if (!parse_string_token(parser, &key)) {
-			free(key.data);
-			goto fail;
-		}
-		if (strlen(key.data) != key.len) {
-			parse_fail(parser, "key with an embedded NUL");
-			free(key.data);
-			goto fail;
-		}
-		if (json_member(object, key.data)) {
-			parse_fail(parser, "duplicate key \"%s\"", key.data);
-			free(key.data);
-			goto fail;
-		}
-		skip_whitespace(parser);
-		if (peek(parser) != ':') {
-			parse_fail(parser, "expected ':' after key \"%s\"", key.data);
-			free(key.data);
-			goto fail;
-		}
-		parser->pos++;
 		item = parse_value(parser, depth + 1);
-		if (!item) {
-			free(key.data);
-			goto fail;
-		}
-		if (!append_item(parser, object, key.data, item)) {
-			free(key.data);
+		if (!item || !append_item(parser, container, key, item)) {
+			free(key);
 			json_free(item);
 			goto fail;
 		}
@@ -520,15 +488,16 @@ static struct json_value *parse_object(struct parser *parser, int depth)
 			parser->pos++;
 			continue;
 		}
-		if (peek(parser) == '}') {
+		if (peek(parser) == close) {
 			parser->pos++;
-			return object;
+			return container;
 		}
-		parse_fail(parser, "expected ',' or '}' in an object");
+		parse_fail(parser, "expected ',' or '%c' in an %s", close,
+			   type == JSON_ARRAY ? "array" : "object");
 		goto fail;
 	}
 fail:
-	json_free(object);
+	json_free(container);
 	return NULL;
 }
 
@@ -543,9 +512,9 @@ static struct json_value *parse_value(struct parser *parser, int depth)
 	skip_whitespace(parser);
 	switch (peek(parser)) {
 	case '{':
-		return parse_object(parser, depth);
+		return parse_container(parser, depth, JSON_OBJECT);
 	case '[':
-		return parse_array(parser, depth);
+		return parse_container(parser, depth, JSON_ARRAY);
 	case '"':
 		return parse_string(parser);
 	case 't':
