@@ -2,10 +2,8 @@
 /* Per-scenario field expectations (the schema is checked on every line elsewhere). */
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
-#include <time.h>
 #include "conflict.h"
 #include "event_rules.h"
 #include "expect.h"
