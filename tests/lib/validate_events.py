@@ -104,7 +104,8 @@ def line_problem(validator, line):
     return f"{where}: {error.message}"
 
 
-# A valid bind_failed line, and edits that each break one thing the schema says.
+# A valid bind_failed line. The live runs' self-test starts from a real one
+# they captured instead, so that a field the schema gains needs no edit here.
 GOOD_EVENT = {
     "v": 2, "ts": "2026-11-24T18:52:01.123456Z", "event": "bind_failed",
     "error": "EADDRINUSE", "errno": 98, "proto": "tcp", "family": "ipv4",
@@ -123,30 +124,39 @@ GOOD_EVENT = {
 }
 
 
-def bad_lines():
-    """(name, line) pairs the validation must refuse, and the good line they come from."""
-    good = json.dumps(GOOD_EVENT, separators=(",", ":"))
+def _compact(value):
+    return json.dumps(value, separators=(",", ":"))
+
+
+def bad_lines(good_event=None):
+    """The good line (GOOD_EVENT unless a valid bind_failed event is given),
+    and (name, line) pairs made from it, each breaking one thing the schema
+    says, that the validation must refuse."""
+    event = good_event or GOOD_EVENT
     edits = (("v", 1), ("ts", "2026-11-24 18:52:01"), ("event", "bound"),
              ("error", None), ("errno", "98"), ("port", 70000), ("family", "inet"),
              ("holders_searched", 1), ("diagnosis", None),
              ("diagnosis", {"cause": "gremlins", "summary": "x", "fix": None, "repeat": None}))
-    bad = [(f"{key}={json.dumps(value)}", json.dumps(dict(GOOD_EVENT, **{key: value})))
+    bad = [(f"{key}={json.dumps(value)}", _compact(dict(event, **{key: value})))
            for key, value in edits]
-    bad.append(("extra-key", json.dumps(dict(GOOD_EVENT, extra=1))))
-    bad.append(("no-holders", json.dumps({k: v for k, v in GOOD_EVENT.items()
-                                           if k != "holders"})))
-    bad.append(("caller.uid=-1", json.dumps(dict(GOOD_EVENT,
-                                                  caller=dict(GOOD_EVENT["caller"], uid=-1)))))
-    bad.append(("lost-count-0", json.dumps({"v": 2, "ts": GOOD_EVENT["ts"], "event": "lost",
-                                             "count": 0})))
-    bad.append(("caller-extra-key", good.replace('"container":null},"holders_searched"',
-                                                 '"container":null,"extra":1},"holders_searched"')))
-    bad.append(("holder-state", good.replace('"state":"LISTEN"', '"state":"listen"')))
-    bad.append(("holder-source", good.replace('"source":"kernel"', '"source":"magic"')))
-    bad.append(("key-order", good.replace('"proto":"tcp","family":"ipv4"',
-                                          '"family":"ipv4","proto":"tcp"', 1)))
-    bad.append(("duplicate-key", good.replace('"port":3000,', '"port":3000,"port":3000,')))
-    bad.append(("nan", good.replace('"port":3000', '"port":NaN')))
+    bad.append(("extra-key", _compact(dict(event, extra=1))))
+    bad.append(("no-holders", _compact({k: v for k, v in event.items() if k != "holders"})))
+    bad.append(("caller.uid=-1", _compact(dict(event, caller=dict(event["caller"], uid=-1)))))
+    bad.append(("caller-extra-key", _compact(dict(event, caller=dict(event["caller"], extra=1)))))
+    bad.append(("lost-count-0", _compact({"v": 2, "ts": event["ts"], "event": "lost",
+                                          "count": 0})))
+    holder = event["holders"][0] if event["holders"] else GOOD_EVENT["holders"][0]
+    for name, key, value in (("holder-state", "state", "listen"),
+                             ("holder-source", "source", "magic")):
+        bad.append((name, _compact(dict(event, holders=[dict(holder, **{key: value})]))))
+    # proto and family swapped: the same object, keys out of the schema's order.
+    order = list(event)
+    proto, family = order.index("proto"), order.index("family")
+    order[proto], order[family] = order[family], order[proto]
+    bad.append(("key-order", _compact({key: event[key] for key in order})))
+    good = _compact(event)
+    bad.append(("duplicate-key", good[:-1] + f',"port":{event["port"]}}}'))
+    bad.append(("nan", good[:-1] + ',"nan":NaN}'))
     return good, bad
 
 
@@ -165,8 +175,26 @@ class Report:
         sys.stdout.flush()
 
 
-def self_test(validator, report):
-    good, bad = bad_lines()
+def captured_bind_failed(validator, paths):
+    """The first valid bind_failed event with a holder in the files, or None."""
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8", errors="surrogateescape") as f:
+                for line in f:
+                    if '"bind_failed"' not in line or line_problem(validator, line):
+                        continue
+                    event = parse_line(line)
+                    if event["event"] == "bind_failed" and event["holders"]:
+                        return event
+        except OSError:
+            continue
+    return None
+
+
+def self_test(validator, report, paths):
+    base = captured_bind_failed(validator, paths)
+    print(f"     self-test lines made from {'a captured line' if base else 'GOOD_EVENT'}")
+    good, bad = bad_lines(base)
     problem = line_problem(validator, good)
     report.check("self-test-good-line", problem is None, f"the good line is refused: {problem}")
     for name, line in bad:
@@ -207,7 +235,7 @@ def main():
     validator = load_validator(args.schema)
     report = Report()
     if args.self_test:
-        self_test(validator, report)
+        self_test(validator, report, args.files)
     for path in args.files:
         validate_file(validator, path, report)
     print(f"validate-events: {report.passed} passed, {report.failed} failed")
