@@ -15,7 +15,7 @@ One check per FILE (all its lines valid, and at least one line), and with
 --self-test one per known-bad line that the validation must refuse; then
 "validate-events: N passed, N failed". Exit status 1 if anything failed, 2
 for a usage error. The collector tests (tests/collectors) import
-load_validator() and bad_lines() from here.
+load_validator(), line_problem() and bad_lines() from here.
 """
 
 import argparse
