@@ -64,6 +64,9 @@ LIVE_SRCS := $(wildcard tests/live/*.c)
 # helpers of user/ cannot clash with the live suite's own (errno_name, ...).
 LIVE_OPTION_SRCS := user/option_table.c user/options.c user/format.c user/syslog_target.c \
 		    user/listen_address.c
+# The tests' own library (tests/lib): the one JSON checker of the unit tests and the live suite.
+TESTLIB_SRCS := $(wildcard tests/lib/*.c)
+TESTLIB_OBJS := $(patsubst tests/lib/%.c,$(OUTPUT)/tests/lib/%.o,$(TESTLIB_SRCS))
 TOOLS_SRCS := $(wildcard tests/tools/*.c)
 TOOLS_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/%,$(TOOLS_SRCS))
 
@@ -115,15 +118,20 @@ $(OUTPUT)/user/%.o: user/%.c $(OUTPUT)/build-kind | $(OUTPUT)/user $(OUTPUT)/.de
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
-$(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h tests/unit/sample_report.h $(PURE_OBJS) | $(OUTPUT)/tests
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h tests/unit/sample_report.h $(PURE_OBJS) $(TESTLIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -Itests/unit $< $(PURE_OBJS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -Itests/unit -Itests/lib $< $(PURE_OBJS) $(TESTLIB_OBJS) $(LDLIBS) -o $@
+
+$(OUTPUT)/tests/lib/%.o: tests/lib/%.c | $(OUTPUT)/tests/lib
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 # The live suite and its helpers run on this machine and inside the test VMs,
 # so they are always static.
-$(OUTPUT)/tests/live-test: $(LIVE_SRCS) $(OUTPUT)/tests/option_table.o $(wildcard tests/live/*.h) | $(OUTPUT)/tests
+$(OUTPUT)/tests/live-test: $(LIVE_SRCS) $(TESTLIB_SRCS) $(OUTPUT)/tests/option_table.o $(wildcard tests/live/*.h tests/lib/*.h) | $(OUTPUT)/tests
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -static -Itests/live $(LIVE_SRCS) $(OUTPUT)/tests/option_table.o -o $@
+	$(Q)$(CC) $(CFLAGS) -static -Itests/live -Itests/lib $(LIVE_SRCS) $(TESTLIB_SRCS) \
+		$(OUTPUT)/tests/option_table.o -o $@
 
 $(OUTPUT)/tests/option_table.o: $(LIVE_OPTION_SRCS) $(wildcard user/*.h) bpf/bindsnoop.h | $(OUTPUT)/tests
 	$(call msg,CC-TEST,$@)
@@ -134,7 +142,7 @@ $(OUTPUT)/tests/%: tests/tools/%.c | $(OUTPUT)/tests
 	$(call msg,CC-TOOL,$@)
 	$(Q)$(CC) $(CFLAGS) -static $< -o $@
 
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/fuzz/user:
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/tests/lib $(OUTPUT)/fuzz/user:
 	$(Q)mkdir -p $@
 
 # libFuzzer targets (tests/fuzz/README.md): clang, with ASan and UBSan, the
@@ -158,7 +166,7 @@ $(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(FUZZ_OBJ
 		-lresolv -o $@
 
 # Kept between runs: make would delete them as intermediate files.
-.SECONDARY: $(FUZZ_OBJS)
+.SECONDARY: $(FUZZ_OBJS) $(TESTLIB_OBJS)
 
 fuzz-build: $(FUZZ_BINS)
 
@@ -189,8 +197,16 @@ deps:
 unit-test: $(UNIT_BINS)
 	$(Q)scripts/run-unit-tests.sh $(UNIT_BINS)
 
+# Every JSON line of the run is then checked against the schema file itself.
 live-test: bindsnoop $(OUTPUT)/tests/live-test $(TOOLS_BINS)
-	$(Q)$(OUTPUT)/tests/live-test --bindsnoop ./bindsnoop --tools $(OUTPUT)/tests
+	$(Q)$(OUTPUT)/tests/live-test --bindsnoop ./bindsnoop --tools $(OUTPUT)/tests \
+		--json-log $(OUTPUT)/live-test.jsonl
+	$(Q)if /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then \
+		tests/lib/validate_events.py --schema schema/bindsnoop-event-v2.schema.json \
+			$(OUTPUT)/live-test.jsonl; \
+	else \
+		echo "live-test: no python3-jsonschema (make deps): lines not checked against the schema"; \
+	fi
 
 vm-test:
 	$(Q)scripts/vm-test.sh
@@ -242,4 +258,5 @@ deb:
 clean:
 	rm -rf $(OUTPUT) bindsnoop
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/fuzz/user/*.d)
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/tests/lib/*.d \
+	   $(OUTPUT)/fuzz/user/*.d)

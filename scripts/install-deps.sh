@@ -7,11 +7,12 @@ set -eu
 
 build_packages="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev libjson-c-dev bpftool pkg-config libmicrohttpd-dev"
 # libclang-rt-14-dev: libFuzzer and the sanitizers for clang; python3: the
-# fault tests; prometheus: --metrics against a real Prometheus; debhelper,
+# fault tests; python3-jsonschema: the live runs' JSON lines against the
+# schema file; prometheus: --metrics against a real Prometheus; debhelper,
 # lintian, man-db, git: the Debian package, built from a clone and linted;
 # bash-completion: the completion test.
 test_packages="iproute2 qemu-system-x86 busybox-static cpio procps libclang-rt-14-dev python3"
-test_packages="$test_packages prometheus debhelper lintian man-db bash-completion git"
+test_packages="$test_packages python3-jsonschema prometheus debhelper lintian man-db bash-completion git"
 
 packages=$build_packages
 [ "${1:-}" = "--test" ] && packages="$packages $test_packages"

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * What an event must say: the v2 schema every line follows, and the field
- * values one scenario expects. Mismatches are collected in a verdict so a
- * failure lists all of them at once.
+ * What an event must say in one scenario: the field values it expects.
+ * Mismatches are collected in a verdict so a failure lists all of them at
+ * once. Every output line is checked against the schema file itself, and
+ * against event_rules.h, by the json-valid test and scripts/test.sh.
  */
 #ifndef LIVE_EXPECT_H
 #define LIVE_EXPECT_H
@@ -29,13 +30,6 @@ void expect_null(struct verdict *verdict, const struct json_value *root, const c
 void expect_bool(struct verdict *verdict, const struct json_value *root, const char *path,
 		 bool want);
 
-/*
- * Does the line follow the v2 schema: keys present, in order, of the right
- * types, with values from the documented sets? 0, or -1 with the first
- * problem in problem.
- */
-int check_event_schema(const struct json_value *event, char *problem, size_t len);
-
 struct caller_expect {
 	pid_t pid;
 	const char *comm; /* raw bytes, as given to PR_SET_NAME */
@@ -58,7 +52,7 @@ struct event_expect {
 	struct caller_expect caller;
 };
 
-/* Everything of ev against want, plus the schema and the timestamp. */
+/* Everything of ev against want, plus event_check_rules() and the timestamp. */
 void expect_event(struct verdict *verdict, const struct json_value *event,
 		  const struct event_expect *want);
 
@@ -91,15 +85,5 @@ void expect_holder(struct verdict *verdict, const struct json_value *event,
 /* holders[] must name neither socket inode nor process pid (why says what they are). */
 void expect_no_holder(struct verdict *verdict, const struct json_value *event,
 		      unsigned long long inode, pid_t pid, const char *why);
-
-/*
- * What a JSON reader gets back for a process name of raw bytes: valid UTF-8
- * kept, each byte that is not UTF-8 turned into U+FFFD (the exact bytes are
- * then in comm_raw, base64).
- */
-void comm_as_decoded(const char *raw, char *out, size_t len);
-
-/* Parse an RFC 3339 "YYYY-MM-DDTHH:MM:SS.ffffffZ" into seconds since the epoch. */
-int parse_timestamp(const char *text, double *seconds);
 
 #endif /* LIVE_EXPECT_H */

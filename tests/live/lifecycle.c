@@ -266,8 +266,9 @@ enum test_result test_usage_unknown_option(struct test_context *ctx)
 }
 
 /*
- * Every line any bindsnoop printed in this run parses and follows the
- * schema. Run alone, it makes a conflict of its own to have something to
+ * Every line any bindsnoop printed in this run parses and keeps the rules of
+ * event_rules.h (scripts/test.sh checks the --json-log file against the
+ * schema file itself). Run alone, it makes a conflict of its own to have something to
  * look at; empty output never passes.
  */
 enum test_result test_json_valid(struct test_context *ctx)
@@ -291,5 +292,8 @@ enum test_result test_json_valid(struct test_context *ctx)
 		return test_fail(ctx, "%zu of %zu lines invalid; the first: %s; line: %s",
 				 tally->invalid, tally->lines, tally->first_problem,
 				 tally->first_invalid);
+	if (tally->unlogged)
+		return test_fail(ctx, "%zu of %zu lines could not be written to --json-log",
+				 tally->unlogged, tally->lines);
 	return TEST_PASS;
 }

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "audit.h"
 #include "conflict.h"
 #include "env.h"
 #include "live.h"
@@ -117,7 +118,8 @@ static const struct live_test live_tests[] = {
 	  false },
 	{ "usage-bogus", "--bogus: exit 2, one-line message", test_usage_unknown_option, false },
 	/* last: the whole run's output */
-	{ "json-valid", "every line printed in this run is valid v1 JSON", test_json_valid, false },
+	{ "json-valid", "every line of this run: strict JSON, rules of event_rules.h",
+	  test_json_valid, false },
 };
 
 #define TEST_COUNT (sizeof(live_tests) / sizeof(live_tests[0]))
@@ -284,7 +286,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: live-test --bindsnoop PATH [--backend NAME] [--kernel-only]\n"
 		"                 [--only NAME[,NAME...]] [--skip NAME[,NAME...]] [--list]\n"
-		"                 [--verbose]\n"
+		"                 [--verbose] [--json-log FILE]\n"
 		"       live-test --self-test\n"
 		"Runs the real bindsnoop (as root), makes real bind conflicts, checks its JSON.\n"
 		"  --bindsnoop PATH  the binary under test\n"
@@ -295,8 +297,10 @@ static void usage(FILE *out)
 		"  --skip LIST       report these tests as skipped without running them\n"
 		"  --list            print the tests and what each checks\n"
 		"  --verbose         echo bindsnoop's output and helper steps on stderr\n"
-		"  --self-test       check the harness itself (JSON parser, helpers), without\n"
-		"                    bindsnoop\n"
+		"  --json-log FILE   write every JSON line bindsnoop printed to FILE, for\n"
+		"                    tests/lib/validate_events.py (the schema file itself)\n"
+		"  --self-test       check the harness's conflict helpers, without bindsnoop\n"
+		"                    (the JSON checker's own tests are unit tests)\n"
 		"  --tools DIR       accepted for the Makefile, not used\n");
 }
 
@@ -420,15 +424,16 @@ int main(int argc, char **argv)
 		{ "skip", required_argument, NULL, 'S' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "json-log", required_argument, NULL, 'j' },
 		{ "self-test", no_argument, NULL, 's' },
 		{ "tools", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	bool list = false, self_test = false;
-	const char *only = NULL, *skip = NULL;
+	const char *only = NULL, *skip = NULL, *json_log = NULL;
 	size_t i;
-	int opt;
+	int opt, err;
 
 	/* A copy of this binary serving as a helper (a different program for the tests). */
 	if (argc > 1 && strcmp(argv[1], HELPER_EXEC_FLAG) == 0)
@@ -456,6 +461,9 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			config.verbose = true;
+			break;
+		case 'j':
+			json_log = optarg;
 			break;
 		case 's':
 			self_test = true;
@@ -491,6 +499,11 @@ int main(int argc, char **argv)
 	}
 	if ((only && check_only_list(only)) || (skip && check_only_list(skip)))
 		return 2;
+	if (json_log && (err = audit_log_to(json_log))) {
+		fprintf(stderr, "live-test: --json-log %s: %s; give a writable file\n", json_log,
+			strerror(-err));
+		return 2;
+	}
 	prepare_loopback();
 	host_facts();
 	return run_tests(only, skip);

@@ -18,6 +18,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "audit.h"
 #include "env.h"
 #include "live.h"
 #include "scenarios.h"
@@ -234,6 +235,8 @@ static enum test_result check_output_file(struct test_context *ctx, const char *
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		struct json_value *value = json_parse(line, strlen(line), error, sizeof(error));
 		const struct json_value *event = value ? json_member(value, "event") : NULL;
+
+		audit_line(line, value, error);
 
 		if (!event || event->type != JSON_STRING) {
 			json_free(value);

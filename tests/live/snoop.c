@@ -98,7 +98,7 @@ static int push_stdout_line(struct snoop *tracer, const char *text, size_t len)
 	tracer->line_count++;
 	live_log("bindsnoop[%d] stdout: %s", tracer->pid, line->text);
 	if (tracer->audit)
-		audit_line(line);
+		audit_line(line->text, line->json, line->parse_error);
 	if (!line->ours) {
 		json_free(line->json);
 		line->json = NULL;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include "audit.h"
 #include "env.h"
 #include "live.h"
 #include "scenarios.h"
@@ -59,6 +60,7 @@ static int ask_who(struct test_context *ctx, const char *ports, bool all_netns,
 			*next++ = '\0';
 		answer->lines[answer->line_count] =
 			json_parse(line, strlen(line), problem, sizeof(problem));
+		audit_line(line, answer->lines[answer->line_count], problem);
 		if (!answer->lines[answer->line_count]) {
 			test_fail(ctx, "--who printed a line that is not JSON (%s): %s", problem,
 				  line);

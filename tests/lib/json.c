@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Strict recursive-descent JSON parser, enough for one event per line. */
+/* Strict recursive-descent JSON parser, enough for one event per line (json.h says why). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "json.h"
 
 /* Events nest three levels; anything much deeper is a broken line. */
@@ -424,93 +425,61 @@ oom:
 	return false;
 }
 
-static struct json_value *parse_array(struct parser *parser, int depth)
+/* An object's "key": up to and past its ':'; NULL (reason set) if it is not one. */
+static char *parse_key(struct parser *parser, const struct json_value *object)
 {
-	struct json_value *array = new_value(parser, JSON_ARRAY);
+	struct bytes key = { 0 };
 
-	if (!array)
-		return NULL;
-	parser->pos++; /* '[' */
 	skip_whitespace(parser);
-	if (peek(parser) == ']') {
-		parser->pos++;
-		return array;
+	if (peek(parser) != '"') {
+		parse_fail(parser, "expected a quoted key");
+		return NULL;
 	}
-	for (;;) {
-		struct json_value *item = parse_value(parser, depth + 1);
-
-		if (!item)
-			goto fail;
-		if (!append_item(parser, array, NULL, item)) {
-			json_free(item);
-			goto fail;
-		}
-		skip_whitespace(parser);
-		if (peek(parser) == ',') {
-			parser->pos++;
-			continue;
-		}
-		if (peek(parser) == ']') {
-			parser->pos++;
-			return array;
-		}
-		parse_fail(parser, "expected ',' or ']' in an array");
+	if (!parse_string_token(parser, &key))
+		goto fail;
+	if (strlen(key.data) != key.len) {
+		parse_fail(parser, "key with an embedded NUL");
 		goto fail;
 	}
+	if (json_member(object, key.data)) {
+		parse_fail(parser, "duplicate key \"%s\"", key.data);
+		goto fail;
+	}
+	skip_whitespace(parser);
+	if (peek(parser) != ':') {
+		parse_fail(parser, "expected ':' after key \"%s\"", key.data);
+		goto fail;
+	}
+	parser->pos++;
+	return key.data;
 fail:
-	json_free(array);
+	free(key.data);
 	return NULL;
 }
 
-static struct json_value *parse_object(struct parser *parser, int depth)
+/* An array or an object: members separated by ',' up to the closing bracket. */
+static struct json_value *parse_container(struct parser *parser, int depth, enum json_type type)
 {
-	struct json_value *object = new_value(parser, JSON_OBJECT);
+	const char close = type == JSON_ARRAY ? ']' : '}';
+	struct json_value *container = new_value(parser, type);
 
-	if (!object)
+	if (!container)
 		return NULL;
-	parser->pos++; /* '{' */
+	parser->pos++; /* '[' or '{' */
 	skip_whitespace(parser);
-	if (peek(parser) == '}') {
+	if (peek(parser) == close) {
 		parser->pos++;
-		return object;
+		return container;
 	}
 	for (;;) {
-		struct bytes key = { 0 };
+		char *key = NULL;
 		struct json_value *item;
 
-		skip_whitespace(parser);
-		if (peek(parser) != '"') {
-			parse_fail(parser, "expected a quoted key");
+		if (type == JSON_OBJECT && !(key = parse_key(parser, container)))
 			goto fail;
-		}
-		if (!parse_string_token(parser, &key)) {
-			free(key.data);
-			goto fail;
-		}
-		if (strlen(key.data) != key.len) {
-			parse_fail(parser, "key with an embedded NUL");
-			free(key.data);
-			goto fail;
-		}
-		if (json_member(object, key.data)) {
-			parse_fail(parser, "duplicate key \"%s\"", key.data);
-			free(key.data);
-			goto fail;
-		}
-		skip_whitespace(parser);
-		if (peek(parser) != ':') {
-			parse_fail(parser, "expected ':' after key \"%s\"", key.data);
-			free(key.data);
-			goto fail;
-		}
-		parser->pos++;
 		item = parse_value(parser, depth + 1);
-		if (!item) {
-			free(key.data);
-			goto fail;
-		}
-		if (!append_item(parser, object, key.data, item)) {
-			free(key.data);
+		if (!item || !append_item(parser, container, key, item)) {
+			free(key);
 			json_free(item);
 			goto fail;
 		}
@@ -519,15 +488,16 @@ static struct json_value *parse_object(struct parser *parser, int depth)
 			parser->pos++;
 			continue;
 		}
-		if (peek(parser) == '}') {
+		if (peek(parser) == close) {
 			parser->pos++;
-			return object;
+			return container;
 		}
-		parse_fail(parser, "expected ',' or '}' in an object");
+		parse_fail(parser, "expected ',' or '%c' in an %s", close,
+			   type == JSON_ARRAY ? "array" : "object");
 		goto fail;
 	}
 fail:
-	json_free(object);
+	json_free(container);
 	return NULL;
 }
 
@@ -542,9 +512,9 @@ static struct json_value *parse_value(struct parser *parser, int depth)
 	skip_whitespace(parser);
 	switch (peek(parser)) {
 	case '{':
-		return parse_object(parser, depth);
+		return parse_container(parser, depth, JSON_OBJECT);
 	case '[':
-		return parse_array(parser, depth);
+		return parse_container(parser, depth, JSON_ARRAY);
 	case '"':
 		return parse_string(parser);
 	case 't':
@@ -775,4 +745,93 @@ void json_describe(const struct json_value *value, char *buf, size_t len)
 		return;
 	}
 	describe_value(&out, value);
+}
+
+bool json_utf8_valid(const char *text)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t avail = strlen(text);
+
+	while (avail) {
+		size_t n = json_utf8_sequence_length(s, avail);
+
+		if (!n)
+			return false;
+		s += n;
+		avail -= n;
+	}
+	return true;
+}
+
+bool json_is_line(const char *text, size_t len, char *error, size_t error_len)
+{
+	struct json_value *value;
+	const char *newline = len ? memchr(text, '\n', len) : NULL;
+
+	if (!newline || newline != text + len - 1) {
+		snprintf(error, error_len, "%s",
+			 newline ? "a newline before the end" : "no newline at the end");
+		return false;
+	}
+	/* Nothing around the object: a record is exactly what was rendered. */
+	if (text[0] != '{' || len < 3 || text[len - 2] != '}') {
+		snprintf(error, error_len, "not an object alone on its line");
+		return false;
+	}
+	value = json_parse(text, len - 1, error, error_len);
+	if (value && value->type != JSON_OBJECT)
+		snprintf(error, error_len, "a %s, not an object", json_type_name(value->type));
+	if (!value || value->type != JSON_OBJECT) {
+		json_free(value);
+		return false;
+	}
+	json_free(value);
+	return true;
+}
+
+void json_text_as_decoded(const char *raw, char *out, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)raw;
+	size_t used = 0, avail = strlen(raw);
+
+	while (avail && used + 5 < len) {
+		size_t n = json_utf8_sequence_length(s, avail);
+
+		if (n) {
+			memcpy(out + used, s, n);
+			used += n;
+		} else {
+			/* Not UTF-8: U+FFFD, the exact bytes in comm_raw. */
+			n = 1;
+			used += json_utf8_encode(0xfffd, (unsigned char *)out + used);
+		}
+		s += n;
+		avail -= n;
+	}
+	out[used] = '\0';
+}
+
+int json_parse_timestamp(const char *text, double *seconds)
+{
+	static const char pattern[] = "dddd-dd-ddTdd:dd:dd.ddddddZ";
+	struct tm tm = { 0 };
+	size_t i;
+
+	if (strlen(text) != sizeof(pattern) - 1)
+		return -1;
+	for (i = 0; pattern[i]; i++) {
+		if (pattern[i] == 'd' ? (text[i] < '0' || text[i] > '9') : text[i] != pattern[i])
+			return -1;
+	}
+	tm.tm_year = atoi(text) - 1900;
+	tm.tm_mon = atoi(text + 5) - 1;
+	tm.tm_mday = atoi(text + 8);
+	tm.tm_hour = atoi(text + 11);
+	tm.tm_min = atoi(text + 14);
+	tm.tm_sec = atoi(text + 17);
+	if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+	    tm.tm_min > 59 || tm.tm_sec > 60)
+		return -1;
+	*seconds = (double)timegm(&tm) + atoi(text + 20) / 1e6;
+	return 0;
 }
