@@ -60,15 +60,18 @@ static void tally_line(struct storm_tally *tally, const struct json_value *event
 	}
 	tally->failures += count;
 	if (!folded) {
+		tally->holder_inode = integer_at(event, "holders[0].inode");
 		if (count != 1)
 			note_problem(tally, "a record that is not folded has a count other than 1",
 				     index);
 		return;
 	}
 	tally->folded++;
-	/* A folded record keeps what the first report of its window knew. */
-	if (!json_get(event, "holders[0].processes[0].pid"))
-		note_problem(tally, "a folded record does not name the holder's process", index);
+	/* A folded record keeps what the full report before it knew. */
+	if (integer_at(event, "holders[0].inode") != tally->holder_inode ||
+	    tally->holder_inode <= 0)
+		note_problem(tally, "a folded record does not name the full report's holder",
+			     index);
 	if (!json_get(event, "diagnosis.cause"))
 		note_problem(tally, "a folded record has no diagnosis", index);
 }
