@@ -22,6 +22,7 @@ struct storm_tally {
 	unsigned long long records;
 	unsigned long long folded;  /* records with "folded": true */
 	unsigned long long repeats; /* the stop record's "repeats" */
+	long long holder_inode;	    /* of the last full report */
 	char problem[512];	    /* the first record that is not as it should be */
 };
 
