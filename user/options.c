@@ -14,11 +14,26 @@
 #include "metrics_server.h"
 #include "options.h"
 
-#define PASSWD_PATH	    "/etc/passwd"
-#define PID_MAX_LIMIT	    4194304 /* include/linux/threads.h: no pid is larger */
-#define RING_BUFFER_MB_MAX  1024
-#define POLL_MS_MAX	    1000
-#define SYSLOG_QUEUE_MB_MAX 1024
+#define PASSWD_PATH	   "/etc/passwd"
+#define PID_MAX_LIMIT	   4194304 /* include/linux/threads.h: no pid is larger */
+#define RING_BUFFER_MB_MAX 1024
+/*
+ * The default ring buffer holds what arrives between two reads, four times
+ * over. The reader drains the ring at least every --poll-ms, and earlier
+ * once a quarter of it is queued (bs_config.wakeup_threshold); the other
+ * three quarters absorb a reader that is busy writing a batch. A realistic
+ * burst is 100,000 distinct failures a second (repeats of one failure are
+ * folded in the kernel, so a storm on one port is not a burst of records):
+ * that is 1,000 records of 336 bytes per default 10 ms, 1.3 MB four times
+ * over, so 2 MiB (4 MiB resident: the ring is mapped twice). --poll-ms 100
+ * needs 16 MiB. A ring cannot grow while the programs run: when events are
+ * lost anyway, stderr says so once and names --ring-buffer-mb
+ * (output_lost_advice.c).
+ */
+#define RING_BUFFER_BURST_PER_SECOND 100000
+#define RING_BUFFER_HEADROOM	     4
+#define POLL_MS_MAX		     1000
+#define SYSLOG_QUEUE_MB_MAX	     1024
 
 enum long_only_option {
 	OPT_NO_PROC_LOOKUP = 256,
@@ -120,7 +135,8 @@ static const char help_text[] =
 	"                           /proc scan): only the holders the kernel found\n"
 	"      --no-kernel-holders  skip the in-kernel bind table walk; userspace finds\n"
 	"                           the holders instead\n"
-	"      --ring-buffer-mb N   event buffer, a power of two 1..1024 (default 16):\n"
+	"      --ring-buffer-mb N   event buffer, a power of two 1..1024 (default: 2 at\n"
+	"                           the default --poll-ms, sized to the poll interval):\n"
 	"                           --ring-buffer-mb 64 when events are lost\n"
 	"      --poll-ms N          1..1000 (default 10): the longest delay before a\n"
 	"                           queued event is printed: --poll-ms 100 wakes less\n"
@@ -490,6 +506,18 @@ static enum options_result parse_ring_buffer_mb(struct options *opts, const char
 	return OPTIONS_RUN;
 }
 
+__u32 ring_buffer_default_mb(__u32 poll_ms)
+{
+	/* A record is the event and the ring's 8-byte header. */
+	__u64 bytes = (__u64)RING_BUFFER_BURST_PER_SECOND * poll_ms / 1000 *
+		      (sizeof(struct bs_event) + 8) * RING_BUFFER_HEADROOM;
+	__u32 mb = 1;
+
+	while ((__u64)mb << 20 < bytes && mb < RING_BUFFER_MB_MAX)
+		mb *= 2;
+	return mb;
+}
+
 static enum options_result parse_poll_ms(struct options *opts, const char *text, FILE *err)
 {
 	unsigned long ms;
@@ -727,7 +755,7 @@ static void set_defaults(struct options *opts)
 	opts->backend = BACKEND_AUTO;
 	opts->proc_lookup = true;
 	opts->kernel_holders = true;
-	opts->ring_buffer_mb = 16;
+	opts->ring_buffer_mb = 0; /* sized from --poll-ms once parsed */
 	opts->poll_ms = 10;
 	opts->syslog_facility = SYSLOG_FACILITY_DAEMON;
 	opts->syslog_queue_mb = 16;
@@ -845,6 +873,8 @@ enum options_result options_parse(int argc, char **argv, struct options *opts, F
 				   "unexpected argument '%s'; values go after their option, "
 				   "e.g. --port 3000",
 				   argv[optind]);
+	if (!opts->ring_buffer_mb)
+		opts->ring_buffer_mb = ring_buffer_default_mb(opts->poll_ms);
 	return check_combinations(opts, syslog_only, err);
 }
 

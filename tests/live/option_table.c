@@ -40,7 +40,7 @@ static const struct option_row option_rows[] = {
 	{ "--verbose", "verbose" },
 	{ "--no-proc-lookup", "no-proc-lookup" },
 	{ "--no-kernel-holders", "no-kernel-holders" },
-	{ "--ring-buffer-mb", "ring-buffer-mb" },
+	{ "--ring-buffer-mb", "ring-buffer-mb,ring-buffer-default,ring-buffer-lost" },
 	{ "--poll-ms", "poll-ms" },
 	{ "--metrics", "metrics", true },
 	{ "--who", "who-holder,who-time-wait,who-free" },

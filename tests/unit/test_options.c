@@ -96,7 +96,8 @@ static void test_defaults(void)
 	CHECK(run.opts.proc_lookup);
 	CHECK(run.opts.kernel_holders);
 	CHECK(!run.opts.json && !run.opts.all && !run.opts.verbose && !run.opts.wide);
-	CHECK_INT(run.opts.ring_buffer_mb, 16);
+	/* Sized to the 10 ms poll interval: 4 MiB resident, not 16 MiB mapped twice. */
+	CHECK_INT(run.opts.ring_buffer_mb, 2);
 	CHECK_INT(run.opts.poll_ms, 10);
 	CHECK(!run.opts.filter_ports && !run.opts.filter_errnos);
 	CHECK_INT(ports_set(&run.opts), 0);
@@ -144,6 +145,19 @@ static void test_flags(void)
 	CHECK_INT(run.opts.ring_buffer_mb, 1024);
 	CHECK_INT(run.opts.poll_ms, 1000);
 	run_release(&run);
+
+	/* Without --ring-buffer-mb the ring follows --poll-ms; given, it is kept. */
+	run = parse("--poll-ms", "100", NULL);
+	CHECK_INT(run.opts.ring_buffer_mb, 16);
+	run_release(&run);
+	run = parse("--poll-ms", "1", NULL);
+	CHECK_INT(run.opts.ring_buffer_mb, 1);
+	run_release(&run);
+	run = parse("--ring-buffer-mb", "4", "--poll-ms", "1000", NULL);
+	CHECK_INT(run.opts.ring_buffer_mb, 4);
+	run_release(&run);
+	CHECK_INT(ring_buffer_default_mb(10), 2);
+	CHECK_INT(ring_buffer_default_mb(1000), 256);
 
 	CHECK_STR(backend_name(BACKEND_AUTO), "auto");
 	CHECK_STR(backend_name(BACKEND_FEXIT), "fexit");
