@@ -262,12 +262,14 @@ untraced=$(best_rate failed_storm)
 row "failed binds, untraced" "$untraced" 1.00 - - - - - -
 
 floor=
-start_tracer "$tools/empty-hook" --hook "$hook" && {
+if start_tracer "$tools/empty-hook" --hook "$hook"; then
 	floor_rate=$(best_rate failed_storm)
 	stop_tracer
 	floor=$(ratio "$floor_rate" "$untraced")
 	row "failed binds, empty $hook program" "$floor_rate" "$floor" 1.00 - - - - -
-} || row "failed binds, empty $hook program" n/a - - - - - - -
+else
+	row "failed binds, empty $hook program" "n/a (it did not attach)" - - - - - - -
+fi
 
 traced_failed_storm
 default_ratio=$(ratio "$traced_rate" "$untraced")
