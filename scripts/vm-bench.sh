@@ -108,8 +108,10 @@ parse_bench_args() {
 	vm_check_common_options
 }
 
-# Sets libbpf_tools_bin to libbpf-tools' bindsnoop, downloaded and extracted
-# into the cache once.
+# Sets libbpf_tools_bin to libbpf-tools' bindsnoop, downloaded once from
+# bookworm (the suite of the 6.1 kernel it runs beside) through the private
+# apt configuration of scripts/vm/lib.sh, and extracted into the cache. Its
+# libraries are this machine's (stage_dynamic): Debian 12's, the same suite.
 fetch_libbpf_tools() {
 	local dir=$CACHE/libbpf-tools deb tmp
 	libbpf_tools_bin=$dir/bindsnoop
@@ -119,12 +121,10 @@ fetch_libbpf_tools() {
 	fi
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	log "downloading libbpf-tools"
-	if ! (cd "$dir" && apt-get -qq -o APT::Sandbox::User=root download libbpf-tools >&2); then
-		apt_update_once
-		(cd "$dir" && apt-get -qq -o APT::Sandbox::User=root download libbpf-tools >&2) ||
-			die "apt-get download libbpf-tools failed"
-	fi
+	log "downloading libbpf-tools (bookworm)"
+	suite_prepare bookworm
+	(cd "$dir" && suite_apt bookworm apt-get -qq download libbpf-tools >&2) ||
+		die "apt-get download libbpf-tools (bookworm) failed"
 	deb=$(ls "$dir"/libbpf-tools_*.deb)
 	tmp=$dir/extracted
 	dpkg-deb -x "$deb" "$tmp" || die "dpkg-deb -x $deb failed"
