@@ -214,9 +214,10 @@ bench: bindsnoop $(TOOLS_BINS) $(BENCH_BINS)
 	$(Q)scripts/bench.sh $(BENCH_ARGS)
 
 # The same table in the 6.1, 6.12 and newest-kernel VMs, every backend, with
-# libbpf-tools on 6.1; it builds its own static artefacts.
+# libbpf-tools on 6.1; it builds its own static artefacts. BENCH_VM_ARGS go to
+# scripts/vm-bench.sh, e.g. BENCH_VM_ARGS="--kernels 6.1 --count 20000".
 bench-vm:
-	$(Q)scripts/vm-bench.sh $(BENCH_ARGS)
+	$(Q)scripts/vm-bench.sh $(BENCH_VM_ARGS)
 
 # sudo make run ARGS="--port 3000"
 run: bindsnoop
