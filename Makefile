@@ -2,7 +2,8 @@
 #   make              build ./bindsnoop (dynamic)
 #   make STATIC=1     build a fully static ./bindsnoop
 #   make test         unit tests, live tests here, VM matrix (run as root)
-#   make bench        the failed-bind storm benchmark (run as root)
+#   make bench        the storm benchmarks, one table (run as root; not a test)
+#   make bench-vm     the same table in Debian's kernels under QEMU
 #   make install      DESTDIR/PREFIX honoured
 #   make fuzz         every libFuzzer target for FUZZ_SECONDS (default 120) each
 #   make asan         bindsnoop, unit and live tests under ASan+UBSan (build/asan)
@@ -142,6 +143,19 @@ $(OUTPUT)/tests/%: tests/tools/%.c | $(OUTPUT)/tests
 	$(call msg,CC-TOOL,$@)
 	$(Q)$(CC) $(CFLAGS) -static $< -o $@
 
+# The benchmark's own programs (tests/bench): an empty BPF program on each
+# backend's hook, the floor every tracer is measured against. Static like the
+# tools, since scripts/vm-bench.sh runs it in the VMs too.
+BENCH_BINS := $(OUTPUT)/tests/empty-hook
+
+$(OUTPUT)/empty_hook.bpf.o: tests/bench/empty_hook.bpf.c | $(OUTPUT) $(OUTPUT)/.deps-installed
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/tests/empty-hook: tests/bench/empty-hook.c $(OUTPUT)/empty_hook.skel.h | $(OUTPUT)/tests
+	$(call msg,CC-TOOL,$@)
+	$(Q)$(CC) $(CFLAGS) -static $< -lbpf -lelf -lz -o $@
+
 $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/tests/lib $(OUTPUT)/fuzz/user:
 	$(Q)mkdir -p $@
 
@@ -220,12 +234,16 @@ deploy-test: bindsnoop
 test:
 	$(Q)scripts/test.sh
 
-bench: bindsnoop $(TOOLS_BINS)
-	$(Q)scripts/bench.sh
+# Benchmarks, not tests: `make test` never runs them. BENCH_ARGS go to the
+# script, e.g. make bench BENCH_ARGS="--count 200000 --runs 1".
+bench: bindsnoop $(TOOLS_BINS) $(BENCH_BINS)
+	$(Q)scripts/bench.sh $(BENCH_ARGS)
 
-# The same storm in the 6.1 and 6.12 VMs, every backend, and libbpf-tools.
+# The same table in the 6.1, 6.12 and newest-kernel VMs, every backend, with
+# libbpf-tools on 6.1; it builds its own static artefacts. BENCH_VM_ARGS go to
+# scripts/vm-bench.sh, e.g. BENCH_VM_ARGS="--kernels 6.1 --count 20000".
 bench-vm:
-	$(Q)scripts/vm-bench.sh
+	$(Q)scripts/vm-bench.sh $(BENCH_VM_ARGS)
 
 # sudo make run ARGS="--port 3000"
 run: bindsnoop

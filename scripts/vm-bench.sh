@@ -1,41 +1,55 @@
 #!/usr/bin/env bash
-# vm-bench.sh: the failed-bind storm benchmark (scripts/bench.sh) on Debian's
-# own kernels in QEMU, once per backend, beside Debian's
-# libbpf-tools bindsnoop (kprobes and a perf buffer) on the same storm.
+# vm-bench.sh: the benchmark table of scripts/bench.sh on Debian's own kernels
+# in QEMU, once per backend, with Debian's libbpf-tools bindsnoop (kprobes and
+# a perf buffer) beside it on 6.1.
 #
 # Usage, as root, from anywhere in the repository:
 #   scripts/vm-bench.sh [--kernels LIST] [--backends fexit,kprobe,tracepoint]
-#                       [--count N] [--runs N] [--profile-count N] [--no-libbpf-tools]
-#                       [--keep] [--timeout SECONDS] [--smp N] [--memory MB]
-#                       [--artefacts DIR]
+#                       [--count N] [--success-count N] [--getppid-count N]
+#                       [--runs N] [--startup-runs N] [--profile-count N]
+#                       [--no-libbpf-tools] [--keep] [--timeout SECONDS]
+#                       [--smp N] [--memory MB] [--artefacts DIR]
 #
+#   --kernels LIST     as scripts/vm-test.sh's; default 6.1,6.12,sid (sid: the
+#                      newest kernel Debian ships).
 #   --count N          failed binds per storm (default 500000: under TCG about
-#                      1.4 s untraced, 5-7 s traced; each VM runs 6-7 minutes).
+#                      1.4 s untraced, 5-7 s traced; each VM runs 8-10 minutes).
+#   --success-count N  successful binds per storm (default 50000).
+#   --getppid-count N  getppid() calls per loop (default 1000000).
 #   --runs N           storms per measurement; each rate is the best (default 3).
+#   --startup-runs N   starts timed to bindsnoop's Tracing line (default 3).
 #   --profile-count N  binds of the storm that bpf_stats measure, per tracer
 #                      (default 50000; 0 leaves the profile out).
 #   --no-libbpf-tools  leave Debian's libbpf-tools bindsnoop out.
 #   The other options are scripts/vm-test.sh's (--artefacts DIR: bindsnoop,
-#   live-test and bind-storm, all static).
+#   live-test and the tools, empty-hook included, all static).
+#   A small run that proves it works: --kernels 6.1 --count 20000
+#   --success-count 5000 --getppid-count 100000 --runs 1 --startup-runs 1
+#   --profile-count 0.
 #
 # What it does: the same kernels, build and initramfs as scripts/vm-test.sh
-# (both use scripts/vm/lib.sh; --kernels as there, default 6.1,6.12), plus scripts/bench.sh, scripts/vm/bench-steps.sh,
-# bpftool and libbpf-tools' bindsnoop (apt-get download libbpf-tools; both are
-# dynamically linked, so they go with the libraries ldd names, at the same
-# paths). In each VM:
-#   bench-B            scripts/bench.sh --backend B, for each backend B
-#   libbpf-tools       the same measurement with `bindsnoop -x` of libbpf-tools
+# (both use scripts/vm/lib.sh), plus scripts/bench.sh, tests/bench/empty-hook,
+# scripts/vm/bench-steps.sh, bpftool and libbpf-tools' bindsnoop (apt-get
+# download libbpf-tools; both are dynamically linked, so they go with the
+# libraries ldd names, at the same paths). In each VM:
+#   bench-B            scripts/bench.sh --backend B, for each backend B: its
+#                      whole table (the empty program on B's hook, bindsnoop,
+#                      --no-fold where the build has it, successful binds,
+#                      getppid()) and its PASS/MISS lines
+#   libbpf-tools       on 6.1: the failed-bind storm with `bindsnoop -x` of
+#                      libbpf-tools, as rows of the same table
 #   libbpf-tools-port  what its port filter (-P) keeps of a storm
 #   profile-B          one storm with kernel.bpf_stats_enabled=1: runs and
 #                      ns per run of every BPF program of each tracer (ours
 #                      also with --no-kernel-holders: what the bind-table walk
 #                      costs)
-# Then one table, kernel x tracer: untraced and traced rates, their ratio,
-# events received and lost; and the profiles. Absolute rates under TCG mean
-# little (a failed bind takes ~4x as long as natively, BPF programs ~5x); the
-# traced/untraced ratio is the figure to compare. Rates under TCG
-# swing by up to 2x from run to run when the host is busy: each is the best
-# of --runs, and the host should be otherwise idle.
+# Then one table per kernel and tracer, the VM targets (fexit with folding
+# >= 0.8 x untraced; fexit --no-fold >= 2 x libbpf-tools' ratio on 6.1) as
+# PASS/MISS lines, and the profiles. Absolute rates under TCG mean little (a
+# failed bind takes ~4x as long as natively, BPF programs ~5x); the ratios
+# are the figures to compare. Rates under TCG swing by up to 2x from run to
+# run when the host is busy: each is the best of --runs, and the host should
+# be otherwise idle.
 # Exits non-zero if one of our backends gave no result. libbpf-tools failing
 # to load is reported, not a failure (it fails on 6.6+: inet_sock bitfields).
 # Console logs: .cache/vm/logs/bench-<kernel>.log.
@@ -44,10 +58,15 @@ VM_TOOL=vm-bench
 # shellcheck source-path=SCRIPTDIR source=vm/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/vm/lib.sh"
 
-kernels=6.1,6.12
+kernels=6.1,6.12,sid
 count=500000
+success_count=50000
+getppid_count=1000000
 runs=3
+startup_runs=3
 profile_count=50000
+# Built static in the copy of the tree beside the tools, shipped to /opt/tests.
+VM_EXTRA_TARGETS="${VM_EXTRA_TARGETS:-} build/tests/empty-hook"
 libbpf_tools=1
 memory=2048
 
@@ -64,6 +83,12 @@ parse_bench_args() {
 		--count=*) count=${1#*=} ;;
 		--runs) runs=${2:?--runs needs a number}; shift ;;
 		--runs=*) runs=${1#*=} ;;
+		--success-count) success_count=${2:?--success-count needs a number}; shift ;;
+		--success-count=*) success_count=${1#*=} ;;
+		--getppid-count) getppid_count=${2:?--getppid-count needs a number}; shift ;;
+		--getppid-count=*) getppid_count=${1#*=} ;;
+		--startup-runs) startup_runs=${2:?--startup-runs needs a number}; shift ;;
+		--startup-runs=*) startup_runs=${1#*=} ;;
 		--profile-count) profile_count=${2:?--profile-count needs a number}; shift ;;
 		--profile-count=*) profile_count=${1#*=} ;;
 		--no-libbpf-tools) libbpf_tools=0 ;;
@@ -73,13 +98,20 @@ parse_bench_args() {
 		esac
 		shift
 	done
-	[[ $count =~ ^[1-9][0-9]*$ && $runs =~ ^[1-9][0-9]*$ && $profile_count =~ ^[0-9]+$ ]] ||
-		die "--count and --runs take whole numbers above 0, --profile-count 0 or more"
+	local number
+	for number in "$count" "$runs" "$success_count" "$getppid_count" "$startup_runs"; do
+		[[ $number =~ ^[1-9][0-9]*$ ]] ||
+			die "--count, --runs, --success-count, --getppid-count and --startup-runs" \
+				"take whole numbers above 0 ('$number' is not one)"
+	done
+	[[ $profile_count =~ ^[0-9]+$ ]] || die "--profile-count takes 0 or more"
 	vm_check_common_options
 }
 
-# Sets libbpf_tools_bin to libbpf-tools' bindsnoop, downloaded and extracted
-# into the cache once.
+# Sets libbpf_tools_bin to libbpf-tools' bindsnoop, downloaded once from
+# bookworm (the suite of the 6.1 kernel it runs beside) through the private
+# apt configuration of scripts/vm/lib.sh, and extracted into the cache. Its
+# libraries are this machine's (stage_dynamic): Debian 12's, the same suite.
 fetch_libbpf_tools() {
 	local dir=$CACHE/libbpf-tools deb tmp
 	libbpf_tools_bin=$dir/bindsnoop
@@ -89,12 +121,10 @@ fetch_libbpf_tools() {
 	fi
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	log "downloading libbpf-tools"
-	if ! (cd "$dir" && apt-get -qq -o APT::Sandbox::User=root download libbpf-tools >&2); then
-		apt_update_once
-		(cd "$dir" && apt-get -qq -o APT::Sandbox::User=root download libbpf-tools >&2) ||
-			die "apt-get download libbpf-tools failed"
-	fi
+	log "downloading libbpf-tools (bookworm)"
+	suite_prepare bookworm
+	(cd "$dir" && suite_apt bookworm apt-get -qq download libbpf-tools >&2) ||
+		die "apt-get download libbpf-tools (bookworm) failed"
 	deb=$(ls "$dir"/libbpf-tools_*.deb)
 	tmp=$dir/extracted
 	dpkg-deb -x "$deb" "$tmp" || die "dpkg-deb -x $deb failed"
@@ -149,9 +179,13 @@ measure_own_seconds() {
 
 # Replaces vm-test.sh's plan (make_initramfs calls it).
 write_plan() {
-	local plan=$1 backend steps=". /etc/vm/bench-steps.sh &&"
-	local bench="/opt/bench.sh --bindsnoop /bin/bindsnoop --storm /opt/tests/bind-storm"
+	local plan=$1 label=$2 backend steps=". /etc/vm/bench-steps.sh &&" with_libbpf_tools=0
+	local bench="/opt/bench.sh --rows --bindsnoop /bin/bindsnoop --tools /opt/tests"
 	bench="timeout $STEP_TIMEOUT $bench --count $count --runs $runs"
+	bench="$bench --success-count $success_count --getppid-count $getppid_count"
+	bench="$bench --startup-runs $startup_runs"
+	# Debian 12's libbpf-tools is 6.1's: it fails to load from 6.6 on.
+	[ "$libbpf_tools" = 1 ] && [ "$(release_series "$label")" = 6.1 ] && with_libbpf_tools=1
 	{
 		printf 'facts\tfacts\n'
 		for backend in ${backends//,/ }; do
@@ -160,7 +194,7 @@ write_plan() {
 			# shellcheck disable=SC2016 # the VM's shell expands it
 			printf ' exit $status\n'
 		done
-		if [ "$libbpf_tools" = 1 ]; then
+		if [ "$with_libbpf_tools" = 1 ]; then
 			printf 'libbpf-tools\t%s bench_libbpf_tools %s %s\n' "$steps" "$count" "$runs"
 			printf 'libbpf-tools-port\t%s libbpf_tools_port_filter 1000\n' "$steps"
 		fi
@@ -173,7 +207,7 @@ write_plan() {
 					"$backend" "$steps" "$backend" "$profile_count"
 				printf ' --no-kernel-holders\n'
 			done
-			if [ "$libbpf_tools" = 1 ]; then
+			if [ "$with_libbpf_tools" = 1 ]; then
 				printf 'profile-libbpf-tools\t%s profile_libbpf_tools %s\n' \
 					"$steps" "$profile_count"
 			fi
@@ -183,7 +217,8 @@ write_plan() {
 }
 
 # Reads one kernel's console log into rows of $rows_file, tab-separated:
-#   result  <label> <tracer> <untraced> <traced> <ratio> <received> <count> <lost> <secs>
+#   row     <label> <tracer> <the nine fields of a scripts/bench.sh row>
+#   verdict <label> <tracer> <PASS|MISS line of scripts/bench.sh>
 #   error   <label> <tracer> <text>
 #   profile <label> <tracer> <prog> <type> <runs> <ns> <storm rate>
 #   note    <label> <text>
@@ -198,8 +233,7 @@ read_bench_log() {
 		return step == "libbpf-tools" ? step : "bindsnoop " step
 	}
 	/@@BSVM BEGIN / {
-		step = $NF; untraced = ""; traced = ""; ratio = ""; received = ""; lost = ""
-		total = ""; error = ""; core = 0; storm = ""; nprogs = 0
+		step = $NF; nrows = 0; error = ""; core = 0; storm = ""; nprogs = 0
 		next
 	}
 	/@@BSVM END / {
@@ -209,9 +243,9 @@ read_bench_log() {
 			if ($i ~ /^secs=/) secs = substr($i, 6)
 		}
 		if (step ~ /^bench-/ || step == "libbpf-tools") {
-			if (ratio != "" && rc == 0)
-				print "result", label, tracer_of(step), untraced, traced, ratio, received,
-					total, lost, secs
+			if (nrows > 0 && rc == 0)
+				for (i = 1; i <= nrows; i++)
+					print "row", label, tracer_of(step), rows[i]
 			else
 				print "error", label, tracer_of(step), (error != "" ? error : \
 					"no result, exit status " rc " after " secs " s")
@@ -231,9 +265,12 @@ read_bench_log() {
 		next
 	}
 	step == "" { next }
-	/^bench: untraced / { untraced = $3 }
-	/^bench: traced   / { traced = $3; ratio = $NF }
-	/^bench: events   / { received = $3; total = $5; lost = $7 }
+	/^bench-row\|/ {
+		row = substr($0, 11)
+		gsub(/\|/, "\t", row)
+		rows[++nrows] = row
+	}
+	/^bench: (PASS|MISS|n\/a) / { print "verdict", label, tracer_of(step), substr($0, 8) }
 	# The error line that says why: a CO-RE relocation libbpf could not
 	# resolve (inside the verifier log), else the first that says something.
 	/^bench: error .*failed to resolve CO-RE relocation/ && !core {
@@ -253,16 +290,22 @@ read_bench_log() {
 }
 
 print_tables() {
-	echo
-	printf '%-9s %-22s %11s %11s %6s %17s %9s\n' kernel tracer untraced/s traced/s ratio \
-		received lost
-	awk -F'\t' '
-	$1 == "result" {
-		printf "%-9s %-22s %11s %11s %6s %17s %9s\n", $2, $3, $4, $5, $6, $7 "/" $8, $9
-	}
-	$1 == "error" && $3 !~ / profile$/ {
-		printf "%-9s %-22s did not run: %s\n", $2, $3, $4
+	local kernel tracer table=$CACHE/work/bench-table
+	# One table per kernel and tracer, in the order they ran.
+	while IFS=$'\t' read -r kernel tracer; do
+		echo
+		echo "kernel $kernel, $tracer:"
+		awk -F'\t' -v k="$kernel" -v t="$tracer" '$1 == "row" && $2 == k && $3 == t' \
+			"$rows_file" | cut -f4- >"$table"
+		"$REPO/scripts/bench.sh" --table "$table"
+		awk -F'\t' -v k="$kernel" -v t="$tracer" '
+			$1 == "verdict" && $2 == k && $3 == t { print "  " $4 }' "$rows_file"
+	done < <(awk -F'\t' '$1 == "row" && !seen[$2 "\t" $3]++ { print $2 "\t" $3 }' "$rows_file")
+	awk -F'\t' '$1 == "error" && $3 !~ / profile$/ {
+		printf "kernel %s, %s: did not run: %s\n", $2, $3, $4
 	}' "$rows_file"
+	echo
+	vm_targets
 	if grep -q '^profile' "$rows_file"; then
 		echo
 		echo "BPF programs during one storm of $profile_count, kernel.bpf_stats_enabled=1" \
@@ -282,7 +325,7 @@ print_tables() {
 		echo "rest (trampoline, kprobe or tracepoint dispatch, the stats' clock reads, the reader):"
 		printf '%-9s %-40s %8s %9s %8s %8s\n' kernel tracer traced untraced BPF rest
 		awk -F'\t' -v count="$profile_count" '
-		$1 == "result" { untraced[$2 "\t" $3] = $4 }
+		$1 == "row" && $4 == "failed binds, untraced" { untraced[$2 "\t" $3] = $5 }
 		$1 == "profile" {
 			key = $2 "\t" $3
 			if (!(key in ns)) order[++n] = key
@@ -309,6 +352,36 @@ print_tables() {
 		echo
 		awk -F'\t' '$1 == "note" { print "vm " $2 " " $3 }' "$rows_file"
 	fi
+}
+
+# The VM targets (README, Benchmark), per kernel: fexit with folding >= 0.8 x
+# untraced; fexit --no-fold >= 2 x libbpf-tools' ratio where libbpf-tools ran.
+vm_targets() {
+	awk -F'\t' '
+	$1 == "row" { kernels[$2] = 1 }
+	$1 == "row" && $3 == "bindsnoop fexit" && $4 == "failed binds, bindsnoop" { fold[$2] = $6 }
+	$1 == "row" && $3 == "bindsnoop fexit" && $4 == "failed binds, bindsnoop --no-fold" {
+		nofold[$2] = $5 ~ /^n\/a/ ? "n/a" : $6
+	}
+	$1 == "row" && $3 == "libbpf-tools" && $4 ~ /^failed binds, libbpf-tools/ { tools[$2] = $6 }
+	END {
+		for (k in kernels) {
+			if (k in fold)
+				printf "vm-bench: %s %s fexit with folding: ratio %s >= 0.80\n", \
+					(fold[k] >= 0.8 ? "PASS" : "MISS"), k, fold[k]
+			else
+				printf "vm-bench: MISS %s fexit with folding: no result\n", k
+			if (!(k in tools) || !(k in fold))
+				continue
+			if (!(k in nofold) || nofold[k] == "n/a")
+				printf "vm-bench: n/a %s fexit --no-fold vs libbpf-tools: this build has" \
+					" no --no-fold (libbpf-tools ratio %s)\n", k, tools[k]
+			else
+				printf "vm-bench: %s %s fexit --no-fold: ratio %s >= 2 x libbpf-tools %s" \
+					" = %.2f\n", (nofold[k] >= 2 * tools[k] ? "PASS" : "MISS"), k,
+					nofold[k], tools[k], 2 * tools[k]
+		}
+	}' "$rows_file"
 }
 
 # Before each boot: what the host has spent so far, to tell after it how much
@@ -353,8 +426,9 @@ main() {
 	vm_boot_each bench- bench_after_boot bench_before_boot
 
 	echo
-	echo "vm-bench: storms of $count failed binds on 127.0.0.1:39999, best of $runs;" \
-		"-smp $smp -m $memory under TCG"
+	echo "vm-bench: storms of $count failed binds on 127.0.0.1:39999, $success_count" \
+		"successful binds, $getppid_count getppid(); best of $runs; -smp $smp -m $memory" \
+		"under TCG"
 	print_tables
 	printf 'vm-bench: %d kernel(s) in %s s (%.0f s with download and build); console' \
 		"${#labels[@]}" "$vm_matrix_seconds" \

@@ -16,6 +16,7 @@
 #include "metrics_server.h"
 #include "options.h"
 #include "output.h"
+#include "output_lost_advice.h"
 #include "session.h"
 #include "signals.h"
 #include "who.h"
@@ -167,6 +168,9 @@ int main(int argc, char **argv)
 		outputs[output_count++] = output_json_new(stdout);
 	else if (!opts.quiet)
 		outputs[output_count++] = output_table_new(stdout, opts.wide);
+	/* The table warns about lost events on stderr itself; JSON only records them. */
+	if (opts.json || opts.quiet)
+		outputs[output_count++] = output_lost_advice_new(stderr, opts.ring_buffer_mb);
 	/* Last, so that it reads the drop counts the others updated in the same batch. */
 	if (metrics) {
 		struct output *counter = output_metrics_new(metrics, outputs, output_count);

@@ -65,6 +65,7 @@ struct option_spec {
 	__u32 default_number;
 	__u32 min, max;
 	bool power_of_two;
+	bool default_derived;  /* no default_number: options_parse sizes it from other options */
 	const char *number_is; /* "a number of milliseconds": "'x' is not <number_is> from..." */
 	const char *unit;      /* after the maximum in the error: " MiB"; NULL: none */
 	/* option_parse_list and the parsers built on it */

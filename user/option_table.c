@@ -231,11 +231,12 @@ const struct option_spec option_specs[] = {
 		.value = VALUE_REQUIRED,
 		.value_name = "N",
 		.example = "--ring-buffer-mb 64",
-		.help = "event buffer, a power of two 1..1024 (default 16): --ring-buffer-mb 64 "
-			"when events are lost",
+		.help = "event buffer, a power of two 1..1024 (default: sized to --poll-ms, 2 "
+			"at the default 10 ms, 16 with --no-fold): --ring-buffer-mb 64 when "
+			"events are lost",
 		.parse = option_parse_number,
 		.field = U32_FIELD(ring_buffer_mb),
-		.default_number = 16,
+		.default_derived = true, /* from --poll-ms and --no-fold, once parsed */
 		.min = 1,
 		.max = 1024,
 		.power_of_two = true,

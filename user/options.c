@@ -26,6 +26,23 @@
 #define HELP_COLUMN	 23
 #define HELP_WIDE_COLUMN 27
 #define HELP_WIDTH	 80
+/*
+ * The default ring buffer holds what arrives between two reads, four times
+ * over. The reader drains the ring at least every --poll-ms, and earlier
+ * once a quarter of it is queued (bs_config.wakeup_threshold); the other
+ * three quarters absorb a reader that is busy writing a batch. With folding
+ * a realistic burst is 100,000 distinct failures a second (repeats of one
+ * failure are counted in the kernel, so a storm on one port is not a burst
+ * of records): 1,000 records of 336 bytes per default 10 ms, 1.3 MB four
+ * times over, so 2 MiB (4 MiB resident: the ring is mapped twice). With
+ * --no-fold a storm is a record per failure, a million a second: 16 MiB.
+ * A ring cannot grow while the programs run: when events are lost anyway,
+ * stderr says so once and names --ring-buffer-mb (output_lost_advice.c).
+ */
+#define RING_BUFFER_BURST_PER_SECOND	      100000
+#define RING_BUFFER_UNFOLDED_BURST_PER_SECOND 1000000
+#define RING_BUFFER_HEADROOM		      4
+#define RING_BUFFER_MB_MAX		      1024
 
 /* "bindsnoop: <what is wrong>; <how to fix it>" and the pointer to --help. */
 static enum options_result usage_error(FILE *err, const char *fmt, ...)
@@ -696,6 +713,20 @@ static void set_defaults(struct options *opts)
 	opts->syslog_facility = SYSLOG_FACILITY_DAEMON;
 }
 
+__u32 ring_buffer_default_mb(__u32 poll_ms, bool fold)
+{
+	__u64 per_second =
+		fold ? RING_BUFFER_BURST_PER_SECOND : RING_BUFFER_UNFOLDED_BURST_PER_SECOND;
+	/* A record is the event and the ring's 8-byte header. */
+	__u64 bytes =
+		per_second * poll_ms / 1000 * (sizeof(struct bs_event) + 8) * RING_BUFFER_HEADROOM;
+	__u32 mb = 1;
+
+	while ((__u64)mb << 20 < bytes && mb < RING_BUFFER_MB_MAX)
+		mb *= 2;
+	return mb;
+}
+
 enum options_result options_parse(int argc, char **argv, struct options *opts, FILE *out, FILE *err)
 {
 	struct option long_options[option_spec_count + 1];
@@ -738,6 +769,8 @@ enum options_result options_parse(int argc, char **argv, struct options *opts, F
 				   "unexpected argument '%s'; values go after their option, "
 				   "e.g. --port 3000",
 				   argv[optind]);
+	if (!opts->ring_buffer_mb)
+		opts->ring_buffer_mb = ring_buffer_default_mb(opts->poll_ms, opts->fold);
 	return check_combinations(opts, &given, err);
 }
 

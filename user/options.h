@@ -31,7 +31,7 @@ struct options {
 	bool who;
 	bool all_netns; /* --all-netns: --who looks in every network namespace */
 	__u8 who_ports[BS_PORT_BITMAP_BYTES];
-	__u32 ring_buffer_mb; /* --ring-buffer-mb, power of two */
+	__u32 ring_buffer_mb; /* --ring-buffer-mb, power of two; by default from poll_ms */
 	__u32 poll_ms;	      /* --poll-ms: longest wait before queued events are read */
 	__u32 fold_ms;	      /* --fold-ms: the window repeats are counted in */
 	bool fold;	      /* false with --no-fold */
@@ -62,5 +62,11 @@ enum options_result options_parse(int argc, char **argv, struct options *opts, F
 				  FILE *err);
 
 const char *backend_name(enum backend_choice backend);
+
+/*
+ * The --ring-buffer-mb a run gets when it does not give one: what one poll
+ * interval of a realistic burst needs (options.c says how it is sized).
+ */
+__u32 ring_buffer_default_mb(__u32 poll_ms, bool fold);
 
 #endif /* BINDSNOOP_OPTIONS_H */

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include <bpf/btf.h>
 #include <bpf/bpf.h>
+#include "startup_heap.h"
 #include "tracer.h"
 #include "bindsnoop.skel.h"
 #include "bindsnoop_basic.skel.h"
@@ -24,6 +25,11 @@
 #endif
 
 #define TRACEFS_DIR "/sys/kernel/tracing"
+/*
+ * Heap faulted in before loading (startup_heap.h): one parse of the
+ * kernel's BTF peaks at ~13 MB of heap, and a second one reuses it.
+ */
+#define STARTUP_HEAP_BYTES (24u << 20)
 
 static bool verbose;
 
@@ -362,12 +368,19 @@ static int check_kernel(void)
 	return 0;
 }
 
-/* One parse of the kernel's BTF serves every probe that needs it. */
-static void probe_kernel(struct kernel_features *features)
+/*
+ * One parse of the kernel's BTF serves every probe that needs it, and only
+ * a choice that needs it parses: the fexit probe is auto's, inet_bind_sk()
+ * decides the hook of the fexit and kprobe programs. The tracepoint backend
+ * needs neither, and a parse costs more than the rest of its start-up.
+ */
+static void probe_kernel(struct kernel_features *features, enum backend_choice choice)
 {
-	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct btf *vmlinux = NULL;
 
 	memset(features, 0, sizeof(*features));
+	if (choice != BACKEND_TRACEPOINT)
+		vmlinux = btf__load_vmlinux_btf();
 	if (vmlinux) {
 		features->bind_sk =
 			btf__find_by_name_kind(vmlinux, "inet_bind_sk", BTF_KIND_FUNC) >= 0;
@@ -377,7 +390,13 @@ static void probe_kernel(struct kernel_features *features)
 	features->kprobes = kernel_runs_kprobes();
 	features->bpf_loop = kernel_has_helper(BPF_FUNC_loop);
 	features->task_pt_regs = kernel_has_helper(BPF_FUNC_task_pt_regs);
-	if (verbose)
+	if (verbose && choice == BACKEND_TRACEPOINT)
+		fprintf(stderr,
+			"bindsnoop: kernel %s kprobes, %s bpf_loop(), %s bpf_task_pt_regs() "
+			"(fexit and inet_bind_sk() not probed: --backend tracepoint)\n",
+			features->kprobes ? "has" : "lacks", features->bpf_loop ? "has" : "lacks",
+			features->task_pt_regs ? "has" : "lacks");
+	else if (verbose)
 		fprintf(stderr,
 			"bindsnoop: kernel %s fexit programs, %s kprobes, %s inet_bind_sk() "
 			"(hooking %s), %s bpf_loop(), %s bpf_task_pt_regs()\n",
@@ -451,7 +470,8 @@ int tracer_start(const struct options *opts, struct tracer **out)
 	tracer = calloc(1, sizeof(*tracer));
 	if (!tracer)
 		return -ENOMEM;
-	probe_kernel(&features);
+	startup_heap_reserve(STARTUP_HEAP_BYTES);
+	probe_kernel(&features, opts->backend);
 	/* The full build where the kernel can take it, the basic one as the fallback. */
 	if (features.bpf_loop && features.task_pt_regs)
 		builds[build_count++] = &full_build;
@@ -487,6 +507,7 @@ int tracer_start(const struct options *opts, struct tracer **out)
 						"bindsnoop: using the %s backend (%s BPF object)\n",
 						backend_name(order[i]), builds[b]->name);
 				*out = tracer;
+				startup_heap_release();
 				return 0;
 			}
 			if (verbose)
@@ -508,6 +529,7 @@ int tracer_start(const struct options *opts, struct tracer **out)
 			"was refused\n",
 			trial.reason);
 failed:
+	startup_heap_release();
 	free(tracer);
 	return err ? err : -ENOENT;
 }

@@ -6,8 +6,9 @@
 # read each BPF program's cost off the kernel's own statistics.
 #
 # Lines the host reads:
-#   bench: ...                      the summary lines of scripts/bench.sh (the
+#   bench-row|...                   the rows of scripts/bench.sh --rows (the
 #                                   libbpf-tools step prints the same ones)
+#   bench: PASS|MISS <target>: ...  scripts/bench.sh's target lines
 #   bench: error <text>             the tracer did not start; why
 #   profile: storm <rate> binds/s with bpf_stats on
 #   profile: prog <name> <type> runs <N> ns <total>   one per program that ran
@@ -82,10 +83,11 @@ libbpf_tools_lost() {
 	awk '/^lost [0-9]+ events/ { sum += $2 } END { print sum + 0 }' /tmp/tracer.err
 }
 
-# scripts/bench.sh's measurement, with Debian's libbpf-tools bindsnoop as the
-# tracer: -x reports failed binds too (its default is successes only). It has
-# no port filter that sees failures (see libbpf_tools_port_filter), so it
-# traces every bind, which in this VM is the storm's.
+# scripts/bench.sh's failed-bind rows, with Debian's libbpf-tools bindsnoop as
+# the tracer: -x reports failed binds too (its default is successes only). It
+# has no port filter that sees failures (see libbpf_tools_port_filter), so it
+# traces every bind, which in this VM is the storm's. Prints the rows as
+# scripts/bench.sh --rows does (no RSS or start-up: it prints no ready line).
 bench_libbpf_tools() {
 	count=$1
 	runs=$2
@@ -113,11 +115,9 @@ bench_libbpf_tools() {
 	echo "bench: the first lines of the last run's output:"
 	head -n 3 /tmp/tracer.out | sed 's/^/bench:   /'
 	ratio=$(awk -v t="$traced" -v u="$untraced" 'BEGIN { printf "%.2f", t / u }')
-	echo "bench: storm of $count failed binds on 127.0.0.1:$PORT, best of $runs," \
-		"backend libbpf-tools"
-	echo "bench: untraced $untraced binds/s"
-	echo "bench: traced   $traced binds/s (text to a file), ratio $ratio"
-	echo "bench: events   $received of $count received, $lost lost"
+	printf 'bench-row|%s|%s|%s|-|-|-|-|-|-\n' "failed binds, untraced" "$untraced" 1.00
+	printf 'bench-row|%s|%s|%s|-|%s|%s|%s|-|-\n' \
+		"failed binds, libbpf-tools -x (text)" "$traced" "$ratio" "$received" "$count" "$lost"
 }
 
 # What `bindsnoop -x -P PORT` (its port filter) reports of a small storm,

@@ -501,30 +501,128 @@ enum test_result test_no_kernel_holders(struct test_context *ctx)
 	return TEST_PASS;
 }
 
-/* --ring-buffer-mb 2: bindsnoop's ring buffer map (type 27) holds 2 MiB. */
-enum test_result test_ring_buffer_mb(struct test_context *ctx)
+/* Does bindsnoop hold a ring buffer map (type 27) of exactly bytes? */
+static bool has_ring_buffer_map(pid_t pid, unsigned long bytes)
 {
-	static const char *const args[] = { "--ring-buffer-mb", "2", NULL };
-	struct snoop *tracer = test_own_tracer(ctx, args);
-	char dir[64], path[384], *text;
+	char dir[64], path[384], wanted[64], *text;
 	struct dirent *entry;
 	bool found = false;
 	DIR *fds;
 
-	if (!tracer)
-		return TEST_FAIL;
-	snprintf(dir, sizeof(dir), "/proc/%d/fdinfo", (int)snoop_pid(tracer));
+	snprintf(dir, sizeof(dir), "/proc/%d/fdinfo", (int)pid);
+	snprintf(wanted, sizeof(wanted), "max_entries:\t%lu\n", bytes);
 	fds = opendir(dir);
 	while (fds && (entry = readdir(fds)) && !found) {
 		snprintf(path, sizeof(path), "%s/%s", dir, entry->d_name);
 		text = read_whole_file(path);
-		found = strstr(text, "map_type:\t27\n") && strstr(text, "max_entries:\t2097152\n");
+		found = text && strstr(text, "map_type:\t27\n") && strstr(text, wanted);
 		free(text);
 	}
 	if (fds)
 		closedir(fds);
-	return found ? TEST_PASS :
-		       test_fail(ctx, "no ring buffer map of 2097152 bytes among %s", dir);
+	return found;
+}
+
+/* --ring-buffer-mb 4: bindsnoop's ring buffer map holds 4 MiB (the default is 2). */
+enum test_result test_ring_buffer_mb(struct test_context *ctx)
+{
+	static const char *const args[] = { "--ring-buffer-mb", "4", NULL };
+	struct snoop *tracer = test_own_tracer(ctx, args);
+
+	if (!tracer)
+		return TEST_FAIL;
+	return has_ring_buffer_map(snoop_pid(tracer), 4u << 20) ?
+		       TEST_PASS :
+		       test_fail(ctx, "no ring buffer map of 4194304 bytes in /proc/%d/fdinfo",
+				 (int)snoop_pid(tracer));
+}
+
+/*
+ * No --ring-buffer-mb: the ring is sized to the poll interval, 2 MiB at the
+ * default 10 ms (it was 16 MiB, mapped twice: 32 MiB of the 40 MiB resident),
+ * 16 MiB at --poll-ms 100.
+ */
+enum test_result test_ring_buffer_default(struct test_context *ctx)
+{
+	struct snoop *tracer = test_own_tracer(ctx, NULL);
+
+	if (!tracer)
+		return TEST_FAIL;
+	if (!has_ring_buffer_map(snoop_pid(tracer), 2u << 20))
+		return test_fail(ctx,
+				 "default options: no ring buffer map of 2097152 bytes in "
+				 "/proc/%d/fdinfo",
+				 (int)snoop_pid(tracer));
+	return TEST_PASS;
+}
+
+/* stderr lines so far that say events were lost and name the fix, after reading for ms. */
+static int ring_buffer_advice_lines(struct snoop *tracer, int ms)
+{
+	int lines = 0;
+
+	snoop_pump(tracer, ms);
+	for (size_t i = 0; i < snoop_stderr_count(tracer); i++) {
+		const char *line = snoop_stderr_line(tracer, i);
+
+		lines += strstr(line, "events lost") && strstr(line, "the 1 MiB ring buffer") &&
+			 strstr(line, "--ring-buffer-mb 4");
+	}
+	return lines;
+}
+
+/*
+ * Events lost: with a 1 MiB ring (~3,100 records) and bindsnoop stopped
+ * (SIGSTOP) while 20,000 binds fail, most are lost for sure; once it runs
+ * again stderr says so, once, naming a bigger --ring-buffer-mb.
+ */
+enum test_result test_ring_buffer_lost(struct test_context *ctx)
+{
+	/* --no-fold: one thread's identical failures must each need a record. */
+	static const char *const args[] = { "--ring-buffer-mb", "1", "--no-fold", NULL };
+	struct sockaddr_in addr = { .sin_family = AF_INET };
+	int holder = -1, caller = -1, failures = 0, advice = 0;
+	unsigned int port = test_port(ctx);
+	struct snoop *tracer;
+	char text[2048];
+
+	if (!port)
+		return TEST_FAIL;
+	tracer = test_own_tracer(ctx, args);
+	if (!tracer)
+		return TEST_FAIL;
+	addr.sin_port = htons(port);
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	holder = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	caller = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (holder < 0 || caller < 0 || bind(holder, (struct sockaddr *)&addr, sizeof(addr)) ||
+	    listen(holder, 1)) {
+		close(holder);
+		close(caller);
+		return test_fail(ctx, "setup: cannot hold 127.0.0.1:%u: %s", port, strerror(errno));
+	}
+	kill(snoop_pid(tracer), SIGSTOP);
+	for (int i = 0; i < 20000; i++)
+		failures +=
+			bind(caller, (struct sockaddr *)&addr, sizeof(addr)) && errno == EADDRINUSE;
+	kill(snoop_pid(tracer), SIGCONT);
+	close(caller);
+	close(holder);
+	if (failures != 20000)
+		return test_fail(ctx, "setup: only %d of 20000 binds failed with EADDRINUSE",
+				 failures);
+	/* The reader has 3,100 events to write first; then a second in which to say it twice. */
+	for (int waited = 0; waited < 10000 && !advice; waited += 100)
+		advice = ring_buffer_advice_lines(tracer, 100);
+	if (advice)
+		advice = ring_buffer_advice_lines(tracer, 1000);
+	if (advice == 1)
+		return TEST_PASS;
+	snoop_describe_stderr(tracer, text, sizeof(text));
+	return test_fail(ctx,
+			 "expected one stderr line \"N events lost: ... the 1 MiB ring buffer ... "
+			 "--ring-buffer-mb 4\", saw %d; stderr: %s",
+			 advice, text);
 }
 
 /*

@@ -41,7 +41,7 @@ static const struct option_row option_rows[] = {
 	{ "--verbose", "verbose" },
 	{ "--no-proc-lookup", "no-proc-lookup" },
 	{ "--no-kernel-holders", "no-kernel-holders" },
-	{ "--ring-buffer-mb", "ring-buffer-mb" },
+	{ "--ring-buffer-mb", "ring-buffer-mb,ring-buffer-default,ring-buffer-lost" },
 	{ "--poll-ms", "poll-ms" },
 	{ "--fold-ms", "fold" },
 	{ "--no-fold", "no-fold" },

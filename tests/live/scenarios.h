@@ -54,6 +54,8 @@ enum test_result test_verbose(struct test_context *ctx);
 enum test_result test_no_proc_lookup(struct test_context *ctx);
 enum test_result test_no_kernel_holders(struct test_context *ctx);
 enum test_result test_ring_buffer_mb(struct test_context *ctx);
+enum test_result test_ring_buffer_default(struct test_context *ctx);
+enum test_result test_ring_buffer_lost(struct test_context *ctx);
 enum test_result test_poll_ms(struct test_context *ctx);
 enum test_result test_fold(struct test_context *ctx);
 enum test_result test_no_fold(struct test_context *ctx);
