@@ -31,9 +31,16 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
+# user/ follows an event through the pipeline: capture/ (load, attach, read the
+# ring buffer, fold), enrich/ (processes, holders, containers), diagnose/
+# (why, and the fix), output/ (table, JSON, file, syslog, metrics); what they
+# share (the report, options, signals) sits at the top.
+USER_DIRS := user user/capture user/enrich user/diagnose user/output
+USER_INCLUDES := $(addprefix -I,$(USER_DIRS))
+
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
-	  -MMD -MP -I$(OUTPUT) -Ibpf -Iuser -D_GNU_SOURCE $(SANITIZE_FLAGS)
+	  -MMD -MP -I$(OUTPUT) -Ibpf $(USER_INCLUDES) -D_GNU_SOURCE $(SANITIZE_FLAGS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Ibpf -Ivmlinux -MMD -MP
 LDLIBS := -lbpf -lelf -lz -ljson-c
@@ -53,18 +60,19 @@ endif
 BUILD_KIND := $(if $(filter 1,$(STATIC)),static,dynamic)-metrics$(METRICS)
 LDFLAGS += $(SANITIZE_FLAGS)
 
-USER_SRCS := $(wildcard user/*.c)
+USER_SRCS := $(wildcard $(addsuffix /*.c,$(USER_DIRS)))
+USER_HEADERS := $(wildcard $(addsuffix /*.h,$(USER_DIRS)))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 # Modules the unit tests link: everything but main and the BPF-facing loader/pipeline.
-PURE_OBJS := $(filter-out $(addprefix $(OUTPUT)/user/,main.o tracer.o event_pipeline.o),$(USER_OBJS))
+PURE_OBJS := $(filter-out $(addprefix $(OUTPUT)/user/,main.o capture/tracer.o capture/event_pipeline.o),$(USER_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 LIVE_SRCS := $(wildcard tests/live/*.c)
 # The option table and what its parsers need: options-table checks its rows
 # against it. Linked as one object that exports only option_*, so that the
 # helpers of user/ cannot clash with the live suite's own (errno_name, ...).
-LIVE_OPTION_SRCS := user/option_table.c user/options.c user/format.c user/syslog_target.c \
-		    user/listen_address.c
+LIVE_OPTION_SRCS := user/option_table.c user/options.c user/output/format.c \
+		    user/output/syslog_target.c user/output/listen_address.c
 # The tests' own library (tests/lib): the one JSON checker of the unit tests and the live suite.
 TESTLIB_SRCS := $(wildcard tests/lib/*.c)
 TESTLIB_OBJS := $(patsubst tests/lib/%.c,$(OUTPUT)/tests/lib/%.o,$(TESTLIB_SRCS))
@@ -113,10 +121,11 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 SKELETONS := $(OUTPUT)/bindsnoop.skel.h $(OUTPUT)/bindsnoop_basic.skel.h
 
 # Only the loader includes the skeletons.
-$(OUTPUT)/user/tracer.o: $(SKELETONS)
+$(OUTPUT)/user/capture/tracer.o: $(SKELETONS)
 
-$(OUTPUT)/user/%.o: user/%.c $(OUTPUT)/build-kind | $(OUTPUT)/user $(OUTPUT)/.deps-installed
+$(OUTPUT)/user/%.o: user/%.c $(OUTPUT)/build-kind | $(OUTPUT)/.deps-installed
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h tests/unit/sample_report.h $(PURE_OBJS) $(TESTLIB_OBJS) | $(OUTPUT)/tests
@@ -134,7 +143,7 @@ $(OUTPUT)/tests/live-test: $(LIVE_SRCS) $(TESTLIB_SRCS) $(OUTPUT)/tests/option_t
 	$(Q)$(CC) $(CFLAGS) -static -Itests/live -Itests/lib $(LIVE_SRCS) $(TESTLIB_SRCS) \
 		$(OUTPUT)/tests/option_table.o -o $@
 
-$(OUTPUT)/tests/option_table.o: $(LIVE_OPTION_SRCS) $(wildcard user/*.h) bpf/bindsnoop.h | $(OUTPUT)/tests
+$(OUTPUT)/tests/option_table.o: $(LIVE_OPTION_SRCS) $(USER_HEADERS) bpf/bindsnoop.h | $(OUTPUT)/tests
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -r -nostdlib $(LIVE_OPTION_SRCS) -o $@
 	$(Q)objcopy -w --keep-global-symbol='option_*' $@
@@ -156,7 +165,7 @@ $(OUTPUT)/tests/empty-hook: tests/bench/empty-hook.c $(OUTPUT)/empty_hook.skel.h
 	$(call msg,CC-TOOL,$@)
 	$(Q)$(CC) $(CFLAGS) -static $< -lbpf -lelf -lz -o $@
 
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/tests/lib $(OUTPUT)/fuzz/user:
+$(OUTPUT) $(OUTPUT)/tests $(OUTPUT)/tests/lib:
 	$(Q)mkdir -p $@
 
 # libFuzzer targets (tests/fuzz/README.md): clang, with ASan and UBSan, the
@@ -165,13 +174,14 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 120
 FUZZ_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wno-unused-parameter -D_GNU_SOURCE \
-	       -I$(OUTPUT) -Ibpf -Iuser -Itests/fuzz $(FUZZ_SANITIZE)
+	       -I$(OUTPUT) -Ibpf $(USER_INCLUDES) -Itests/fuzz $(FUZZ_SANITIZE)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_OBJS := $(patsubst $(OUTPUT)/user/%.o,$(OUTPUT)/fuzz/user/%.o,$(PURE_OBJS))
 
-$(OUTPUT)/fuzz/user/%.o: user/%.c $(OUTPUT)/bindsnoop.skel.h | $(OUTPUT)/fuzz/user
+$(OUTPUT)/fuzz/user/%.o: user/%.c $(OUTPUT)/bindsnoop.skel.h
 	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 
 $(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(FUZZ_OBJS)
@@ -250,7 +260,7 @@ run: bindsnoop
 	./bindsnoop $(ARGS)
 
 format:
-	$(Q)clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/*/*.c tests/*/*.h
+	$(Q)clang-format -i bpf/*.c bpf/*.h $(USER_SRCS) $(USER_HEADERS) tests/*/*.c tests/*/*.h
 
 # The binary, bindsnoop(8), bash completion and the systemd unit, whose
 # ExecStart names SBINDIR.
@@ -276,5 +286,5 @@ deb:
 clean:
 	rm -rf $(OUTPUT) bindsnoop
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/tests/lib/*.d \
-	   $(OUTPUT)/fuzz/user/*.d)
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/user/*/*.d $(OUTPUT)/tests/*.d \
+	   $(OUTPUT)/tests/lib/*.d $(OUTPUT)/fuzz/user/*.d $(OUTPUT)/fuzz/user/*/*.d)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The attach points, one thin entry each; everything they share is in
- * report.bpf.h. Userspace loads one backend's programs (user/tracer.c):
+ * report.bpf.h. Userspace loads one backend's programs (user/capture/tracer.c):
  *
  *   tracepoint  syscalls/sys_exit_{bind,listen}; in the basic object (kernels
  *               before 5.15, see compat.bpf.h) sys_enter_{bind,listen} too

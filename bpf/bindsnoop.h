@@ -97,7 +97,7 @@ struct bs_event {
  * The first failure of a key in an epoch is reported in full and opens its
  * window; its repeats in that epoch only bump `repeats`, before any ring
  * buffer or holder work. Userspace sweeps the map and reports the repeats of
- * every closed window as one record with their count (user/fold_sweep.c).
+ * every closed window as one record with their count (user/capture/fold_sweep.c).
  */
 struct bs_fold_key {
 	__u8 addr[BS_ADDR_LEN]; /* requested address */

@@ -14,7 +14,7 @@
 /*
  * Helpers that older kernels lack. bindsnoop.bpf.c is built twice (Makefile):
  * the full object, and a basic one (-DBS_BASIC) that userspace loads where a
- * probe finds these helpers missing (user/tracer.c), so such a kernel
+ * probe finds these helpers missing (user/capture/tracer.c), so such a kernel
  * traces with less instead of refusing:
  *  - bpf_loop(): "bpf: Add bpf_loop helper" (e6f2dd0f8067, v5.17). The
  *    in-kernel holder walk needs it; without it an event leaves
@@ -121,7 +121,7 @@ static __always_inline __u16 caller_protocol(struct sock *sk)
  * The bind entry points: up to v6.1 there is only inet_bind(sock, ...).
  * By v6.12 it is a wrapper around inet_bind_sk(sk, ...) (and the same for inet6), which MPTCP calls directly
  * for its subflows. Userspace hooks *_bind_sk where the kernel's BTF has it,
- * inet_bind/inet6_bind otherwise, never both (user/tracer.c); both flavours
+ * inet_bind/inet6_bind otherwise, never both (user/capture/tracer.c); both flavours
  * are thin entries in bindsnoop.bpf.c.
  */
 

@@ -13,6 +13,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "bindsnoop.h"
+#include "fold_record.h"
 
 /*
  * A full map folds nothing more: a failure whose entry can't be made is
@@ -64,22 +65,6 @@ static __always_inline bool fold_repeat(const struct bs_fold_key *key, __u64 epo
 	return true;
 }
 
-static __always_inline void fold_value_fill(struct bs_fold_value *value,
-					    const struct bs_event *event, __u64 epoch)
-{
-	value->epoch = epoch;
-	value->cgroup_id = event->cgroup_id;
-	value->netns_ino = event->netns_ino;
-	value->sock_inode = event->sock_inode;
-	__builtin_memcpy(value->comm, event->comm, sizeof(value->comm));
-	value->tid = event->tid;
-	value->ppid = event->ppid;
-	value->uid = event->uid;
-	value->hook = event->hook;
-	value->sock_type = event->sock_type;
-	value->caller_v6only = event->caller_v6only;
-}
-
 /* The failure in event is reported in full: it opens key's window in epoch. */
 static __always_inline void fold_window_open(const struct bs_fold_key *key,
 					     struct bs_fold_value *entry,
@@ -90,10 +75,12 @@ static __always_inline void fold_window_open(const struct bs_fold_key *key,
 	if (entry) {
 		/* Repeats so far belong to windows that are closed now. */
 		entry->repeats_at_window_start = entry->repeats;
-		fold_value_fill(entry, event, epoch);
+		entry->epoch = epoch;
+		bs_fold_value_keep(entry, event);
 		return;
 	}
-	fold_value_fill(&fresh, event, epoch);
+	fresh.epoch = epoch;
+	bs_fold_value_keep(&fresh, event);
 	bpf_map_update_elem(&folds, key, &fresh, BPF_NOEXIST);
 }
 

@@ -371,14 +371,8 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 
 	if (fold_enabled(ret)) {
 		fold_epoch = fold_epoch_now();
-		__builtin_memset(&fold_key, 0, sizeof(fold_key));
-		__builtin_memcpy(fold_key.addr, requested.addr, sizeof(fold_key.addr));
-		fold_key.pid = pid;
-		fold_key.ret = ret;
-		fold_key.port = requested.port;
-		fold_key.family = caller.family;
-		fold_key.protocol = protocol;
-		fold_key.kind = kind;
+		bs_fold_key_make(&fold_key, requested.addr, pid, ret, requested.port, caller.family,
+				 protocol, kind);
 		if (fold_repeat(&fold_key, fold_epoch, &fold_entry))
 			return 0;
 	}

@@ -71,33 +71,35 @@ libbpf_tools=1
 memory=2048
 
 # The bench's own options and the ones scripts/vm/lib.sh shares.
-parse_bench_args() {
-	while [ $# -gt 0 ]; do
-		vm_parse_common_option "$@"
-		if [ "$vm_shift" -gt 0 ]; then
-			shift "$vm_shift"
-			continue
-		fi
-		case "$1" in
-		--count) count=${2:?--count needs a number}; shift ;;
-		--count=*) count=${1#*=} ;;
-		--runs) runs=${2:?--runs needs a number}; shift ;;
-		--runs=*) runs=${1#*=} ;;
-		--success-count) success_count=${2:?--success-count needs a number}; shift ;;
-		--success-count=*) success_count=${1#*=} ;;
-		--getppid-count) getppid_count=${2:?--getppid-count needs a number}; shift ;;
-		--getppid-count=*) getppid_count=${1#*=} ;;
-		--startup-runs) startup_runs=${2:?--startup-runs needs a number}; shift ;;
-		--startup-runs=*) startup_runs=${1#*=} ;;
-		--profile-count) profile_count=${2:?--profile-count needs a number}; shift ;;
-		--profile-count=*) profile_count=${1#*=} ;;
-		--no-libbpf-tools) libbpf_tools=0 ;;
-		--shell) die "--shell is scripts/vm-test.sh's; use it there" ;;
-		-h | --help) usage 0 ;;
-		*) echo "vm-bench: unknown option '$1'; see the usage below" >&2; usage 2 ;;
-		esac
-		shift
-	done
+# vm-bench's own options (vm_parse_args in scripts/vm/lib.sh has the rest).
+vm_own_option() {
+	vm_shift=2
+	case "$1" in
+	--count) count=${2:?--count needs a number} ;;
+	--runs) runs=${2:?--runs needs a number} ;;
+	--success-count) success_count=${2:?--success-count needs a number} ;;
+	--getppid-count) getppid_count=${2:?--getppid-count needs a number} ;;
+	--startup-runs) startup_runs=${2:?--startup-runs needs a number} ;;
+	--profile-count) profile_count=${2:?--profile-count needs a number} ;;
+	*) vm_shift=1 ;;
+	esac
+	[ "$vm_shift" -eq 2 ] && return
+	case "$1" in
+	--count=*) count=${1#*=} ;;
+	--runs=*) runs=${1#*=} ;;
+	--success-count=*) success_count=${1#*=} ;;
+	--getppid-count=*) getppid_count=${1#*=} ;;
+	--startup-runs=*) startup_runs=${1#*=} ;;
+	--profile-count=*) profile_count=${1#*=} ;;
+	--no-libbpf-tools) libbpf_tools=0 ;;
+	--shell) die "--shell is scripts/vm-test.sh's; use it there" ;;
+	-h | --help) usage 0 ;;
+	*) vm_shift=0 ;;
+	esac
+}
+
+# The numbers the options above took must be whole and positive.
+check_bench_args() {
 	local number
 	for number in "$count" "$runs" "$success_count" "$getppid_count" "$startup_runs"; do
 		[[ $number =~ ^[1-9][0-9]*$ ]] ||
@@ -105,7 +107,6 @@ parse_bench_args() {
 				"take whole numbers above 0 ('$number' is not one)"
 	done
 	[[ $profile_count =~ ^[0-9]+$ ]] || die "--profile-count takes 0 or more"
-	vm_check_common_options
 }
 
 # Sets libbpf_tools_bin to libbpf-tools' bindsnoop, downloaded once from
@@ -413,7 +414,8 @@ bench_after_boot() {
 
 main() {
 	local run_started=$EPOCHREALTIME busy_before own_before own_seconds vm_started
-	parse_bench_args "$@"
+	vm_parse_args "$@"
+	check_bench_args
 	ensure_host_tools
 	vm_fetch_kernels
 	[ "$libbpf_tools" = 1 ] && fetch_libbpf_tools

@@ -70,21 +70,14 @@ on_fatal() {
 	echo "vm: 0 passed, 1 failed"
 }
 
-parse_args() {
-	while [ $# -gt 0 ]; do
-		vm_parse_common_option "$@"
-		if [ "$vm_shift" -gt 0 ]; then
-			shift "$vm_shift"
-			continue
-		fi
-		case "$1" in
-		--shell) shell=1 ;;
-		-h | --help) usage 0 ;;
-		*) echo "vm-test: unknown option '$1'; see the usage below" >&2; usage 2 ;;
-		esac
-		shift
-	done
-	vm_check_common_options
+# vm-test's own options (vm_parse_args in scripts/vm/lib.sh has the rest).
+vm_own_option() {
+	vm_shift=1
+	case "$1" in
+	--shell) shell=1 ;;
+	-h | --help) usage 0 ;;
+	*) vm_shift=0 ;;
+	esac
 }
 
 # The in-kernel holder walk needs bpf_loop (5.17): older kernels run the
@@ -269,7 +262,7 @@ print_matrix() {
 
 main() {
 	local run_started=$EPOCHREALTIME i
-	parse_args "$@"
+	vm_parse_args "$@"
 	ensure_host_tools
 	vm_fetch_kernels
 	vm_stage_artefacts

@@ -89,6 +89,22 @@ vm_parse_common_option() {
 	esac
 }
 
+# The whole command line: the common options here, the rest through the
+# front-end's vm_own_option "$@", which sets vm_shift the same way (0: not
+# its option either: usage, exit 2). Then the common options are checked.
+vm_parse_args() {
+	while [ $# -gt 0 ]; do
+		vm_parse_common_option "$@"
+		[ "$vm_shift" -gt 0 ] || vm_own_option "$@"
+		if [ "$vm_shift" -eq 0 ]; then
+			echo "$VM_TOOL: unknown option '$1'; see the usage below" >&2
+			usage 2
+		fi
+		shift "$vm_shift"
+	done
+	vm_check_common_options
+}
+
 vm_check_common_options() {
 	local backend
 	for backend in ${backends//,/ }; do

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include "fold_record.h"
 #include "fold_sweep.h"
 #include "unit.h"
 
@@ -54,14 +55,8 @@ static void full_report(struct bs_event *event, struct bs_fold_key *key, __u16 p
 	event->kernel_holders_searched = 1;
 	event->holders[0].owner_pid = 4100;
 	event->holders[0].port = port;
-	memset(key, 0, sizeof(*key));
-	memcpy(key->addr, event->addr, sizeof(key->addr));
-	key->pid = event->pid;
-	key->ret = event->ret;
-	key->port = event->port;
-	key->family = event->family;
-	key->protocol = event->protocol;
-	key->kind = event->kind;
+	bs_fold_key_make(key, event->addr, event->pid, event->ret, event->port, event->family,
+			 event->protocol, event->kind);
 }
 
 /* The epoch the kernel reads now (what fold_sweep published). */

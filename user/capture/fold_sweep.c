@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
+#include "fold_record.h"
 #include "fold_sweep.h"
 
 #define NSEC_PER_MSEC 1000000ULL
@@ -71,14 +72,8 @@ static void entry_forget(struct fold_sweep *sweep, const struct bs_fold_key *key
 /* The key the kernel made for this failure (bpf/report.bpf.h). */
 static void key_of_event(struct bs_fold_key *key, const struct bs_event *event)
 {
-	memset(key, 0, sizeof(*key));
-	memcpy(key->addr, event->addr, sizeof(key->addr));
-	key->pid = event->pid;
-	key->ret = event->ret;
-	key->port = event->port;
-	key->family = event->family;
-	key->protocol = event->protocol;
-	key->kind = event->kind;
+	bs_fold_key_make(key, event->addr, event->pid, event->ret, event->port, event->family,
+			 event->protocol, event->kind);
 }
 
 /* The kernel folds into the window of this number from now on. */
@@ -147,27 +142,8 @@ void fold_sweep_remember(struct fold_sweep *sweep, const struct bs_event *event)
 static void event_of_fold(struct bs_event *event, const struct fold_entry *entry,
 			  const struct bs_fold_value *value, __u64 ts_boot_ns)
 {
-	const struct bs_fold_key *key = &entry->key;
-
-	memset(event, 0, sizeof(*event));
-	memcpy(event->addr, key->addr, sizeof(event->addr));
-	event->port = key->port;
-	event->family = key->family;
-	event->protocol = key->protocol;
-	event->ret = key->ret;
-	event->kind = key->kind;
-	event->pid = key->pid;
+	bs_fold_event_make(event, &entry->key, value);
 	event->ts_boot_ns = ts_boot_ns;
-	event->tid = value->tid;
-	event->ppid = value->ppid;
-	event->uid = value->uid;
-	memcpy(event->comm, value->comm, sizeof(event->comm));
-	event->cgroup_id = value->cgroup_id;
-	event->netns_ino = value->netns_ino;
-	event->sock_inode = value->sock_inode;
-	event->hook = value->hook;
-	event->sock_type = value->sock_type;
-	event->caller_v6only = value->caller_v6only;
 	event->holder_count = entry->holder_count;
 	event->kernel_holders_searched = entry->kernel_holders_searched;
 	memcpy(event->holders, entry->holders, sizeof(event->holders));
