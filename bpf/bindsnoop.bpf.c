@@ -21,16 +21,18 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* ---- tracepoint backend: the syscalls themselves ---- */
 
 #if BS_HAS_TASK_PT_REGS
+/*
+ * One program for both exits: userspace attaches it to sys_exit_listen too
+ * (user/capture/tracer.c), so the verifier checks the report path once, not
+ * twice (half of start-up's verifier time). The syscall number tells them
+ * apart.
+ */
 SEC("tracepoint/syscalls/sys_exit_bind")
-int tp_exit_bind(struct trace_event_raw_sys_exit *ctx)
+int tp_exit_bind_or_listen(struct trace_event_raw_sys_exit *ctx)
 {
-	return syscall_finished(BS_KIND_BIND, (int)ctx->ret);
-}
+	__u8 kind = ctx->id == bs_cfg.syscall_nr_listen ? BS_KIND_LISTEN : BS_KIND_BIND;
 
-SEC("tracepoint/syscalls/sys_exit_listen")
-int tp_exit_listen(struct trace_event_raw_sys_exit *ctx)
-{
-	return syscall_finished(BS_KIND_LISTEN, (int)ctx->ret);
+	return syscall_finished(kind, (int)ctx->ret);
 }
 #else
 SEC("tracepoint/syscalls/sys_enter_bind")

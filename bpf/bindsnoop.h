@@ -159,7 +159,7 @@ struct bs_config {
 	__u32 wakeup_threshold; /* bytes queued before the reader is woken */
 	__u32 self_pid;		/* bindsnoop itself, never reported */
 	__u32 fold_ms; /* --fold-ms: repeats within this window are counted; 0: --no-fold */
-	__u32 pad;
+	__u32 syscall_nr_listen; /* listen(2)'s number here: one program serves both exits */
 };
 
 _Static_assert(sizeof(struct bs_owner_tag) == 24, "bs_owner_tag layout changed");

@@ -128,11 +128,12 @@ static const struct bpf_build basic_build = { "basic", basic_open, basic_destroy
 
 /* What this kernel's BPF offers, probed once with tiny programs. */
 struct kernel_features {
-	bool fexit;	   /* an fexit program loads and attaches */
-	bool kprobes;	   /* CONFIG_KPROBE_EVENTS */
-	bool bind_sk;	   /* inet_bind_sk() exists */
-	bool bpf_loop;	   /* 5.17 */
-	bool task_pt_regs; /* 5.15 */
+	bool fexit;	    /* an fexit program loads and attaches */
+	bool fexit_refused; /* every tracing program is refused (EPERM): no BTF parse needed */
+	bool kprobes;	    /* CONFIG_KPROBE_EVENTS */
+	bool bind_sk;	    /* inet_bind_sk() exists */
+	bool bpf_loop;	    /* 5.17 */
+	bool task_pt_regs;  /* 5.15 */
 };
 
 static bool kernel_has_helper(enum bpf_func_id helper)
@@ -146,12 +147,32 @@ static bool kernel_has_helper(enum bpf_func_id helper)
  * where loading the whole object only to be refused costs far more. Lockdown,
  * a kernel without trampolines, or a refusing LSM all say no here.
  */
+static const struct bpf_insn return_zero[] = {
+	{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+	{ .code = BPF_JMP | BPF_EXIT },
+};
+
+/*
+ * A kernel that refuses tracing programs outright (EPERM: a security
+ * module's policy, not a missing function) says so without a BTF parse: a
+ * program aimed at type id 1, which is no function, is otherwise refused
+ * only by the verifier, with EINVAL.
+ */
+static bool kernel_refuses_tracing_programs(void)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, load_opts, .expected_attach_type = BPF_TRACE_FEXIT,
+		    .attach_btf_id = 1);
+	int prog_fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", return_zero, 2, &load_opts);
+
+	if (prog_fd >= 0) {
+		close(prog_fd);
+		return false;
+	}
+	return prog_fd == -EPERM;
+}
+
 static bool kernel_runs_fexit(const struct btf *vmlinux)
 {
-	const struct bpf_insn return_zero[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
 	LIBBPF_OPTS(bpf_prog_load_opts, load_opts, .expected_attach_type = BPF_TRACE_FEXIT);
 	int function, prog_fd, link_fd;
 
@@ -236,12 +257,39 @@ static void config_from_options(struct bs_config *config, const struct options *
 	config->wakeup_threshold = (opts->ring_buffer_mb << 20) / 4;
 	config->self_pid = getpid();
 	config->fold_ms = opts->fold ? opts->fold_ms : 0;
+	config->syscall_nr_listen = SYS_listen;
 }
 
 /* Why a backend could not be used, for -v and for an explicit --backend. */
 struct trial {
 	char reason[256];
 };
+
+/*
+ * Room for the owner tags: an LRU map is allocated whole when it is created,
+ * so its size is start-up time (65,536 tags took 15 ms here). Four times the
+ * sockets open now, a power of two from 16,384 to 65,536: tags are written
+ * for every bind while tracing, and when the map is full the least recently
+ * used go (their holders are then named from /proc, as if bound before).
+ */
+#define OWNER_TAGS_MIN 16384
+#define OWNER_TAGS_MAX 65536
+
+static __u32 owner_tag_capacity(void)
+{
+	unsigned long used = 0;
+	__u32 capacity = OWNER_TAGS_MIN;
+	FILE *sockstat = fopen("/proc/net/sockstat", "re");
+
+	if (sockstat) {
+		if (fscanf(sockstat, "sockets: used %lu", &used) != 1)
+			used = OWNER_TAGS_MAX;
+		fclose(sockstat);
+	}
+	while (capacity < 4 * used && capacity < OWNER_TAGS_MAX)
+		capacity *= 2;
+	return capacity;
+}
 
 static void trial_failed(struct trial *trial, const char *what, const char *name, int err)
 {
@@ -259,13 +307,60 @@ static void trial_failed(struct trial *trial, const char *what, const char *name
 		 strerror(-err), hint);
 }
 
+/*
+ * The maps that pair an entry hook with its return hook (pending_ops,
+ * get_port_calls) serve no program of an object without entry hooks (the
+ * full build's tracepoint backend): not creating them spares start-up their
+ * preallocation. A program that did use one would fail the load, loudly.
+ */
+static void skip_pairing_maps(struct bpf_object *obj)
+{
+	static const char *const pairing_maps[] = { "pending_ops", "get_port_calls" };
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		enum bpf_attach_type type = bpf_program__expected_attach_type(prog);
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		/* Entry hooks: fentry, kprobe, sys_enter_*. */
+		if (type == BPF_TRACE_FENTRY ||
+		    (bpf_program__type(prog) == BPF_PROG_TYPE_KPROBE &&
+		     strncmp(bpf_program__section_name(prog), "kretprobe/", 10)) ||
+		    !strncmp(program_target(prog), "sys_enter_", 10))
+			return;
+	}
+	for (size_t i = 0; i < sizeof(pairing_maps) / sizeof(pairing_maps[0]); i++)
+		bpf_map__set_autocreate(bpf_object__find_map_by_name(obj, pairing_maps[i]), false);
+}
+
+/*
+ * The full build's one syscall-exit program (bpf/bindsnoop.bpf.c): its
+ * section names sys_exit_bind, and no program of the object names
+ * sys_exit_listen, so it serves that exit too.
+ */
+static bool serves_listen_exit_too(const struct bpf_program *prog, struct bpf_object *obj)
+{
+	struct bpf_program *other;
+
+	if (bpf_program__type(prog) != BPF_PROG_TYPE_TRACEPOINT ||
+	    strcmp(program_target(prog), "sys_exit_bind"))
+		return false;
+	bpf_object__for_each_program(other, obj)
+		if (bpf_program__type(other) == BPF_PROG_TYPE_TRACEPOINT &&
+		    !strcmp(program_target(other), "sys_exit_listen"))
+			return false;
+	return true;
+}
+
 static int attach_programs(struct tracer *tracer, struct trial *trial)
 {
 	struct bpf_program *prog;
 	int count = 0;
 
 	bpf_object__for_each_program(prog, tracer->obj)
-		count += bpf_program__autoload(prog);
+		count += bpf_program__autoload(prog) *
+			 (1 + serves_listen_exit_too(prog, tracer->obj));
 	tracer->links = calloc(count, sizeof(*tracer->links));
 	if (!tracer->links)
 		return -ENOMEM;
@@ -279,6 +374,16 @@ static int attach_programs(struct tracer *tracer, struct trial *trial)
 			int err = -errno;
 
 			trial_failed(trial, "attaching", bpf_program__name(prog), err);
+			return err;
+		}
+		tracer->links[tracer->link_count++] = link;
+		if (!serves_listen_exit_too(prog, tracer->obj))
+			continue;
+		link = bpf_program__attach_tracepoint(prog, "syscalls", "sys_exit_listen");
+		if (!link) {
+			int err = -errno;
+
+			trial_failed(trial, "attaching", "sys_exit_listen", err);
 			return err;
 		}
 		tracer->links[tracer->link_count++] = link;
@@ -326,12 +431,17 @@ static int try_backend(struct tracer *tracer, const struct bpf_build *build,
 	config_from_options(config, opts);
 	err = bpf_map__set_max_entries(bpf_object__find_map_by_name(tracer->obj, "events"),
 				       opts->ring_buffer_mb << 20);
+	if (!err)
+		err = bpf_map__set_max_entries(
+			bpf_object__find_map_by_name(tracer->obj, "owner_tags"),
+			owner_tag_capacity());
 	if (err)
 		goto fail;
 	bpf_object__for_each_program(prog, tracer->obj)
 		bpf_program__set_autoload(prog,
 					  program_in_backend(prog, backend) &&
 						  program_fits_kernel(prog, features->bind_sk));
+	skip_pairing_maps(tracer->obj);
 	err = bpf_object__load(tracer->obj);
 	if (err) {
 		trial_failed(trial, "loading", backend_name(backend), err);
@@ -379,7 +489,14 @@ static void probe_kernel(struct kernel_features *features, enum backend_choice c
 	struct btf *vmlinux = NULL;
 
 	memset(features, 0, sizeof(*features));
-	if (choice != BACKEND_TRACEPOINT)
+	features->kprobes = kernel_runs_kprobes();
+	/*
+	 * auto on a kernel that refuses fexit programs and has no kprobes ends
+	 * with the tracepoint backend, which needs no BTF parse either.
+	 */
+	if (choice == BACKEND_AUTO && !features->kprobes && kernel_refuses_tracing_programs())
+		features->fexit_refused = true;
+	else if (choice != BACKEND_TRACEPOINT)
 		vmlinux = btf__load_vmlinux_btf();
 	if (vmlinux) {
 		features->bind_sk =
@@ -387,10 +504,15 @@ static void probe_kernel(struct kernel_features *features, enum backend_choice c
 		features->fexit = kernel_runs_fexit(vmlinux);
 		btf__free(vmlinux);
 	}
-	features->kprobes = kernel_runs_kprobes();
 	features->bpf_loop = kernel_has_helper(BPF_FUNC_loop);
 	features->task_pt_regs = kernel_has_helper(BPF_FUNC_task_pt_regs);
-	if (verbose && choice == BACKEND_TRACEPOINT)
+	if (verbose && features->fexit_refused)
+		fprintf(stderr,
+			"bindsnoop: kernel refuses tracing programs (EPERM) and lacks kprobes, "
+			"%s bpf_loop(), %s bpf_task_pt_regs()\n",
+			features->bpf_loop ? "has" : "lacks",
+			features->task_pt_regs ? "has" : "lacks");
+	else if (verbose && choice == BACKEND_TRACEPOINT)
 		fprintf(stderr,
 			"bindsnoop: kernel %s kprobes, %s bpf_loop(), %s bpf_task_pt_regs() "
 			"(fexit and inet_bind_sk() not probed: --backend tracepoint)\n",
@@ -411,6 +533,9 @@ static void probe_kernel(struct kernel_features *features, enum backend_choice c
 static const char *backend_ruled_out(enum backend_choice backend,
 				     const struct kernel_features *features)
 {
+	if (backend == BACKEND_FEXIT && features->fexit_refused)
+		return "the kernel refuses tracing programs (EPERM: a security policy or "
+		       "lockdown)";
 	if (backend == BACKEND_FEXIT && !features->fexit)
 		return "a probe fexit program on inet_csk_get_port did not load and attach (the "
 		       "kernel refuses this program type here, e.g. lockdown or no BPF "
