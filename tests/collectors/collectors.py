@@ -158,7 +158,8 @@ def read_text(path):
 class Tracer:
     def __init__(self, args, name, workdir):
         self.name = name
-        self.proc = spawn([ARGS.bindsnoop] + args, name, workdir)
+        # --no-fold: a storm must reach the collectors as one message per failure.
+        self.proc = spawn([ARGS.bindsnoop, "--no-fold"] + args, name, workdir)
         ready = wait_for(lambda: "Tracing " in read_text(self.proc.err_path)
                          or self.proc.poll() is not None, 20)
         if self.proc.poll() is not None or not ready:

@@ -101,7 +101,8 @@ def main():
     output = os.path.join(tmp, "events.jsonl")
     collector = Collector(os.path.join(tmp, "log"))
     err = open(os.path.join(tmp, "stderr"), "w+")
-    proc = subprocess.Popen([args.bindsnoop, "--json", "--output", output,
+    # --no-fold: the soak is a storm of records, one per failure.
+    proc = subprocess.Popen([args.bindsnoop, "--json", "--no-fold", "--output", output,
                              f"--syslog={collector.path}"],
                             stdout=subprocess.PIPE, stderr=err)
     lines = [0]

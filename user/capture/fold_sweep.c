@@ -41,8 +41,12 @@ static int entry_compare(const void *a, const void *b)
 /* The entry of key, made if missing; NULL when out of memory. */
 static struct fold_entry *entry_get(struct fold_sweep *sweep, const struct bs_fold_key *key)
 {
-	struct fold_entry *fresh = calloc(1, sizeof(*fresh)), **found;
+	struct fold_entry probe = { .key = *key }, *fresh, **found;
 
+	found = tfind(&probe, &sweep->entries, entry_compare);
+	if (found)
+		return *found;
+	fresh = calloc(1, sizeof(*fresh));
 	if (!fresh)
 		return NULL;
 	fresh->key = *key;
