@@ -7,7 +7,7 @@
 #                      [--keep] [--shell] [--timeout SECONDS] [--smp N] [--memory MB]
 #                      [--artefacts DIR]
 #
-#   --kernels LIST    kernels to boot (default 5.10,6.1,6.12,trixie-backports,sid):
+#   --kernels LIST    kernels to boot (default 5.10,6.1,6.12,newest):
 #                     a series (6.12: its newest kernel in any Debian suite), a
 #                     suite (sid: the newest kernel it ships), or "all" (the
 #                     newest kernel of every series Debian offers, 5.10 to 7.x).
