@@ -203,11 +203,33 @@ static void test_times(void)
 	CHECK_INT(format_clock_us(SAMPLE_NS, buf, 15), -ENOSPC);
 }
 
+/* Every unit boundary of the age the diagnosis and --who print. */
+static void test_ages(void)
+{
+	static const struct {
+		__u64 seconds;
+		const char *text;
+	} cases[] = {
+		{ 0, "0s" },	     { 59, "59s" },	 { 60, "1m00s" },
+		{ 545, "9m05s" },    { 3599, "59m59s" }, { 3600, "1h00m" },
+		{ 86399, "23h59m" }, { 86400, "1d0h" },	 { 273600, "3d4h" },
+	};
+	char age[FORMAT_AGE_MAX];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		format_age(cases[i].seconds, age);
+		CHECK_STR(age, cases[i].text);
+	}
+	format_age(~0ULL, age);
+	CHECK_STR(age, "213503982334601d7h");
+}
+
 int main(void)
 {
 	test_errno_names();
 	test_names();
 	test_addresses();
 	test_times();
+	test_ages();
 	return unit_summary();
 }

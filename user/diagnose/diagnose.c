@@ -165,22 +165,12 @@ static bool same_executable(const struct process_identity *a, const struct proce
 /* "9m05s", "2h10m", "3d4h": how long the holder has been running. */
 static void add_age(struct text *text, __u64 since_ns, __u64 now_ns)
 {
-	__u64 seconds;
+	char age[FORMAT_AGE_MAX];
 
 	if (!since_ns || now_ns < since_ns)
 		return;
-	seconds = (now_ns - since_ns) / 1000000000ULL;
-	if (seconds < 60)
-		add(text, "%llus", (unsigned long long)seconds);
-	else if (seconds < 3600)
-		add(text, "%llum%02llus", (unsigned long long)seconds / 60,
-		    (unsigned long long)seconds % 60);
-	else if (seconds < 86400)
-		add(text, "%lluh%02llum", (unsigned long long)seconds / 3600,
-		    (unsigned long long)seconds / 60 % 60);
-	else
-		add(text, "%llud%lluh", (unsigned long long)seconds / 86400,
-		    (unsigned long long)seconds / 3600 % 24);
+	format_age((now_ns - since_ns) / 1000000000ULL, age);
+	add(text, "%s", age);
 }
 
 /* The name a container goes by: its name, else its short id. */

@@ -109,19 +109,10 @@ static void append_sanitized(struct strbuf *out, const char *text, size_t max)
 
 static void append_age(struct strbuf *out, __u64 since_ns, __u64 now_ns)
 {
-	__u64 seconds = (now_ns - since_ns) / 1000000000ULL;
+	char age[FORMAT_AGE_MAX];
 
-	if (seconds < 60)
-		strbuf_appendf(out, "%llus", (unsigned long long)seconds);
-	else if (seconds < 3600)
-		strbuf_appendf(out, "%llum%02llus", (unsigned long long)seconds / 60,
-			       (unsigned long long)seconds % 60);
-	else if (seconds < 86400)
-		strbuf_appendf(out, "%lluh%02llum", (unsigned long long)seconds / 3600,
-			       (unsigned long long)seconds / 60 % 60);
-	else
-		strbuf_appendf(out, "%llud%lluh", (unsigned long long)seconds / 86400,
-			       (unsigned long long)seconds / 3600 % 24);
+	format_age((now_ns - since_ns) / 1000000000ULL, age);
+	strbuf_append_str(out, age);
 }
 
 /* "nginx[1200,1201] (nginx.service, running for 2h10m)". */

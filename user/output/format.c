@@ -86,6 +86,20 @@ const char *errno_name(int err)
 	return errno_names[err];
 }
 
+void format_age(__u64 seconds, char out[FORMAT_AGE_MAX])
+{
+	unsigned long long s = seconds;
+
+	if (s < 60)
+		snprintf(out, FORMAT_AGE_MAX, "%llus", s);
+	else if (s < 3600)
+		snprintf(out, FORMAT_AGE_MAX, "%llum%02llus", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(out, FORMAT_AGE_MAX, "%lluh%02llum", s / 3600, s / 60 % 60);
+	else
+		snprintf(out, FORMAT_AGE_MAX, "%llud%lluh", s / 86400, s / 3600 % 24);
+}
+
 const char *errno_text(int err, char buf[FORMAT_ERRNO_MAX])
 {
 	const char *name = errno_name(err);

@@ -20,6 +20,10 @@
 /* "EADDRINUSE" for 98; NULL for numbers Linux does not define. */
 const char *errno_name(int err);
 
+#define FORMAT_AGE_MAX 32 /* "213503982334601d7h" */
+/* How long, from seconds: "42s", "9m05s", "2h10m", "3d4h". */
+void format_age(__u64 seconds, char out[FORMAT_AGE_MAX]);
+
 #define FORMAT_ERRNO_MAX 16 /* "E-2147483648" */
 /* errno_name(err), or "E<n>" in buf for a number without a name. */
 const char *errno_text(int err, char buf[FORMAT_ERRNO_MAX]);
