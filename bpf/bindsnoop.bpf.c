@@ -5,8 +5,9 @@
  *
  *   tracepoint  syscalls/sys_exit_{bind,listen}; in the basic object (kernels
  *               before 5.15, see compat.bpf.h) sys_enter_{bind,listen} too
- *   fexit       fentry+fexit on inet_bind(_sk), inet6_bind(_sk), inet_listen;
- *               fexit on inet_csk_get_port and udp_lib_get_port
+ *   fexit       fexit on inet_bind(_sk), inet6_bind(_sk), inet_listen,
+ *               inet_csk_get_port and udp_lib_get_port; in the basic object
+ *               fentry on the first three too
  *   kprobe      the same functions with kprobe+kretprobe
  */
 #include "vmlinux.h"
@@ -63,28 +64,23 @@ int tp_exit_listen(struct trace_event_raw_sys_exit *ctx)
 
 /* ---- fexit backend: BPF trampolines ---- */
 
+/*
+ * fexit sees the arguments itself, so the full build needs no entry hook and
+ * no map per call. The basic build (kernels before 5.15) also attaches
+ * fentry: its mark in pending_ops is how get_port_failed() knows a bind or
+ * listen is in progress, where the full build asks the syscall number.
+ */
+#if !BS_HAS_TASK_PT_REGS
 SEC("fentry/inet_bind")
 int BPF_PROG(fentry_inet_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
-	return op_begin(BS_KIND_BIND, BPF_CORE_READ(sock, sk), uaddr, addr_len, false);
-}
-
-SEC("fexit/inet_bind")
-int BPF_PROG(fexit_inet_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len, int ret)
-{
-	return op_finish(ret, BS_HOOK_INET);
+	return op_begin(BS_KIND_BIND, sock->sk, uaddr, addr_len, false);
 }
 
 SEC("fentry/inet6_bind")
 int BPF_PROG(fentry_inet6_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
-	return op_begin(BS_KIND_BIND, BPF_CORE_READ(sock, sk), uaddr, addr_len, false);
-}
-
-SEC("fexit/inet6_bind")
-int BPF_PROG(fexit_inet6_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len, int ret)
-{
-	return op_finish(ret, BS_HOOK_INET);
+	return op_begin(BS_KIND_BIND, sock->sk, uaddr, addr_len, false);
 }
 
 SEC("fentry/inet_bind_sk")
@@ -93,47 +89,60 @@ int BPF_PROG(fentry_inet_bind_sk, struct sock *sk, struct sockaddr *uaddr, int a
 	return op_begin(BS_KIND_BIND, sk, uaddr, addr_len, false);
 }
 
-SEC("fexit/inet_bind_sk")
-int BPF_PROG(fexit_inet_bind_sk, struct sock *sk, struct sockaddr *uaddr, int addr_len, int ret)
-{
-	return op_finish(ret, BS_HOOK_INET);
-}
-
 SEC("fentry/inet6_bind_sk")
 int BPF_PROG(fentry_inet6_bind_sk, struct sock *sk, struct sockaddr *uaddr, int addr_len)
 {
 	return op_begin(BS_KIND_BIND, sk, uaddr, addr_len, false);
 }
 
-SEC("fexit/inet6_bind_sk")
-int BPF_PROG(fexit_inet6_bind_sk, struct sock *sk, struct sockaddr *uaddr, int addr_len, int ret)
-{
-	return op_finish(ret, BS_HOOK_INET);
-}
-
 SEC("fentry/inet_listen")
 int BPF_PROG(fentry_inet_listen, struct socket *sock, int backlog)
 {
-	return op_begin(BS_KIND_LISTEN, BPF_CORE_READ(sock, sk), NULL, 0, false);
+	return op_begin(BS_KIND_LISTEN, sock->sk, NULL, 0, false);
+}
+#endif
+
+SEC("fexit/inet_bind")
+int BPF_PROG(fexit_inet_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len, int ret)
+{
+	return inet_op_returned(BS_KIND_BIND, sock->sk, uaddr, addr_len, ret);
+}
+
+SEC("fexit/inet6_bind")
+int BPF_PROG(fexit_inet6_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len, int ret)
+{
+	return inet_op_returned(BS_KIND_BIND, sock->sk, uaddr, addr_len, ret);
+}
+
+SEC("fexit/inet_bind_sk")
+int BPF_PROG(fexit_inet_bind_sk, struct sock *sk, struct sockaddr *uaddr, int addr_len, int ret)
+{
+	return inet_op_returned(BS_KIND_BIND, sk, uaddr, addr_len, ret);
+}
+
+SEC("fexit/inet6_bind_sk")
+int BPF_PROG(fexit_inet6_bind_sk, struct sock *sk, struct sockaddr *uaddr, int addr_len, int ret)
+{
+	return inet_op_returned(BS_KIND_BIND, sk, uaddr, addr_len, ret);
 }
 
 SEC("fexit/inet_listen")
 int BPF_PROG(fexit_inet_listen, struct socket *sock, int backlog, int ret)
 {
-	return op_finish(ret, BS_HOOK_INET);
+	return inet_op_returned(BS_KIND_LISTEN, sock->sk, NULL, 0, ret);
 }
 
 SEC("fexit/inet_csk_get_port")
 int BPF_PROG(fexit_inet_csk_get_port, struct sock *sk, unsigned short snum, int ret)
 {
-	return get_port_failed(sk, ret);
+	return get_port_failed(sk, snum, ret);
 }
 
 SEC("fexit/udp_lib_get_port")
 int BPF_PROG(fexit_udp_lib_get_port, struct sock *sk, unsigned short snum,
 	     unsigned int hash2_nulladdr, int ret)
 {
-	return get_port_failed(sk, ret);
+	return get_port_failed(sk, snum, ret);
 }
 
 /* ---- kprobe backend: kprobe + kretprobe ---- */
@@ -209,11 +218,11 @@ struct {
 	__type(value, struct sock *);
 } get_port_calls SEC(".maps");
 
-static __always_inline int get_port_enter(struct sock *sk)
+static __always_inline int get_port_enter(struct sock *sk, __u16 snum)
 {
 	__u32 tid = current_tid();
 
-	if (!op_pending())
+	if (!bind_or_listen_in_progress(snum))
 		bpf_map_update_elem(&get_port_calls, &tid, &sk, BPF_ANY);
 	return 0;
 }
@@ -225,15 +234,15 @@ static __always_inline int get_port_return(int ret)
 
 	if (!sk)
 		return 0;
-	get_port_failed(*sk, ret);
+	get_port_reported(*sk, SK_PROBE, ret);
 	bpf_map_delete_elem(&get_port_calls, &tid);
 	return 0;
 }
 
 SEC("kprobe/inet_csk_get_port")
-int BPF_KPROBE(kprobe_inet_csk_get_port, struct sock *sk)
+int BPF_KPROBE(kprobe_inet_csk_get_port, struct sock *sk, unsigned short snum)
 {
-	return get_port_enter(sk);
+	return get_port_enter(sk, snum);
 }
 
 SEC("kretprobe/inet_csk_get_port")
@@ -243,9 +252,9 @@ int BPF_KRETPROBE(kretprobe_inet_csk_get_port, int ret)
 }
 
 SEC("kprobe/udp_lib_get_port")
-int BPF_KPROBE(kprobe_udp_lib_get_port, struct sock *sk)
+int BPF_KPROBE(kprobe_udp_lib_get_port, struct sock *sk, unsigned short snum)
 {
-	return get_port_enter(sk);
+	return get_port_enter(sk, snum);
 }
 
 SEC("kretprobe/udp_lib_get_port")

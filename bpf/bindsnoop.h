@@ -160,6 +160,8 @@ struct bs_config {
 	__u32 self_pid;		/* bindsnoop itself, never reported */
 	__u32 fold_ms; /* --fold-ms: repeats within this window are counted; 0: --no-fold */
 	__u32 syscall_nr_listen; /* listen(2)'s number here: one program serves both exits */
+	__u32 syscall_nr_bind;	 /* bind(2)'s: get_port inside bind() is bind's to report */
+	__u32 pad;
 };
 
 _Static_assert(sizeof(struct bs_owner_tag) == 24, "bs_owner_tag layout changed");
@@ -168,6 +170,6 @@ _Static_assert(sizeof(struct bs_event) == 328, "bs_event layout changed");
 _Static_assert(sizeof(struct bs_fold_key) == 32, "bs_fold_key layout changed");
 _Static_assert(sizeof(struct bs_fold_value) == 80, "bs_fold_value layout changed");
 _Static_assert(sizeof(struct bs_filters) == 8504, "bs_filters layout changed");
-_Static_assert(sizeof(struct bs_config) == 8528, "bs_config layout changed");
+_Static_assert(sizeof(struct bs_config) == 8536, "bs_config layout changed");
 
 #endif /* BINDSNOOP_H */

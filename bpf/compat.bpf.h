@@ -33,6 +33,32 @@
 #define BS_HAS_TASK_PT_REGS 1
 #endif
 
+#if BS_HAS_TASK_PT_REGS
+/*
+ * The syscall the current task is in, from its saved user registers: the
+ * field the kernel's own syscall_get_nr() reads, orig_ax on x86-64 and
+ * syscallno on arm64. -1 where neither exists.
+ */
+struct pt_regs___x86 {
+	unsigned long orig_ax;
+} __attribute__((preserve_access_index));
+
+struct pt_regs___arm64 {
+	int syscallno;
+} __attribute__((preserve_access_index));
+
+static __always_inline long current_syscall_nr(void)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	if (bpf_core_field_exists(struct pt_regs___x86, orig_ax))
+		return ((struct pt_regs___x86 *)regs)->orig_ax;
+	if (bpf_core_field_exists(struct pt_regs___arm64, syscallno))
+		return ((struct pt_regs___arm64 *)regs)->syscallno;
+	return -1;
+}
+#endif
+
 /*
  * Through v6.1 (at least) each port bucket listed its sockets directly in
  * ->owners, TIME_WAIT ones included, through the same skc_bind_node.
@@ -106,10 +132,11 @@ static __always_inline struct udp_table *udp_table_of(struct net *net, struct so
  * inet_bind_sk(ssk) by 6.12), so inet-level hooks see a TCP socket while the
  * syscall hooks see the MPTCP one. tcp_sock.is_mptcp (CONFIG_MPTCP, v5.6)
  * tells them apart, so every backend reports the protocol the caller chose.
+ * btf_sk: sk is a BTF pointer (fexit), its sk_protocol a plain load.
  */
-static __always_inline __u16 caller_protocol(struct sock *sk)
+static __always_inline __u16 caller_protocol(struct sock *sk, bool btf_sk)
 {
-	__u16 protocol = BPF_CORE_READ(sk, sk_protocol);
+	__u16 protocol = btf_sk ? sk->sk_protocol : BPF_CORE_READ(sk, sk_protocol);
 
 	if (protocol == IPPROTO_TCP && bpf_core_field_exists(struct tcp_sock, is_mptcp) &&
 	    BPF_CORE_READ((struct tcp_sock *)sk, is_mptcp))

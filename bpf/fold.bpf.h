@@ -65,23 +65,24 @@ static __always_inline bool fold_repeat(const struct bs_fold_key *key, __u64 epo
 	return true;
 }
 
+/* An empty entry for a new key, filled in place (no 80-byte copy on the stack). */
+static const struct bs_fold_value fold_value_empty = {};
+
 /* The failure in event is reported in full: it opens key's window in epoch. */
 static __always_inline void fold_window_open(const struct bs_fold_key *key,
 					     struct bs_fold_value *entry,
 					     const struct bs_event *event, __u64 epoch)
 {
-	struct bs_fold_value fresh = {};
-
-	if (entry) {
-		/* Repeats so far belong to windows that are closed now. */
-		entry->repeats_at_window_start = entry->repeats;
-		entry->epoch = epoch;
-		bs_fold_value_keep(entry, event);
-		return;
+	if (!entry) {
+		bpf_map_update_elem(&folds, key, &fold_value_empty, BPF_NOEXIST);
+		entry = bpf_map_lookup_elem(&folds, key);
+		if (!entry)
+			return;
 	}
-	fresh.epoch = epoch;
-	bs_fold_value_keep(&fresh, event);
-	bpf_map_update_elem(&folds, key, &fresh, BPF_NOEXIST);
+	/* Repeats so far belong to windows that are closed now. */
+	entry->repeats_at_window_start = entry->repeats;
+	bs_fold_value_keep(entry, event);
+	entry->epoch = epoch;
 }
 
 #endif /* BINDSNOOP_FOLD_BPF_H */

@@ -37,13 +37,19 @@ struct {
 	__type(value, __u64);
 } lost_events SEC(".maps");
 
-/* A bind or listen in progress on one thread, between entry and return. */
+/*
+ * A bind or listen: its socket and where the address it asked for is. The
+ * sockaddr is read only when the outcome is reported: the kernel's copy
+ * (inet_bind's argument) lives in the syscall's frame until it returns, the
+ * caller's own (the syscall's argument) in its memory.
+ */
 struct pending_op {
 	struct sock *sk; /* NULL on the syscall path, which finds it from the fd */
-	__u8 sockaddr[SOCKADDR_MAX];
+	const void *sockaddr;
 	__u32 sockaddr_len;
 	__u8 kind;
-	__u8 pad[3];
+	__u8 from_user; /* sockaddr is the syscall's argument, not the kernel's copy */
+	__u8 pad[2];
 };
 
 struct {
@@ -65,39 +71,40 @@ static __always_inline bool op_pending(void)
 	return bpf_map_lookup_elem(&pending_ops, &tid) != NULL;
 }
 
-/*
- * Copy what the caller passed to bind(): a whole sockaddr_in6 or, should that
- * cross into an unmapped page, a sockaddr_in. Constant sizes keep the
- * verifier simple. from_user: a syscall argument, not inet_bind's kernel copy.
- */
-static __always_inline void pending_op_copy_sockaddr(struct pending_op *op, const void *sockaddr,
-						     int sockaddr_len, bool from_user)
+static __always_inline void pending_op_make(struct pending_op *op, __u8 kind, struct sock *sk,
+					    const void *sockaddr, int sockaddr_len, bool from_user)
 {
-	if (!sockaddr || sockaddr_len <= 0)
-		return;
+	op->sk = sk;
+	op->sockaddr = sockaddr_len > 0 ? sockaddr : NULL;
 	op->sockaddr_len = sockaddr_len > SOCKADDR_MAX ? SOCKADDR_MAX : sockaddr_len;
-	if (from_user) {
-		if (bpf_probe_read_user(op->sockaddr, SOCKADDR_MAX, sockaddr))
-			bpf_probe_read_user(op->sockaddr, 16, sockaddr);
-	} else {
-		if (bpf_probe_read_kernel(op->sockaddr, SOCKADDR_MAX, sockaddr))
-			bpf_probe_read_kernel(op->sockaddr, 16, sockaddr);
-	}
+	op->kind = kind;
+	op->from_user = from_user;
+}
+
+/* Read size bytes at offset of op's sockaddr; non-zero if they could not be read. */
+static __always_inline long op_sockaddr_read(void *dst, __u32 size, const struct pending_op *op,
+					     __u32 offset)
+{
+	const void *src = op->sockaddr + offset;
+
+	if (op->from_user)
+		return bpf_probe_read_user(dst, size, src);
+	return bpf_probe_read_kernel(dst, size, src);
 }
 
 /*
- * Entry side: remember what this thread asked for. from_user: sockaddr is
- * the syscall's argument (the basic syscall path), not inet_bind's copy.
+ * Entry side, for hooks whose return does not see the arguments (kretprobes,
+ * the basic build's sys_exit): remember what this thread asked for.
  */
 static __always_inline int op_begin(__u8 kind, struct sock *sk, const void *sockaddr,
 				    int sockaddr_len, bool from_user)
 {
-	struct pending_op op = { .sk = sk, .kind = kind };
+	struct pending_op op;
 	__u32 tid = current_tid();
 
 	if (!sk)
 		return 0;
-	pending_op_copy_sockaddr(&op, sockaddr, sockaddr_len, from_user);
+	pending_op_make(&op, kind, sk, sockaddr, sockaddr_len, from_user);
 	bpf_map_update_elem(&pending_ops, &tid, &op, BPF_ANY);
 	return 0;
 }
@@ -252,21 +259,32 @@ struct requested {
 	__u16 port;
 };
 
-/* What the caller asked for: the sockaddr it passed, or the socket's own port. */
+/*
+ * What the caller asked for: the sockaddr it passed, or the socket's own port.
+ * The port sits at the same offset in sockaddr_in and sockaddr_in6; the
+ * caller's socket, not the sockaddr, says which it is (AF_UNSPEC on an IPv4
+ * socket binds the wildcard). One read for IPv4, two for IPv6.
+ */
 static __always_inline void requested_address(struct requested *out, const struct pending_op *op,
 					      const struct caller_sock *caller)
 {
 	__builtin_memset(out, 0, sizeof(*out));
-	if (op && op->kind == BS_KIND_BIND && op->sockaddr_len >= 4) {
-		/*
-		 * The port sits at the same offset in sockaddr_in and
-		 * sockaddr_in6; AF_UNSPEC on an IPv4 socket binds the wildcard.
-		 */
-		out->port = bpf_ntohs(*(__u16 *)&op->sockaddr[2]);
-		if (caller->family == AF_INET6 && op->sockaddr_len >= 24)
-			__builtin_memcpy(out->addr, &op->sockaddr[8], 16);
-		else if (caller->family == AF_INET && op->sockaddr_len >= 8)
-			__builtin_memcpy(out->addr, &op->sockaddr[4], 4);
+	if (op && op->kind == BS_KIND_BIND && op->sockaddr && op->sockaddr_len >= 4) {
+		__be16 port = 0;
+
+		if (caller->family == AF_INET && op->sockaddr_len >= 8) {
+			__u8 head[8];
+
+			if (!op_sockaddr_read(head, sizeof(head), op, 0)) {
+				__builtin_memcpy(&port, &head[2], 2);
+				__builtin_memcpy(out->addr, &head[4], 4);
+			}
+		} else {
+			op_sockaddr_read(&port, sizeof(port), op, 2);
+			if (caller->family == AF_INET6 && op->sockaddr_len >= 24)
+				op_sockaddr_read(out->addr, 16, op, 8);
+		}
+		out->port = bpf_ntohs(port);
 		return;
 	}
 	out->port = caller->bound_port;
@@ -329,10 +347,41 @@ static __always_inline bool caller_id_wanted(const struct caller_id *id)
 	return caller_wanted(id->pid_tgid >> 32, id->uid, id->comm);
 }
 
-static __always_inline bool inet_caller_read(struct caller_sock *caller, struct sock *sk)
+/*
+ * How a hook holds the caller's socket: a plain address (kprobes, the
+ * syscall path, a map) needs probe reads; a BTF pointer (fexit's arguments)
+ * can be loaded from directly, at no helper call. Always a constant at the
+ * call site, so each program keeps only its own branch.
+ */
+enum sk_access {
+	SK_PROBE,
+	SK_BTF,
+};
+
+/* caller_sock_read from a BTF pointer: a few loads, no snapshot. */
+static __always_inline void caller_sock_read_btf(struct caller_sock *out, struct sock *sk)
 {
-	return caller_sock_read(caller, sk) &&
-	       (caller->family == AF_INET || caller->family == AF_INET6);
+	struct sock_common *skc = &sk->__sk_common;
+
+	__builtin_memset(out, 0, sizeof(*out));
+	out->family = skc->skc_family;
+	out->net = skc->skc_net.net;
+	out->bound_port = skc->skc_num;
+	out->v6only = BPF_CORE_READ_BITFIELD(skc, skc_ipv6only);
+	if (out->family == AF_INET6)
+		__builtin_memcpy(out->bound_addr, &skc->skc_v6_rcv_saddr, 16);
+	else
+		__builtin_memcpy(out->bound_addr, &skc->skc_rcv_saddr, 4);
+}
+
+static __always_inline bool inet_caller_read(struct caller_sock *caller, struct sock *sk,
+					     enum sk_access access)
+{
+	if (access == SK_BTF)
+		caller_sock_read_btf(caller, sk);
+	else if (!caller_sock_read(caller, sk))
+		return false;
+	return caller->family == AF_INET || caller->family == AF_INET6;
 }
 
 /*
@@ -341,7 +390,8 @@ static __always_inline bool inet_caller_read(struct caller_sock *caller, struct 
  * whatever the filters say: it may be the holder of a later conflict.
  */
 static __always_inline int report_outcome(struct caller_id *id, const struct pending_op *op,
-					  __u8 kind, struct sock *sk, int ret, __u8 hook)
+					  __u8 kind, struct sock *sk, enum sk_access access,
+					  int ret, __u8 hook)
 {
 	__u32 pid = id->pid_tgid >> 32;
 	struct caller_sock caller;
@@ -351,12 +401,12 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 	if (!sk)
 		return 0;
 	if (ret == 0) {
-		if (!inet_caller_read(&caller, sk))
+		if (!inet_caller_read(&caller, sk, access))
 			return 0;
 		owner_tag_record(sk, pid);
 		if (!bs_cfg.all || !caller_id_wanted(id))
 			return 0;
-	} else if (!caller_id_wanted(id) || !inet_caller_read(&caller, sk)) {
+	} else if (!caller_id_wanted(id) || !inet_caller_read(&caller, sk, access)) {
 		return 0;
 	}
 
@@ -364,7 +414,7 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 	if (!outcome_wanted(ret, requested.port))
 		return 0;
 
-	__u16 protocol = caller_protocol(sk);
+	__u16 protocol = caller_protocol(sk, access == SK_BTF);
 	struct bs_fold_value *fold_entry = NULL;
 	struct bs_fold_key fold_key;
 	__u64 fold_epoch = 0;
@@ -430,17 +480,16 @@ static __always_inline int syscall_finished(__u8 kind, int ret)
 	/* A BTF pointer: the arguments are plain loads, not helper calls. */
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	int fd = (int)PT_REGS_PARM1_SYSCALL(regs);
-	struct pending_op op = { .kind = kind };
+	struct pending_op op;
 	struct caller_id id;
 
 	/* A filtered-out failure costs no socket lookup at all. */
 	caller_id_read(&id);
 	if (ret != 0 && !caller_id_wanted(&id))
 		return 0;
-	if (kind == BS_KIND_BIND)
-		pending_op_copy_sockaddr(&op, (const void *)PT_REGS_PARM2_SYSCALL(regs),
-					 (int)PT_REGS_PARM3_SYSCALL(regs), true);
-	return report_outcome(&id, &op, kind, sock_from_fd(fd), ret, BS_HOOK_SYSCALL);
+	pending_op_make(&op, kind, NULL, (const void *)PT_REGS_PARM2_SYSCALL(regs),
+			kind == BS_KIND_BIND ? (int)PT_REGS_PARM3_SYSCALL(regs) : 0, true);
+	return report_outcome(&id, &op, kind, sock_from_fd(fd), SK_PROBE, ret, BS_HOOK_SYSCALL);
 }
 #else
 /*
@@ -464,20 +513,69 @@ static __always_inline int op_finish(int ret, __u8 hook)
 	if (!op)
 		return 0;
 	caller_id_read(&id);
-	report_outcome(&id, op, op->kind, op->sk, ret, hook);
+	report_outcome(&id, op, op->kind, op->sk, SK_PROBE, ret, hook);
 	bpf_map_delete_elem(&pending_ops, &tid);
 	return 0;
 }
 
-/* A get_port failure: reported here only when no bind/listen is in progress. */
-static __always_inline int get_port_failed(struct sock *sk, int ret)
+#if BS_HAS_TASK_PT_REGS
+/* fexit: the hook's own arguments say what was asked, no entry hook needed. */
+static __always_inline int inet_op_returned(__u8 kind, struct sock *sk, const void *sockaddr,
+					    int sockaddr_len, int ret)
+{
+	struct pending_op op;
+	struct caller_id id;
+
+	pending_op_make(&op, kind, sk, sockaddr, sockaddr_len, false);
+	caller_id_read(&id);
+	return report_outcome(&id, &op, kind, sk, SK_BTF, ret, BS_HOOK_INET);
+}
+#else
+/* fexit in the basic build: fentry's op_begin remembered the call. */
+static __always_inline int inet_op_returned(__u8 kind, struct sock *sk, const void *sockaddr,
+					    int sockaddr_len, int ret)
+{
+	return op_finish(ret, BS_HOOK_INET);
+}
+#endif
+
+/*
+ * Whether the get_port call that returned (snum: the port it was asked for)
+ * runs inside bind() or listen(), whose own hooks report its failure. Only
+ * those ask for a port: autobind (connect or sendmsg on an unbound socket)
+ * asks for port 0, and so do bind() to port 0 and listen() on an unbound
+ * socket, which the syscall in progress tells apart.
+ */
+static __always_inline bool bind_or_listen_in_progress(__u16 snum)
+{
+	if (snum)
+		return true;
+#if BS_HAS_TASK_PT_REGS
+	long nr = current_syscall_nr();
+
+	return nr == bs_cfg.syscall_nr_bind || nr == bs_cfg.syscall_nr_listen;
+#else
+	return op_pending();
+#endif
+}
+
+/* A get_port failure outside bind/listen: the kernel picked no port. */
+static __always_inline int get_port_reported(struct sock *sk, enum sk_access access, int ret)
 {
 	struct caller_id id;
 
-	if (ret == 0 || op_pending())
+	if (ret == 0)
 		return 0;
 	caller_id_read(&id);
-	return report_outcome(&id, NULL, BS_KIND_AUTOBIND, sk, ret, BS_HOOK_GET_PORT);
+	return report_outcome(&id, NULL, BS_KIND_AUTOBIND, sk, access, ret, BS_HOOK_GET_PORT);
+}
+
+/* fexit of get_port: reported here only when no bind/listen is in progress. */
+static __always_inline int get_port_failed(struct sock *sk, __u16 snum, int ret)
+{
+	if (ret == 0 || bind_or_listen_in_progress(snum))
+		return 0;
+	return get_port_reported(sk, SK_BTF, ret);
 }
 
 #endif /* BINDSNOOP_REPORT_BPF_H */

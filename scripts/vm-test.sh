@@ -13,8 +13,9 @@
 #                     newest kernel of every series Debian offers, 5.10 to 7.x).
 #                     Picked by version sort when the test runs, never pinned.
 #   --backends LIST   backends the live suite runs with (default fexit,kprobe,tracepoint);
-#                     fexit and kprobe also run with --kernel-only where the
-#                     kernel can walk its bind tables (5.17+, bpf_loop).
+#                     each also runs with --kernel-only where the kernel can
+#                     walk its bind tables (5.17+, bpf_loop): there a backend
+#                     that fell back to the basic object fails that row.
 #   --keep            keep each initramfs (.cache/vm/initramfs-<kernel>.cpio.gz).
 #   --shell           boot the first kernel into an interactive busybox shell instead
 #                     of running the plan ('run_plan' runs it there; 'exit' or
@@ -102,7 +103,7 @@ write_plan() {
 		for backend in ${backends//,/ }; do
 			printf '%s\t%s --backend %s\n' "$backend" "$live" "$backend"
 			case "$backend" in
-			fexit | kprobe)
+			fexit | kprobe | tracepoint)
 				kernel_walks_holders "$label" || continue
 				printf '%s\t%s --backend %s --kernel-only\n' \
 					"$backend-kernel-only" "$live" "$backend"
@@ -123,7 +124,7 @@ evaluate_log() {
 	for backend in ${backends//,/ }; do
 		expected+=("$backend")
 		case "$backend" in
-		fexit | kprobe) kernel_walks_holders "$label" && expected+=("$backend-kernel-only") ;;
+		fexit | kprobe | tracepoint) kernel_walks_holders "$label" && expected+=("$backend-kernel-only") ;;
 		esac
 	done
 	expected+=(auto kernel-log)

@@ -258,6 +258,7 @@ static void config_from_options(struct bs_config *config, const struct options *
 	config->self_pid = getpid();
 	config->fold_ms = opts->fold ? opts->fold_ms : 0;
 	config->syscall_nr_listen = SYS_listen;
+	config->syscall_nr_bind = SYS_bind;
 }
 
 /* Why a backend could not be used, for -v and for an explicit --backend. */
