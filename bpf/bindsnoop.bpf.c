@@ -5,9 +5,10 @@
  *
  *   tracepoint  syscalls/sys_exit_{bind,listen}; in the basic object (kernels
  *               before 5.15, see compat.bpf.h) sys_enter_{bind,listen} too
- *   fexit       fexit on inet_bind(_sk), inet6_bind(_sk), inet_listen,
- *               inet_csk_get_port and udp_lib_get_port; in the basic object
- *               fentry on the first three too
+ *   fexit       fexit on inet_bind(_sk), inet6_bind(_sk), inet_listen and
+ *               inet_autobind (or, where that is inlined, inet_csk_get_port
+ *               and udp_lib_get_port); in the basic object fentry on the
+ *               first three too
  *   kprobe      the same functions with kprobe+kretprobe
  */
 #include "vmlinux.h"
@@ -132,6 +133,18 @@ int BPF_PROG(fexit_inet_listen, struct socket *sock, int backlog, int ret)
 	return inet_op_returned(BS_KIND_LISTEN, sock->sk, NULL, 0, ret);
 }
 
+/*
+ * A port the kernel picks outside bind/listen: inet_autobind() (connect() or
+ * sendmsg() on an unbound socket), off the path of every bind. Kernels that
+ * inline it get the get_port hooks instead (user/capture/tracer.c), which
+ * run inside every bind and so cost a storm a second trampoline.
+ */
+SEC("fexit/inet_autobind")
+int BPF_PROG(fexit_inet_autobind, struct sock *sk, int ret)
+{
+	return autobind_reported(sk, SK_BTF, ret, BS_HOOK_AUTOBIND);
+}
+
 SEC("fexit/inet_csk_get_port")
 int BPF_PROG(fexit_inet_csk_get_port, struct sock *sk, unsigned short snum, int ret)
 {
@@ -208,57 +221,69 @@ int BPF_KRETPROBE(kretprobe_inet_listen, int ret)
 }
 
 /*
- * kretprobes do not see arguments: the entry remembers the socket of a
- * get_port call that runs outside bind/listen, keyed by thread.
+ * kretprobes do not see arguments: the entry remembers the socket of a port
+ * pick outside bind/listen (autobind), keyed by thread.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u32);
 	__type(value, struct sock *);
-} get_port_calls SEC(".maps");
+} autobind_calls SEC(".maps");
 
-static __always_inline int get_port_enter(struct sock *sk, __u16 snum)
+static __always_inline int autobind_enter(struct sock *sk)
 {
 	__u32 tid = current_tid();
 
-	if (!bind_or_listen_in_progress(snum))
-		bpf_map_update_elem(&get_port_calls, &tid, &sk, BPF_ANY);
+	bpf_map_update_elem(&autobind_calls, &tid, &sk, BPF_ANY);
 	return 0;
 }
 
-static __always_inline int get_port_return(int ret)
+static __always_inline int autobind_return(int ret, __u8 hook)
 {
 	__u32 tid = current_tid();
-	struct sock **sk = bpf_map_lookup_elem(&get_port_calls, &tid);
+	struct sock **sk = bpf_map_lookup_elem(&autobind_calls, &tid);
 
 	if (!sk)
 		return 0;
-	get_port_reported(*sk, SK_PROBE, ret);
-	bpf_map_delete_elem(&get_port_calls, &tid);
+	autobind_reported(*sk, SK_PROBE, ret, hook);
+	bpf_map_delete_elem(&autobind_calls, &tid);
 	return 0;
 }
 
+SEC("kprobe/inet_autobind")
+int BPF_KPROBE(kprobe_inet_autobind, struct sock *sk)
+{
+	return autobind_enter(sk);
+}
+
+SEC("kretprobe/inet_autobind")
+int BPF_KRETPROBE(kretprobe_inet_autobind, int ret)
+{
+	return autobind_return(ret, BS_HOOK_AUTOBIND);
+}
+
+/* Kernels that inline inet_autobind(): its get_port calls instead. */
 SEC("kprobe/inet_csk_get_port")
 int BPF_KPROBE(kprobe_inet_csk_get_port, struct sock *sk, unsigned short snum)
 {
-	return get_port_enter(sk, snum);
+	return bind_or_listen_in_progress(snum) ? 0 : autobind_enter(sk);
 }
 
 SEC("kretprobe/inet_csk_get_port")
 int BPF_KRETPROBE(kretprobe_inet_csk_get_port, int ret)
 {
-	return get_port_return(ret);
+	return autobind_return(autobind_result(ret), BS_HOOK_GET_PORT);
 }
 
 SEC("kprobe/udp_lib_get_port")
 int BPF_KPROBE(kprobe_udp_lib_get_port, struct sock *sk, unsigned short snum)
 {
-	return get_port_enter(sk, snum);
+	return bind_or_listen_in_progress(snum) ? 0 : autobind_enter(sk);
 }
 
 SEC("kretprobe/udp_lib_get_port")
 int BPF_KRETPROBE(kretprobe_udp_lib_get_port, int ret)
 {
-	return get_port_return(ret);
+	return autobind_return(autobind_result(ret), BS_HOOK_GET_PORT);
 }

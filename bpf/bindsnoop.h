@@ -30,6 +30,7 @@
 #define BS_HOOK_SYSCALL	 1 /* syscalls/sys_exit_{bind,listen} tracepoints */
 #define BS_HOOK_INET	 2 /* inet_bind, inet6_bind, inet_listen (fexit or kretprobe) */
 #define BS_HOOK_GET_PORT 3 /* inet_csk_get_port / udp_lib_get_port return */
+#define BS_HOOK_AUTOBIND 4 /* inet_autobind return */
 
 /* bs_holder.flags */
 #define BS_HOLDER_REUSEADDR   0x1

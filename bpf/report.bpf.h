@@ -17,6 +17,7 @@
 #include "bindsnoop.h"
 #include "holders.bpf.h"
 
+#define EAGAIN	     11
 #define EADDRINUSE   98
 #define SOCKADDR_MAX 28 /* sizeof(struct sockaddr_in6) */
 
@@ -544,7 +545,11 @@ static __always_inline int inet_op_returned(__u8 kind, struct sock *sk, const vo
  * runs inside bind() or listen(), whose own hooks report its failure. Only
  * those ask for a port: autobind (connect or sendmsg on an unbound socket)
  * asks for port 0, and so do bind() to port 0 and listen() on an unbound
- * socket, which the syscall in progress tells apart.
+ * socket, which the syscall in progress tells apart. Only kernels that
+ * inline inet_autobind() need this (the get_port hooks stand in for it
+ * there); on them a port-0 bind from io_uring or a kernel thread that finds
+ * no free port, having no bind syscall, is reported twice: as bind and as
+ * autobind.
  */
 static __always_inline bool bind_or_listen_in_progress(__u16 snum)
 {
@@ -559,15 +564,26 @@ static __always_inline bool bind_or_listen_in_progress(__u16 snum)
 #endif
 }
 
-/* A get_port failure outside bind/listen: the kernel picked no port. */
-static __always_inline int get_port_reported(struct sock *sk, enum sk_access access, int ret)
+/* An autobind that failed: the kernel found no port to pick. */
+static __always_inline int autobind_reported(struct sock *sk, enum sk_access access, int ret,
+					     __u8 hook)
 {
 	struct caller_id id;
 
 	if (ret == 0)
 		return 0;
 	caller_id_read(&id);
-	return report_outcome(&id, NULL, BS_KIND_AUTOBIND, sk, access, ret, BS_HOOK_GET_PORT);
+	return report_outcome(&id, NULL, BS_KIND_AUTOBIND, sk, access, ret, hook);
+}
+
+/*
+ * What the caller of an autobind sees when get_port returned ret: get_port
+ * says "no free port" with any non-zero value (1 from inet_csk_get_port()),
+ * and inet_autobind() turns that into -EAGAIN.
+ */
+static __always_inline int autobind_result(int get_port_ret)
+{
+	return get_port_ret ? -EAGAIN : 0;
 }
 
 /* fexit of get_port: reported here only when no bind/listen is in progress. */
@@ -575,7 +591,7 @@ static __always_inline int get_port_failed(struct sock *sk, __u16 snum, int ret)
 {
 	if (ret == 0 || bind_or_listen_in_progress(snum))
 		return 0;
-	return get_port_reported(sk, SK_BTF, ret);
+	return autobind_reported(sk, SK_BTF, autobind_result(ret), BS_HOOK_GET_PORT);
 }
 
 #endif /* BINDSNOOP_REPORT_BPF_H */

@@ -15,7 +15,9 @@
 #   --backends LIST   backends the live suite runs with (default fexit,kprobe,tracepoint);
 #                     each also runs with --kernel-only where the kernel can
 #                     walk its bind tables (5.17+, bpf_loop): there a backend
-#                     that fell back to the basic object fails that row.
+#                     that fell back to the basic object fails that row;
+#                     fexit and kprobe also run $GET_PORT_TESTS with the
+#                     hooks of kernels that inline inet_autobind().
 #   --keep            keep each initramfs (.cache/vm/initramfs-<kernel>.cpio.gz).
 #   --shell           boot the first kernel into an interactive busybox shell instead
 #                     of running the plan ('run_plan' runs it there; 'exit' or
@@ -88,6 +90,12 @@ kernel_walks_holders() {
 	version_at_least "$1" 5.17
 }
 
+# What the get_port hooks must get right (BINDSNOOP_GET_PORT_HOOKS=1: the
+# path of a kernel that inlines inet_autobind(), which no Debian kernel does):
+# autobind failures, and binds and listens that fail inside get_port reported
+# once, by their own hook.
+GET_PORT_TESTS=tcp4,udp4,tcp6-dualstack,listen-time,cause-ports-exhausted,autobind-exhausted
+
 # The plan: one step a line, "<step><TAB><command>" (see scripts/vm/init.sh).
 write_plan() {
 	local plan=$1 label=$2 backend live="timeout $STEP_TIMEOUT /opt/tests/live-test"
@@ -102,6 +110,13 @@ write_plan() {
 		printf 'facts\tfacts\n'
 		for backend in ${backends//,/ }; do
 			printf '%s\t%s --backend %s\n' "$backend" "$live" "$backend"
+			case "$backend" in
+			fexit | kprobe)
+				# The hooks of a kernel that inlines inet_autobind().
+				printf '%s\tBINDSNOOP_GET_PORT_HOOKS=1 %s --backend %s --only %s\n' \
+					"$backend-get-port" "$live" "$backend" "$GET_PORT_TESTS"
+				;;
+			esac
 			case "$backend" in
 			fexit | kprobe | tracepoint)
 				kernel_walks_holders "$label" || continue
@@ -123,6 +138,9 @@ evaluate_log() {
 	local expected=(facts)
 	for backend in ${backends//,/ }; do
 		expected+=("$backend")
+		case "$backend" in
+		fexit | kprobe) expected+=("$backend-get-port") ;;
+		esac
 		case "$backend" in
 		fexit | kprobe | tracepoint) kernel_walks_holders "$label" && expected+=("$backend-kernel-only") ;;
 		esac
@@ -244,6 +262,7 @@ print_matrix() {
 		summary_failed=$((summary_failed + failed))
 		summary_skipped=$((summary_skipped + skipped))
 		name=${step/-kernel-only/ --kernel-only}
+		name=${name/-get-port/ get_port hooks}
 		case "$step" in
 		facts | kernel-log)
 			[ "$status" = ok ] || echo "vm $label $name: FAILED: $note"

@@ -36,6 +36,7 @@ enum helper_op {
 	OP_UNSHARE_NET,
 	OP_JOIN_NETNS,
 	OP_CONNECT,
+	OP_SENDTO,
 	OP_ACCEPT,
 	OP_WRITE_FILE,
 };
@@ -217,6 +218,16 @@ static void child_execute(const struct helper_request *req, struct helper_reply 
 		reply->ret = fill_sockaddr(req, &storage, &len);
 		if (!reply->ret)
 			reply->ret = errno_result(connect(fd, (struct sockaddr *)&storage, len));
+		break;
+	case OP_SENDTO:
+		fd = child_slot_fd(req->slot);
+		if (fd < 0) {
+			reply->ret = fd;
+			break;
+		}
+		reply->ret = fill_sockaddr(req, &storage, &len);
+		if (!reply->ret && sendto(fd, "x", 1, 0, (struct sockaddr *)&storage, len) < 0)
+			reply->ret = -errno;
 		break;
 	case OP_ACCEPT:
 		fd = child_slot_fd(req->slot);
@@ -533,6 +544,17 @@ int helper_connect(struct helper *helper, int slot, int family, const char *addr
 {
 	struct helper_request req = {
 		.op = OP_CONNECT, .slot = slot, .family = family, .port = port
+	};
+	struct helper_reply reply;
+
+	snprintf(req.addr, sizeof(req.addr), "%s", addr);
+	return helper_call(helper, &req, &reply);
+}
+
+int helper_sendto(struct helper *helper, int slot, int family, const char *addr, unsigned int port)
+{
+	struct helper_request req = {
+		.op = OP_SENDTO, .slot = slot, .family = family, .port = port
 	};
 	struct helper_reply reply;
 

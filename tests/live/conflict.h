@@ -35,6 +35,9 @@ void helper_exec_main(int argc, char **argv) __attribute__((noreturn));
 int helper_connect(struct helper *helper, int slot, int family, const char *addr,
 		   unsigned int port);
 
+/* sendto(2) of one byte to addr:port: 0 or -errno. */
+int helper_sendto(struct helper *helper, int slot, int family, const char *addr, unsigned int port);
+
 /* accept(2) on a listening slot: the new connection's slot, or -errno. */
 int helper_accept(struct helper *helper, int slot);
 

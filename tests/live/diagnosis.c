@@ -252,6 +252,34 @@ enum test_result test_cause_reuseport(struct test_context *ctx)
 }
 
 /* A namespace whose ip_local_port_range has two ports: the third bind to port 0 fails. */
+/*
+ * Once the tracer is quiet: the failures (the sum of "count") its records
+ * from pid since line from report, and how many of them say via via.
+ */
+static long long failures_reported(struct snoop *tracer, size_t from, pid_t pid, const char *via,
+				   long long *via_count)
+{
+	long long total = 0;
+
+	*via_count = 0;
+	snoop_wait_quiet(tracer, 500, 5000);
+	for (size_t i = from; i < snoop_line_count(tracer); i++) {
+		const struct json_value *json = snoop_line(tracer, i)->json;
+		const struct json_value *event = json ? json_get(json, "event") : NULL;
+		const struct json_value *caller = json ? json_get(json, "caller.pid") : NULL;
+		const struct json_value *count = json ? json_get(json, "count") : NULL;
+		const struct json_value *line_via = json ? json_get(json, "via") : NULL;
+
+		if (!event || event->type != JSON_STRING || strcmp(event->string, "bind_failed") ||
+		    !caller || caller->integer != pid || !count)
+			continue;
+		total += count->integer;
+		if (line_via && line_via->type == JSON_STRING && !strcmp(line_via->string, via))
+			*via_count += count->integer;
+	}
+	return total;
+}
+
 enum test_result test_cause_ports_exhausted(struct test_context *ctx)
 {
 	struct snoop *tracer = test_shared_tracer(ctx);
@@ -259,6 +287,7 @@ enum test_result test_cause_ports_exhausted(struct test_context *ctx)
 	struct verdict verdict = { 0 };
 	unsigned long long netns = 0;
 	const char *failed_step = "?";
+	long long reported, as_bind;
 	struct helper *caller;
 	size_t mark;
 	int ret;
@@ -291,5 +320,107 @@ enum test_result test_cause_ports_exhausted(struct test_context *ctx)
 	expect_integer(&verdict, line->json, "port", 0);
 	expect_integer(&verdict, line->json, "caller.netns", (long long)netns);
 	expect_cause(&verdict, line->json, "ports_exhausted", "40000-40001 (2 ports)");
+	/* The get_port hooks (where inet_autobind is inlined) must leave bind's failure to bind. */
+	reported = failures_reported(tracer, mark, helper_pid(caller), "bind", &as_bind);
+	if (reported != 1 || as_bind != 1)
+		verdict_add(&verdict, "one failed bind() reported as %lld failures, %lld via bind",
+			    reported, as_bind);
+	return finish(ctx, &verdict, line);
+}
+
+/* The backend the shared tracer runs: its start record says, whatever --backend said. */
+static const char *tracer_backend(struct snoop *tracer)
+{
+	for (size_t i = 0; i < snoop_line_count(tracer); i++) {
+		const struct json_value *json = snoop_line(tracer, i)->json;
+		const struct json_value *backend = json ? json_member(json, "backend") : NULL;
+
+		if (backend && backend->type == JSON_STRING)
+			return backend->string;
+	}
+	return "?";
+}
+
+/* One autobind that finds no port: connect() or sendto() on a new UDP socket. */
+static const struct snoop_line *autobind_failure(struct test_context *ctx, struct snoop *tracer,
+						 struct helper *caller, bool by_sendto)
+{
+	const char *call = by_sendto ? "sendto" : "connect";
+	size_t mark = snoop_line_count(tracer);
+	int slot, ret;
+
+	slot = helper_socket(caller, AF_INET, SOCK_DGRAM, 0);
+	if (slot < 0) {
+		test_fail(ctx, "setup: socket: %s", errno_name(-slot));
+		return NULL;
+	}
+	ret = by_sendto ? helper_sendto(caller, slot, AF_INET, "127.0.0.1", 9) :
+			  helper_connect(caller, slot, AF_INET, "127.0.0.1", 9);
+	if (ret != -EAGAIN) {
+		test_fail(ctx, "setup: %s on an unbound UDP socket returned %s, expected EAGAIN",
+			  call, errno_name(-ret));
+		return NULL;
+	}
+	return await_event(ctx, tracer, mark, helper_pid(caller), "bind_failed");
+}
+
+/*
+ * connect() and sendmsg() on an unbound UDP socket make the kernel pick a
+ * port (autobind). With every port of ip_local_port_range taken both fail
+ * with EAGAIN, and no bind() or listen() ran: only the kernel-function
+ * backends see it (inet_autobind, or get_port where that is inlined).
+ */
+enum test_result test_autobind_exhausted(struct test_context *ctx)
+{
+	struct snoop *tracer = test_shared_tracer(ctx);
+	const struct snoop_line *line;
+	struct verdict verdict = { 0 };
+	unsigned long long netns = 0;
+	const char *failed_step = "?";
+	long long reported, as_autobind;
+	struct helper *caller;
+	size_t mark;
+	int ret;
+
+	if (!tracer)
+		return TEST_FAIL;
+	if (!strcmp(tracer_backend(tracer), "tracepoint"))
+		return test_skip(ctx, "the tracepoint backend sees bind() and listen() only, not "
+				      "a port picked inside connect() or sendmsg()");
+	caller = test_helper(ctx, "lt-autobind");
+	if (!caller)
+		return TEST_FAIL;
+	ret = helper_unshare_net(caller, &netns, &failed_step);
+	if (ret == -EPERM && in_container())
+		return test_skip(ctx, "%s: EPERM inside a container (no CAP_SYS_ADMIN)",
+				 failed_step);
+	if (ret)
+		return test_fail(ctx, "setup: %s: %s", failed_step, errno_name(-ret));
+	ret = helper_write_file(caller, "/proc/sys/net/ipv4/ip_local_port_range", "40000 40001");
+	if (ret)
+		return test_fail(ctx, "setup: narrowing ip_local_port_range: %s", errno_name(-ret));
+	for (int i = 0; i < 2; i++) {
+		if (bind_expecting(ctx, caller, AF_INET, SOCK_DGRAM, false, "0.0.0.0", 0, 0) < 0)
+			return TEST_FAIL;
+	}
+	mark = snoop_line_count(tracer);
+	for (int by_sendto = 0; by_sendto < 2; by_sendto++) {
+		line = autobind_failure(ctx, tracer, caller, by_sendto);
+		if (!line)
+			return TEST_FAIL;
+		expect_string(&verdict, line->json, "via", "autobind");
+		expect_string(&verdict, line->json, "error", "EAGAIN");
+		expect_string(&verdict, line->json, "proto", "udp");
+		expect_integer(&verdict, line->json, "port", 0);
+		expect_integer(&verdict, line->json, "caller.netns", (long long)netns);
+		expect_cause(&verdict, line->json, "ports_exhausted", "40000-40001 (2 ports)");
+		if (verdict.problems)
+			return finish(ctx, &verdict, line);
+	}
+	reported = failures_reported(tracer, mark, helper_pid(caller), "autobind", &as_autobind);
+	if (reported != 2 || as_autobind != 2)
+		verdict_add(&verdict,
+			    "two failed autobinds reported as %lld failures, %lld via autobind",
+			    reported, as_autobind);
 	return finish(ctx, &verdict, line);
 }

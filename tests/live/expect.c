@@ -163,10 +163,13 @@ static void expect_hook(struct verdict *verdict, const struct json_value *event)
 	if (strcmp(backend, "tracepoint") == 0)
 		expect_string(verdict, event, "hook", "syscall");
 	else if ((strcmp(backend, "fexit") == 0 || strcmp(backend, "kprobe") == 0) &&
-		 strcmp(hook->string, "inet") != 0 && strcmp(hook->string, "get_port") != 0)
-		verdict_add(verdict,
-			    "hook: expected \"inet\" or \"get_port\" with backend %s, got \"%s\"",
-			    backend, hook->string);
+		 strcmp(hook->string, "inet") != 0 && strcmp(hook->string, "get_port") != 0 &&
+		 strcmp(hook->string, "autobind") != 0)
+		verdict_add(
+			verdict,
+			"hook: expected \"inet\", \"autobind\" or \"get_port\" with backend %s, "
+			"got \"%s\"",
+			backend, hook->string);
 }
 
 void expect_event(struct verdict *verdict, const struct json_value *event,

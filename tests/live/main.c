@@ -54,6 +54,9 @@ static const struct live_test live_tests[] = {
 	  test_cause_reuseport, true },
 	{ "cause-ports-exhausted", "2-port ip_local_port_range in a netns: ports_exhausted",
 	  test_cause_ports_exhausted, true },
+	{ "autobind-exhausted",
+	  "connect() and sendto() on unbound UDP sockets, no port left: via autobind, EAGAIN",
+	  test_autobind_exhausted, true },
 	{ "sigint-exit", "the shared bindsnoop exits 0 on SIGINT", test_sigint_exit, true },
 	/* a bindsnoop each */
 	{ "holder-before-tracer", "holder bound before tracing: named by the /proc lookup",

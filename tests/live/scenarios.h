@@ -25,6 +25,7 @@ enum test_result test_cause_dual_stack(struct test_context *ctx);
 enum test_result test_cause_time_wait(struct test_context *ctx);
 enum test_result test_cause_reuseport(struct test_context *ctx);
 enum test_result test_cause_ports_exhausted(struct test_context *ctx);
+enum test_result test_autobind_exhausted(struct test_context *ctx);
 
 /* who.c: bindsnoop --who, no tracing */
 enum test_result test_who_holder(struct test_context *ctx);

@@ -329,6 +329,10 @@ static void test_render_variants(void)
 		CHECK_CONTAINS(sb.data, "\"via\":\"autobind\",\"hook\":\"get_port\"");
 		CHECK(is_json_line(sb.data, sb.len));
 		strbuf_reset(&sb);
+		report.hook = BS_HOOK_AUTOBIND;
+		CHECK_INT(json_render_report(&report, &sb), 0);
+		CHECK_CONTAINS(sb.data, "\"via\":\"autobind\",\"hook\":\"autobind\"");
+		strbuf_reset(&sb);
 		report.kind = BS_KIND_LISTEN;
 		report.protocol = 262;
 		CHECK_INT(json_render_report(&report, &sb), 0);

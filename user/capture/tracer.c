@@ -70,7 +70,8 @@ static const char *program_target(const struct bpf_program *prog)
  * it and make inet_bind() a wrapper: hook one or the other, never both, or a
  * bind would be reported twice.
  */
-static bool program_fits_kernel(const struct bpf_program *prog, bool kernel_has_bind_sk)
+static bool program_fits_kernel(const struct bpf_program *prog, bool kernel_has_bind_sk,
+				bool kernel_has_autobind)
 {
 	const char *target = program_target(prog);
 
@@ -78,6 +79,15 @@ static bool program_fits_kernel(const struct bpf_program *prog, bool kernel_has_
 		return kernel_has_bind_sk;
 	if (!strcmp(target, "inet_bind") || !strcmp(target, "inet6_bind"))
 		return !kernel_has_bind_sk;
+	/*
+	 * Autobind failures: inet_autobind() where it is a function of its own
+	 * (every Debian kernel 5.10 to 7.3), else the get_port calls it makes,
+	 * which also run inside every bind (bpf/bindsnoop.bpf.c).
+	 */
+	if (!strcmp(target, "inet_autobind"))
+		return kernel_has_autobind;
+	if (!strcmp(target, "inet_csk_get_port") || !strcmp(target, "udp_lib_get_port"))
+		return !kernel_has_autobind;
 	return true;
 }
 
@@ -132,6 +142,7 @@ struct kernel_features {
 	bool fexit_refused; /* every tracing program is refused (EPERM): no BTF parse needed */
 	bool kprobes;	    /* CONFIG_KPROBE_EVENTS */
 	bool bind_sk;	    /* inet_bind_sk() exists */
+	bool autobind;	    /* inet_autobind() is a function of its own (in BTF) */
 	bool bpf_loop;	    /* 5.17 */
 	bool task_pt_regs;  /* 5.15 */
 };
@@ -310,13 +321,13 @@ static void trial_failed(struct trial *trial, const char *what, const char *name
 
 /*
  * The maps that pair an entry hook with its return hook (pending_ops,
- * get_port_calls) serve no program of an object without entry hooks (the
+ * autobind_calls) serve no program of an object without entry hooks (the
  * full build's tracepoint backend): not creating them spares start-up their
  * preallocation. A program that did use one would fail the load, loudly.
  */
 static void skip_pairing_maps(struct bpf_object *obj)
 {
-	static const char *const pairing_maps[] = { "pending_ops", "get_port_calls" };
+	static const char *const pairing_maps[] = { "pending_ops", "autobind_calls" };
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, obj) {
@@ -439,9 +450,9 @@ static int try_backend(struct tracer *tracer, const struct bpf_build *build,
 	if (err)
 		goto fail;
 	bpf_object__for_each_program(prog, tracer->obj)
-		bpf_program__set_autoload(prog,
-					  program_in_backend(prog, backend) &&
-						  program_fits_kernel(prog, features->bind_sk));
+		bpf_program__set_autoload(prog, program_in_backend(prog, backend) &&
+							program_fits_kernel(prog, features->bind_sk,
+									    features->autobind));
 	skip_pairing_maps(tracer->obj);
 	err = bpf_object__load(tracer->obj);
 	if (err) {
@@ -502,6 +513,14 @@ static void probe_kernel(struct kernel_features *features, enum backend_choice c
 	if (vmlinux) {
 		features->bind_sk =
 			btf__find_by_name_kind(vmlinux, "inet_bind_sk", BTF_KIND_FUNC) >= 0;
+		/*
+		 * BINDSNOOP_GET_PORT_HOOKS=1 takes the path of a kernel that
+		 * inlines inet_autobind(), which no Debian kernel does: the VM
+		 * tests run it (scripts/vm-test.sh), it is not for users.
+		 */
+		features->autobind =
+			btf__find_by_name_kind(vmlinux, "inet_autobind", BTF_KIND_FUNC) >= 0 &&
+			!getenv("BINDSNOOP_GET_PORT_HOOKS");
 		features->fexit = kernel_runs_fexit(vmlinux);
 		btf__free(vmlinux);
 	}
@@ -522,10 +541,13 @@ static void probe_kernel(struct kernel_features *features, enum backend_choice c
 	else if (verbose)
 		fprintf(stderr,
 			"bindsnoop: kernel %s fexit programs, %s kprobes, %s inet_bind_sk() "
-			"(hooking %s), %s bpf_loop(), %s bpf_task_pt_regs()\n",
+			"(hooking %s), %s inet_autobind() (hooking %s), %s bpf_loop(), %s "
+			"bpf_task_pt_regs()\n",
 			features->fexit ? "runs" : "refuses", features->kprobes ? "has" : "lacks",
 			features->bind_sk ? "has" : "lacks",
 			features->bind_sk ? "inet_bind_sk/inet6_bind_sk" : "inet_bind/inet6_bind",
+			features->autobind ? "has" : "lacks",
+			features->autobind ? "it" : "inet_csk_get_port/udp_lib_get_port",
 			features->bpf_loop ? "has" : "lacks",
 			features->task_pt_regs ? "has" : "lacks");
 }

@@ -164,6 +164,8 @@ static const char *hook_name(__u8 hook)
 		return "inet";
 	case BS_HOOK_GET_PORT:
 		return "get_port";
+	case BS_HOOK_AUTOBIND:
+		return "autobind";
 	}
 	return "unknown";
 }
