@@ -65,7 +65,12 @@ static __always_inline bool fold_repeat(const struct bs_fold_key *key, __u64 epo
 	return true;
 }
 
-/* An empty entry for a new key, filled in place (no 80-byte copy on the stack). */
+/*
+ * An empty entry for a new key, filled in place (no 80-byte copy on the
+ * stack). Until it is filled its epoch is 0, which no window has: the sweep
+ * leaves such an entry alone (user/capture/fold_sweep.c), and repeats go on
+ * being reported in full until the epoch is written, last.
+ */
 static const struct bs_fold_value fold_value_empty = {};
 
 /* The failure in event is reported in full: it opens key's window in epoch. */
@@ -74,7 +79,9 @@ static __always_inline void fold_window_open(const struct bs_fold_key *key,
 					     const struct bs_event *event, __u64 epoch)
 {
 	if (!entry) {
-		bpf_map_update_elem(&folds, key, &fold_value_empty, BPF_NOEXIST);
+		/* Another CPU made it first: that one opens the window. */
+		if (bpf_map_update_elem(&folds, key, &fold_value_empty, BPF_NOEXIST))
+			return;
 		entry = bpf_map_lookup_elem(&folds, key);
 		if (!entry)
 			return;
@@ -82,6 +89,7 @@ static __always_inline void fold_window_open(const struct bs_fold_key *key,
 	/* Repeats so far belong to windows that are closed now. */
 	entry->repeats_at_window_start = entry->repeats;
 	bs_fold_value_keep(entry, event);
+	barrier(); /* the epoch last: it makes the entry a window */
 	entry->epoch = epoch;
 }
 

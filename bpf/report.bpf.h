@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The one event path every attach flavour feeds: an entry hook remembers
- * what the caller asked for (op_begin), the matching return hook reports the
- * outcome (op_finish). Filters, the holder search, owner tagging and the ring
- * buffer policy all live here, so a new kernel hook is a few lines in
- * bindsnoop.bpf.c.
+ * The one event path every attach flavour feeds (report_outcome): a hook that
+ * sees the arguments at return (fexit, the full build's sys_exit) reports at
+ * once; one that does not (kretprobes, the basic build's sys_exit) has its
+ * entry hook remember the call (op_begin) for the return (op_finish).
+ * Filters, the holder search, owner tagging and the ring buffer policy all
+ * live here, so a new kernel hook is a few lines in bindsnoop.bpf.c.
  */
 #ifndef BINDSNOOP_REPORT_BPF_H
 #define BINDSNOOP_REPORT_BPF_H
@@ -75,6 +76,7 @@ static __always_inline bool op_pending(void)
 static __always_inline void pending_op_make(struct pending_op *op, __u8 kind, struct sock *sk,
 					    const void *sockaddr, int sockaddr_len, bool from_user)
 {
+	__builtin_memset(op, 0, sizeof(*op)); /* padding included: op may go into a map */
 	op->sk = sk;
 	op->sockaddr = sockaddr_len > 0 ? sockaddr : NULL;
 	op->sockaddr_len = sockaddr_len > SOCKADDR_MAX ? SOCKADDR_MAX : sockaddr_len;
@@ -386,8 +388,7 @@ static __always_inline bool inet_caller_read(struct caller_sock *caller, struct 
 }
 
 /*
- * Return side: report the outcome of op (NULL for a get_port failure seen
- * outside bind/listen) on socket sk. Every successful bind tags its socket,
+ * Return side: report the outcome of op (NULL for an autobind) on socket sk. Every successful bind tags its socket,
  * whatever the filters say: it may be the holder of a later conflict.
  */
 static __always_inline int report_outcome(struct caller_id *id, const struct pending_op *op,
@@ -420,8 +421,8 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 	struct bs_fold_key fold_key;
 	__u64 fold_epoch = 0;
 
-	if (fold_enabled(ret)) {
-		fold_epoch = fold_epoch_now();
+	/* Epoch 0: userspace has not started the windows yet, report in full. */
+	if (fold_enabled(ret) && (fold_epoch = fold_epoch_now())) {
 		bs_fold_key_make(&fold_key, requested.addr, pid, ret, requested.port, caller.family,
 				 protocol, kind);
 		if (fold_repeat(&fold_key, fold_epoch, &fold_entry))
@@ -459,7 +460,7 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 	event->kind = kind;
 	event->hook = hook;
 	__builtin_memcpy(event->comm, id->comm, sizeof(event->comm));
-	if (fold_enabled(ret))
+	if (fold_epoch)
 		fold_window_open(&fold_key, fold_entry, event, fold_epoch);
 #if BS_HAS_BPF_LOOP
 	if (ret == -EADDRINUSE && bs_cfg.kernel_holders)
@@ -520,7 +521,11 @@ static __always_inline int op_finish(int ret, __u8 hook)
 }
 
 #if BS_HAS_TASK_PT_REGS
-/* fexit: the hook's own arguments say what was asked, no entry hook needed. */
+/*
+ * fexit: the hook's own arguments say what was asked, no entry hook needed.
+ * The sockaddr is the kernel's copy as bind saw it, after any cgroup bind
+ * program rewrote it: the address that was really tried.
+ */
 static __always_inline int inet_op_returned(__u8 kind, struct sock *sk, const void *sockaddr,
 					    int sockaddr_len, int ret)
 {
@@ -547,9 +552,10 @@ static __always_inline int inet_op_returned(__u8 kind, struct sock *sk, const vo
  * asks for port 0, and so do bind() to port 0 and listen() on an unbound
  * socket, which the syscall in progress tells apart. Only kernels that
  * inline inet_autobind() need this (the get_port hooks stand in for it
- * there); on them a port-0 bind from io_uring or a kernel thread that finds
- * no free port, having no bind syscall, is reported twice: as bind and as
- * autobind.
+ * there); on them a port-0 bind that finds no free port and runs outside a
+ * bind syscall of this ABI (io_uring, a kernel thread such as MPTCP's path
+ * manager, a 32-bit task, an architecture without a known syscall register)
+ * is reported twice, as bind and as autobind: twice rather than never.
  */
 static __always_inline bool bind_or_listen_in_progress(__u16 snum)
 {

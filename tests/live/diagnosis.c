@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -251,10 +252,10 @@ enum test_result test_cause_reuseport(struct test_context *ctx)
 	return finish(ctx, &verdict, line);
 }
 
-/* A namespace whose ip_local_port_range has two ports: the third bind to port 0 fails. */
 /*
- * Once the tracer is quiet: the failures (the sum of "count") its records
- * from pid since line from report, and how many of them say via via.
+ * Once the tracer is quiet: the failures (the sum of "count") that the
+ * bind_failed and listen_failed records from pid since line from report, and
+ * how many of them say via via.
  */
 static long long failures_reported(struct snoop *tracer, size_t from, pid_t pid, const char *via,
 				   long long *via_count)
@@ -270,7 +271,9 @@ static long long failures_reported(struct snoop *tracer, size_t from, pid_t pid,
 		const struct json_value *count = json ? json_get(json, "count") : NULL;
 		const struct json_value *line_via = json ? json_get(json, "via") : NULL;
 
-		if (!event || event->type != JSON_STRING || strcmp(event->string, "bind_failed") ||
+		if (!event || event->type != JSON_STRING ||
+		    (strcmp(event->string, "bind_failed") &&
+		     strcmp(event->string, "listen_failed")) ||
 		    !caller || caller->integer != pid || !count)
 			continue;
 		total += count->integer;
@@ -280,6 +283,11 @@ static long long failures_reported(struct snoop *tracer, size_t from, pid_t pid,
 	return total;
 }
 
+/*
+ * A namespace whose ip_local_port_range has two ports: the third bind to port
+ * 0 fails, and so does listen() on an unbound socket, each reported once, by
+ * its own call (not also as an autobind by the get_port hooks).
+ */
 enum test_result test_cause_ports_exhausted(struct test_context *ctx)
 {
 	struct snoop *tracer = test_shared_tracer(ctx);
@@ -287,10 +295,10 @@ enum test_result test_cause_ports_exhausted(struct test_context *ctx)
 	struct verdict verdict = { 0 };
 	unsigned long long netns = 0;
 	const char *failed_step = "?";
-	long long reported, as_bind;
+	long long reported, as_autobind;
 	struct helper *caller;
 	size_t mark;
-	int ret;
+	int ret, slot;
 
 	if (!tracer)
 		return TEST_FAIL;
@@ -320,11 +328,20 @@ enum test_result test_cause_ports_exhausted(struct test_context *ctx)
 	expect_integer(&verdict, line->json, "port", 0);
 	expect_integer(&verdict, line->json, "caller.netns", (long long)netns);
 	expect_cause(&verdict, line->json, "ports_exhausted", "40000-40001 (2 ports)");
-	/* The get_port hooks (where inet_autobind is inlined) must leave bind's failure to bind. */
-	reported = failures_reported(tracer, mark, helper_pid(caller), "bind", &as_bind);
-	if (reported != 1 || as_bind != 1)
-		verdict_add(&verdict, "one failed bind() reported as %lld failures, %lld via bind",
-			    reported, as_bind);
+	slot = helper_socket(caller, AF_INET, SOCK_STREAM, 0);
+	ret = slot < 0 ? slot : helper_listen(caller, slot);
+	if (ret != -EADDRINUSE)
+		return test_fail(ctx,
+				 "setup: listen() on an unbound socket returned %s, expected "
+				 "EADDRINUSE",
+				 errno_name(-ret));
+	/* The get_port hooks (where inet_autobind is inlined) leave these to bind and listen. */
+	reported = failures_reported(tracer, mark, helper_pid(caller), "autobind", &as_autobind);
+	if (reported != 2 || as_autobind != 0)
+		verdict_add(&verdict,
+			    "a failed bind() and a failed listen() reported as %lld failures, "
+			    "%lld of them via autobind",
+			    reported, as_autobind);
 	return finish(ctx, &verdict, line);
 }
 
@@ -409,6 +426,8 @@ enum test_result test_autobind_exhausted(struct test_context *ctx)
 		if (!line)
 			return TEST_FAIL;
 		expect_string(&verdict, line->json, "via", "autobind");
+		expect_string(&verdict, line->json, "hook",
+			      getenv("BINDSNOOP_GET_PORT_HOOKS") ? "get_port" : "autobind");
 		expect_string(&verdict, line->json, "error", "EAGAIN");
 		expect_string(&verdict, line->json, "proto", "udp");
 		expect_integer(&verdict, line->json, "port", 0);

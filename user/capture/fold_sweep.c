@@ -180,10 +180,13 @@ static int sweep_one(struct fold_sweep *sweep, struct fold_entry *entry,
 	return err;
 }
 
-/* A key whose window closed a whole window ago leaves the map, so it does not fill up. */
+/*
+ * A key whose window closed a whole window ago leaves the map, so it does not
+ * fill up. Epoch 0 is an entry the kernel is still filling in (bpf/fold.bpf.h).
+ */
 static bool idle(const struct fold_sweep *sweep, const struct bs_fold_value *value)
 {
-	return value->epoch + 2 <= sweep->epoch;
+	return value->epoch && value->epoch + 2 <= sweep->epoch;
 }
 
 /*

@@ -646,6 +646,23 @@ int tracer_start(const struct options *opts, struct tracer **out)
 				continue;
 			}
 			err = try_backend(tracer, builds[b], order[i], opts, &features, &trial);
+			if (err && features.autobind && order[i] != BACKEND_TRACEPOINT) {
+				/*
+				 * BTF names inet_autobind() but its hook did not
+				 * take (say, a renamed copy): the get_port
+				 * hooks stand in, as on kernels that inline it.
+				 */
+				if (verbose)
+					fprintf(stderr,
+						"bindsnoop: %s backend refused: %s (%s BPF object); "
+						"trying the get_port hooks for autobinds\n",
+						backend_name(order[i]), trial.reason,
+						builds[b]->name);
+				features.autobind = false;
+				err = try_backend(tracer, builds[b], order[i], opts, &features,
+						  &trial);
+				features.autobind = err != 0;
+			}
 			if (!err) {
 				if (builds[b] == &basic_build)
 					describe_degraded(tracer, &features,
