@@ -253,6 +253,33 @@ enum test_result test_cause_reuseport(struct test_context *ctx)
 }
 
 /*
+ * Move caller into a network namespace of its own whose ip_local_port_range
+ * has two ports (40000-40001), and take both with two binds to port 0 of
+ * sockets of type on addr: a port the kernel picks there finds none free.
+ * TEST_PASS, or the test's failure or skip.
+ */
+static enum test_result take_every_port(struct test_context *ctx, struct helper *caller, int type,
+					const char *addr, unsigned long long *netns)
+{
+	const char *failed_step = "?";
+	int ret = helper_unshare_net(caller, netns, &failed_step);
+
+	if (ret == -EPERM && in_container())
+		return test_skip(ctx, "%s: EPERM inside a container (no CAP_SYS_ADMIN)",
+				 failed_step);
+	if (ret)
+		return test_fail(ctx, "setup: %s: %s", failed_step, errno_name(-ret));
+	ret = helper_write_file(caller, "/proc/sys/net/ipv4/ip_local_port_range", "40000 40001");
+	if (ret)
+		return test_fail(ctx, "setup: narrowing ip_local_port_range: %s", errno_name(-ret));
+	for (int i = 0; i < 2; i++) {
+		if (bind_expecting(ctx, caller, AF_INET, type, false, addr, 0, 0) < 0)
+			return TEST_FAIL;
+	}
+	return TEST_PASS;
+}
+
+/*
  * Once the tracer is quiet: the failures (the sum of "count") that the
  * bind_failed and listen_failed records from pid since line from report, and
  * how many of them say via via.
@@ -294,7 +321,6 @@ enum test_result test_cause_ports_exhausted(struct test_context *ctx)
 	const struct snoop_line *line;
 	struct verdict verdict = { 0 };
 	unsigned long long netns = 0;
-	const char *failed_step = "?";
 	long long reported, as_autobind;
 	struct helper *caller;
 	size_t mark;
@@ -306,19 +332,9 @@ enum test_result test_cause_ports_exhausted(struct test_context *ctx)
 	caller = test_helper(ctx, "lt-exhausted");
 	if (!caller)
 		return TEST_FAIL;
-	ret = helper_unshare_net(caller, &netns, &failed_step);
-	if (ret == -EPERM && in_container())
-		return test_skip(ctx, "%s: EPERM inside a container (no CAP_SYS_ADMIN)",
-				 failed_step);
-	if (ret)
-		return test_fail(ctx, "setup: %s: %s", failed_step, errno_name(-ret));
-	ret = helper_write_file(caller, "/proc/sys/net/ipv4/ip_local_port_range", "40000 40001");
-	if (ret)
-		return test_fail(ctx, "setup: narrowing ip_local_port_range: %s", errno_name(-ret));
-	for (int i = 0; i < 2; i++) {
-		if (bind_expecting(ctx, caller, AF_INET, SOCK_STREAM, false, "127.0.0.1", 0, 0) < 0)
-			return TEST_FAIL;
-	}
+	ret = take_every_port(ctx, caller, SOCK_STREAM, "127.0.0.1", &netns);
+	if (ret != TEST_PASS)
+		return ret;
 	if (bind_expecting(ctx, caller, AF_INET, SOCK_STREAM, false, "127.0.0.1", 0, EADDRINUSE) <
 	    0)
 		return TEST_FAIL;
@@ -393,7 +409,6 @@ enum test_result test_autobind_exhausted(struct test_context *ctx)
 	const struct snoop_line *line;
 	struct verdict verdict = { 0 };
 	unsigned long long netns = 0;
-	const char *failed_step = "?";
 	long long reported, as_autobind;
 	struct helper *caller;
 	size_t mark;
@@ -407,19 +422,9 @@ enum test_result test_autobind_exhausted(struct test_context *ctx)
 	caller = test_helper(ctx, "lt-autobind");
 	if (!caller)
 		return TEST_FAIL;
-	ret = helper_unshare_net(caller, &netns, &failed_step);
-	if (ret == -EPERM && in_container())
-		return test_skip(ctx, "%s: EPERM inside a container (no CAP_SYS_ADMIN)",
-				 failed_step);
-	if (ret)
-		return test_fail(ctx, "setup: %s: %s", failed_step, errno_name(-ret));
-	ret = helper_write_file(caller, "/proc/sys/net/ipv4/ip_local_port_range", "40000 40001");
-	if (ret)
-		return test_fail(ctx, "setup: narrowing ip_local_port_range: %s", errno_name(-ret));
-	for (int i = 0; i < 2; i++) {
-		if (bind_expecting(ctx, caller, AF_INET, SOCK_DGRAM, false, "0.0.0.0", 0, 0) < 0)
-			return TEST_FAIL;
-	}
+	ret = take_every_port(ctx, caller, SOCK_DGRAM, "0.0.0.0", &netns);
+	if (ret != TEST_PASS)
+		return ret;
 	mark = snoop_line_count(tracer);
 	for (int by_sendto = 0; by_sendto < 2; by_sendto++) {
 		line = autobind_failure(ctx, tracer, caller, by_sendto);
