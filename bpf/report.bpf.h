@@ -388,8 +388,9 @@ static __always_inline bool inet_caller_read(struct caller_sock *caller, struct 
 }
 
 /*
- * Return side: report the outcome of op (NULL for an autobind) on socket sk. Every successful bind tags its socket,
- * whatever the filters say: it may be the holder of a later conflict.
+ * Return side: report the outcome of op (NULL for an autobind) on socket sk.
+ * Every successful bind tags its socket, whatever the filters say: it may be
+ * the holder of a later conflict.
  */
 static __always_inline int report_outcome(struct caller_id *id, const struct pending_op *op,
 					  __u8 kind, struct sock *sk, enum sk_access access,
