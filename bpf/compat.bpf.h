@@ -145,11 +145,17 @@ static __always_inline __u16 caller_protocol(struct sock *sk, bool btf_sk)
 }
 
 /*
- * The bind entry points: up to v6.1 there is only inet_bind(sock, ...).
- * By v6.12 it is a wrapper around inet_bind_sk(sk, ...) (and the same for inet6), which MPTCP calls directly
- * for its subflows. Userspace hooks *_bind_sk where the kernel's BTF has it,
- * inet_bind/inet6_bind otherwise, never both (user/capture/tracer.c); both flavours
- * are thin entries in bindsnoop.bpf.c.
+ * The bind entry points: up to v6.1 there is only inet_bind(sock, ...). By
+ * v6.12 it is a wrapper around inet_bind_sk(sk, ...) (and the same for
+ * inet6), which MPTCP calls directly for its subflows. Userspace hooks
+ * *_bind_sk where the kernel's BTF has it, inet_bind/inet6_bind otherwise,
+ * never both (user/capture/tracer.c); both flavours are thin entries in
+ * bindsnoop.bpf.c.
+ *
+ * Autobind (a port picked for connect() or sendmsg() on an unbound UDP
+ * socket) is inet_autobind(), a static function that every Debian kernel
+ * 5.10 to 7.3 keeps out of line; where BTF lacks it, the get_port hooks
+ * stand in (bind_or_listen_in_progress() in report.bpf.h).
  */
 
 #endif /* BINDSNOOP_COMPAT_BPF_H */
