@@ -135,10 +135,29 @@ static void child_unshare_net(struct helper_reply *reply)
 	reply->value = st.st_ino;
 }
 
-static void child_execute(const struct helper_request *req, struct helper_reply *reply)
+/* bind, connect or sendto (one byte) on a slot, to the request's address: 0 or -errno. */
+static int child_to_address(const struct helper_request *req)
 {
 	struct sockaddr_storage storage;
+	struct sockaddr *addr = (struct sockaddr *)&storage;
+	int fd = child_slot_fd(req->slot);
 	socklen_t len;
+	int ret;
+
+	if (fd < 0)
+		return fd;
+	ret = fill_sockaddr(req, &storage, &len);
+	if (ret)
+		return ret;
+	if (req->op == OP_BIND)
+		return errno_result(bind(fd, addr, len));
+	if (req->op == OP_CONNECT)
+		return errno_result(connect(fd, addr, len));
+	return sendto(fd, "x", 1, 0, addr, len) < 0 ? -errno : 0;
+}
+
+static void child_execute(const struct helper_request *req, struct helper_reply *reply)
+{
 	struct stat st;
 	char path[64];
 	int fd, slot;
@@ -163,14 +182,9 @@ static void child_execute(const struct helper_request *req, struct helper_reply 
 							      &req->value, sizeof(req->value)));
 		break;
 	case OP_BIND:
-		fd = child_slot_fd(req->slot);
-		if (fd < 0) {
-			reply->ret = fd;
-			break;
-		}
-		reply->ret = fill_sockaddr(req, &storage, &len);
-		if (!reply->ret)
-			reply->ret = errno_result(bind(fd, (struct sockaddr *)&storage, len));
+	case OP_CONNECT:
+	case OP_SENDTO:
+		reply->ret = child_to_address(req);
 		break;
 	case OP_LISTEN:
 		fd = child_slot_fd(req->slot);
@@ -208,26 +222,6 @@ static void child_execute(const struct helper_request *req, struct helper_reply 
 		}
 		reply->ret = errno_result(setns(fd, CLONE_NEWNET));
 		close(fd);
-		break;
-	case OP_CONNECT:
-		fd = child_slot_fd(req->slot);
-		if (fd < 0) {
-			reply->ret = fd;
-			break;
-		}
-		reply->ret = fill_sockaddr(req, &storage, &len);
-		if (!reply->ret)
-			reply->ret = errno_result(connect(fd, (struct sockaddr *)&storage, len));
-		break;
-	case OP_SENDTO:
-		fd = child_slot_fd(req->slot);
-		if (fd < 0) {
-			reply->ret = fd;
-			break;
-		}
-		reply->ret = fill_sockaddr(req, &storage, &len);
-		if (!reply->ret && sendto(fd, "x", 1, 0, (struct sockaddr *)&storage, len) < 0)
-			reply->ret = -errno;
 		break;
 	case OP_ACCEPT:
 		fd = child_slot_fd(req->slot);
@@ -462,14 +456,21 @@ int helper_setsockopt(struct helper *helper, int slot, int level, int name, int 
 	return helper_call(helper, &req, &reply);
 }
 
-int helper_bind(struct helper *helper, int slot, int family, const char *addr, unsigned int port)
+/* OP_BIND, OP_CONNECT or OP_SENDTO on slot, to addr:port. */
+static int helper_to_address(struct helper *helper, int op, int slot, int family, const char *addr,
+			     unsigned int port)
 {
-	struct helper_request req = { .op = OP_BIND, .slot = slot, .family = family, .port = port };
+	struct helper_request req = { .op = op, .slot = slot, .family = family, .port = port };
 	struct helper_reply reply;
-	int ret;
 
 	snprintf(req.addr, sizeof(req.addr), "%s", addr);
-	ret = helper_call(helper, &req, &reply);
+	return helper_call(helper, &req, &reply);
+}
+
+int helper_bind(struct helper *helper, int slot, int family, const char *addr, unsigned int port)
+{
+	int ret = helper_to_address(helper, OP_BIND, slot, family, addr, port);
+
 	live_log("helper %s[%d]: bind %s port %u: %s", helper->comm, helper->pid, addr, port,
 		 errno_name(-ret));
 	return ret;
@@ -542,24 +543,12 @@ int helper_join_netns(struct helper *helper, pid_t pid)
 
 int helper_connect(struct helper *helper, int slot, int family, const char *addr, unsigned int port)
 {
-	struct helper_request req = {
-		.op = OP_CONNECT, .slot = slot, .family = family, .port = port
-	};
-	struct helper_reply reply;
-
-	snprintf(req.addr, sizeof(req.addr), "%s", addr);
-	return helper_call(helper, &req, &reply);
+	return helper_to_address(helper, OP_CONNECT, slot, family, addr, port);
 }
 
 int helper_sendto(struct helper *helper, int slot, int family, const char *addr, unsigned int port)
 {
-	struct helper_request req = {
-		.op = OP_SENDTO, .slot = slot, .family = family, .port = port
-	};
-	struct helper_reply reply;
-
-	snprintf(req.addr, sizeof(req.addr), "%s", addr);
-	return helper_call(helper, &req, &reply);
+	return helper_to_address(helper, OP_SENDTO, slot, family, addr, port);
 }
 
 int helper_accept(struct helper *helper, int slot)
