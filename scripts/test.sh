@@ -40,6 +40,7 @@ fi
 scripts/install-deps.sh --test
 
 log=build/test-logs
+test_started=$(date +%s)
 passed=0
 failed=0
 
@@ -55,7 +56,7 @@ count() {
 	f=$(echo "$line" | sed -E 's/^(.*[^0-9])?([0-9]+) passed, ([0-9]+) failed.*$/\3/')
 	passed=$((passed + p))
 	failed=$((failed + f))
-	echo "test: $1: $p passed, $f failed"
+	echo "test: $1: $p passed, $f failed ($(($(date +%s) - step_started)) s)"
 }
 
 # Run a step, keep its output in a log and on the terminal.
@@ -63,6 +64,7 @@ step() {
 	name=$1
 	shift
 	echo "test: == $name"
+	step_started=$(date +%s)
 	status=0
 	"$@" 2>&1 | tee "$log/$name.log" || status=$?
 	count "$name" "$log/$name.log"
@@ -125,5 +127,6 @@ else
 	step vm scripts/vm-test.sh
 fi
 
-echo "test: $passed passed, $failed failed"
+took=$(($(date +%s) - test_started))
+echo "test: $passed passed, $failed failed ($((took / 60)) min $((took % 60)) s)"
 [ "$failed" = 0 ]

@@ -158,40 +158,14 @@ enum test_result test_cause_time_wait(struct test_context *ctx)
 	unsigned int port = test_port(ctx);
 	const struct snoop_line *line;
 	struct verdict verdict = { 0 };
-	struct helper *client, *caller;
-	struct holder server;
-	int client_slot, accepted, ret;
+	struct helper *caller;
 	size_t mark;
 
 	if (!tracer || !port)
 		return TEST_FAIL;
 	mark = snoop_line_count(tracer);
-	if (start_holder(ctx,
-			 &(struct holder_spec){ .comm = "lt-tw-server",
-						.family = AF_INET,
-						.type = SOCK_STREAM,
-						.addr = "127.0.0.1",
-						.port = port,
-						.listen = true,
-						.v6only = -1 },
-			 &server))
+	if (leave_time_wait(ctx, "lt-tw-server", "lt-tw-client", port))
 		return TEST_FAIL;
-	client = test_helper(ctx, "lt-tw-client");
-	if (!client)
-		return TEST_FAIL;
-	client_slot = helper_socket(client, AF_INET, SOCK_STREAM, 0);
-	ret = client_slot < 0 ? client_slot :
-				helper_connect(client, client_slot, AF_INET, "127.0.0.1", port);
-	if (ret)
-		return test_fail(ctx, "setup: client connect: %s", errno_name(-ret));
-	accepted = helper_accept(server.helper, server.slot);
-	if (accepted < 0)
-		return test_fail(ctx, "setup: accept: %s", errno_name(-accepted));
-	/* Server-side close first: the server's end goes through FIN_WAIT to TIME_WAIT. */
-	if ((ret = helper_close(server.helper, accepted)) ||
-	    (ret = helper_close(client, client_slot)) ||
-	    (ret = helper_close(server.helper, server.slot)))
-		return test_fail(ctx, "setup: close: %s", errno_name(-ret));
 	caller = failing_caller(ctx, "lt-caller-tw", AF_INET, SOCK_STREAM, "127.0.0.1", port,
 				EADDRINUSE);
 	if (!caller)

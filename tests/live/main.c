@@ -365,10 +365,12 @@ static int run_tests(const char *only, const char *skip)
 		const struct live_test *test = &live_tests[i];
 		struct test_context ctx = { 0 };
 		enum test_result result;
+		long long started;
 
 		if (only && !listed(only, test->name))
 			continue;
 		live_log("--- %s: %s", test->name, test->summary);
+		started = live_now_ms();
 		if (skip && listed(skip, test->name))
 			result = test_skip(&ctx, "--skip: left out of this run by the caller");
 		else if (test->needs_root && geteuid() != 0)
@@ -379,7 +381,9 @@ static int run_tests(const char *only, const char *skip)
 		flatten(ctx.reason);
 		switch (result) {
 		case TEST_PASS:
-			printf("ok   %s\n", test->name);
+			/* The time says which test a slow kernel or CI spends on. */
+			printf("ok   %s (%.1f s)\n", test->name,
+			       (live_now_ms() - started) / 1000.0);
 			passed++;
 			break;
 		case TEST_FAIL:

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include "env.h"
 #include "live.h"
 #include "steps.h"
@@ -257,6 +258,89 @@ enum test_result finish(struct test_context *ctx, const struct verdict *verdict,
 const char *forked_holder_cause(void)
 {
 	return live_config->kernel_only ? "other_program" : "same_program";
+}
+
+/* TCP sockets on local port `port` in /proc/net/tcp: those in TIME_WAIT, and the others. */
+static int count_port_states(unsigned int port, int *time_wait, int *other, int *rows)
+{
+	char line[512];
+	FILE *table = fopen("/proc/net/tcp", "re");
+
+	if (!table)
+		return -errno;
+	*time_wait = *other = *rows = 0;
+	while (fgets(line, sizeof(line), table)) {
+		unsigned int local_port, state;
+
+		(*rows)++;
+		/* "  sl  local_address rem_address   st ...", addresses as HEX:PORT. */
+		if (sscanf(line, " %*u: %*x:%x %*x:%*x %x", &local_port, &state) != 2 ||
+		    local_port != port)
+			continue;
+		if (state == 0x06) /* TCP_TIME_WAIT */
+			(*time_wait)++;
+		else
+			(*other)++;
+	}
+	fclose(table);
+	return 0;
+}
+
+int leave_time_wait(struct test_context *ctx, const char *server_comm, const char *client_comm,
+		    unsigned int port)
+{
+	struct holder_spec spec = { .comm = server_comm,
+				    .family = AF_INET,
+				    .type = SOCK_STREAM,
+				    .addr = "127.0.0.1",
+				    .port = port,
+				    .listen = true,
+				    .v6only = -1 };
+	int client_slot, accepted, ret, time_wait = 0, other = 0, rows = 0;
+	struct holder server;
+	struct helper *client;
+	long long deadline;
+
+	if (start_holder(ctx, &spec, &server))
+		return -1;
+	client = test_helper(ctx, client_comm);
+	if (!client)
+		return -1;
+	client_slot = helper_socket(client, AF_INET, SOCK_STREAM, 0);
+	ret = client_slot < 0 ? client_slot :
+				helper_connect(client, client_slot, AF_INET, "127.0.0.1", port);
+	accepted = ret ? ret : helper_accept(server.helper, server.slot);
+	if (accepted < 0) {
+		test_fail(ctx, "setup: connect/accept: %s", errno_name(-accepted));
+		return -1;
+	}
+	/* Server-side close first: the server's end goes through FIN_WAIT to TIME_WAIT. */
+	if ((ret = helper_close(server.helper, accepted)) ||
+	    (ret = helper_close(client, client_slot)) ||
+	    (ret = helper_close(server.helper, server.slot))) {
+		test_fail(ctx, "setup: close: %s", errno_name(-ret));
+		return -1;
+	}
+	/*
+	 * The client's FIN reaches the server's end in a softirq, after close()
+	 * returned: a slow VM still shows FIN_WAIT2 for a while.
+	 */
+	deadline = live_now_ms() + LIVE_EVENT_MS;
+	do {
+		ret = count_port_states(port, &time_wait, &other, &rows);
+		if (ret) {
+			test_fail(ctx, "setup: /proc/net/tcp: %s", strerror(-ret));
+			return -1;
+		}
+		if (time_wait && !other)
+			return 0;
+		usleep(10000);
+	} while (live_now_ms() < deadline);
+	test_fail(ctx,
+		  "setup: port %u never held by TIME_WAIT only (%d TIME_WAIT, %d other, "
+		  "%d lines in /proc/net/tcp)",
+		  port, time_wait, other, rows);
+	return -1;
 }
 
 int conflict_prepare(struct test_context *ctx, const char *holder_comm, const char *caller_comm,

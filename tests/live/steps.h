@@ -94,6 +94,15 @@ int conflict_fire(struct test_context *ctx, struct repeatable_conflict *conflict
 int conflict_seen(struct test_context *ctx, struct snoop *tracer,
 		  struct repeatable_conflict *conflict);
 
+/*
+ * A connection to a listener on 127.0.0.1:port (helpers named server_comm
+ * and client_comm) whose server end closes first, then the listener: the
+ * port is left to one TIME_WAIT socket. Returns 0 once /proc/net/tcp shows
+ * that, or -1 with the reason set.
+ */
+int leave_time_wait(struct test_context *ctx, const char *server_comm, const char *client_comm,
+		    unsigned int port);
+
 const char *family_name(int family);
 const char *proto_name(int type);
 

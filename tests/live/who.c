@@ -152,38 +152,14 @@ enum test_result test_who_time_wait(struct test_context *ctx)
 {
 	unsigned int port = test_port(ctx);
 	const struct json_value *line;
-	struct helper *client;
 	struct who_answer answer;
-	struct holder server;
 	enum test_result result = TEST_PASS;
-	int client_slot, accepted, ret;
 	char ports[16];
 
 	if (!port)
 		return TEST_FAIL;
-	if (start_holder(ctx,
-			 &(struct holder_spec){ .comm = "lt-who-tw",
-						.family = AF_INET,
-						.type = SOCK_STREAM,
-						.addr = "127.0.0.1",
-						.port = port,
-						.listen = true,
-						.v6only = -1 },
-			 &server))
+	if (leave_time_wait(ctx, "lt-who-tw", "lt-who-client", port))
 		return TEST_FAIL;
-	client = test_helper(ctx, "lt-who-client");
-	if (!client)
-		return TEST_FAIL;
-	client_slot = helper_socket(client, AF_INET, SOCK_STREAM, 0);
-	ret = client_slot < 0 ? client_slot :
-				helper_connect(client, client_slot, AF_INET, "127.0.0.1", port);
-	accepted = ret ? ret : helper_accept(server.helper, server.slot);
-	if (accepted < 0)
-		return test_fail(ctx, "setup: connect/accept: %s", errno_name(-accepted));
-	if ((ret = helper_close(server.helper, accepted)) ||
-	    (ret = helper_close(client, client_slot)) ||
-	    (ret = helper_close(server.helper, server.slot)))
-		return test_fail(ctx, "setup: close: %s", errno_name(-ret));
 	snprintf(ports, sizeof(ports), "%u", port);
 	if (ask_who(ctx, ports, false, &answer))
 		return TEST_FAIL;
