@@ -620,32 +620,67 @@ boot_vm() {
 	return "$status"
 }
 
-# Packs, boots and evaluates every fetched kernel in turn (each VM already uses
-# both host cores). For each: make_initramfs, boot_vm with the console in
-# $LOGS/<log_prefix><label>.log, then "$after_boot label logfile qemu_status"
-# (the front-end's reader of the log); "$before_boot label", if given, runs
-# just before the boot. Sets vm_matrix_seconds.
+# Packs and boots fetched kernel number $1 (console in $LOGS/$2<label>.log;
+# "$3 label", if given, runs just before the boot). Sets vm_status to qemu's
+# status. (Not a return value: a caller's `|| status=$?` would turn off
+# errexit and the ERR trap inside, for the packing too.)
+vm_boot_one() {
+	local i=$1 log_prefix=$2 before_boot=$3 label=${labels[$1]}
+	vm_status=0
+	log "[$label] packing the initramfs"
+	make_initramfs "${kernel_dirs[$i]}" "$label"
+	log "[$label] booting $(cat "${kernel_dirs[$i]}/.suite")'s $label" \
+		"($(du -h "$initramfs" | cut -f1) initramfs, -smp $smp -m $memory$([ "$shell" = 1 ] ||
+			echo ", timeout $vm_timeout s"))"
+	[ -n "$before_boot" ] && "$before_boot" "$label"
+	boot_vm "$label" "${kernel_dirs[$i]}/vmlinuz" "$initramfs" \
+		"$LOGS/$log_prefix$label.log" || vm_status=$?
+	if [ "$keep" = 1 ]; then
+		log "[$label] kept ${initramfs#"$REPO"/}"
+	else
+		rm -f "$initramfs"
+	fi
+}
+
+# Packs, boots and evaluates every fetched kernel. For each: vm_boot_one,
+# then "$after_boot label logfile qemu_status" (the front-end's reader of the
+# log), in the order of --kernels. With vm_parallel=N (vm-test's --parallel),
+# up to N VMs run at once, the last kernel of the list first (the newest
+# takes longest), and are evaluated when all have stopped: a VM keeps about
+# one host core busy, as the tracer's start-up (BTF, verifier) runs on one
+# vCPU. Benchmarks keep 1. Sets vm_matrix_seconds.
 vm_boot_each() {
-	local log_prefix=$1 after_boot=$2 before_boot=${3:-} i label status started=$EPOCHREALTIME
-	for i in "${!kernel_dirs[@]}"; do
-		label=${labels[$i]}
-		log "[$label] packing the initramfs"
-		make_initramfs "${kernel_dirs[$i]}" "$label"
-		log "[$label] booting $(cat "${kernel_dirs[$i]}/.suite")'s $label" \
-			"($(du -h "$initramfs" | cut -f1) initramfs, -smp $smp -m $memory$([ "$shell" = 1 ] ||
-				echo ", timeout $vm_timeout s"))"
-		status=0
-		[ -n "$before_boot" ] && "$before_boot" "$label"
-		boot_vm "$label" "${kernel_dirs[$i]}/vmlinuz" "$initramfs" \
-			"$LOGS/$log_prefix$label.log" || status=$?
-		if [ "$keep" = 1 ]; then
-			log "[$label] kept ${initramfs#"$REPO"/}"
-		else
-			rm -f "$initramfs"
-		fi
-		[ "$shell" = 1 ] && return 0
-		"$after_boot" "$label" "$LOGS/$log_prefix$label.log" "$status"
-	done
+	local log_prefix=$1 after_boot=$2 before_boot=${3:-} i status running=0
+	local started=$EPOCHREALTIME
+	if [ "$shell" = 1 ]; then
+		vm_boot_one 0 "$log_prefix" "$before_boot"
+		return 0
+	fi
+	if [ "${vm_parallel:-1}" -le 1 ]; then
+		for i in "${!kernel_dirs[@]}"; do
+			vm_boot_one "$i" "$log_prefix" "$before_boot"
+			"$after_boot" "${labels[$i]}" "$LOGS/$log_prefix${labels[$i]}.log" "$vm_status"
+		done
+	else
+		for ((i = ${#kernel_dirs[@]} - 1; i >= 0; i--)); do
+			if [ "$running" -ge "$vm_parallel" ]; then
+				wait -n || true
+				running=$((running - 1))
+			fi
+			rm -f "$CACHE/work/${labels[$i]}.status"
+			(
+				vm_boot_one "$i" "$log_prefix" "$before_boot"
+				echo "$vm_status" >"$CACHE/work/${labels[$i]}.status"
+			) &
+			running=$((running + 1))
+		done
+		wait || true
+		for i in "${!kernel_dirs[@]}"; do
+			# No status file: the VM's subshell itself failed (see its log).
+			status=$(cat "$CACHE/work/${labels[$i]}.status" 2>/dev/null || echo 1)
+			"$after_boot" "${labels[$i]}" "$LOGS/$log_prefix${labels[$i]}.log" "$status"
+		done
+	fi
 	vm_matrix_seconds=$(awk "BEGIN { printf \"%.0f\", $EPOCHREALTIME - $started }")
 }
 

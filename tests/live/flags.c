@@ -25,17 +25,6 @@ static struct event_expect tcp4_event(const char *event, int errnum, const char 
 	};
 }
 
-static struct holder_spec tcp4_listener(const char *comm, unsigned int port)
-{
-	return (struct holder_spec){ .comm = comm,
-				     .family = AF_INET,
-				     .type = SOCK_STREAM,
-				     .addr = "127.0.0.1",
-				     .port = port,
-				     .listen = true,
-				     .v6only = -1 };
-}
-
 /* The event about caller's conflict with holder on port, fully checked. */
 static enum test_result check_conflict_event(struct test_context *ctx,
 					     const struct snoop_line *line,

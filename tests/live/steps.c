@@ -26,6 +26,17 @@ static const char *endpoint(int family, const char *addr, unsigned int port, cha
 	return buf;
 }
 
+struct holder_spec tcp4_listener(const char *comm, unsigned int port)
+{
+	return (struct holder_spec){ .comm = comm,
+				     .family = AF_INET,
+				     .type = SOCK_STREAM,
+				     .addr = "127.0.0.1",
+				     .port = port,
+				     .listen = true,
+				     .v6only = -1 };
+}
+
 int start_holder(struct test_context *ctx, const struct holder_spec *spec, struct holder *out)
 {
 	struct helper *helper = test_helper(ctx, spec->comm);
@@ -289,13 +300,7 @@ static int count_port_states(unsigned int port, int *time_wait, int *other, int 
 int leave_time_wait(struct test_context *ctx, const char *server_comm, const char *client_comm,
 		    unsigned int port)
 {
-	struct holder_spec spec = { .comm = server_comm,
-				    .family = AF_INET,
-				    .type = SOCK_STREAM,
-				    .addr = "127.0.0.1",
-				    .port = port,
-				    .listen = true,
-				    .v6only = -1 };
+	struct holder_spec spec = tcp4_listener(server_comm, port);
 	int client_slot, accepted, ret, time_wait = 0, other = 0, rows = 0;
 	struct holder server;
 	struct helper *client;
@@ -351,13 +356,7 @@ int conflict_prepare(struct test_context *ctx, const char *holder_comm, const ch
 	out->port = test_port(ctx);
 	if (!out->port)
 		return -1;
-	spec = (struct holder_spec){ .comm = holder_comm,
-				     .family = AF_INET,
-				     .type = SOCK_STREAM,
-				     .addr = "127.0.0.1",
-				     .port = out->port,
-				     .listen = true,
-				     .v6only = -1 };
+	spec = tcp4_listener(holder_comm, out->port);
 	if (start_holder(ctx, &spec, &out->holder))
 		return -1;
 	out->caller = test_helper(ctx, caller_comm);

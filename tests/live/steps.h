@@ -31,6 +31,9 @@ struct holder {
 	unsigned long long inode;
 };
 
+/* A TCP listener on 127.0.0.1:port in a helper named comm. */
+struct holder_spec tcp4_listener(const char *comm, unsigned int port);
+
 /* Socket, options, bind and (if spec->listen) listen; every step must work. */
 int start_holder(struct test_context *ctx, const struct holder_spec *spec, struct holder *out);
 
