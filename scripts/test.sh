@@ -28,7 +28,7 @@
 #      container of step 4
 #   6. the VM matrix: Debian's kernels under QEMU (5.10, 6.1, 6.12, and the
 #      newest of trixie-backports and sid on the day), every backend
-# and ends with one line "test: N passed, N failed". Exit status 1 if
+# and ends with one line "test: N passed, N failed (M min S s)". Exit status 1 if
 # anything failed. SKIP_VM=1 leaves out step 6 (it says so, loudly).
 set -eu
 cd "$(dirname "$0")/.."
