@@ -137,11 +137,35 @@ static __always_inline struct udp_table *udp_table_of(struct net *net, struct so
 static __always_inline __u16 caller_protocol(struct sock *sk, bool btf_sk)
 {
 	__u16 protocol = btf_sk ? sk->sk_protocol : BPF_CORE_READ(sk, sk_protocol);
+	bool mptcp;
 
-	if (protocol == IPPROTO_TCP && bpf_core_field_exists(struct tcp_sock, is_mptcp) &&
-	    BPF_CORE_READ((struct tcp_sock *)sk, is_mptcp))
-		return IPPROTO_MPTCP;
-	return protocol;
+	if (protocol != IPPROTO_TCP || !bpf_core_field_exists(struct tcp_sock, is_mptcp))
+		return protocol;
+	if (btf_sk) {
+		/* The verifier lets no load past a struct sock; the helper's
+		 * tcp_sock is a BTF pointer too, and cheaper than a probe read. */
+		struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+
+		mptcp = tp && tp->is_mptcp;
+	} else {
+		mptcp = BPF_CORE_READ((struct tcp_sock *)sk, is_mptcp);
+	}
+	return mptcp ? IPPROTO_MPTCP : protocol;
+}
+
+/*
+ * The sockaddr a bind entry point takes, as fexit sees it: up to 6.x a
+ * struct sockaddr * (16 bytes: an IPv4 port and address are plain loads
+ * through it); in 7.3 (not yet in 6.12) a struct sockaddr_unsized *, two
+ * bytes and a flexible sa_data, past which the verifier lets nothing load.
+ */
+struct sockaddr_unsized___bind {
+	__u16 sa_family;
+};
+
+static __always_inline bool bind_sockaddr_loadable(void)
+{
+	return !bpf_core_type_exists(struct sockaddr_unsized___bind);
 }
 
 /*

@@ -257,6 +257,17 @@ static __noinline bool caller_sock_read(struct caller_sock *out, struct sock *sk
 	return true;
 }
 
+/*
+ * How a hook holds the caller's socket and sockaddr: a plain address (kprobes, the
+ * syscall path, a map) needs probe reads; a BTF pointer (fexit's arguments)
+ * can be loaded from directly, at no helper call. Always a constant at the
+ * call site, so each program keeps only its own branch.
+ */
+enum sk_access {
+	SK_PROBE,
+	SK_BTF,
+};
+
 struct requested {
 	__u8 addr[BS_ADDR_LEN];
 	__u16 port;
@@ -266,16 +277,24 @@ struct requested {
  * What the caller asked for: the sockaddr it passed, or the socket's own port.
  * The port sits at the same offset in sockaddr_in and sockaddr_in6; the
  * caller's socket, not the sockaddr, says which it is (AF_UNSPEC on an IPv4
- * socket binds the wildcard). One read for IPv4, two for IPv6.
+ * socket binds the wildcard). One read for IPv4, two for IPv6; none for
+ * IPv4 through fexit's argument where the kernel's type allows loads.
  */
 static __always_inline void requested_address(struct requested *out, const struct pending_op *op,
-					      const struct caller_sock *caller)
+					      const struct caller_sock *caller, enum sk_access access)
 {
 	__builtin_memset(out, 0, sizeof(*out));
 	if (op && op->kind == BS_KIND_BIND && op->sockaddr && op->sockaddr_len >= 4) {
 		__be16 port = 0;
 
-		if (caller->family == AF_INET && op->sockaddr_len >= 8) {
+		if (caller->family == AF_INET && op->sockaddr_len >= 8 && access == SK_BTF &&
+		    bind_sockaddr_loadable()) {
+			const struct sockaddr_in *sin = op->sockaddr;
+			__be32 addr = sin->sin_addr.s_addr;
+
+			port = sin->sin_port;
+			__builtin_memcpy(out->addr, &addr, 4);
+		} else if (caller->family == AF_INET && op->sockaddr_len >= 8) {
 			__u8 head[8];
 
 			if (!op_sockaddr_read(head, sizeof(head), op, 0)) {
@@ -350,17 +369,6 @@ static __always_inline bool caller_id_wanted(const struct caller_id *id)
 	return caller_wanted(id->pid_tgid >> 32, id->uid, id->comm);
 }
 
-/*
- * How a hook holds the caller's socket: a plain address (kprobes, the
- * syscall path, a map) needs probe reads; a BTF pointer (fexit's arguments)
- * can be loaded from directly, at no helper call. Always a constant at the
- * call site, so each program keeps only its own branch.
- */
-enum sk_access {
-	SK_PROBE,
-	SK_BTF,
-};
-
 /* caller_sock_read from a BTF pointer: a few loads, no snapshot. */
 static __always_inline void caller_sock_read_btf(struct caller_sock *out, struct sock *sk)
 {
@@ -413,7 +421,7 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 		return 0;
 	}
 
-	requested_address(&requested, op, &caller);
+	requested_address(&requested, op, &caller, access);
 	if (!outcome_wanted(ret, requested.port))
 		return 0;
 
