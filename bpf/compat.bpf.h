@@ -142,8 +142,10 @@ static __always_inline __u16 caller_protocol(struct sock *sk, bool btf_sk)
 	if (protocol != IPPROTO_TCP || !bpf_core_field_exists(struct tcp_sock, is_mptcp))
 		return protocol;
 	if (btf_sk) {
-		/* The verifier lets no load past a struct sock; the helper's
-		 * tcp_sock is a BTF pointer too, and cheaper than a probe read. */
+		/*
+		 * The verifier lets no load past a struct sock; the helper's
+		 * tcp_sock is a BTF pointer too, and cheaper than a probe read.
+		 */
 		struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
 
 		mptcp = tp && tp->is_mptcp;
@@ -154,10 +156,11 @@ static __always_inline __u16 caller_protocol(struct sock *sk, bool btf_sk)
 }
 
 /*
- * The sockaddr a bind entry point takes, as fexit sees it: up to 6.x a
- * struct sockaddr * (16 bytes: an IPv4 port and address are plain loads
- * through it); in 7.3 (not yet in 6.12) a struct sockaddr_unsized *, two
- * bytes and a flexible sa_data, past which the verifier lets nothing load.
+ * The sockaddr a bind entry point takes, as fexit sees it. In 6.12 and
+ * before, a struct sockaddr * (16 bytes: an IPv4 port and address are plain
+ * loads through it). In 7.3 (its BTF), a struct sockaddr_unsized *: two
+ * bytes and a flexible sa_data, past which the verifier lets nothing load,
+ * so the sockaddr is probe-read there.
  */
 struct sockaddr_unsized___bind {
 	__u16 sa_family;

@@ -258,10 +258,10 @@ static __noinline bool caller_sock_read(struct caller_sock *out, struct sock *sk
 }
 
 /*
- * How a hook holds the caller's socket and sockaddr: a plain address (kprobes, the
- * syscall path, a map) needs probe reads; a BTF pointer (fexit's arguments)
- * can be loaded from directly, at no helper call. Always a constant at the
- * call site, so each program keeps only its own branch.
+ * How a hook holds the caller's socket and sockaddr: a plain address
+ * (kprobes, the syscall path, a map) needs probe reads; a BTF pointer
+ * (fexit's arguments) can be loaded from directly, at no helper call. Always
+ * a constant at the call site, so each program keeps only its own branch.
  */
 enum sk_access {
 	SK_PROBE,
