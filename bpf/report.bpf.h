@@ -274,11 +274,35 @@ struct requested {
 };
 
 /*
+ * The port and address of an IPv4 sockaddr: plain loads through fexit's
+ * argument where the kernel's type allows them (bind_sockaddr_loadable()),
+ * else one probe read. Both stay 0 if it cannot be read.
+ */
+static __always_inline void sockaddr_in_read(const struct pending_op *op, enum sk_access access,
+					     __be16 *port, __u8 addr[4])
+{
+	if (access == SK_BTF && bind_sockaddr_loadable()) {
+		const struct sockaddr_in *sin = op->sockaddr;
+		__be32 s_addr = sin->sin_addr.s_addr;
+
+		*port = sin->sin_port;
+		__builtin_memcpy(addr, &s_addr, 4);
+	} else {
+		__u8 head[8];
+
+		if (!op_sockaddr_read(head, sizeof(head), op, 0)) {
+			__builtin_memcpy(port, &head[2], 2);
+			__builtin_memcpy(addr, &head[4], 4);
+		}
+	}
+}
+
+/*
  * What the caller asked for: the sockaddr it passed, or the socket's own port.
  * The port sits at the same offset in sockaddr_in and sockaddr_in6; the
  * caller's socket, not the sockaddr, says which it is (AF_UNSPEC on an IPv4
- * socket binds the wildcard). One read for IPv4, two for IPv6; none for
- * IPv4 through fexit's argument where the kernel's type allows loads.
+ * socket binds the wildcard). IPv4 takes one read or none
+ * (sockaddr_in_read()), IPv6 two.
  */
 static __always_inline void requested_address(struct requested *out, const struct pending_op *op,
 					      const struct caller_sock *caller, enum sk_access access)
@@ -287,20 +311,8 @@ static __always_inline void requested_address(struct requested *out, const struc
 	if (op && op->kind == BS_KIND_BIND && op->sockaddr && op->sockaddr_len >= 4) {
 		__be16 port = 0;
 
-		if (caller->family == AF_INET && op->sockaddr_len >= 8 && access == SK_BTF &&
-		    bind_sockaddr_loadable()) {
-			const struct sockaddr_in *sin = op->sockaddr;
-			__be32 addr = sin->sin_addr.s_addr;
-
-			port = sin->sin_port;
-			__builtin_memcpy(out->addr, &addr, 4);
-		} else if (caller->family == AF_INET && op->sockaddr_len >= 8) {
-			__u8 head[8];
-
-			if (!op_sockaddr_read(head, sizeof(head), op, 0)) {
-				__builtin_memcpy(&port, &head[2], 2);
-				__builtin_memcpy(out->addr, &head[4], 4);
-			}
+		if (caller->family == AF_INET && op->sockaddr_len >= 8) {
+			sockaddr_in_read(op, access, &port, out->addr);
 		} else {
 			op_sockaddr_read(&port, sizeof(port), op, 2);
 			if (caller->family == AF_INET6 && op->sockaddr_len >= 24)
