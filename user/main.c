@@ -194,6 +194,7 @@ int main(int argc, char **argv)
 	event_pipeline_set_reopen(pipeline, &signals_reopen_requested);
 	session_info_init(&session, &opts, backend_name(tracer->backend));
 	session.degraded = tracer->degraded;
+	session.seq = event_pipeline_number_record(pipeline);
 	err = write_start_records(outputs, output_count, &session);
 	/* A stdout closed before we began: nothing to trace for. */
 	if (err == -EPIPE)
@@ -209,6 +210,7 @@ int main(int argc, char **argv)
 	else
 		event_pipeline_finish(pipeline);
 	stats = event_pipeline_stats(pipeline);
+	session.seq = event_pipeline_number_record(pipeline);
 	session.ts_realtime_ns = session_now_ns();
 	session.received = stats.received;
 	session.lost = stats.lost;

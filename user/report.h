@@ -136,6 +136,7 @@ struct diagnosis {
 };
 
 struct bind_report {
+	__u64 seq;	      /* this record's number in the run (record_seq.h) */
 	__u64 ts_realtime_ns; /* wall clock, ns since the epoch */
 	int error;	      /* positive errno, 0 for success */
 	__u64 count;	      /* failures this record stands for: 1, or the repeats folded */

@@ -492,7 +492,8 @@ def check_event_delivery(name, collector, records, reference_lines, conflict, tr
             problems.append(f"{key}: {record[key]!r}, expected {want!r}")
     holder = reference["holders"][0]["processes"][0] if reference["holders"] and \
         reference["holders"][0]["processes"] else None
-    want_sd = {"event": "bind_failed", "error": "EADDRINUSE", "proto": conflict["proto"],
+    want_sd = {"seq": str(reference["seq"]), "event": "bind_failed", "error": "EADDRINUSE",
+               "proto": conflict["proto"],
                "addr": "127.0.0.1", "port": str(conflict["port"]),
                "pid": str(conflict["caller_pid"]), "uid": "0", "comm": sd_sanitized(conflict["comm"])}
     if holder:
@@ -597,19 +598,58 @@ def scenario_delivery(collector, transport, workdir, all_outputs=False, facility
               "--output has no line for the conflict")
 
 
-def storm_events(collector, port, pid=None):
-    """(lines, unique) bind-storm events at the collector for port; unique by timestamp."""
-    lines, keys = 0, set()
+def tracer_messages(collector, tracer_pid):
+    """The JSON of every message one bindsnoop run sent to the collector."""
+    events = []
     for record in collector.records():
+        if record.get("procid") != str(tracer_pid):
+            continue
         try:
-            event = json.loads(record.get("msg") or "")
+            events.append(json.loads(record.get("msg") or ""))
         except ValueError:
             continue
+    return events
+
+
+def storm_events(collector, port, tracer_pid):
+    """(lines, unique) bind-storm events at the collector for port. A record
+    is its run (the tracer's pid: procid) and its seq: a storm repeats the
+    same microsecond ts, and a TCP reconnect may resend a message."""
+    lines, keys = 0, set()
+    for event in tracer_messages(collector, tracer_pid):
         if event.get("event") == "bind_failed" and event.get("port") == port and \
                 event["caller"]["comm"] == "bind-storm":
             lines += 1
-            keys.add((event["ts"], event["caller"]["tid"]))
+            keys.add(event["seq"])
     return lines, len(keys)
+
+
+def seq_accounting(events):
+    """Every seq of a run, from the start record's 1 to the stop record's,
+    must be either delivered or inside a "dropped" record's range (seq - count
+    + 1 .. seq: the records it stands for), never both and never neither.
+    Returns a list of problems (empty: all accounted for)."""
+    delivered = {event["seq"] for event in events if event.get("event") != "dropped"}
+    covered = set()
+    for event in events:
+        if event.get("event") == "dropped":
+            covered.update(range(event["seq"] - event["count"] + 1, event["seq"] + 1))
+    stops = [event["seq"] for event in events if event.get("event") == "stop"]
+    if not stops:
+        return ["no stop record arrived"]
+    expected = set(range(1, stops[0] + 1))
+    problems = []
+    missing = sorted(expected - delivered - covered)
+    if missing:
+        problems.append(f"{len(missing)} seqs neither delivered nor reported dropped "
+                        f"(first {missing[:5]})")
+    both = sorted(delivered & covered)
+    if both:
+        problems.append(f"{len(both)} seqs delivered and also reported dropped (first {both[:5]})")
+    extra = sorted((delivered | covered) - expected)
+    if extra:
+        problems.append(f"{len(extra)} seqs beyond the stop record's {stops[0]} (first {extra[:5]})")
+    return problems
 
 
 def scenario_burst(collector, workdir, count=10000):
@@ -620,14 +660,18 @@ def scenario_burst(collector, workdir, count=10000):
     started_at = time.monotonic()
     bind_storm(count, port)
     tracer.stop()
-    delivered = wait_for(lambda: storm_events(collector, port)[0] >= count and
-                         storm_events(collector, port), 30) or storm_events(collector, port)
+    delivered = wait_for(lambda: storm_events(collector, port, tracer.pid)[0] >= count and
+                         storm_events(collector, port, tracer.pid), 30) or \
+        storm_events(collector, port, tracer.pid)
     elapsed = time.monotonic() - started_at
     dropped = [l for l in tracer.stderr.splitlines() if "dropped" in l]
     note(f"{name}: {count} failed binds over TCP: {delivered[0]} delivered "
          f"({delivered[1]} distinct), {dropped[-1] if dropped else 'none dropped'}, {elapsed:.1f} s")
     check(f"{name}-complete", delivered == (count, count) and not dropped,
           f"{delivered[0]} messages ({delivered[1]} distinct) of {count}; {dropped}")
+    wait_for(lambda: not seq_accounting(tracer_messages(collector, tracer.pid)), 15)
+    problems = seq_accounting(tracer_messages(collector, tracer.pid))
+    check(f"{name}-seq-complete", not problems, "; ".join(problems))
     check_session_records(name, collector, tracer, received_expected=count)
 
 
@@ -653,8 +697,9 @@ def scenario_restart(collector, workdir):
     tracer = Tracer(["--quiet", f"--syslog=tcp://127.0.0.1:{collector.tcp_port}", "--syslog-queue-mb", "4",
                      "-p", ",".join(map(str, ports))], f"bindsnoop-{name}", workdir)
     bind_storm(counts[0], ports[0])
-    first = wait_for(lambda: storm_events(collector, ports[0])[1] >= counts[0], 15)
-    check(f"{name}-before", first, f"{storm_events(collector, ports[0])} of {counts[0]} arrived")
+    first = wait_for(lambda: storm_events(collector, ports[0], tracer.pid)[1] >= counts[0], 15)
+    check(f"{name}-before", first,
+          f"{storm_events(collector, ports[0], tracer.pid)} of {counts[0]} arrived")
     collector.stop()
     # Down: the queue takes what fits, the rest is dropped and counted.
     bind_storm(counts[1], ports[1])
@@ -667,7 +712,7 @@ def scenario_restart(collector, workdir):
     tracer.stop()
     stop = wait_for(lambda: dropped_at_collector(collector, tracer.pid)[1], 15)
     dropped_records, stop = dropped_at_collector(collector, tracer.pid)
-    delivered = [storm_events(collector, port) for port in ports]
+    delivered = [storm_events(collector, port, tracer.pid) for port in ports]
     lines = sum(d[0] for d in delivered)
     unique = sum(d[1] for d in delivered)
     stderr_drops = [l for l in tracer.stderr.splitlines() if "messages dropped" in l]
@@ -685,6 +730,8 @@ def scenario_restart(collector, workdir):
           f"stderr {stderr_total}")
     check(f"{name}-after-intact", delivered[2][1] == counts[2],
           f"{delivered[2][1]} of the {counts[2]} events made after the restart arrived")
+    problems = seq_accounting(tracer_messages(collector, tracer.pid))
+    check(f"{name}-seq-accounted", not problems, "; ".join(problems))
 
 
 def scenario_slow_collector(workdir):
@@ -774,7 +821,7 @@ def scenario_logrotate(workdir):
     tracer.stop()
     holder.close()
     files = rotated[::-1] + [path]
-    per_file, keys, problems, total_lines = [], set(), [], 0
+    per_file, keys, problems, total_lines, seqs = [], set(), [], 0, []
     for f in files:
         text = read_text(f)
         if text and not text.endswith("\n"):
@@ -784,9 +831,11 @@ def scenario_logrotate(workdir):
             validate("stdout", event, line)
             if event is None:
                 problems.append(f"{f}: a line does not parse: {line[:100]}")
-            elif event["event"] == "bind_failed" and event["port"] == port:
+                continue
+            seqs.append(event["seq"])
+            if event["event"] == "bind_failed" and event["port"] == port:
                 count += 1
-                keys.add((event["ts"], event["caller"]["tid"]))
+                keys.add(event["seq"])
         per_file.append(count)
         total_lines += count
     note(f"{name}: {attempts[0]} failed binds; events per file (oldest first): {per_file}")
@@ -794,6 +843,10 @@ def scenario_logrotate(workdir):
     check(f"{name}-every-event-once", total_lines == attempts[0] and len(keys) == total_lines,
           f"{total_lines} events in the files ({len(keys)} distinct), {attempts[0]} made")
     check(f"{name}-every-file-used", all(per_file), f"events per file {per_file}")
+    # Oldest file first, the records of the run are 1, 2, 3, ... with no gap or repeat.
+    check(f"{name}-seq-unbroken", seqs == list(range(1, len(seqs) + 1)),
+          f"{len(seqs)} records; first break at index "
+          f"{next((i for i, v in enumerate(seqs) if v != i + 1), None)}")
     first = json_lines(read_text(files[0]))
     last = json_lines(read_text(files[-1]))
     check(f"{name}-start-and-stop", first and first[0][0] and first[0][0]["event"] == "start"

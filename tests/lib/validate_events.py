@@ -107,7 +107,7 @@ def line_problem(validator, line):
 # A valid bind_failed line. The live runs' self-test starts from a real one
 # they captured instead, so that a field the schema gains needs no edit here.
 GOOD_EVENT = {
-    "v": 2, "ts": "2026-11-24T18:52:01.123456Z", "event": "bind_failed",
+    "v": 2, "seq": 41, "ts": "2026-11-24T18:52:01.123456Z", "event": "bind_failed",
     "error": "EADDRINUSE", "errno": 98, "proto": "tcp", "family": "ipv4",
     "addr": "127.0.0.1", "port": 3000, "count": 1, "via": "bind", "hook": "syscall",
     "caller": {"pid": 1, "tid": 1, "ppid": 0, "uid": 0, "comm": "x", "cmdline": None,
@@ -133,7 +133,7 @@ def bad_lines(good_event=None):
     and (name, line) pairs made from it, each breaking one thing the schema
     says, that the validation must refuse."""
     event = good_event or GOOD_EVENT
-    edits = (("v", 1), ("ts", "2026-11-24 18:52:01"), ("event", "bound"),
+    edits = (("v", 1), ("seq", 0), ("seq", "41"), ("ts", "2026-11-24 18:52:01"), ("event", "bound"),
              ("error", None), ("errno", "98"), ("port", 70000), ("family", "inet"),
              ("holders_searched", 1), ("diagnosis", None), ("count", 0), ("folded", False),
              ("diagnosis", {"cause": "gremlins", "summary": "x", "fix": None, "repeat": None}))
@@ -143,8 +143,9 @@ def bad_lines(good_event=None):
     bad.append(("no-holders", _compact({k: v for k, v in event.items() if k != "holders"})))
     bad.append(("caller.uid=-1", _compact(dict(event, caller=dict(event["caller"], uid=-1)))))
     bad.append(("caller-extra-key", _compact(dict(event, caller=dict(event["caller"], extra=1)))))
-    bad.append(("lost-count-0", _compact({"v": 2, "ts": event["ts"], "event": "lost",
+    bad.append(("lost-count-0", _compact({"v": 2, "seq": 2, "ts": event["ts"], "event": "lost",
                                           "count": 0})))
+    bad.append(("no-seq", _compact({k: v for k, v in event.items() if k != "seq"})))
     holder = event["holders"][0] if event["holders"] else GOOD_EVENT["holders"][0]
     for name, key, value in (("holder-state", "state", "listen"),
                              ("holder-source", "source", "magic")):

@@ -21,6 +21,7 @@ static inline void sample_report(struct bind_report *report)
 	struct holder_report *holder = &report->holders[0];
 
 	memset(report, 0, sizeof(*report));
+	report->seq = 41;
 	report->ts_realtime_ns = SAMPLE_NS;
 	report->error = EADDRINUSE;
 	report->count = 1;

@@ -248,7 +248,7 @@ static void test_json_strings_random(void)
 /* ---- json_render_report ------------------------------------------------------- */
 
 static const char sample_line[] =
-	"{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"bind_failed\","
+	"{\"v\":2,\"seq\":41,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"bind_failed\","
 	"\"error\":\"EADDRINUSE\",\"errno\":98,\"proto\":\"tcp\",\"family\":\"ipv4\","
 	"\"addr\":\"127.0.0.1\",\"port\":3000,\"count\":1,\"via\":\"bind\",\"hook\":\"syscall\","
 	"\"caller\":{\"pid\":4242,\"tid\":4243,\"ppid\":1,\"uid\":1000,\"comm\":\"python3\","
@@ -305,7 +305,7 @@ static void test_render_variants(void)
 	report.holders_searched = false;
 	check_render(
 		&report,
-		"{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"listen\","
+		"{\"v\":2,\"seq\":41,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"listen\","
 		"\"error\":null,\"errno\":0,\"proto\":\"tcp\",\"family\":\"ipv6\","
 		"\"addr\":\"::1\",\"port\":3000,\"count\":1,\"via\":\"listen\",\"hook\":\"inet\","
 		"\"caller\":{\"pid\":4242,\"tid\":4243,\"ppid\":1,\"uid\":1000,"
@@ -371,7 +371,7 @@ static void test_render_variants(void)
 	report.holder_count = 2;
 	check_render(
 		&report,
-		"{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"bind_failed\","
+		"{\"v\":2,\"seq\":41,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"bind_failed\","
 		"\"error\":\"EADDRINUSE\",\"errno\":98,\"proto\":\"tcp\",\"family\":\"ipv4\","
 		"\"addr\":\"127.0.0.1\",\"port\":3000,\"count\":1,\"via\":\"bind\",\"hook\":\"syscall\","
 		"\"caller\":{\"pid\":4242,\"tid\":4243,\"ppid\":1,\"uid\":1000,"
@@ -505,8 +505,8 @@ static void test_render_lost(void)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	CHECK_INT(json_render_lost(SAMPLE_NS, 12345, &sb), 0);
-	CHECK_STR(sb.data, "{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"lost\","
+	CHECK_INT(json_render_lost(77, SAMPLE_NS, 12345, &sb), 0);
+	CHECK_STR(sb.data, "{\"v\":2,\"seq\":77,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"lost\","
 			   "\"count\":12345}\n");
 	CHECK(is_json_line(sb.data, sb.len));
 	strbuf_release(&sb);

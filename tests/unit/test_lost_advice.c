@@ -12,7 +12,7 @@ static char *advice_text(__u32 ring_buffer_mb, const __u64 *lost, int calls)
 	char *text = calloc(1, 4096);
 
 	for (int i = 0; i < calls; i++) {
-		CHECK_INT(advice->ops->lost(advice, 0, lost[i]), 0);
+		CHECK_INT(advice->ops->lost(advice, i + 1, 0, lost[i]), 0);
 		CHECK_INT(advice->ops->flush(advice), 0);
 	}
 	rewind(stream);

@@ -18,6 +18,7 @@ static void sample_session(struct session_info *info, struct options *opts)
 {
 	memset(opts, 0, sizeof(*opts));
 	memset(info, 0, sizeof(*info));
+	info->seq = 1;
 	info->ts_realtime_ns = SAMPLE_NS;
 	info->pid = 321;
 	info->version = "0.1.0";
@@ -48,7 +49,7 @@ static void test_start(void)
 
 	sample_session(&info, &opts);
 	check_line(json_render_start(&info, &sb), &sb,
-		   "{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"start\","
+		   "{\"v\":2,\"seq\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"start\","
 		   "\"host\":\"web-01\",\"pid\":321,\"backend\":\"fexit\","
 		   "\"kernel\":\"6.12.9+bpo-cloud-amd64\",\"filters\":{\"all\":false,"
 		   "\"ports\":null,\"pids\":null,\"uids\":null,\"comms\":null,\"errnos\":null},"
@@ -76,7 +77,7 @@ static void test_start(void)
 	opts.filters.errno_bitmap[200 / 64] |= 1ULL << (200 % 64);
 	check_line(
 		json_render_start(&info, &sb), &sb,
-		"{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"start\","
+		"{\"v\":2,\"seq\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"start\","
 		"\"host\":\"web-01\",\"pid\":321,\"backend\":\"fexit\","
 		"\"kernel\":\"6.12.9+bpo-cloud-amd64\",\"filters\":{\"all\":true,"
 		"\"ports\":[\"0\",\"80\",\"443\",\"3000-3100\",\"65535\"],\"pids\":[4242,1],"
@@ -102,15 +103,15 @@ static void test_stop_and_dropped(void)
 	info.received = 10000;
 	info.lost = 3;
 	check_line(json_render_stop(&info, 0, &sb), &sb,
-		   "{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"stop\","
+		   "{\"v\":2,\"seq\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"stop\","
 		   "\"host\":\"web-01\",\"pid\":321,\"backend\":\"fexit\",\"received\":10000,"
 		   "\"lost\":3,\"repeats\":0,\"dropped\":0}\n");
 	check_line(json_render_stop(&info, 18446744073709551615ULL, &sb), &sb,
-		   "{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"stop\","
+		   "{\"v\":2,\"seq\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"stop\","
 		   "\"host\":\"web-01\",\"pid\":321,\"backend\":\"fexit\",\"received\":10000,"
 		   "\"lost\":3,\"repeats\":0,\"dropped\":18446744073709551615}\n");
-	check_line(json_render_dropped(SAMPLE_NS, 42, &sb), &sb,
-		   "{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"dropped\","
+	check_line(json_render_dropped(18446744073709551615ULL, SAMPLE_NS, 42, &sb), &sb,
+		   "{\"v\":2,\"seq\":18446744073709551615,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"dropped\","
 		   "\"count\":42}\n");
 	strbuf_release(&sb);
 }

@@ -218,7 +218,7 @@ static void test_identity(void)
 
 static const char sample_message_head[] =
 	"<28>1 2026-11-24T18:52:01.123456Z vm bindsnoop 555 bind_failed "
-	"[bindsnoop@32473 event=\"bind_failed\" error=\"EADDRINUSE\" proto=\"tcp\" "
+	"[bindsnoop@32473 seq=\"41\" event=\"bind_failed\" error=\"EADDRINUSE\" proto=\"tcp\" "
 	"addr=\"127.0.0.1\" port=\"3000\" pid=\"4242\" uid=\"1000\" comm=\"python3\" "
 	"holder_pid=\"4100\" holder_comm=\"node\"] {\"v\":2,";
 
@@ -261,7 +261,7 @@ static void test_report_message(void)
 	/* local0.info = 16 * 8 + 6 */
 	CHECK(!strncmp(message.data, "<134>1 2026-11-24T18:52:01.123456Z vm bindsnoop 1 listen ",
 		       56));
-	CHECK_CONTAINS(message.data, "[bindsnoop@32473 event=\"listen\" proto=\"tcp\" ");
+	CHECK_CONTAINS(message.data, "[bindsnoop@32473 seq=\"41\" event=\"listen\" proto=\"tcp\" ");
 	CHECK(!strstr(message.data, "error="));
 	CHECK(!strstr(message.data, "holder_pid="));
 	check_message_json(message.data, json.data);
@@ -305,21 +305,22 @@ static void test_other_messages(void)
 	struct options opts;
 
 	syslog_identity_init(&id, 3, "vm", 9);
-	CHECK_INT(syslog_render_lost(&message, &id, SAMPLE_NS, 12), 0);
+	CHECK_INT(syslog_render_lost(&message, &id, 5, SAMPLE_NS, 12), 0);
 	/* daemon.notice = 29 */
 	CHECK_STR(message.data,
 		  "<29>1 2026-11-24T18:52:01.123456Z vm bindsnoop 9 lost [bindsnoop@32473 "
-		  "event=\"lost\" count=\"12\"] {\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\","
+		  "seq=\"5\" event=\"lost\" count=\"12\"] {\"v\":2,\"seq\":5,\"ts\":\"2026-11-24T18:52:01.123456Z\","
 		  "\"event\":\"lost\",\"count\":12}");
 	strbuf_reset(&message);
-	CHECK_INT(syslog_render_dropped(&message, &id, SAMPLE_NS, 3), 0);
+	CHECK_INT(syslog_render_dropped(&message, &id, 6, SAMPLE_NS, 3), 0);
 	CHECK_STR(message.data,
 		  "<29>1 2026-11-24T18:52:01.123456Z vm bindsnoop 9 dropped [bindsnoop@32473 "
-		  "event=\"dropped\" count=\"3\"] {\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\","
+		  "seq=\"6\" event=\"dropped\" count=\"3\"] {\"v\":2,\"seq\":6,\"ts\":\"2026-11-24T18:52:01.123456Z\","
 		  "\"event\":\"dropped\",\"count\":3}");
 
 	memset(&opts, 0, sizeof(opts));
 	memset(&info, 0, sizeof(info));
+	info.seq = 1;
 	info.ts_realtime_ns = SAMPLE_NS;
 	info.pid = 9;
 	info.version = "0.1.0";
@@ -331,8 +332,8 @@ static void test_other_messages(void)
 	CHECK_INT(syslog_render_session(&message, &id, &info, true, 0), 0);
 	CHECK_STR(message.data,
 		  "<29>1 2026-11-24T18:52:01.123456Z vm bindsnoop 9 start [bindsnoop@32473 "
-		  "event=\"start\" backend=\"tracepoint\" kernel=\"6.1.0-1-amd64\" "
-		  "version=\"0.1.0\"] {\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\","
+		  "seq=\"1\" event=\"start\" backend=\"tracepoint\" kernel=\"6.1.0-1-amd64\" "
+		  "version=\"0.1.0\"] {\"v\":2,\"seq\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\","
 		  "\"event\":\"start\",\"host\":\"vm\",\"pid\":9,\"backend\":\"tracepoint\","
 		  "\"kernel\":\"6.1.0-1-amd64\",\"filters\":{\"all\":false,\"ports\":null,"
 		  "\"pids\":null,\"uids\":null,\"comms\":null,\"errnos\":null},"
@@ -344,8 +345,8 @@ static void test_other_messages(void)
 	CHECK_INT(syslog_render_session(&message, &id, &info, false, 7), 0);
 	CHECK_STR(message.data,
 		  "<29>1 2026-11-24T18:52:01.123456Z vm bindsnoop 9 stop [bindsnoop@32473 "
-		  "event=\"stop\" backend=\"tracepoint\" received=\"100\" lost=\"2\" "
-		  "repeats=\"5000\" dropped=\"7\"] {\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\","
+		  "seq=\"1\" event=\"stop\" backend=\"tracepoint\" received=\"100\" lost=\"2\" "
+		  "repeats=\"5000\" dropped=\"7\"] {\"v\":2,\"seq\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\","
 		  "\"event\":\"stop\",\"host\":\"vm\",\"pid\":9,\"backend\":\"tracepoint\","
 		  "\"received\":100,\"lost\":2,\"repeats\":5000,\"dropped\":7}");
 	strbuf_release(&message);

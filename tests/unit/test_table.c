@@ -207,6 +207,7 @@ static void test_table_wide(void)
 		    "18:52:01.123456 bind_failed   4242    python3         tcp   127.0.0.1:3000  "
 		    "      EADDRINUSE    node[4100,4101] LISTEN 0.0.0.0:3000 +1 more\n"
 		    "    caller: python3 -m http.server 3000\n"
+		   "    seq: 41\n"
 		    "    holder: tcp LISTEN 0.0.0.0:3000 uid 1000 inode 123456 SO_REUSEADDR "
 		    "(found in the kernel bind table)\n"
 		    "      pid 4100 node: node server.js\n"
@@ -219,7 +220,8 @@ static void test_table_wide(void)
 	CHECK_TABLE(&report, true,
 		    "18:52:01.123456 bind_failed   4242    python3         tcp   127.0.0.1:3000  "
 		    "      EACCES        -\n"
-		    "    caller: (command line unknown: the process is gone)\n");
+		    "    caller: (command line unknown: the process is gone)\n"
+		   "    seq: 41\n");
 }
 
 /*
@@ -251,6 +253,7 @@ static void test_table_hostile_text(void)
 		    "18:52:01.123456 bind_failed   4242    a?b?c?[2J       tcp   127.0.0.1:3000  "
 		    "      EADDRINUSE    ?n?[4100] LISTEN 0.0.0.0:3000\n"
 		    "    caller: x?cod.exe ?y?0;t? \xc3\xa9?z??\n"
+		   "    seq: 41\n"
 		    "    holder: tcp LISTEN 0.0.0.0:3000 uid 1000 inode 123456 "
 		    "(found in the kernel bind table)\n"
 		    "      pid 4100 ?n?: (command line unknown: the process is gone)\n");
@@ -276,7 +279,7 @@ static void test_table_lost_and_errors(void)
 	saved_stderr = dup(STDERR_FILENO);
 	stderr_file = tmpfile();
 	dup2(fileno(stderr_file), STDERR_FILENO);
-	CHECK_INT(table->ops->lost(table, SAMPLE_NS, 7), 0);
+	CHECK_INT(table->ops->lost(table, 2, SAMPLE_NS, 7), 0);
 	fflush(stderr);
 	dup2(saved_stderr, STDERR_FILENO);
 	close(saved_stderr);
@@ -325,14 +328,13 @@ static void test_json_output(void)
 	json = output_json_new(capture.stream);
 	CHECK(json != NULL);
 	CHECK_INT(json->ops->report(json, &report), 0);
-	CHECK_INT(json->ops->lost(json, SAMPLE_NS, 3), 0);
+	CHECK_INT(json->ops->lost(json, 2, SAMPLE_NS, 3), 0);
 	CHECK_INT(json->ops->flush(json), 0);
 	capture_read(&capture);
 	CHECK(!strncmp(capture.text,
-		       "{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\","
-		       "\"event\":\"bind_failed\",",
-		       60));
-	CHECK_CONTAINS(capture.text, "\n{\"v\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\","
+		       "{\"v\":2,\"seq\":41,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"bind_failed\",",
+		       72));
+	CHECK_CONTAINS(capture.text, "\n{\"v\":2,\"seq\":2,\"ts\":\"2026-11-24T18:52:01.123456Z\","
 				     "\"event\":\"lost\",\"count\":3}\n");
 	/* Many events: every one arrives, as whole lines, batches or not. */
 	for (int i = 0; i < 5000; i++)
@@ -372,6 +374,7 @@ static void test_table_cause(void)
 		"    why: nginx[1200] (nginx.service) holds LISTEN 0.0.0.0:8081\n"
 		"    fix: systemctl stop nginx.service\n"
 		"    caller: python3 -m http.server 3000\n"
+		   "    seq: 41\n"
 		"    holder: tcp LISTEN 0.0.0.0:8081 uid 1000 inode 123456 (found in the kernel "
 		"bind table)\n"
 		"      pid 1200 nginx: nginx: master process\n");

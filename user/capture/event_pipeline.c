@@ -31,10 +31,16 @@ struct event_pipeline {
 	__s64 boot_to_realtime_ns;
 	__u64 next_housekeeping_ns;
 	__u64 lost_reported;
+	__u64 records; /* records numbered so far: the last seq given (record order) */
 	int output_error;	       /* first error an output returned */
 	volatile sig_atomic_t *reopen; /* set by SIGHUP; see event_pipeline_set_reopen */
 	struct event_pipeline_stats stats;
 };
+
+__u64 event_pipeline_number_record(struct event_pipeline *pipeline)
+{
+	return ++pipeline->records;
+}
 
 /* Kernel timestamps are CLOCK_BOOTTIME; reports carry wall-clock time. */
 static void refresh_clock_offset(struct event_pipeline *pipeline)
@@ -45,6 +51,7 @@ static void refresh_clock_offset(struct event_pipeline *pipeline)
 static void report_from_event(struct event_pipeline *pipeline, const struct bs_event *event,
 			      __u64 count, bool folded, struct bind_report *report)
 {
+	report->seq = event_pipeline_number_record(pipeline);
 	report->ts_realtime_ns = event->ts_boot_ns + pipeline->boot_to_realtime_ns;
 	report->error = event->ret < 0 ? -event->ret : 0;
 	report->count = count;
@@ -102,7 +109,14 @@ static int handle_event(void *ctx, void *data, size_t size)
 	pipeline->stats.received++;
 	if (pipeline->folds && event->ret < 0)
 		fold_sweep_remember(pipeline->folds, event);
-	return deliver(pipeline, event, 1, false);
+	/*
+	 * Never an error for libbpf: it would leave the rest of the ring
+	 * unread. An output that fails (a stdout that blocked past the stop's
+	 * grace) is noted in output_error, and every event after it is still
+	 * read and counted as unwritten, so the totals add up.
+	 */
+	deliver(pipeline, event, 1, false);
+	return 0;
 }
 
 static int deliver_folded(void *ctx, const struct bs_event *event, __u64 count)
@@ -147,6 +161,7 @@ static int report_lost_events(struct event_pipeline *pipeline)
 	__u64 total = read_lost_counter(pipeline);
 	__u64 fresh = total - pipeline->lost_reported;
 	__u64 now = clock_ns(CLOCK_REALTIME);
+	__u64 seq;
 
 	if (!fresh)
 		return 0;
@@ -155,9 +170,10 @@ static int report_lost_events(struct event_pipeline *pipeline)
 	/* Outputs that failed get nothing more; the totals line says it. */
 	if (pipeline->output_error)
 		return 0;
+	seq = event_pipeline_number_record(pipeline);
 	for (int i = 0; i < pipeline->output_count; i++) {
 		struct output *out = pipeline->outputs[i];
-		int err = out->ops->lost(out, now, fresh);
+		int err = out->ops->lost(out, seq, now, fresh);
 
 		if (err)
 			return output_failed(pipeline, err);

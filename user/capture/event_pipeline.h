@@ -34,6 +34,13 @@ void event_pipeline_free(struct event_pipeline *pipeline);
  */
 void event_pipeline_set_reopen(struct event_pipeline *pipeline, volatile sig_atomic_t *reopen);
 
+/*
+ * The next record's seq (1, 2, 3, ...): every record of the run is
+ * numbered from here, in the order the outputs get them: the start record
+ * (main), each event and folded record, each lost record, the stop record.
+ */
+__u64 event_pipeline_number_record(struct event_pipeline *pipeline);
+
 /* Run until *stop is set or an output fails (a closed pipe included). */
 int event_pipeline_run(struct event_pipeline *pipeline, volatile sig_atomic_t *stop);
 

@@ -31,6 +31,7 @@ struct who_query {
 	struct strbuf line;
 	unsigned int width; /* terminal columns, 0: do not cut */
 	__u64 now_ns;
+	__u64 records; /* JSON records written: the next one's seq is one more */
 	struct procinfo_cache *procs;
 	struct holder_lookup *lookup;
 	struct enricher *enricher;
@@ -238,7 +239,7 @@ static int query_namespace(struct who_query *query, __u16 port, const struct nam
 				enricher_process(query->enricher, &holders[i].processes[j],
 						 &holders[i]);
 			if (query->opts->json) {
-				json_render_who_held(query->now_ns, port, ns->ino, &holders[i],
+				json_render_who_held(++query->records, query->now_ns, port, ns->ino, &holders[i],
 						     time_wait_left_ms[i], &query->line);
 				fwrite(query->line.data, 1, query->line.len, query->out);
 				strbuf_reset(&query->line);
@@ -300,7 +301,7 @@ int who_run(const struct options *opts, FILE *out, FILE *err)
 		if (found) {
 			query->held++;
 		} else if (opts->json) {
-			json_render_who_free(query->now_ns, port, &query->line);
+			json_render_who_free(++query->records, query->now_ns, port, &query->line);
 			fwrite(query->line.data, 1, query->line.len, out);
 			strbuf_reset(&query->line);
 		} else {

@@ -111,6 +111,18 @@ static void put_ts(struct json_writer *writer, __u64 ts_realtime_ns)
 	put_plain_string(writer, text);
 }
 
+/* Every record begins the same way: {"v":2,"seq":N,"ts":"...","event":"..." */
+static void put_head(struct json_writer *writer, __u64 seq, __u64 ts_realtime_ns,
+		     const char *event)
+{
+	put_literal(writer, "{\"v\":2,\"seq\":");
+	put_u64(writer, seq);
+	put_literal(writer, ",\"ts\":");
+	put_ts(writer, ts_realtime_ns);
+	put_literal(writer, ",\"event\":");
+	put_plain_string(writer, event);
+}
+
 static void put_addr(struct json_writer *writer, __u16 family, const __u8 *addr)
 {
 	char text[FORMAT_ADDR_MAX];
@@ -374,10 +386,7 @@ int json_render_report(const struct bind_report *report, struct strbuf *out)
 		holder_count = REPORT_MAX_HOLDERS;
 	/* One growth up front covers a typical line; put_* still check. */
 	writer.err = strbuf_reserve(out, 1024);
-	put_literal(&writer, "{\"v\":2,\"ts\":");
-	put_ts(&writer, report->ts_realtime_ns);
-	put_literal(&writer, ",\"event\":");
-	put_plain_string(&writer, report_event_name(report));
+	put_head(&writer, report->seq, report->ts_realtime_ns, report_event_name(report));
 	put_literal(&writer, ",\"error\":");
 	put_error(&writer, report->error);
 	put_literal(&writer, ",\"errno\":");
@@ -413,26 +422,24 @@ int json_render_report(const struct bind_report *report, struct strbuf *out)
 	return finish_line(&writer, start);
 }
 
-int json_render_lost(__u64 ts_realtime_ns, __u64 count, struct strbuf *out)
+int json_render_lost(__u64 seq, __u64 ts_realtime_ns, __u64 count, struct strbuf *out)
 {
 	struct json_writer writer = { .out = out };
 	size_t start = out->len;
 
-	put_literal(&writer, "{\"v\":2,\"ts\":");
-	put_ts(&writer, ts_realtime_ns);
-	put_literal(&writer, ",\"event\":\"lost\",\"count\":");
+	put_head(&writer, seq, ts_realtime_ns, "lost");
+	put_literal(&writer, ",\"count\":");
 	put_u64(&writer, count);
 	return finish_line(&writer, start);
 }
 
-int json_render_dropped(__u64 ts_realtime_ns, __u64 count, struct strbuf *out)
+int json_render_dropped(__u64 seq, __u64 ts_realtime_ns, __u64 count, struct strbuf *out)
 {
 	struct json_writer writer = { .out = out };
 	size_t start = out->len;
 
-	put_literal(&writer, "{\"v\":2,\"ts\":");
-	put_ts(&writer, ts_realtime_ns);
-	put_literal(&writer, ",\"event\":\"dropped\",\"count\":");
+	put_head(&writer, seq, ts_realtime_ns, "dropped");
+	put_literal(&writer, ",\"count\":");
 	put_u64(&writer, count);
 	return finish_line(&writer, start);
 }
@@ -530,14 +537,11 @@ static void put_filters(struct json_writer *writer, const struct options *opts)
 	put_literal(writer, "}");
 }
 
-/* The fields start and stop share, in order: v, ts, event, host, pid, backend. */
+/* The fields start and stop share, in order: v, seq, ts, event, host, pid, backend. */
 static void put_session_head(struct json_writer *writer, const struct session_info *info,
 			     const char *event)
 {
-	put_literal(writer, "{\"v\":2,\"ts\":");
-	put_ts(writer, info->ts_realtime_ns);
-	put_literal(writer, ",\"event\":");
-	put_plain_string(writer, event);
+	put_head(writer, info->seq, info->ts_realtime_ns, event);
 	put_literal(writer, ",\"host\":");
 	put_string(writer, info->host, sizeof(info->host));
 	put_literal(writer, ",\"pid\":");
@@ -583,16 +587,15 @@ int json_render_stop(const struct session_info *info, __u64 dropped, struct strb
 	return finish_line(&writer, start);
 }
 
-int json_render_who_held(__u64 ts_realtime_ns, __u16 port, __u64 netns,
+int json_render_who_held(__u64 seq, __u64 ts_realtime_ns, __u16 port, __u64 netns,
 			 const struct holder_report *holder, __u32 time_wait_left_ms,
 			 struct strbuf *out)
 {
 	struct json_writer writer = { .out = out };
 	size_t start = out->len;
 
-	put_literal(&writer, "{\"v\":2,\"ts\":");
-	put_ts(&writer, ts_realtime_ns);
-	put_literal(&writer, ",\"event\":\"held\",\"port\":");
+	put_head(&writer, seq, ts_realtime_ns, "held");
+	put_literal(&writer, ",\"port\":");
 	put_u64(&writer, port);
 	put_literal(&writer, ",\"netns\":");
 	put_u64(&writer, netns);
@@ -606,14 +609,29 @@ int json_render_who_held(__u64 ts_realtime_ns, __u16 port, __u64 netns,
 	return finish_line(&writer, start);
 }
 
-int json_render_who_free(__u64 ts_realtime_ns, __u16 port, struct strbuf *out)
+int json_render_who_free(__u64 seq, __u64 ts_realtime_ns, __u16 port, struct strbuf *out)
 {
 	struct json_writer writer = { .out = out };
 	size_t start = out->len;
 
-	put_literal(&writer, "{\"v\":2,\"ts\":");
-	put_ts(&writer, ts_realtime_ns);
-	put_literal(&writer, ",\"event\":\"free\",\"port\":");
+	put_head(&writer, seq, ts_realtime_ns, "free");
+	put_literal(&writer, ",\"port\":");
 	put_u64(&writer, port);
 	return finish_line(&writer, start);
+}
+
+__u64 json_record_seq(const char *record, size_t len)
+{
+	static const char key[] = "{\"v\":2,\"seq\":";
+	const char *found = memmem(record, len, key, sizeof(key) - 1);
+	__u64 seq = 0;
+
+	if (!found)
+		return 0;
+	for (const char *digit = found + sizeof(key) - 1; digit < record + len; digit++) {
+		if (*digit < '0' || *digit > '9')
+			break;
+		seq = seq * 10 + (__u64)(*digit - '0');
+	}
+	return seq;
 }

@@ -2,6 +2,11 @@
 /*
  * JSON Lines rendering, schema v2 (schema/README.md): the one place that knows the
  * keys and their order, shared by every JSON output (stdout, files, syslog).
+ *
+ * Every record begins {"v":2,"seq":N,"ts":...,"event":...}. seq numbers the
+ * records of one run (start = 1, every event, folded record and lost record,
+ * stop), one more each time, the same number in every output; a "dropped"
+ * record takes the number of the last record it stands for (schema/README.md).
  */
 #ifndef BINDSNOOP_JSON_EVENT_H
 #define BINDSNOOP_JSON_EVENT_H
@@ -17,37 +22,44 @@
  */
 int json_render_report(const struct bind_report *report, struct strbuf *out);
 
-/* Appends {"v":2,"ts":...,"event":"lost","count":N} and '\n'; same failure rule. */
-int json_render_lost(__u64 ts_realtime_ns, __u64 count, struct strbuf *out);
+/* Appends {"v":2,"seq":N,"ts":...,"event":"lost","count":N} and '\n'; same failure rule. */
+int json_render_lost(__u64 seq, __u64 ts_realtime_ns, __u64 count, struct strbuf *out);
 
 /*
- * {"v":2,"ts":...,"event":"start","host":...,"pid":N,"backend":...,"kernel":...,
+ * {"v":2,"seq":1,"ts":...,"event":"start","host":...,"pid":N,"backend":...,"kernel":...,
  *  "filters":{...},"version":...} and '\n': what this run traces, and where.
  */
 int json_render_start(const struct session_info *info, struct strbuf *out);
 
 /*
- * {"v":2,"ts":...,"event":"stop","host":...,"pid":N,"backend":...,"received":N,
+ * {"v":2,"seq":N,"ts":...,"event":"stop","host":...,"pid":N,"backend":...,"received":N,
  *  "lost":N,"dropped":N} and '\n'. dropped: messages this output itself had to
  * give up on (a syslog collector down too long); 0 for files and stdout.
  */
 int json_render_stop(const struct session_info *info, __u64 dropped, struct strbuf *out);
 
 /*
- * {"v":2,"ts":...,"event":"dropped","count":N} and '\n': the syslog output
- * could not deliver N messages since its last such record.
+ * {"v":2,"seq":N,"ts":...,"event":"dropped","count":N} and '\n': this output
+ * could not deliver count records since its last such record; seq is the
+ * number of the last of them.
  */
-int json_render_dropped(__u64 ts_realtime_ns, __u64 count, struct strbuf *out);
+int json_render_dropped(__u64 seq, __u64 ts_realtime_ns, __u64 count, struct strbuf *out);
 
 /*
- * --who: {"v":2,"ts":...,"event":"held","port":N,"netns":N,"holder":{...as in
+ * The seq of the record in record[0..len) (a JSON line, or a syslog message
+ * whose text is one); 0 if it has none.
+ */
+__u64 json_record_seq(const char *record, size_t len);
+
+/*
+ * --who: {"v":2,"seq":N,"ts":...,"event":"held","port":N,"netns":N,"holder":{...as in
  * holders[]...},"time_wait_left_ms":N|null} and '\n', one per socket found.
  */
-int json_render_who_held(__u64 ts_realtime_ns, __u16 port, __u64 netns,
+int json_render_who_held(__u64 seq, __u64 ts_realtime_ns, __u16 port, __u64 netns,
 			 const struct holder_report *holder, __u32 time_wait_left_ms,
 			 struct strbuf *out);
 
-/* --who: {"v":2,"ts":...,"event":"free","port":N} and '\n': nothing holds it. */
-int json_render_who_free(__u64 ts_realtime_ns, __u16 port, struct strbuf *out);
+/* --who: {"v":2,"seq":N,"ts":...,"event":"free","port":N} and '\n': nothing holds it. */
+int json_render_who_free(__u64 seq, __u64 ts_realtime_ns, __u16 port, struct strbuf *out);
 
 #endif /* BINDSNOOP_JSON_EVENT_H */

@@ -28,12 +28,12 @@ void json_lines_release(struct json_lines *lines)
 /*
  * Is this line an event (bind, listen and their failures), not a start,
  * stop, lost or dropped record? Every line names its "event" right after
- * "v" and "ts", which hold no quotes.
+ * "v", "seq" and "ts", which hold no quotes: within its first 96 bytes.
  */
 static bool line_is_event(const char *line, size_t len)
 {
 	static const char key[] = "\"event\":\"";
-	const char *found = memmem(line, len < 64 ? len : 64, key, sizeof(key) - 1);
+	const char *found = memmem(line, len < 96 ? len : 96, key, sizeof(key) - 1);
 	const char *value;
 	size_t left;
 
@@ -45,19 +45,24 @@ static bool line_is_event(const char *line, size_t len)
 	       (left >= 6 && !memcmp(value, "listen", 6));
 }
 
-static __u64 count_events(const char *data, size_t len)
+/*
+ * The lines in data[0..len) were not written: their events are counted as
+ * dropped, and the last one's seq is what the next "dropped" record carries.
+ */
+static void count_dropped(struct json_lines *lines, const char *data, size_t len)
 {
 	const char *end = data + len;
-	__u64 events = 0;
 
 	while (data < end) {
 		const char *newline = memchr(data, '\n', end - data);
 		size_t line_len = newline ? (size_t)(newline - data) : (size_t)(end - data);
+		__u64 seq = json_record_seq(data, line_len < 40 ? line_len : 40);
 
-		events += line_is_event(data, line_len);
+		lines->base.dropped += line_is_event(data, line_len);
+		if (seq)
+			lines->last_dropped_seq = seq;
 		data += line_len + 1;
 	}
-	return events;
 }
 
 int json_lines_write(struct json_lines *lines, int fd)
@@ -70,14 +75,14 @@ int json_lines_write(struct json_lines *lines, int fd)
 		return 0;
 	err = line_writer_write(fd, batch->data, batch->len, &written);
 	if (err)
-		lines->base.dropped += count_events(batch->data + written, batch->len - written);
+		count_dropped(lines, batch->data + written, batch->len - written);
 	strbuf_reset(batch);
 	return err;
 }
 
 void json_lines_discard(struct json_lines *lines)
 {
-	lines->base.dropped += count_events(lines->batch.data, lines->batch.len);
+	count_dropped(lines, lines->batch.data, lines->batch.len);
 	strbuf_reset(&lines->batch);
 }
 
@@ -98,11 +103,11 @@ int json_lines_report(struct output *out, const struct bind_report *report)
 	return json_lines_added(lines, json_render_report(report, &lines->batch));
 }
 
-int json_lines_lost(struct output *out, __u64 ts_realtime_ns, __u64 count)
+int json_lines_lost(struct output *out, __u64 seq, __u64 ts_realtime_ns, __u64 count)
 {
 	struct json_lines *lines = json_lines_of(out);
 
-	return json_lines_added(lines, json_render_lost(ts_realtime_ns, count, &lines->batch));
+	return json_lines_added(lines, json_render_lost(seq, ts_realtime_ns, count, &lines->batch));
 }
 
 int json_lines_session(struct output *out, const struct session_info *info, bool starting)

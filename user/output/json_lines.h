@@ -18,6 +18,7 @@
 struct json_lines {
 	struct output base; /* first: a json_lines is an output */
 	struct strbuf batch;
+	__u64 last_dropped_seq; /* seq of the last line that could not be written */
 	/* Hand batch to the sink and empty it; 0 or a negative errno. */
 	int (*write_batch)(struct json_lines *lines);
 };
@@ -29,7 +30,8 @@ void json_lines_release(struct json_lines *lines);
 
 /*
  * Write the batch to fd (line_writer.h) and empty it, whatever happened:
- * the events that did not go are added to base.dropped. 0 or a negative
+ * the events that did not go are added to base.dropped, and the last
+ * line's seq noted in last_dropped_seq. 0 or a negative
  * errno (-ECANCELED: given up at a stop).
  */
 int json_lines_write(struct json_lines *lines, int fd);
@@ -38,7 +40,7 @@ int json_lines_write(struct json_lines *lines, int fd);
 void json_lines_discard(struct json_lines *lines);
 
 int json_lines_report(struct output *out, const struct bind_report *report);
-int json_lines_lost(struct output *out, __u64 ts_realtime_ns, __u64 count);
+int json_lines_lost(struct output *out, __u64 seq, __u64 ts_realtime_ns, __u64 count);
 int json_lines_session(struct output *out, const struct session_info *info, bool starting);
 
 #endif /* BINDSNOOP_JSON_LINES_H */

@@ -25,7 +25,7 @@ struct output;
 struct output_ops {
 	int (*report)(struct output *out, const struct bind_report *report);
 	/* count events the kernel could not queue since the last call */
-	int (*lost)(struct output *out, __u64 ts_realtime_ns, __u64 count);
+	int (*lost)(struct output *out, __u64 seq, __u64 ts_realtime_ns, __u64 count);
 	/* called after each batch of events: push whole lines out */
 	int (*flush)(struct output *out);
 	/*

@@ -82,7 +82,8 @@ static int announce_dropped(struct file_output *file)
 	size_t written;
 	int err;
 
-	err = json_render_dropped(session_now_ns(), file->dropped_unannounced, &record);
+	err = json_render_dropped(file->lines.last_dropped_seq, session_now_ns(),
+				  file->dropped_unannounced, &record);
 	if (!err)
 		err = line_writer_write(file->fd, record.data, record.len, &written);
 	strbuf_release(&record);

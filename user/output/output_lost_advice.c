@@ -28,11 +28,12 @@ static int lost_advice_report(struct output *out, const struct bind_report *repo
  * Once: a storm that overflows the ring overflows it again every poll, and
  * the lost records (JSON) and the totals line at exit carry the counts.
  */
-static int lost_advice_lost(struct output *out, __u64 ts_realtime_ns, __u64 count)
+static int lost_advice_lost(struct output *out, __u64 seq, __u64 ts_realtime_ns, __u64 count)
 {
 	struct lost_advice *advice = lost_advice_of(out);
 	__u32 bigger = advice->ring_buffer_mb * 4;
 
+	(void)seq;
 	(void)ts_realtime_ns;
 	if (advice->said)
 		return 0;

@@ -39,8 +39,9 @@ static int metrics_report(struct output *out, const struct bind_report *report)
 	return 0;
 }
 
-static int metrics_lost(struct output *out, __u64 ts_realtime_ns, __u64 count)
+static int metrics_lost(struct output *out, __u64 seq, __u64 ts_realtime_ns, __u64 count)
 {
+	(void)seq;
 	(void)ts_realtime_ns;
 	metrics_count_lost(metrics_output_of(out)->metrics, count);
 	return 0;

@@ -47,6 +47,7 @@ struct syslog_output {
 	/* Drops: */
 	__u64 dropped;		   /* messages given up on, in all */
 	__u64 dropped_unannounced; /* not yet in a "dropped" message */
+	__u64 last_dropped_seq;	   /* that message's seq: the last record dropped */
 	__u64 dropped_on_stderr;   /* the total the last stderr line gave */
 	__u64 next_drop_report_ns;
 };
@@ -56,8 +57,12 @@ static struct syslog_output *syslog_output_of(struct output *out)
 	return (struct syslog_output *)out;
 }
 
-static void count_drops(struct syslog_output *syslog, __u64 count)
+static void count_drops(struct syslog_output *syslog, __u64 count, __u64 last_seq)
 {
+	if (!count)
+		return;
+	if (last_seq)
+		syslog->last_dropped_seq = last_seq;
 	syslog->dropped += count;
 	syslog->base.dropped += count;
 	syslog->dropped_unannounced += count;
@@ -80,7 +85,8 @@ static void pump(struct syslog_output *syslog)
 		syslog->next_drop_report_ns = now + DROP_REPORT_INTERVAL_NS;
 	}
 	syslog_connection_pump(&syslog->connection, now);
-	count_drops(syslog, syslog_connection_take_unsendable(&syslog->connection));
+	count_drops(syslog, syslog_connection_take_unsendable(&syslog->connection),
+		    syslog->connection.unsendable_last_seq);
 }
 
 /* ---- queueing ---- */
@@ -105,8 +111,8 @@ static bool announce_drops(struct syslog_output *syslog)
 	if (!syslog->dropped_unannounced)
 		return true;
 	strbuf_reset(&syslog->scratch);
-	if (syslog_render_dropped(&syslog->scratch, &syslog->id, realtime_ns(),
-				  syslog->dropped_unannounced) ||
+	if (syslog_render_dropped(&syslog->scratch, &syslog->id, syslog->last_dropped_seq,
+				  realtime_ns(), syslog->dropped_unannounced) ||
 	    queue_rendered(syslog))
 		return false;
 	syslog->dropped_unannounced = 0;
@@ -128,7 +134,7 @@ static int enqueue(struct syslog_output *syslog, int render_err)
 	if (!err)
 		err = queue_rendered(syslog);
 	if (err)
-		count_drops(syslog, 1);
+		count_drops(syslog, 1, json_record_seq(syslog->scratch.data, syslog->scratch.len));
 	if (syslog->connection.queue.bytes >= SEND_THRESHOLD_BYTES)
 		pump(syslog);
 	/* Never an error for the pipeline: a drop is counted, tracing goes on. */
@@ -151,12 +157,12 @@ static int syslog_report(struct output *out, const struct bind_report *report)
 	return enqueue(syslog, syslog_render_report(next_message(syslog), &syslog->id, report));
 }
 
-static int syslog_lost(struct output *out, __u64 ts_realtime_ns, __u64 count)
+static int syslog_lost(struct output *out, __u64 seq, __u64 ts_realtime_ns, __u64 count)
 {
 	struct syslog_output *syslog = syslog_output_of(out);
 
-	return enqueue(syslog, syslog_render_lost(next_message(syslog), &syslog->id, ts_realtime_ns,
-						  count));
+	return enqueue(syslog, syslog_render_lost(next_message(syslog), &syslog->id, seq,
+						  ts_realtime_ns, count));
 }
 
 static int syslog_session(struct output *out, const struct session_info *info, bool starting)

@@ -280,6 +280,8 @@ static void put_wide_details(struct table_line *line, const struct bind_report *
 	put_str(line, "    caller: ");
 	put_cmdline(line, report->caller.cmdline_known, report->caller.cmdline);
 	put_str(line, "\n");
+	/* The record's number in the run, as the JSON and syslog give it. */
+	put_format(line, "    seq: %llu\n", (unsigned long long)report->seq);
 	if (holder_count > REPORT_MAX_HOLDERS)
 		holder_count = REPORT_MAX_HOLDERS;
 	for (__u32 i = 0; i < holder_count; i++)
@@ -503,12 +505,13 @@ static int table_report(struct output *out, const struct bind_report *report)
 	return 0;
 }
 
-static int table_lost(struct output *out, __u64 ts_realtime_ns, __u64 count)
+static int table_lost(struct output *out, __u64 seq, __u64 ts_realtime_ns, __u64 count)
 {
 	struct table_output *table = table_output_of(out);
 	/* The events before the loss are printed first, as they happened. */
 	int err = write_batch(table);
 
+	(void)seq;
 	(void)ts_realtime_ns;
 	fprintf(stderr,
 		"bindsnoop: %llu events lost: the ring buffer was full; raise --ring-buffer-mb "

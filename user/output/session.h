@@ -15,6 +15,7 @@
 #define SESSION_KERNEL_MAX 65  /* struct utsname release */
 
 struct session_info {
+	__u64 seq;		    /* the record's number in the run: 1 for start */
 	__u64 ts_realtime_ns;	    /* when the record is written */
 	__u32 pid;		    /* bindsnoop's own */
 	const char *version;	    /* BINDSNOOP_VERSION */

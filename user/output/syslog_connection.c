@@ -19,6 +19,7 @@
 #include <sys/uio.h>
 #include "clock.h"
 #include "syslog_message.h"
+#include "json_event.h"
 #include "syslog_connection.h"
 
 #define BACKOFF_MIN_NS	   100000000ULL	 /* 0.1 s */
@@ -296,6 +297,8 @@ static int send_datagrams(struct syslog_connection *connection)
 				return 0; /* the collector is slow: try again at the next flush */
 			if (errno == EMSGSIZE) {
 				/* Too big for any datagram: this one can never go. */
+				connection->unsendable_last_seq =
+					json_record_seq(iov[0].iov_base, iov[0].iov_len);
 				msg_queue_pop(queue);
 				connection->unsendable++;
 				continue;

@@ -37,6 +37,7 @@ struct syslog_connection {
 	size_t partial;	  /* bytes of the record at the cursor already written */
 	size_t unacked;	  /* TCP: bytes written and not yet popped */
 	__u64 unsendable; /* records too big for any datagram, given up on */
+	__u64 unsendable_last_seq; /* the seq of the last of them */
 };
 
 /* 0, or a negative errno if the queue cannot be allocated. Connects on the first pump. */

@@ -158,6 +158,7 @@ int syslog_render_report(struct strbuf *out, const struct syslog_identity *id,
 
 	put_header(&writer, id, report->error ? SYSLOG_WARNING : SYSLOG_INFO,
 		   report->ts_realtime_ns, event);
+	put_param_number(&writer, "seq", report->seq);
 	put_param(&writer, "event", event);
 	if (report->error) {
 		char unknown[FORMAT_ERRNO_MAX];
@@ -187,30 +188,32 @@ int syslog_render_report(struct strbuf *out, const struct syslog_identity *id,
 	return finish_message(&writer, writer.err ? 0 : json_render_report(report, out));
 }
 
-int syslog_render_lost(struct strbuf *out, const struct syslog_identity *id, __u64 ts_realtime_ns,
-		       __u64 count)
+int syslog_render_lost(struct strbuf *out, const struct syslog_identity *id, __u64 seq,
+		       __u64 ts_realtime_ns, __u64 count)
 {
 	struct message_writer writer = { .out = out, .start = out->len };
 
 	put_header(&writer, id, SYSLOG_NOTICE, ts_realtime_ns, "lost");
+	put_param_number(&writer, "seq", seq);
 	put_param(&writer, "event", "lost");
 	put_param_number(&writer, "count", count);
 	close_structured_data(&writer);
 	return finish_message(&writer,
-			      writer.err ? 0 : json_render_lost(ts_realtime_ns, count, out));
+			      writer.err ? 0 : json_render_lost(seq, ts_realtime_ns, count, out));
 }
 
-int syslog_render_dropped(struct strbuf *out, const struct syslog_identity *id,
+int syslog_render_dropped(struct strbuf *out, const struct syslog_identity *id, __u64 seq,
 			  __u64 ts_realtime_ns, __u64 count)
 {
 	struct message_writer writer = { .out = out, .start = out->len };
 
 	put_header(&writer, id, SYSLOG_NOTICE, ts_realtime_ns, "dropped");
+	put_param_number(&writer, "seq", seq);
 	put_param(&writer, "event", "dropped");
 	put_param_number(&writer, "count", count);
 	close_structured_data(&writer);
 	return finish_message(&writer,
-			      writer.err ? 0 : json_render_dropped(ts_realtime_ns, count, out));
+			      writer.err ? 0 : json_render_dropped(seq, ts_realtime_ns, count, out));
 }
 
 int syslog_render_session(struct strbuf *out, const struct syslog_identity *id,
@@ -221,6 +224,7 @@ int syslog_render_session(struct strbuf *out, const struct syslog_identity *id,
 	int json_err;
 
 	put_header(&writer, id, SYSLOG_NOTICE, info->ts_realtime_ns, event);
+	put_param_number(&writer, "seq", info->seq);
 	put_param(&writer, "event", event);
 	put_param(&writer, "backend", info->backend);
 	if (starting) {

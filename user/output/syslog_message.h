@@ -46,9 +46,9 @@ void syslog_identity_init(struct syslog_identity *id, int facility, const char *
  */
 int syslog_render_report(struct strbuf *out, const struct syslog_identity *id,
 			 const struct bind_report *report);
-int syslog_render_lost(struct strbuf *out, const struct syslog_identity *id, __u64 ts_realtime_ns,
-		       __u64 count);
-int syslog_render_dropped(struct strbuf *out, const struct syslog_identity *id,
+int syslog_render_lost(struct strbuf *out, const struct syslog_identity *id, __u64 seq,
+		       __u64 ts_realtime_ns, __u64 count);
+int syslog_render_dropped(struct strbuf *out, const struct syslog_identity *id, __u64 seq,
 			  __u64 ts_realtime_ns, __u64 count);
 int syslog_render_session(struct strbuf *out, const struct syslog_identity *id,
 			  const struct session_info *info, bool starting, __u64 dropped);
