@@ -65,8 +65,54 @@ struct bs_holder {
 	__u8 pad[2];
 };
 
+/* The caller's identity, read in the kernel at the failure (bs_identity). */
+#define BS_PATH_LEN	 256 /* a path, components leaf first, each NUL-ended */
+#define BS_PATH_PART_MAX 128 /* a component starts in the first half: at most this long */
+#define BS_PARENT_DEPTH	 4
+#define BS_CMDLINE_LEN	 128
+
+/* bs_identity.flags */
+#define BS_ID_READ	       0x01 /* the identity was read: a failure reported in full */
+#define BS_ID_EXE_COMPLETE     0x02 /* exe_path goes up to the process's root */
+#define BS_ID_CGROUP_COMPLETE  0x04 /* cgroup_path goes up to its hierarchy's root */
+#define BS_ID_CGROUP_SYSTEMD   0x08 /* cgroup_path is the name=systemd (v1) hierarchy's */
+#define BS_ID_SOCK_OPTIONS     0x10 /* sock_flags and bound_ifindex were read */
+#define BS_ID_CMDLINE_CUT      0x20 /* the arguments go on past cmdline */
+
+/* bs_identity.sock_flags: the caller's socket at the failure */
+#define BS_SOCK_REUSEADDR	     0x01
+#define BS_SOCK_REUSEPORT	     0x02
+#define BS_SOCK_FREEBIND	     0x04
+#define BS_SOCK_TRANSPARENT	     0x08
+#define BS_SOCK_BIND_ADDRESS_NO_PORT 0x10
+
+/*
+ * Who the caller is, read by the program that reports the failure, before
+ * bind() returns: the program may exit a microsecond later, and /proc with
+ * it. Read for failures reported in full only, never for a folded repeat.
+ * Paths are stored leaf first ("python3.11\0bin\0usr\0"): userspace joins
+ * them in reverse; a flag says whether the walk reached the root.
+ */
+struct bs_identity {
+	__u64 exe_ino;		 /* mm->exe_file's inode */
+	__u64 start_boottime_ns; /* the process's start, CLOCK_BOOTTIME (as /proc's) */
+	__u32 exe_dev;		 /* its superblock's dev_t, kernel encoding (major << 20 | minor) */
+	__u32 bound_ifindex;	 /* SO_BINDTODEVICE, 0 if none */
+	/* The parents: [0] is ppid, [1] its parent, ...; 0 past the top. */
+	__u32 parent_pids[BS_PARENT_DEPTH];
+	__u16 cmdline_len; /* bytes of cmdline read */
+	__u8 flags;	   /* BS_ID_* */
+	__u8 sock_flags;   /* BS_SOCK_* */
+	__u32 pad;
+	char parent_comms[BS_PARENT_DEPTH][BS_COMM_LEN];
+	char exe_path[BS_PATH_LEN];
+	char cgroup_path[BS_PATH_LEN];
+	char cmdline[BS_CMDLINE_LEN]; /* the first bytes of the arguments, NUL-separated */
+};
+
 struct bs_event {
 	struct bs_holder holders[BS_MAX_KERNEL_HOLDERS];
+	struct bs_identity identity; /* flags 0: not read (a success, the basic object) */
 	__u64 ts_boot_ns; /* bpf_ktime_get_boot_ns() */
 	__u64 netns_ino;  /* network namespace of the caller's socket */
 	__u64 cgroup_id;
@@ -167,7 +213,8 @@ struct bs_config {
 
 _Static_assert(sizeof(struct bs_owner_tag) == 24, "bs_owner_tag layout changed");
 _Static_assert(sizeof(struct bs_holder) == 56, "bs_holder layout changed");
-_Static_assert(sizeof(struct bs_event) == 328, "bs_event layout changed");
+_Static_assert(sizeof(struct bs_identity) == 752, "bs_identity layout changed");
+_Static_assert(sizeof(struct bs_event) == 1080, "bs_event layout changed");
 _Static_assert(sizeof(struct bs_fold_key) == 32, "bs_fold_key layout changed");
 _Static_assert(sizeof(struct bs_fold_value) == 80, "bs_fold_value layout changed");
 _Static_assert(sizeof(struct bs_filters) == 8504, "bs_filters layout changed");

@@ -185,4 +185,59 @@ static __always_inline bool bind_sockaddr_loadable(void)
  * stand in (bind_or_listen_in_progress() in report.bpf.h).
  */
 
+/*
+ * A cgroup's kernfs node names its parent through ->parent up to 6.12 (its
+ * BTF) and through ->__parent by 6.18 ("kernfs: Use RCU to access
+ * kernfs_node::parent.", which made plain readers go through an accessor).
+ * NULL at the root of a hierarchy.
+ */
+struct kernfs_node___parent {
+	struct kernfs_node *parent;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct kernfs_node *kernfs_parent(struct kernfs_node *kn)
+{
+	if (bpf_core_field_exists(struct kernfs_node___parent, parent))
+		return BPF_CORE_READ((struct kernfs_node___parent *)kn, parent);
+	return BPF_CORE_READ(kn, __parent);
+}
+
+/*
+ * IP_FREEBIND, IP_TRANSPARENT and IP_BIND_ADDRESS_NO_PORT were bitfields of
+ * struct inet_sock until "inet: introduce inet->inet_flags" and its
+ * follow-ups (v6.6) moved them into bits of inet_flags (the bit numbers are
+ * the INET_FLAGS_* enum, unchanged since). Returns BS_SOCK_* bits.
+ */
+struct inet_sock___bitfields {
+	__u8 freebind : 1;
+	__u8 transparent : 1;
+	__u8 bind_address_no_port : 1;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u8 inet_bind_flags(struct inet_sock *inet)
+{
+	__u8 flags = 0;
+
+	if (bpf_core_field_exists(struct inet_sock, inet_flags)) {
+		unsigned long bits = BPF_CORE_READ(inet, inet_flags);
+
+		if (bits & (1UL << INET_FLAGS_FREEBIND))
+			flags |= BS_SOCK_FREEBIND;
+		if (bits & (1UL << INET_FLAGS_TRANSPARENT))
+			flags |= BS_SOCK_TRANSPARENT;
+		if (bits & (1UL << INET_FLAGS_BIND_ADDRESS_NO_PORT))
+			flags |= BS_SOCK_BIND_ADDRESS_NO_PORT;
+	} else {
+		struct inet_sock___bitfields *old = (void *)inet;
+
+		if (BPF_CORE_READ_BITFIELD_PROBED(old, freebind))
+			flags |= BS_SOCK_FREEBIND;
+		if (BPF_CORE_READ_BITFIELD_PROBED(old, transparent))
+			flags |= BS_SOCK_TRANSPARENT;
+		if (BPF_CORE_READ_BITFIELD_PROBED(old, bind_address_no_port))
+			flags |= BS_SOCK_BIND_ADDRESS_NO_PORT;
+	}
+	return flags;
+}
+
 #endif /* BINDSNOOP_COMPAT_BPF_H */

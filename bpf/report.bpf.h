@@ -17,6 +17,7 @@
 #include <bpf/bpf_tracing.h>
 #include "bindsnoop.h"
 #include "holders.bpf.h"
+#include "identity.bpf.h"
 
 #define EAGAIN	     11
 #define EADDRINUSE   98
@@ -481,6 +482,13 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 	event->kind = kind;
 	event->hook = hook;
 	__builtin_memcpy(event->comm, id->comm, sizeof(event->comm));
+	/* Who failed, while it still exists: for failures, never for successes (--all). */
+	if (ret < 0) {
+		__builtin_memset(&event->identity, 0, sizeof(event->identity));
+		identity_read(&event->identity, sk);
+	} else {
+		event->identity.flags = 0;
+	}
 	if (fold_epoch)
 		fold_window_open(&fold_key, fold_entry, event, fold_epoch);
 #if BS_HAS_BPF_LOOP

@@ -73,6 +73,19 @@ struct holder_report {
 	struct process_ref processes[REPORT_MAX_PROCESSES];
 };
 
+/* A parent of the caller: who started it, up to its service manager or shell. */
+struct parent_ref {
+	__u32 pid;
+	char comm[BS_COMM_LEN];
+};
+
+/* The caller's socket options at the failure, read by the kernel; known false: not read. */
+struct caller_socket_options {
+	bool known;
+	__u8 flags;	    /* BS_SOCK_* */
+	__u32 bound_ifindex; /* SO_BINDTODEVICE; 0: none */
+};
+
 struct caller_report {
 	__u32 pid;
 	__u32 tid;
@@ -85,6 +98,10 @@ struct caller_report {
 	char cmdline[REPORT_CMDLINE_MAX];
 	char cgroup[REPORT_CGROUP_MAX]; /* "" when unknown */
 	struct process_identity identity;
+	bool identity_from_kernel; /* read at the failure, not from /proc afterwards */
+	__u32 parent_count;
+	struct parent_ref parents[BS_PARENT_DEPTH]; /* [0]: the parent (ppid) */
+	struct caller_socket_options socket_options;
 };
 
 /* The caller's own socket, read after the failure; -1 in a field: could not be read. */

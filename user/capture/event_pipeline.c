@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 #include "clock.h"
 #include "event_pipeline.h"
+#include "caller_identity.h"
 #include "enrich.h"
 #include "fold_sweep.h"
 #include "holder_lookup.h"
@@ -67,6 +68,7 @@ static void report_from_event(struct event_pipeline *pipeline, const struct bs_e
 	report->caller_v6only = event->caller_v6only != 0;
 	report->caller_sock_inode = event->sock_inode;
 	procinfo_caller(pipeline->procs, event, &report->caller);
+	caller_identity_apply(&event->identity, pipeline->boot_to_realtime_ns, &report->caller);
 	holder_lookup_fill(pipeline->holders, event, report);
 	enricher_diagnose(pipeline->enricher, report);
 }

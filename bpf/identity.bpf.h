@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The caller's identity, read at the failure by the program that reports it
+ * (struct bs_identity in bindsnoop.h): what it runs, since when, in which
+ * cgroup, under which parents, with which socket options. A second instance
+ * or a crash-looping service exits a microsecond after its failed bind, long
+ * before userspace could read /proc; everything the diagnosis needs of the
+ * caller is in the event instead.
+ *
+ * Only probe reads of plain kernel pointers: every backend (tracepoint,
+ * fexit, kprobe) calls the same function, and none of it depends on a
+ * helper that older kernels lack. Where the kernel's layout moved, the shim
+ * is in compat.bpf.h.
+ */
+#ifndef BINDSNOOP_IDENTITY_BPF_H
+#define BINDSNOOP_IDENTITY_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "bindsnoop.h"
+#include "compat.bpf.h"
+
+/* Steps of a path walk: components plus the mount points it crosses. */
+#define IDENTITY_EXE_STEPS    12
+#define IDENTITY_CGROUP_STEPS 8
+/* cgroup v1 hierarchies a process can be in (cgrp_links of its css_set). */
+#define IDENTITY_V1_HIERARCHIES 16
+/* "systemd" and its NUL as one little-endian word: a hierarchy's root name. */
+#define HIERARCHY_NAME_SYSTEMD                                                               \
+	((__u64)'s' | (__u64)'y' << 8 | (__u64)'s' << 16 | (__u64)'t' << 24 |                  \
+	 (__u64)'e' << 32 | (__u64)'m' << 40 | (__u64)'d' << 48)
+
+/*
+ * Appends one path component at *used (components leaf first, each with its
+ * NUL). A component starts in the first half of the buffer, so one read of
+ * BS_PATH_PART_MAX bytes always fits; false once the buffer is full.
+ */
+static __always_inline bool path_append(char *path, __u32 *used, const void *name)
+{
+	__u32 at = *used;
+	long len;
+
+	if (at > BS_PATH_LEN - BS_PATH_PART_MAX)
+		return false;
+	/* at <= BS_PATH_LEN - BS_PATH_PART_MAX here; the mask keeps that in sight of the verifier. */
+	len = bpf_probe_read_kernel_str(path + (at & (BS_PATH_LEN - 1)), BS_PATH_PART_MAX, name);
+	if (len <= 0)
+		return false;
+	*used = at + len;
+	return true;
+}
+
+/*
+ * The executable's path as the process sees it (what /proc/PID/exe reads),
+ * walked up from its dentry to the task's root, crossing mount points; the
+ * way d_path() does, but bounded. BS_ID_EXE_COMPLETE when the root was
+ * reached; otherwise the last components, which still name the program.
+ */
+static __always_inline void exe_path_read(struct bs_identity *id, struct task_struct *task,
+					  struct file *exe)
+{
+	struct dentry *dentry = BPF_CORE_READ(exe, f_path.dentry);
+	struct vfsmount *vfsmnt = BPF_CORE_READ(exe, f_path.mnt);
+	struct dentry *root_dentry = BPF_CORE_READ(task, fs, root.dentry);
+	struct vfsmount *root_mnt = BPF_CORE_READ(task, fs, root.mnt);
+	__u32 used = 0;
+
+#pragma unroll
+	for (int step = 0; step < IDENTITY_EXE_STEPS; step++) {
+		struct mount *mnt = (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt);
+		struct dentry *parent;
+
+		if (dentry == root_dentry && vfsmnt == root_mnt) {
+			id->flags |= BS_ID_EXE_COMPLETE;
+			return;
+		}
+		if (dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
+			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+			/* The top of the mount tree, outside the task's root: as far as it goes. */
+			if (up == mnt) {
+				id->flags |= BS_ID_EXE_COMPLETE;
+				return;
+			}
+			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			vfsmnt = (void *)up + bpf_core_field_offset(struct mount, mnt);
+			continue;
+		}
+		parent = BPF_CORE_READ(dentry, d_parent);
+		if (parent == dentry || !path_append(id->exe_path, &used, BPF_CORE_READ(dentry, d_name.name)))
+			return;
+		dentry = parent;
+	}
+}
+
+/* A cgroup's path, leaf first, from its kernfs node up to the hierarchy's root. */
+static __always_inline void cgroup_path_read(struct bs_identity *id, struct cgroup *cgrp)
+{
+	struct kernfs_node *kn = BPF_CORE_READ(cgrp, kn);
+	__u32 used = 0;
+
+#pragma unroll
+	for (int step = 0; step < IDENTITY_CGROUP_STEPS; step++) {
+		struct kernfs_node *parent = kernfs_parent(kn);
+
+		if (!parent) {
+			id->flags |= BS_ID_CGROUP_COMPLETE;
+			return;
+		}
+		if (!path_append(id->cgroup_path, &used, BPF_CORE_READ(kn, name)))
+			return;
+		kn = parent;
+	}
+}
+
+static __always_inline bool cgroup_is_root(struct cgroup *cgrp)
+{
+	return !kernfs_parent(BPF_CORE_READ(cgrp, kn));
+}
+
+/*
+ * The cgroup that names the caller's unit or container: its cgroup v2 one;
+ * on a v1/v2 hybrid, where every process sits at the v2 root, the one of the
+ * "name=systemd" hierarchy (the one /proc/PID/cgroup's "1:name=systemd:"
+ * line shows), found among the css_set's links to each hierarchy.
+ */
+static __always_inline void caller_cgroup_read(struct bs_identity *id, struct task_struct *task)
+{
+	struct css_set *cset = BPF_CORE_READ(task, cgroups);
+	struct cgroup *cgrp = BPF_CORE_READ(cset, dfl_cgrp);
+	struct list_head *head, *pos;
+
+	if (!cgrp)
+		return;
+	if (!cgroup_is_root(cgrp)) {
+		cgroup_path_read(id, cgrp);
+		return;
+	}
+	head = (void *)cset + bpf_core_field_offset(struct css_set, cgrp_links);
+	pos = BPF_CORE_READ(head, next);
+#pragma unroll
+	for (int i = 0; i < IDENTITY_V1_HIERARCHIES; i++) {
+		struct cgrp_cset_link *link;
+		struct cgroup_root *root;
+		struct cgroup *linked;
+		__u64 name = 0;
+
+		if (!pos || pos == head)
+			return;
+		link = (void *)pos - bpf_core_field_offset(struct cgrp_cset_link, cgrp_link);
+		linked = BPF_CORE_READ(link, cgrp);
+		root = BPF_CORE_READ(linked, root);
+		bpf_probe_read_kernel(&name, sizeof(name), root->name);
+		if (name == HIERARCHY_NAME_SYSTEMD) {
+			id->flags |= BS_ID_CGROUP_SYSTEMD;
+			cgroup_path_read(id, linked);
+			return;
+		}
+		pos = BPF_CORE_READ(pos, next);
+	}
+	cgroup_path_read(id, cgrp);
+}
+
+/* ppid and its parents, with their names: "systemd -> containerd-shim -> python3". */
+static __always_inline void parents_read(struct bs_identity *id, struct task_struct *task)
+{
+	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
+
+#pragma unroll
+	for (int depth = 0; depth < BS_PARENT_DEPTH; depth++) {
+		__u32 tgid = BPF_CORE_READ(parent, tgid);
+
+		if (!tgid)
+			return;
+		id->parent_pids[depth] = tgid;
+		bpf_probe_read_kernel_str(id->parent_comms[depth], BS_COMM_LEN,
+					  &parent->comm);
+		parent = BPF_CORE_READ(parent, real_parent);
+	}
+}
+
+/* The first bytes of the arguments, from the caller's own memory (best effort). */
+static __always_inline void cmdline_read(struct bs_identity *id, struct mm_struct *mm)
+{
+	unsigned long start = BPF_CORE_READ(mm, arg_start);
+	unsigned long end = BPF_CORE_READ(mm, arg_end);
+	__u32 len;
+
+	if (!start || end <= start)
+		return;
+	len = end - start;
+	/* At most BS_CMDLINE_LEN - 1 bytes: the mask is what the verifier sees. */
+	if (len >= BS_CMDLINE_LEN) {
+		len = BS_CMDLINE_LEN - 1;
+		id->flags |= BS_ID_CMDLINE_CUT;
+	}
+	len &= BS_CMDLINE_LEN - 1;
+	if (bpf_probe_read_user(id->cmdline, len, (void *)start) == 0)
+		id->cmdline_len = len;
+}
+
+/* The options the diagnosis weighs, from the caller's socket as it failed. */
+static __always_inline void caller_sock_options_read(struct bs_identity *id, struct sock *sk)
+{
+	struct sock_common *skc = &sk->__sk_common;
+
+	if (BPF_CORE_READ_BITFIELD_PROBED(skc, skc_reuse))
+		id->sock_flags |= BS_SOCK_REUSEADDR;
+	if (BPF_CORE_READ_BITFIELD_PROBED(skc, skc_reuseport))
+		id->sock_flags |= BS_SOCK_REUSEPORT;
+	id->sock_flags |= inet_bind_flags((struct inet_sock *)sk);
+	id->bound_ifindex = BPF_CORE_READ(skc, skc_bound_dev_if);
+	id->flags |= BS_ID_SOCK_OPTIONS;
+}
+
+/*
+ * Everything above, into the event. Not inlined: one copy serves every
+ * program, in a frame of its own beside the holder walk's.
+ */
+static __noinline void identity_read(struct bs_identity *id, struct sock *sk)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	struct file *exe = BPF_CORE_READ(mm, exe_file);
+
+	id->flags = BS_ID_READ;
+	id->start_boottime_ns = BPF_CORE_READ(task, group_leader, start_boottime);
+	if (exe) {
+		struct inode *inode = BPF_CORE_READ(exe, f_inode);
+
+		id->exe_ino = BPF_CORE_READ(inode, i_ino);
+		id->exe_dev = BPF_CORE_READ(inode, i_sb, s_dev);
+		exe_path_read(id, task, exe);
+	}
+	caller_cgroup_read(id, task);
+	parents_read(id, task);
+	if (mm)
+		cmdline_read(id, mm);
+	if (sk)
+		caller_sock_options_read(id, sk);
+}
+
+#endif /* BINDSNOOP_IDENTITY_BPF_H */
