@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "append_target.h"
 #include "tracer.h"
 #include "event_pipeline.h"
 #include "metrics.h"
@@ -45,7 +46,9 @@ static int open_extra_outputs(const struct options *opts, struct output **output
 	struct output *out;
 
 	if (opts->output_path) {
-		out = output_file_new(opts->output_path);
+		char why[APPEND_TARGET_WHY_MAX];
+
+		out = output_file_new(opts->output_path, why, sizeof(why));
 		if (!out && errno == EINTR && signals_stop_requested) {
 			/* A FIFO nobody opened for reading, and a stop while waiting. */
 			fprintf(stderr, "bindsnoop: stopped while waiting for a reader of %s\n",
@@ -55,10 +58,14 @@ static int open_extra_outputs(const struct options *opts, struct output **output
 		if (!out) {
 			int err = errno;
 
-			fprintf(stderr,
-				"bindsnoop: cannot open %s for --output: %s; check that its "
-				"directory exists and is writable\n",
-				opts->output_path, strerror(err));
+			if (why[0])
+				fprintf(stderr, "bindsnoop: refusing --output %s: %s\n",
+					opts->output_path, why);
+			else
+				fprintf(stderr,
+					"bindsnoop: cannot open %s for --output: %s; check that "
+					"its directory exists and is writable\n",
+					opts->output_path, strerror(err));
 			return -err;
 		}
 		outputs[(*count)++] = out;

@@ -6,7 +6,9 @@ A stdout nobody reads, a FIFO nobody opens, a reader that stalls and then
 leaves, a full filesystem under --output, a tracer stopped with SIGSTOP in
 the middle of a storm; SIGTERM, SIGINT and SIGHUP at each of these moments.
 Every case checks the exit time and status, and that every event is either
-in the output or in a reported lost/dropped/unwritten count.
+in the output or in a reported lost/dropped/unwritten count. Then what a
+hostile local user does to --output (a link or a file planted in a sticky
+directory, at start and before a SIGHUP reopen).
 
     tests/faults/faults.py --bindsnoop ./bindsnoop --storm build/tests/bind-storm
 
@@ -19,6 +21,7 @@ import json
 import os
 import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -354,6 +357,144 @@ def table_totals(port):
     report(name, None)
 
 
+NOBODY = 65534
+
+
+def as_nobody(argv):
+    """A command run by an unprivileged local user, as an attacker would."""
+    subprocess.run(argv, check=True, user=NOBODY, group=NOBODY, stdout=subprocess.DEVNULL)
+
+
+def sticky_dir():
+    """A fresh directory like /tmp: everyone may write there, the sticky bit set."""
+    path = tempfile.mkdtemp(prefix="bindsnoop-sticky.", dir="/tmp")
+    os.chmod(path, 0o1777)
+    return path
+
+
+def root_file(name, text):
+    """A file of root's that nobody may touch: what a planted link points to."""
+    path = os.path.join(args.tmp, name)
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o644)
+    return path
+
+
+def plant(kind, path, target):
+    """As nobody: a link to root's target, or a file of their own that anyone may write."""
+    if kind == "symlink":
+        as_nobody(["ln", "-s", target, path])
+    else:
+        as_nobody(["sh", "-c", 'umask 0; echo planted > "$0"', path])
+
+
+def wait_for(condition, timeout):
+    """True once condition() holds, False if it still does not after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def records(path):
+    """The JSON records of an --output file ([] if it is not there); raises on a non-JSON line."""
+    try:
+        with open(path) as f:
+            return [json.loads(line) for line in f.read().splitlines()]
+    except FileNotFoundError:
+        return []
+
+
+def port_events(path, port):
+    return sum(1 for r in records(path)
+               if r.get("event") == "bind_failed" and r.get("port") == port)
+
+
+def refused_at_start(path):
+    """bindsnoop -q --output path: (status, stderr lines), status None if it began tracing."""
+    err = tempfile.TemporaryFile(mode="w+")
+    proc = subprocess.Popen([args.bindsnoop, "--backend", args.backend, "-q", "--output", path] +
+                            NO_FOLD, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=err)
+    wait_for(lambda: proc.poll() is not None or "Tracing " in stderr_text(err), READY_TIMEOUT_S)
+    if proc.poll() is None:
+        stop(proc, signal.SIGTERM)
+        return None, stderr_text(err).splitlines()
+    return proc.returncode, stderr_text(err).splitlines()
+
+
+def planted_output():
+    """--output at a link or a file another user planted in a sticky dir, or a device: refused."""
+    name = "planted-output"
+    sticky = sticky_dir()
+    try:
+        target = root_file("root-owned", "root's own\n")
+        link = os.path.join(sticky, "link.jsonl")
+        foreign = os.path.join(sticky, "foreign.jsonl")
+        plant("symlink", link, target)
+        plant("file", foreign, target)
+        for path, reason in ((link, "symbolic link"), (foreign, "belongs to uid 65534"),
+                             ("/dev/null", "character device")):
+            status, lines = refused_at_start(path)
+            if status != 1 or len(lines) != 1 or f"--output {path}: it" not in lines[0] or \
+                    reason not in lines[0]:
+                return report(name, f"--output {path}: status {status} (expected 1 before "
+                              f"tracing), stderr {lines!r} (expected one line: {reason})")
+        with open(target) as f, open(foreign) as g:
+            if f.read() != "root's own\n" or g.read() != "planted\n":
+                return report(name, "a refused file was written to")
+        report(name, None)
+    finally:
+        shutil.rmtree(sticky)
+
+
+def planted_at_reopen(kind, port):
+    """logrotate's rename, then nobody plants at the name before SIGHUP: old file kept, said."""
+    name = f"planted-at-reopen-{kind}"
+    sticky = sticky_dir()
+    try:
+        target = root_file(f"root-owned-{kind}", "root's own\n")
+        path = os.path.join(sticky, "events.jsonl")
+        rotated = path + ".1"
+        proc, err = start(["-q", "--output", path, "--port", str(port)], None, name)
+        os.rename(path, rotated)
+        plant(kind, path, target)
+        proc.send_signal(signal.SIGHUP)
+        if not wait_for(lambda: "not reopening" in stderr_text(err), 5):
+            stop(proc, signal.SIGTERM)
+            return report(name, f"SIGHUP took the planted {kind} without a word; stderr "
+                          f"{stderr_text(err)!r}")
+        storm(port, 5)
+        kept = wait_for(lambda: port_events(rotated, port) == 5, 5)
+        # The planted name removed, the next SIGHUP is a clean rotation: bindsnoop creates the file.
+        os.unlink(path)
+        proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: os.path.exists(path), 5)
+        storm(port, 7)
+        wait_for(lambda: port_events(path, port) == 7, 5)
+        took, status = stop(proc, signal.SIGTERM)
+        lines = [line for line in stderr_text(err).splitlines() if not line.startswith("Tracing ")]
+        reason = "symbolic link" if kind == "symlink" else "belongs to uid 65534"
+        with open(target) as f:
+            untouched = f.read() == "root's own\n"
+        new = records(path)
+        st = os.lstat(path)
+        if status != 0 or not untouched or not kept or len(lines) != 1 or \
+                f"not reopening --output {path}: it" not in lines[0] or reason not in lines[0]:
+            return report(name, f"status {status}, root's file untouched {untouched}, 5 events in "
+                          f"the old file {kept}, stderr {lines!r} (expected one line: {reason})")
+        if records(rotated)[0]["event"] != "start" or not new or new[-1]["event"] != "stop" or \
+                port_events(path, port) != 7 or st.st_uid != 0 or st.st_mode & 0o7777 != 0o640:
+            return report(name, f"after the clean rotation: {len(new)} records, uid {st.st_uid}, "
+                          f"mode {st.st_mode & 0o7777:o} (expected 7 events, a stop, root, 640)")
+        report(name, None)
+    finally:
+        shutil.rmtree(sticky)
+
+
 def main():
     global args
     parser = argparse.ArgumentParser()
@@ -376,6 +517,10 @@ def main():
         cases.append(("sigstop", sigstop_storm, (port + 1,)))
         cases.append(("output-errors-at-start", output_errors_at_start, ()))
         cases.append(("table-totals", table_totals, (port + 2,)))
+        # Hostile local users: ports 20100-20199.
+        cases.append(("planted-output", planted_output, ()))
+        cases.append(("planted-at-reopen", planted_at_reopen, ("symlink", 20100)))
+        cases.append(("planted-at-reopen", planted_at_reopen, ("file", 20101)))
         for prefix, function, case_args in cases:
             if args.only and not any(prefix.startswith(p) for p in args.only.split(",")):
                 continue
