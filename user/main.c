@@ -5,6 +5,7 @@
  * main() only wires the modules: options → tracer → event pipeline → outputs.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +133,34 @@ static void write_stop_records(struct output **outputs, int count, const struct 
 			outputs[i]->ops->flush(outputs[i]);
 }
 
+/*
+ * A descriptor 0-2 that whoever started us left closed would be the first
+ * one open() hands out: the --output file would become stderr too (and get
+ * the banner) or stdout (and get every record twice). /dev/null takes each
+ * place first.
+ */
+static int fill_closed_stdio(void)
+{
+	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		int null;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* The lowest free descriptor: this one, as those below are open. */
+		null = open("/dev/null", O_RDWR);
+		if (null != fd) {
+			int err = null < 0 ? -errno : -EBADF;
+
+			fprintf(stderr,
+				"bindsnoop: descriptor %d is closed and /dev/null cannot take its "
+				"place (%s); start bindsnoop with stdin, stdout and stderr open\n",
+				fd, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct output *outputs[EVENTS_MAX_OUTPUTS] = {};
@@ -145,6 +174,9 @@ int main(int argc, char **argv)
 	int output_count = 0;
 	int err;
 
+	err = fill_closed_stdio();
+	if (err)
+		return 1;
 	switch (options_parse(argc, argv, &opts, stdout, stderr)) {
 	case OPTIONS_EXIT_OK:
 		return 0;

@@ -8,7 +8,8 @@ the middle of a storm; SIGTERM, SIGINT and SIGHUP at each of these moments.
 Every case checks the exit time and status, and that every event is either
 in the output or in a reported lost/dropped/unwritten count. Then what a
 hostile local user does to --output (a link or a file planted in a sticky
-directory, at start and before a SIGHUP reopen).
+directory, at start and before a SIGHUP reopen), and stdout or stderr
+closed at start.
 
     tests/faults/faults.py --bindsnoop ./bindsnoop --storm build/tests/bind-storm
 
@@ -495,6 +496,43 @@ def planted_at_reopen(kind, port):
         shutil.rmtree(sticky)
 
 
+def closed_stdio(port):
+    """stderr or stdout closed at start (2>&-, >&-): --output gets no banner, no record twice."""
+    name = "closed-stdio"
+    count = 20
+    for closed, extra in ((2, ["-q"]), (1, ["--json"])):
+        path = os.path.join(args.tmp, f"closed-{closed}.jsonl")
+        proc = subprocess.Popen([args.bindsnoop, "--backend", args.backend] + NO_FOLD + extra +
+                                ["--output", path, "--port", str(port)],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL,
+                                preexec_fn=lambda fd=closed: os.close(fd))
+        try:
+            # The start record is written once the programs are attached.
+            if not wait_for(lambda: os.path.exists(path) and "\"start\"" in open(path).read(),
+                            READY_TIMEOUT_S):
+                stop(proc, signal.SIGTERM)
+                return report(name, f"fd {closed} closed: no start record in {path}")
+            storm(port, count)
+            wait_for(lambda: port_events(path, port) >= count, 5)
+        except ValueError as problem:
+            stop(proc, signal.SIGKILL)
+            return report(name, f"fd {closed} closed: a line of {path} is not JSON: {problem}")
+        took, status = stop(proc, signal.SIGTERM)
+        with open(path) as f:
+            text = f.read()
+        try:
+            events = [json.loads(line)["event"] for line in text.splitlines()]
+        except ValueError:
+            return report(name, f"fd {closed} closed: {path} holds a line that is not JSON: "
+                          f"{text[:300]!r}")
+        found = port_events(path, port)
+        if status != 0 or events.count("start") != 1 or events.count("stop") != 1 or found != count:
+            return report(name, f"fd {closed} closed: status {status}, {events.count('start')} "
+                          f"start, {events.count('stop')} stop, {found} events of {count}")
+    report(name, None)
+
+
 def main():
     global args
     parser = argparse.ArgumentParser()
@@ -517,10 +555,11 @@ def main():
         cases.append(("sigstop", sigstop_storm, (port + 1,)))
         cases.append(("output-errors-at-start", output_errors_at_start, ()))
         cases.append(("table-totals", table_totals, (port + 2,)))
-        # Hostile local users: ports 20100-20199.
+        # Hostile local users and closed stdio: ports 20100-20199.
         cases.append(("planted-output", planted_output, ()))
         cases.append(("planted-at-reopen", planted_at_reopen, ("symlink", 20100)))
         cases.append(("planted-at-reopen", planted_at_reopen, ("file", 20101)))
+        cases.append(("closed-stdio", closed_stdio, (20102,)))
         for prefix, function, case_args in cases:
             if args.only and not any(prefix.startswith(p) for p in args.only.split(",")):
                 continue
