@@ -102,10 +102,11 @@ static int start_metrics(const struct options *opts, struct metrics **metrics,
 
 /*
  * The start record on every output that writes one, pushed out at once:
- * an output that cannot take it (a bad --output path, /dev/full, a closed
- * stdout) fails here, before tracing, with its name.
+ * an output that cannot take it (a full disk, a closed stdout) fails here,
+ * before tracing, with its name. *started: how many outputs took it.
  */
-static int write_start_records(struct output **outputs, int count, const struct session_info *info)
+static int write_start_records(struct output **outputs, int count, const struct session_info *info,
+			       int *started)
 {
 	for (int i = 0; i < count; i++) {
 		int err = output_session(outputs[i], info, true);
@@ -121,6 +122,7 @@ static int write_start_records(struct output **outputs, int count, const struct 
 				output_name(outputs[i]), strerror(-err));
 			return err;
 		}
+		*started = i + 1;
 	}
 	return 0;
 }
@@ -171,7 +173,7 @@ int main(int argc, char **argv)
 	struct event_pipeline_stats stats;
 	struct session_info session;
 	struct options opts;
-	int output_count = 0;
+	int output_count = 0, started = 0;
 	int err;
 
 	err = fill_closed_stdio();
@@ -233,12 +235,19 @@ int main(int argc, char **argv)
 	event_pipeline_set_reopen(pipeline, &signals_reopen_requested);
 	session_info_init(&session, &opts, backend_name(tracer->backend));
 	session.degraded = tracer->degraded;
-	err = write_start_records(outputs, output_count, &session);
-	/* A stdout closed before we began: nothing to trace for. */
-	if (err == -EPIPE)
-		err = 0;
-	if (err || signals_stop_requested)
+	/* Stopped before tracing began: no record at all, a normal end. */
+	if (signals_stop_requested)
 		goto cleanup;
+	/* From here on, an output that took a start record gets its stop record. */
+	err = write_start_records(outputs, output_count, &session, &started);
+	if (err) {
+		session.ts_realtime_ns = session_now_ns();
+		write_stop_records(outputs, started, &session);
+		/* A stdout closed before we began: nothing to trace for. */
+		if (err == -EPIPE)
+			err = 0;
+		goto cleanup;
+	}
 	describe_tracing(&opts, tracer);
 
 	err = event_pipeline_run(pipeline, &signals_stop_requested);

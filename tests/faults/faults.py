@@ -8,8 +8,9 @@ the middle of a storm; SIGTERM, SIGINT and SIGHUP at each of these moments.
 Every case checks the exit time and status, and that every event is either
 in the output or in a reported lost/dropped/unwritten count. Then what a
 hostile local user does to --output (a link or a file planted in a sticky
-directory, at start and before a SIGHUP reopen), and stdout or stderr
-closed at start.
+directory, at start and before a SIGHUP reopen), stdout or stderr closed at
+start, SIGTERM in the first 300 ms, and a start record never left without
+its stop record.
 
     tests/faults/faults.py --bindsnoop ./bindsnoop --storm build/tests/bind-storm
 
@@ -533,6 +534,43 @@ def closed_stdio(port):
     report(name, None)
 
 
+def early_sigterm():
+    """SIGTERM 0-300 ms after spawn: the file is empty or start..stop, and the exit prompt and 0."""
+    name = "early-sigterm"
+    for delay_ms in (0, 5, 10, 20, 30, 40, 50, 60, 80, 100, 150, 200, 300):
+        path = os.path.join(args.tmp, f"early-{delay_ms}.jsonl")
+        err = tempfile.TemporaryFile(mode="w+")
+        proc = subprocess.Popen([args.bindsnoop, "--backend", args.backend, "-q", "--output", path]
+                                + NO_FOLD, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=err)
+        time.sleep(delay_ms / 1000)
+        took, status = stop(proc, signal.SIGTERM)
+        events = [r["event"] for r in records(path)]
+        # Before main() installs its handlers SIGTERM ends the process itself: nothing written.
+        if status == -signal.SIGTERM and not events:
+            continue
+        whole = not events or (events[0] == "start" and events[-1] == "stop")
+        if status != 0 or not whole or took > STOP_LIMIT_S:
+            return report(name, f"SIGTERM {delay_ms} ms after spawn: status {status} after "
+                          f"{took:.2f} s, records {events}; stderr {stderr_text(err).strip()!r}")
+    report(name, None)
+
+
+def start_then_failure():
+    """--output F, then a stdout that refuses its start record: exit 1, F has start and stop."""
+    name = "start-then-failure"
+    path = os.path.join(args.tmp, "start-then-failure.jsonl")
+    with open("/dev/full", "w") as full:
+        run = subprocess.run([args.bindsnoop, "--backend", args.backend, "--json", "--output",
+                              path] + NO_FOLD, stdout=full, stderr=subprocess.PIPE, text=True,
+                             timeout=30)
+    events = [r["event"] for r in records(path)]
+    if run.returncode != 1 or "stdout" not in run.stderr or events != ["start", "stop"]:
+        return report(name, f"status {run.returncode}, records {events} (expected 1 and "
+                      f"start, stop); stderr {run.stderr.strip()!r}")
+    report(name, None)
+
+
 def main():
     global args
     parser = argparse.ArgumentParser()
@@ -555,11 +593,13 @@ def main():
         cases.append(("sigstop", sigstop_storm, (port + 1,)))
         cases.append(("output-errors-at-start", output_errors_at_start, ()))
         cases.append(("table-totals", table_totals, (port + 2,)))
-        # Hostile local users and closed stdio: ports 20100-20199.
+        # Hostile local users and early signals: ports 20100-20199.
         cases.append(("planted-output", planted_output, ()))
         cases.append(("planted-at-reopen", planted_at_reopen, ("symlink", 20100)))
         cases.append(("planted-at-reopen", planted_at_reopen, ("file", 20101)))
         cases.append(("closed-stdio", closed_stdio, (20102,)))
+        cases.append(("early-sigterm", early_sigterm, ()))
+        cases.append(("start-then-failure", start_then_failure, ()))
         for prefix, function, case_args in cases:
             if args.only and not any(prefix.startswith(p) for p in args.only.split(",")):
                 continue
