@@ -605,7 +605,26 @@ static void build_getopt_tables(struct option *long_options, char *short_options
 struct given {
 	const char *syslog_only;  /* a --syslog-* option: needs --syslog */
 	const char *tracing_only; /* the first option that --who would ignore */
+	bool *seen;		  /* by row of option_specs */
 };
+
+/* A row that the given options make moot (spec->excludes), NULL if none. */
+static const struct option_spec *moot_option(const struct given *given,
+					     const struct option_spec **excluder)
+{
+	for (size_t i = 0; i < option_spec_count; i++) {
+		const struct option_spec *other;
+
+		if (!given->seen[i] || !option_specs[i].excludes)
+			continue;
+		other = option_spec_find(option_specs[i].excludes);
+		if (other && given->seen[other - option_specs]) {
+			*excluder = other;
+			return &option_specs[i];
+		}
+	}
+	return NULL;
+}
 
 /* --who asks once and exits: the tracing options would do nothing. */
 static enum options_result check_who(const struct options *opts, const struct given *given,
@@ -630,9 +649,14 @@ static enum options_result check_combinations(const struct options *opts, const 
 					      FILE *err)
 {
 	enum options_result who = check_who(opts, given, err);
+	const struct option_spec *moot, *excluder;
 
 	if (who != OPTIONS_RUN)
 		return who;
+	moot = moot_option(given, &excluder);
+	if (moot)
+		return usage_error(err, "--%s has no effect with --%s; drop one of them",
+				   moot->name, excluder->name);
 	if (given->syslog_only && !opts->syslog)
 		return usage_error(err,
 				   "--%s only applies to syslog messages; add --syslog (or "
@@ -731,9 +755,11 @@ enum options_result options_parse(int argc, char **argv, struct options *opts, F
 {
 	struct option long_options[option_spec_count + 1];
 	char short_options[3 * option_spec_count + 2];
-	struct given given = {};
+	bool seen[option_spec_count];
+	struct given given = { .seen = seen };
 	int value;
 
+	memset(seen, 0, sizeof(seen));
 	set_defaults(opts);
 	build_getopt_tables(long_options, short_options);
 	/* 0, not 1: glibc then also forgets state from an earlier parse (unit tests). */
@@ -751,6 +777,13 @@ enum options_result options_parse(int argc, char **argv, struct options *opts, F
 			given.syslog_only = spec->name;
 		if (spec->tracing_only && !given.tracing_only)
 			given.tracing_only = spec->name;
+		/* A second --output would silently replace the first. */
+		if (spec->once && seen[spec - option_specs])
+			return usage_error(err,
+					   "--%s is given twice, but bindsnoop takes one; keep the "
+					   "one you mean",
+					   spec->name);
+		seen[spec - option_specs] = true;
 		result = spec->parse(&(struct option_call){
 			.opts = opts, .spec = spec, .value = optarg, .out = out, .err = err });
 		if (result != OPTIONS_RUN)
