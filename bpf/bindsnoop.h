@@ -66,10 +66,10 @@ struct bs_holder {
 };
 
 /* The caller's identity, read in the kernel at the failure (bs_identity). */
-#define BS_PATH_LEN	 256 /* a path, components leaf first, each NUL-ended */
-#define BS_PATH_PART_MAX 128 /* a component starts in the first half: at most this long */
+#define BS_PATH_LEN	 192 /* a path, components leaf first, each NUL-ended */
+#define BS_PATH_PART_MAX 96  /* a component starts in the first half: at most this long */
 #define BS_PARENT_DEPTH	 4
-#define BS_CMDLINE_LEN	 128
+#define BS_CMDLINE_LEN	 96
 
 /* bs_identity.flags */
 #define BS_ID_READ	       0x01 /* the identity was read: a failure reported in full */
@@ -213,8 +213,8 @@ struct bs_config {
 
 _Static_assert(sizeof(struct bs_owner_tag) == 24, "bs_owner_tag layout changed");
 _Static_assert(sizeof(struct bs_holder) == 56, "bs_holder layout changed");
-_Static_assert(sizeof(struct bs_identity) == 752, "bs_identity layout changed");
-_Static_assert(sizeof(struct bs_event) == 1080, "bs_event layout changed");
+_Static_assert(sizeof(struct bs_identity) == 592, "bs_identity layout changed");
+_Static_assert(sizeof(struct bs_event) == 920, "bs_event layout changed");
 _Static_assert(sizeof(struct bs_fold_key) == 32, "bs_fold_key layout changed");
 _Static_assert(sizeof(struct bs_fold_value) == 80, "bs_fold_value layout changed");
 _Static_assert(sizeof(struct bs_filters) == 8504, "bs_filters layout changed");

@@ -26,6 +26,15 @@
 #define IDENTITY_CGROUP_STEPS 8
 /* cgroup v1 hierarchies a process can be in (cgrp_links of its css_set). */
 #define IDENTITY_V1_HIERARCHIES 16
+/*
+ * A mask that keeps every offset into a path (at most BS_PATH_LEN -
+ * BS_PATH_PART_MAX) and every cmdline length (below BS_CMDLINE_LEN) as it
+ * is, so that the verifier sees their bound.
+ */
+#define IDENTITY_OFFSET_MASK 127
+_Static_assert(BS_PATH_LEN - BS_PATH_PART_MAX <= IDENTITY_OFFSET_MASK &&
+		       BS_CMDLINE_LEN - 1 <= IDENTITY_OFFSET_MASK,
+	       "IDENTITY_OFFSET_MASK must keep path offsets and cmdline lengths");
 /* "systemd" and its NUL as one little-endian word: a hierarchy's root name. */
 #define HIERARCHY_NAME_SYSTEMD                                                               \
 	((__u64)'s' | (__u64)'y' << 8 | (__u64)'s' << 16 | (__u64)'t' << 24 |                  \
@@ -43,8 +52,9 @@ static __always_inline bool path_append(char *path, __u32 *used, const void *nam
 
 	if (at > BS_PATH_LEN - BS_PATH_PART_MAX)
 		return false;
+	barrier_var(at);
 	/* at <= BS_PATH_LEN - BS_PATH_PART_MAX here; the mask keeps that in sight of the verifier. */
-	len = bpf_probe_read_kernel_str(path + (at & (BS_PATH_LEN - 1)), BS_PATH_PART_MAX, name);
+	len = bpf_probe_read_kernel_str(path + (at & IDENTITY_OFFSET_MASK), BS_PATH_PART_MAX, name);
 	if (len <= 0)
 		return false;
 	*used = at + len;
@@ -195,7 +205,9 @@ static __always_inline void cmdline_read(struct bs_identity *id, struct mm_struc
 		len = BS_CMDLINE_LEN - 1;
 		id->flags |= BS_ID_CMDLINE_CUT;
 	}
-	len &= BS_CMDLINE_LEN - 1;
+	/* The compiler knows len < BS_CMDLINE_LEN and would drop the mask: hide it. */
+	barrier_var(len);
+	len &= IDENTITY_OFFSET_MASK;
 	if (bpf_probe_read_user(id->cmdline, len, (void *)start) == 0)
 		id->cmdline_len = len;
 }

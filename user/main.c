@@ -5,11 +5,13 @@
  * main() only wires the modules: options → tracer → event pipeline → outputs.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "append_target.h"
 #include "tracer.h"
 #include "event_pipeline.h"
 #include "metrics.h"
@@ -45,7 +47,9 @@ static int open_extra_outputs(const struct options *opts, struct output **output
 	struct output *out;
 
 	if (opts->output_path) {
-		out = output_file_new(opts->output_path);
+		char why[APPEND_TARGET_WHY_MAX];
+
+		out = output_file_new(opts->output_path, why, sizeof(why));
 		if (!out && errno == EINTR && signals_stop_requested) {
 			/* A FIFO nobody opened for reading, and a stop while waiting. */
 			fprintf(stderr, "bindsnoop: stopped while waiting for a reader of %s\n",
@@ -55,10 +59,14 @@ static int open_extra_outputs(const struct options *opts, struct output **output
 		if (!out) {
 			int err = errno;
 
-			fprintf(stderr,
-				"bindsnoop: cannot open %s for --output: %s; check that its "
-				"directory exists and is writable\n",
-				opts->output_path, strerror(err));
+			if (why[0])
+				fprintf(stderr, "bindsnoop: refusing --output %s: %s\n",
+					opts->output_path, why);
+			else
+				fprintf(stderr,
+					"bindsnoop: cannot open %s for --output: %s; check that "
+					"its directory exists and is writable\n",
+					opts->output_path, strerror(err));
 			return -err;
 		}
 		outputs[(*count)++] = out;
@@ -94,10 +102,11 @@ static int start_metrics(const struct options *opts, struct metrics **metrics,
 
 /*
  * The start record on every output that writes one, pushed out at once:
- * an output that cannot take it (a bad --output path, /dev/full, a closed
- * stdout) fails here, before tracing, with its name.
+ * an output that cannot take it (a full disk, a closed stdout) fails here,
+ * before tracing, with its name. *started: how many outputs took it.
  */
-static int write_start_records(struct output **outputs, int count, const struct session_info *info)
+static int write_start_records(struct output **outputs, int count, const struct session_info *info,
+			       int *started)
 {
 	for (int i = 0; i < count; i++) {
 		int err = output_session(outputs[i], info, true);
@@ -113,6 +122,7 @@ static int write_start_records(struct output **outputs, int count, const struct 
 				output_name(outputs[i]), strerror(-err));
 			return err;
 		}
+		*started = i + 1;
 	}
 	return 0;
 }
@@ -125,6 +135,34 @@ static void write_stop_records(struct output **outputs, int count, const struct 
 			outputs[i]->ops->flush(outputs[i]);
 }
 
+/*
+ * A descriptor 0-2 that whoever started us left closed would be the first
+ * one open() hands out: the --output file would become stderr too (and get
+ * the banner) or stdout (and get every record twice). /dev/null takes each
+ * place first.
+ */
+static int fill_closed_stdio(void)
+{
+	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		int null;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* The lowest free descriptor: this one, as those below are open. */
+		null = open("/dev/null", O_RDWR);
+		if (null != fd) {
+			int err = null < 0 ? -errno : -EBADF;
+
+			fprintf(stderr,
+				"bindsnoop: descriptor %d is closed and /dev/null cannot take its "
+				"place (%s); start bindsnoop with stdin, stdout and stderr open\n",
+				fd, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct output *outputs[EVENTS_MAX_OUTPUTS] = {};
@@ -135,9 +173,12 @@ int main(int argc, char **argv)
 	struct event_pipeline_stats stats;
 	struct session_info session;
 	struct options opts;
-	int output_count = 0;
+	int output_count = 0, started = 0;
 	int err;
 
+	err = fill_closed_stdio();
+	if (err)
+		return 1;
 	switch (options_parse(argc, argv, &opts, stdout, stderr)) {
 	case OPTIONS_EXIT_OK:
 		return 0;
@@ -194,13 +235,21 @@ int main(int argc, char **argv)
 	event_pipeline_set_reopen(pipeline, &signals_reopen_requested);
 	session_info_init(&session, &opts, backend_name(tracer->backend));
 	session.degraded = tracer->degraded;
-	session.seq = event_pipeline_number_record(pipeline);
-	err = write_start_records(outputs, output_count, &session);
-	/* A stdout closed before we began: nothing to trace for. */
-	if (err == -EPIPE)
-		err = 0;
-	if (err || signals_stop_requested)
+	/* Stopped before tracing began: no record at all, a normal end. */
+	if (signals_stop_requested)
 		goto cleanup;
+	/* From here on, an output that took a start record gets its stop record. */
+	session.seq = event_pipeline_number_record(pipeline);
+	err = write_start_records(outputs, output_count, &session, &started);
+	if (err) {
+		session.seq = event_pipeline_number_record(pipeline);
+		session.ts_realtime_ns = session_now_ns();
+		write_stop_records(outputs, started, &session);
+		/* A stdout closed before we began: nothing to trace for. */
+		if (err == -EPIPE)
+			err = 0;
+		goto cleanup;
+	}
 	describe_tracing(&opts, tracer);
 
 	err = event_pipeline_run(pipeline, &signals_stop_requested);

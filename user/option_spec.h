@@ -73,6 +73,8 @@ struct option_spec {
 	const char *list_example;  /* a valid list, shown for an empty item: "80,443" */
 	bool syslog_only;	   /* means nothing without --syslog */
 	bool tracing_only;	   /* means nothing with --who, which traces nothing */
+	bool once;		   /* given twice is an error: a second one would not add up */
+	const char *excludes;	   /* an option (name without "--") that makes this one moot */
 	bool needs_metrics_server; /* left out of --help by builds without the server */
 };
 

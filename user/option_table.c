@@ -121,10 +121,12 @@ const struct option_spec option_specs[] = {
 		.value = VALUE_REQUIRED,
 		.value_name = "FILE",
 		.example = "--output /var/log/bindsnoop.jsonl",
-		.help = "also append JSON Lines to FILE (created with mode 0640); SIGHUP reopens "
-			"it, for logrotate: --output /var/log/bindsnoop.jsonl",
+		.help = "also append JSON Lines to FILE (created with mode 0640; one that exists "
+			"must be root's, not a link, not writable by group or others); SIGHUP "
+			"reopens it, for logrotate: --output /var/log/bindsnoop.jsonl",
 		.parse = option_parse_output,
 		.tracing_only = true,
+		.once = true,
 	},
 	{
 		.name = "syslog",
@@ -137,6 +139,7 @@ const struct option_spec option_specs[] = {
 			"--syslog=tcp://192.0.2.10:514",
 		.parse = option_parse_syslog,
 		.tracing_only = true,
+		.once = true,
 	},
 	{
 		.name = "syslog-facility",
@@ -148,6 +151,7 @@ const struct option_spec option_specs[] = {
 			"--syslog-facility local3",
 		.parse = option_parse_syslog_facility,
 		.syslog_only = true,
+		.tracing_only = true,
 	},
 	{
 		.name = "syslog-queue-mb",
@@ -165,6 +169,7 @@ const struct option_spec option_specs[] = {
 		.number_is = "a size",
 		.unit = " MiB",
 		.syslog_only = true,
+		.tracing_only = true,
 	},
 	{
 		.name = "metrics",
@@ -176,6 +181,8 @@ const struct option_spec option_specs[] = {
 			"listens only there): --metrics 127.0.0.1:9719, [::1]:9719, "
 			"0.0.0.0:9719 for all",
 		.parse = option_parse_metrics,
+		.tracing_only = true,
+		.once = true,
 		.needs_metrics_server = true,
 	},
 	{
@@ -196,6 +203,7 @@ const struct option_spec option_specs[] = {
 		.parse = option_set_flag,
 		.field = BOOL_FIELD(verbose),
 		.flag_value = true,
+		.tracing_only = true,
 	},
 	{
 		.name = "backend",
@@ -207,6 +215,7 @@ const struct option_spec option_specs[] = {
 		.help = "auto (default), fexit, kprobe or tracepoint: --backend tracepoint; auto "
 			"tries them in this order, keeps the first that loads and attaches",
 		.parse = option_parse_backend,
+		.tracing_only = true,
 	},
 	{
 		.name = "no-proc-lookup",
@@ -216,6 +225,7 @@ const struct option_spec option_specs[] = {
 		.parse = option_set_flag,
 		.field = BOOL_FIELD(proc_lookup),
 		.flag_value = false,
+		.tracing_only = true,
 	},
 	{
 		.name = "no-kernel-holders",
@@ -224,6 +234,7 @@ const struct option_spec option_specs[] = {
 		.parse = option_set_flag,
 		.field = BOOL_FIELD(kernel_holders),
 		.flag_value = false,
+		.tracing_only = true,
 	},
 	{
 		.name = "ring-buffer-mb",
@@ -241,6 +252,7 @@ const struct option_spec option_specs[] = {
 		.max = 1024,
 		.power_of_two = true,
 		.number_is = "a power of two",
+		.tracing_only = true,
 	},
 	{
 		.name = "poll-ms",
@@ -256,6 +268,7 @@ const struct option_spec option_specs[] = {
 		.min = 1,
 		.max = 1000,
 		.number_is = "a number of milliseconds",
+		.tracing_only = true,
 	},
 	{
 		.name = "fold-ms",
@@ -274,11 +287,13 @@ const struct option_spec option_specs[] = {
 		.max = 60000,
 		.number_is = "a number of milliseconds",
 		.tracing_only = true,
+		.excludes = "no-fold",
 	},
 	{
 		.name = "no-fold",
 		.section = SECTION_TRACING,
-		.help = "one record per failure, however many (a storm costs more)",
+		.help = "one record per failure, however many (a storm costs more); not with "
+			"--fold-ms",
 		.parse = option_set_flag,
 		.field = BOOL_FIELD(fold),
 		.flag_value = false,
@@ -292,7 +307,7 @@ const struct option_spec option_specs[] = {
 		.example = "--who 8080",
 		.help = "who holds these ports now (TCP and UDP, every state, TIME_WAIT with its "
 			"time left), with processes, units and containers, then exit 0 (held) "
-			"or 1 (all free): --who 8080,8443; with --json, --wide, --all-netns",
+			"or 1 (all free): --who 8080,8443; only with --json, --wide, --all-netns",
 		.parse = option_parse_who,
 		.field = PORTS_FIELD(who_ports),
 		.item = option_port_item,

@@ -31,16 +31,19 @@
  * over. The reader drains the ring at least every --poll-ms, and earlier
  * once a quarter of it is queued (bs_config.wakeup_threshold); the other
  * three quarters absorb a reader that is busy writing a batch. With folding
- * a realistic burst is 100,000 distinct failures a second (repeats of one
+ * a realistic burst is 50,000 distinct failures a second (repeats of one
  * failure are counted in the kernel, so a storm on one port is not a burst
- * of records): 1,000 records of 336 bytes per default 10 ms, 1.3 MB four
- * times over, so 2 MiB (4 MiB resident: the ring is mapped twice). With
- * --no-fold a storm is a record per failure, a million a second: 16 MiB.
+ * of records; distinct ones need a process or an address each, and a
+ * machine forks no faster): 500 records of 928 bytes (the caller's
+ * identity is two thirds of it) per default 10 ms, 1.9 MB four times over,
+ * so 2 MiB (4 MiB resident: the ring is mapped twice). With --no-fold a
+ * storm is a record per failure; 400,000 a second, about what one reader
+ * core renders, make 16 MiB. Faster storms lose records, counted and said.
  * A ring cannot grow while the programs run: when events are lost anyway,
  * stderr says so once and names --ring-buffer-mb (output_lost_advice.c).
  */
-#define RING_BUFFER_BURST_PER_SECOND	      100000
-#define RING_BUFFER_UNFOLDED_BURST_PER_SECOND 1000000
+#define RING_BUFFER_BURST_PER_SECOND	      50000
+#define RING_BUFFER_UNFOLDED_BURST_PER_SECOND 400000
 #define RING_BUFFER_HEADROOM		      4
 #define RING_BUFFER_MB_MAX		      1024
 
@@ -605,7 +608,26 @@ static void build_getopt_tables(struct option *long_options, char *short_options
 struct given {
 	const char *syslog_only;  /* a --syslog-* option: needs --syslog */
 	const char *tracing_only; /* the first option that --who would ignore */
+	bool *seen;		  /* by row of option_specs */
 };
+
+/* A row that the given options make moot (spec->excludes), NULL if none. */
+static const struct option_spec *moot_option(const struct given *given,
+					     const struct option_spec **excluder)
+{
+	for (size_t i = 0; i < option_spec_count; i++) {
+		const struct option_spec *other;
+
+		if (!given->seen[i] || !option_specs[i].excludes)
+			continue;
+		other = option_spec_find(option_specs[i].excludes);
+		if (other && given->seen[other - option_specs]) {
+			*excluder = other;
+			return &option_specs[i];
+		}
+	}
+	return NULL;
+}
 
 /* --who asks once and exits: the tracing options would do nothing. */
 static enum options_result check_who(const struct options *opts, const struct given *given,
@@ -630,9 +652,14 @@ static enum options_result check_combinations(const struct options *opts, const 
 					      FILE *err)
 {
 	enum options_result who = check_who(opts, given, err);
+	const struct option_spec *moot, *excluder;
 
 	if (who != OPTIONS_RUN)
 		return who;
+	moot = moot_option(given, &excluder);
+	if (moot)
+		return usage_error(err, "--%s has no effect with --%s; drop one of them",
+				   moot->name, excluder->name);
 	if (given->syslog_only && !opts->syslog)
 		return usage_error(err,
 				   "--%s only applies to syslog messages; add --syslog (or "
@@ -731,9 +758,11 @@ enum options_result options_parse(int argc, char **argv, struct options *opts, F
 {
 	struct option long_options[option_spec_count + 1];
 	char short_options[3 * option_spec_count + 2];
-	struct given given = {};
+	bool seen[option_spec_count];
+	struct given given = { .seen = seen };
 	int value;
 
+	memset(seen, 0, sizeof(seen));
 	set_defaults(opts);
 	build_getopt_tables(long_options, short_options);
 	/* 0, not 1: glibc then also forgets state from an earlier parse (unit tests). */
@@ -751,6 +780,13 @@ enum options_result options_parse(int argc, char **argv, struct options *opts, F
 			given.syslog_only = spec->name;
 		if (spec->tracing_only && !given.tracing_only)
 			given.tracing_only = spec->name;
+		/* A second --output would silently replace the first. */
+		if (spec->once && seen[spec - option_specs])
+			return usage_error(err,
+					   "--%s is given twice, but bindsnoop takes one; keep the "
+					   "one you mean",
+					   spec->name);
+		seen[spec - option_specs] = true;
 		result = spec->parse(&(struct option_call){
 			.opts = opts, .spec = spec, .value = optarg, .out = out, .err = err });
 		if (result != OPTIONS_RUN)

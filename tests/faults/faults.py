@@ -6,7 +6,11 @@ A stdout nobody reads, a FIFO nobody opens, a reader that stalls and then
 leaves, a full filesystem under --output, a tracer stopped with SIGSTOP in
 the middle of a storm; SIGTERM, SIGINT and SIGHUP at each of these moments.
 Every case checks the exit time and status, and that every event is either
-in the output or in a reported lost/dropped/unwritten count.
+in the output or in a reported lost/dropped/unwritten count. Then what a
+hostile local user does to --output (a link or a file planted in a sticky
+directory, at start and before a SIGHUP reopen), stdout or stderr closed at
+start, SIGTERM in the first 300 ms, and a start record never left without
+its stop record.
 
     tests/faults/faults.py --bindsnoop ./bindsnoop --storm build/tests/bind-storm
 
@@ -19,6 +23,7 @@ import json
 import os
 import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -354,6 +359,218 @@ def table_totals(port):
     report(name, None)
 
 
+NOBODY = 65534
+
+
+def as_nobody(argv):
+    """A command run by an unprivileged local user, as an attacker would."""
+    subprocess.run(argv, check=True, user=NOBODY, group=NOBODY, stdout=subprocess.DEVNULL)
+
+
+def sticky_dir():
+    """A fresh directory like /tmp: everyone may write there, the sticky bit set."""
+    path = tempfile.mkdtemp(prefix="bindsnoop-sticky.", dir="/tmp")
+    os.chmod(path, 0o1777)
+    return path
+
+
+def root_file(name, text):
+    """A file of root's that nobody may touch: what a planted link points to."""
+    path = os.path.join(args.tmp, name)
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o644)
+    return path
+
+
+def plant(kind, path, target):
+    """As nobody: a link to root's target, or a file of their own that anyone may write."""
+    if kind == "symlink":
+        as_nobody(["ln", "-s", target, path])
+    else:
+        as_nobody(["sh", "-c", 'umask 0; echo planted > "$0"', path])
+
+
+def wait_for(condition, timeout):
+    """True once condition() holds, False if it still does not after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def records(path):
+    """The JSON records of an --output file ([] if it is not there); raises on a non-JSON line."""
+    try:
+        with open(path) as f:
+            return [json.loads(line) for line in f.read().splitlines()]
+    except FileNotFoundError:
+        return []
+
+
+def port_events(path, port):
+    return sum(1 for r in records(path)
+               if r.get("event") == "bind_failed" and r.get("port") == port)
+
+
+def refused_at_start(path):
+    """bindsnoop -q --output path: (status, stderr lines), status None if it began tracing."""
+    err = tempfile.TemporaryFile(mode="w+")
+    proc = subprocess.Popen([args.bindsnoop, "--backend", args.backend, "-q", "--output", path] +
+                            NO_FOLD, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=err)
+    wait_for(lambda: proc.poll() is not None or "Tracing " in stderr_text(err), READY_TIMEOUT_S)
+    if proc.poll() is None:
+        stop(proc, signal.SIGTERM)
+        return None, stderr_text(err).splitlines()
+    return proc.returncode, stderr_text(err).splitlines()
+
+
+def planted_output():
+    """--output at a link or a file another user planted in a sticky dir, or a device: refused."""
+    name = "planted-output"
+    sticky = sticky_dir()
+    try:
+        target = root_file("root-owned", "root's own\n")
+        link = os.path.join(sticky, "link.jsonl")
+        foreign = os.path.join(sticky, "foreign.jsonl")
+        plant("symlink", link, target)
+        plant("file", foreign, target)
+        for path, reason in ((link, "symbolic link"), (foreign, "belongs to uid 65534"),
+                             ("/dev/null", "character device")):
+            status, lines = refused_at_start(path)
+            if status != 1 or len(lines) != 1 or f"--output {path}: it" not in lines[0] or \
+                    reason not in lines[0]:
+                return report(name, f"--output {path}: status {status} (expected 1 before "
+                              f"tracing), stderr {lines!r} (expected one line: {reason})")
+        with open(target) as f, open(foreign) as g:
+            if f.read() != "root's own\n" or g.read() != "planted\n":
+                return report(name, "a refused file was written to")
+        report(name, None)
+    finally:
+        shutil.rmtree(sticky)
+
+
+def planted_at_reopen(kind, port):
+    """logrotate's rename, then nobody plants at the name before SIGHUP: old file kept, said."""
+    name = f"planted-at-reopen-{kind}"
+    sticky = sticky_dir()
+    try:
+        target = root_file(f"root-owned-{kind}", "root's own\n")
+        path = os.path.join(sticky, "events.jsonl")
+        rotated = path + ".1"
+        proc, err = start(["-q", "--output", path, "--port", str(port)], None, name)
+        os.rename(path, rotated)
+        plant(kind, path, target)
+        proc.send_signal(signal.SIGHUP)
+        if not wait_for(lambda: "not reopening" in stderr_text(err), 5):
+            stop(proc, signal.SIGTERM)
+            return report(name, f"SIGHUP took the planted {kind} without a word; stderr "
+                          f"{stderr_text(err)!r}")
+        storm(port, 5)
+        kept = wait_for(lambda: port_events(rotated, port) == 5, 5)
+        # The planted name removed, the next SIGHUP is a clean rotation: bindsnoop creates the file.
+        os.unlink(path)
+        proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: os.path.exists(path), 5)
+        storm(port, 7)
+        wait_for(lambda: port_events(path, port) == 7, 5)
+        took, status = stop(proc, signal.SIGTERM)
+        lines = [line for line in stderr_text(err).splitlines() if not line.startswith("Tracing ")]
+        reason = "symbolic link" if kind == "symlink" else "belongs to uid 65534"
+        with open(target) as f:
+            untouched = f.read() == "root's own\n"
+        new = records(path)
+        st = os.lstat(path)
+        if status != 0 or not untouched or not kept or len(lines) != 1 or \
+                f"not reopening --output {path}: it" not in lines[0] or reason not in lines[0]:
+            return report(name, f"status {status}, root's file untouched {untouched}, 5 events in "
+                          f"the old file {kept}, stderr {lines!r} (expected one line: {reason})")
+        if records(rotated)[0]["event"] != "start" or not new or new[-1]["event"] != "stop" or \
+                port_events(path, port) != 7 or st.st_uid != 0 or st.st_mode & 0o7777 != 0o640:
+            return report(name, f"after the clean rotation: {len(new)} records, uid {st.st_uid}, "
+                          f"mode {st.st_mode & 0o7777:o} (expected 7 events, a stop, root, 640)")
+        report(name, None)
+    finally:
+        shutil.rmtree(sticky)
+
+
+def closed_stdio(port):
+    """stderr or stdout closed at start (2>&-, >&-): --output gets no banner, no record twice."""
+    name = "closed-stdio"
+    count = 20
+    for closed, extra in ((2, ["-q"]), (1, ["--json"])):
+        path = os.path.join(args.tmp, f"closed-{closed}.jsonl")
+        proc = subprocess.Popen([args.bindsnoop, "--backend", args.backend] + NO_FOLD + extra +
+                                ["--output", path, "--port", str(port)],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL,
+                                preexec_fn=lambda fd=closed: os.close(fd))
+        try:
+            # The start record is written once the programs are attached.
+            if not wait_for(lambda: os.path.exists(path) and "\"start\"" in open(path).read(),
+                            READY_TIMEOUT_S):
+                stop(proc, signal.SIGTERM)
+                return report(name, f"fd {closed} closed: no start record in {path}")
+            storm(port, count)
+            wait_for(lambda: port_events(path, port) >= count, 5)
+        except ValueError as problem:
+            stop(proc, signal.SIGKILL)
+            return report(name, f"fd {closed} closed: a line of {path} is not JSON: {problem}")
+        took, status = stop(proc, signal.SIGTERM)
+        with open(path) as f:
+            text = f.read()
+        try:
+            events = [json.loads(line)["event"] for line in text.splitlines()]
+        except ValueError:
+            return report(name, f"fd {closed} closed: {path} holds a line that is not JSON: "
+                          f"{text[:300]!r}")
+        found = port_events(path, port)
+        if status != 0 or events.count("start") != 1 or events.count("stop") != 1 or found != count:
+            return report(name, f"fd {closed} closed: status {status}, {events.count('start')} "
+                          f"start, {events.count('stop')} stop, {found} events of {count}")
+    report(name, None)
+
+
+def early_sigterm():
+    """SIGTERM 0-300 ms after spawn: the file is empty or start..stop, and the exit prompt and 0."""
+    name = "early-sigterm"
+    for delay_ms in (0, 5, 10, 20, 30, 40, 50, 60, 80, 100, 150, 200, 300):
+        path = os.path.join(args.tmp, f"early-{delay_ms}.jsonl")
+        err = tempfile.TemporaryFile(mode="w+")
+        proc = subprocess.Popen([args.bindsnoop, "--backend", args.backend, "-q", "--output", path]
+                                + NO_FOLD, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=err)
+        time.sleep(delay_ms / 1000)
+        took, status = stop(proc, signal.SIGTERM)
+        events = [r["event"] for r in records(path)]
+        # Before main() installs its handlers SIGTERM ends the process itself: nothing written.
+        if status == -signal.SIGTERM and not events:
+            continue
+        whole = not events or (events[0] == "start" and events[-1] == "stop")
+        if status != 0 or not whole or took > STOP_LIMIT_S:
+            return report(name, f"SIGTERM {delay_ms} ms after spawn: status {status} after "
+                          f"{took:.2f} s, records {events}; stderr {stderr_text(err).strip()!r}")
+    report(name, None)
+
+
+def start_then_failure():
+    """--output F, then a stdout that refuses its start record: exit 1, F has start and stop."""
+    name = "start-then-failure"
+    path = os.path.join(args.tmp, "start-then-failure.jsonl")
+    with open("/dev/full", "w") as full:
+        run = subprocess.run([args.bindsnoop, "--backend", args.backend, "--json", "--output",
+                              path] + NO_FOLD, stdout=full, stderr=subprocess.PIPE, text=True,
+                             timeout=30)
+    events = [r["event"] for r in records(path)]
+    if run.returncode != 1 or "stdout" not in run.stderr or events != ["start", "stop"]:
+        return report(name, f"status {run.returncode}, records {events} (expected 1 and "
+                      f"start, stop); stderr {run.stderr.strip()!r}")
+    report(name, None)
+
+
 def main():
     global args
     parser = argparse.ArgumentParser()
@@ -376,6 +593,13 @@ def main():
         cases.append(("sigstop", sigstop_storm, (port + 1,)))
         cases.append(("output-errors-at-start", output_errors_at_start, ()))
         cases.append(("table-totals", table_totals, (port + 2,)))
+        # Hostile local users and early signals: ports 20100-20199.
+        cases.append(("planted-output", planted_output, ()))
+        cases.append(("planted-at-reopen", planted_at_reopen, ("symlink", 20100)))
+        cases.append(("planted-at-reopen", planted_at_reopen, ("file", 20101)))
+        cases.append(("closed-stdio", closed_stdio, (20102,)))
+        cases.append(("early-sigterm", early_sigterm, ()))
+        cases.append(("start-then-failure", start_then_failure, ()))
         for prefix, function, case_args in cases:
             if args.only and not any(prefix.startswith(p) for p in args.only.split(",")):
                 continue

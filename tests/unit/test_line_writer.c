@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include "append_target.h"
 #include "line_writer.h"
 #include "output.h"
 #include "sample_report.h"
@@ -103,7 +104,7 @@ static int count_substr(const char *text, const char *needle)
  */
 static void test_file_output_full_disk(void)
 {
-	char path[] = "/tmp/test_output_file.XXXXXX";
+	char path[] = "/tmp/test_output_file.XXXXXX", why[APPEND_TARGET_WHY_MAX];
 	struct session_info info = { .version = "test", .backend = "tracepoint" };
 	struct options opts = {};
 	struct bind_report report;
@@ -117,7 +118,7 @@ static void test_file_output_full_disk(void)
 	strcpy(info.host, "host");
 	strcpy(info.kernel, "6.1");
 	sample_report(&report);
-	out = output_file_new(path);
+	out = output_file_new(path, why, sizeof(why));
 	CHECK(out != NULL);
 	CHECK_INT(output_session(out, &info, true), 0);
 	CHECK_INT(out->ops->flush(out), 0);

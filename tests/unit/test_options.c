@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include "format.h"
+#include "metrics_server.h"
 #include "option_spec.h"
 #include "options.h"
 #include "unit.h"
@@ -151,7 +152,7 @@ static void test_flags(void)
 
 	/* Without --ring-buffer-mb the ring follows --poll-ms; given, it is kept. */
 	run = parse("--poll-ms", "100", NULL);
-	CHECK_INT(run.opts.ring_buffer_mb, 16);
+	CHECK_INT(run.opts.ring_buffer_mb, 32);
 	run_release(&run);
 	run = parse("--poll-ms", "1", NULL);
 	CHECK_INT(run.opts.ring_buffer_mb, 1);
@@ -722,6 +723,73 @@ static void test_output_errors(void)
 	run_release(&run);
 }
 
+/* An option that would be silently overridden or ignored is a usage error. */
+static void test_overridden_or_ignored(void)
+{
+	static const struct {
+		const char *args[5]; /* NULL-terminated */
+		const char *needle;
+	} refused[] = {
+		{ { "-o", "a.jsonl", "--output", "b.jsonl" }, "--output is given twice" },
+		{ { "--output=a.jsonl", "-o", "a.jsonl" }, "--output is given twice" },
+		{ { "--syslog", "--syslog=udp://127.0.0.1:514" }, "--syslog is given twice" },
+		{ { "--fold-ms", "10", "--no-fold" }, "--fold-ms has no effect with --no-fold" },
+		{ { "--no-fold", "--fold-ms", "1000" }, "--fold-ms has no effect with --no-fold" },
+	};
+	/* Everything but --json, --wide and --all-netns, with its value. */
+	static const char *const who_ignores[][2] = {
+		{ "--backend", "tracepoint" },
+		{ "--ring-buffer-mb", "4" },
+		{ "--poll-ms", "5" },
+		{ "--no-proc-lookup" },
+		{ "--no-kernel-holders" },
+		{ "-v" },
+		{ "--fold-ms", "10" },
+		{ "--output", "f" },
+		{ "--syslog" },
+		{ "--syslog-facility", "local3" },
+		{ "--metrics", "127.0.0.1:9719" },
+	};
+	struct parse_run run;
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		const char *const *args = refused[i].args;
+
+		run = parse(args[0], args[1], args[2], args[3], args[4]);
+		CHECK_USAGE_ERROR(run, refused[i].needle);
+		run_release(&run);
+	}
+	if (metrics_server_available()) {
+		run = parse("--metrics", "127.0.0.1:9719", "--metrics", "[::1]:9719", NULL);
+		CHECK_USAGE_ERROR(run, "--metrics is given twice");
+		run_release(&run);
+	}
+	for (size_t i = 0; i < sizeof(who_ignores) / sizeof(who_ignores[0]); i++) {
+		const char *option = who_ignores[i][0];
+
+		if (!strcmp(option, "--metrics") && !metrics_server_available())
+			continue;
+		run = parse("--who", "8080", option, who_ignores[i][1], NULL);
+		CHECK_USAGE_ERROR(run, "--who asks once and traces nothing");
+		CHECK_CONTAINS(run.err, strcmp(option, "-v") ? option : "--verbose");
+		run_release(&run);
+	}
+
+	run = parse("--who", "8080,8443", "--json", "--wide", "--all-netns", NULL);
+	CHECK_INT(run.result, OPTIONS_RUN);
+	CHECK(run.opts.who && run.opts.json && run.opts.wide && run.opts.all_netns);
+	run_release(&run);
+	run = parse("--fold-ms", "10", NULL);
+	CHECK_INT(run.result, OPTIONS_RUN);
+	CHECK(run.opts.fold && run.opts.fold_ms == 10);
+	run_release(&run);
+	/* Filters add up and --backend may be changed: they are not "once". */
+	run = parse("-p", "80", "-p", "443", "-b", "kprobe", "-b", "tracepoint", NULL);
+	CHECK_INT(run.result, OPTIONS_RUN);
+	CHECK(port_set(&run.opts, 80) && port_set(&run.opts, 443));
+	run_release(&run);
+}
+
 /* A second parse starts from the defaults, not from what the first one set. */
 static void test_reparse(void)
 {
@@ -766,6 +834,8 @@ static void test_option_table_rows(void)
 			CHECK(spec->value_name != NULL);
 		if (spec->item)
 			CHECK(spec->list_example != NULL);
+		if (spec->excludes)
+			CHECK(option_spec_find(spec->excludes) != NULL);
 		if (spec->value != VALUE_REQUIRED || spec->needs_metrics_server)
 			continue;
 		/* The example is a use of this option, and the missing value quotes it. */
@@ -823,5 +893,6 @@ int main(void)
 	test_option_table_rows();
 	test_outputs();
 	test_output_errors();
+	test_overridden_or_ignored();
 	return unit_summary();
 }

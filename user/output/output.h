@@ -63,9 +63,11 @@ struct output *output_table_new_sized(FILE *stream, bool wide, unsigned int widt
 struct output *output_json_new(FILE *stream);
 /*
  * JSON Lines appended to the file at path, created with mode 0640; reopened
- * by name on SIGHUP. NULL with errno set if it cannot be opened.
+ * by name on SIGHUP. An existing file must pass append_target.h's checks.
+ * NULL with errno set if it cannot be opened; why then says why a file that
+ * is there was refused ("" for other errors).
  */
-struct output *output_file_new(const char *path);
+struct output *output_file_new(const char *path, char *why, size_t why_size);
 
 struct syslog_target;
 /*

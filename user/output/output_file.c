@@ -3,9 +3,12 @@
  * JSON Lines appended to a file (--output). Lines are batched like on
  * stdout (json_lines.c), and the batch goes out with write(2) on an
  * O_APPEND descriptor; a write cut short by a full disk is taken back to
- * its last whole line (line_writer.h), so a reader never sees half a line. SIGHUP reopens the file by name after writing out the batch:
- * logrotate renames the file, sends SIGHUP, and every event is in either
- * the old file or the new one.
+ * its last whole line (line_writer.h), so a reader never sees half a line.
+ * SIGHUP reopens the file by name after writing out the batch: logrotate
+ * renames the file, sends SIGHUP, and every event is in either the old
+ * file or the new one. The name is looked up in the directory opened at
+ * start, and a file found there is checked (append_target.h); a reopen
+ * refused keeps the old file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "append_target.h"
 #include "json_event.h"
 #include "json_lines.h"
 #include "line_writer.h"
@@ -32,44 +36,13 @@ struct file_output {
 	bool took_lines;	   /* a write succeeded once */
 	int failing;		   /* the error of the last write, 0 when writing works */
 	__u64 dropped_unannounced; /* dropped since the last "dropped" record */
+	/* The directory opened at start and the name in it: every reopen looks there. */
+	struct append_target target;
 };
 
 static struct file_output *file_output_of(struct output *out)
 {
 	return (struct file_output *)out;
-}
-
-/*
- * Creates the file with exactly FILE_MODE (whatever the umask), or opens it
- * as it is. Returns the descriptor or a negative errno.
- */
-static int open_for_append(const char *path)
-{
-	for (int attempt = 0; attempt < 3; attempt++) {
-		int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, FILE_MODE);
-
-		if (fd >= 0) {
-			fchmod(fd, FILE_MODE);
-			return fd;
-		}
-		if (errno != EEXIST)
-			return -errno;
-		fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-		if (fd >= 0)
-			return fd;
-		/*
-		 * A FIFO waits in open() for a reader: a SIGHUP meanwhile asks
-		 * for this very open, so wait on; a stop ends the wait.
-		 */
-		if (errno == EINTR && !signals_stop_requested) {
-			attempt--;
-			continue;
-		}
-		/* Removed between the two opens (a rotation): create it again. */
-		if (errno != ENOENT)
-			return -errno;
-	}
-	return -ENOENT;
 }
 
 /*
@@ -144,16 +117,17 @@ static int file_reopen(struct output *out)
 {
 	struct file_output *file = file_output_of(out);
 	int err = write_batch(&file->lines);
+	char why[APPEND_TARGET_WHY_MAX];
 	int fd;
 
 	if (err)
 		return err;
-	fd = open_for_append(file->path);
+	fd = append_target_open(&file->target, FILE_MODE, why, sizeof(why));
 	if (fd < 0) {
 		fprintf(stderr,
-			"bindsnoop: reopening %s failed (%s); still writing to the file opened "
-			"before\n",
-			file->path, strerror(-fd));
+			"bindsnoop: not reopening --output %s: %s; still writing to the file "
+			"opened before\n",
+			file->path, why[0] ? why : strerror(-fd));
 		return fd;
 	}
 	close(file->fd);
@@ -171,6 +145,7 @@ static void file_destroy(struct output *out)
 	write_batch(&file->lines);
 	if (file->fd >= 0)
 		close(file->fd);
+	append_target_release(&file->target);
 	json_lines_release(&file->lines);
 	free(file->path);
 	free(file->name);
@@ -186,14 +161,16 @@ static const struct output_ops file_output_ops = {
 	.destroy = file_destroy,
 };
 
-struct output *output_file_new(const char *path)
+struct output *output_file_new(const char *path, char *why, size_t why_size)
 {
 	struct file_output *file = calloc(1, sizeof(*file));
 	int fd;
 
+	why[0] = '\0';
 	if (!file)
 		return NULL;
 	file->fd = -1;
+	file->target.dir_fd = -1;
 	file->path = strdup(path);
 	if (asprintf(&file->name, "--output %s", path) < 0)
 		file->name = NULL;
@@ -203,7 +180,9 @@ struct output *output_file_new(const char *path)
 		errno = ENOMEM;
 		return NULL;
 	}
-	fd = open_for_append(path);
+	fd = append_target_init(&file->target, file->path);
+	if (!fd)
+		fd = append_target_open(&file->target, FILE_MODE, why, why_size);
 	if (fd < 0) {
 		file_destroy(&file->lines.base);
 		errno = -fd;
