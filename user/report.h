@@ -82,8 +82,9 @@ struct parent_ref {
 /* The caller's socket options at the failure, read by the kernel; known false: not read. */
 struct caller_socket_options {
 	bool known;
-	__u8 flags;	    /* BS_SOCK_* */
+	__u8 flags;	     /* BS_SOCK_* */
 	__u32 bound_ifindex; /* SO_BINDTODEVICE; 0: none */
+	char device[24];     /* its name ("eth0"), or "ifindex N" in another netns; "" for none */
 };
 
 struct caller_report {

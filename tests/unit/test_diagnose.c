@@ -41,6 +41,7 @@ static void make_same_program(struct bind_report *report)
 	base(report);
 	*holder_process(report) = (struct process_ref){ .pid = 4000, .cmdline_known = true };
 	strcpy(holder_process(report)->comm, "python3");
+	strcpy(holder_process(report)->cmdline, "python3 -m http.server 3000");
 	holder_process(report)->identity = report->caller.identity;
 	holder_process(report)->identity.start_realtime_ns = SAMPLE_NS - 65 * SECOND;
 }
@@ -423,9 +424,46 @@ static void test_control_bytes(void)
 	free(report);
 }
 
+/*
+ * The same interpreter running another program is another program: no
+ * "older instance", no advice to kill an unrelated service. And a program
+ * is named as it was run when argv[0] is a link to another file.
+ */
+static void test_program_identity(void)
+{
+	struct bind_report *report = malloc(sizeof(*report));
+	struct diagnosis diagnosis;
+
+	make_same_program(report);
+	strcpy(holder_process(report)->cmdline, "python3 /srv/api/server.py --port 3000");
+	diagnose(report, NULL, &diagnosis);
+	CHECK_INT(diagnosis.cause, CAUSE_OTHER_PROGRAM);
+	CHECK(!strstr(diagnosis.summary, "older instance"));
+
+	/* The caller's command line unknown: an interpreter is never called the same. */
+	make_same_program(report);
+	report->caller.cmdline_known = false;
+	diagnose(report, NULL, &diagnosis);
+	CHECK_INT(diagnosis.cause, CAUSE_OTHER_PROGRAM);
+
+	/* redis-server is a link to redis-check-rdb: named as run, the file beside it. */
+	make_same_program(report);
+	strcpy(report->caller.identity.exe, "/usr/bin/redis-check-rdb");
+	holder_process(report)->identity = report->caller.identity;
+	holder_process(report)->identity.start_realtime_ns = SAMPLE_NS - 65 * SECOND;
+	strcpy(report->caller.cmdline, "redis-server 127.0.0.1:3000");
+	strcpy(holder_process(report)->cmdline, "/usr/bin/redis-server 127.0.0.1:3000");
+	diagnose(report, NULL, &diagnosis);
+	CHECK_INT(diagnosis.cause, CAUSE_SAME_PROGRAM);
+	CHECK_CONTAINS(diagnosis.summary,
+		       "an older instance of redis-server (/usr/bin/redis-check-rdb) still holds");
+	free(report);
+}
+
 int main(void)
 {
 	test_cases();
+	test_program_identity();
 	test_names();
 	test_time_wait_with_reuseaddr();
 	test_restart_loop();

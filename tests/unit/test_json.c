@@ -253,7 +253,7 @@ static const char sample_line[] =
 	"\"addr\":\"127.0.0.1\",\"port\":3000,\"count\":1,\"via\":\"bind\",\"hook\":\"syscall\","
 	"\"caller\":{\"pid\":4242,\"tid\":4243,\"ppid\":1,\"uid\":1000,\"comm\":\"python3\","
 	"\"cmdline\":\"python3 -m http.server 3000\",\"cgroup\":\"/user.slice/session-1.scope\","
-	"\"netns\":4026531840,\"exe\":null,\"start_time\":null,\"service\":null,\"container\":null},\"holders_searched\":true,"
+	"\"netns\":4026531840,\"exe\":null,\"start_time\":null,\"service\":null,\"container\":null,\"source\":\"proc\",\"parents\":null,\"socket\":null},\"holders_searched\":true,"
 	"\"holders\":[{\"state\":\"LISTEN\",\"proto\":\"tcp\",\"family\":\"ipv4\","
 	"\"addr\":\"0.0.0.0\",\"port\":3000,\"uid\":1000,\"inode\":123456,"
 	"\"reuseaddr\":false,\"reuseport\":false,\"v6only\":false,\"source\":\"kernel\","
@@ -309,7 +309,7 @@ static void test_render_variants(void)
 		"\"error\":null,\"errno\":0,\"proto\":\"tcp\",\"family\":\"ipv6\","
 		"\"addr\":\"::1\",\"port\":3000,\"count\":1,\"via\":\"listen\",\"hook\":\"inet\","
 		"\"caller\":{\"pid\":4242,\"tid\":4243,\"ppid\":1,\"uid\":1000,"
-		"\"comm\":\"python3\",\"cmdline\":null,\"cgroup\":null,\"netns\":4026531840,\"exe\":null,\"start_time\":null,\"service\":null,\"container\":null},"
+		"\"comm\":\"python3\",\"cmdline\":null,\"cgroup\":null,\"netns\":4026531840,\"exe\":null,\"start_time\":null,\"service\":null,\"container\":null,\"source\":\"proc\",\"parents\":null,\"socket\":null},"
 		"\"holders_searched\":false,\"holders\":[],\"diagnosis\":null}\n");
 
 	/* listen_failed, autobind, an errno without a name, UDP, MPTCP. */
@@ -376,7 +376,7 @@ static void test_render_variants(void)
 		"\"addr\":\"127.0.0.1\",\"port\":3000,\"count\":1,\"via\":\"bind\",\"hook\":\"syscall\","
 		"\"caller\":{\"pid\":4242,\"tid\":4243,\"ppid\":1,\"uid\":1000,"
 		"\"comm\":\"python3\",\"cmdline\":\"python3 -m http.server 3000\","
-		"\"cgroup\":\"/user.slice/session-1.scope\",\"netns\":4026531840,\"exe\":null,\"start_time\":null,\"service\":null,\"container\":null},"
+		"\"cgroup\":\"/user.slice/session-1.scope\",\"netns\":4026531840,\"exe\":null,\"start_time\":null,\"service\":null,\"container\":null,\"source\":\"proc\",\"parents\":null,\"socket\":null},"
 		"\"holders_searched\":true,\"holders\":["
 		"{\"state\":\"TIME_WAIT\",\"proto\":\"tcp\",\"family\":\"ipv4\","
 		"\"addr\":\"0.0.0.0\",\"port\":3000,\"uid\":null,\"inode\":null,"

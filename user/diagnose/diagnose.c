@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include "container_engine.h"
 #include "diagnose.h"
+#include "program_name.h"
 #include "format.h"
 
 #define TCP_TIME_WAIT 6
@@ -153,6 +154,32 @@ static void add_holder_socket(struct text *text, const struct holder_report *hol
 {
 	add(text, "%s ", socket_state_name(holder->protocol, holder->state));
 	add_endpoint(text, holder->family, holder->addr, holder->port);
+}
+
+/*
+ * The program as its user ran it: "redis-server (/usr/bin/redis-check-rdb)"
+ * when argv[0] names a link to another file, "/usr/bin/python3.11 app.py"
+ * for an interpreter, else the executable's path.
+ */
+static void add_program(struct text *text, const struct caller_report *caller)
+{
+	const char *exe = caller->identity.exe;
+	const char *cmdline = caller->cmdline_known ? caller->cmdline : NULL;
+	char name[PROGRAM_ARGUMENT_MAX];
+
+	if (program_is_interpreter(exe) && cmdline &&
+	    program_argument(cmdline, name, sizeof(name))) {
+		add_name(text, exe, REPORT_EXE_MAX);
+		add(text, " ");
+		add_name(text, name, sizeof(name));
+	} else if (program_invoked_name(exe, cmdline, name, sizeof(name))) {
+		add_name(text, name, sizeof(name));
+		add(text, " (");
+		add_name(text, exe, REPORT_EXE_MAX);
+		add(text, ")");
+	} else {
+		add_name(text, exe, REPORT_EXE_MAX);
+	}
 }
 
 static bool same_executable(const struct process_identity *a, const struct process_identity *b)
@@ -510,7 +537,10 @@ static bool check_same_program(struct diagnose_state *state)
 			const struct process_ref *candidate = &report->holders[i].processes[j];
 
 			if (candidate->pid != report->caller.pid &&
-			    same_executable(&candidate->identity, &report->caller.identity)) {
+			    same_executable(&candidate->identity, &report->caller.identity) &&
+			    program_same(report->caller.identity.exe,
+					 report->caller.cmdline_known ? report->caller.cmdline : NULL,
+					 candidate->cmdline_known ? candidate->cmdline : NULL)) {
 				process = candidate;
 				holder = &report->holders[i];
 				break;
@@ -520,7 +550,7 @@ static bool check_same_program(struct diagnose_state *state)
 	if (!process)
 		return check_own_socket(state);
 	add(&state->summary, "an older instance of ");
-	add_name(&state->summary, report->caller.identity.exe, REPORT_EXE_MAX);
+	add_program(&state->summary, &report->caller);
 	add(&state->summary, " still holds ");
 	add_holder_socket(&state->summary, holder);
 	add(&state->summary, ": ");

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdio.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include "caller_identity.h"
 #include "cgroup_identity.h"
@@ -71,6 +74,35 @@ static void cgroup_apply(const struct bs_identity *kernel, struct caller_report 
 		memset(&identity->container, 0, sizeof(identity->container));
 }
 
+/* Our own network namespace: an interface index names a device only there. */
+static __u64 own_netns(void)
+{
+	static __u64 inode;
+	struct stat st;
+
+	if (!inode && stat("/proc/self/ns/net", &st) == 0)
+		inode = st.st_ino;
+	return inode;
+}
+
+static void socket_options_apply(const struct bs_identity *kernel, struct caller_report *caller)
+{
+	struct caller_socket_options *options = &caller->socket_options;
+	char name[IF_NAMESIZE];
+
+	options->known = true;
+	options->flags = kernel->sock_flags;
+	options->bound_ifindex = kernel->bound_ifindex;
+	options->device[0] = '\0';
+	if (!kernel->bound_ifindex)
+		return;
+	if (caller->netns == own_netns() && if_indextoname(kernel->bound_ifindex, name))
+		snprintf(options->device, sizeof(options->device), "%s", name);
+	else
+		snprintf(options->device, sizeof(options->device), "ifindex %u",
+			 kernel->bound_ifindex);
+}
+
 /* The parent chain, as the kernel walked it: [0] is ppid. */
 static void caller_parents_apply(const struct bs_identity *kernel, struct caller_report *caller)
 {
@@ -97,11 +129,8 @@ void caller_identity_apply(const struct bs_identity *kernel, __s64 boot_to_realt
 	if (!(kernel->flags & BS_ID_READ))
 		return;
 	caller->identity_from_kernel = true;
-	if (kernel->flags & BS_ID_SOCK_OPTIONS) {
-		caller->socket_options.known = true;
-		caller->socket_options.flags = kernel->sock_flags;
-		caller->socket_options.bound_ifindex = kernel->bound_ifindex;
-	}
+	if (kernel->flags & BS_ID_SOCK_OPTIONS)
+		socket_options_apply(kernel, caller);
 	start_ns = kernel->start_boottime_ns + boot_to_realtime_ns;
 	/* What /proc said is about this very process only if it started when it did. */
 	same_process = identity->start_realtime_ns &&

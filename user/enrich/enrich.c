@@ -137,6 +137,13 @@ void enricher_diagnose(struct enricher *enricher, struct bind_report *report)
 	if (enricher->proc_lookup && caller_socket_matters(report))
 		caller_socket_read(report->caller.pid, report->caller_sock_inode,
 				   &report->caller_socket);
+	/* What the kernel read at the failure holds even once the caller is gone. */
+	if (report->caller.socket_options.known) {
+		report->caller_socket.reuseaddr =
+			!!(report->caller.socket_options.flags & BS_SOCK_REUSEADDR);
+		report->caller_socket.reuseport =
+			!!(report->caller.socket_options.flags & BS_SOCK_REUSEPORT);
+	}
 	if (enricher->limits && limits_matter(report))
 		netns_limits_get(enricher->limits, report->caller.netns, report->caller.pid,
 				 &report->limits);

@@ -281,7 +281,58 @@ static void put_diagnosis(struct json_writer *writer, const struct diagnosis *di
 	put_literal(writer, "}");
 }
 
-static void put_caller(struct json_writer *writer, const struct caller_report *caller)
+/* [{"pid":1,"comm":"systemd"},...]: the parent first; null when not read. */
+static void put_parents(struct json_writer *writer, const struct caller_report *caller)
+{
+	if (!caller->parent_count) {
+		put_literal(writer, "null");
+		return;
+	}
+	put_literal(writer, "[");
+	for (__u32 i = 0; i < caller->parent_count && i < BS_PARENT_DEPTH; i++) {
+		if (i)
+			put_literal(writer, ",");
+		put_literal(writer, "{\"pid\":");
+		put_u64(writer, caller->parents[i].pid);
+		put_process_text(writer, "comm", caller->parents[i].comm,
+				 sizeof(caller->parents[i].comm));
+		put_literal(writer, "}");
+	}
+	put_literal(writer, "]");
+}
+
+/* key is a literal: ",\"name\":". */
+#define put_option(writer, key, set)                                                         \
+	do {                                                                                 \
+		put_literal(writer, key);                                                    \
+		put_bool(writer, set);                                                       \
+	} while (0)
+
+/* The caller's socket options at the failure; null when the kernel did not read them. */
+static void put_caller_socket(struct json_writer *writer,
+			      const struct caller_socket_options *options, bool v6only)
+{
+	if (!options->known) {
+		put_literal(writer, "null");
+		return;
+	}
+	put_option(writer, "{\"reuseaddr\":", options->flags & BS_SOCK_REUSEADDR);
+	put_option(writer, ",\"reuseport\":", options->flags & BS_SOCK_REUSEPORT);
+	put_option(writer, ",\"v6only\":", v6only);
+	put_option(writer, ",\"freebind\":", options->flags & BS_SOCK_FREEBIND);
+	put_option(writer, ",\"transparent\":", options->flags & BS_SOCK_TRANSPARENT);
+	put_option(writer, ",\"bind_address_no_port\":",
+		   options->flags & BS_SOCK_BIND_ADDRESS_NO_PORT);
+	put_literal(writer, ",\"device\":");
+	if (options->device[0])
+		put_string(writer, options->device, sizeof(options->device));
+	else
+		put_literal(writer, "null");
+	put_literal(writer, "}");
+}
+
+static void put_caller(struct json_writer *writer, const struct caller_report *caller,
+		       bool v6only)
 {
 	put_literal(writer, "{\"pid\":");
 	put_u64(writer, caller->pid);
@@ -304,6 +355,12 @@ static void put_caller(struct json_writer *writer, const struct caller_report *c
 	put_literal(writer, ",\"netns\":");
 	put_u64(writer, caller->netns);
 	put_identity(writer, &caller->identity);
+	put_literal(writer, ",\"source\":");
+	put_plain_string(writer, caller->identity_from_kernel ? "kernel" : "proc");
+	put_literal(writer, ",\"parents\":");
+	put_parents(writer, caller);
+	put_literal(writer, ",\"socket\":");
+	put_caller_socket(writer, &caller->socket_options, v6only);
 	put_literal(writer, "}");
 }
 
@@ -408,7 +465,7 @@ int json_render_report(const struct bind_report *report, struct strbuf *out)
 	put_literal(&writer, ",\"hook\":");
 	put_plain_string(&writer, hook_name(report->hook));
 	put_literal(&writer, ",\"caller\":");
-	put_caller(&writer, &report->caller);
+	put_caller(&writer, &report->caller, report->caller_v6only);
 	put_literal(&writer, ",\"holders_searched\":");
 	put_bool(&writer, report->holders_searched);
 	put_literal(&writer, ",\"holders\":[");
