@@ -179,7 +179,8 @@ const struct option_spec option_specs[] = {
 		.example = "--metrics 127.0.0.1:9719",
 		.help = "serve Prometheus metrics at http://ADDR:PORT/metrics (off by default; "
 			"listens only there): --metrics 127.0.0.1:9719, [::1]:9719, "
-			"0.0.0.0:9719 for all",
+			"0.0.0.0:9719 for all (anyone who reaches it reads process names and "
+			"ports: prefer loopback)",
 		.parse = option_parse_metrics,
 		.tracing_only = true,
 		.once = true,

@@ -4,7 +4,8 @@
 
 A stdout nobody reads, a FIFO nobody opens, a reader that stalls and then
 leaves, a full filesystem under --output, a tracer stopped with SIGSTOP in
-the middle of a storm; SIGTERM, SIGINT and SIGHUP at each of these moments.
+the middle of a storm; SIGTERM, SIGINT and SIGHUP at each of these moments;
+slow HTTP clients that try to shut --metrics off.
 Every case checks the exit time and status, and that every event is either
 in the output or in a reported lost/dropped/unwritten count. Then what a
 hostile local user does to --output (a link or a file planted in a sticky
@@ -19,12 +20,16 @@ One line per case ("ok NAME" / "FAIL NAME: why"), then
 """
 import argparse
 import fcntl
+import http.client
 import json
+import multiprocessing
 import os
+import random
 import re
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -571,6 +576,159 @@ def start_then_failure():
     report(name, None)
 
 
+class SlowClients:
+    """`count` connections to port, each sending one byte of a request every 1-4 s, never
+    ending it; one the server closes is opened again at once, as an attacker would. In a
+    process of its own, so that its loop does not slow the scrapes timed here."""
+
+    # A header line that never ends: the request is never whole.
+    REQUEST = b"GET /metrics HTTP/1.1\r\nHost: bindsnoop\r\nX-Slow: " + b"s" * 4000
+
+    def __init__(self, port, count):
+        context = multiprocessing.get_context("fork")
+        self.port = port
+        self.count = count
+        self.opened = context.Value("l", 0)
+        self.sending = context.Value("l", 0)  # connections that got a byte through
+        self.stopping = context.Event()
+        self.process = context.Process(target=self.run, daemon=True)
+        self.process.start()
+
+    def connect(self):
+        sock = socket.socket()
+        sock.settimeout(0.5)
+        try:
+            sock.connect(("127.0.0.1", self.port))
+        except OSError:
+            sock.close()
+            return None
+        sock.setblocking(False)
+        self.opened.value += 1
+        return sock
+
+    def run(self):
+        rng = random.Random(self.port)
+        clients = {}  # socket -> [time of its next byte, bytes sent]
+        while not self.stopping.is_set():
+            while len(clients) < self.count:
+                sock = self.connect()
+                if not sock:
+                    break
+                clients[sock] = [time.monotonic() + rng.uniform(0, 1), 0]
+            wait = min([c[0] for c in clients.values()] + [time.monotonic() + 0.05])
+            ready = select.select(list(clients), [], [], max(0, wait - time.monotonic()))[0]
+            for sock in ready:
+                try:
+                    closed = not sock.recv(65536)
+                except OSError:
+                    closed = True
+                if closed:
+                    del clients[sock]
+                    sock.close()
+            for sock, client in list(clients.items()):
+                if client[0] > time.monotonic():
+                    continue
+                try:
+                    sock.send(self.REQUEST[client[1]:client[1] + 1])
+                except OSError:
+                    del clients[sock]
+                    sock.close()
+                    continue
+                self.sending.value += client[1] == 0
+                client[1] += 1
+                client[0] = time.monotonic() + rng.uniform(1, 4)
+
+    def stop(self):
+        self.stopping.set()
+        self.process.join(5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+
+
+def drip_lifetime(port, limit):
+    """Seconds until the server closes a client that sends a byte every 0.5 s (limit: none)."""
+    begin = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+        for byte in SlowClients.REQUEST[:int(limit / 0.5)]:
+            if select.select([sock], [], [], 0.5)[0]:
+                try:
+                    if not sock.recv(65536):
+                        return time.monotonic() - begin
+                except OSError:
+                    return time.monotonic() - begin
+            try:
+                sock.send(bytes([byte]))
+            except OSError:
+                return time.monotonic() - begin
+    return None
+
+
+def scrape(port, limit):
+    """(seconds, problem) of one GET /metrics that must be answered within limit s."""
+    begin = time.monotonic()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=limit)
+    try:
+        connection.request("GET", "/metrics")
+        response = connection.getresponse()
+        body = response.read()
+    except OSError as problem:
+        return time.monotonic() - begin, f"{type(problem).__name__}: {problem}"
+    finally:
+        connection.close()
+    took = time.monotonic() - begin
+    if response.status != 200 or b"\nbindsnoop_events_received_total " not in body:
+        return took, f"status {response.status}, {len(body)} bytes without the counters"
+    if took > limit:
+        return took, f"answered after {took:.1f} s"
+    return took, None
+
+
+def metrics_slow_clients(port, clients=200):
+    """A client that sends a byte every 0.5 s is closed within 3 s of connecting; 200 that
+    send one every 1-4 s and never end their request (more than the server's connections)
+    leave scrapes answered within 2 s, ten times over ten seconds; SIGINT still stops it."""
+    name = "metrics-slow-clients"
+    # --port: failures that other programs of the machine make do not slow its stop.
+    proc, err = start(["-q", "--port", str(port), "--metrics", f"127.0.0.1:{port}"],
+                      subprocess.DEVNULL, name)
+    attack, problems, slowest = None, [], 0.0
+    try:
+        took, problem = scrape(port, 2.0)
+        if problem:
+            problems.append(f"no scrape before the slow clients: {problem}")
+        lasted = drip_lifetime(port, 6.0)
+        if lasted is None or lasted > 3.0:
+            problems.append("a client sending a byte every 0.5 s was still connected after "
+                            f"{lasted or 6.0:.1f} s (deadline 2 s from connect)")
+        attack = SlowClients(port, clients)
+        deadline = time.monotonic() + 10
+        while attack.opened.value < clients and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for i in range(10):
+            begin = time.monotonic()
+            took, problem = scrape(port, 2.0)
+            slowest = max(slowest, took)
+            if problem:
+                problems.append(f"scrape {i + 1}: {problem}")
+            time.sleep(max(0, begin + 1 - time.monotonic()))
+        took, status = stop(proc, signal.SIGINT)
+        if status != 0 or took > STOP_LIMIT_S:
+            problems.append(f"SIGINT: exit status {status} after {took:.1f} s "
+                            f"(limit {STOP_LIMIT_S} s)")
+    finally:
+        if attack:
+            attack.stop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    made = f"{attack.opened.value} slow connections made" if attack else "no attack"
+    if problems:
+        return report(name, f"{len(problems)} problems, first: {problems[0]} "
+                      f"({made}; slowest scrape {slowest:.2f} s)")
+    report(name, None)
+
+
 def main():
     global args
     parser = argparse.ArgumentParser()
@@ -600,6 +758,8 @@ def main():
         cases.append(("closed-stdio", closed_stdio, (20102,)))
         cases.append(("early-sigterm", early_sigterm, ()))
         cases.append(("start-then-failure", start_then_failure, ()))
+        # /metrics under slow clients: port 20250.
+        cases.append(("metrics-slow-clients", metrics_slow_clients, (20250,)))
         for prefix, function, case_args in cases:
             if args.only and not any(prefix.startswith(p) for p in args.only.split(",")):
                 continue

@@ -217,6 +217,70 @@ static void test_bounded_ports(void)
 	metrics_free(metrics);
 }
 
+/* Each sample line's series (name and labels) appears once: Prometheus keeps one of two. */
+static void check_unique_series(const char *text)
+{
+	char *copy = strdup(text), *save = NULL, *seen[512];
+	int count = 0, duplicates = 0;
+
+	for (char *line = strtok_r(copy, "\n", &save); line && count < 512;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *value = strrchr(line, ' ');
+
+		if (line[0] == '#' || !value)
+			continue;
+		*value = '\0';
+		for (int i = 0; i < count; i++)
+			if (!strcmp(seen[i], line)) {
+				printf("     series twice: %s\n", line);
+				duplicates++;
+			}
+		seen[count++] = line;
+	}
+	CHECK_INT(duplicates, 0);
+	free(copy);
+}
+
+/*
+ * Processes name themselves: a process named "other", or two whose names
+ * differ only in invalid UTF-8 (both written as U+FFFD), must not make a
+ * series twice. The names past the first 32 share one series whose label no
+ * name can take.
+ */
+static void test_comm_series_unique(void)
+{
+	struct metrics *metrics = metrics_new(NULL);
+	struct bind_report report;
+	char *text;
+
+	sample_report(&report);
+	strcpy(report.caller.comm, "other");
+	metrics_count_report(metrics, &report, "unknown");
+	strcpy(report.caller.comm, "x\xff");
+	metrics_count_report(metrics, &report, "unknown");
+	strcpy(report.caller.comm, "x\xfe");
+	metrics_count_report(metrics, &report, "unknown");
+	strcpy(report.caller.comm, "x\xef\xbf\xbd");
+	metrics_count_report(metrics, &report, "unknown");
+	for (int i = 0; i < METRICS_COMM_SERIES_MAX; i++) {
+		snprintf(report.caller.comm, sizeof(report.caller.comm), "worker-%d", i);
+		metrics_count_report(metrics, &report, "unknown");
+	}
+	/* Fifteen bytes, the longest name a process can take, of the overflow's kind. */
+	strcpy(report.caller.comm, "(other commands");
+	metrics_count_report(metrics, &report, "unknown");
+	text = render(metrics);
+	check_unique_series(text);
+	check_grammar(text);
+	CHECK_LINE(text, "bindsnoop_failures_by_comm_total{comm=\"other\"} 1");
+	CHECK_LINE(text, "bindsnoop_failures_by_comm_total{comm=\"x\xef\xbf\xbd\"} 3");
+	CHECK_LINE(text, "bindsnoop_failures_by_comm_total{comm=\"worker-29\"} 1");
+	/* "other" and "x\uFFFD" took 2 of the 32: worker-30, worker-31 and the last go over. */
+	CHECK_LINE(text, "bindsnoop_failures_by_comm_total{comm=\"(other commands)\"} 3");
+	free(text);
+	metrics_free(metrics);
+}
+
 /* --port ports have their series from the start, at zero. */
 static void test_port_filter_series(void)
 {
@@ -338,6 +402,7 @@ int main(void)
 	test_exposition();
 	test_folded_counts();
 	test_bounded_ports();
+	test_comm_series_unique();
 	test_openmetrics();
 	test_port_filter_series();
 	test_listen_address();

@@ -28,9 +28,21 @@ enum holder_source { SOURCE_KERNEL, SOURCE_SOCK_DIAG, SOURCE_NONE, SOURCE_COUNT 
 static const char *const source_labels[SOURCE_COUNT] = { "kernel", "sock_diag", "none" };
 
 /*
- * Values of one label, first come first served, then "other". Written by
- * the counting thread only; a value is complete before `used` (release)
- * makes it visible to the rendering thread (acquire).
+ * The series of every command name past the first METRICS_COMM_SERIES_MAX:
+ * longer than any command name can be, so that no process (they name
+ * themselves) makes a second series with its label set. Ports are numbers
+ * and causes are bindsnoop's own words: "other" is safe there.
+ */
+#define COMM_OTHER "(other commands)"
+_Static_assert(sizeof(COMM_OTHER) > BS_COMM_LEN, "a command name could be COMM_OTHER");
+/* A command name as a label value: each invalid byte of its BS_COMM_LEN - 1 as U+FFFD. */
+#define COMM_LABEL_MAX ((BS_COMM_LEN - 1) * 3 + 1)
+_Static_assert(COMM_LABEL_MAX <= METRICS_LABEL_VALUE_MAX, "a command name's label is cut");
+
+/*
+ * Values of one label, first come first served, then the overflow series.
+ * Written by the counting thread only; a value is complete before `used`
+ * (release) makes it visible to the rendering thread (acquire).
  */
 struct label_slots {
 	__u32 capacity;
@@ -77,16 +89,22 @@ static __u64 load(_Atomic __u64 *counter)
 	return atomic_load_explicit(counter, memory_order_relaxed);
 }
 
-/* The slot of value (len bytes), added if there is room; -1: "other". */
-static int label_slot(struct label_slots *slots, const char *value, size_t len)
+/* The slot holding value (len bytes, at most METRICS_LABEL_VALUE_MAX - 1), or -1. */
+static int find_slot(const struct label_slots *slots, const char *value, size_t len)
 {
 	__u32 used = atomic_load_explicit(&slots->used, memory_order_relaxed);
 
-	if (len >= METRICS_LABEL_VALUE_MAX)
-		len = METRICS_LABEL_VALUE_MAX - 1;
 	for (__u32 i = 0; i < used; i++)
 		if (!strncmp(slots->values[i], value, len) && !slots->values[i][len])
 			return i;
+	return -1;
+}
+
+/* A new slot for value (len bytes, as for find_slot) if there is room; -1: the overflow. */
+static int add_slot(struct label_slots *slots, const char *value, size_t len)
+{
+	__u32 used = atomic_load_explicit(&slots->used, memory_order_relaxed);
+
 	if (used == slots->capacity)
 		return -1;
 	memcpy(slots->values[used], value, len);
@@ -95,11 +113,61 @@ static int label_slot(struct label_slots *slots, const char *value, size_t len)
 	return used;
 }
 
+/* The slot of value (len bytes), added if there is room; -1: the overflow. */
+static int label_slot(struct label_slots *slots, const char *value, size_t len)
+{
+	int slot;
+
+	if (len >= METRICS_LABEL_VALUE_MAX)
+		len = METRICS_LABEL_VALUE_MAX - 1;
+	slot = find_slot(slots, value, len);
+	return slot >= 0 ? slot : add_slot(slots, value, len);
+}
+
+/*
+ * The slot of a command name (len bytes, at most BS_COMM_LEN - 1). Its label
+ * value is the name with each byte that is not part of valid UTF-8 as
+ * U+FFFD, as the exposition writes it: names that would read the same share
+ * one series rather than make two with one label set. A value longer than
+ * BS_COMM_LEN - 1 bytes has a U+FFFD, which COMM_OTHER has not: no name
+ * becomes COMM_OTHER. Stored values are valid UTF-8, so a valid name is
+ * looked up as it is, with no copy.
+ */
+static int comm_slot(struct label_slots *slots, const char *comm, size_t len)
+{
+	const unsigned char *bytes = (const unsigned char *)comm;
+	char repaired[COMM_LABEL_MAX];
+	size_t used = 0;
+	int slot = find_slot(slots, comm, len);
+
+	if (slot >= 0)
+		return slot;
+	if (utf8_valid(comm, len))
+		return add_slot(slots, comm, len);
+	for (size_t i = 0; i < len;) {
+		size_t run = bytes[i] < 0x80 ? 1 : utf8_sequence_length(bytes + i, len - i);
+
+		if (run) {
+			memcpy(repaired + used, bytes + i, run);
+			used += run;
+			i += run;
+		} else {
+			memcpy(repaired + used, "\xef\xbf\xbd", 3);
+			used += 3;
+			i++;
+		}
+	}
+	return label_slot(slots, repaired, used);
+}
+
+static void count_in_slot(struct label_slots *slots, int slot, __u64 count)
+{
+	add(slot < 0 ? &slots->other : &slots->counts[slot], count);
+}
+
 static void count_label(struct label_slots *slots, const char *value, size_t len, __u64 count)
 {
-	int slot = label_slot(slots, value, len);
-
-	add(slot < 0 ? &slots->other : &slots->counts[slot], count);
+	count_in_slot(slots, label_slot(slots, value, len), count);
 }
 
 static __u8 port_slot(struct metrics *metrics, __u16 port)
@@ -179,8 +247,10 @@ void metrics_count_report(struct metrics *metrics, const struct bind_report *rep
 	slot = port_slot(metrics, report->port);
 	add(slot == PORT_SLOT_OTHER ? &metrics->ports.other : &metrics->ports.counts[slot - 1],
 	    failures);
-	count_label(&metrics->comms, report->caller.comm,
-		    strnlen(report->caller.comm, sizeof(report->caller.comm)), failures);
+	count_in_slot(&metrics->comms,
+		      comm_slot(&metrics->comms, report->caller.comm,
+				strnlen(report->caller.comm, BS_COMM_LEN - 1)),
+		      failures);
 	if (!cause || !cause[0])
 		cause = "unknown";
 	count_label(&metrics->causes, cause, strlen(cause), failures);
@@ -310,14 +380,14 @@ static void put_sample(struct exposition *x, const char *name, const char *label
 }
 
 static void put_slots(struct exposition *x, const char *name, const char *label,
-		      struct label_slots *slots)
+		      struct label_slots *slots, const char *other)
 {
 	__u32 used = atomic_load_explicit(&slots->used, memory_order_acquire);
 
 	for (__u32 i = 0; i < used; i++)
 		put_sample(x, name, label, slots->values[i], load(&slots->counts[i]));
-	/* "other" exists from the start, so that its rate() has a beginning too. */
-	put_sample(x, name, label, "other", load(&slots->other));
+	/* The overflow series exists from the start, so that its rate() has a beginning too. */
+	put_sample(x, name, label, other, load(&slots->other));
 }
 
 static const char *error_label(int error, char *buf, size_t len)
@@ -406,15 +476,15 @@ int metrics_render(struct metrics *metrics, enum metrics_format format, struct s
 	put_family(&x, "bindsnoop_failures_by_port_total", "counter",
 		   "Failed calls by requested port: the --port ports, or the first 32 ports that "
 		   "failed; the rest under port=\"other\".");
-	put_slots(&x, "bindsnoop_failures_by_port_total", "port", &metrics->ports);
+	put_slots(&x, "bindsnoop_failures_by_port_total", "port", &metrics->ports, "other");
 	put_family(&x, "bindsnoop_failures_by_comm_total", "counter",
 		   "Failed calls by the caller's command name: the first 32 names; the rest "
-		   "under comm=\"other\".");
-	put_slots(&x, "bindsnoop_failures_by_comm_total", "comm", &metrics->comms);
+		   "under comm=\"" COMM_OTHER "\".");
+	put_slots(&x, "bindsnoop_failures_by_comm_total", "comm", &metrics->comms, COMM_OTHER);
 	put_family(&x, "bindsnoop_failures_by_cause_total", "counter",
 		   "Failed calls by diagnosed cause (\"unknown\" when there is no diagnosis); "
 		   "the rest under cause=\"other\".");
-	put_slots(&x, "bindsnoop_failures_by_cause_total", "cause", &metrics->causes);
+	put_slots(&x, "bindsnoop_failures_by_cause_total", "cause", &metrics->causes, "other");
 	put_family(&x, "bindsnoop_holder_lookups_total", "counter",
 		   "Failures whose holder was looked up, by what named it: the kernel's bind "
 		   "table walk, sock_diag, or none found.");

@@ -2,7 +2,9 @@
 /*
  * --metrics: an HTTP server (libmicrohttpd) in its own thread that answers
  * GET /metrics with the counters and the process_* series. It only reads
- * the counters, so a slow or stuck scraper never holds up tracing.
+ * the counters, so a slow or stuck scraper never holds up tracing; a
+ * watchdog thread closes the connections connection_guard.h names, so that
+ * slow clients never shut out a scrape.
  */
 #ifndef BINDSNOOP_METRICS_SERVER_H
 #define BINDSNOOP_METRICS_SERVER_H
