@@ -39,6 +39,7 @@ enum helper_op {
 	OP_SENDTO,
 	OP_ACCEPT,
 	OP_WRITE_FILE,
+	OP_BIND_AND_EXIT,
 };
 
 struct helper_request {
@@ -156,6 +157,41 @@ static int child_to_address(const struct helper_request *req)
 	return sendto(fd, "x", 1, 0, addr, len) < 0 ? -errno : 0;
 }
 
+/*
+ * A caller as second instances and crash loops are: a child of the helper
+ * (the same executable) makes a socket, binds it and exits that instant,
+ * the bind's errno its exit status. The reply says how it went and the
+ * child's pid, the caller bindsnoop must report.
+ */
+static void child_bind_and_exit(const struct helper_request *req, struct helper_reply *reply)
+{
+	struct sockaddr_storage storage;
+	socklen_t len;
+	int status;
+	pid_t pid;
+
+	reply->ret = fill_sockaddr(req, &storage, &len);
+	if (reply->ret)
+		return;
+	pid = fork();
+	if (pid < 0) {
+		reply->ret = -errno;
+		return;
+	}
+	if (pid == 0) {
+		int fd = socket(req->family, req->type, 0);
+
+		if (fd < 0)
+			_exit(255);
+		_exit(bind(fd, (struct sockaddr *)&storage, len) ? errno : 0);
+	}
+	reply->value = pid;
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) == 255)
+		reply->ret = -ECHILD;
+	else
+		reply->ret = -WEXITSTATUS(status);
+}
+
 static void child_execute(const struct helper_request *req, struct helper_reply *reply)
 {
 	struct stat st;
@@ -185,6 +221,9 @@ static void child_execute(const struct helper_request *req, struct helper_reply 
 	case OP_CONNECT:
 	case OP_SENDTO:
 		reply->ret = child_to_address(req);
+		break;
+	case OP_BIND_AND_EXIT:
+		child_bind_and_exit(req, reply);
 		break;
 	case OP_LISTEN:
 		fd = child_slot_fd(req->slot);
@@ -473,6 +512,22 @@ int helper_bind(struct helper *helper, int slot, int family, const char *addr, u
 
 	live_log("helper %s[%d]: bind %s port %u: %s", helper->comm, helper->pid, addr, port,
 		 errno_name(-ret));
+	return ret;
+}
+
+int helper_bind_and_exit(struct helper *helper, int family, int type, const char *addr,
+			 unsigned int port, pid_t *caller)
+{
+	struct helper_request req = { .op = OP_BIND_AND_EXIT, .family = family, .type = type,
+				      .port = port };
+	struct helper_reply reply = { 0 };
+	int ret;
+
+	snprintf(req.addr, sizeof(req.addr), "%s", addr);
+	ret = helper_call(helper, &req, &reply);
+	*caller = (pid_t)reply.value;
+	live_log("helper %s[%d]: child %d bound %s port %u and exited: %s", helper->comm,
+		 helper->pid, (int)*caller, addr, port, errno_name(-ret));
 	return ret;
 }
 

@@ -55,6 +55,13 @@ int helper_setsockopt(struct helper *helper, int slot, int level, int name, int 
 
 /* bind(2) to addr ("127.0.0.1", "::1", ...) and port in family: 0 or -errno. */
 int helper_bind(struct helper *helper, int slot, int family, const char *addr, unsigned int port);
+/*
+ * A child of the helper (its executable) binds a new socket of family and
+ * type to addr:port and exits at once: 0 or -errno of that bind; *caller is
+ * the child's pid, gone by the time this returns.
+ */
+int helper_bind_and_exit(struct helper *helper, int family, int type, const char *addr,
+			 unsigned int port, pid_t *caller);
 
 /* listen(2) with a small backlog: 0 or -errno. */
 int helper_listen(struct helper *helper, int slot);

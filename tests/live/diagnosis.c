@@ -111,6 +111,132 @@ enum test_result test_cause_other_program(struct test_context *ctx)
 	return finish(ctx, &verdict, line);
 }
 
+/* A helper running exe (NULL: live-test itself), one of the test's to clean up. */
+static struct helper *helper_running(struct test_context *ctx, const char *comm, const char *exe)
+{
+	struct helper *helper;
+	int err;
+
+	if (!exe)
+		return test_helper(ctx, comm);
+	err = helper_spawn_exec(&helper, comm, exe);
+	if (err) {
+		test_fail(ctx, "setup: starting %s: %s", exe, errno_name(-err));
+		return NULL;
+	}
+	if (ctx->helper_count < TEST_MAX_HELPERS)
+		ctx->helpers[ctx->helper_count++] = helper;
+	return helper;
+}
+
+/*
+ * What the kernel must have said of a caller that exited the instant its
+ * bind failed: /proc had nothing left to read.
+ */
+static void expect_identity_from_kernel(struct verdict *verdict, const struct json_value *event,
+					pid_t parent, const char *exe)
+{
+	const struct json_value *value;
+
+	expect_string(verdict, event, "caller.source", "kernel");
+	if (exe)
+		expect_string(verdict, event, "caller.exe", exe);
+	value = json_get(event, "caller.start_time");
+	if (!value || value->type != JSON_STRING)
+		verdict_add(verdict, "caller.start_time: not a time");
+	value = json_get(event, "caller.cmdline");
+	if (!value || value->type != JSON_STRING)
+		verdict_add(verdict, "caller.cmdline: not read");
+	expect_integer(verdict, event, "caller.parents[0].pid", parent);
+	expect_bool(verdict, event, "caller.socket.reuseaddr", false);
+}
+
+/*
+ * A second instance that exits on EADDRINUSE at once (as redis-server,
+ * memcached or socat do): the caller is gone before userspace reads the
+ * event, and it must still be called an older instance of the same
+ * program, named by what the kernel read at the failure.
+ */
+static enum test_result caller_exits(struct test_context *ctx, bool same_program)
+{
+	struct snoop *tracer = test_shared_tracer(ctx);
+	unsigned int port = test_port(ctx);
+	struct helper *holder_helper, *launcher;
+	const struct snoop_line *line;
+	struct verdict verdict = { 0 };
+	char exe[64], self[256];
+	struct holder holder;
+	pid_t caller = 0;
+	size_t mark;
+	ssize_t len;
+	int err;
+
+	if (!tracer || !port)
+		return TEST_FAIL;
+	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[len > 0 ? len : 0] = '\0';
+	err = copy_self(exe, sizeof(exe));
+	if (err)
+		return test_skip(ctx, "cannot copy live-test to /tmp: %s", errno_name(-err));
+	holder_helper = helper_running(ctx, "lt-instance-1", exe);
+	/* The second instance runs the same copy, or live-test itself. */
+	launcher = holder_helper ? helper_running(ctx, "lt-instance-2", same_program ? exe : NULL) :
+				   NULL;
+	if (!launcher) {
+		unlink(exe);
+		return TEST_FAIL;
+	}
+	mark = snoop_line_count(tracer);
+	err = holder_setup(ctx, holder_helper,
+			   &(struct holder_spec){ .family = AF_INET,
+						  .type = SOCK_STREAM,
+						  .addr = "127.0.0.1",
+						  .port = port,
+						  .listen = true,
+						  .v6only = -1 },
+			   &holder);
+	if (err) {
+		unlink(exe);
+		return TEST_FAIL;
+	}
+	err = helper_bind_and_exit(launcher, AF_INET, SOCK_STREAM, "127.0.0.1", port, &caller);
+	if (err != -EADDRINUSE) {
+		unlink(exe);
+		return test_fail(ctx, "setup: the second instance's bind: %s, not EADDRINUSE",
+				 errno_name(-err));
+	}
+	line = await_event(ctx, tracer, mark, caller, "bind_failed");
+	unlink(exe);
+	if (!line)
+		return TEST_FAIL;
+	expect_identity_from_kernel(&verdict, line->json, helper_pid(launcher),
+				    same_program ? exe : self);
+	if (same_program) {
+		char summary[160];
+
+		/* Named as it was run (argv[0] is the helper's name), the file beside it. */
+		snprintf(summary, sizeof(summary), "an older instance of lt-instance-2 (%s) still holds",
+			 exe);
+		expect_cause(&verdict, line->json, "same_program", summary);
+	} else {
+		char summary[96];
+
+		snprintf(summary, sizeof(summary), "lt-instance-1[%d]", (int)helper_pid(holder_helper));
+		expect_cause(&verdict, line->json, "other_program", summary);
+	}
+	return finish(ctx, &verdict, line);
+}
+
+enum test_result test_caller_exits_same_program(struct test_context *ctx)
+{
+	return caller_exits(ctx, true);
+}
+
+enum test_result test_caller_exits_other_program(struct test_context *ctx)
+{
+	return caller_exits(ctx, false);
+}
+
 /* One process: [::] without IPV6_V6ONLY, then 0.0.0.0 on the same port. */
 enum test_result test_cause_dual_stack(struct test_context *ctx)
 {

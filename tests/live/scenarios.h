@@ -21,6 +21,8 @@ enum test_result test_json_escape(struct test_context *ctx);
 
 /* diagnosis.c: each cause code made for real */
 enum test_result test_cause_other_program(struct test_context *ctx);
+enum test_result test_caller_exits_same_program(struct test_context *ctx);
+enum test_result test_caller_exits_other_program(struct test_context *ctx);
 enum test_result test_cause_dual_stack(struct test_context *ctx);
 enum test_result test_cause_time_wait(struct test_context *ctx);
 enum test_result test_cause_reuseport(struct test_context *ctx);
