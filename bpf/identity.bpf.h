@@ -130,25 +130,14 @@ static __always_inline bool cgroup_is_root(struct cgroup *cgrp)
 }
 
 /*
- * The cgroup that names the caller's unit or container: its cgroup v2 one;
- * on a v1/v2 hybrid, where every process sits at the v2 root, the one of the
- * "name=systemd" hierarchy (the one /proc/PID/cgroup's "1:name=systemd:"
- * line shows), found among the css_set's links to each hierarchy.
+ * The cgroup of the "name=systemd" v1 hierarchy, found among the css_set's
+ * links to each hierarchy; NULL where there is none (a pure cgroup v2 host).
  */
-static __always_inline void caller_cgroup_read(struct bs_identity *id, struct task_struct *task)
+static __always_inline struct cgroup *systemd_v1_cgroup(struct css_set *cset)
 {
-	struct css_set *cset = BPF_CORE_READ(task, cgroups);
-	struct cgroup *cgrp = BPF_CORE_READ(cset, dfl_cgrp);
-	struct list_head *head, *pos;
+	struct list_head *head = (void *)cset + bpf_core_field_offset(struct css_set, cgrp_links);
+	struct list_head *pos = BPF_CORE_READ(head, next);
 
-	if (!cgrp)
-		return;
-	if (!cgroup_is_root(cgrp)) {
-		cgroup_path_read(id, cgrp);
-		return;
-	}
-	head = (void *)cset + bpf_core_field_offset(struct css_set, cgrp_links);
-	pos = BPF_CORE_READ(head, next);
 #pragma unroll
 	for (int i = 0; i < IDENTITY_V1_HIERARCHIES; i++) {
 		struct cgrp_cset_link *link;
@@ -157,19 +146,36 @@ static __always_inline void caller_cgroup_read(struct bs_identity *id, struct ta
 		__u64 name = 0;
 
 		if (!pos || pos == head)
-			return;
+			return NULL;
 		link = (void *)pos - bpf_core_field_offset(struct cgrp_cset_link, cgrp_link);
 		linked = BPF_CORE_READ(link, cgrp);
 		root = BPF_CORE_READ(linked, root);
 		bpf_probe_read_kernel(&name, sizeof(name), root->name);
-		if (name == HIERARCHY_NAME_SYSTEMD) {
-			id->flags |= BS_ID_CGROUP_SYSTEMD;
-			cgroup_path_read(id, linked);
-			return;
-		}
+		if (name == HIERARCHY_NAME_SYSTEMD)
+			return linked;
 		pos = BPF_CORE_READ(pos, next);
 	}
-	cgroup_path_read(id, cgrp);
+	return NULL;
+}
+
+/*
+ * The cgroup that names the caller's unit or container. On a v1/v2 hybrid
+ * the "name=systemd" hierarchy is the one systemd keeps its units in (the
+ * one /proc/PID/cgroup's "1:name=systemd:" line shows): the v2 path there
+ * is "/", or another manager's (systemd-nspawn's "/payload"). Elsewhere, the
+ * cgroup v2 one.
+ */
+static __always_inline void caller_cgroup_read(struct bs_identity *id, struct task_struct *task)
+{
+	struct css_set *cset = BPF_CORE_READ(task, cgroups);
+	struct cgroup *systemd = systemd_v1_cgroup(cset);
+
+	if (systemd && !cgroup_is_root(systemd)) {
+		id->flags |= BS_ID_CGROUP_SYSTEMD;
+		cgroup_path_read(id, systemd);
+		return;
+	}
+	cgroup_path_read(id, BPF_CORE_READ(cset, dfl_cgrp));
 }
 
 /* ppid and its parents, with their names: "systemd -> containerd-shim -> python3". */
