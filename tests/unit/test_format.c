@@ -224,8 +224,26 @@ static void test_ages(void)
 	CHECK_STR(age, "213503982334601d7h");
 }
 
+static void test_socket_options(void)
+{
+	char out[160];
+
+	CHECK_INT(format_socket_options(0, "", out, sizeof(out)), 0);
+	CHECK_STR(out, "");
+	format_socket_options(BS_SOCK_REUSEADDR | BS_SOCK_FREEBIND, "eth0", out, sizeof(out));
+	CHECK_STR(out, "SO_REUSEADDR IP_FREEBIND SO_BINDTODEVICE=eth0");
+	format_socket_options(BS_SOCK_REUSEPORT | BS_SOCK_TRANSPARENT |
+				      BS_SOCK_BIND_ADDRESS_NO_PORT,
+			      NULL, out, sizeof(out));
+	CHECK_STR(out, "SO_REUSEPORT IP_TRANSPARENT IP_BIND_ADDRESS_NO_PORT");
+	/* Cut short, never past out. */
+	CHECK_INT(format_socket_options(BS_SOCK_REUSEADDR, "", out, 6), 5);
+	CHECK_STR(out, "SO_RE");
+}
+
 int main(void)
 {
+	test_socket_options();
 	test_errno_names();
 	test_names();
 	test_addresses();

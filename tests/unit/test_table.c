@@ -222,6 +222,25 @@ static void test_table_wide(void)
 		    "      EACCES        -\n"
 		    "    caller: (command line unknown: the process is gone)\n"
 		   "    seq: 41\n");
+
+	/* What the kernel read at the failure: who started the caller, its socket's options. */
+	base_report(&report);
+	report.error = EACCES;
+	report.caller.parent_count = 2;
+	report.caller.parents[0].pid = 200;
+	strcpy(report.caller.parents[0].comm, "bash");
+	report.caller.parents[1].pid = 1;
+	strcpy(report.caller.parents[1].comm, "systemd");
+	report.caller.socket_options.known = true;
+	report.caller.socket_options.flags = BS_SOCK_REUSEADDR;
+	strcpy(report.caller.socket_options.device, "eth0");
+	CHECK_TABLE(&report, true,
+		    "18:52:01.123456 bind_failed   4242    python3         tcp   127.0.0.1:3000  "
+		    "      EACCES        -\n"
+		    "    caller: python3 -m http.server 3000\n"
+		    "    parents: bash[200] < systemd[1]\n"
+		    "    socket: SO_REUSEADDR SO_BINDTODEVICE=eth0\n"
+		    "    seq: 41\n");
 }
 
 /*

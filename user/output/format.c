@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include "bindsnoop.h"
 #include "format.h"
 
 #ifndef IPPROTO_MPTCP
@@ -368,4 +369,29 @@ size_t format_fit_width(char *text, size_t len, unsigned int width)
 		text[cut++] = '\n';
 	text[cut] = '\0';
 	return cut;
+}
+
+size_t format_socket_options(__u8 flags, const char *device, char *out, size_t out_size)
+{
+	static const struct {
+		__u8 flag;
+		const char *name;
+	} names[] = {
+		{ BS_SOCK_REUSEADDR, "SO_REUSEADDR" },
+		{ BS_SOCK_REUSEPORT, "SO_REUSEPORT" },
+		{ BS_SOCK_FREEBIND, "IP_FREEBIND" },
+		{ BS_SOCK_TRANSPARENT, "IP_TRANSPARENT" },
+		{ BS_SOCK_BIND_ADDRESS_NO_PORT, "IP_BIND_ADDRESS_NO_PORT" },
+	};
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (flags & names[i].flag)
+			len += snprintf(out + len, len < out_size ? out_size - len : 0, "%s%s",
+					len ? " " : "", names[i].name);
+	if (device && device[0])
+		len += snprintf(out + len, len < out_size ? out_size - len : 0,
+				"%sSO_BINDTODEVICE=%s", len ? " " : "", device);
+	return len < out_size ? len : out_size - 1;
 }

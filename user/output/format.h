@@ -68,4 +68,11 @@ int format_clock_us(__u64 realtime_ns, char *buf, size_t len);
  */
 size_t format_fit_width(char *text, size_t len, unsigned int width);
 
+/*
+ * The caller's socket options set at its failure (BS_SOCK_* flags, device
+ * "" for none), as their names: "SO_REUSEADDR IP_FREEBIND
+ * SO_BINDTODEVICE=eth0". "" when none is set. Returns the length.
+ */
+size_t format_socket_options(__u8 flags, const char *device, char *out, size_t out_size);
+
 #endif /* BINDSNOOP_FORMAT_H */

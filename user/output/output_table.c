@@ -262,6 +262,30 @@ static void put_holder_details(struct table_line *line, const struct holder_repo
 	}
 }
 
+/* What the kernel saw of the caller at the failure: who started it, its socket's options. */
+static void put_caller_context(struct table_line *line, const struct caller_report *caller)
+{
+	char options[160];
+
+	if (caller->parent_count) {
+		put_str(line, "    parents: ");
+		for (__u32 i = 0; i < caller->parent_count && i < BS_PARENT_DEPTH; i++) {
+			if (i)
+				put_str(line, " < ");
+			put_comm(line, caller->parents[i].comm);
+			put_format(line, "[%u]", caller->parents[i].pid);
+		}
+		put_str(line, "\n");
+	}
+	if (caller->socket_options.known &&
+	    format_socket_options(caller->socket_options.flags, caller->socket_options.device,
+				  options, sizeof(options))) {
+		put_str(line, "    socket: ");
+		put_sanitized(line, options, sizeof(options));
+		put_str(line, "\n");
+	}
+}
+
 static void put_wide_details(struct table_line *line, const struct bind_report *report)
 {
 	__u32 holder_count = report->holder_count;
@@ -280,6 +304,7 @@ static void put_wide_details(struct table_line *line, const struct bind_report *
 	put_str(line, "    caller: ");
 	put_cmdline(line, report->caller.cmdline_known, report->caller.cmdline);
 	put_str(line, "\n");
+	put_caller_context(line, &report->caller);
 	/* The record's number in the run, as the JSON and syslog give it. */
 	put_format(line, "    seq: %llu\n", (unsigned long long)report->seq);
 	if (holder_count > REPORT_MAX_HOLDERS)

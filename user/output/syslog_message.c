@@ -176,6 +176,14 @@ int syslog_render_report(struct strbuf *out, const struct syslog_identity *id,
 	put_param_number(&writer, "pid", caller->pid);
 	put_param_number(&writer, "uid", caller->uid);
 	put_param_bytes(&writer, "comm", caller->comm, strnlen(caller->comm, sizeof(caller->comm)));
+	/* The caller's socket options at the failure, when it had any. */
+	if (caller->socket_options.known) {
+		char options[160];
+
+		if (format_socket_options(caller->socket_options.flags,
+					  caller->socket_options.device, options, sizeof(options)))
+			put_param(&writer, "sockopts", options);
+	}
 	/* The first holder's first process: who has the address, at a glance. */
 	if (report->holder_count && report->holders[0].process_count) {
 		const struct process_ref *holder = &report->holders[0].processes[0];
