@@ -62,6 +62,7 @@ enum test_result test_cause_other_program(struct test_context *ctx)
 	const struct snoop_line *line;
 	struct verdict verdict = { 0 };
 	struct holder_expect holder_want;
+	struct holder_spec listener;
 	struct helper *other, *caller;
 	struct holder holder;
 	char exe[64], summary[96];
@@ -81,14 +82,8 @@ enum test_result test_cause_other_program(struct test_context *ctx)
 		return test_fail(ctx, "setup: starting %s: %s", exe, errno_name(-err));
 	}
 	mark = snoop_line_count(tracer);
-	if (holder_setup(ctx, other,
-			 &(struct holder_spec){ .family = AF_INET,
-						.type = SOCK_STREAM,
-						.addr = "127.0.0.1",
-						.port = port,
-						.listen = true,
-						.v6only = -1 },
-			 &holder)) {
+	listener = tcp4_listener(NULL, port);
+	if (holder_setup(ctx, other, &listener, &holder)) {
 		unlink(exe);
 		return TEST_FAIL;
 	}
@@ -165,6 +160,7 @@ static enum test_result caller_exits(struct test_context *ctx, bool same_program
 	const struct snoop_line *line;
 	struct verdict verdict = { 0 };
 	char exe[64], self[256];
+	struct holder_spec listener;
 	struct holder holder;
 	pid_t caller = 0;
 	size_t mark;
@@ -187,14 +183,8 @@ static enum test_result caller_exits(struct test_context *ctx, bool same_program
 		return TEST_FAIL;
 	}
 	mark = snoop_line_count(tracer);
-	err = holder_setup(ctx, holder_helper,
-			   &(struct holder_spec){ .family = AF_INET,
-						  .type = SOCK_STREAM,
-						  .addr = "127.0.0.1",
-						  .port = port,
-						  .listen = true,
-						  .v6only = -1 },
-			   &holder);
+	listener = tcp4_listener(NULL, port);
+	err = holder_setup(ctx, holder_helper, &listener, &holder);
 	if (err) {
 		unlink(exe);
 		return TEST_FAIL;
