@@ -45,6 +45,7 @@ static void tally_line(struct storm_tally *tally, const struct json_value *event
 	const struct json_value *name = json_member(event, "event");
 	const struct json_value *folded = json_member(event, "folded");
 	long long count = integer_at(event, "count");
+	const struct json_value *source;
 
 	if (!name || name->type != JSON_STRING)
 		return;
@@ -75,6 +76,11 @@ static void tally_line(struct storm_tally *tally, const struct json_value *event
 			     index);
 	if (!json_get(event, "diagnosis.cause"))
 		note_problem(tally, "a folded record has no diagnosis", index);
+	/* ... and who the caller was, as the kernel read it for that full report. */
+	source = json_get(event, "caller.source");
+	if (!source || source->type != JSON_STRING || strcmp(source->string, "kernel"))
+		note_problem(tally, "a folded record lost the full report's caller identity",
+			     index);
 }
 
 /*

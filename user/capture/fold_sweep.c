@@ -19,6 +19,8 @@ struct fold_entry {
 	__u32 holder_count;
 	__u8 kernel_holders_searched;
 	struct bs_holder holders[BS_MAX_KERNEL_HOLDERS];
+	/* The caller as the kernel read it at the full report: its repeats are the same caller. */
+	struct bs_identity identity;
 };
 
 struct fold_sweep {
@@ -140,6 +142,7 @@ void fold_sweep_remember(struct fold_sweep *sweep, const struct bs_event *event)
 	entry->holder_count = event->holder_count;
 	entry->kernel_holders_searched = event->kernel_holders_searched;
 	memcpy(entry->holders, event->holders, sizeof(entry->holders));
+	entry->identity = event->identity;
 }
 
 /* The folded record: the window's first report, as the kernel made it. */
@@ -151,6 +154,7 @@ static void event_of_fold(struct bs_event *event, const struct fold_entry *entry
 	event->holder_count = entry->holder_count;
 	event->kernel_holders_searched = entry->kernel_holders_searched;
 	memcpy(event->holders, entry->holders, sizeof(event->holders));
+	event->identity = entry->identity;
 }
 
 /*
