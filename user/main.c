@@ -265,6 +265,9 @@ int main(int argc, char **argv)
 	session.lost = stats.lost;
 	session.repeats = stats.repeats;
 	write_stop_records(outputs, output_count, &session);
+	/* What a stalled reader kept queued goes now, or is counted, before the totals. */
+	for (int i = 0; i < output_count; i++)
+		output_finish(outputs[i]);
 	/* The table has no stop record: its totals go to stderr every time. */
 	event_pipeline_print_totals(pipeline, !opts.json && !opts.quiet);
 cleanup:

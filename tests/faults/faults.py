@@ -729,6 +729,50 @@ def metrics_slow_clients(port, clients=200):
     report(name, None)
 
 
+def stalled_stdout_beside_file(port):
+    """--json into a pipe nobody reads, beside --output FILE: the file gets every event
+    while stdout stalls (stdout drops its own lines, counted); the file's stop record
+    says it dropped nothing; SIGINT ends it promptly."""
+    name = "stalled-stdout-beside-file"
+    count = 2000
+    path = os.path.join(args.tmp, "beside-stalled.jsonl")
+    read_end, write_end = os.pipe()
+    proc, err = start(["--json", "--output", path, "--port", str(port)], write_end, name)
+    os.close(write_end)
+    try:
+        # Far more than a pipe holds: stdout stalls within the first few hundred lines.
+        storm(port, count)
+        complete = wait_for(lambda: port_events(path, port) >= count, 30)
+        in_file = port_events(path, port)
+        took, status = stop(proc, signal.SIGINT)
+    finally:
+        data = b""
+        while select.select([read_end], [], [], 0)[0]:
+            chunk = os.read(read_end, 1 << 20)
+            if not chunk:
+                break
+            data += chunk
+        os.close(read_end)
+    records_in_file = records(path)
+    stop_record = records_in_file[-1] if records_in_file else {}
+    found = totals(stderr_text(err))
+    printed = event_lines(data.decode(), port)
+    problems = []
+    if not complete:
+        problems.append(f"the file had {in_file} of {count} events while stdout stalled")
+    if status != 0 or took > STOP_LIMIT_S:
+        problems.append(f"exit status {status} after {took:.1f} s")
+    if stop_record.get("event") != "stop" or stop_record.get("dropped") != 0 or \
+            stop_record.get("received", 0) < count:
+        problems.append(f"the file's stop record {stop_record}")
+    if port_events(path, port) != count:
+        problems.append(f"{port_events(path, port)} events in the file, {count} caused")
+    if found is None or found[2] == 0 or printed + found[2] + found[3] != found[0]:
+        problems.append(f"stdout: {printed} printed; totals {found}: printed + dropped + "
+                        f"unwritten must be received, stdout's drops counted")
+    report(name, "; ".join(problems) if problems else None)
+
+
 def main():
     global args
     parser = argparse.ArgumentParser()
@@ -758,6 +802,7 @@ def main():
         cases.append(("closed-stdio", closed_stdio, (20102,)))
         cases.append(("early-sigterm", early_sigterm, ()))
         cases.append(("start-then-failure", start_then_failure, ()))
+        cases.append(("stalled-stdout-beside-file", stalled_stdout_beside_file, (20103,)))
         # /metrics under slow clients: port 20250.
         cases.append(("metrics-slow-clients", metrics_slow_clients, (20250,)))
         for prefix, function, case_args in cases:

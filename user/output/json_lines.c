@@ -45,11 +45,7 @@ static bool line_is_event(const char *line, size_t len)
 	       (left >= 6 && !memcmp(value, "listen", 6));
 }
 
-/*
- * The lines in data[0..len) were not written: their events are counted as
- * dropped, and the last one's seq is what the next "dropped" record carries.
- */
-static void count_dropped(struct json_lines *lines, const char *data, size_t len)
+void json_lines_count_dropped(struct json_lines *lines, const char *data, size_t len)
 {
 	const char *end = data + len;
 
@@ -75,14 +71,14 @@ int json_lines_write(struct json_lines *lines, int fd)
 		return 0;
 	err = line_writer_write(fd, batch->data, batch->len, &written);
 	if (err)
-		count_dropped(lines, batch->data + written, batch->len - written);
+		json_lines_count_dropped(lines, batch->data + written, batch->len - written);
 	strbuf_reset(batch);
 	return err;
 }
 
 void json_lines_discard(struct json_lines *lines)
 {
-	count_dropped(lines, lines->batch.data, lines->batch.len);
+	json_lines_count_dropped(lines, lines->batch.data, lines->batch.len);
 	strbuf_reset(&lines->batch);
 }
 

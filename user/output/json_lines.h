@@ -36,6 +36,12 @@ void json_lines_release(struct json_lines *lines);
  */
 int json_lines_write(struct json_lines *lines, int fd);
 
+/*
+ * The lines in data[0..len) will not be written: their events are added to
+ * base.dropped, and the last one's seq is noted in last_dropped_seq.
+ */
+void json_lines_count_dropped(struct json_lines *lines, const char *data, size_t len);
+
 /* Empty the batch without writing it: its events are added to base.dropped. */
 void json_lines_discard(struct json_lines *lines);
 

@@ -41,6 +41,12 @@ struct output_ops {
 	 * the return value is informational and never stops tracing.
 	 */
 	int (*reopen)(struct output *out);
+	/*
+	 * Optional. At the end, after the stop record: wait for what is still
+	 * queued to go out, within the stop's grace; what cannot is counted in
+	 * dropped. Before the run's totals are printed.
+	 */
+	void (*finish)(struct output *out);
 	void (*destroy)(struct output *out);
 };
 
@@ -97,6 +103,12 @@ static inline int output_session(struct output *out, const struct session_info *
 static inline int output_reopen(struct output *out)
 {
 	return out->ops->reopen ? out->ops->reopen(out) : 0;
+}
+
+static inline void output_finish(struct output *out)
+{
+	if (out->ops->finish)
+		out->ops->finish(out);
 }
 
 static inline __u64 output_dropped(const struct output *out)

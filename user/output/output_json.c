@@ -1,15 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* JSON Lines on a stream (stdout with --json): each batch in one fwrite. */
+/*
+ * JSON Lines on a stream (stdout with --json): each batch in one write.
+ * Into a pipe or a terminal, through a writer thread of its own
+ * (queued_writer.h): a reader that stalls costs this output its lines,
+ * never the other outputs their events.
+ */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include "json_lines.h"
+#include "queued_writer.h"
 
 struct json_output {
 	struct json_lines lines; /* first: the output itself */
 	FILE *stream;
+	struct queued_writer *queue; /* NULL: written here (a regular file) */
 	int failed; /* the error that ended writing, 0 while it works */
 };
+
+static void count_unwritten(void *ctx, const char *data, size_t len)
+{
+	json_lines_count_dropped(ctx, data, len);
+}
 
 static struct json_output *json_output_of(struct output *out)
 {
@@ -29,13 +41,27 @@ static int write_batch(struct json_lines *lines)
 		json_lines_discard(lines);
 		return json->failed;
 	}
-	json->failed = json_lines_write(lines, fileno(json->stream));
+	if (json->queue) {
+		json->failed = queued_writer_write(json->queue, lines->batch.data, lines->batch.len);
+		strbuf_reset(&lines->batch);
+	} else {
+		json->failed = json_lines_write(lines, fileno(json->stream));
+	}
 	return json->failed;
 }
 
 static int json_flush(struct output *out)
 {
 	return write_batch(&json_output_of(out)->lines);
+}
+
+static void json_finish(struct output *out)
+{
+	struct json_output *json = json_output_of(out);
+
+	json_flush(out);
+	if (json->queue)
+		queued_writer_finish(json->queue);
 }
 
 static void json_destroy(struct output *out)
@@ -46,6 +72,7 @@ static void json_destroy(struct output *out)
 		return;
 	/* Whatever is left: a failure here has nowhere to be reported. */
 	json_flush(out);
+	queued_writer_free(json->queue);
 	json_lines_release(&json->lines);
 	free(json);
 }
@@ -55,6 +82,7 @@ static const struct output_ops json_output_ops = {
 	.lost = json_lines_lost,
 	.flush = json_flush,
 	.session = json_lines_session,
+	.finish = json_finish,
 	.destroy = json_destroy,
 };
 
@@ -66,7 +94,10 @@ struct output *output_json_new(FILE *stream)
 		return NULL;
 	json->stream = stream;
 	json->lines.base.name = "stdout";
-	if (json_lines_init(&json->lines, &json_output_ops, write_batch)) {
+	if (json_lines_init(&json->lines, &json_output_ops, write_batch) ||
+	    (queued_writer_wanted(fileno(stream)) &&
+	     !(json->queue = queued_writer_new(fileno(stream), QUEUED_WRITER_BYTES,
+					       count_unwritten, &json->lines)))) {
 		json_lines_release(&json->lines);
 		free(json);
 		return NULL;

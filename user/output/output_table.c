@@ -15,6 +15,7 @@
 #include "format.h"
 #include "line_writer.h"
 #include "output.h"
+#include "queued_writer.h"
 #include "strbuf.h"
 #include "text_sanitize.h"
 
@@ -40,6 +41,8 @@ struct table_output {
 	bool compact;		  /* the terminal was narrower than TABLE_FULL_WIDTH at the start */
 	unsigned int fixed_width; /* tests: act as a terminal of this width (0: ask) */
 	struct strbuf batch;
+	/* A pipe or terminal: written by a thread of its own (queued_writer.h). */
+	struct queued_writer *queue;
 	int failed; /* the error that ended writing, 0 while it works */
 };
 
@@ -497,13 +500,28 @@ static int write_batch(struct table_output *table)
 
 	if (!batch->len)
 		return table->failed;
-	if (!table->failed)
+	if (table->failed) {
+		table->base.dropped += count_rows(batch->data, batch->len);
+	} else if (table->queue) {
+		/* What it cannot write it counts itself (count_unwritten). */
+		table->failed = queued_writer_write(table->queue, batch->data, batch->len);
+	} else {
 		table->failed =
 			line_writer_write(fileno(table->stream), batch->data, batch->len, &written);
-	if (table->failed)
-		table->base.dropped += count_rows(batch->data + written, batch->len - written);
+		if (table->failed)
+			table->base.dropped +=
+				count_rows(batch->data + written, batch->len - written);
+	}
 	strbuf_reset(batch);
 	return table->failed;
+}
+
+/* Rows the writer thread will never write: this output dropped them. */
+static void count_unwritten(void *ctx, const char *data, size_t len)
+{
+	struct table_output *table = ctx;
+
+	table->base.dropped += count_rows(data, len);
 }
 
 static int table_report(struct output *out, const struct bind_report *report)
@@ -550,6 +568,15 @@ static int table_flush(struct output *out)
 	return write_batch(table_output_of(out));
 }
 
+static void table_finish(struct output *out)
+{
+	struct table_output *table = table_output_of(out);
+
+	table_flush(out);
+	if (table->queue)
+		queued_writer_finish(table->queue);
+}
+
 static void table_destroy(struct output *out)
 {
 	struct table_output *table = table_output_of(out);
@@ -558,6 +585,7 @@ static void table_destroy(struct output *out)
 		return;
 	/* Whatever is left: a failure here has nowhere to be reported. */
 	table_flush(out);
+	queued_writer_free(table->queue);
 	strbuf_release(&table->batch);
 	free(table);
 }
@@ -566,6 +594,7 @@ static const struct output_ops table_output_ops = {
 	.report = table_report,
 	.lost = table_lost,
 	.flush = table_flush,
+	.finish = table_finish,
 	.destroy = table_destroy,
 };
 
@@ -608,5 +637,11 @@ struct output *output_table_new_sized(FILE *stream, bool wide, unsigned int widt
 	table->failed =
 		line_writer_write(fileno(stream), table->batch.data, table->batch.len, &written);
 	strbuf_reset(&table->batch);
+	if (!table->failed && queued_writer_wanted(fileno(stream)) &&
+	    !(table->queue = queued_writer_new(fileno(stream), QUEUED_WRITER_BYTES,
+					       count_unwritten, table))) {
+		table_destroy(&table->base);
+		return NULL;
+	}
 	return &table->base;
 }
