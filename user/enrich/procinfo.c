@@ -349,7 +349,7 @@ void procinfo_caller(struct procinfo_cache *cache, const struct bs_event *ev,
 
 int procinfo_process(struct procinfo_cache *cache, __u32 pid, struct process_ref *out)
 {
-	const struct proc_entry *entry;
+	struct proc_entry *entry;
 
 	out->pid = pid;
 	out->comm[0] = '\0';
@@ -359,6 +359,13 @@ int procinfo_process(struct procinfo_cache *cache, __u32 pid, struct process_ref
 	if (!cache || !pid)
 		return -ESRCH;
 	entry = entry_get(cache, pid, NULL);
+	/*
+	 * Asked about a process that holds a socket now: an entry that says it
+	 * is gone is about an earlier owner of a reused pid (a VM reuses them
+	 * within a second). Read it again.
+	 */
+	if (!entry->alive)
+		entry_read(entry, coarse_monotonic_ns(), NULL);
 	comm_copy(out->comm, entry->comm);
 	out->identity = entry->identity;
 	out->cmdline_known = entry->cmdline_known;
