@@ -21,6 +21,9 @@
 #      container shown with its container, --who naming it
 #   4c. restart loop: a Restart=always unit under a real systemd (nspawn)
 #      failing on a taken port, named by its unit and called a restart loop
+#   4d. second instance: Debian's redis-server, memcached and socat started
+#      twice on one port, the second copy exiting at once: same_program, from
+#      the kernel's identity of the caller
 #   5. metrics: --metrics scraped by a real Prometheus (Debian's), which
 #      must read the number of real failures made; bash completion driven
 #      through bash-completion; the Debian package built from a fresh clone,
@@ -120,6 +123,7 @@ step completion tests/completion/run.sh
 step package tests/package/run.sh
 step containers tests/containers/run.sh
 step restart-loop tests/deploy/restart-loop.sh
+step second-instance tests/deploy/second-instance.sh
 
 if [ "${SKIP_VM:-0}" = 1 ]; then
 	echo "test: !! SKIP_VM=1: the fexit and kprobe backends were NOT tested (VM matrix skipped)"
