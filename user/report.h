@@ -103,6 +103,13 @@ struct caller_report {
 	__u32 parent_count;
 	struct parent_ref parents[BS_PARENT_DEPTH]; /* [0]: the parent (ppid) */
 	struct caller_socket_options socket_options;
+	/*
+	 * A port publisher binding for a container being started (docker-proxy;
+	 * dockerd binding for one): identity.container is that container when the
+	 * engine's state names it, publish_port its port (0: unknown).
+	 */
+	bool publishing;
+	__u16 publish_port;
 };
 
 /* The caller's own socket, read after the failure; -1 in a field: could not be read. */

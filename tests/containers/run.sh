@@ -10,6 +10,10 @@
 #   - a process inside a container fails against another process in it: the
 #     caller and the holder both name the container (id, name, image)
 #   - bindsnoop --who P names the container behind docker-proxy
+#   - a host process holds port B and `docker run -p B:80` fails: the failing
+#     caller is a docker-proxy that exits at once; bindsnoop names the
+#     container being started (id, name, image), says publishing its port 80
+#     failed, and gives the fix: stop the holder or publish another host port
 # Cleans up its containers and image, and stops dockerd if it started it.
 # Ports 25080-25089. Last line: "containers: N passed, N failed".
 set -u
@@ -18,11 +22,14 @@ PORT=25080
 IMAGE=bindsnoop-busybox:test
 WEB=bindsnoop-web
 INSIDE=bindsnoop-inside
+BUSY=$((PORT + 1))
+STARTING=bindsnoop-starting
 passed=0
 failed=0
 work=$(mktemp -d /tmp/bindsnoop-containers.XXXXXX)
 started_dockerd=
 tracer=
+busy_holder=
 
 say() { printf 'containers: %s\n' "$*"; }
 ok() {
@@ -41,7 +48,8 @@ finish() {
 
 cleanup() {
 	[ -n "$tracer" ] && kill -INT "$tracer" 2>/dev/null && wait "$tracer" 2>/dev/null
-	docker rm -f "$WEB" "$INSIDE" >/dev/null 2>&1
+	[ -n "$busy_holder" ] && kill "$busy_holder" 2>/dev/null && wait "$busy_holder" 2>/dev/null
+	docker rm -f "$WEB" "$INSIDE" "$STARTING" >/dev/null 2>&1
 	docker rmi "$IMAGE" >/dev/null 2>&1
 	if [ -n "$started_dockerd" ]; then
 		kill "$started_dockerd" 2>/dev/null
@@ -92,7 +100,7 @@ else
 	finish
 fi
 
-docker rm -f "$WEB" "$INSIDE" >/dev/null 2>&1
+docker rm -f "$WEB" "$INSIDE" "$STARTING" >/dev/null 2>&1
 if ! docker run -d -p "$PORT:80" --name "$WEB" "$IMAGE" /bin/busybox httpd -f -p 80 \
 	>"$work/web.id" 2>"$work/run.log"; then
 	fail docker-run "$(cat "$work/run.log")"
@@ -101,7 +109,7 @@ fi
 web_id=$(cat "$work/web.id")
 web_ip=$(docker inspect -f '{{.NetworkSettings.IPAddress}}' "$WEB")
 
-./bindsnoop --json --port "$PORT,80" >"$work/events.jsonl" 2>"$work/tracer.err" &
+./bindsnoop --json --port "$PORT,$BUSY,80" >"$work/events.jsonl" 2>"$work/tracer.err" &
 tracer=$!
 for _ in $(seq 100); do
 	grep -q '^Tracing ' "$work/tracer.err" && break
@@ -126,16 +134,36 @@ docker run -d --name "$INSIDE" "$IMAGE" /bin/busybox sh -c \
 	'/bin/bind-and-wait 0.0.0.0 80 30 & sleep 1; /bin/bind-and-wait 0.0.0.0 80 30' \
 	>"$work/inside.id" 2>>"$work/run.log" || fail inside-run "$(cat "$work/run.log")"
 inside_id=$(cat "$work/inside.id" 2>/dev/null)
+
+# 3. A container that cannot start: a host process holds $BUSY, so the
+#    docker-proxy of `docker run -p $BUSY:80` fails its bind and exits at once.
+build/tests/bind-and-wait 0.0.0.0 "$BUSY" 30 >"$work/busy.out" 2>&1 &
+busy_holder=$!
+for _ in $(seq 50); do
+	grep -q "^bind 0.0.0.0:$BUSY: ok" "$work/busy.out" && break
+	sleep 0.1
+done
+if docker run -d -p "$BUSY:80" --name "$STARTING" "$IMAGE" /bin/busybox httpd -f -p 80 \
+	>/dev/null 2>"$work/starting.err"; then
+	fail starting-run "docker run -p $BUSY:80 started although $BUSY was held"
+elif grep -q 'address already in use' "$work/starting.err"; then
+	ok starting-run
+else
+	fail starting-run "$(cat "$work/starting.err")"
+fi
+starting_id=$(docker inspect -f '{{.Id}}' "$STARTING" 2>/dev/null)
 sleep 3
 kill -INT "$tracer"
 wait "$tracer"
 tracer=
 
 /usr/bin/python3 - "$work/events.jsonl" "$PORT" "$WEB" "$web_id" "$web_ip" "$INSIDE" \
-	"$inside_id" "$IMAGE" >"$work/py.out" 2>&1 <<'PY'
+	"$inside_id" "$IMAGE" "$BUSY" "$STARTING" "$starting_id" "$busy_holder" \
+	>"$work/py.out" 2>&1 <<'PY'
 import json, sys
-path, port, web, web_id, web_ip, inside, inside_id, image = sys.argv[1:]
-port = int(port)
+(path, port, web, web_id, web_ip, inside, inside_id, image, busy, starting, starting_id,
+ busy_pid) = sys.argv[1:]
+port, busy = int(port), int(busy)
 events = [json.loads(l) for l in open(path) if l.strip()]
 fails = []
 
@@ -176,6 +204,24 @@ if e:
            and e["diagnosis"]["cause"] == "same_program"
            and e["diagnosis"]["fix"] == f"docker stop {inside}",
            json.dumps(e)[:800])
+
+proxies = [e for e in events if e.get("event") == "bind_failed" and e["port"] == busy
+           and e["caller"]["comm"] == "docker-proxy"]
+e = proxies[0] if proxies else None
+c = e["caller"]["container"] if e else None
+report("starting-container-named",
+       bool(c) and bool(starting_id) and c["id"] == starting_id and c["name"] == starting
+       and c["engine"] == "docker" and c["image"] == image,
+       json.dumps(e)[:900] if e else f"no docker-proxy bind_failed on {busy}")
+if e:
+    d = e["diagnosis"]
+    report("starting-container-summary",
+           d["summary"].startswith(f"publishing port 80 of container {starting} "
+                                   f"({starting_id[:12]}, image {image}) on 0.0.0.0:{busy} "
+                                   f"failed: bind-and-wait[{busy_pid}]"), d["summary"])
+    report("starting-container-fix",
+           d["fix"] == f"kill {busy_pid}, or publish another host port: "
+                       "docker run -p <other port>:80 ...", str(d["fix"]))
 sys.exit(1 if fails else 0)
 PY
 cat "$work/py.out"
@@ -183,7 +229,7 @@ passed=$((passed + $(grep -c '^containers: ok' "$work/py.out")))
 failed=$((failed + $(grep -c '^containers: FAIL' "$work/py.out")))
 grep -q '^Traceback' "$work/py.out" && fail event-checks "the checker crashed"
 
-# 3. --who names the container behind docker-proxy, and exits 0.
+# 4. --who names the container behind docker-proxy, and exits 0.
 ./bindsnoop --who "$PORT" --json >"$work/who.jsonl" 2>"$work/who.err"
 who_status=$?
 if [ "$who_status" = 0 ] && /usr/bin/python3 -c "

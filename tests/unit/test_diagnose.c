@@ -189,6 +189,44 @@ static void make_holder_without_process(struct bind_report *report)
 	report->holders[0].process_count = 0;
 }
 
+/* docker-proxy failing for container web-new, being started (docker run -p 3000:80). */
+static void make_publishing(struct bind_report *report)
+{
+	struct caller_report *caller = &report->caller;
+	struct container_ref *container = &caller->identity.container;
+
+	make_other_program(report);
+	caller->uid = 0;
+	strcpy(caller->comm, "docker-proxy");
+	strcpy(caller->cmdline, "/usr/sbin/docker-proxy -proto tcp -host-ip 0.0.0.0 -host-port "
+				"3000 -container-ip 172.17.0.3 -c...");
+	strcpy(caller->identity.exe, "/usr/sbin/docker-proxy");
+	strcpy(container->id, "ef754bf22865fb249c9f5ac00020c911f000432613e09a737d5dafd869f5010c");
+	strcpy(container->engine, "docker");
+	strcpy(container->name, "web-new");
+	strcpy(container->image, "bindsnoop-proxy:test");
+	caller->publishing = true;
+	caller->publish_port = 80;
+}
+
+/* The port is another container's: both are named, each fix once. */
+static void make_publishing_container_port(struct bind_report *report)
+{
+	struct bind_report holder;
+
+	make_container_port(&holder);
+	make_publishing(report);
+	report->holders[0] = holder.holders[0];
+}
+
+/* No engine state named it: still a container's port that could not be published. */
+static void make_publishing_unnamed(struct bind_report *report)
+{
+	make_publishing(report);
+	memset(&report->caller.identity.container, 0, sizeof(report->caller.identity.container));
+	report->caller.publish_port = 0;
+}
+
 static void make_success(struct bind_report *report)
 {
 	base(report);
@@ -258,6 +296,29 @@ static const struct diagnose_case cases[] = {
 	  { "node[4100] (node-api.service, running for 5m12s) holds LISTEN 0.0.0.0:3000", NULL,
 	    NULL },
 	  "systemctl stop node-api.service" },
+	{ "other_program against a container being started",
+	  make_publishing,
+	  CAUSE_OTHER_PROGRAM,
+	  "other_program",
+	  { "publishing port 80 of container web-new (ef754bf22865, image bindsnoop-proxy:test) "
+	    "on 127.0.0.1:3000 failed: ",
+	    "node[4100] (node-api.service, running for 5m12s) holds LISTEN 0.0.0.0:3000", NULL },
+	  "systemctl stop node-api.service, or publish another host port: docker run -p "
+	  "<other port>:80 ..." },
+	{ "container_port against a container being started",
+	  make_publishing_container_port,
+	  CAUSE_CONTAINER_PORT,
+	  "container_port",
+	  { "publishing port 80 of container web-new",
+	    "failed: docker-proxy[4100] publishes 0.0.0.0:3000 for container web (3f2a1b4c5d6e",
+	    NULL },
+	  "docker stop web, or publish another host port: docker run -p" },
+	{ "a container being started, not named",
+	  make_publishing_unnamed,
+	  CAUSE_OTHER_PROGRAM,
+	  "other_program",
+	  { "publishing a container's port on 127.0.0.1:3000 failed: node[4100]", NULL, NULL },
+	  "or publish another host port: docker run -p <other port>:<container port> ..." },
 	{ "reuseport two uids",
 	  make_reuseport_uids,
 	  CAUSE_REUSEPORT_MISMATCH,
@@ -411,6 +472,35 @@ static void test_restart_loop(void)
 	free(report);
 }
 
+/* A publish failure says one fix once, and a loop of them keeps it (the logs are empty). */
+static void test_publishing(void)
+{
+	struct bind_report *report = malloc(sizeof(*report));
+	struct repeat_info repeat = { .count = 3, .window_s = 60, .is_container = true };
+	struct diagnosis diagnosis;
+
+	make_publishing(report);
+	diagnose(report, NULL, &diagnosis);
+	CHECK(!strstr(diagnosis.summary, "bind another port"));
+	make_publishing_container_port(report);
+	diagnose(report, NULL, &diagnosis);
+	CHECK_STR(diagnosis.fix, "docker stop web, or publish another host port: docker run -p "
+				 "<other port>:80 ...");
+	strcpy(repeat.who, "web-new");
+	make_publishing(report);
+	diagnose(report, &repeat, &diagnosis);
+	CHECK_CONTAINS(diagnosis.summary, "3rd failure of web-new on this address in 60 s: a "
+					  "restart loop; publishing port 80 of container web-new");
+	CHECK_STR(diagnosis.fix, "systemctl stop node-api.service, or publish another host port: "
+				 "docker run -p <other port>:80 ...");
+	/* Not a publisher: the sentence and the fix are as they were. */
+	make_other_program(report);
+	diagnose(report, NULL, &diagnosis);
+	CHECK(!strstr(diagnosis.summary, "publishing"));
+	CHECK_STR(diagnosis.fix, "systemctl stop node-api.service");
+	free(report);
+}
+
 /* Names chosen by processes cannot put control bytes in the sentence. */
 static void test_control_bytes(void)
 {
@@ -467,6 +557,7 @@ int main(void)
 	test_names();
 	test_time_wait_with_reuseaddr();
 	test_restart_loop();
+	test_publishing();
 	test_control_bytes();
 	return unit_summary();
 }

@@ -6,12 +6,16 @@
  * `make unit-test` runs), restart-loop counting, and fitting a table row
  * into the terminal.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include "cgroup_identity.h"
 #include "container_engine.h"
+#include "diagnose.h"
+#include "enrich.h"
 #include "format.h"
 #include "netns_limits.h"
 #include "restart_loop.h"
@@ -22,6 +26,13 @@
 #define DOCKER_ID "4e5c9bd2a8f1c3e7b6d0a9f8e7c6b5a4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8"
 #define KUBE_ID	  "9a8b7c6d5e4f30211203948576afbecd0123456789abcdef0123456789abcdef"
 #define POD_UID	  "5f0c8e3a-2b1d-4c6e-9f7a-8d2e1b0c3a4f"
+/* Real docker.io 20.10 state, both left "Created" by `docker run -p 25500:80` against a holder. */
+#define WEB_NEW_ID "ef754bf22865fb249c9f5ac00020c911f000432613e09a737d5dafd869f5010c"
+#define WEB_OLD_ID "cdfaedf5c90b5744b7d81c7428674ff90585b8bcb9984df32f59c0fe869e0bbd"
+/* The first 95 bytes of docker-proxy's arguments, as the kernel read them at the failure. */
+#define PROXY_CUT_LINE                                                                       \
+	"/usr/sbin/docker-proxy -proto tcp -host-ip 0.0.0.0 -host-port 25500 -container-ip " \
+	"172.17.0.2 -c..."
 
 static char *fixture(const char *name)
 {
@@ -125,6 +136,145 @@ static void test_docker_state(void)
 	CHECK_INT(target.host_port, 8090);
 	CHECK_STR(target.proto, "tcp");
 	CHECK(docker_proxy_target("nginx: master process", &target) < 0);
+	/* Cut by the kernel's 95 bytes: what is whole is taken, the partial end is not. */
+	CHECK_INT(docker_proxy_target(PROXY_CUT_LINE, &target), 0);
+	CHECK_INT(target.host_port, 25500);
+	CHECK_STR(target.host_ip, "0.0.0.0");
+	CHECK_STR(target.container_ip, "172.17.0.2");
+	CHECK_INT(target.container_port, 0);
+	CHECK_INT(docker_proxy_target("/usr/sbin/docker-proxy -proto tcp -host-ip 0.0.0.0 "
+				      "-host-port 25500 -container-ip 172.18.25...",
+				      &target),
+		  0);
+	CHECK_STR(target.container_ip, "");
+	CHECK(docker_proxy_target("/usr/sbin/docker-proxy -proto tcp -host-port 255...", &target) <
+	      0);
+}
+
+/* What a failing docker-proxy's container publishes: hostconfig.json's PortBindings. */
+struct binding_case {
+	const char *bindings; /* the value of "PortBindings" */
+	__u16 container_port; /* the query's; 0: unknown */
+	__u16 expected;
+};
+
+static const struct binding_case binding_cases[] = {
+	{ "{'80/tcp':[{'HostIp':'','HostPort':'25500'}]}", 0, 80 },
+	{ "{'8080/tcp':[{'HostIp':'','HostPort':'25490-25510'}]}", 0, 8080 },
+	{ "{'80/tcp':[{'HostIp':'','HostPort':''}]}", 0, 80 }, /* docker picks one: any */
+	{ "{'80/tcp':[{'HostIp':'0.0.0.0','HostPort':'25500'}]}", 80, 80 },
+	/* Another address, protocol, host port or container port is another binding. */
+	{ "{'80/tcp':[{'HostIp':'127.0.0.1','HostPort':'25500'}]}", 0, 0 },
+	{ "{'80/udp':[{'HostIp':'','HostPort':'25500'}]}", 0, 0 },
+	{ "{'80/tcp':[{'HostIp':'','HostPort':'25501'}]}", 0, 0 },
+	{ "{'80/tcp':[{'HostIp':'','HostPort':'25500'}]}", 81, 0 },
+	{ "null", 0, 0 },
+	{ "{not json", 0, 0 },
+};
+
+static void test_hostconfig_binding(void)
+{
+	struct publish_query query = { .proto = "tcp", .host_ip = "0.0.0.0", .host_port = 25500 };
+	char text[256];
+
+	for (size_t i = 0; i < sizeof(binding_cases) / sizeof(binding_cases[0]); i++) {
+		const struct binding_case *c = &binding_cases[i];
+
+		snprintf(text, sizeof(text), "{'PortBindings':%s}", c->bindings);
+		for (char *quote = text; (quote = strchr(quote, '\'')); quote++)
+			*quote = '"';
+		query.container_port = c->container_port;
+		printf("-- %s\n", text);
+		CHECK_INT(docker_hostconfig_binding(text, &query), c->expected);
+	}
+}
+
+static void set_written(const char *id, __u64 realtime_ns)
+{
+	struct timespec times[2] = {
+		{ .tv_sec = realtime_ns / 1000000000ULL, .tv_nsec = realtime_ns % 1000000000ULL },
+		{ .tv_sec = realtime_ns / 1000000000ULL, .tv_nsec = realtime_ns % 1000000000ULL },
+	};
+	char path[256];
+
+	snprintf(path, sizeof(path), FIXTURES "/docker/containers/%s/config.v2.json", id);
+	CHECK_INT(utimensat(AT_FDCWD, path, times, 0), 0);
+}
+
+/*
+ * `docker run --name web-new -p 25500:80` failing while a host program holds
+ * 25500, with web-old left "Created" by the same failure an hour ago: the
+ * failing docker-proxy names web-new, from its state at that moment.
+ */
+static void test_docker_starting(void)
+{
+	__u64 at = 1796601856500000000ULL, hour = 3600ULL * 1000000000ULL;
+	struct publish_query query = {
+		.proto = "tcp", .host_ip = "0.0.0.0", .host_port = 25500, .at_realtime_ns = at
+	};
+	struct bind_report *report = malloc(sizeof(*report));
+	struct container_ref container;
+	__u16 port = 0;
+
+	set_written(WEB_NEW_ID, at - 100000000ULL);
+	set_written(WEB_OLD_ID, at - hour);
+	CHECK_INT(docker_find_starting(FIXTURES "/docker", &query, &container, &port), 0);
+	CHECK_STR(container.id, WEB_NEW_ID);
+	CHECK_STR(container.name, "web-new");
+	CHECK_STR(container.image, "bindsnoop-proxy:test");
+	CHECK_STR(container.engine, "docker");
+	CHECK_INT(port, 80);
+	/* A running container's bindings are not a start (web publishes 8090 and runs). */
+	query.host_port = 8090;
+	CHECK(docker_find_starting(FIXTURES "/docker", &query, &container, &port) < 0);
+	/* Two stale candidates (docker start of an old one): none can be told apart. */
+	query.host_port = 25500;
+	set_written(WEB_NEW_ID, at - hour + 1);
+	CHECK(docker_find_starting(FIXTURES "/docker", &query, &container, &port) < 0);
+
+	/* The whole way: the event's cut argv, then the diagnosis. */
+	set_written(WEB_NEW_ID, at - 100000000ULL);
+	sample_report(report);
+	report->ts_realtime_ns = at;
+	report->port = 25500;
+	memset(report->addr, 0, sizeof(report->addr));
+	report->caller.uid = 0;
+	strcpy(report->caller.comm, "docker-proxy");
+	strcpy(report->caller.cmdline, PROXY_CUT_LINE);
+	strcpy(report->caller.identity.exe, "/usr/sbin/docker-proxy");
+	report->holders[0].port = 25500;
+	strcpy(report->holders[0].processes[0].comm, "bind-and-wait");
+	enrich_publisher(FIXTURES "/docker", report);
+	CHECK(report->caller.publishing);
+	CHECK_INT(report->caller.publish_port, 80);
+	CHECK_STR(report->caller.identity.container.name, "web-new");
+	diagnose(report, NULL, &report->diagnosis);
+	CHECK_INT(report->diagnosis.cause, CAUSE_OTHER_PROGRAM);
+	CHECK_STR(report->diagnosis.summary,
+		  "publishing port 80 of container web-new (ef754bf22865, image "
+		  "bindsnoop-proxy:test) on 0.0.0.0:25500 failed: bind-and-wait[4100] holds LISTEN "
+		  "0.0.0.0:25500");
+	CHECK_STR(report->diagnosis.fix,
+		  "kill 4100, or publish another host port: docker run -p <other port>:80 ...");
+	/* Anyone can call a program docker-proxy: only root's are looked up. */
+	memset(&report->caller.identity.container, 0, sizeof(report->caller.identity.container));
+	report->caller.uid = 1000;
+	enrich_publisher(FIXTURES "/docker", report);
+	CHECK(!report->caller.publishing);
+	CHECK_STR(report->caller.identity.container.id, "");
+	/* dockerd binding for a container (newer dockers): named only from the state. */
+	report->caller.uid = 0;
+	strcpy(report->caller.comm, "dockerd");
+	strcpy(report->caller.cmdline, "/usr/bin/dockerd -H fd://");
+	enrich_publisher(FIXTURES "/docker", report);
+	CHECK(report->caller.publishing);
+	CHECK_INT(report->caller.publish_port, 80);
+	CHECK_STR(report->caller.identity.container.name, "web-new");
+	memset(&report->caller.identity.container, 0, sizeof(report->caller.identity.container));
+	report->port = 25501;
+	enrich_publisher(FIXTURES "/docker", report);
+	CHECK(!report->caller.publishing);
+	free(report);
 }
 
 static void test_storage_state(void)
@@ -232,6 +382,8 @@ int main(void)
 {
 	test_cgroup_paths();
 	test_docker_state();
+	test_hostconfig_binding();
+	test_docker_starting();
 	test_kubelet_state();
 	test_storage_state();
 	test_restart_loop();

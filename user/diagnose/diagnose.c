@@ -451,18 +451,19 @@ static bool check_container_port(struct diagnose_state *state)
 				add(&state->summary, " for a container");
 			}
 			if (process->cmdline_known &&
-			    docker_proxy_target(process->cmdline, &target) == 0)
+			    docker_proxy_target(process->cmdline, &target) == 0 &&
+			    target.container_ip[0] && target.container_port)
 				add(&state->summary, ", forwarded to %s:%u", target.container_ip,
 				    target.container_port);
-			if (container->id[0]) {
+			if (container->id[0])
 				add_container_stop(&state->fix, container);
-				add(&state->fix, ", or publish another host port");
-			} else {
+			else
 				add(&state->fix,
-				    "docker ps --filter publish=%u, then stop that "
-				    "container or publish another host port",
+				    "docker ps --filter publish=%u, then stop that container",
 				    holder->port);
-			}
+			/* apply_publish() says it for a container being started. */
+			if (!report->caller.publishing)
+				add(&state->fix, ", or publish another host port");
 			return true;
 		}
 	}
@@ -574,7 +575,8 @@ static bool check_other_program(struct diagnose_state *state)
 	add_process(&state->summary, state->holder, state->process, state->report->ts_realtime_ns);
 	add(&state->summary, " holds ");
 	add_holder_socket(&state->summary, state->holder);
-	add(&state->summary, "; stop it or bind another port");
+	if (!state->report->caller.publishing)
+		add(&state->summary, "; stop it or bind another port");
 	add_stop(&state->fix, state->process);
 	return true;
 }
@@ -768,8 +770,46 @@ static void explain_unknown(struct diagnose_state *state)
 	}
 }
 
+/*
+ * A port publisher (docker-proxy) failed for a container being started: that
+ * container could not start, whoever holds the port. Say so first, and offer
+ * another host port beside the holder's fix.
+ */
+static void apply_publish(const struct bind_report *report, struct diagnosis *out)
+{
+	const struct caller_report *caller = &report->caller;
+	const struct container_ref *container = &caller->identity.container;
+	char summary[REPORT_SUMMARY_MAX];
+	struct text text = { summary, sizeof(summary), 0 };
+	struct text fix = { out->fix, sizeof(out->fix), strlen(out->fix) };
+
+	if (!caller->publishing || report->error != EADDRINUSE)
+		return;
+	add(&text, "publishing ");
+	if (container->id[0]) {
+		if (caller->publish_port)
+			add(&text, "port %u of ", caller->publish_port);
+		else
+			add(&text, "a port of ");
+		add_container(&text, container);
+	} else if (caller->publish_port) {
+		add(&text, "port %u of a container", caller->publish_port);
+	} else {
+		add(&text, "a container's port");
+	}
+	add(&text, " on ");
+	add_endpoint(&text, report->family, report->addr, report->port);
+	add(&text, " failed: %s", out->summary);
+	memcpy(out->summary, summary, sizeof(summary));
+	add(&fix, fix.len ? ", or publish another host port: " : "publish another host port: ");
+	if (caller->publish_port)
+		add(&fix, "docker run -p <other port>:%u ...", caller->publish_port);
+	else
+		add(&fix, "docker run -p <other port>:<container port> ...");
+}
+
 /* The restart loop changes the story: say it first, and point the fix at the loop. */
-static void apply_repeat(struct diagnosis *out, const struct repeat_info *repeat)
+static void apply_repeat(struct diagnosis *out, const struct repeat_info *repeat, bool keep_fix)
 {
 	char ordinal[16], summary[REPORT_SUMMARY_MAX];
 	struct text text = { summary, sizeof(summary), 0 };
@@ -783,6 +823,9 @@ static void apply_repeat(struct diagnosis *out, const struct repeat_info *repeat
 	add(&text, " on this address in %u s: a restart loop; ", repeat->window_s);
 	add(&text, "%s", out->summary);
 	memcpy(out->summary, summary, sizeof(summary));
+	/* A container that could not publish its port: its logs are empty, the fix stands. */
+	if (keep_fix)
+		return;
 	if (repeat->is_unit) {
 		out->fix[0] = '\0';
 		add(&fix, "journalctl -u ");
@@ -828,6 +871,7 @@ void diagnose(const struct bind_report *report, const struct repeat_info *repeat
 	}
 	if (out->cause == CAUSE_UNKNOWN)
 		explain_unknown(&state);
+	apply_publish(report, out);
 	if (repeat)
-		apply_repeat(out, repeat);
+		apply_repeat(out, repeat, report->caller.publishing);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <json-c/json.h>
 #include "clock.h"
 #include "container_engine.h"
@@ -23,7 +24,15 @@ static void copy_text(char *out, size_t size, const char *text, size_t len)
 	out[len] = '\0';
 }
 
-/* The value after "-name " in a command line of space-joined arguments. */
+/* A command line the kernel cut ends in "...": its last argument is partial. */
+static bool line_cut(const char *cmdline)
+{
+	size_t len = strlen(cmdline);
+
+	return len >= 3 && !strcmp(cmdline + len - 3, "...");
+}
+
+/* The value after "-name " in a command line of space-joined arguments, if whole. */
 static bool argument(const char *cmdline, const char *name, char *out, size_t size)
 {
 	size_t name_len = strlen(name);
@@ -36,6 +45,8 @@ static bool argument(const char *cmdline, const char *name, char *out, size_t si
 			const char *value = at + name_len + 1;
 			size_t len = strcspn(value, " ");
 
+			if (!value[len] && line_cut(cmdline))
+				return false;
 			copy_text(out, size, value, len);
 			return len > 0;
 		}
@@ -46,18 +57,18 @@ static bool argument(const char *cmdline, const char *name, char *out, size_t si
 
 int docker_proxy_target(const char *cmdline, struct proxy_target *out)
 {
-	char port[16], host_port[16];
+	char port[16];
 
 	memset(out, 0, sizeof(*out));
-	if (!argument(cmdline, "-container-ip", out->container_ip, sizeof(out->container_ip)) ||
-	    !argument(cmdline, "-container-port", port, sizeof(port)))
-		return -EINVAL;
-	out->container_port = atoi(port);
-	if (argument(cmdline, "-host-port", host_port, sizeof(host_port)))
-		out->host_port = atoi(host_port);
+	argument(cmdline, "-host-ip", out->host_ip, sizeof(out->host_ip));
+	argument(cmdline, "-container-ip", out->container_ip, sizeof(out->container_ip));
+	if (argument(cmdline, "-container-port", port, sizeof(port)))
+		out->container_port = atoi(port);
+	if (argument(cmdline, "-host-port", port, sizeof(port)))
+		out->host_port = atoi(port);
 	if (!argument(cmdline, "-proto", out->proto, sizeof(out->proto)))
 		snprintf(out->proto, sizeof(out->proto), "tcp");
-	return out->container_port ? 0 : -EINVAL;
+	return out->host_port || out->container_ip[0] ? 0 : -EINVAL;
 }
 
 static const char *member_string(struct json_object *object, const char *key)
@@ -79,21 +90,28 @@ static struct json_object *member(struct json_object *object, const char *key)
 	return value;
 }
 
-int docker_config_describe(const char *json_text, struct container_ref *out)
+static int describe_root(struct json_object *root, struct container_ref *out)
 {
-	struct json_object *root = json_tokener_parse(json_text);
-	const char *name, *image;
+	const char *name = member_string(root, "Name");
+	const char *image = member_string(member(root, "Config"), "Image");
 
-	if (!root)
-		return -EINVAL;
-	name = member_string(root, "Name");
-	image = member_string(member(root, "Config"), "Image");
 	if (name) /* docker keeps the leading "/" of its old link names */
 		snprintf(out->name, sizeof(out->name), "%s", name[0] == '/' ? name + 1 : name);
 	if (image)
 		snprintf(out->image, sizeof(out->image), "%s", image);
-	json_object_put(root);
 	return name ? 0 : -EINVAL;
+}
+
+int docker_config_describe(const char *json_text, struct container_ref *out)
+{
+	struct json_object *root = json_tokener_parse(json_text);
+	int err;
+
+	if (!root)
+		return -EINVAL;
+	err = describe_root(root, out);
+	json_object_put(root);
+	return err;
 }
 
 bool docker_config_publishes(const char *json_text, const char *proto, __u16 host_port)
@@ -171,16 +189,23 @@ static bool is_container_id(const char *name)
 	return len == 64 && !name[len];
 }
 
-int docker_describe(const char *docker_root, struct container_ref *out)
+/* containers/<id>/<name> under docker_root, read whole; NULL when it cannot be. */
+static char *read_container_file(const char *docker_root, const char *id, const char *name)
 {
 	char path[512];
+
+	snprintf(path, sizeof(path), "%s/containers/%s/%s", docker_root, id, name);
+	return read_file(path);
+}
+
+int docker_describe(const char *docker_root, struct container_ref *out)
+{
 	char *text;
 	int err;
 
 	if (!is_container_id(out->id))
 		return -ENOENT;
-	snprintf(path, sizeof(path), "%s/containers/%s/config.v2.json", docker_root, out->id);
-	text = read_file(path);
+	text = read_container_file(docker_root, out->id, "config.v2.json");
 	if (!text)
 		return -ENOENT;
 	err = docker_config_describe(text, out);
@@ -207,9 +232,7 @@ int docker_find_published(const char *docker_root, const char *proto, __u16 host
 
 		if (!is_container_id(entry->d_name))
 			continue;
-		snprintf(path, sizeof(path), "%s/containers/%s/config.v2.json", docker_root,
-			 entry->d_name);
-		text = read_file(path);
+		text = read_container_file(docker_root, entry->d_name, "config.v2.json");
 		if (text && docker_config_publishes(text, proto, host_port)) {
 			memset(out, 0, sizeof(*out));
 			snprintf(out->id, sizeof(out->id), "%.64s", entry->d_name);
@@ -222,6 +245,132 @@ int docker_find_published(const char *docker_root, const char *proto, __u16 host
 	}
 	closedir(dir);
 	return err;
+}
+
+/* A HostPort of PortBindings: "8080", a range "8000-8010", or "" (docker picks one). */
+static bool host_port_matches(const char *text, __u16 port)
+{
+	unsigned long low, high;
+	char *end;
+
+	if (!text || !text[0])
+		return true;
+	low = strtoul(text, &end, 10);
+	high = *end == '-' ? strtoul(end + 1, &end, 10) : low;
+	return !*end && low <= port && port <= high;
+}
+
+__u16 docker_hostconfig_binding(const char *json_text, const struct publish_query *query)
+{
+	struct json_object *root = json_tokener_parse(json_text);
+	struct json_object *bindings;
+	__u16 found = 0;
+
+	if (!root)
+		return 0;
+	bindings = member(root, "PortBindings");
+	if (bindings && json_object_is_type(bindings, json_type_object)) {
+		json_object_object_foreach(bindings, key, list)
+		{
+			char *end;
+			unsigned long port = strtoul(key, &end, 10);
+
+			if (found || *end != '/' || strcmp(end + 1, query->proto) || !port ||
+			    port > 65535 ||
+			    (query->container_port && port != query->container_port) ||
+			    !json_object_is_type(list, json_type_array))
+				continue;
+			for (size_t i = 0; i < json_object_array_length(list); i++) {
+				struct json_object *binding = json_object_array_get_idx(list, i);
+				const char *host_ip = member_string(binding, "HostIp");
+
+				if (host_port_matches(member_string(binding, "HostPort"),
+						      query->host_port) &&
+				    (!host_ip || !host_ip[0] || !strcmp(host_ip, query->host_ip)))
+					found = port;
+			}
+		}
+	}
+	json_object_put(root);
+	return found;
+}
+
+static bool config_running(struct json_object *root)
+{
+	struct json_object *running = member(member(root, "State"), "Running");
+
+	return running && json_object_get_boolean(running);
+}
+
+/* A candidate's config.v2.json, unless it runs: when it was written, and who it is. */
+static bool starting_candidate(const char *docker_root, const char *id, __u64 *written_ns,
+			       struct container_ref *out)
+{
+	struct json_object *root;
+	char path[512];
+	struct stat st;
+	char *text;
+	bool starting;
+
+	snprintf(path, sizeof(path), "%s/containers/%s/config.v2.json", docker_root, id);
+	if (stat(path, &st))
+		return false;
+	*written_ns = st.st_mtim.tv_sec * 1000000000ULL + st.st_mtim.tv_nsec;
+	text = read_file(path);
+	root = text ? json_tokener_parse(text) : NULL;
+	free(text);
+	starting = root && !config_running(root);
+	if (starting) {
+		snprintf(out->id, sizeof(out->id), "%.64s", id);
+		snprintf(out->engine, sizeof(out->engine), "docker");
+		describe_root(root, out);
+	}
+	json_object_put(root);
+	return starting;
+}
+
+int docker_find_starting(const char *docker_root, const struct publish_query *query,
+			 struct container_ref *out, __u16 *container_port)
+{
+	__u64 newest_ns = 0, window_ns = DOCKER_STARTING_WINDOW_S * 1000000000ULL;
+	unsigned int candidates = 0;
+	struct dirent *entry;
+	char path[512];
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "%s/containers", docker_root);
+	dir = opendir(path);
+	if (!dir)
+		return -ENOENT;
+	while ((entry = readdir(dir))) {
+		const char *id = entry->d_name;
+		struct container_ref candidate = { 0 };
+		char *text = is_container_id(id) ?
+				     read_container_file(docker_root, id, "hostconfig.json") :
+				     NULL;
+		__u16 port = text ? docker_hostconfig_binding(text, query) : 0;
+		__u64 written_ns;
+
+		free(text);
+		if (!port || !starting_candidate(docker_root, id, &written_ns, &candidate))
+			continue;
+		candidates++;
+		if (written_ns >= newest_ns) {
+			newest_ns = written_ns;
+			*out = candidate;
+			*container_port = port;
+		}
+	}
+	closedir(dir);
+	if (!candidates)
+		return -ENOENT;
+	/* Left "Created" by earlier failures too: only a fresh docker run tells them apart. */
+	if (candidates > 1 && newest_ns + window_ns < query->at_realtime_ns) {
+		memset(out, 0, sizeof(*out));
+		*container_port = 0;
+		return -ENOENT;
+	}
+	return 0;
 }
 
 int storage_describe(const char *storage_root, struct container_ref *out)

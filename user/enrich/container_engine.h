@@ -21,8 +21,9 @@
 #define CONTAINER_ENGINE_KUBELET_LOGS "/var/log"
 #define CONTAINER_ENGINE_STORAGE_ROOT "/var/lib/containers/storage"
 
-/* Where docker-proxy forwards to, from its command line. */
+/* Where docker-proxy forwards to, from its command line; "" or 0 when not there. */
 struct proxy_target {
+	char host_ip[46];
 	char container_ip[46];
 	__u16 container_port;
 	__u16 host_port;
@@ -32,9 +33,43 @@ struct proxy_target {
 /*
  * Parse "docker-proxy -proto tcp -host-ip 0.0.0.0 -host-port 8090
  * -container-ip 172.17.0.2 -container-port 80" (the arguments joined by
- * spaces, as reports hold them). 0, or -EINVAL when it is no such line.
+ * spaces, as reports hold them). A line that ends in "..." was cut (the
+ * kernel's first 95 bytes of an exited caller): its last, partial argument
+ * is not taken, so -container-port is often missing there. 0 when it names
+ * a host port or a container address, else -EINVAL.
  */
 int docker_proxy_target(const char *cmdline, struct proxy_target *out);
+
+/* A container being started whose port publisher failed to bind (docker run, docker start). */
+struct publish_query {
+	const char *proto;   /* "tcp", "udp" */
+	const char *host_ip; /* the address bound: "0.0.0.0", "::", "127.0.0.1" */
+	__u16 host_port;
+	__u16 container_port; /* 0: unknown (docker-proxy's arguments were cut) */
+	__u64 at_realtime_ns; /* the failure */
+};
+
+/*
+ * The container port that a hostconfig.json text's "PortBindings" ({"80/tcp":
+ * [{"HostIp": "", "HostPort": "8080"}]}) publishes on the query's host
+ * address and port ("" HostIp: every address; "8000-8010": a range), 0 when
+ * none.
+ */
+__u16 docker_hostconfig_binding(const char *json_text, const struct publish_query *query);
+
+/*
+ * The container being started that a failed port publisher was for: one
+ * that is not running and whose hostconfig.json binds the query's host port
+ * (its config.v2.json has no published ports yet at that moment). Of several
+ * (containers left "Created" by earlier failures), the one whose
+ * config.v2.json was written last, if within DOCKER_STARTING_WINDOW_S before
+ * the failure (docker run writes it just before starting); else none can be
+ * told apart. 0 (out and *container_port filled), or -ENOENT. Not cached:
+ * each failed publisher is a new process, and only root's are looked up.
+ */
+#define DOCKER_STARTING_WINDOW_S 60
+int docker_find_starting(const char *docker_root, const struct publish_query *query,
+			 struct container_ref *out, __u16 *container_port);
 
 /*
  * Name and image of a docker container from the text of its config.v2.json

@@ -7,6 +7,7 @@
 #include "container_engine.h"
 #include "diagnose.h"
 #include "enrich.h"
+#include "format.h"
 #include "netns_limits.h"
 #include "restart_loop.h"
 
@@ -66,6 +67,42 @@ void enricher_process(struct enricher *enricher, struct process_ref *process,
 					       container);
 }
 
+/*
+ * A docker-proxy that fails to bind is a container being started, and exits
+ * at once (newer dockers bind in dockerd itself): name that container from
+ * the proxy's arguments and the engine's state. Only root's publishers are
+ * looked up: anyone can name a program docker-proxy.
+ */
+void enrich_publisher(const char *docker_root, struct bind_report *report)
+{
+	struct caller_report *caller = &report->caller;
+	struct publish_query query = { .host_port = report->port,
+				       .at_realtime_ns = report->ts_realtime_ns };
+	struct proxy_target target = { 0 };
+	char host_ip[FORMAT_ADDR_MAX], proto[FORMAT_PROTO_MAX];
+	bool proxy = !strncmp(caller->comm, "docker-proxy", BS_COMM_LEN);
+	__u16 port = 0;
+
+	caller->publishing = false;
+	caller->publish_port = 0;
+	if (caller->identity.container.id[0] || caller->uid != 0 || !report->port ||
+	    (!proxy && strncmp(caller->comm, "dockerd", BS_COMM_LEN)))
+		return;
+	if (proxy && (!caller->cmdline_known || docker_proxy_target(caller->cmdline, &target)))
+		return;
+	if (format_addr(report->family, report->addr, host_ip, sizeof(host_ip)) < 0)
+		return;
+	query.proto = proto_name(report->protocol, proto, sizeof(proto));
+	query.host_ip = host_ip;
+	query.container_port = target.container_port;
+	/* dockerd binds for other reasons too: only a container found makes it a publisher. */
+	if (docker_find_starting(docker_root, &query, &caller->identity.container, &port) < 0 &&
+	    !proxy)
+		return;
+	caller->publishing = true;
+	caller->publish_port = target.container_port ? target.container_port : port;
+}
+
 /* Only these answers depend on the caller's socket options: read them only then. */
 static bool caller_socket_matters(const struct bind_report *report)
 {
@@ -120,12 +157,15 @@ void enricher_diagnose(struct enricher *enricher, struct bind_report *report)
 	struct repeat_info repeat;
 
 	report->caller_socket = (struct caller_socket){ -1, -1, -1 };
+	report->caller.publishing = false;
+	report->caller.publish_port = 0;
 	report->limits = (struct netns_limits){ -1, -1, -1 };
 	if (!report->error) {
 		memset(&report->diagnosis, 0, sizeof(report->diagnosis));
 		return;
 	}
 	container_cache_describe(enricher->containers, &report->caller.identity.container);
+	enrich_publisher(CONTAINER_ENGINE_DOCKER_ROOT, report);
 	for (__u32 i = 0; i < report->holder_count && i < REPORT_MAX_HOLDERS; i++) {
 		struct holder_report *holder = &report->holders[i];
 

@@ -3,7 +3,7 @@
  * The step between the holder lookup and diagnose(): everything the
  * diagnosis needs that the kernel event does not carry, read where it
  * lives. Container names from the engines' state, the container behind a
- * published port, the caller's own socket options (only when they can
+ * published port or being started by a failed publisher, the caller's own socket options (only when they can
  * change the answer), the network namespace's port limits (only for the
  * errors they explain), and the restart-loop count. Then diagnose().
  */
@@ -26,6 +26,13 @@ void enricher_free(struct enricher *enricher);
 /* Container names for one process (its own, or, for a port publisher, the one it serves). */
 void enricher_process(struct enricher *enricher, struct process_ref *process,
 		      const struct holder_report *holder);
+
+/*
+ * A root docker-proxy (or dockerd) whose bind failed publishes a port of a
+ * container being started: set report->caller.publishing, publish_port and
+ * identity.container from its arguments and docker_root's state.
+ */
+void enrich_publisher(const char *docker_root, struct bind_report *report);
 
 /* Complete report (caller, holders, caller_socket, limits) and set report->diagnosis. */
 void enricher_diagnose(struct enricher *enricher, struct bind_report *report);
