@@ -72,6 +72,7 @@ LIVE_SRCS := $(wildcard tests/live/*.c)
 # against it. Linked as one object that exports only option_*, so that the
 # helpers of user/ cannot clash with the live suite's own (errno_name, ...).
 LIVE_OPTION_SRCS := user/option_table.c user/options.c user/output/format.c \
+		    user/output/text_sanitize.c user/strbuf.c \
 		    user/output/syslog_target.c user/output/listen_address.c
 # The tests' own library (tests/lib): the one JSON checker of the unit tests and the live suite.
 TESTLIB_SRCS := $(wildcard tests/lib/*.c)

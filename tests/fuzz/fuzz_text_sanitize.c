@@ -3,7 +3,8 @@
  * text_sanitize: whatever the bytes, the result is valid UTF-8 (json-c's
  * check, through a JSON string), holds no C0/C1 control, DEL, bidi control
  * or line separator, is no longer than the input, and sanitising it again
- * changes nothing.
+ * changes nothing. text_prefix_columns cuts it only between characters, and
+ * within the columns asked for.
  */
 #include "fuzz_input.h"
 #include "strbuf.h"
@@ -49,6 +50,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_object_put(parsed);
 	FUZZ_CHECK(text_sanitize(again, out, len) == len && !memcmp(again, out, len),
 		   "not idempotent");
+	for (size_t columns = 0; columns <= text_columns(out, len); columns += 1 + columns / 2) {
+		size_t used, bytes = text_prefix_columns(out, len, columns, &used);
+
+		FUZZ_CHECK(bytes <= len && used <= columns && text_columns(out, bytes) == used,
+			   "prefix of %zu columns: %zu bytes, %zu columns", columns, bytes, used);
+		FUZZ_CHECK(utf8_valid(out, bytes), "cut inside a character at %zu", bytes);
+	}
 	free(quoted);
 	free(again);
 	free(out);

@@ -8,6 +8,7 @@
 #include <time.h>
 #include "format.h"
 #include "sample_report.h"
+#include "text_sanitize.h"
 #include "unit.h"
 
 /* 2026-11-24T18:52:01.123456789Z */
@@ -241,8 +242,56 @@ static void test_socket_options(void)
 	CHECK_STR(out, "SO_RE");
 }
 
+#define COLUMNS(literal) text_columns(literal, sizeof(literal) - 1)
+
+/*
+ * Columns as a terminal draws them, in the "C" locale this test runs in (as
+ * bindsnoop does): wide East Asian characters take two, marks none.
+ */
+static void test_text_columns(void)
+{
+	size_t used;
+
+	CHECK_INT(COLUMNS(""), 0);
+	CHECK_INT(COLUMNS("nginx"), 5);
+	CHECK_INT(COLUMNS("\xc2\xb7 \xe2\x80\xa6"), 3);		   /* "· …" */
+	CHECK_INT(COLUMNS("\xe6\xb5\x8b\xe8\xaf\x95"), 4);	   /* 测试 */
+	CHECK_INT(COLUMNS("\xed\x95\x9c\xea\xb8\x80"), 4);	   /* 한글 */
+	CHECK_INT(COLUMNS("\xef\xbc\xa1\xef\xbc\xa2"), 4);	   /* ＡＢ fullwidth */
+	CHECK_INT(COLUMNS("\xf0\x9f\x98\x80\xf0\x9f\xa7\x90"), 4); /* two emoji */
+	CHECK_INT(COLUMNS("\xf0\xa0\x80\x80"), 2);		   /* U+20000 */
+	CHECK_INT(COLUMNS("e\xcc\x81"), 1);			   /* e + combining acute */
+	CHECK_INT(COLUMNS("a\u200bb"), 2);			   /* zero-width space */
+	CHECK_INT(COLUMNS("\xe2\x83\x90\xef\xb8\xa0"), 0);	   /* U+20D0, U+FE20 */
+	/* The edges of the ranges. */
+	CHECK_INT(COLUMNS("\xe1\x84\x80\xe1\x85\x9f\xe1\x85\xa0"), 5); /* U+1100, 115F, 1160 */
+	CHECK_INT(COLUMNS("\xe3\x80\xbe\xe3\x80\xbf"), 3);	       /* U+303E, 303F */
+	CHECK_INT(COLUMNS("\xe3\x81\x80\xe3\x81\x81"), 3);	       /* U+3040, 3041 */
+	CHECK_INT(COLUMNS("\xed\x9e\xa3\xed\x9e\xa4"), 3);	       /* U+D7A3, D7A4 */
+	CHECK_INT(COLUMNS("\xef\xbd\xa0\xef\xbd\xa1"), 3);	       /* U+FF60, FF61 */
+	CHECK_INT(COLUMNS("\xcd\xaf\xcd\xb0"), 1);		       /* U+036F, 0370 */
+	CHECK_INT(COLUMNS("\xf0\xbf\xbf\xbd\xf0\xbf\xbf\xbe"), 3);     /* U+3FFFD, 3FFFE */
+	/* A byte that is not UTF-8 shows as one replacement character. */
+	CHECK_INT(COLUMNS("\xff"), 1);
+	CHECK_INT(COLUMNS("\xe6\xb5"), 2);
+
+	/* Cut between characters, never inside a wide one. */
+	CHECK_INT(text_prefix_columns("\xe6\xb5\x8b\xe8\xaf\x95\xe6\x9c\x8d", 9, 5, &used), 6);
+	CHECK_INT(used, 4);
+	CHECK_INT(text_prefix_columns("\xe6\xb5\x8b\xe8\xaf\x95\xe6\x9c\x8d", 9, 6, &used), 9);
+	CHECK_INT(used, 6);
+	CHECK_INT(text_prefix_columns("\xe6\xb5\x8b", 3, 1, &used), 0);
+	CHECK_INT(used, 0);
+	/* A mark stays with its letter. */
+	CHECK_INT(text_prefix_columns("e\xcc\x81x", 4, 1, &used), 3);
+	CHECK_INT(used, 1);
+	CHECK_INT(text_prefix_columns("nginx", 5, 99, NULL), 5);
+	CHECK_INT(text_prefix_columns("nginx", 5, 0, &used), 0);
+}
+
 int main(void)
 {
+	test_text_columns();
 	test_socket_options();
 	test_errno_names();
 	test_names();

@@ -365,6 +365,15 @@ static void test_fit_width(void)
 	CHECK_INT(format_fit_width(line, strlen(line), 5), strlen(line));
 	len = format_fit_width(line, strlen(line), 4);
 	CHECK_STR(line, "\xc2\xb7\xc2\xb7\xc2\xb7\xe2\x80\xa6\n");
+	/* A CJK character takes two columns, and is never cut in half: 测试服 in 5 columns. */
+	strcpy(line, "\xe6\xb5\x8b\xe8\xaf\x95\xe6\x9c\x8d\n");
+	CHECK_INT(format_fit_width(line, strlen(line), 6), strlen(line));
+	len = format_fit_width(line, strlen(line), 5);
+	CHECK_STR(line, "\xe6\xb5\x8b\xe8\xaf\x95\xe2\x80\xa6\n");
+	CHECK_INT(len, strlen(line));
+	strcpy(line, "\xe6\xb5\x8b\xe8\xaf\x95\xe6\x9c\x8d\n");
+	format_fit_width(line, strlen(line), 4);
+	CHECK_STR(line, "\xe6\xb5\x8b\xe2\x80\xa6\n");
 }
 
 static void test_port_range(void)

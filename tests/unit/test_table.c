@@ -2,12 +2,15 @@
 /* The table and JSON outputs through output.h, into memory streams. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <locale.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <wchar.h>
 #include "output.h"
 #include "sample_report.h"
 #include "unit.h"
@@ -85,32 +88,58 @@ static void base_report(struct bind_report *report)
 	report->holder_count = 0;
 }
 
-/* The table line for one report (header stripped), in memory. */
-static char *table_line(const struct bind_report *report, bool wide)
+/* What the table writes for one report, header first; width: act as a terminal that wide. */
+static char *table_text(const struct bind_report *report, bool wide, unsigned int width)
 {
 	struct captured capture;
 	struct output *table;
-	char *line;
+	char *text;
 
 	capture_open(&capture);
-	table = output_table_new(capture.stream, wide);
+	table = output_table_new_sized(capture.stream, wide, width);
 	CHECK(table != NULL);
 	CHECK_INT(table->ops->report(table, report), 0);
 	CHECK_INT(table->ops->flush(table), 0);
 	output_destroy(table);
 	capture_read(&capture);
-	CHECK(!strncmp(capture.text, header, sizeof(header) - 1));
-	line = strdup(capture.text + sizeof(header) - 1);
+	text = strdup(capture.text ? capture.text : "");
 	capture_close(&capture);
-	return line;
+	return text;
 }
 
-#define CHECK_TABLE(report, wide, expected)                 \
-	do {                                                \
-		char *line_ = table_line((report), (wide)); \
-		CHECK_STR(line_, expected);                 \
-		free(line_);                                \
+/* The lines after the header. */
+static char *after_header(char *text)
+{
+	char *rows = strdup(strchr(text, '\n') ? strchr(text, '\n') + 1 : "");
+
+	free(text);
+	return rows;
+}
+
+/* The table line for one report (header stripped), not on a terminal. */
+static char *table_line(const struct bind_report *report, bool wide)
+{
+	char *text = table_text(report, wide, 0);
+
+	CHECK(!strncmp(text, header, sizeof(header) - 1));
+	return after_header(text);
+}
+
+/* The row alone on a terminal of width columns. */
+static char *terminal_line(const struct bind_report *report, unsigned int width)
+{
+	return after_header(table_text(report, false, width));
+}
+
+/* A line from one of the above is as expected (and freed). */
+#define CHECK_LINE(line, expected)          \
+	do {                                \
+		char *line_ = (line);       \
+		CHECK_STR(line_, expected); \
+		free(line_);                \
 	} while (0)
+#define CHECK_TABLE(report, wide, expected) CHECK_LINE(table_line((report), (wide)), expected)
+#define CHECK_ROW(report, width, expected)  CHECK_LINE(terminal_line((report), (width)), expected)
 
 static void test_table_rows(void)
 {
@@ -423,35 +452,42 @@ static void test_table_cause(void)
 		    "      EACCES        - · privileged port\n");
 }
 
-/* The row on a terminal of width columns (header stripped). */
-static char *terminal_line(const struct bind_report *report, unsigned int width)
+/*
+ * Terminal columns of a line, counted apart from the code under test: glibc's
+ * wcwidth() in C.UTF-8, set for this thread only, so bindsnoop's code still
+ * runs in the "C" locale it runs in for real (it never calls setlocale).
+ */
+static size_t terminal_columns(const char *text)
 {
-	struct captured capture;
-	struct output *table;
-	char *line;
+	locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	locale_t previous;
+	mbstate_t state = { 0 };
+	size_t columns = 0;
+	const char *end = strchr(text, '\n') ? strchr(text, '\n') : text + strlen(text);
 
-	capture_open(&capture);
-	table = output_table_new_sized(capture.stream, false, width);
-	CHECK_INT(table->ops->report(table, report), 0);
-	CHECK_INT(table->ops->flush(table), 0);
-	output_destroy(table);
-	capture_read(&capture);
-	line = strdup(capture.text && strchr(capture.text, '\n') ? strchr(capture.text, '\n') + 1 :
-								   "");
-	capture_close(&capture);
-	return line;
+	CHECK(utf8 != (locale_t)0);
+	if (utf8 == (locale_t)0)
+		return SIZE_MAX;
+	previous = uselocale(utf8);
+	while (text < end) {
+		wchar_t wide;
+		size_t bytes = mbrtowc(&wide, text, end - text, &state);
+
+		if (bytes == (size_t)-1 || bytes == (size_t)-2 || bytes == 0) {
+			columns++;
+			text++;
+			memset(&state, 0, sizeof(state));
+			continue;
+		}
+		columns += wcwidth(wide) < 0 ? 1 : wcwidth(wide);
+		text += bytes;
+	}
+	uselocale(previous);
+	freelocale(utf8);
+	return columns;
 }
 
-static size_t columns(const char *text)
-{
-	size_t count = 0;
-
-	for (; *text && *text != '\n'; text++)
-		count += ((unsigned char)*text & 0xc0) != 0x80;
-	return count;
-}
-
-/* A narrow terminal: the compact row, the cause always whole at the end. */
+/* A narrow terminal: the compact row, the cause whole at the end. */
 static void test_table_terminal(void)
 {
 	struct bind_report report;
@@ -476,21 +512,207 @@ static void test_table_terminal(void)
 	CHECK_STR(line, "18:52:01 python3[4242]      tcp 127.0.0.1:8081       EADDRINUSE "
 			"nginx[1200,1201] · other program (nginx.service)\n");
 	free(line);
-	/* 110 (the terminal): the name cut, the cause whole. */
+	/* 110 (the terminal): the padding goes, never a pid. */
 	line = terminal_line(&report, 110);
-	CHECK_STR(line, "18:52:01 python3[4242]      tcp 127.0.0.1:8081       EADDRINUSE "
-			"nginx[1200,12\xe2\x80\xa6 · other program (nginx.service)\n");
-	CHECK_INT(columns(line), 110);
+	CHECK_STR(line, "18:52:01 python3[4242] tcp 127.0.0.1:8081 EADDRINUSE "
+			"nginx[1200,1201] · other program (nginx.service)\n");
 	free(line);
 	/* 60: even the cause does not fit: the line is cut at the edge. */
 	line = terminal_line(&report, 60);
-	CHECK_INT(columns(line), 60);
+	CHECK_INT(terminal_columns(line), 60);
 	CHECK_CONTAINS(line, "\xe2\x80\xa6\n");
 	free(line);
 	/* Wide terminals keep the full layout. */
 	line = terminal_line(&report, 200);
 	CHECK_CONTAINS(line, "18:52:01.123456 bind_failed   4242    python3");
 	free(line);
+}
+
+/* What a row must keep whole: what the user types next (pids, the port) and the answer. */
+struct row_musts {
+	const char *caller_pid;	 /* "4242": "[4242]" compact, the PID column wide */
+	const char *holder_pids; /* "[31337" : the first pid, with what follows it */
+	const char *port;	 /* ":8000 " */
+	const char *cause;	 /* " · other program" */
+	const char *detail;	 /* " (app.service)": whole, or (below 100 columns) absent */
+	const char *repeat;	 /* ", 7th failure in 60 s of app.service": whole or absent */
+};
+
+static bool ends_with(const char *text, const char *tail)
+{
+	size_t len = strlen(text), tail_len = strlen(tail);
+
+	return len >= tail_len && !strcmp(text + len - tail_len, tail);
+}
+
+static void check_fitted(const struct bind_report *report, const struct row_musts *musts)
+{
+	static const unsigned int widths[] = { 60, 80, 100, 120, 160 };
+	char needle[256];
+
+	for (size_t i = 0; i < sizeof(widths) / sizeof(widths[0]); i++) {
+		unsigned int width = widths[i];
+		char *text = table_text(report, false, width);
+		char *row = strchr(text, '\n') ? strchr(text, '\n') + 1 : text;
+		const char *after;
+		bool ok;
+
+		if (getenv("TABLE_SHOW"))
+			printf("%3u %s", width, row);
+		if (terminal_columns(text) > width || terminal_columns(row) > width)
+			printf("     at %u columns: header %zu, row %zu: %s", width,
+			       terminal_columns(text), terminal_columns(row), row);
+		CHECK(terminal_columns(text) <= width);
+		CHECK(terminal_columns(row) <= width);
+		CHECK(ends_with(row, "\n") && strchr(row, '\n') == row + strlen(row) - 1);
+		if (width < 80) {
+			free(text);
+			continue;
+		}
+		snprintf(needle, sizeof(needle), "[%s]", musts->caller_pid);
+		if (!strstr(row, needle))
+			snprintf(needle, sizeof(needle), " %s ", musts->caller_pid);
+		CHECK_CONTAINS(row, needle);
+		CHECK_CONTAINS(row, musts->holder_pids);
+		CHECK_CONTAINS(row, musts->port);
+		/* Not cut at the edge: the cause, then each detail whole or (under 100) left out. */
+		CHECK(!ends_with(row, "\xe2\x80\xa6\n"));
+		after = strstr(row, musts->cause);
+		CHECK(after != NULL);
+		if (!after) {
+			free(text);
+			continue;
+		}
+		after += strlen(musts->cause);
+		if (!strncmp(after, musts->detail, strlen(musts->detail)))
+			after += strlen(musts->detail);
+		else
+			CHECK(width < 100);
+		if (musts->repeat && !strncmp(after, musts->repeat, strlen(musts->repeat)))
+			after += strlen(musts->repeat);
+		ok = !strcmp(after, "\n");
+		CHECK(ok);
+		if (!ok)
+			printf("     at %u columns: %s", width, row);
+		free(text);
+	}
+}
+
+/*
+ * The caller fails on port, held (LISTEN on holder_addr) by count processes
+ * named comm, pids from first_pid on, of unit ("" for none).
+ */
+static struct holder_report *add_conflict(struct bind_report *report, const char *holder_addr,
+					  __u16 port, const char *comm, __u32 first_pid,
+					  __u32 count, const char *unit, enum diagnosis_cause cause)
+{
+	struct holder_report *holder = add_holder(report, 10, holder_addr, port);
+
+	report->port = port;
+	report->diagnosis.cause = cause;
+	for (__u32 i = 0; i < count; i++) {
+		add_process(holder, first_pid + i, comm, NULL);
+		strcpy(holder->processes[i].identity.service, unit);
+	}
+	return holder;
+}
+
+/*
+ * Real rows at 60, 80, 100, 120 and 160 columns: every line fits, counted in
+ * terminal columns (a CJK character takes two); from 80 columns on, pids,
+ * ports and the cause are whole.
+ */
+static void test_table_fits_terminal(void)
+{
+	struct bind_report report;
+	struct holder_report *holder;
+	char *text;
+
+	/* A holder with a long name, three workers and a unit. */
+	base_report(&report);
+	inet_pton(AF_INET, "0.0.0.0", report.addr);
+	add_conflict(&report, "0.0.0.0", 8000, "gunicorn-worker", 31337, 3, "app.service",
+		     CAUSE_OTHER_PROGRAM);
+	check_fitted(&report, &(struct row_musts){ "4242", "[31337", ":8000 ",
+						   " \xc2\xb7 other program", " (app.service)" });
+	/* Names and the address give way first; the unit stays. */
+	CHECK_ROW(&report, 80,
+		  "18:52:01 \xe2\x80\xa6[4242] tcp \xe2\x80\xa6:8000 EADDRINUSE "
+		  "\xe2\x80\xa6[31337,+2] \xc2\xb7 other program (app.service)\n");
+	CHECK_ROW(&report, 100,
+		  "18:52:01 \xe2\x80\xa6[4242] tcp 0.0.0.0:8000 EADDRINUSE "
+		  "gunic\xe2\x80\xa6[31337,31338,31339] \xc2\xb7 other program (app.service)\n");
+
+	/* A folded storm against an older instance. */
+	base_report(&report);
+	strcpy(report.caller.comm, "node");
+	report.caller.pid = 5100;
+	report.count = 5000;
+	report.folded = true;
+	add_conflict(&report, "127.0.0.1", 3000, "node", 4100, 1, "api.service",
+		     CAUSE_SAME_PROGRAM);
+	check_fitted(&report, &(struct row_musts){ "5100", "[4100]", ":3000 ",
+						   " \xc2\xb7 older instance", " (api.service)" });
+
+	/*
+	 * A CJK name: the kernel keeps 15 bytes of "测试服务器进程", five
+	 * characters that take ten columns.
+	 */
+	base_report(&report);
+	strcpy(report.caller.comm, "\xe6\xb5\x8b\xe8\xaf\x95\xe6\x9c\x8d\xe5\x8a\xa1\xe5\x99\xa8");
+	add_conflict(&report, "0.0.0.0", 8080, "nginx", 1200, 2, "nginx.service",
+		     CAUSE_OTHER_PROGRAM);
+	check_fitted(&report, &(struct row_musts){ "4242", "[1200", ":8080 ",
+						   " \xc2\xb7 other program", " (nginx.service)" });
+	/* 99 columns: cut before its third character, as "测试服…" would take 101. */
+	CHECK_ROW(&report, 100,
+		  "18:52:01 \xe6\xb5\x8b\xe8\xaf\x95\xe2\x80\xa6[4242] "
+		  "tcp 127.0.0.1:8080 EADDRINUSE nginx[1200,1201] \xc2\xb7 other program "
+		  "(nginx.service)\n");
+	/* 80: the unit goes whole (the row would need 81), the names come back. */
+	CHECK_ROW(&report, 80,
+		  "18:52:01 \xe2\x80\xa6[4242] tcp 127.0.0.1:8080 EADDRINUSE nginx[1200,1201] "
+		  "\xc2\xb7 other program\n");
+
+	/* An IPv6 address, a holder's container. */
+	base_report(&report);
+	strcpy(report.caller.comm, "envoy");
+	report.caller.pid = 7000;
+	report.family = AF_INET6;
+	inet_pton(AF_INET6, "2001:db8:85a3::8a2e:370:7334", report.addr);
+	holder = add_conflict(&report, "::", 443, "docker-proxy", 900, 1, "", CAUSE_CONTAINER_PORT);
+	strcpy(holder->processes[0].identity.container.id, "4f2a9c0e1b7d");
+	strcpy(holder->processes[0].identity.container.name, "edge-proxy");
+	check_fitted(&report, &(struct row_musts){ "7000", "[900]", "]:443 ",
+						   " \xc2\xb7 container port", " (edge-proxy)" });
+
+	/* A restart loop: its count, then the unit, go whole or not at all. */
+	base_report(&report);
+	strcpy(report.caller.comm, "app-server");
+	report.caller.pid = 9000;
+	add_conflict(&report, "0.0.0.0", 8081, "nginx", 1200, 1, "nginx.service",
+		     CAUSE_OTHER_PROGRAM);
+	report.diagnosis.repeat.count = 7;
+	report.diagnosis.repeat.window_s = 60;
+	strcpy(report.diagnosis.repeat.who, "app.service");
+	check_fitted(&report, &(struct row_musts){ "9000", "[1200]", ":8081 ",
+						   " \xc2\xb7 other program", " (nginx.service)",
+						   ", 7th failure in 60 s of app.service" });
+	text = table_text(&report, false, 200);
+	CHECK_CONTAINS(text, "nginx[1200] LISTEN 0.0.0.0:8081 \xc2\xb7 other program "
+			     "(nginx.service), 7th failure in 60 s of app.service\n");
+	free(text);
+
+	/* TIME_WAIT: no process to name. */
+	base_report(&report);
+	holder = add_holder(&report, 6, "127.0.0.1", 3000);
+	holder->uid = BS_UID_UNKNOWN;
+	holder->inode = 0;
+	report.diagnosis.cause = CAUSE_TIME_WAIT;
+	text = table_text(&report, false, 80);
+	CHECK(terminal_columns(strchr(text, '\n') + 1) <= 80);
+	CHECK(ends_with(text, " \xc2\xb7 TIME_WAIT\n"));
+	free(text);
 }
 
 /* A folded record: the error column carries the count, wide and compact. */
@@ -528,6 +750,7 @@ int main(void)
 	test_table_hostile_text();
 	test_table_lost_and_errors();
 	test_table_folded();
+	test_table_fits_terminal();
 	test_json_output();
 	return unit_summary();
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 #include "bindsnoop.h"
 #include "format.h"
+#include "text_sanitize.h"
 
 #ifndef IPPROTO_MPTCP
 #define IPPROTO_MPTCP 262
@@ -347,22 +348,12 @@ size_t format_fit_width(char *text, size_t len, unsigned int width)
 {
 	static const char ellipsis[] = "\xe2\x80\xa6"; /* U+2026 */
 	size_t content = len && text[len - 1] == '\n' ? len - 1 : len;
-	unsigned int columns = 0;
-	size_t cut = 0;
+	size_t cut;
 
-	if (width < 2)
+	if (width < 2 || text_columns(text, content) <= width)
 		return len;
-	for (size_t i = 0; i < content; i++) {
-		if (((unsigned char)text[i] & 0xc0) == 0x80)
-			continue;
-		/* Leave room for the ellipsis in the last column. */
-		if (columns == width - 1)
-			cut = i;
-		if (++columns > width)
-			break;
-	}
-	if (columns <= width)
-		return len;
+	/* Leave room for the ellipsis in the last column. */
+	cut = text_prefix_columns(text, content, width - 1, NULL);
 	memcpy(text + cut, ellipsis, sizeof(ellipsis) - 1);
 	cut += sizeof(ellipsis) - 1;
 	if (content != len)

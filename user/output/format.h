@@ -62,7 +62,8 @@ int format_clock_us(__u64 realtime_ns, char *buf, size_t len);
 /*
  * Fit one line (text[0..len), ending in '\n') into width terminal columns:
  * if it is wider, cut it at a character boundary and end it with "…" and
- * the '\n'. Counts one column per UTF-8 character. Returns the new length;
+ * the '\n'. Counts terminal columns (text_columns: a CJK character takes
+ * two) and never splits a character. Returns the new length;
  * the buffer must have 3 bytes of room past len (a cut of two ASCII
  * characters for a 3-byte "…" grows the text by one, plus the NUL).
  */

@@ -7,10 +7,12 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include "diagnose.h"
 #include "format.h"
 #include "line_writer.h"
@@ -21,17 +23,24 @@
 
 #define TABLE_BATCH_BYTES (64 * 1024)
 
-/* Column widths fit typical values; longer ones push the rest of the line right. */
-#define TABLE_ROW_FORMAT "%-15s %-13s %-7s %-15s %-5s %-21s %-13s %s\n"
+/*
+ * Column widths fit typical values; longer ones push the rest of the line
+ * right. Padding counts terminal columns, so a CJK name lines up too.
+ */
+static const unsigned int full_columns[] = { 15, 13, 7, 15, 5, 21, 13 };
+static const char *const full_titles[] = { "TIME",  "EVENT",   "PID",  "COMM",
+					   "PROTO", "ADDRESS", "ERROR" };
 /*
  * A terminal narrower than TABLE_FULL_WIDTH gets the compact row: seconds,
  * the caller as comm[pid], "tcp 127.0.0.1:8080", the error (the event kind
  * and microseconds stay in the wide layout and JSON); the room left goes to
- * the holder and the cause, the cause kept whole.
+ * the holder and the cause.
  */
-#define TABLE_COMPACT_FORMAT "%-8s %-18s %-24s %-10s "
-#define TABLE_FULL_WIDTH     160
-#define TABLE_ERROR_MAX	     48 /* "EADDRINUSE×18446744073709551615" */
+static const unsigned int compact_columns[] = { 8, 18, 24, 10 };
+static const char *const compact_titles[] = { "TIME", "CALLER", "ADDRESS", "ERROR" };
+#define TABLE_FULL_WIDTH 160
+#define TABLE_ERROR_MAX	 48		/* "EADDRINUSE×18446744073709551615" */
+#define TABLE_ELLIPSIS	 "\xe2\x80\xa6" /* U+2026 */
 
 struct table_output {
 	struct output base;
@@ -41,6 +50,7 @@ struct table_output {
 	bool compact;		  /* the terminal was narrower than TABLE_FULL_WIDTH at the start */
 	unsigned int fixed_width; /* tests: act as a terminal of this width (0: ask) */
 	struct strbuf batch;
+	struct strbuf scratch; /* a row tried at a width, to measure it */
 	/* A pipe or terminal: written by a thread of its own (queued_writer.h). */
 	struct queued_writer *queue;
 	int failed; /* the error that ended writing, 0 while it works */
@@ -117,27 +127,6 @@ static __u32 holder_process_count(const struct holder_report *holder)
 							      REPORT_MAX_PROCESSES;
 }
 
-/* "nginx[100,101]", or "nginx[100],sh[200]" when the processes differ. */
-static void put_processes(struct table_line *line, const struct holder_report *holder)
-{
-	__u32 count = holder_process_count(holder);
-
-	for (__u32 i = 0; i < count; i++) {
-		const struct process_ref *process = &holder->processes[i];
-
-		if (i && !strncmp(process->comm, holder->processes[i - 1].comm, BS_COMM_LEN)) {
-			put_format(line, ",%u", process->pid);
-			continue;
-		}
-		if (i)
-			put_str(line, "],");
-		put_comm(line, process->comm);
-		put_format(line, "[%u", process->pid);
-	}
-	if (count)
-		put_str(line, "]");
-}
-
 /* What identifies a socket nobody could be found for: its owner uid and inode. */
 static void put_socket_ids(struct table_line *line, const struct holder_report *holder)
 {
@@ -154,8 +143,14 @@ static void put_state_endpoint(struct table_line *line, const struct holder_repo
 	put_endpoint(line, holder->family, holder->addr, holder->port);
 }
 
-/* The HOLDER column: the first holder in a few words, and how many more. */
-static void put_holder_summary(struct table_line *line, const struct bind_report *report)
+/*
+ * The HOLDER column after the first holder's processes (table_row's groups),
+ * or in their place when none is known: its socket (" LISTEN 0.0.0.0:80",
+ * "TIME_WAIT 127.0.0.1:80 (no process)") and how many more holders; without
+ * its endpoint and the count when room is short.
+ */
+static void put_holder_socket(struct table_line *line, const struct bind_report *report,
+			      bool endpoint)
 {
 	const struct holder_report *holder = &report->holders[0];
 
@@ -164,33 +159,46 @@ static void put_holder_summary(struct table_line *line, const struct bind_report
 		return;
 	}
 	if (holder_process_count(holder)) {
-		put_processes(line, holder);
-		put_str(line, " ");
-		put_state_endpoint(line, holder);
+		if (endpoint) {
+			put_str(line, " ");
+			put_state_endpoint(line, holder);
+		}
 	} else if (!strcmp(holder_state(holder), "TIME_WAIT") ||
 		   (!holder->inode && holder->uid == BS_UID_UNKNOWN)) {
 		/* Nothing to name it by: a TIME_WAIT socket belongs to no process. */
-		put_state_endpoint(line, holder);
+		if (endpoint)
+			put_state_endpoint(line, holder);
+		else
+			put_str(line, holder_state(holder));
 		put_str(line, " (no process)");
 	} else {
 		put_socket_ids(line, holder);
-		put_state_endpoint(line, holder);
+		if (endpoint)
+			put_state_endpoint(line, holder);
+		else
+			put_str(line, holder_state(holder));
 	}
-	if (report->holder_count > 1)
+	if (endpoint && report->holder_count > 1)
 		put_format(line, " +%u more", report->holder_count - 1);
 }
 
-/* The answer, last: " · other program (nginx.service)", " · TIME_WAIT", a loop's count. */
-static void put_cause(struct table_line *line, const struct bind_report *report)
+/*
+ * The answer, last: " · other program", then its details, each of which
+ * starts at an offset given back: the holder's unit or container
+ * (" (nginx.service)"), a loop's count (", 7th failure in 60 s of app.service").
+ */
+static void put_cause(struct table_line *line, const struct bind_report *report, size_t *detail_at,
+		      size_t *repeat_at)
 {
 	const struct diagnosis *diagnosis = &report->diagnosis;
 	const struct process_identity *identity = NULL;
 	char ordinal[16];
 
-	if (diagnosis->cause == CAUSE_NONE)
-		return;
-	put_str(line, " · ");
-	put_str(line, diagnosis_cause_label(diagnosis->cause));
+	if (diagnosis->cause != CAUSE_NONE) {
+		put_str(line, " · ");
+		put_str(line, diagnosis_cause_label(diagnosis->cause));
+	}
+	*detail_at = line->out->len;
 	if (diagnosis->cause == CAUSE_SAME_PROGRAM || diagnosis->cause == CAUSE_OTHER_PROGRAM ||
 	    diagnosis->cause == CAUSE_CONTAINER_PORT) {
 		for (__u32 i = 0; i < report->holder_count && i < REPORT_MAX_HOLDERS && !identity;
@@ -212,7 +220,8 @@ static void put_cause(struct table_line *line, const struct bind_report *report)
 		put_sanitized(line, identity->service, sizeof(identity->service));
 		put_str(line, ")");
 	}
-	if (diagnosis->repeat.count >= DIAGNOSE_LOOP_THRESHOLD) {
+	*repeat_at = line->out->len;
+	if (diagnosis->cause != CAUSE_NONE && diagnosis->repeat.count >= DIAGNOSE_LOOP_THRESHOLD) {
 		put_format(line, ", %s failure in %u s of ",
 			   diagnose_ordinal(diagnosis->repeat.count, ordinal, sizeof(ordinal)),
 			   diagnosis->repeat.window_s);
@@ -331,146 +340,354 @@ static unsigned int terminal_width(const struct table_output *table)
 	return size.ws_col;
 }
 
-/*
- * The error column: "EADDRINUSE", "E200" for a number without a name, "-"
- * for a success; a folded record adds its count: "EADDRINUSE×5000".
- */
-static void format_error_cell(const struct bind_report *report, char *out, size_t size)
+/* Spaces after what was put since start, up to columns terminal columns. */
+static void pad_to(struct table_line *line, size_t start, unsigned int columns)
 {
-	char unknown[FORMAT_ERRNO_MAX];
-	int len =
-		snprintf(out, size, "%s", report->error ? errno_text(report->error, unknown) : "-");
+	size_t used;
 
-	if (report->folded && len >= 0 && (size_t)len < size)
-		snprintf(out + len, size - len, "\u00d7%llu", (unsigned long long)report->count);
+	if (line->err)
+		return;
+	used = text_columns(line->out->data + start, line->out->len - start);
+	if (used < columns)
+		put_format(line, "%*s", (int)(columns - used), "");
 }
 
-static void put_row(struct table_line *line, const struct bind_report *report, unsigned int width)
-{
-	size_t start = line->out->len;
-	char clock[FORMAT_CLOCK_MAX], pid[16], comm[BS_COMM_LEN], proto_buf[FORMAT_PROTO_MAX];
-	char endpoint[FORMAT_ENDPOINT_MAX], error[TABLE_ERROR_MAX];
-	struct strbuf holder_text = STRBUF_INIT;
-	struct table_line holder = { .out = &holder_text };
+/*
+ * How a row fits a terminal: one line per event (a wrapped line is hard to
+ * read), shortened only as far as the width needs, in this order:
+ *   1. the holder's socket ("LISTEN 0.0.0.0:80") and "+N more" holders;
+ *   2. the padding of the columns (one space between them instead);
+ *   3. the caller's name, then the holders' names, cut with "…" down to
+ *      "…" alone: "pyth…[4242]", "…[1200]";
+ *   4. the address, from its end, down to "…:8080" ("[…]:443");
+ *   5. the holder's pids, down to the first and a count: "[1200,+3]";
+ *   6. the cause's details, each whole or not at all, the last first: a
+ *      restart loop's count, then the holder's unit or container;
+ * and only then the line's end, at the terminal's edge. Never a pid, a port,
+ * a unit or a container name is cut: a user types them next. What a later
+ * step drops whole leaves room that goes back to the earlier steps, in
+ * reverse order; the padding and the holder's socket come back only when
+ * everything else is whole. The full layout (TABLE_FULL_WIDTH and wider)
+ * keeps its first columns as they are and shortens the rest the same way.
+ */
+#define CUT_MIN_COLUMNS 3 /* a cut keeps 3 columns of text or more ("pyt…"), or none ("…") */
 
-	if (format_clock_us(report->ts_realtime_ns, clock, sizeof(clock)) < 0)
-		strcpy(clock, "?");
-	snprintf(pid, sizeof(pid), "%u", report->caller.pid);
-	text_sanitize(comm, report->caller.comm, strnlen(report->caller.comm, BS_COMM_LEN - 1));
-	if (format_endpoint(report->family, report->addr, report->port, endpoint,
-			    sizeof(endpoint)) < 0)
-		snprintf(endpoint, sizeof(endpoint), "?:%u", report->port);
-	format_error_cell(report, error, sizeof(error));
-	put_holder_summary(&holder, report);
-	put_cause(&holder, report);
-	if (holder.err)
-		line->err = holder.err;
-	else
-		put_format(line, TABLE_ROW_FORMAT, clock, report_event_name(report), pid, comm,
-			   proto_name(report->protocol, proto_buf, sizeof(proto_buf)), endpoint,
-			   error, holder_text.data);
-	strbuf_release(&holder_text);
-	/* One line per failure: a wrapped line is hard to read, the end goes. */
+/* A name or an address the row may cut. */
+struct cut_text {
+	char text[FORMAT_ADDR_MAX]; /* sanitized: a comm, or an address without its port */
+	size_t len;
+	size_t columns;
+};
+
+/* Processes of the holder in a row with one name: "nginx" and "[100,101]". */
+struct holder_group {
+	struct cut_text name;
+	char pids[REPORT_MAX_PROCESSES * 11 + 3];
+};
+
+/* A row's pieces, each ready to be put whole or shortened. */
+struct table_row {
+	char clock[FORMAT_CLOCK_MAX];
+	__u32 pid;
+	struct cut_text caller;
+	char proto[FORMAT_PROTO_MAX];
+	bool bracketed; /* IPv6: "[host]:port" */
+	struct cut_text host;
+	__u16 port;
+	char error[TABLE_ERROR_MAX];
+	const char *event;
+	struct holder_group groups[REPORT_MAX_PROCESSES];
+	__u32 group_count;
+	char folded_pids[32];	    /* "[1200,+4]" */
+	struct strbuf socket_brief; /* put_holder_socket without the endpoint */
+	struct strbuf socket_full;  /* and with it */
+	struct strbuf cause;
+	size_t detail_at, repeat_at; /* where the cause's details start in cause */
+};
+
+/* How much of each piece a row shows; SIZE_MAX / true: whole. */
+struct row_fit {
+	size_t caller_cap, holder_cap, host_cap; /* columns a name or address may take */
+	bool detail, repeat, all_pids, padding, endpoint;
+};
+
+static void cut_text_set(struct cut_text *cut, const char *text, size_t len)
+{
+	if (len >= sizeof(cut->text))
+		len = sizeof(cut->text) - 1;
+	cut->len = text_sanitize(cut->text, text, len);
+	cut->columns = text_columns(cut->text, cut->len);
+}
+
+static void put_cut(struct table_line *line, const struct cut_text *cut, size_t cap)
+{
+	size_t keep = 0;
+
+	if (cut->columns <= cap) {
+		put_str(line, cut->text);
+		return;
+	}
+	if (cap > CUT_MIN_COLUMNS)
+		keep = text_prefix_columns(cut->text, cut->len, cap - 1, NULL);
+	if (!line->err)
+		line->err = strbuf_append(line->out, cut->text, keep);
+	put_str(line, TABLE_ELLIPSIS);
+}
+
+static void put_cause_part(struct table_line *line, const struct strbuf *cause, size_t from,
+			   size_t to)
+{
+	if (!line->err && to > from)
+		line->err = strbuf_append(line->out, cause->data + from, to - from);
+}
+
+/* Ends the column begun at *start: padded to columns (0: not at all), then a space. */
+static void end_column(struct table_line *line, size_t *start, unsigned int columns)
+{
+	pad_to(line, *start, columns);
+	put_str(line, " ");
+	*start = line->out->len;
+}
+
+static void put_fitted_row(struct table_line *line, const struct table_row *row,
+			   const struct row_fit *fit, bool compact)
+{
+	static const unsigned int unpadded[sizeof(full_columns) / sizeof(full_columns[0])];
+	const unsigned int *columns = !fit->padding ? unpadded :
+				      compact	    ? compact_columns :
+						      full_columns;
+	size_t start = line->out->len;
+	unsigned int column = 0;
+
+	if (compact) {
+		if (!line->err)
+			line->err = strbuf_append(line->out, row->clock,
+						  strnlen(row->clock, 8)); /* seconds */
+		end_column(line, &start, columns[column++]);
+		put_cut(line, &row->caller, fit->caller_cap);
+		put_format(line, "[%u]", row->pid);
+		end_column(line, &start, columns[column++]);
+		put_str(line, row->proto);
+		put_str(line, " ");
+	} else {
+		put_str(line, row->clock);
+		end_column(line, &start, columns[column++]);
+		put_str(line, row->event);
+		end_column(line, &start, columns[column++]);
+		put_format(line, "%u", row->pid);
+		end_column(line, &start, columns[column++]);
+		put_cut(line, &row->caller, fit->caller_cap);
+		end_column(line, &start, columns[column++]);
+		put_str(line, row->proto);
+		end_column(line, &start, columns[column++]);
+	}
+	put_str(line, row->bracketed ? "[" : "");
+	put_cut(line, &row->host, fit->host_cap);
+	put_format(line, "%s:%u", row->bracketed ? "]" : "", row->port);
+	end_column(line, &start, columns[column++]);
+	put_str(line, row->error);
+	end_column(line, &start, columns[column++]);
+
+	if (fit->all_pids) {
+		for (__u32 i = 0; i < row->group_count; i++) {
+			put_str(line, i ? "," : "");
+			put_cut(line, &row->groups[i].name, fit->holder_cap);
+			put_str(line, row->groups[i].pids);
+		}
+	} else if (row->group_count) {
+		put_cut(line, &row->groups[0].name, fit->holder_cap);
+		put_str(line, row->folded_pids);
+	}
+	put_str(line, fit->endpoint ? row->socket_full.data : row->socket_brief.data);
+	put_cause_part(line, &row->cause, 0, row->detail_at);
+	if (fit->detail)
+		put_cause_part(line, &row->cause, row->detail_at, row->repeat_at);
+	if (fit->repeat)
+		put_cause_part(line, &row->cause, row->repeat_at, row->cause.len);
+	put_str(line, "\n");
+}
+
+/*
+ * The first holder's processes by name: "nginx" "[100,101]", "sh" "[200]",
+ * and all in one: "[100,+2]".
+ */
+static void set_holder_groups(struct table_row *row, const struct holder_report *holder)
+{
+	__u32 count = holder_process_count(holder);
+
+	for (__u32 i = 0; i < count; i++) {
+		const struct process_ref *process = &holder->processes[i];
+		struct holder_group *group;
+		size_t used;
+
+		if (!i || strncmp(process->comm, holder->processes[i - 1].comm, BS_COMM_LEN)) {
+			group = &row->groups[row->group_count++];
+			if (process->comm[0])
+				cut_text_set(&group->name, process->comm,
+					     strnlen(process->comm, BS_COMM_LEN));
+			else
+				cut_text_set(&group->name, "?", 1);
+			group->pids[0] = '\0';
+		}
+		group = &row->groups[row->group_count - 1];
+		used = strlen(group->pids);
+		snprintf(group->pids + used, sizeof(group->pids) - used, "%s%u", used ? "," : "[",
+			 process->pid);
+	}
+	for (__u32 i = 0; i < row->group_count; i++)
+		strcat(row->groups[i].pids, "]");
+	if (count > 1)
+		snprintf(row->folded_pids, sizeof(row->folded_pids), "[%u,+%u]",
+			 holder->processes[0].pid, holder->process_count - 1);
+	else if (count)
+		snprintf(row->folded_pids, sizeof(row->folded_pids), "[%u]",
+			 holder->processes[0].pid);
+}
+
+static int table_row_init(struct table_row *row, const struct bind_report *report)
+{
+	struct table_line brief = { .out = &row->socket_brief },
+			  full = { .out = &row->socket_full }, cause = { .out = &row->cause };
+	char host[FORMAT_ADDR_MAX], unknown[FORMAT_ERRNO_MAX], proto[FORMAT_PROTO_MAX];
+	int len;
+
+	memset(row, 0, sizeof(*row));
+	if (format_clock_us(report->ts_realtime_ns, row->clock, sizeof(row->clock)) < 0)
+		strcpy(row->clock, "?");
+	row->event = report_event_name(report);
+	row->pid = report->caller.pid;
+	cut_text_set(&row->caller, report->caller.comm,
+		     strnlen(report->caller.comm, BS_COMM_LEN - 1));
+	snprintf(row->proto, sizeof(row->proto), "%s",
+		 proto_name(report->protocol, proto, sizeof(proto)));
+	if (format_addr(report->family, report->addr, host, sizeof(host)) < 0)
+		strcpy(host, "?");
+	row->bracketed = report->family == AF_INET6 && strcmp(host, "?");
+	cut_text_set(&row->host, host, strlen(host));
+	row->port = report->port;
+	len = snprintf(row->error, sizeof(row->error), "%s",
+		       report->error ? errno_text(report->error, unknown) : "-");
+	/* A folded record: "EADDRINUSE×5000". */
+	if (report->folded && len >= 0 && (size_t)len < sizeof(row->error))
+		snprintf(row->error + len, sizeof(row->error) - len, "\u00d7%llu",
+			 (unsigned long long)report->count);
+	if (report->holder_count)
+		set_holder_groups(row, &report->holders[0]);
+	put_holder_socket(&brief, report, false);
+	put_holder_socket(&full, report, true);
+	put_cause(&cause, report, &row->detail_at, &row->repeat_at);
+	/* data is never NULL after this, even for an empty piece. */
+	put_str(&brief, "");
+	put_str(&full, "");
+	put_str(&cause, "");
+	return brief.err ? brief.err : full.err ? full.err : cause.err;
+}
+
+static void table_row_release(struct table_row *row)
+{
+	strbuf_release(&row->socket_brief);
+	strbuf_release(&row->socket_full);
+	strbuf_release(&row->cause);
+}
+
+/* A row being fitted: tried at each step in scratch, and measured. */
+struct row_fitter {
+	const struct table_row *row;
+	bool compact;
+	unsigned int width;
+	struct strbuf *scratch;
+	struct row_fit fit;
+};
+
+static bool row_fits(struct row_fitter *fitter)
+{
+	struct table_line line = { .out = fitter->scratch };
+
+	strbuf_reset(fitter->scratch);
+	put_fitted_row(&line, fitter->row, &fitter->fit, fitter->compact);
+	/* Out of memory: as if it did not fit; the row itself then fails to be put. */
+	return !line.err && text_columns(line.out->data, line.out->len - 1) <= fitter->width;
+}
+
+/* Whole, if the row then fits. */
+static bool fit_whole(struct row_fitter *fitter, bool *shown)
+{
+	*shown = true;
+	if (!row_fits(fitter))
+		*shown = false;
+	return *shown;
+}
+
+/* As many of its columns as fit, up to whole; returns whether whole. */
+static bool fit_cut(struct row_fitter *fitter, size_t *cap, size_t whole)
+{
+	size_t low = *cap, high = whole;
+
+	while (low < high) {
+		size_t mid = low + (high - low + 1) / 2;
+
+		*cap = mid;
+		if (row_fits(fitter))
+			low = mid;
+		else
+			high = mid - 1;
+	}
+	*cap = low;
+	return low >= whole;
+}
+
+static void fit_row(struct row_fitter *fitter)
+{
+	const struct table_row *row = fitter->row;
+	struct row_fit *fit = &fitter->fit;
+	size_t holder_columns = 1;
+	bool whole;
+
+	*fit = (struct row_fit){ SIZE_MAX, SIZE_MAX, SIZE_MAX, true, true, true, true, true };
+	if (!fitter->width || row_fits(fitter))
+		return;
+	for (__u32 i = 0; i < row->group_count; i++)
+		if (row->groups[i].name.columns > holder_columns)
+			holder_columns = row->groups[i].name.columns;
+	/* All shortened (the full layout keeps its first columns), then given back in order. */
+	*fit = (struct row_fit){ .caller_cap = fitter->compact ? 1 : SIZE_MAX,
+				 .host_cap = fitter->compact ? 1 : SIZE_MAX,
+				 .holder_cap = 1,
+				 .padding = !fitter->compact };
+	whole = fit_whole(fitter, &fit->detail);
+	whole &= fit_whole(fitter, &fit->repeat);
+	whole &= fit_whole(fitter, &fit->all_pids);
+	whole &= fit_cut(fitter, &fit->host_cap, fitter->compact ? row->host.columns : SIZE_MAX);
+	whole &= fit_cut(fitter, &fit->holder_cap, holder_columns);
+	whole &=
+		fit_cut(fitter, &fit->caller_cap, fitter->compact ? row->caller.columns : SIZE_MAX);
+	if (whole && fit_whole(fitter, &fit->padding))
+		fit_whole(fitter, &fit->endpoint);
+}
+
+/* One row, fitted to width columns (0: whole, as when piped). */
+static void put_row(struct table_output *table, struct table_line *line,
+		    const struct bind_report *report, bool compact, unsigned int width)
+{
+	struct row_fitter fitter = { .compact = compact,
+				     .width = width,
+				     .scratch = &table->scratch };
+	struct table_row row;
+	size_t start = line->out->len;
+
+	if (line->err)
+		return;
+	line->err = table_row_init(&row, report);
+	if (!line->err) {
+		fitter.row = &row;
+		fit_row(&fitter);
+		put_fitted_row(line, &row, &fitter.fit, compact);
+	}
+	table_row_release(&row);
+	/* Too narrow even for the shortest row: the line itself is cut at the edge. */
 	if (!line->err && width && !(line->err = strbuf_reserve(line->out, 4)))
 		line->out->len = start + format_fit_width(line->out->data + start,
 							  line->out->len - start, width);
-}
-
-/* Terminal columns of UTF-8 text: one per character. */
-static size_t text_columns(const char *text, size_t len)
-{
-	size_t columns = 0;
-
-	for (size_t i = 0; i < len; i++)
-		columns += ((unsigned char)text[i] & 0xc0) != 0x80;
-	return columns;
-}
-
-/* Bytes of text's first `columns` characters. */
-static size_t text_prefix(const char *text, size_t len, size_t columns)
-{
-	size_t i = 0;
-
-	for (; i < len; i++) {
-		if (((unsigned char)text[i] & 0xc0) != 0x80 && columns-- == 0)
-			break;
-	}
-	return i;
-}
-
-/* The holder by name only ("nginx[1200,1201]"), or its socket when no process is known. */
-static void put_holder_names(struct table_line *line, const struct bind_report *report)
-{
-	const struct holder_report *holder = &report->holders[0];
-
-	if (report->holder_count && holder_process_count(holder))
-		put_processes(line, holder);
-	else
-		put_holder_summary(line, report);
-}
-
-/*
- * One compact row fitted to width: the fixed columns, then the holder
- * (in full, by name only, or cut with "…"), then the cause, kept whole.
- */
-static void put_compact_row(struct table_line *line, const struct bind_report *report,
-			    unsigned int width)
-{
-	char clock[FORMAT_CLOCK_MAX], caller[BS_COMM_LEN + 16], comm[BS_COMM_LEN];
-	char proto_buf[FORMAT_PROTO_MAX], endpoint[FORMAT_ENDPOINT_MAX], error[TABLE_ERROR_MAX];
-	char address[FORMAT_PROTO_MAX + FORMAT_ENDPOINT_MAX];
-	struct strbuf full = STRBUF_INIT, names = STRBUF_INIT, cause = STRBUF_INIT;
-	struct table_line full_line = { .out = &full }, names_line = { .out = &names },
-			  cause_line = { .out = &cause };
-	size_t start = line->out->len, fixed, room;
-
-	if (format_clock_us(report->ts_realtime_ns, clock, sizeof(clock)) < 0)
-		strcpy(clock, "?");
-	clock[8] = '\0'; /* seconds are enough on a narrow terminal */
-	text_sanitize(comm, report->caller.comm, strnlen(report->caller.comm, BS_COMM_LEN - 1));
-	snprintf(caller, sizeof(caller), "%s[%u]", comm, report->caller.pid);
-	if (format_endpoint(report->family, report->addr, report->port, endpoint,
-			    sizeof(endpoint)) < 0)
-		snprintf(endpoint, sizeof(endpoint), "?:%u", report->port);
-	format_error_cell(report, error, sizeof(error));
-	snprintf(address, sizeof(address), "%s %s",
-		 proto_name(report->protocol, proto_buf, sizeof(proto_buf)), endpoint);
-	put_format(line, TABLE_COMPACT_FORMAT, clock, caller, address, error);
-	put_holder_summary(&full_line, report);
-	put_holder_names(&names_line, report);
-	put_cause(&cause_line, report);
-	if (line->err || full_line.err || names_line.err || cause_line.err) {
-		line->err = line->err ? line->err : -ENOMEM;
-		goto out;
-	}
-	fixed = text_columns(line->out->data + start, line->out->len - start);
-	room = width > fixed ? width - fixed : 0;
-	if (text_columns(full.data, full.len) + text_columns(cause.data, cause.len) <= room) {
-		put_str(line, full.data);
-	} else if (text_columns(names.data, names.len) + text_columns(cause.data, cause.len) <=
-		   room) {
-		put_str(line, names.data);
-	} else {
-		size_t keep = room > text_columns(cause.data, cause.len) + 1 ?
-				      room - text_columns(cause.data, cause.len) - 1 :
-				      0;
-
-		if (!line->err)
-			line->err = strbuf_append(line->out, names.data,
-						  text_prefix(names.data, names.len, keep));
-		put_str(line, "\xe2\x80\xa6");
-	}
-	if (cause.len)
-		put_str(line, cause.data);
-	put_str(line, "\n");
-	/* A terminal too narrow even for the cause: cut the line itself. */
-	if (!line->err && !(line->err = strbuf_reserve(line->out, 4)))
-		line->out->len = start + format_fit_width(line->out->data + start,
-							  line->out->len - start, width);
-out:
-	strbuf_release(&full);
-	strbuf_release(&names);
-	strbuf_release(&cause);
 }
 
 /* Table rows among the lines in data: --wide detail lines are indented. */
@@ -532,10 +749,7 @@ static int table_report(struct output *out, const struct bind_report *report)
 
 	unsigned int width = terminal_width(table);
 
-	if (table->compact && width)
-		put_compact_row(&line, report, width);
-	else
-		put_row(&line, report, width);
+	put_row(table, &line, report, table->compact && width, width);
 	if (table->wide)
 		put_wide_details(&line, report);
 	if (line.err) {
@@ -587,6 +801,7 @@ static void table_destroy(struct output *out)
 	table_flush(out);
 	queued_writer_free(table->queue);
 	strbuf_release(&table->batch);
+	strbuf_release(&table->scratch);
 	free(table);
 }
 
@@ -598,6 +813,25 @@ static const struct output_ops table_output_ops = {
 	.destroy = table_destroy,
 };
 
+/* The titles, padded as the rows' columns are, then "HOLDER · CAUSE". */
+static int put_header(struct strbuf *out, bool compact)
+{
+	const unsigned int *columns = compact ? compact_columns : full_columns;
+	const char *const *titles = compact ? compact_titles : full_titles;
+	size_t count = compact ? sizeof(compact_titles) / sizeof(compact_titles[0]) :
+				 sizeof(full_titles) / sizeof(full_titles[0]);
+	struct table_line line = { .out = out };
+
+	size_t start = out->len;
+
+	for (size_t i = 0; i < count; i++) {
+		put_str(&line, titles[i]);
+		end_column(&line, &start, columns[i]);
+	}
+	put_str(&line, "HOLDER · CAUSE\n");
+	return line.err;
+}
+
 struct output *output_table_new(FILE *stream, bool wide)
 {
 	return output_table_new_sized(stream, wide, 0);
@@ -607,7 +841,6 @@ struct output *output_table_new_sized(FILE *stream, bool wide, unsigned int widt
 {
 	struct table_output *table = calloc(1, sizeof(*table));
 	size_t written;
-	int len;
 
 	if (!table)
 		return NULL;
@@ -621,13 +854,7 @@ struct output *output_table_new_sized(FILE *stream, bool wide, unsigned int widt
 	strbuf_init(&table->batch);
 
 	table->compact = width && width < TABLE_FULL_WIDTH;
-	if (table->compact)
-		len = strbuf_appendf(&table->batch, TABLE_COMPACT_FORMAT "%s\n", "TIME", "CALLER",
-				     "ADDRESS", "ERROR", "HOLDER · CAUSE");
-	else
-		len = strbuf_appendf(&table->batch, TABLE_ROW_FORMAT, "TIME", "EVENT", "PID",
-				     "COMM", "PROTO", "ADDRESS", "ERROR", "HOLDER · CAUSE");
-	if (len || strbuf_reserve(&table->batch, 4)) {
+	if (put_header(&table->batch, table->compact) || strbuf_reserve(&table->batch, 4)) {
 		table_destroy(&table->base);
 		return NULL;
 	}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Text that a process chose (its name, its command line) made safe to print
- * on a terminal. Anyone can name a process: raw, such text could move the
+ * on a terminal, and measured in the terminal's columns. Anyone can name a process: raw, such text could move the
  * cursor, set the window title, reorder what is shown or fake a line.
  */
 #ifndef BINDSNOOP_TEXT_SANITIZE_H
@@ -23,5 +23,23 @@
  * NUL-terminated.
  */
 size_t text_sanitize(char *out, const char *in, size_t len);
+
+/*
+ * Terminal columns of UTF-8 text[0..len), as a terminal draws it: two for
+ * an East Asian wide or fullwidth character (CJK, Hangul, fullwidth forms,
+ * most emoji), none for a combining mark or a zero-width character, one for
+ * anything else (a byte that is not UTF-8 shows as one replacement
+ * character). Unlike wcwidth(3), the same in every locale: bindsnoop never
+ * calls setlocale. Every width the table or --who measures comes from here.
+ */
+size_t text_columns(const char *text, size_t len);
+
+/*
+ * Bytes of the longest start of text[0..len) that takes at most columns
+ * columns, cut between characters only (never inside a wide one); combining
+ * marks after its last character stay with it. *used (if not NULL) gets the
+ * columns it takes.
+ */
+size_t text_prefix_columns(const char *text, size_t len, size_t columns, size_t *used);
 
 #endif /* BINDSNOOP_TEXT_SANITIZE_H */
