@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <linux/types.h>
+#include "lookup_budget.h"
 #include "report.h"
 
 struct enricher;
@@ -27,7 +28,12 @@ void enricher_free(struct enricher *enricher);
 void enricher_process(struct enricher *enricher, struct process_ref *process,
 		      const struct holder_report *holder);
 
-/* Complete report (caller, holders, caller_socket, limits) and set report->diagnosis. */
-void enricher_diagnose(struct enricher *enricher, struct bind_report *report);
+/*
+ * Complete report (caller, holders, caller_socket, limits) and set
+ * report->diagnosis. Socket options are read within budget (NULL: none);
+ * past it they stay unknown.
+ */
+void enricher_diagnose(struct enricher *enricher, struct bind_report *report,
+		       const struct lookup_budget *budget);
 
 #endif /* BINDSNOOP_ENRICH_H */

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 #include "bindsnoop.h"
+#include "lookup_budget.h"
 #include "procinfo.h"
 #include "report.h"
 
@@ -32,9 +33,14 @@ void holder_lookup_free(struct holder_lookup *lookup);
  */
 void holder_lookup_use_owner_tags(struct holder_lookup *lookup, int owner_tags_fd);
 
-/* Fill report->holders, holder_count and holders_searched for this event. */
+/*
+ * Fill report->holders, holder_count, holders_not_named and
+ * holders_searched for this event, within budget (NULL: none): the holders
+ * not reached when it runs out, or past REPORT_MAX_HOLDERS, are counted in
+ * holders_not_named.
+ */
 void holder_lookup_fill(struct holder_lookup *lookup, const struct bs_event *ev,
-			struct bind_report *report);
+			struct bind_report *report, const struct lookup_budget *budget);
 
 /* --who: read every process's sockets now, so the first lookup names them all. */
 void holder_lookup_scan_processes(struct holder_lookup *lookup);

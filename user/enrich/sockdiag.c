@@ -253,7 +253,7 @@ int sockdiag_parse_replies(const char *buffer, ssize_t len, __u32 sequence, __u1
 }
 
 static int dump_port(struct sockdiag *diag, int fd, __u8 family, __u8 protocol, __u16 port,
-		     sockdiag_visit_fn visit, void *ctx)
+		     sockdiag_visit_fn visit, void *ctx, const struct lookup_budget *budget)
 {
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	struct port_dump_request message = {
@@ -302,13 +302,17 @@ static int dump_port(struct sockdiag *diag, int fd, __u8 family, __u8 protocol, 
 					      visit, ctx, &visiting);
 		if (done)
 			return done < 0 ? done : 0;
+		/* Thousands of sockets on the port: the report goes on with those read so far. */
+		if (lookup_budget_spent(budget))
+			return -ETIME;
 		if (monotonic_ns() > deadline)
 			return -ETIMEDOUT;
 	}
 }
 
 int sockdiag_for_each_on_port(struct sockdiag *diag, __u64 netns_ino, __u32 pid, __u16 protocol,
-			      __u16 port, sockdiag_visit_fn visit, void *ctx)
+			      __u16 port, sockdiag_visit_fn visit, void *ctx,
+			      const struct lookup_budget *budget)
 {
 	static const __u8 families[] = { AF_INET, AF_INET6 };
 	struct netns_socket *entry;
@@ -327,7 +331,10 @@ int sockdiag_for_each_on_port(struct sockdiag *diag, __u64 netns_ino, __u32 pid,
 	if (!entry)
 		return err;
 	for (size_t i = 0; i < sizeof(families); i++) {
-		err = dump_port(diag, entry->fd, families[i], dump_protocol, port, visit, ctx);
+		if (lookup_budget_spent(budget))
+			return -ETIME;
+		err = dump_port(diag, entry->fd, families[i], dump_protocol, port, visit, ctx,
+				budget);
 		if (err == -ENOENT && families[i] == AF_INET6)
 			err = 0; /* IPv6 disabled: no sockets of that family */
 		if (err) {

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include <linux/types.h>
 #include "bindsnoop.h"
+#include "lookup_budget.h"
 
 #define SOCKDIAG_TIMEOUT_MS 200 /* a dump that stalls longer is abandoned */
 
@@ -44,10 +45,12 @@ void sockdiag_note_pid(struct sockdiag *diag, __u64 netns_ino, __u32 pid);
  * IPPROTO_UDP, IPPROTO_UDPLITE) bound to port in namespace netns_ino, both
  * address families, all states but request sockets. pid is a process to
  * reach the namespace through (others noted before are tried next).
- * 0, or a negative errno (-ESRCH: no process left in that namespace).
+ * 0, or a negative errno (-ESRCH: no process left in that namespace;
+ * -ETIME: the budget ran out, NULL: none, after visiting what came so far).
  */
 int sockdiag_for_each_on_port(struct sockdiag *diag, __u64 netns_ino, __u32 pid, __u16 protocol,
-			      __u16 port, sockdiag_visit_fn visit, void *ctx);
+			      __u16 port, sockdiag_visit_fn visit, void *ctx,
+			      const struct lookup_budget *budget);
 
 /* The namespace bindsnoop runs in. */
 __u64 sockdiag_own_netns(const struct sockdiag *diag);
