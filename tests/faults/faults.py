@@ -11,18 +11,22 @@ in the output or in a reported lost/dropped/unwritten count.
     tests/faults/faults.py --bindsnoop ./bindsnoop --storm build/tests/bind-storm
 
 One line per case ("ok NAME" / "FAIL NAME: why"), then
-"faults: N passed, N failed". Ports 20000-20999. Run as root.
+"faults: N passed, N failed". Ports 20000-20999. Run as root (the many-holders
+storm binds its holders as the user nobody).
 """
 import argparse
 import fcntl
+import io
 import json
 import os
 import re
 import select
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 # A stop must be prompt: SIGNALS_STOP_GRACE_MS (1 s) plus a little.
@@ -354,6 +358,172 @@ def table_totals(port):
     report(name, None)
 
 
+# A local user's flood of holders (issue 18): nobody binds HOLDERS_PER_PORT sockets to one
+# port on distinct loopback addresses, then STORM_FAILERS short-lived processes it forks
+# (each with all those fds) fail against every one of them at once.
+HOLDERS_PER_PORT = 5000
+STORM_FAILERS = 400
+LATE_FAILURE_LIMIT_S = 5.0
+STORM_STOP_LIMIT_S = 3.0
+HOLDER_FLOOD = r"""
+import os, resource, socket, sys
+port, holders, failers = (int(a) for a in sys.argv[1:4])
+resource.setrlimit(resource.RLIMIT_NOFILE, (holders + 64, holders + 64))
+os.setgid(65534)
+os.setuid(65534)
+sockets = []
+for i in range(holders):
+    s = socket.socket()
+    s.bind((f"127.{1 + i // 62500}.{i // 250 % 250}.{i % 250 + 1}", port))
+    sockets.append(s)
+print("ready", flush=True)
+sys.stdin.readline()
+children = []
+for i in range(failers):
+    pid = os.fork()
+    if pid == 0:
+        s = socket.socket()
+        try:
+            s.bind(("0.0.0.0", port))
+        except OSError:
+            os._exit(0)
+        os._exit(1)
+    children.append(pid)
+    if i == failers // 2:
+        print("half", flush=True)
+bound = sum(os.waitpid(pid, 0)[1] != 0 for pid in children)
+print(f"done {bound}", flush=True)
+sys.stdin.readline()
+"""
+
+
+def holder_flood(port):
+    """The holders, bound as nobody, waiting for a line on stdin to start the storm."""
+    flood = subprocess.Popen([sys.executable, "-c", HOLDER_FLOOD, str(port),
+                              str(HOLDERS_PER_PORT), str(STORM_FAILERS)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    if flood.stdout.readline().strip() != "ready":
+        flood.kill()
+        flood.wait()
+        raise RuntimeError(f"{HOLDERS_PER_PORT} holders on port {port} could not be bound")
+    return flood
+
+
+def holder_flood_end(flood):
+    flood.kill()
+    flood.wait()
+
+
+class LineReader:
+    """bindsnoop's stdout read as it comes, each line with the time it arrived."""
+
+    def __init__(self, stream):
+        self.lines = []  # (monotonic time, text)
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self.read, args=(stream,), daemon=True)
+        self.thread.start()
+
+    def read(self, stream):
+        for line in stream:
+            with self.lock:
+                self.lines.append((time.monotonic(), line))
+
+    def records(self):
+        with self.lock:
+            return [(when, json.loads(line)) for when, line in self.lines]
+
+    def wait_for(self, match, timeout):
+        """Arrival time of the first record match() accepts, or None after timeout."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for when, record in self.records():
+                if match(record):
+                    return when
+            time.sleep(0.02)
+        return None
+
+
+def holder_flood_traced(flood, port, name):
+    """bindsnoop --json on the flood's port and the next, then the storm begins."""
+    proc, err = start(["--json", "--port", f"{port},{port + 1}"], subprocess.PIPE, name)
+    reader = LineReader(io.TextIOWrapper(proc.stdout))
+    flood.stdin.write("go\n")
+    flood.stdin.flush()
+    return proc, err, reader
+
+
+def failing_bind(port):
+    """A bind that fails on 127.0.0.1:port (a listener holds it); returns (pid, when made)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", port))
+    listener.listen()
+    made = time.monotonic()
+    child = os.fork()
+    if child == 0:
+        late = socket.socket()
+        try:
+            late.bind(("127.0.0.1", port))
+        except OSError:
+            os._exit(0)
+        os._exit(1)
+    os.waitpid(child, 0)
+    listener.close()
+    return child, made
+
+
+def many_holders_late_failure(port):
+    """After a storm against 5,000 holders, an unrelated failure is printed within 5 s."""
+    name = "many-holders-storm-late-failure"
+    flood = holder_flood(port)
+    try:
+        proc, err, reader = holder_flood_traced(flood, port, name)
+        flood.stdout.readline()  # half
+        done = flood.stdout.readline().split()
+        if done != ["done", "0"]:
+            raise RuntimeError(f"the storm's binds did not all fail: {done}")
+        late_pid, made = failing_bind(port + 1)
+        seen = reader.wait_for(lambda r: r.get("event") == "bind_failed" and
+                               r.get("port") == port + 1 and
+                               r["caller"]["pid"] == late_pid, 30)
+        storm_seen = sum(r.get("port") == port for _, r in reader.records())
+        took, status = stop(proc, signal.SIGINT)
+    finally:
+        holder_flood_end(flood)
+    if seen is None or seen - made > LATE_FAILURE_LIMIT_S:
+        delay = "not within 30 s" if seen is None else f"{seen - made:.1f} s later"
+        return report(name, f"the failure made after the storm was printed {delay} "
+                      f"(limit {LATE_FAILURE_LIMIT_S} s; {storm_seen} of {STORM_FAILERS} "
+                      f"storm records printed by then)")
+    if status != 0 or took > STOP_LIMIT_S:
+        return report(name, f"exit status {status} after {took:.1f} s")
+    report(name, None)
+
+
+def many_holders_sigint(port):
+    """SIGINT in a storm against 5,000 holders ends bindsnoop within 3 s, with its stop record."""
+    name = "many-holders-storm-SIGINT"
+    flood = holder_flood(port)
+    try:
+        proc, err, reader = holder_flood_traced(flood, port, name)
+        # In the middle of it: half the failures made, the other half still to come.
+        if flood.stdout.readline().strip() != "half":
+            raise RuntimeError("the storm did not get half way")
+        took, status = stop(proc, signal.SIGINT)
+        reader.thread.join(5)
+    finally:
+        holder_flood_end(flood)
+    records = [record for _, record in reader.records()]
+    printed = sum(r.get("event") in ("bind_failed", "listen_failed") for r in records)
+    last = records[-1] if records else {}
+    if status != 0 or took > STORM_STOP_LIMIT_S:
+        return report(name, f"exit status {status} after {took:.1f} s (limit "
+                      f"{STORM_STOP_LIMIT_S} s; {printed} failures printed)")
+    if last.get("event") != "stop" or last["received"] != printed:
+        return report(name, f"last record {last}, {printed} failures printed; stderr "
+                      f"{stderr_text(err).strip()[-300:]!r}")
+    report(name, None)
+
+
 def main():
     global args
     parser = argparse.ArgumentParser()
@@ -376,6 +546,8 @@ def main():
         cases.append(("sigstop", sigstop_storm, (port + 1,)))
         cases.append(("output-errors-at-start", output_errors_at_start, ()))
         cases.append(("table-totals", table_totals, (port + 2,)))
+        cases.append(("many-holders-storm", many_holders_late_failure, (20300,)))
+        cases.append(("many-holders-storm", many_holders_sigint, (20302,)))
         for prefix, function, case_args in cases:
             if args.only and not any(prefix.startswith(p) for p in args.only.split(",")):
                 continue
