@@ -52,7 +52,7 @@ struct process_identity {
 
 struct process_ref {
 	__u32 pid;
-	int socket_fd;	    /* a holder's process: its fd for the holder socket, -1: unknown */
+	int socket_fd;	    /* a holder's process: its fd for that socket; -1 unknown */
 	bool cmdline_known; /* false: the process was gone or unreadable */
 	char comm[BS_COMM_LEN];
 	char cmdline[REPORT_CMDLINE_MAX]; /* arguments joined by spaces */

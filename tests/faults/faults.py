@@ -15,6 +15,7 @@ One line per case ("ok NAME" / "FAIL NAME: why"), then
 storm binds its holders as the user nobody).
 """
 import argparse
+import ctypes
 import fcntl
 import io
 import json
@@ -524,6 +525,99 @@ def many_holders_sigint(port):
     report(name, None)
 
 
+# --who --all-netns used to stop at 1,024 namespaces; more than that, the listener in the last.
+WHO_NAMESPACES = 1100
+WHO_ALL_PORTS_LIMIT_S = 10.0
+CLONE_NEWNET = 0x40000000
+
+
+def namespaces_with_listener(count, port):
+    """count processes, each alone in a new network namespace, the last listening on
+    0.0.0.0:port. They leave when the returned pipe is closed. Returns (pipe, last pid)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    hold_read, hold_write = os.pipe()
+    ready_read, ready_write = os.pipe()
+    last = None
+    for i in range(count):
+        last = os.fork()
+        if last == 0:
+            os.close(hold_write)
+            os.close(ready_read)
+            if libc.unshare(CLONE_NEWNET) != 0:
+                os._exit(1)
+            if i == count - 1:
+                listener = socket.socket()
+                listener.bind(("0.0.0.0", port))  # lo is down in a new namespace
+                listener.listen()
+            os.write(ready_write, b"r")
+            os.read(hold_read, 1)
+            os._exit(0)
+    os.close(hold_read)
+    os.close(ready_write)
+    ready = 0
+    while ready < count:
+        got = os.read(ready_read, count)
+        if not got:
+            break
+        ready += len(got)
+    os.close(ready_read)
+    if ready < count:
+        os.close(hold_write)
+        raise RuntimeError(f"only {ready} of {count} network namespaces made")
+    return hold_write, last
+
+
+def who_many_namespaces(port):
+    """--who --all-netns finds a listener in the 1,100th network namespace."""
+    name = "who-many-netns"
+    hold, last = namespaces_with_listener(WHO_NAMESPACES, port)
+    try:
+        netns = os.stat(f"/proc/{last}/ns/net").st_ino
+        run = subprocess.run([args.bindsnoop, "--who", str(port), "--all-netns", "--json"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             timeout=120)
+    finally:
+        os.close(hold)
+        while True:
+            try:
+                os.wait()
+            except ChildProcessError:
+                break
+    held = [json.loads(line) for line in run.stdout.splitlines()]
+    held = [r for r in held if r.get("event") == "held" and r.get("netns") == netns]
+    if run.returncode != 0 or not held or held[0]["holder"]["state"] != "LISTEN":
+        return report(name, f"status {run.returncode}, no LISTEN record for namespace {netns} "
+                      f"(the last of {WHO_NAMESPACES}): {run.stdout.strip()[-200:]!r} "
+                      f"{run.stderr.strip()!r}")
+    report(name, None)
+
+
+def who_all_ports(port):
+    """--who 1-65535 answers within 10 s (one sock_diag dump, not one per port)."""
+    name = "who-all-ports"
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", port))
+    listener.listen()
+    begin = time.monotonic()
+    try:
+        run = subprocess.run([args.bindsnoop, "--who", "1-65535", "--json"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             timeout=WHO_ALL_PORTS_LIMIT_S * 3)
+    except subprocess.TimeoutExpired:
+        return report(name, f"still running after {WHO_ALL_PORTS_LIMIT_S * 3:.0f} s")
+    finally:
+        listener.close()
+    took = time.monotonic() - begin
+    records = [json.loads(line) for line in run.stdout.splitlines()]
+    ports = {r["port"] for r in records}
+    held = [r for r in records if r["event"] == "held" and r["port"] == port]
+    if run.returncode != 0 or took > WHO_ALL_PORTS_LIMIT_S or len(ports) != 65535 or not held:
+        return report(name, f"status {run.returncode} after {took:.1f} s (limit "
+                      f"{WHO_ALL_PORTS_LIMIT_S} s), {len(ports)} ports answered, port {port} "
+                      f"{'held' if held else 'not held'}; {run.stderr.strip()!r}")
+    report(name, None)
+
+
 def main():
     global args
     parser = argparse.ArgumentParser()
@@ -548,6 +642,8 @@ def main():
         cases.append(("table-totals", table_totals, (port + 2,)))
         cases.append(("many-holders-storm", many_holders_late_failure, (20300,)))
         cases.append(("many-holders-storm", many_holders_sigint, (20302,)))
+        cases.append(("who-many-netns", who_many_namespaces, (20304,)))
+        cases.append(("who-all-ports", who_all_ports, (20305,)))
         for prefix, function, case_args in cases:
             if args.only and not any(prefix.startswith(p) for p in args.only.split(",")):
                 continue

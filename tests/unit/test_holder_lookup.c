@@ -380,6 +380,15 @@ static bool diag_find(void *ctx, const struct sockdiag_socket *socket)
 	return true;
 }
 
+/* One port's sockets in our own namespace. */
+static int diag_port(struct sockdiag *diag, __u16 protocol, __u16 port, struct diag_seen *seen)
+{
+	struct sockdiag_ports ports = { port, port };
+
+	return sockdiag_for_each_in_ports(diag, own_netns(), getpid(), protocol, &ports, diag_find,
+					  seen, NULL);
+}
+
 static void test_sockdiag(void)
 {
 	struct sockdiag *diag = sockdiag_new();
@@ -388,13 +397,12 @@ static void test_sockdiag(void)
 	int v6only = bound_socket("::", SOCK_STREAM, true, true, &v6_port);
 	int udp = bound_socket("0.0.0.0", SOCK_DGRAM, false, false, &udp_port);
 	struct diag_seen seen = { .inode = socket_inode(listener) };
+	struct sockdiag_ports around = { tcp_port - 1, tcp_port + 1 };
 
 	CHECK(diag != NULL);
 	CHECK(listener >= 0 && udp >= 0);
 	CHECK_INT(sockdiag_own_netns(diag), own_netns());
-	CHECK_INT(sockdiag_for_each_on_port(diag, own_netns(), getpid(), IPPROTO_TCP, tcp_port,
-					    diag_find, &seen, NULL),
-		  0);
+	CHECK_INT(diag_port(diag, IPPROTO_TCP, tcp_port, &seen), 0);
 	CHECK_INT(seen.matches, 1);
 	CHECK_INT(seen.total, 1); /* filtered by port in the kernel */
 	CHECK_INT(seen.socket.state, TCP_LISTEN);
@@ -403,30 +411,38 @@ static void test_sockdiag(void)
 	CHECK_INT(seen.socket.uid, getuid());
 	CHECK(memcmp(seen.socket.addr, address("127.0.0.1").bytes, 4) == 0);
 
+	/* A range: the port inside it is found, no port outside it is visited. */
+	seen = (struct diag_seen){ .inode = socket_inode(listener) };
+	CHECK_INT(sockdiag_for_each_in_ports(diag, own_netns(), getpid(), IPPROTO_TCP, &around,
+					     diag_find, &seen, NULL),
+		  0);
+	CHECK_INT(seen.matches, 1);
+	around = (struct sockdiag_ports){ tcp_port + 1, tcp_port + 1 };
+	seen = (struct diag_seen){ .inode = socket_inode(listener) };
+	CHECK_INT(sockdiag_for_each_in_ports(diag, own_netns(), getpid(), IPPROTO_TCP, &around,
+					     diag_find, &seen, NULL),
+		  0);
+	CHECK_INT(seen.matches, 0);
+
 	if (v6only >= 0) { /* a host without IPv6 cannot run this part */
 		seen = (struct diag_seen){ .inode = socket_inode(v6only) };
-		CHECK_INT(sockdiag_for_each_on_port(diag, own_netns(), getpid(), IPPROTO_TCP,
-						    v6_port, diag_find, &seen, NULL),
-			  0);
+		CHECK_INT(diag_port(diag, IPPROTO_TCP, v6_port, &seen), 0);
 		CHECK_INT(seen.matches, 1);
 		CHECK_INT(seen.socket.family, AF_INET6);
 		CHECK(seen.socket.v6only);
 	}
 
 	seen = (struct diag_seen){ .inode = socket_inode(udp) };
-	CHECK_INT(sockdiag_for_each_on_port(diag, own_netns(), getpid(), IPPROTO_UDP, udp_port,
-					    diag_find, &seen, NULL),
-		  0);
+	CHECK_INT(diag_port(diag, IPPROTO_UDP, udp_port, &seen), 0);
 	CHECK_INT(seen.matches, 1);
 	CHECK_INT(seen.socket.state, TCP_CLOSE);
 
 	/* A namespace no process is known in: an error, not a hang. */
-	CHECK_INT(sockdiag_for_each_on_port(diag, 1, gone_pid(), IPPROTO_TCP, tcp_port, diag_find,
-					    &seen, NULL),
+	around = (struct sockdiag_ports){ tcp_port, tcp_port };
+	CHECK_INT(sockdiag_for_each_in_ports(diag, 1, gone_pid(), IPPROTO_TCP, &around, diag_find,
+					     &seen, NULL),
 		  -ESRCH);
-	CHECK_INT(sockdiag_for_each_on_port(diag, own_netns(), getpid(), IPPROTO_SCTP, tcp_port,
-					    diag_find, &seen, NULL),
-		  -EPROTONOSUPPORT);
+	CHECK_INT(diag_port(diag, IPPROTO_SCTP, tcp_port, &seen), -EPROTONOSUPPORT);
 	if (v6only >= 0)
 		close(v6only);
 	close(udp);
@@ -708,6 +724,73 @@ static void test_lookup_pacer(void)
 	CHECK(!lookup_budget_spent(NULL));
 }
 
+struct ports_seen {
+	__u16 ports[8];
+	int counts[8];
+	int visits;
+};
+
+static void ports_visit(void *ctx, __u16 port, const struct sockdiag_socket *sockets, int count)
+{
+	struct ports_seen *seen = ctx;
+
+	(void)sockets;
+	if (seen->visits < 8) {
+		seen->ports[seen->visits] = port;
+		seen->counts[seen->visits] = count;
+	}
+	seen->visits++;
+}
+
+/* --who: one dump answers for every port of a map, port by port, the others left out. */
+static void test_holder_lookup_ports(struct procinfo_cache *procs)
+{
+	struct holder_lookup *lookup = holder_lookup_new(procs, true);
+	static __u8 ports[65536 / 8];
+	static struct holder_report holder;
+	struct ports_seen seen = { 0 };
+	__u16 tcp_port, udp_port, other_port;
+	int tcp = bound_socket("127.0.0.1", SOCK_STREAM, false, true, &tcp_port);
+	int udp = bound_socket("127.0.0.1", SOCK_DGRAM, false, false, &udp_port);
+	int other = bound_socket("127.0.0.1", SOCK_STREAM, false, true, &other_port);
+	int second_udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in second = { .sin_family = AF_INET, .sin_port = htons(udp_port) };
+
+	CHECK(tcp >= 0 && udp >= 0 && other >= 0);
+	/* A second UDP socket on the same port, another address. */
+	inet_pton(AF_INET, "127.0.0.2", &second.sin_addr);
+	CHECK(bind(second_udp, (struct sockaddr *)&second, sizeof(second)) == 0);
+	holder_lookup_scan_processes(lookup);
+	ports[tcp_port >> 3] |= 1 << (tcp_port & 7);
+	ports[udp_port >> 3] |= 1 << (udp_port & 7);
+	CHECK_INT(holder_lookup_ports(lookup, own_netns(), getpid(), IPPROTO_TCP, ports,
+				      ports_visit, &seen),
+		  0);
+	CHECK_INT(holder_lookup_ports(lookup, own_netns(), getpid(), IPPROTO_UDP, ports,
+				      ports_visit, &seen),
+		  0);
+	/* TCP: its listener; UDP: both sockets; the port not asked about: nothing. */
+	CHECK_INT(seen.visits, 2);
+	CHECK_INT(seen.ports[0], tcp_port);
+	CHECK_INT(seen.counts[0], 1);
+	CHECK_INT(seen.ports[1], udp_port);
+	CHECK_INT(seen.counts[1], 2);
+
+	struct sockdiag_socket found = { .inode = socket_inode(tcp), .port = tcp_port,
+					 .family = AF_INET, .state = TCP_LISTEN };
+
+	holder_lookup_describe(lookup, &found, IPPROTO_TCP, &holder);
+	CHECK_INT(holder.source, HOLDER_SOURCE_SOCK_DIAG);
+	CHECK_INT(holder.process_count, 1);
+	CHECK_INT(holder.processes[0].pid, getpid());
+	CHECK_INT(holder.processes[0].socket_fd, tcp);
+	close(second_udp);
+	close(other);
+	close(udp);
+	close(tcp);
+	holder_lookup_free(lookup);
+}
+
 /* Closing the accepted side first leaves the server's address in TIME_WAIT. */
 static int time_wait_sockets(__u16 *port, int count)
 {
@@ -766,6 +849,7 @@ int main(void)
 	test_sock_diag_holders(procs);
 	test_time_wait_holders(procs);
 	test_holder_flood(procs);
+	test_holder_lookup_ports(procs);
 	test_lookup_pacer();
 	procinfo_cache_free(procs);
 	return unit_summary();

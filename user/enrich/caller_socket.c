@@ -82,7 +82,7 @@ static int bound_port(int fd)
 	return -1;
 }
 
-/* The socket pid has as target_fd, borrowed: a new fd here, or -errno (-ESTALE: not that socket). */
+/* pid's target_fd, borrowed: a new fd here, or -errno (-ESTALE: not the socket of that inode). */
 static int borrow_socket(__u32 pid, int target_fd, __u64 sock_inode)
 {
 	int pidfd, fd, err;

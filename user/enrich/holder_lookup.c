@@ -168,8 +168,9 @@ static const struct diag_answer *diag_answer_get(struct holder_lookup *lookup,
 	answer->count = 0;
 	answer->total = 0;
 	/* A failure is kept too: retrying it for every event of a storm would not help. */
-	err = sockdiag_for_each_on_port(lookup->diag, ev->netns_ino, ev->pid, ev->protocol,
-					ev->port, diag_answer_collect, answer, budget);
+	err = sockdiag_for_each_in_ports(lookup->diag, ev->netns_ino, ev->pid, ev->protocol,
+					 &(struct sockdiag_ports){ ev->port, ev->port },
+					 diag_answer_collect, answer, budget);
 	answer->searched = err == 0 || err == -ETIME;
 	answer->complete = err == 0;
 	answer->fetched_at_ns = coarse_monotonic_ns();
@@ -426,7 +427,7 @@ void holder_lookup_use_owner_tags(struct holder_lookup *lookup, int owner_tags_f
 		lookup->owner_tags_fd = owner_tags_fd;
 }
 
-/* Every socket on the port, whatever its address: what --who reports. */
+/* A port's sockets, whatever their address, as --who reports them. */
 struct port_dump {
 	struct sockdiag_socket *sockets;
 	int count;
@@ -446,30 +447,113 @@ static bool port_dump_collect(void *ctx, const struct sockdiag_socket *socket)
 	return true;
 }
 
+/* A socket of a --who dump, and where it came in the dump: the order a port's sockets keep. */
+struct dumped_socket {
+	struct sockdiag_socket socket;
+	__u32 order;
+};
+
+/* One dump for many ports: the sockets on the ports asked about. */
+struct ports_dump {
+	const __u8 *ports;
+	struct dumped_socket *sockets;
+	size_t count;
+	size_t capacity;
+	int err;
+};
+
+static bool port_wanted(const __u8 *ports, __u16 port)
+{
+	return ports[port >> 3] & (1 << (port & 7));
+}
+
+static bool ports_dump_collect(void *ctx, const struct sockdiag_socket *socket)
+{
+	struct ports_dump *dump = ctx;
+
+	if (!port_wanted(dump->ports, socket->port))
+		return true;
+	if (dump->count == dump->capacity) {
+		size_t capacity = dump->capacity ? dump->capacity * 2 : 256;
+		struct dumped_socket *grown = realloc(dump->sockets, capacity * sizeof(*grown));
+
+		if (!grown) {
+			dump->err = -ENOMEM;
+			return false;
+		}
+		dump->sockets = grown;
+		dump->capacity = capacity;
+	}
+	dump->sockets[dump->count] = (struct dumped_socket){ *socket, dump->count };
+	dump->count++;
+	return true;
+}
+
+static int dumped_compare(const void *left, const void *right)
+{
+	const struct dumped_socket *a = left, *b = right;
+
+	if (a->socket.port != b->socket.port)
+		return a->socket.port < b->socket.port ? -1 : 1;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/* The lowest and highest port asked about: the kernel filters the dump to them. */
+static bool ports_span(const __u8 *ports, struct sockdiag_ports *span)
+{
+	bool any = false;
+
+	for (unsigned int port = 0; port < 65536; port++) {
+		if (!port_wanted(ports, port))
+			continue;
+		if (!any)
+			span->first = port;
+		span->last = port;
+		any = true;
+	}
+	return any;
+}
+
 void holder_lookup_scan_processes(struct holder_lookup *lookup)
 {
 	proc_sockets_scan_complete(lookup->sockets);
 }
 
-int holder_lookup_port(struct holder_lookup *lookup, __u64 netns_ino, __u32 pid, __u16 protocol,
-		       __u16 port, struct holder_report *holders, __u32 *time_wait_left_ms, int max)
+int holder_lookup_ports(struct holder_lookup *lookup, __u64 netns_ino, __u32 pid, __u16 protocol,
+			const __u8 *ports, holder_port_visit_fn visit, void *ctx)
 {
-	struct sockdiag_socket sockets[REPORT_MAX_HOLDERS];
-	struct port_dump dump = { sockets, 0, max < REPORT_MAX_HOLDERS ? max : REPORT_MAX_HOLDERS };
+	struct ports_dump dump = { .ports = ports };
+	struct sockdiag_ports span;
 	int err;
 
 	if (!lookup->diag)
 		return -ENOTSUP;
-	err = sockdiag_for_each_on_port(lookup->diag, netns_ino, pid, protocol, port,
-					port_dump_collect, &dump, NULL);
-	if (err)
-		return err;
-	for (int i = 0; i < dump.count; i++) {
-		holder_from_diag(&holders[i], &sockets[i], holder_protocol(protocol));
-		time_wait_left_ms[i] = sockets[i].time_wait ? sockets[i].expires_ms : 0;
-		holder_processes_fill(lookup, &holders[i], NULL);
+	if (!ports_span(ports, &span))
+		return 0;
+	err = sockdiag_for_each_in_ports(lookup->diag, netns_ino, pid, protocol, &span,
+					 ports_dump_collect, &dump, NULL);
+	if (!err)
+		err = dump.err;
+	if (!err && dump.count)
+		qsort(dump.sockets, dump.count, sizeof(*dump.sockets), dumped_compare);
+	for (size_t start = 0, end; !err && start < dump.count; start = end) {
+		__u16 port = dump.sockets[start].socket.port;
+		struct sockdiag_socket kept[REPORT_MAX_HOLDERS];
+		struct port_dump port_dump = { kept, 0, REPORT_MAX_HOLDERS };
+
+		for (end = start; end < dump.count && dump.sockets[end].socket.port == port; end++)
+			port_dump_collect(&port_dump, &dump.sockets[end].socket);
+		visit(ctx, port, kept, port_dump.count);
 	}
-	return dump.count;
+	free(dump.sockets);
+	return err;
+}
+
+void holder_lookup_describe(struct holder_lookup *lookup, const struct sockdiag_socket *socket,
+			    __u16 protocol, struct holder_report *holder)
+{
+	holder_from_diag(holder, socket, holder_protocol(protocol));
+	holder_processes_fill(lookup, holder, NULL);
 }
 
 struct holder_lookup *holder_lookup_new(struct procinfo_cache *procs, bool proc_lookup)
