@@ -52,6 +52,7 @@ struct process_identity {
 
 struct process_ref {
 	__u32 pid;
+	int socket_fd;	    /* a holder's process: its fd for that socket; -1 unknown */
 	bool cmdline_known; /* false: the process was gone or unreadable */
 	char comm[BS_COMM_LEN];
 	char cmdline[REPORT_CMDLINE_MAX]; /* arguments joined by spaces */
@@ -174,6 +175,11 @@ struct bind_report {
 	__u8 hook;		/* BS_HOOK_* */
 	bool holders_searched;	/* some lookup ran (kernel walk or sock_diag) */
 	__u32 holder_count;
+	/*
+	 * Holders found but not in holders[]: past REPORT_MAX_HOLDERS, or left
+	 * when the report's lookup budget ran out (lookup_budget.h).
+	 */
+	__u32 holders_not_named;
 	struct holder_report holders[REPORT_MAX_HOLDERS];
 	struct caller_report caller;
 	bool caller_v6only;		    /* the caller's socket had IPV6_V6ONLY */

@@ -364,6 +364,7 @@ def cmd_manpage(man):
         expect(re.search(rf'^\.SH "?{section}"?$', text, re.M), f"man page: no {section} section")
     for field in ("v", "ts", "event", "error", "errno", "proto", "family", "addr", "port", "via",
                   "hook", "caller", "cmdline", "cgroup", "netns", "holders_searched", "holders",
+                  "holders_not_named",
                   "state", "uid", "inode", "reuseaddr", "reuseport", "v6only", "source",
                   "processes", "start", "stop", "lost", "received", "dropped", "count"):
         expect(re.search(rf"^\.(B|BR|TP)\s.*\b{field}\b", text, re.M), f"man page: field {field}")

@@ -16,11 +16,14 @@ its stop record.
     tests/faults/faults.py --bindsnoop ./bindsnoop --storm build/tests/bind-storm
 
 One line per case ("ok NAME" / "FAIL NAME: why"), then
-"faults: N passed, N failed". Ports 20000-20999. Run as root.
+"faults: N passed, N failed". Ports 20000-20999. Run as root (the many-holders
+storm binds its holders as the user nobody).
 """
 import argparse
+import ctypes
 import fcntl
 import http.client
+import io
 import json
 import multiprocessing
 import os
@@ -33,6 +36,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 # A stop must be prompt: SIGNALS_STOP_GRACE_MS (1 s) plus a little.
@@ -773,6 +777,265 @@ def stalled_stdout_beside_file(port):
     report(name, "; ".join(problems) if problems else None)
 
 
+# A local user's flood of holders (issue 18): nobody binds HOLDERS_PER_PORT sockets to one
+# port on distinct loopback addresses, then STORM_FAILERS short-lived processes it forks
+# (each with all those fds) fail against every one of them at once.
+HOLDERS_PER_PORT = 5000
+STORM_FAILERS = 400
+LATE_FAILURE_LIMIT_S = 5.0
+STORM_STOP_LIMIT_S = 3.0
+HOLDER_FLOOD = r"""
+import os, resource, socket, sys
+port, holders, failers = (int(a) for a in sys.argv[1:4])
+resource.setrlimit(resource.RLIMIT_NOFILE, (holders + 64, holders + 64))
+os.setgid(65534)
+os.setuid(65534)
+sockets = []
+for i in range(holders):
+    s = socket.socket()
+    s.bind((f"127.{1 + i // 62500}.{i // 250 % 250}.{i % 250 + 1}", port))
+    sockets.append(s)
+print("ready", flush=True)
+sys.stdin.readline()
+children = []
+for i in range(failers):
+    pid = os.fork()
+    if pid == 0:
+        s = socket.socket()
+        try:
+            s.bind(("0.0.0.0", port))
+        except OSError:
+            os._exit(0)
+        os._exit(1)
+    children.append(pid)
+    if i == failers // 2:
+        print("half", flush=True)
+bound = sum(os.waitpid(pid, 0)[1] != 0 for pid in children)
+print(f"done {bound}", flush=True)
+sys.stdin.readline()
+"""
+
+
+def holder_flood(port):
+    """The holders, bound as nobody, waiting for a line on stdin to start the storm."""
+    flood = subprocess.Popen([sys.executable, "-c", HOLDER_FLOOD, str(port),
+                              str(HOLDERS_PER_PORT), str(STORM_FAILERS)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    if flood.stdout.readline().strip() != "ready":
+        flood.kill()
+        flood.wait()
+        raise RuntimeError(f"{HOLDERS_PER_PORT} holders on port {port} could not be bound")
+    return flood
+
+
+def holder_flood_end(flood):
+    flood.kill()
+    flood.wait()
+
+
+class LineReader:
+    """bindsnoop's stdout read as it comes, each line with the time it arrived."""
+
+    def __init__(self, stream):
+        self.lines = []  # (monotonic time, text)
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self.read, args=(stream,), daemon=True)
+        self.thread.start()
+
+    def read(self, stream):
+        for line in stream:
+            with self.lock:
+                self.lines.append((time.monotonic(), line))
+
+    def records(self):
+        with self.lock:
+            return [(when, json.loads(line)) for when, line in self.lines]
+
+    def wait_for(self, match, timeout):
+        """Arrival time of the first record match() accepts, or None after timeout."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for when, record in self.records():
+                if match(record):
+                    return when
+            time.sleep(0.02)
+        return None
+
+
+def holder_flood_traced(flood, port, name):
+    """bindsnoop --json on the flood's port and the next, then the storm begins."""
+    proc, err = start(["--json", "--port", f"{port},{port + 1}"], subprocess.PIPE, name)
+    reader = LineReader(io.TextIOWrapper(proc.stdout))
+    flood.stdin.write("go\n")
+    flood.stdin.flush()
+    return proc, err, reader
+
+
+def failing_bind(port):
+    """A bind that fails on 127.0.0.1:port (a listener holds it); returns (pid, when made)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", port))
+    listener.listen()
+    made = time.monotonic()
+    child = os.fork()
+    if child == 0:
+        late = socket.socket()
+        try:
+            late.bind(("127.0.0.1", port))
+        except OSError:
+            os._exit(0)
+        os._exit(1)
+    os.waitpid(child, 0)
+    listener.close()
+    return child, made
+
+
+def many_holders_late_failure(port):
+    """After a storm against 5,000 holders, an unrelated failure is printed within 5 s."""
+    name = "many-holders-storm-late-failure"
+    flood = holder_flood(port)
+    try:
+        proc, err, reader = holder_flood_traced(flood, port, name)
+        flood.stdout.readline()  # half
+        done = flood.stdout.readline().split()
+        if done != ["done", "0"]:
+            raise RuntimeError(f"the storm's binds did not all fail: {done}")
+        late_pid, made = failing_bind(port + 1)
+        seen = reader.wait_for(lambda r: r.get("event") == "bind_failed" and
+                               r.get("port") == port + 1 and
+                               r["caller"]["pid"] == late_pid, 30)
+        storm_seen = sum(r.get("port") == port for _, r in reader.records())
+        took, status = stop(proc, signal.SIGINT)
+    finally:
+        holder_flood_end(flood)
+    if seen is None or seen - made > LATE_FAILURE_LIMIT_S:
+        delay = "not within 30 s" if seen is None else f"{seen - made:.1f} s later"
+        return report(name, f"the failure made after the storm was printed {delay} "
+                      f"(limit {LATE_FAILURE_LIMIT_S} s; {storm_seen} of {STORM_FAILERS} "
+                      f"storm records printed by then)")
+    if status != 0 or took > STOP_LIMIT_S:
+        return report(name, f"exit status {status} after {took:.1f} s")
+    report(name, None)
+
+
+def many_holders_sigint(port):
+    """SIGINT in a storm against 5,000 holders ends bindsnoop within 3 s, with its stop record."""
+    name = "many-holders-storm-SIGINT"
+    flood = holder_flood(port)
+    try:
+        proc, err, reader = holder_flood_traced(flood, port, name)
+        # In the middle of it: half the failures made, the other half still to come.
+        if flood.stdout.readline().strip() != "half":
+            raise RuntimeError("the storm did not get half way")
+        took, status = stop(proc, signal.SIGINT)
+        reader.thread.join(5)
+    finally:
+        holder_flood_end(flood)
+    records = [record for _, record in reader.records()]
+    printed = sum(r.get("event") in ("bind_failed", "listen_failed") for r in records)
+    last = records[-1] if records else {}
+    if status != 0 or took > STORM_STOP_LIMIT_S:
+        return report(name, f"exit status {status} after {took:.1f} s (limit "
+                      f"{STORM_STOP_LIMIT_S} s; {printed} failures printed)")
+    if last.get("event") != "stop" or last["received"] != printed:
+        return report(name, f"last record {last}, {printed} failures printed; stderr "
+                      f"{stderr_text(err).strip()[-300:]!r}")
+    report(name, None)
+
+
+# --who --all-netns used to stop at 1,024 namespaces; more than that, the listener in the last.
+WHO_NAMESPACES = 1100
+WHO_ALL_PORTS_LIMIT_S = 10.0
+CLONE_NEWNET = 0x40000000
+
+
+def namespaces_with_listener(count, port):
+    """count processes, each alone in a new network namespace, the last listening on
+    0.0.0.0:port. They leave when the returned pipe is closed. Returns (pipe, last pid)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    hold_read, hold_write = os.pipe()
+    ready_read, ready_write = os.pipe()
+    last = None
+    for i in range(count):
+        last = os.fork()
+        if last == 0:
+            os.close(hold_write)
+            os.close(ready_read)
+            if libc.unshare(CLONE_NEWNET) != 0:
+                os._exit(1)
+            if i == count - 1:
+                listener = socket.socket()
+                listener.bind(("0.0.0.0", port))  # lo is down in a new namespace
+                listener.listen()
+            os.write(ready_write, b"r")
+            os.read(hold_read, 1)
+            os._exit(0)
+    os.close(hold_read)
+    os.close(ready_write)
+    ready = 0
+    while ready < count:
+        got = os.read(ready_read, count)
+        if not got:
+            break
+        ready += len(got)
+    os.close(ready_read)
+    if ready < count:
+        os.close(hold_write)
+        raise RuntimeError(f"only {ready} of {count} network namespaces made")
+    return hold_write, last
+
+
+def who_many_namespaces(port):
+    """--who --all-netns finds a listener in the 1,100th network namespace."""
+    name = "who-many-netns"
+    hold, last = namespaces_with_listener(WHO_NAMESPACES, port)
+    try:
+        netns = os.stat(f"/proc/{last}/ns/net").st_ino
+        run = subprocess.run([args.bindsnoop, "--who", str(port), "--all-netns", "--json"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             timeout=120)
+    finally:
+        os.close(hold)
+        while True:
+            try:
+                os.wait()
+            except ChildProcessError:
+                break
+    held = [json.loads(line) for line in run.stdout.splitlines()]
+    held = [r for r in held if r.get("event") == "held" and r.get("netns") == netns]
+    if run.returncode != 0 or not held or held[0]["holder"]["state"] != "LISTEN":
+        return report(name, f"status {run.returncode}, no LISTEN record for namespace {netns} "
+                      f"(the last of {WHO_NAMESPACES}): {run.stdout.strip()[-200:]!r} "
+                      f"{run.stderr.strip()!r}")
+    report(name, None)
+
+
+def who_all_ports(port):
+    """--who 1-65535 answers within 10 s (one sock_diag dump, not one per port)."""
+    name = "who-all-ports"
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", port))
+    listener.listen()
+    begin = time.monotonic()
+    try:
+        run = subprocess.run([args.bindsnoop, "--who", "1-65535", "--json"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             timeout=WHO_ALL_PORTS_LIMIT_S * 3)
+    except subprocess.TimeoutExpired:
+        return report(name, f"still running after {WHO_ALL_PORTS_LIMIT_S * 3:.0f} s")
+    finally:
+        listener.close()
+    took = time.monotonic() - begin
+    records = [json.loads(line) for line in run.stdout.splitlines()]
+    ports = {r["port"] for r in records}
+    held = [r for r in records if r["event"] == "held" and r["port"] == port]
+    if run.returncode != 0 or took > WHO_ALL_PORTS_LIMIT_S or len(ports) != 65535 or not held:
+        return report(name, f"status {run.returncode} after {took:.1f} s (limit "
+                      f"{WHO_ALL_PORTS_LIMIT_S} s), {len(ports)} ports answered, port {port} "
+                      f"{'held' if held else 'not held'}; {run.stderr.strip()!r}")
+    report(name, None)
+
+
 def main():
     global args
     parser = argparse.ArgumentParser()
@@ -805,6 +1068,10 @@ def main():
         cases.append(("stalled-stdout-beside-file", stalled_stdout_beside_file, (20103,)))
         # /metrics under slow clients: port 20250.
         cases.append(("metrics-slow-clients", metrics_slow_clients, (20250,)))
+        cases.append(("many-holders-storm", many_holders_late_failure, (20300,)))
+        cases.append(("many-holders-storm", many_holders_sigint, (20302,)))
+        cases.append(("who-many-netns", who_many_namespaces, (20304,)))
+        cases.append(("who-all-ports", who_all_ports, (20305,)))
         for prefix, function, case_args in cases:
             if args.only and not any(prefix.startswith(p) for p in args.only.split(",")):
                 continue

@@ -124,6 +124,7 @@ GOOD_EVENT = {
                  "processes": [{"pid": 4100, "comm": "node", "cmdline": "node server.js",
                                 "exe": None, "start_time": None, "service": None,
                                 "container": None}]}],
+    "holders_not_named": 0,
     "diagnosis": {"cause": "unknown", "summary": "x", "fix": None, "repeat": None},
 }
 
@@ -139,7 +140,7 @@ def bad_lines(good_event=None):
     event = good_event or GOOD_EVENT
     edits = (("v", 1), ("seq", 0), ("seq", "41"), ("ts", "2026-11-24 18:52:01"), ("event", "bound"),
              ("error", None), ("errno", "98"), ("port", 70000), ("family", "inet"),
-             ("holders_searched", 1), ("diagnosis", None), ("count", 0), ("folded", False),
+             ("holders_searched", 1), ("holders_not_named", -1), ("diagnosis", None), ("count", 0), ("folded", False),
              ("diagnosis", {"cause": "gremlins", "summary": "x", "fix": None, "repeat": None}))
     bad = [(f"{key}={json.dumps(value)}", _compact(dict(event, **{key: value})))
            for key, value in edits]

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "holder_lookup.h"
 #include "proc_sockets.h"
 #include "procinfo.h"
@@ -236,19 +237,27 @@ static void test_procinfo(void)
 	procinfo_cache_free(NULL);
 }
 
-static bool pids_contain(const __u32 *pids, int count, __u32 pid)
+static bool users_contain(const struct proc_socket_user *users, int count, __u32 pid, int fd)
 {
 	for (int i = 0; i < count; i++) {
-		if (pids[i] == pid)
+		if (users[i].pid == pid && (fd < 0 || users[i].fd == fd))
 			return true;
 	}
 	return false;
 }
 
+/* One report's refresh, then its lookup: what holder_lookup_fill does per holder. */
+static int refresh_and_lookup(struct proc_sockets *sockets, __u64 inode,
+			      struct proc_socket_user *users, int max)
+{
+	proc_sockets_refresh(sockets, &inode, 1, NULL);
+	return proc_sockets_lookup(sockets, inode, users, max);
+}
+
 static void test_proc_sockets(void)
 {
 	struct proc_sockets *sockets = proc_sockets_new();
-	__u32 pids[REPORT_MAX_PROCESSES];
+	struct proc_socket_user users[REPORT_MAX_PROCESSES];
 	__u16 port;
 	int fd = bound_socket("127.0.0.1", SOCK_STREAM, false, false, &port);
 	int late_fd, found;
@@ -272,38 +281,84 @@ static void test_proc_sockets(void)
 	CHECK(read(ready[0], &byte, 1) == 1);
 	close(ready[0]);
 
-	found = proc_sockets_lookup(sockets, socket_inode(fd), pids, REPORT_MAX_PROCESSES);
+	/* A lookup alone never scans. */
+	CHECK_INT(proc_sockets_lookup(sockets, socket_inode(fd), users, REPORT_MAX_PROCESSES), 0);
+	CHECK_INT(proc_sockets_scan_count(sockets), 0);
+	found = refresh_and_lookup(sockets, socket_inode(fd), users, REPORT_MAX_PROCESSES);
 	CHECK_INT(found, 2);
-	CHECK(pids_contain(pids, found, getpid()));
-	CHECK(pids_contain(pids, found, worker));
+	/* Each with the descriptor it holds the socket as: no search of its fds later. */
+	CHECK(users_contain(users, found, getpid(), fd));
+	CHECK(users_contain(users, found, worker, fd));
 	CHECK_INT(proc_sockets_scan_count(sockets), 1);
 	kill(worker, SIGKILL);
 	waitpid(worker, NULL, 0);
 
 	/* Found again from the map, without a scan. */
-	found = proc_sockets_lookup(sockets, socket_inode(fd), pids, 1);
+	found = refresh_and_lookup(sockets, socket_inode(fd), users, 1);
 	CHECK_INT(found, 1);
 	CHECK_INT(proc_sockets_scan_count(sockets), 1);
 
 	/* A socket opened after the scan: not rescanned at once, found soon after. */
 	late_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	proc_sockets_lookup(sockets, socket_inode(late_fd), pids, REPORT_MAX_PROCESSES);
+	refresh_and_lookup(sockets, socket_inode(late_fd), users, REPORT_MAX_PROCESSES);
+	CHECK_INT(proc_sockets_scan_count(sockets), 1);
 	usleep(PROC_SOCKETS_MIN_INTERVAL_NS / 1000 + 50000);
-	found = proc_sockets_lookup(sockets, socket_inode(late_fd), pids, REPORT_MAX_PROCESSES);
+	found = refresh_and_lookup(sockets, socket_inode(late_fd), users, REPORT_MAX_PROCESSES);
 	CHECK_INT(found, 1);
-	CHECK(pids_contain(pids, found, getpid()));
+	CHECK(users_contain(users, found, getpid(), late_fd));
 
 	/* An inode nobody holds: a storm of lookups does not rescan for each. */
 	__u64 scans = proc_sockets_scan_count(sockets);
 
 	for (int i = 0; i < 100000; i++)
-		proc_sockets_lookup(sockets, 1, pids, REPORT_MAX_PROCESSES);
+		refresh_and_lookup(sockets, 1, users, REPORT_MAX_PROCESSES);
 	CHECK(proc_sockets_scan_count(sockets) - scans <= 1);
-	CHECK_INT(proc_sockets_lookup(sockets, 0, pids, REPORT_MAX_PROCESSES), 0);
+	CHECK_INT(refresh_and_lookup(sockets, 0, users, REPORT_MAX_PROCESSES), 0);
 	close(late_fd);
 	close(fd);
 	proc_sockets_free(sockets);
 	proc_sockets_free(NULL);
+}
+
+/* Many missing holders in one report cost one scan; a spent budget or a stop, none. */
+static void test_proc_sockets_budget(void)
+{
+	struct proc_sockets *sockets = proc_sockets_new();
+	volatile sig_atomic_t stop = 0;
+	struct lookup_budget spent = { .deadline_ns = monotonic_ns(), .stop = NULL };
+	struct lookup_budget stopped = { .deadline_ns = ~0ULL, .stop = &stop };
+	struct proc_socket_user users[REPORT_MAX_PROCESSES];
+	__u64 inodes[REPORT_MAX_HOLDERS];
+	int fds[REPORT_MAX_HOLDERS];
+
+	for (int i = 0; i < REPORT_MAX_HOLDERS; i++) {
+		fds[i] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		inodes[i] = socket_inode(fds[i]);
+	}
+	proc_sockets_refresh(sockets, inodes, REPORT_MAX_HOLDERS, &spent);
+	CHECK_INT(proc_sockets_scan_count(sockets), 0);
+	stop = 1;
+	proc_sockets_refresh(sockets, inodes, REPORT_MAX_HOLDERS, &stopped);
+	CHECK_INT(proc_sockets_scan_count(sockets), 0);
+	stop = 0;
+	proc_sockets_refresh(sockets, inodes, REPORT_MAX_HOLDERS, &stopped);
+	CHECK_INT(proc_sockets_scan_count(sockets), 1);
+	for (int i = 0; i < REPORT_MAX_HOLDERS; i++)
+		CHECK(users_contain(users, proc_sockets_lookup(sockets, inodes[i], users, 1),
+				    getpid(), fds[i]));
+
+	/* Sockets newer than the scan, in report after report: they wait for the next one. */
+	for (int i = 0; i < REPORT_MAX_HOLDERS; i++) {
+		close(fds[i]);
+		fds[i] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		inodes[i] = socket_inode(fds[i]);
+	}
+	for (int report_index = 0; report_index < 50; report_index++)
+		proc_sockets_refresh(sockets, inodes, REPORT_MAX_HOLDERS, NULL);
+	CHECK_INT(proc_sockets_scan_count(sockets), 1);
+	for (int i = 0; i < REPORT_MAX_HOLDERS; i++)
+		close(fds[i]);
+	proc_sockets_free(sockets);
 }
 
 struct diag_seen {
@@ -325,6 +380,15 @@ static bool diag_find(void *ctx, const struct sockdiag_socket *socket)
 	return true;
 }
 
+/* One port's sockets in our own namespace. */
+static int diag_port(struct sockdiag *diag, __u16 protocol, __u16 port, struct diag_seen *seen)
+{
+	struct sockdiag_ports ports = { port, port };
+
+	return sockdiag_for_each_in_ports(diag, own_netns(), getpid(), protocol, &ports, diag_find,
+					  seen, NULL);
+}
+
 static void test_sockdiag(void)
 {
 	struct sockdiag *diag = sockdiag_new();
@@ -333,13 +397,12 @@ static void test_sockdiag(void)
 	int v6only = bound_socket("::", SOCK_STREAM, true, true, &v6_port);
 	int udp = bound_socket("0.0.0.0", SOCK_DGRAM, false, false, &udp_port);
 	struct diag_seen seen = { .inode = socket_inode(listener) };
+	struct sockdiag_ports around = { tcp_port - 1, tcp_port + 1 };
 
 	CHECK(diag != NULL);
 	CHECK(listener >= 0 && udp >= 0);
 	CHECK_INT(sockdiag_own_netns(diag), own_netns());
-	CHECK_INT(sockdiag_for_each_on_port(diag, own_netns(), getpid(), IPPROTO_TCP, tcp_port,
-					    diag_find, &seen),
-		  0);
+	CHECK_INT(diag_port(diag, IPPROTO_TCP, tcp_port, &seen), 0);
 	CHECK_INT(seen.matches, 1);
 	CHECK_INT(seen.total, 1); /* filtered by port in the kernel */
 	CHECK_INT(seen.socket.state, TCP_LISTEN);
@@ -348,30 +411,38 @@ static void test_sockdiag(void)
 	CHECK_INT(seen.socket.uid, getuid());
 	CHECK(memcmp(seen.socket.addr, address("127.0.0.1").bytes, 4) == 0);
 
+	/* A range: the port inside it is found, no port outside it is visited. */
+	seen = (struct diag_seen){ .inode = socket_inode(listener) };
+	CHECK_INT(sockdiag_for_each_in_ports(diag, own_netns(), getpid(), IPPROTO_TCP, &around,
+					     diag_find, &seen, NULL),
+		  0);
+	CHECK_INT(seen.matches, 1);
+	around = (struct sockdiag_ports){ tcp_port + 1, tcp_port + 1 };
+	seen = (struct diag_seen){ .inode = socket_inode(listener) };
+	CHECK_INT(sockdiag_for_each_in_ports(diag, own_netns(), getpid(), IPPROTO_TCP, &around,
+					     diag_find, &seen, NULL),
+		  0);
+	CHECK_INT(seen.matches, 0);
+
 	if (v6only >= 0) { /* a host without IPv6 cannot run this part */
 		seen = (struct diag_seen){ .inode = socket_inode(v6only) };
-		CHECK_INT(sockdiag_for_each_on_port(diag, own_netns(), getpid(), IPPROTO_TCP,
-						    v6_port, diag_find, &seen),
-			  0);
+		CHECK_INT(diag_port(diag, IPPROTO_TCP, v6_port, &seen), 0);
 		CHECK_INT(seen.matches, 1);
 		CHECK_INT(seen.socket.family, AF_INET6);
 		CHECK(seen.socket.v6only);
 	}
 
 	seen = (struct diag_seen){ .inode = socket_inode(udp) };
-	CHECK_INT(sockdiag_for_each_on_port(diag, own_netns(), getpid(), IPPROTO_UDP, udp_port,
-					    diag_find, &seen),
-		  0);
+	CHECK_INT(diag_port(diag, IPPROTO_UDP, udp_port, &seen), 0);
 	CHECK_INT(seen.matches, 1);
 	CHECK_INT(seen.socket.state, TCP_CLOSE);
 
 	/* A namespace no process is known in: an error, not a hang. */
-	CHECK_INT(sockdiag_for_each_on_port(diag, 1, gone_pid(), IPPROTO_TCP, tcp_port, diag_find,
-					    &seen),
+	around = (struct sockdiag_ports){ tcp_port, tcp_port };
+	CHECK_INT(sockdiag_for_each_in_ports(diag, 1, gone_pid(), IPPROTO_TCP, &around, diag_find,
+					     &seen, NULL),
 		  -ESRCH);
-	CHECK_INT(sockdiag_for_each_on_port(diag, own_netns(), getpid(), IPPROTO_SCTP, tcp_port,
-					    diag_find, &seen),
-		  -EPROTONOSUPPORT);
+	CHECK_INT(diag_port(diag, IPPROTO_SCTP, tcp_port, &seen), -EPROTONOSUPPORT);
 	if (v6only >= 0)
 		close(v6only);
 	close(udp);
@@ -426,9 +497,11 @@ static void test_kernel_holders_copied(struct procinfo_cache *procs)
 	event.holders[2].owner_pid = 4242;
 	strcpy(event.holders[2].owner_comm, "node");
 
-	holder_lookup_fill(lookup, &event, &report);
+	holder_lookup_fill(lookup, &event, &report, NULL);
 	CHECK(report.holders_searched);
 	CHECK_INT(report.holder_count, BS_MAX_KERNEL_HOLDERS);
+	/* The walk counted 6: the 2 the event has no room for are said, not lost. */
+	CHECK_INT(report.holders_not_named, 2);
 	CHECK_INT(report.holders[0].protocol, IPPROTO_TCP); /* MPTCP holds through TCP */
 	CHECK_INT(report.holders[0].source, HOLDER_SOURCE_KERNEL);
 	CHECK_INT(report.holders[0].inode, 100);
@@ -445,14 +518,15 @@ static void test_kernel_holders_copied(struct procinfo_cache *procs)
 
 	event.protocol = IPPROTO_UDPLITE;
 	event.holder_count = 1;
-	holder_lookup_fill(lookup, &event, &report);
+	holder_lookup_fill(lookup, &event, &report, NULL);
 	CHECK_INT(report.holder_count, 1);
+	CHECK_INT(report.holders_not_named, 0);
 	CHECK_INT(report.holders[0].protocol, IPPROTO_UDP);
 
 	/* Nothing walked, nothing found: not searched, and no sock_diag without proc_lookup. */
 	event.kernel_holders_searched = 0;
 	event.holder_count = 0;
-	holder_lookup_fill(lookup, &event, &report);
+	holder_lookup_fill(lookup, &event, &report, NULL);
 	CHECK(!report.holders_searched);
 	CHECK_INT(report.holder_count, 0);
 	holder_lookup_free(lookup);
@@ -469,7 +543,7 @@ static void test_sock_diag_holders(struct procinfo_cache *procs)
 
 	CHECK(lookup != NULL);
 	CHECK(listener >= 0);
-	holder_lookup_fill(lookup, &event, &report);
+	holder_lookup_fill(lookup, &event, &report, NULL);
 	CHECK(report.holders_searched);
 	CHECK_INT(report.holder_count, 1);
 	CHECK_INT(report.holders[0].inode, inode);
@@ -485,21 +559,21 @@ static void test_sock_diag_holders(struct procinfo_cache *procs)
 	/* A different address that does not overlap: searched, nobody holds it. */
 	struct bs_event elsewhere = conflict_event(IPPROTO_TCP, "127.0.0.2", port);
 
-	holder_lookup_fill(lookup, &elsewhere, &report);
+	holder_lookup_fill(lookup, &elsewhere, &report, NULL);
 	CHECK(report.holders_searched);
 	CHECK_INT(report.holder_count, 0);
 
 	/* A v6only request does not know its v6only flag: "::" assumes dual-stack. */
 	struct bs_event dual = conflict_event(IPPROTO_TCP, "::", port);
 
-	holder_lookup_fill(lookup, &dual, &report);
+	holder_lookup_fill(lookup, &dual, &report, NULL);
 	CHECK_INT(report.holder_count, 1);
 
 	/* The caller's own socket (a failed listen) is not its own holder. */
 	struct bs_event own = conflict_event(IPPROTO_TCP, "127.0.0.1", port);
 
 	own.sock_inode = inode;
-	holder_lookup_fill(lookup, &own, &report);
+	holder_lookup_fill(lookup, &own, &report, NULL);
 	CHECK(report.holders_searched);
 	CHECK_INT(report.holder_count, 0);
 
@@ -513,7 +587,7 @@ static void test_sock_diag_holders(struct procinfo_cache *procs)
 	many.holders[0].flags |= BS_HOLDER_OWNER_KNOWN;
 	many.holders[0].owner_pid = getpid();
 	strcpy(many.holders[0].owner_comm, own_comm);
-	holder_lookup_fill(lookup, &many, &report);
+	holder_lookup_fill(lookup, &many, &report, NULL);
 	CHECK_INT(report.holder_count, BS_MAX_KERNEL_HOLDERS);
 	CHECK_INT(report.holders[0].source, HOLDER_SOURCE_KERNEL);
 	/* The tagged owner is the process found holding it: listed once. */
@@ -524,10 +598,196 @@ static void test_sock_diag_holders(struct procinfo_cache *procs)
 	struct bs_event denied = conflict_event(IPPROTO_TCP, "0.0.0.0", port);
 
 	denied.ret = -EACCES;
-	holder_lookup_fill(lookup, &denied, &report);
+	holder_lookup_fill(lookup, &denied, &report, NULL);
 	CHECK(!report.holders_searched);
 	CHECK_INT(report.holder_count, 0);
 	close(listener);
+	holder_lookup_free(lookup);
+}
+
+#define FLOOD_HOLDERS 40
+
+/* FLOOD_HOLDERS sockets bound to one port on 127.0.0.2, 127.0.0.3, ...; returns the port. */
+static __u16 holder_flood(int *fds)
+{
+	struct sockaddr_in where = { .sin_family = AF_INET };
+	socklen_t len = sizeof(where);
+
+	for (int i = 0; i < FLOOD_HOLDERS; i++) {
+		fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		where.sin_addr.s_addr = htonl(0x7f000002 + i);
+		if (fds[i] < 0 || bind(fds[i], (struct sockaddr *)&where, sizeof(where)) < 0)
+			return 0;
+		if (i == 0 && getsockname(fds[0], (struct sockaddr *)&where, &len) < 0)
+			return 0;
+	}
+	return ntohs(where.sin_port);
+}
+
+static bool flood_fd_of(const int *fds, __u64 inode, int *fd)
+{
+	for (int i = 0; i < FLOOD_HOLDERS; i++) {
+		if (socket_inode(fds[i]) == inode) {
+			*fd = fds[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+/* More holders than a report lists: the rest counted; a spent budget or a stop names none. */
+static void test_holder_flood(struct procinfo_cache *procs)
+{
+	struct holder_lookup *lookup = holder_lookup_new(procs, true);
+	volatile sig_atomic_t stop = 0;
+	struct lookup_budget spent = { .deadline_ns = monotonic_ns() };
+	struct lookup_budget stopped = { .deadline_ns = ~0ULL, .stop = &stop };
+	int fds[FLOOD_HOLDERS];
+	__u16 port = holder_flood(fds);
+	struct bs_event event = conflict_event(IPPROTO_TCP, "0.0.0.0", port);
+	int fd = -1;
+
+	CHECK(port != 0);
+	holder_lookup_fill(lookup, &event, &report, NULL);
+	CHECK(report.holders_searched);
+	CHECK_INT(report.holder_count, REPORT_MAX_HOLDERS);
+	CHECK_INT(report.holders_not_named, FLOOD_HOLDERS - REPORT_MAX_HOLDERS);
+	for (__u32 i = 0; i < report.holder_count; i++) {
+		const struct holder_report *holder = &report.holders[i];
+
+		CHECK(flood_fd_of(fds, holder->inode, &fd));
+		CHECK_INT(holder->process_count, 1);
+		CHECK_INT(holder->processes[0].pid, getpid());
+		/* The descriptor from the /proc scan: its options are read without a search. */
+		CHECK_INT(holder->processes[0].socket_fd, fd);
+	}
+
+	/* The kernel walk described 4 and counted them all: sock_diag fills in, same count. */
+	event.kernel_holders_searched = 1;
+	event.holder_count = FLOOD_HOLDERS;
+	for (int i = 0; i < BS_MAX_KERNEL_HOLDERS; i++)
+		event.holders[i] = kernel_holder(socket_inode(fds[i]), port, TCP_CLOSE);
+	holder_lookup_fill(lookup, &event, &report, NULL);
+	CHECK_INT(report.holder_count, REPORT_MAX_HOLDERS);
+	CHECK_INT(report.holders_not_named, FLOOD_HOLDERS - REPORT_MAX_HOLDERS);
+	CHECK_INT(report.holders[0].source, HOLDER_SOURCE_KERNEL);
+
+	/* A failed listen() on one of them: its own socket is no holder. */
+	struct bs_event listen_event = conflict_event(IPPROTO_TCP, "0.0.0.0", port);
+
+	listen_event.kind = BS_KIND_LISTEN;
+	listen_event.sock_inode = socket_inode(fds[FLOOD_HOLDERS - 1]);
+	holder_lookup_fill(lookup, &listen_event, &report, NULL);
+	CHECK_INT(report.holder_count, REPORT_MAX_HOLDERS);
+	CHECK_INT(report.holders_not_named, FLOOD_HOLDERS - 1 - REPORT_MAX_HOLDERS);
+
+	/* Out of time, or stopping: nobody is named, everybody is counted. */
+	holder_lookup_fill(lookup, &event, &report, &spent);
+	CHECK_INT(report.holder_count, 0);
+	CHECK_INT(report.holders_not_named, FLOOD_HOLDERS);
+	stop = 1;
+	holder_lookup_fill(lookup, &event, &report, &stopped);
+	CHECK_INT(report.holder_count, 0);
+	CHECK_INT(report.holders_not_named, FLOOD_HOLDERS);
+	for (int i = 0; i < FLOOD_HOLDERS; i++)
+		close(fds[i]);
+	holder_lookup_free(lookup);
+}
+
+/*
+ * A report gets a lone budget after a quiet spell, a storm budget right
+ * after another, and never more than the pacer banked: a flood of reports
+ * that each spend all they get is soon left with nothing.
+ */
+static void test_lookup_pacer(void)
+{
+	struct lookup_pacer pacer = { 0 };
+	struct lookup_budget budget = lookup_pacer_start(&pacer, NULL);
+
+	CHECK_INT(budget.deadline_ns - budget.started_ns, LOOKUP_BUDGET_LONE_NS);
+	lookup_pacer_end(&pacer, &budget);
+	budget = lookup_pacer_start(&pacer, NULL);
+	CHECK_INT(budget.deadline_ns - budget.started_ns, LOOKUP_BUDGET_STORM_NS);
+	CHECK(!lookup_budget_spent(&budget));
+	for (int i = 0; i < 20; i++) {
+		budget = lookup_pacer_start(&pacer, NULL);
+		/* As if this report had taken all it was given. */
+		budget.started_ns -= budget.deadline_ns - budget.started_ns;
+		lookup_pacer_end(&pacer, &budget);
+	}
+	budget = lookup_pacer_start(&pacer, NULL);
+	CHECK(budget.deadline_ns - budget.started_ns < 1000000);
+	budget.deadline_ns = ~0ULL;
+	CHECK(!lookup_budget_spent(&budget));
+	budget.stop = &(volatile sig_atomic_t){ 1 };
+	CHECK(lookup_budget_spent(&budget));
+	CHECK(!lookup_budget_spent(NULL));
+}
+
+struct ports_seen {
+	__u16 ports[8];
+	int counts[8];
+	int visits;
+};
+
+static void ports_visit(void *ctx, __u16 port, const struct sockdiag_socket *sockets, int count)
+{
+	struct ports_seen *seen = ctx;
+
+	(void)sockets;
+	if (seen->visits < 8) {
+		seen->ports[seen->visits] = port;
+		seen->counts[seen->visits] = count;
+	}
+	seen->visits++;
+}
+
+/* --who: one dump answers for every port of a map, port by port, the others left out. */
+static void test_holder_lookup_ports(struct procinfo_cache *procs)
+{
+	struct holder_lookup *lookup = holder_lookup_new(procs, true);
+	static __u8 ports[65536 / 8];
+	static struct holder_report holder;
+	struct ports_seen seen = { 0 };
+	__u16 tcp_port, udp_port, other_port;
+	int tcp = bound_socket("127.0.0.1", SOCK_STREAM, false, true, &tcp_port);
+	int udp = bound_socket("127.0.0.1", SOCK_DGRAM, false, false, &udp_port);
+	int other = bound_socket("127.0.0.1", SOCK_STREAM, false, true, &other_port);
+	int second_udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in second = { .sin_family = AF_INET, .sin_port = htons(udp_port) };
+
+	CHECK(tcp >= 0 && udp >= 0 && other >= 0);
+	/* A second UDP socket on the same port, another address. */
+	inet_pton(AF_INET, "127.0.0.2", &second.sin_addr);
+	CHECK(bind(second_udp, (struct sockaddr *)&second, sizeof(second)) == 0);
+	holder_lookup_scan_processes(lookup);
+	ports[tcp_port >> 3] |= 1 << (tcp_port & 7);
+	ports[udp_port >> 3] |= 1 << (udp_port & 7);
+	CHECK_INT(holder_lookup_ports(lookup, own_netns(), getpid(), IPPROTO_TCP, ports,
+				      ports_visit, &seen),
+		  0);
+	CHECK_INT(holder_lookup_ports(lookup, own_netns(), getpid(), IPPROTO_UDP, ports,
+				      ports_visit, &seen),
+		  0);
+	/* TCP: its listener; UDP: both sockets; the port not asked about: nothing. */
+	CHECK_INT(seen.visits, 2);
+	CHECK_INT(seen.ports[0], tcp_port);
+	CHECK_INT(seen.counts[0], 1);
+	CHECK_INT(seen.ports[1], udp_port);
+	CHECK_INT(seen.counts[1], 2);
+
+	struct sockdiag_socket found = { .inode = socket_inode(tcp), .port = tcp_port,
+					 .family = AF_INET, .state = TCP_LISTEN };
+
+	holder_lookup_describe(lookup, &found, IPPROTO_TCP, &holder);
+	CHECK_INT(holder.source, HOLDER_SOURCE_SOCK_DIAG);
+	CHECK_INT(holder.process_count, 1);
+	CHECK_INT(holder.processes[0].pid, getpid());
+	CHECK_INT(holder.processes[0].socket_fd, tcp);
+	close(second_udp);
+	close(other);
+	close(udp);
+	close(tcp);
 	holder_lookup_free(lookup);
 }
 
@@ -564,7 +824,7 @@ static void test_time_wait_holders(struct procinfo_cache *procs)
 
 	CHECK_INT(time_wait_sockets(&port, 3), 0);
 	event = conflict_event(IPPROTO_TCP, "127.0.0.1", port);
-	holder_lookup_fill(lookup, &event, &report);
+	holder_lookup_fill(lookup, &event, &report, NULL);
 	/* Three TIME_WAIT sockets on one address: one holder, no file, no process. */
 	CHECK_INT(report.holder_count, 1);
 	CHECK_INT(report.holders[0].inode, 0);
@@ -583,10 +843,14 @@ int main(void)
 	test_cmdline_format();
 	test_procinfo();
 	test_proc_sockets();
+	test_proc_sockets_budget();
 	test_sockdiag();
 	test_kernel_holders_copied(procs);
 	test_sock_diag_holders(procs);
 	test_time_wait_holders(procs);
+	test_holder_flood(procs);
+	test_holder_lookup_ports(procs);
+	test_lookup_pacer();
 	procinfo_cache_free(procs);
 	return unit_summary();
 }

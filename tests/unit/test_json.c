@@ -257,7 +257,7 @@ static const char sample_line[] =
 	"\"holders\":[{\"state\":\"LISTEN\",\"proto\":\"tcp\",\"family\":\"ipv4\","
 	"\"addr\":\"0.0.0.0\",\"port\":3000,\"uid\":1000,\"inode\":123456,"
 	"\"reuseaddr\":false,\"reuseport\":false,\"v6only\":false,\"source\":\"kernel\","
-	"\"processes\":[{\"pid\":4100,\"comm\":\"node\",\"cmdline\":\"node server.js\",\"exe\":null,\"start_time\":null,\"service\":null,\"container\":null}]}],\"diagnosis\":null}\n";
+	"\"processes\":[{\"pid\":4100,\"comm\":\"node\",\"cmdline\":\"node server.js\",\"exe\":null,\"start_time\":null,\"service\":null,\"container\":null}]}],\"holders_not_named\":0,\"diagnosis\":null}\n";
 
 static void check_render(const struct bind_report *report, const char *expected)
 {
@@ -310,7 +310,7 @@ static void test_render_variants(void)
 		"\"addr\":\"::1\",\"port\":3000,\"count\":1,\"via\":\"listen\",\"hook\":\"inet\","
 		"\"caller\":{\"pid\":4242,\"tid\":4243,\"ppid\":1,\"uid\":1000,"
 		"\"comm\":\"python3\",\"cmdline\":null,\"cgroup\":null,\"netns\":4026531840,\"exe\":null,\"start_time\":null,\"service\":null,\"container\":null,\"source\":\"proc\",\"parents\":null,\"socket\":null},"
-		"\"holders_searched\":false,\"holders\":[],\"diagnosis\":null}\n");
+		"\"holders_searched\":false,\"holders\":[],\"holders_not_named\":0,\"diagnosis\":null}\n");
 
 	/* listen_failed, autobind, an errno without a name, UDP, MPTCP. */
 	sample_report(&report);
@@ -386,7 +386,7 @@ static void test_render_variants(void)
 		"\"addr\":\"::\",\"port\":3000,\"uid\":0,\"inode\":99,"
 		"\"reuseaddr\":true,\"reuseport\":true,\"v6only\":true,\"source\":\"sock_diag\","
 		"\"processes\":[{\"pid\":100,\"comm\":\"node\",\"cmdline\":null,\"exe\":null,\"start_time\":null,\"service\":null,\"container\":null},"
-		"{\"pid\":101,\"comm\":\"node\",\"cmdline\":null,\"exe\":null,\"start_time\":null,\"service\":null,\"container\":null}]}],\"diagnosis\":null}\n");
+		"{\"pid\":101,\"comm\":\"node\",\"cmdline\":null,\"exe\":null,\"start_time\":null,\"service\":null,\"container\":null}]}],\"holders_not_named\":0,\"diagnosis\":null}\n");
 
 	/* Counts beyond the arrays are clamped, never read past them. */
 	sample_report(&report);

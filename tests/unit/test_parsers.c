@@ -82,18 +82,19 @@ static void test_sockdiag_lying_error(void)
 		.header = { .nlmsg_len = sizeof(reply), .nlmsg_type = NLMSG_ERROR, .nlmsg_seq = 7 },
 		.error = { .error = 671088699 }
 	};
+	struct sockdiag_ports ports = { 3000, 3000 };
 	bool visiting = true;
 	int visits = 0;
 
-	CHECK_INT(sockdiag_parse_replies((const char *)&reply, sizeof(reply), 7, 3000, count_visit,
-					 &visits, &visiting),
+	CHECK_INT(sockdiag_parse_replies((const char *)&reply, sizeof(reply), 7, &ports,
+					 count_visit, &visits, &visiting),
 		  -EIO);
 	reply.error.error = -EACCES;
-	CHECK_INT(sockdiag_parse_replies((const char *)&reply, sizeof(reply), 7, 3000, count_visit,
-					 &visits, &visiting),
+	CHECK_INT(sockdiag_parse_replies((const char *)&reply, sizeof(reply), 7, &ports,
+					 count_visit, &visits, &visiting),
 		  -EACCES);
 	/* Cut short: not even one header. */
-	CHECK_INT(sockdiag_parse_replies((const char *)&reply, 10, 7, 3000, count_visit, &visits,
+	CHECK_INT(sockdiag_parse_replies((const char *)&reply, 10, 7, &ports, count_visit, &visits,
 					 &visiting),
 		  0);
 	CHECK_INT(visits, 0);

@@ -165,6 +165,16 @@ static void test_table_rows(void)
 		    "18:52:01.123456 bind_failed   4242    python3         tcp   127.0.0.1:80    "
 		    "      EADDRINUSE    nginx[100,101],sh[200] LISTEN 0.0.0.0:80 +2 more\n");
 
+	/* A flood of holders: those not named are counted in the "more". */
+	report.holders_not_named = 4984;
+	CHECK_TABLE(&report, false,
+		    "18:52:01.123456 bind_failed   4242    python3         tcp   127.0.0.1:80    "
+		    "      EADDRINUSE    nginx[100,101],sh[200] LISTEN 0.0.0.0:80 +4986 more\n");
+	report.holder_count = 0;
+	CHECK_TABLE(&report, false,
+		    "18:52:01.123456 bind_failed   4242    python3         tcp   127.0.0.1:80    "
+		    "      EADDRINUSE    4984 holders not named\n");
+
 	/* TIME_WAIT: no process, no inode. */
 	base_report(&report);
 	holder = add_holder(&report, 6, "127.0.0.1", 3000);
@@ -242,6 +252,19 @@ static void test_table_wide(void)
 		    "      pid 4100 node: node server.js\n"
 		    "      pid 4101 node: (command line unknown: the process is gone)\n"
 		    "    holder: tcp TIME_WAIT 127.0.0.1:3000 (found by sock_diag), no process\n");
+
+	/* Holders not reached are counted after those listed. */
+	base_report(&report);
+	add_holder(&report, 10, "0.0.0.0", 3000);
+	report.holders_not_named = 3;
+	CHECK_TABLE(&report, true,
+		    "18:52:01.123456 bind_failed   4242    python3         tcp   127.0.0.1:3000  "
+		    "      EADDRINUSE    uid 1000 inode 123456 LISTEN 0.0.0.0:3000 +3 more\n"
+		    "    caller: python3 -m http.server 3000\n"
+		    "    seq: 41\n"
+		    "    holder: tcp LISTEN 0.0.0.0:3000 uid 1000 inode 123456 "
+		    "(found in the kernel bind table), no process\n"
+		    "    ... 3 more holders not named\n");
 
 	base_report(&report);
 	report.caller.cmdline_known = false;

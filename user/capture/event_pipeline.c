@@ -13,6 +13,7 @@
 #include "enrich.h"
 #include "fold_sweep.h"
 #include "holder_lookup.h"
+#include "lookup_budget.h"
 #include "procinfo.h"
 
 /* How often the kernel's lost-event counter and the clock offset are read. */
@@ -35,6 +36,9 @@ struct event_pipeline {
 	__u64 records; /* records numbered so far: the last seq given (record order) */
 	int output_error;	       /* first error an output returned */
 	volatile sig_atomic_t *reopen; /* set by SIGHUP; see event_pipeline_set_reopen */
+	volatile sig_atomic_t *stop;   /* event_pipeline_run's: ends lookups too */
+	bool finishing;		       /* event_pipeline_finish: read the queue to its end */
+	struct lookup_pacer pacer;     /* each report's lookup budget */
 	struct event_pipeline_stats stats;
 };
 
@@ -52,6 +56,9 @@ static void refresh_clock_offset(struct event_pipeline *pipeline)
 static void report_from_event(struct event_pipeline *pipeline, const struct bs_event *event,
 			      __u64 count, bool folded, struct bind_report *report)
 {
+	/* Lookups anyone can make slow (many holders, many fds): bounded per report. */
+	struct lookup_budget budget = lookup_pacer_start(&pipeline->pacer, pipeline->stop);
+
 	report->seq = event_pipeline_number_record(pipeline);
 	report->ts_realtime_ns = event->ts_boot_ns + pipeline->boot_to_realtime_ns;
 	report->error = event->ret < 0 ? -event->ret : 0;
@@ -64,13 +71,15 @@ static void report_from_event(struct event_pipeline *pipeline, const struct bs_e
 	report->kind = event->kind;
 	report->hook = event->hook;
 	report->holder_count = 0;
+	report->holders_not_named = 0;
 	report->holders_searched = false;
 	report->caller_v6only = event->caller_v6only != 0;
 	report->caller_sock_inode = event->sock_inode;
 	procinfo_caller(pipeline->procs, event, &report->caller);
 	caller_identity_apply(&event->identity, pipeline->boot_to_realtime_ns, &report->caller);
-	holder_lookup_fill(pipeline->holders, event, report);
-	enricher_diagnose(pipeline->enricher, report);
+	holder_lookup_fill(pipeline->holders, event, report, &budget);
+	enricher_diagnose(pipeline->enricher, report, &budget);
+	lookup_pacer_end(&pipeline->pacer, &budget);
 }
 
 /* An output error stops the pipeline: -EPIPE quietly, others with a message. */
@@ -112,12 +121,19 @@ static int handle_event(void *ctx, void *data, size_t size)
 	if (pipeline->folds && event->ret < 0)
 		fold_sweep_remember(pipeline->folds, event);
 	/*
-	 * Never an error for libbpf: it would leave the rest of the ring
-	 * unread. An output that fails (a stdout that blocked past the stop's
-	 * grace) is noted in output_error, and every event after it is still
-	 * read and counted as unwritten, so the totals add up.
+	 * Never an output's error for libbpf: it would leave the rest of the
+	 * ring unread. An output that fails (a stdout that blocked past the
+	 * stop's grace) is noted in output_error, and every event after it is
+	 * still read and counted as unwritten, so the totals add up.
 	 */
 	deliver(pipeline, event, 1, false);
+	/*
+	 * A stop ends the drain after this event (it is consumed either way):
+	 * a storm that refills the ring as fast as it is read must not hold
+	 * the loop. event_pipeline_finish reads the rest, lookups cut short.
+	 */
+	if (!pipeline->finishing && pipeline->stop && *pipeline->stop)
+		return -EINTR;
 	return 0;
 }
 
@@ -287,6 +303,7 @@ int event_pipeline_run(struct event_pipeline *pipeline, volatile sig_atomic_t *s
 {
 	int err = 0;
 
+	pipeline->stop = stop;
 	while (!*stop && !pipeline->output_error) {
 		/*
 		 * The kernel side wakes us only when the backlog grows (see
@@ -314,6 +331,7 @@ int event_pipeline_run(struct event_pipeline *pipeline, volatile sig_atomic_t *s
 int event_pipeline_finish(struct event_pipeline *pipeline)
 {
 	/* Whatever happened, every queued event is read, if only to be counted. */
+	pipeline->finishing = true;
 	drain(pipeline);
 	pipeline->next_housekeeping_ns = 0;
 	housekeeping(pipeline);

@@ -19,10 +19,14 @@
 #define SYS_pidfd_getfd 438
 #endif
 
-/* The caller's file descriptor number for the socket with this inode; -errno if none. */
-static int find_fd(__u32 pid, __u64 sock_inode)
+/*
+ * pid's file descriptor number for the socket with this inode; -errno if
+ * none, -ETIME when the budget ran out first (a process can hold 20,000).
+ */
+static int find_fd(__u32 pid, __u64 sock_inode, const struct lookup_budget *budget)
 {
-	char dir_path[64], link_path[352], target[64], want[64];
+	char dir_path[64], target[64], want[64];
+	unsigned int links_read = 0;
 	struct dirent *entry;
 	int found = -ENOENT;
 	DIR *dir;
@@ -37,8 +41,11 @@ static int find_fd(__u32 pid, __u64 sock_inode)
 
 		if (entry->d_name[0] == '.')
 			continue;
-		snprintf(link_path, sizeof(link_path), "%s/%s", dir_path, entry->d_name);
-		len = readlink(link_path, target, sizeof(target) - 1);
+		if (++links_read % 16 == 0 && lookup_budget_spent(budget)) {
+			found = -ETIME;
+			break;
+		}
+		len = readlinkat(dirfd(dir), entry->d_name, target, sizeof(target) - 1);
 		if (len <= 0)
 			continue;
 		target[len] = '\0';
@@ -75,18 +82,12 @@ static int bound_port(int fd)
 	return -1;
 }
 
-int caller_socket_read(__u32 pid, __u64 sock_inode, struct caller_socket *out)
+/* pid's target_fd, borrowed: a new fd here, or -errno (-ESTALE: not the socket of that inode). */
+static int borrow_socket(__u32 pid, int target_fd, __u64 sock_inode)
 {
-	int target_fd, pidfd, fd, err;
+	int pidfd, fd, err;
+	struct stat st;
 
-	out->reuseaddr = -1;
-	out->reuseport = -1;
-	out->bound_port = -1;
-	if (!pid || !sock_inode)
-		return -EINVAL;
-	target_fd = find_fd(pid, sock_inode);
-	if (target_fd < 0)
-		return target_fd;
 	pidfd = syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0)
 		return -errno;
@@ -96,15 +97,37 @@ int caller_socket_read(__u32 pid, __u64 sock_inode, struct caller_socket *out)
 	if (err)
 		return err;
 	/* The number may have been closed and reused since /proc was read. */
-	struct stat st;
-
 	if (fstat(fd, &st) < 0 || st.st_ino != sock_inode) {
 		close(fd);
 		return -ESTALE;
 	}
-	out->reuseaddr = int_option(fd, SO_REUSEADDR);
-	out->reuseport = int_option(fd, SO_REUSEPORT);
-	out->bound_port = bound_port(fd);
-	close(fd);
+	return fd;
+}
+
+int caller_socket_read(__u32 pid, __u64 sock_inode, int fd, const struct lookup_budget *budget,
+		       struct caller_socket *out)
+{
+	int borrowed = -ENOENT;
+
+	out->reuseaddr = -1;
+	out->reuseport = -1;
+	out->bound_port = -1;
+	if (!pid || !sock_inode)
+		return -EINVAL;
+	if (fd >= 0)
+		borrowed = borrow_socket(pid, fd, sock_inode);
+	/* No number, or a stale one (EBADF: closed since; ESTALE: reused). */
+	if (borrowed == -ENOENT || borrowed == -EBADF || borrowed == -ESTALE) {
+		fd = find_fd(pid, sock_inode, budget);
+		if (fd < 0)
+			return fd;
+		borrowed = borrow_socket(pid, fd, sock_inode);
+	}
+	if (borrowed < 0)
+		return borrowed;
+	out->reuseaddr = int_option(borrowed, SO_REUSEADDR);
+	out->reuseport = int_option(borrowed, SO_REUSEPORT);
+	out->bound_port = bound_port(borrowed);
+	close(borrowed);
 	return 0;
 }

@@ -11,9 +11,16 @@
 #define BINDSNOOP_CALLER_SOCKET_H
 
 #include <linux/types.h>
+#include "lookup_budget.h"
 #include "report.h"
 
-/* 0, or a negative errno with every field of out set to -1. */
-int caller_socket_read(__u32 pid, __u64 sock_inode, struct caller_socket *out);
+/*
+ * 0, or a negative errno with every field of out set to -1. fd: the
+ * socket's descriptor in pid when known (a /proc scan saw it), else -1.
+ * Without it, or when it no longer holds that socket, pid's descriptors are
+ * searched until the budget is spent (NULL: no end): -ETIME then.
+ */
+int caller_socket_read(__u32 pid, __u64 sock_inode, int fd, const struct lookup_budget *budget,
+		       struct caller_socket *out);
 
 #endif /* BINDSNOOP_CALLER_SOCKET_H */

@@ -128,14 +128,19 @@ static bool caller_socket_matters(const struct bind_report *report)
  * caller's socket is. Unknown (no process, a socket closed since) stays as
  * sock_diag left it: not set.
  */
-static void holder_socket_options(struct holder_report *holder)
+static void holder_socket_options(struct holder_report *holder, const struct lookup_budget *budget)
 {
 	struct caller_socket options;
 
 	if (holder->source != HOLDER_SOURCE_SOCK_DIAG || !holder->inode || !holder->process_count)
 		return;
 	for (__u32 i = 0; i < holder->process_count && i < REPORT_MAX_PROCESSES; i++) {
-		if (caller_socket_read(holder->processes[i].pid, holder->inode, &options))
+		const struct process_ref *process = &holder->processes[i];
+
+		/* The fd the /proc scan saw: no search through a process's 20,000 fds. */
+		if (lookup_budget_spent(budget) ||
+		    caller_socket_read(process->pid, holder->inode, process->socket_fd, budget,
+				       &options))
 			continue;
 		holder->flags &= ~(BS_HOLDER_REUSEADDR | BS_HOLDER_REUSEPORT);
 		if (options.reuseaddr > 0)
@@ -152,7 +157,8 @@ static bool limits_matter(const struct bind_report *report)
 	       report->kind == BS_KIND_AUTOBIND;
 }
 
-void enricher_diagnose(struct enricher *enricher, struct bind_report *report)
+void enricher_diagnose(struct enricher *enricher, struct bind_report *report,
+		       const struct lookup_budget *budget)
 {
 	struct repeat_info repeat;
 
@@ -172,10 +178,10 @@ void enricher_diagnose(struct enricher *enricher, struct bind_report *report)
 		for (__u32 j = 0; j < holder->process_count && j < REPORT_MAX_PROCESSES; j++)
 			enricher_process(enricher, &holder->processes[j], holder);
 		if (enricher->proc_lookup && report->error == EADDRINUSE)
-			holder_socket_options(holder);
+			holder_socket_options(holder, budget);
 	}
-	if (enricher->proc_lookup && caller_socket_matters(report))
-		caller_socket_read(report->caller.pid, report->caller_sock_inode,
+	if (enricher->proc_lookup && caller_socket_matters(report) && !lookup_budget_spent(budget))
+		caller_socket_read(report->caller.pid, report->caller_sock_inode, -1, budget,
 				   &report->caller_socket);
 	/* What the kernel read at the failure holds even once the caller is gone. */
 	if (report->caller.socket_options.known) {

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <linux/types.h>
+#include "lookup_budget.h"
 #include "report.h"
 
 struct enricher;
@@ -34,7 +35,12 @@ void enricher_process(struct enricher *enricher, struct process_ref *process,
  */
 void enrich_publisher(const char *docker_root, struct bind_report *report);
 
-/* Complete report (caller, holders, caller_socket, limits) and set report->diagnosis. */
-void enricher_diagnose(struct enricher *enricher, struct bind_report *report);
+/*
+ * Complete report (caller, holders, caller_socket, limits) and set
+ * report->diagnosis. Socket options are read within budget (NULL: none);
+ * past it they stay unknown.
+ */
+void enricher_diagnose(struct enricher *enricher, struct bind_report *report,
+		       const struct lookup_budget *budget);
 
 #endif /* BINDSNOOP_ENRICH_H */

@@ -23,11 +23,14 @@
 #define DIAG_ANSWERS 16
 /* Enough for a full report after the caller's own socket and the kernel's are skipped. */
 #define DIAG_KEPT (REPORT_MAX_HOLDERS + BS_MAX_KERNEL_HOLDERS + 1)
+/* What the /proc scan and sock_diag leave of a budget for naming the processes after them. */
+#define NAMING_RESERVE_NS 5000000ULL
 
 /* One sock_diag dump, reduced to the sockets overlapping the requested address. */
 struct diag_answer {
 	bool used;
-	bool searched; /* the dump succeeded (else: no holders, and not searched) */
+	bool searched; /* the dump ran, whole or cut by a budget (else: no holders, not searched) */
+	bool complete; /* the dump ran to its end: total counts every overlapping socket */
 	__u64 netns_ino;
 	__u16 protocol;
 	__u16 port;
@@ -36,6 +39,7 @@ struct diag_answer {
 	__u8 addr[BS_ADDR_LEN];
 	__u64 fetched_at_ns;
 	int count;
+	__u32 total; /* overlapping sockets seen; TIME_WAIT ones on a kept address once */
 	struct sockdiag_socket sockets[DIAG_KEPT]; /* most telling first: LISTEN, bound, ... */
 };
 
@@ -101,6 +105,7 @@ static bool diag_answer_collect(void *ctx, const struct sockdiag_socket *socket)
 		if (same_fileless_socket(&answer->sockets[i], socket))
 			return true;
 	}
+	answer->total++;
 	while (position > 0 && diag_rank(&answer->sockets[position - 1]) > rank)
 		position--;
 	if (position >= DIAG_KEPT)
@@ -125,12 +130,18 @@ static bool diag_answer_matches(const struct diag_answer *answer, const struct b
 	       memcmp(answer->addr, ev->addr, BS_ADDR_LEN) == 0;
 }
 
-/* The sock_diag answer for this event's request, from the cache while it is fresh. */
+/*
+ * The sock_diag answer for this event's request, from the cache while it is
+ * fresh; NULL when it is not and the budget is spent. A dump the budget cut
+ * is kept as it is: a flood of reports on one port pays for one dump.
+ */
 static const struct diag_answer *diag_answer_get(struct holder_lookup *lookup,
-						 const struct bs_event *ev)
+						 const struct bs_event *ev,
+						 const struct lookup_budget *budget)
 {
 	struct diag_answer *answer = NULL;
 	__u64 now = coarse_monotonic_ns();
+	int err;
 
 	for (int i = 0; i < DIAG_ANSWERS; i++) {
 		struct diag_answer *candidate = &lookup->answers[i];
@@ -145,6 +156,8 @@ static const struct diag_answer *diag_answer_get(struct holder_lookup *lookup,
 		    (answer->used && candidate->fetched_at_ns < answer->fetched_at_ns))
 			answer = candidate;
 	}
+	if (lookup_budget_spent(budget))
+		return NULL;
 	answer->used = true;
 	answer->netns_ino = ev->netns_ino;
 	answer->protocol = ev->protocol;
@@ -153,10 +166,13 @@ static const struct diag_answer *diag_answer_get(struct holder_lookup *lookup,
 	answer->caller_v6only = ev->caller_v6only;
 	memcpy(answer->addr, ev->addr, BS_ADDR_LEN);
 	answer->count = 0;
+	answer->total = 0;
 	/* A failure is kept too: retrying it for every event of a storm would not help. */
-	answer->searched =
-		sockdiag_for_each_on_port(lookup->diag, ev->netns_ino, ev->pid, ev->protocol,
-					  ev->port, diag_answer_collect, answer) == 0;
+	err = sockdiag_for_each_in_ports(lookup->diag, ev->netns_ino, ev->pid, ev->protocol,
+					 &(struct sockdiag_ports){ ev->port, ev->port },
+					 diag_answer_collect, answer, budget);
+	answer->searched = err == 0 || err == -ETIME;
+	answer->complete = err == 0;
 	answer->fetched_at_ns = coarse_monotonic_ns();
 	return answer;
 }
@@ -249,8 +265,10 @@ static void holder_add_owner(struct holder_lookup *lookup, struct holder_report 
 	size_t comm_len = strnlen(found->owner_comm, BS_COMM_LEN - 1);
 
 	process->pid = found->owner_pid;
+	process->socket_fd = -1;
 	process->cmdline_known = false;
 	process->cmdline[0] = '\0';
+	memset(&process->identity, 0, sizeof(process->identity));
 	if (lookup->proc_lookup) {
 		procinfo_process(lookup->procs, found->owner_pid, process);
 		/* A different comm: the pid was reused since, its cmdline is someone else's. */
@@ -263,25 +281,32 @@ static void holder_add_owner(struct holder_lookup *lookup, struct holder_report 
 	process->comm[comm_len] = '\0';
 }
 
+/*
+ * The processes the last /proc scan saw holding the socket (each with its
+ * fd for it), then the one the kernel tagged as its binder if the scan did
+ * not see it. Reads the map only: the scan is refreshed once per report.
+ */
 static void holder_processes_fill(struct holder_lookup *lookup, struct holder_report *holder,
 				  const struct bs_holder *found)
 {
-	__u32 pids[REPORT_MAX_PROCESSES];
-	int pid_count = 0;
+	struct proc_socket_user users[REPORT_MAX_PROCESSES];
+	int user_count = 0;
 
 	holder->process_count = 0;
 	/* TIME_WAIT and orphaned sockets have no file, so no process. */
 	if (!holder->inode)
 		return;
 	if (lookup->proc_lookup)
-		pid_count = proc_sockets_lookup(lookup->sockets, holder->inode, pids,
-						REPORT_MAX_PROCESSES);
-	for (int i = 0; i < pid_count; i++) {
+		user_count = proc_sockets_lookup(lookup->sockets, holder->inode, users,
+						 REPORT_MAX_PROCESSES);
+	for (int i = 0; i < user_count; i++) {
 		struct process_ref *process = &holder->processes[holder->process_count];
 
 		/* Gone since the last /proc scan: it holds nothing now. */
-		if (procinfo_process(lookup->procs, pids[i], process) == 0)
+		if (procinfo_process(lookup->procs, users[i].pid, process) == 0) {
+			process->socket_fd = users[i].fd;
 			holder->process_count++;
+		}
 	}
 	if (found && (found->flags & BS_HOLDER_OWNER_KNOWN) && found->owner_pid &&
 	    holder->process_count < REPORT_MAX_PROCESSES &&
@@ -308,38 +333,92 @@ static bool owner_tag_find(const struct holder_lookup *lookup, __u64 inode, stru
 	return true;
 }
 
-void holder_lookup_fill(struct holder_lookup *lookup, const struct bs_event *ev,
-			struct bind_report *report)
+/*
+ * sock_diag's holders after the kernel's. Returns how many holders there
+ * are in all, as far as is known: kernel_found (the walk's count, cut after
+ * WALK_MAX_STEPS nodes) unless a whole dump counted them.
+ */
+static __u32 holders_add_diag(struct holder_lookup *lookup, const struct bs_event *ev,
+			      struct bind_report *report, const struct lookup_budget *budget,
+			      __u32 kernel_found)
 {
-	__u32 kernel_count =
-		ev->holder_count < BS_MAX_KERNEL_HOLDERS ? ev->holder_count : BS_MAX_KERNEL_HOLDERS;
-	__u16 protocol = holder_protocol(ev->protocol);
+	struct lookup_budget dump_budget = lookup_budget_reserve(budget, NAMING_RESERVE_NS);
+	const struct diag_answer *answer = diag_answer_get(lookup, ev, &dump_budget);
+	__u32 total;
 
-	report->holder_count = 0;
-	report->holders_searched = ev->kernel_holders_searched != 0;
-	for (__u32 i = 0; i < kernel_count; i++)
-		holder_from_kernel(&report->holders[report->holder_count++], &ev->holders[i],
-				   protocol);
-	if (!lookup)
-		return;
-	if (lookup->diag)
-		sockdiag_note_pid(lookup->diag, ev->netns_ino, ev->pid);
-	if (diag_wanted(lookup, ev)) {
-		const struct diag_answer *answer = diag_answer_get(lookup, ev);
+	if (!answer || !answer->searched)
+		return kernel_found;
+	report->holders_searched = true;
+	holders_add_from_diag(report, answer, ev);
+	total = answer->total;
+	/* A failed listen(): the caller's own bound socket is in the dump, not a holder. */
+	if (ev->kind == BS_KIND_LISTEN && ev->sock_inode && total)
+		total--;
+	/* A whole dump counts many TIME_WAIT sockets on one address once; the walk, each. */
+	if (answer->complete)
+		return total;
+	return total > kernel_found ? total : kernel_found;
+}
 
-		if (answer->searched) {
-			report->holders_searched = true;
-			holders_add_from_diag(report, answer, ev);
+/*
+ * Name the holders' processes in order, from one /proc scan refreshed for
+ * all of them. A holder reached after the budget is spent is left out, and
+ * every one after it: a flood of holders costs one budget, never a stall.
+ */
+static void holders_name(struct holder_lookup *lookup, const struct bs_event *ev,
+			 struct bind_report *report, __u32 kernel_count,
+			 const struct lookup_budget *budget)
+{
+	__u64 inodes[REPORT_MAX_HOLDERS];
+	int inode_count = 0;
+
+	if (lookup->proc_lookup) {
+		struct lookup_budget scan_budget = lookup_budget_reserve(budget, NAMING_RESERVE_NS);
+
+		for (__u32 i = 0; i < report->holder_count; i++) {
+			if (report->holders[i].inode)
+				inodes[inode_count++] = report->holders[i].inode;
 		}
+		if (inode_count)
+			proc_sockets_refresh(lookup->sockets, inodes, inode_count, &scan_budget);
 	}
 	for (__u32 i = 0; i < report->holder_count; i++) {
 		struct bs_holder tagged;
 		const struct bs_holder *found = i < kernel_count ? &ev->holders[i] : NULL;
 
+		if (lookup->proc_lookup && lookup_budget_spent(budget)) {
+			report->holder_count = i;
+			return;
+		}
 		if (!found && owner_tag_find(lookup, report->holders[i].inode, &tagged))
 			found = &tagged;
 		holder_processes_fill(lookup, &report->holders[i], found);
 	}
+}
+
+void holder_lookup_fill(struct holder_lookup *lookup, const struct bs_event *ev,
+			struct bind_report *report, const struct lookup_budget *budget)
+{
+	__u32 kernel_count =
+		ev->holder_count < BS_MAX_KERNEL_HOLDERS ? ev->holder_count : BS_MAX_KERNEL_HOLDERS;
+	__u16 protocol = holder_protocol(ev->protocol);
+	__u32 found = ev->holder_count;
+
+	report->holder_count = 0;
+	report->holders_not_named = 0;
+	report->holders_searched = ev->kernel_holders_searched != 0;
+	for (__u32 i = 0; i < kernel_count; i++)
+		holder_from_kernel(&report->holders[report->holder_count++], &ev->holders[i],
+				   protocol);
+	if (lookup) {
+		if (lookup->diag)
+			sockdiag_note_pid(lookup->diag, ev->netns_ino, ev->pid);
+		if (diag_wanted(lookup, ev))
+			found = holders_add_diag(lookup, ev, report, budget, found);
+		holders_name(lookup, ev, report, kernel_count, budget);
+	}
+	if (found > report->holder_count)
+		report->holders_not_named = found - report->holder_count;
 }
 
 void holder_lookup_use_owner_tags(struct holder_lookup *lookup, int owner_tags_fd)
@@ -348,7 +427,7 @@ void holder_lookup_use_owner_tags(struct holder_lookup *lookup, int owner_tags_f
 		lookup->owner_tags_fd = owner_tags_fd;
 }
 
-/* Every socket on the port, whatever its address: what --who reports. */
+/* A port's sockets, whatever their address, as --who reports them. */
 struct port_dump {
 	struct sockdiag_socket *sockets;
 	int count;
@@ -368,30 +447,113 @@ static bool port_dump_collect(void *ctx, const struct sockdiag_socket *socket)
 	return true;
 }
 
+/* A socket of a --who dump, and where it came in the dump: the order a port's sockets keep. */
+struct dumped_socket {
+	struct sockdiag_socket socket;
+	__u32 order;
+};
+
+/* One dump for many ports: the sockets on the ports asked about. */
+struct ports_dump {
+	const __u8 *ports;
+	struct dumped_socket *sockets;
+	size_t count;
+	size_t capacity;
+	int err;
+};
+
+static bool port_wanted(const __u8 *ports, __u16 port)
+{
+	return ports[port >> 3] & (1 << (port & 7));
+}
+
+static bool ports_dump_collect(void *ctx, const struct sockdiag_socket *socket)
+{
+	struct ports_dump *dump = ctx;
+
+	if (!port_wanted(dump->ports, socket->port))
+		return true;
+	if (dump->count == dump->capacity) {
+		size_t capacity = dump->capacity ? dump->capacity * 2 : 256;
+		struct dumped_socket *grown = realloc(dump->sockets, capacity * sizeof(*grown));
+
+		if (!grown) {
+			dump->err = -ENOMEM;
+			return false;
+		}
+		dump->sockets = grown;
+		dump->capacity = capacity;
+	}
+	dump->sockets[dump->count] = (struct dumped_socket){ *socket, dump->count };
+	dump->count++;
+	return true;
+}
+
+static int dumped_compare(const void *left, const void *right)
+{
+	const struct dumped_socket *a = left, *b = right;
+
+	if (a->socket.port != b->socket.port)
+		return a->socket.port < b->socket.port ? -1 : 1;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/* The lowest and highest port asked about: the kernel filters the dump to them. */
+static bool ports_span(const __u8 *ports, struct sockdiag_ports *span)
+{
+	bool any = false;
+
+	for (unsigned int port = 0; port < 65536; port++) {
+		if (!port_wanted(ports, port))
+			continue;
+		if (!any)
+			span->first = port;
+		span->last = port;
+		any = true;
+	}
+	return any;
+}
+
 void holder_lookup_scan_processes(struct holder_lookup *lookup)
 {
 	proc_sockets_scan_complete(lookup->sockets);
 }
 
-int holder_lookup_port(struct holder_lookup *lookup, __u64 netns_ino, __u32 pid, __u16 protocol,
-		       __u16 port, struct holder_report *holders, __u32 *time_wait_left_ms, int max)
+int holder_lookup_ports(struct holder_lookup *lookup, __u64 netns_ino, __u32 pid, __u16 protocol,
+			const __u8 *ports, holder_port_visit_fn visit, void *ctx)
 {
-	struct sockdiag_socket sockets[REPORT_MAX_HOLDERS];
-	struct port_dump dump = { sockets, 0, max < REPORT_MAX_HOLDERS ? max : REPORT_MAX_HOLDERS };
+	struct ports_dump dump = { .ports = ports };
+	struct sockdiag_ports span;
 	int err;
 
 	if (!lookup->diag)
 		return -ENOTSUP;
-	err = sockdiag_for_each_on_port(lookup->diag, netns_ino, pid, protocol, port,
-					port_dump_collect, &dump);
-	if (err)
-		return err;
-	for (int i = 0; i < dump.count; i++) {
-		holder_from_diag(&holders[i], &sockets[i], holder_protocol(protocol));
-		time_wait_left_ms[i] = sockets[i].time_wait ? sockets[i].expires_ms : 0;
-		holder_processes_fill(lookup, &holders[i], NULL);
+	if (!ports_span(ports, &span))
+		return 0;
+	err = sockdiag_for_each_in_ports(lookup->diag, netns_ino, pid, protocol, &span,
+					 ports_dump_collect, &dump, NULL);
+	if (!err)
+		err = dump.err;
+	if (!err && dump.count)
+		qsort(dump.sockets, dump.count, sizeof(*dump.sockets), dumped_compare);
+	for (size_t start = 0, end; !err && start < dump.count; start = end) {
+		__u16 port = dump.sockets[start].socket.port;
+		struct sockdiag_socket kept[REPORT_MAX_HOLDERS];
+		struct port_dump port_dump = { kept, 0, REPORT_MAX_HOLDERS };
+
+		for (end = start; end < dump.count && dump.sockets[end].socket.port == port; end++)
+			port_dump_collect(&port_dump, &dump.sockets[end].socket);
+		visit(ctx, port, kept, port_dump.count);
 	}
-	return dump.count;
+	free(dump.sockets);
+	return err;
+}
+
+void holder_lookup_describe(struct holder_lookup *lookup, const struct sockdiag_socket *socket,
+			    __u16 protocol, struct holder_report *holder)
+{
+	holder_from_diag(holder, socket, holder_protocol(protocol));
+	holder_processes_fill(lookup, holder, NULL);
 }
 
 struct holder_lookup *holder_lookup_new(struct procinfo_cache *procs, bool proc_lookup)

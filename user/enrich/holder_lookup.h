@@ -12,8 +12,10 @@
 #include <stdbool.h>
 #include <linux/types.h>
 #include "bindsnoop.h"
+#include "lookup_budget.h"
 #include "procinfo.h"
 #include "report.h"
+#include "sockdiag.h"
 
 #define HOLDERS_DIAG_TTL_NS 500000000ULL /* a sock_diag answer is reused this long */
 
@@ -32,24 +34,36 @@ void holder_lookup_free(struct holder_lookup *lookup);
  */
 void holder_lookup_use_owner_tags(struct holder_lookup *lookup, int owner_tags_fd);
 
-/* Fill report->holders, holder_count and holders_searched for this event. */
+/*
+ * Fill report->holders, holder_count, holders_not_named and
+ * holders_searched for this event, within budget (NULL: none): the holders
+ * not reached when it runs out, or past REPORT_MAX_HOLDERS, are counted in
+ * holders_not_named.
+ */
 void holder_lookup_fill(struct holder_lookup *lookup, const struct bs_event *ev,
-			struct bind_report *report);
+			struct bind_report *report, const struct lookup_budget *budget);
 
 /* --who: read every process's sockets now, so the first lookup names them all. */
 void holder_lookup_scan_processes(struct holder_lookup *lookup);
 
+/* --who: the sockets on one port (count of them, at most REPORT_MAX_HOLDERS). */
+typedef void (*holder_port_visit_fn)(void *ctx, __u16 port, const struct sockdiag_socket *sockets,
+				     int count);
+
 /*
- * --who: every socket of protocol (IPPROTO_TCP, IPPROTO_UDP) bound to port
- * in namespace netns_ino right now, asked of sock_diag through process pid,
- * each with the processes that have it open; many TIME_WAIT sockets on one
- * address are reported once. At most max into holders (time_wait_left_ms[i]:
- * what is left of a TIME_WAIT socket's 60 s, else 0). Returns how many, or a
- * negative errno when the namespace could not be asked.
+ * --who: the sockets of protocol (IPPROTO_TCP, IPPROTO_UDP) in namespace
+ * netns_ino bound to a port set in ports (a bitmap of 65536 bits), from one
+ * sock_diag dump asked through process pid, however many ports. For each
+ * port that has some, in ascending order: visit with its sockets in dump
+ * order, many TIME_WAIT sockets on one address as one. 0, or a negative
+ * errno when the namespace could not be asked.
  */
-int holder_lookup_port(struct holder_lookup *lookup, __u64 netns_ino, __u32 pid, __u16 protocol,
-		       __u16 port, struct holder_report *holders, __u32 *time_wait_left_ms,
-		       int max);
+int holder_lookup_ports(struct holder_lookup *lookup, __u64 netns_ino, __u32 pid, __u16 protocol,
+			const __u8 *ports, holder_port_visit_fn visit, void *ctx);
+
+/* --who: a socket holder_lookup_ports found, with the processes that have it open. */
+void holder_lookup_describe(struct holder_lookup *lookup, const struct sockdiag_socket *socket,
+			    __u16 protocol, struct holder_report *holder);
 
 /*
  * Whether a socket bound to (family_a, addr_a) and one bound to

@@ -13,16 +13,16 @@
 
 /*
  * A scan reads ~4 us per fd here: 200 ms for one process with 20,000
- * sockets. In a storm (lookups less than SCAN_STORM_GAP_NS apart) it runs in
- * slices of at most SCAN_SLICE_NS, one every SCAN_SLICE_GAP_NS at most, and
- * lookups use the last complete map meanwhile: the event loop is never held
- * for long. A lone event has nobody waiting behind it: its slice may take up
- * to SCAN_LONE_SLICE_NS, so a single conflict names its holder at once.
+ * sockets. In a storm (refreshes less than SCAN_STORM_GAP_NS apart) it runs
+ * in slices of at most SCAN_SLICE_NS, one every SCAN_SLICE_GAP_NS at most,
+ * and lookups use the last complete map meanwhile: the event loop is never
+ * held for long. A lone report has nobody waiting behind it: its slice runs
+ * to the end of its budget (LOOKUP_BUDGET_LONE_NS), so a single conflict
+ * names its holder at once.
  */
-#define SCAN_SLICE_NS	   4000000ULL
-#define SCAN_SLICE_GAP_NS  16000000ULL
-#define SCAN_LONE_SLICE_NS 200000000ULL
-#define SCAN_STORM_GAP_NS  50000000ULL
+#define SCAN_SLICE_NS	  4000000ULL
+#define SCAN_SLICE_GAP_NS 16000000ULL
+#define SCAN_STORM_GAP_NS 50000000ULL
 #define SCAN_ABANDON_NS	   10000000000ULL /* a scan nobody advanced for this long is stale */
 /* Scans take at most 1/SCAN_DUTY_DIVISOR of the time: hosts where they are slow scan less often. */
 #define SCAN_DUTY_DIVISOR 5
@@ -39,6 +39,7 @@
 struct socket_holder {
 	__u64 inode;
 	__u32 pid;
+	int fd;
 };
 
 struct holder_list {
@@ -70,7 +71,7 @@ struct proc_sockets {
 	__u64 last_scan_done_ns;
 	__u64 last_scan_busy_ns;
 	__u64 slice_ended_ns;
-	__u64 last_lookup_ns;
+	__u64 last_refresh_ns;
 	__u64 scan_count;
 	struct scan_progress scan;
 	struct missed_inode missed[MISSED_INODES];
@@ -88,7 +89,7 @@ static bool parse_decimal(const char *text, __u64 *value)
 	return errno == 0 && *end == '\0';
 }
 
-static int holder_list_append(struct holder_list *list, __u64 inode, __u32 pid)
+static int holder_list_append(struct holder_list *list, __u64 inode, __u32 pid, int fd)
 {
 	if (list->count == list->capacity) {
 		size_t capacity = list->capacity ? list->capacity * 2 : INITIAL_CAPACITY;
@@ -104,7 +105,8 @@ static int holder_list_append(struct holder_list *list, __u64 inode, __u32 pid)
 		list->entries = grown;
 		list->capacity = capacity;
 	}
-	list->entries[list->count++] = (struct socket_holder){ .inode = inode, .pid = pid };
+	list->entries[list->count++] =
+		(struct socket_holder){ .inode = inode, .pid = pid, .fd = fd };
 	return 0;
 }
 
@@ -114,10 +116,12 @@ static int holder_compare(const void *left, const void *right)
 
 	if (a->inode != b->inode)
 		return a->inode < b->inode ? -1 : 1;
-	return a->pid < b->pid ? -1 : a->pid > b->pid;
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	return a->fd < b->fd ? -1 : a->fd > b->fd;
 }
 
-/* A process holding one socket through several fds is listed once. */
+/* A process holding one socket through several fds is listed once, with the lowest. */
 static void holder_list_sort_unique(struct holder_list *list)
 {
 	size_t kept = 0;
@@ -151,13 +155,15 @@ static size_t first_entry_of(const struct holder_list *list, __u64 inode)
 	return low < list->count && list->entries[low].inode == inode ? low : list->count;
 }
 
-static int pids_of(const struct holder_list *list, __u64 inode, __u32 *pids, int max)
+static int users_of(const struct holder_list *list, __u64 inode, struct proc_socket_user *users,
+		    int max)
 {
 	size_t index = first_entry_of(list, inode);
 	int found = 0;
 
-	while (found < max && index < list->count && list->entries[index].inode == inode)
-		pids[found++] = list->entries[index++].pid;
+	for (; found < max && index < list->count && list->entries[index].inode == inode; index++)
+		users[found++] = (struct proc_socket_user){ .pid = list->entries[index].pid,
+							    .fd = list->entries[index].fd };
 	return found;
 }
 
@@ -229,16 +235,22 @@ static bool scan_fd(struct scan_progress *scan, const char *name)
 {
 	char link[64];
 	ssize_t len = readlinkat(dirfd(scan->process_fds), name, link, sizeof(link) - 1);
-	__u64 inode;
+	__u64 inode, fd;
 
-	if (len < 0 || !proc_sockets_parse_link(link, len, &inode))
+	if (len < 0 || !proc_sockets_parse_link(link, len, &inode) || !parse_decimal(name, &fd) ||
+	    fd > 0x7fffffff)
 		return true;
 	/* Memory is bounded: past PROC_SOCKETS_MAX_ENTRIES the rest of /proc is not read. */
-	return holder_list_append(&scan->found, inode, scan->pid) == 0;
+	return holder_list_append(&scan->found, inode, scan->pid, fd) == 0;
 }
 
-/* Advance the scan until the slice is used up; true when it is complete. */
-static bool scan_step(struct scan_progress *scan, __u64 deadline)
+static bool slice_over(__u64 deadline, volatile sig_atomic_t *stop)
+{
+	return (stop && *stop) || monotonic_ns() > deadline;
+}
+
+/* Advance the scan until the slice is used up or a stop; true when it is complete. */
+static bool scan_step(struct scan_progress *scan, __u64 deadline, volatile sig_atomic_t *stop)
 {
 	unsigned int fds_read = 0;
 
@@ -255,12 +267,12 @@ static bool scan_step(struct scan_progress *scan, __u64 deadline)
 			if (!scan_fd(scan, entry->d_name))
 				return true;
 			/* The clock costs ~1% of a readlink: look at it often. */
-			if (++fds_read % 16 == 0 && monotonic_ns() > deadline)
+			if (++fds_read % 16 == 0 && slice_over(deadline, stop))
 				return false;
 		}
 		closedir(scan->process_fds);
 		scan->process_fds = NULL;
-		if (monotonic_ns() > deadline)
+		if (slice_over(deadline, stop))
 			return false;
 	}
 }
@@ -289,14 +301,16 @@ static void scan_finish(struct proc_sockets *sockets, __u64 now)
 }
 
 /* Run a slice of the scan under way if the duty cycle allows; true if it completed. */
-static bool scan_advance(struct proc_sockets *sockets, __u64 now, bool storm)
+static bool scan_advance(struct proc_sockets *sockets, __u64 now, bool storm,
+			 const struct lookup_budget *budget)
 {
 	struct scan_progress *scan = &sockets->scan;
+	__u64 deadline = lookup_budget_deadline(budget, storm ? now + SCAN_SLICE_NS : ~0ULL);
 	bool done;
 
 	if (!sockets->scanning || now - sockets->slice_ended_ns < SCAN_SLICE_GAP_NS)
 		return false;
-	done = scan_step(scan, now + (storm ? SCAN_SLICE_NS : SCAN_LONE_SLICE_NS));
+	done = scan_step(scan, deadline, budget ? budget->stop : NULL);
 	sockets->slice_ended_ns = monotonic_ns();
 	scan->busy_ns += sockets->slice_ended_ns - now;
 	scan->last_step_ns = sockets->slice_ended_ns;
@@ -341,39 +355,59 @@ static bool rescan_wanted(const struct proc_sockets *sockets, int found, __u64 m
 	return true;
 }
 
-int proc_sockets_lookup(struct proc_sockets *sockets, __u64 inode, __u32 *pids, int max)
+/* Whether any of the report's inodes needs a scan newer than the map. */
+static bool report_wants_rescan(struct proc_sockets *sockets, const __u64 *inodes, int count,
+				__u64 now)
 {
-	int found;
+	bool wanted = false;
+
+	for (int i = 0; i < count; i++) {
+		bool found;
+
+		if (!inodes[i])
+			continue;
+		found = first_entry_of(&sockets->map, inodes[i]) < sockets->map.count;
+		/* Every miss is noted, so that its first time is known to the next reports. */
+		wanted |= rescan_wanted(sockets, found,
+					found ? 0 : first_missed_ns(sockets, inodes[i], now), now);
+	}
+	return wanted;
+}
+
+void proc_sockets_refresh(struct proc_sockets *sockets, const __u64 *inodes, int count,
+			  const struct lookup_budget *budget)
+{
+	bool storm, wanted;
 	__u64 now;
 
-	if (!sockets || !inode || max <= 0)
-		return 0;
-	__u64 missed_since = 0;
-	bool storm;
-
-	found = pids_of(&sockets->map, inode, pids, max);
+	if (!sockets || lookup_budget_spent(budget))
+		return;
 	now = monotonic_ns();
-	storm = now - sockets->last_lookup_ns < SCAN_STORM_GAP_NS;
-	sockets->last_lookup_ns = now;
-	if (!found)
-		missed_since = first_missed_ns(sockets, inode, now);
+	storm = now - sockets->last_refresh_ns < SCAN_STORM_GAP_NS;
+	sockets->last_refresh_ns = now;
+	wanted = report_wants_rescan(sockets, inodes, count, now);
 	if (sockets->scanning) {
 		/* A scan nobody advanced for long describes the past: start over. */
 		if (now - sockets->scan.last_step_ns > SCAN_ABANDON_NS) {
 			scan_close(&sockets->scan);
 			scan_start(sockets, now);
 		}
-	} else if (rescan_wanted(sockets, found, missed_since, now) &&
-		   (!sockets->have_map ||
-		    now - sockets->last_scan_done_ns >= scan_interval_ns(sockets))) {
+	} else if (wanted && (!sockets->have_map ||
+			      now - sockets->last_scan_done_ns >= scan_interval_ns(sockets))) {
 		scan_start(sockets, now);
 	} else {
-		return found;
+		return;
 	}
-	if (scan_advance(sockets, now, storm))
-		found = pids_of(&sockets->map, inode, pids, max);
-	sockets->last_lookup_ns = monotonic_ns(); /* a long slice is no gap between lookups */
-	return found;
+	scan_advance(sockets, now, storm, budget);
+	sockets->last_refresh_ns = monotonic_ns(); /* a long slice is no gap between reports */
+}
+
+int proc_sockets_lookup(const struct proc_sockets *sockets, __u64 inode,
+			struct proc_socket_user *users, int max)
+{
+	if (!sockets || !inode || max <= 0)
+		return 0;
+	return users_of(&sockets->map, inode, users, max);
 }
 
 __u64 proc_sockets_scan_count(const struct proc_sockets *sockets)
@@ -405,7 +439,7 @@ void proc_sockets_scan_complete(struct proc_sockets *sockets)
 	if (sockets->scanning)
 		scan_close(&sockets->scan);
 	scan_start(sockets, now);
-	while (!scan_step(&sockets->scan, ~0ULL))
+	while (!scan_step(&sockets->scan, ~0ULL, NULL))
 		;
 	scan_finish(sockets, monotonic_ns());
 }

@@ -57,12 +57,12 @@ struct sockdiag {
 	char buffer[RECV_BUFFER_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
 };
 
-/* The request: header, inet_diag_req_v2, and a bytecode filter "sport == port". */
+/* The request: header, inet_diag_req_v2, and a bytecode filter "first <= sport <= last". */
 struct port_dump_request {
 	struct nlmsghdr header;
 	struct inet_diag_req_v2 request;
 	struct nlattr filter_attr;
-	struct inet_diag_bc_op filter[2];
+	struct inet_diag_bc_op filter[4];
 };
 
 static int netlink_socket_open(void)
@@ -218,8 +218,9 @@ static void socket_from_message(const struct nlmsghdr *header, const struct inet
 	}
 }
 
-int sockdiag_parse_replies(const char *buffer, ssize_t len, __u32 sequence, __u16 port,
-			   sockdiag_visit_fn visit, void *ctx, bool *visiting)
+int sockdiag_parse_replies(const char *buffer, ssize_t len, __u32 sequence,
+			   const struct sockdiag_ports *ports, sockdiag_visit_fn visit, void *ctx,
+			   bool *visiting)
 {
 	const struct nlmsghdr *header = (const struct nlmsghdr *)buffer;
 	int remaining = len;
@@ -227,6 +228,7 @@ int sockdiag_parse_replies(const char *buffer, ssize_t len, __u32 sequence, __u1
 	for (; NLMSG_OK(header, remaining); header = NLMSG_NEXT(header, remaining)) {
 		const struct inet_diag_msg *msg = NLMSG_DATA(header);
 		struct sockdiag_socket socket;
+		__u16 port;
 
 		if (header->nlmsg_seq != sequence)
 			continue; /* left over from an abandoned dump */
@@ -244,7 +246,10 @@ int sockdiag_parse_replies(const char *buffer, ssize_t len, __u32 sequence, __u1
 		    header->nlmsg_len < NLMSG_LENGTH(sizeof(*msg)) || !*visiting)
 			continue;
 		/* A request socket is a pending connection, not a holder of the port. */
-		if (msg->idiag_state == TCP_NEW_SYN_RECV || ntohs(msg->id.idiag_sport) != port)
+		if (msg->idiag_state == TCP_NEW_SYN_RECV)
+			continue;
+		port = ntohs(msg->id.idiag_sport);
+		if (port < ports->first || port > ports->last)
 			continue;
 		socket_from_message(header, msg, &socket);
 		*visiting = visit(ctx, &socket);
@@ -252,8 +257,9 @@ int sockdiag_parse_replies(const char *buffer, ssize_t len, __u32 sequence, __u1
 	return 0;
 }
 
-static int dump_port(struct sockdiag *diag, int fd, __u8 family, __u8 protocol, __u16 port,
-		     sockdiag_visit_fn visit, void *ctx)
+static int dump_ports(struct sockdiag *diag, int fd, __u8 family, __u8 protocol,
+		      const struct sockdiag_ports *ports, sockdiag_visit_fn visit, void *ctx,
+		      const struct lookup_budget *budget)
 {
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	struct port_dump_request message = {
@@ -272,18 +278,22 @@ static int dump_port(struct sockdiag *diag, int fd, __u8 family, __u8 protocol, 
 			.nla_len = NLA_HDRLEN + sizeof(message.filter),
 			.nla_type = INET_DIAG_REQ_BYTECODE,
 		},
-		/* Filtered in the kernel: "jump past the end" (4 beyond) rejects. */
+		/*
+		 * Filtered in the kernel: a comparison and its port are two ops;
+		 * "jump past the end" (4 beyond) rejects, "to the end" accepts.
+		 */
 		.filter = {
-			{ .code = INET_DIAG_BC_S_EQ, .yes = sizeof(message.filter),
-			  .no = sizeof(message.filter) + 4 },
-			{ .no = port },
+			{ .code = INET_DIAG_BC_S_GE, .yes = 8, .no = sizeof(message.filter) + 4 },
+			{ .no = ports->first },
+			{ .code = INET_DIAG_BC_S_LE, .yes = 8, .no = 8 + 4 },
+			{ .no = ports->last },
 		},
 	};
 	__u64 deadline = monotonic_ns() + SOCKDIAG_TIMEOUT_MS * 1000000ULL;
 	bool visiting = true;
 
 	_Static_assert(sizeof(message) == NLMSG_LENGTH(sizeof(struct inet_diag_req_v2)) +
-						  NLA_HDRLEN + 2 * sizeof(struct inet_diag_bc_op),
+						  NLA_HDRLEN + 4 * sizeof(struct inet_diag_bc_op),
 		       "the filter attribute must follow the request without padding");
 	if (sendto(fd, &message, sizeof(message), 0, (struct sockaddr *)&kernel, sizeof(kernel)) <
 	    0)
@@ -298,17 +308,22 @@ static int dump_port(struct sockdiag *diag, int fd, __u8 family, __u8 protocol, 
 			return errno == EAGAIN ? -ETIMEDOUT : -errno;
 		if (len == 0)
 			return -EIO;
-		done = sockdiag_parse_replies(diag->buffer, len, message.header.nlmsg_seq, port,
+		done = sockdiag_parse_replies(diag->buffer, len, message.header.nlmsg_seq, ports,
 					      visit, ctx, &visiting);
 		if (done)
 			return done < 0 ? done : 0;
+		/* Thousands of sockets on the port: the report goes on with those read so far. */
+		if (lookup_budget_spent(budget))
+			return -ETIME;
 		if (monotonic_ns() > deadline)
 			return -ETIMEDOUT;
 	}
 }
 
-int sockdiag_for_each_on_port(struct sockdiag *diag, __u64 netns_ino, __u32 pid, __u16 protocol,
-			      __u16 port, sockdiag_visit_fn visit, void *ctx)
+int sockdiag_for_each_in_ports(struct sockdiag *diag, __u64 netns_ino, __u32 pid,
+			       __u16 protocol, const struct sockdiag_ports *ports,
+			       sockdiag_visit_fn visit, void *ctx,
+			       const struct lookup_budget *budget)
 {
 	static const __u8 families[] = { AF_INET, AF_INET6 };
 	struct netns_socket *entry;
@@ -327,7 +342,10 @@ int sockdiag_for_each_on_port(struct sockdiag *diag, __u64 netns_ino, __u32 pid,
 	if (!entry)
 		return err;
 	for (size_t i = 0; i < sizeof(families); i++) {
-		err = dump_port(diag, entry->fd, families[i], dump_protocol, port, visit, ctx);
+		if (lookup_budget_spent(budget))
+			return -ETIME;
+		err = dump_ports(diag, entry->fd, families[i], dump_protocol, ports, visit, ctx,
+				 budget);
 		if (err == -ENOENT && families[i] == AF_INET6)
 			err = 0; /* IPv6 disabled: no sockets of that family */
 		if (err) {

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Sockets bound to one port, from NETLINK_SOCK_DIAG, in any network
- * namespace: a netlink socket answers for the namespace it was created in,
- * so one is opened inside the target namespace (setns() there and back) and
- * kept, one per namespace, in a small cache.
+ * Sockets bound to a port or a range of ports, from NETLINK_SOCK_DIAG, in
+ * any network namespace: a netlink socket answers for the namespace it was
+ * created in, so one is opened inside the target namespace (setns() there
+ * and back) and kept, one per namespace, in a small cache.
  */
 #ifndef BINDSNOOP_SOCKDIAG_H
 #define BINDSNOOP_SOCKDIAG_H
@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include <linux/types.h>
 #include "bindsnoop.h"
+#include "lookup_budget.h"
 
 #define SOCKDIAG_TIMEOUT_MS 200 /* a dump that stalls longer is abandoned */
 
@@ -25,6 +26,12 @@ struct sockdiag_socket {
 	bool v6only;
 	bool time_wait;	  /* a timewait socket (its state may read FIN_WAIT2) */
 	__u32 expires_ms; /* a timewait socket: time left before the kernel frees it */
+};
+
+/* The ports asked about: first..last (first == last: one). */
+struct sockdiag_ports {
+	__u16 first;
+	__u16 last;
 };
 
 /* Return false to stop the walk early (the dump is still drained). */
@@ -41,24 +48,29 @@ void sockdiag_note_pid(struct sockdiag *diag, __u64 netns_ino, __u32 pid);
 
 /*
  * Call visit for every socket of protocol (IPPROTO_TCP/MPTCP: TCP,
- * IPPROTO_UDP, IPPROTO_UDPLITE) bound to port in namespace netns_ino, both
- * address families, all states but request sockets. pid is a process to
+ * IPPROTO_UDP, IPPROTO_UDPLITE) bound to one of ports in namespace
+ * netns_ino (one dump, filtered in the kernel), both address families, all
+ * states but request sockets. pid is a process to
  * reach the namespace through (others noted before are tried next).
- * 0, or a negative errno (-ESRCH: no process left in that namespace).
+ * 0, or a negative errno (-ESRCH: no process left in that namespace;
+ * -ETIME: the budget ran out, NULL: none, after visiting what came so far).
  */
-int sockdiag_for_each_on_port(struct sockdiag *diag, __u64 netns_ino, __u32 pid, __u16 protocol,
-			      __u16 port, sockdiag_visit_fn visit, void *ctx);
+int sockdiag_for_each_in_ports(struct sockdiag *diag, __u64 netns_ino, __u32 pid,
+			       __u16 protocol, const struct sockdiag_ports *ports,
+			       sockdiag_visit_fn visit, void *ctx,
+			       const struct lookup_budget *budget);
 
 /* The namespace bindsnoop runs in. */
 __u64 sockdiag_own_netns(const struct sockdiag *diag);
 
 /*
- * One batch of netlink replies to a dump for port (len bytes, as recv()
- * returned them): visit each socket on port while *visiting stays true.
+ * One batch of netlink replies to a dump for ports (len bytes, as recv()
+ * returned them): visit each socket on one of ports while *visiting stays true.
  * 1 when the dump is over, 0 for more, or a negative errno. Exposed for
  * tests/fuzz: replies may be truncated, oversized or lying.
  */
-int sockdiag_parse_replies(const char *buffer, ssize_t len, __u32 sequence, __u16 port,
-			   sockdiag_visit_fn visit, void *ctx, bool *visiting);
+int sockdiag_parse_replies(const char *buffer, ssize_t len, __u32 sequence,
+			   const struct sockdiag_ports *ports, sockdiag_visit_fn visit, void *ctx,
+			   bool *visiting);
 
 #endif /* BINDSNOOP_SOCKDIAG_H */

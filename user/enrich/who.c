@@ -17,12 +17,21 @@
 #include "strbuf.h"
 #include "who.h"
 
-#define WHO_MAX_NAMESPACES 1024
-#define WHO_ROW_FORMAT	   "%-6s %-5s %-11s %-25s %-11s %s\n"
+#define WHO_ROW_FORMAT "%-6s %-5s %-11s %-25s %-11s %s\n"
+
+static const __u16 who_protocols[] = { IPPROTO_TCP, IPPROTO_UDP };
 
 struct namespace_ref {
 	__u64 ino;
 	__u32 pid; /* a process living there, to reach it through */
+};
+
+/* A socket on a port asked about, and where it was found: rows come out port by port. */
+struct who_socket {
+	struct sockdiag_socket socket;
+	__u32 namespace_index;
+	__u32 protocol_index;
+	__u32 order; /* as found: a port's sockets keep the order of their dump */
 };
 
 struct who_query {
@@ -35,8 +44,14 @@ struct who_query {
 	struct procinfo_cache *procs;
 	struct holder_lookup *lookup;
 	struct enricher *enricher;
-	struct namespace_ref namespaces[WHO_MAX_NAMESPACES];
-	int namespace_count;
+	struct namespace_ref *namespaces; /* ours first, then by the lowest pid living there */
+	size_t namespace_count;
+	struct who_socket *found;
+	size_t found_count;
+	size_t found_capacity;
+	__u32 dumping_namespace; /* the dump under way: where its sockets are */
+	__u32 dumping_protocol;
+	int err; /* -ENOMEM while collecting */
 	int held;
 };
 
@@ -49,28 +64,69 @@ static __u64 netns_of(const char *pid_dir)
 	return stat(path, &st) == 0 ? st.st_ino : 0;
 }
 
-static void add_namespace(struct who_query *query, __u64 ino, __u32 pid)
+static int namespace_compare(const void *left, const void *right)
 {
-	for (int i = 0; i < query->namespace_count; i++) {
-		if (query->namespaces[i].ino == ino)
-			return;
-	}
-	if (query->namespace_count < WHO_MAX_NAMESPACES)
-		query->namespaces[query->namespace_count++] = (struct namespace_ref){ ino, pid };
+	const struct namespace_ref *a = left, *b = right;
+
+	if (a->ino != b->ino)
+		return a->ino < b->ino ? -1 : 1;
+	return a->pid < b->pid ? -1 : a->pid > b->pid;
 }
 
-/* Ours first; with --all-netns every other one a process lives in. */
-static void find_namespaces(struct who_query *query)
+static int namespace_by_pid(const void *left, const void *right)
 {
+	const struct namespace_ref *a = left, *b = right;
+
+	return a->pid < b->pid ? -1 : a->pid > b->pid;
+}
+
+static int add_namespace(struct who_query *query, size_t *capacity, __u64 ino, __u32 pid)
+{
+	if (query->namespace_count == *capacity) {
+		size_t grown_capacity = *capacity ? *capacity * 2 : 64;
+		struct namespace_ref *grown =
+			realloc(query->namespaces, grown_capacity * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		query->namespaces = grown;
+		*capacity = grown_capacity;
+	}
+	query->namespaces[query->namespace_count++] = (struct namespace_ref){ ino, pid };
+	return 0;
+}
+
+/* Each namespace once, through its lowest pid; ours stays first. */
+static void namespaces_unique(struct who_query *query)
+{
+	struct namespace_ref *others = query->namespaces + 1;
+	size_t count = query->namespace_count - 1, kept = 0;
+
+	qsort(others, count, sizeof(*others), namespace_compare);
+	for (size_t i = 0; i < count; i++) {
+		if (others[i].ino == query->namespaces[0].ino ||
+		    (kept && others[kept - 1].ino == others[i].ino))
+			continue;
+		others[kept++] = others[i];
+	}
+	qsort(others, kept, sizeof(*others), namespace_by_pid);
+	query->namespace_count = kept + 1;
+}
+
+/* Ours first; with --all-netns every other one a process lives in, however many. */
+static int find_namespaces(struct who_query *query)
+{
+	size_t capacity = 0;
 	struct dirent *entry;
 	DIR *proc;
 
-	add_namespace(query, netns_of("self"), getpid());
+	if (add_namespace(query, &capacity, netns_of("self"), getpid()))
+		return -ENOMEM;
 	if (!query->opts->all_netns)
-		return;
+		return 0;
 	proc = opendir("/proc");
 	if (!proc)
-		return;
+		return 0;
 	while ((entry = readdir(proc))) {
 		char *end;
 		unsigned long pid = strtoul(entry->d_name, &end, 10);
@@ -79,10 +135,14 @@ static void find_namespaces(struct who_query *query)
 		if (*end || !pid)
 			continue;
 		ino = netns_of(entry->d_name);
-		if (ino)
-			add_namespace(query, ino, pid);
+		if (ino && add_namespace(query, &capacity, ino, pid)) {
+			closedir(proc);
+			return -ENOMEM;
+		}
 	}
 	closedir(proc);
+	namespaces_unique(query);
+	return 0;
 }
 
 static void put_line(struct who_query *query)
@@ -219,40 +279,119 @@ static void print_free_row(struct who_query *query, __u16 port)
 	put_line(query);
 }
 
-/* Every socket on port in one namespace, both protocols; how many were found. */
-static int query_namespace(struct who_query *query, __u16 port, const struct namespace_ref *ns)
+/* holder_lookup_ports visitor: keep a port's sockets, with where they were found. */
+static void collect_port(void *ctx, __u16 port, const struct sockdiag_socket *sockets, int count)
 {
-	static const __u16 protocols[] = { IPPROTO_TCP, IPPROTO_UDP };
-	struct holder_report *holders = calloc(REPORT_MAX_HOLDERS, sizeof(*holders));
-	__u32 time_wait_left_ms[REPORT_MAX_HOLDERS];
-	int total = 0;
+	struct who_query *query = ctx;
 
-	if (!holders)
-		return 0;
-	for (size_t p = 0; p < sizeof(protocols) / sizeof(protocols[0]); p++) {
-		int count = holder_lookup_port(query->lookup, ns->ino, ns->pid, protocols[p], port,
-					       holders, time_wait_left_ms, REPORT_MAX_HOLDERS);
+	(void)port;
+	for (int i = 0; i < count && !query->err; i++) {
+		if (query->found_count == query->found_capacity) {
+			size_t capacity = query->found_capacity ? query->found_capacity * 2 : 64;
+			struct who_socket *grown = realloc(query->found, capacity * sizeof(*grown));
 
-		for (int i = 0; i < count; i++) {
-			for (__u32 j = 0; j < holders[i].process_count && j < REPORT_MAX_PROCESSES;
-			     j++)
-				enricher_process(query->enricher, &holders[i].processes[j],
-						 &holders[i]);
-			if (query->opts->json) {
-				json_render_who_held(++query->records, query->now_ns, port, ns->ino, &holders[i],
-						     time_wait_left_ms[i], &query->line);
-				fwrite(query->line.data, 1, query->line.len, query->out);
-				strbuf_reset(&query->line);
-			} else {
-				print_held_row(query, port, ns->ino, &holders[i],
-					       time_wait_left_ms[i]);
+			if (!grown) {
+				query->err = -ENOMEM;
+				return;
 			}
+			query->found = grown;
+			query->found_capacity = capacity;
 		}
-		if (count > 0)
-			total += count;
+		query->found[query->found_count] = (struct who_socket){
+			.socket = sockets[i],
+			.namespace_index = query->dumping_namespace,
+			.protocol_index = query->dumping_protocol,
+			.order = query->found_count,
+		};
+		query->found_count++;
 	}
-	free(holders);
-	return total;
+}
+
+/* Port by port, then namespace, protocol and dump order: the rows as printed. */
+static int who_socket_compare(const void *left, const void *right)
+{
+	const struct who_socket *a = left, *b = right;
+
+	if (a->socket.port != b->socket.port)
+		return a->socket.port < b->socket.port ? -1 : 1;
+	if (a->namespace_index != b->namespace_index)
+		return a->namespace_index < b->namespace_index ? -1 : 1;
+	if (a->protocol_index != b->protocol_index)
+		return a->protocol_index < b->protocol_index ? -1 : 1;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/*
+ * One sock_diag dump per namespace and protocol, whatever the number of
+ * ports (a dump walks every socket of the namespace: one per port made
+ * --who 1-65535 take minutes). A namespace that cannot be asked (its last
+ * process gone) holds nothing.
+ */
+static int collect_sockets(struct who_query *query)
+{
+	for (size_t i = 0; i < query->namespace_count && !query->err; i++) {
+		const struct namespace_ref *ns = &query->namespaces[i];
+
+		for (size_t p = 0; p < sizeof(who_protocols) / sizeof(who_protocols[0]); p++) {
+			query->dumping_namespace = i;
+			query->dumping_protocol = p;
+			holder_lookup_ports(query->lookup, ns->ino, ns->pid, who_protocols[p],
+					    query->opts->who_ports, collect_port, query);
+		}
+	}
+	if (!query->err && query->found_count)
+		qsort(query->found, query->found_count, sizeof(*query->found),
+		      who_socket_compare);
+	return query->err;
+}
+
+static void print_held(struct who_query *query, const struct who_socket *found,
+		       struct holder_report *holder)
+{
+	__u16 protocol = who_protocols[found->protocol_index];
+	__u64 netns = query->namespaces[found->namespace_index].ino;
+	__u32 time_wait_left_ms = found->socket.time_wait ? found->socket.expires_ms : 0;
+
+	holder_lookup_describe(query->lookup, &found->socket, protocol, holder);
+	for (__u32 j = 0; j < holder->process_count && j < REPORT_MAX_PROCESSES; j++)
+		enricher_process(query->enricher, &holder->processes[j], holder);
+	if (query->opts->json) {
+		json_render_who_held(++query->records, query->now_ns, found->socket.port, netns, holder,
+				     time_wait_left_ms, &query->line);
+		fwrite(query->line.data, 1, query->line.len, query->out);
+		strbuf_reset(&query->line);
+	} else {
+		print_held_row(query, found->socket.port, netns, holder, time_wait_left_ms);
+	}
+}
+
+static void print_free(struct who_query *query, __u16 port)
+{
+	if (query->opts->json) {
+		json_render_who_free(++query->records, query->now_ns, port, &query->line);
+		fwrite(query->line.data, 1, query->line.len, query->out);
+		strbuf_reset(&query->line);
+	} else {
+		print_free_row(query, port);
+	}
+}
+
+/* Every port asked about, ascending: its sockets, or "free". */
+static void print_ports(struct who_query *query, struct holder_report *holder)
+{
+	size_t next = 0;
+
+	for (unsigned int port = 1; port < 65536; port++) {
+		if (!(query->opts->who_ports[port >> 3] & (1 << (port & 7))))
+			continue;
+		if (next == query->found_count || query->found[next].socket.port != port) {
+			print_free(query, port);
+			continue;
+		}
+		query->held++;
+		for (; next < query->found_count && query->found[next].socket.port == port; next++)
+			print_held(query, &query->found[next], holder);
+	}
 }
 
 static unsigned int terminal_width(FILE *out)
@@ -267,10 +406,13 @@ static unsigned int terminal_width(FILE *out)
 int who_run(const struct options *opts, FILE *out, FILE *err)
 {
 	struct who_query *query = calloc(1, sizeof(*query));
+	struct holder_report *holder = calloc(1, sizeof(*holder));
 	int status = 1;
 
-	if (!query) {
+	if (!query || !holder) {
 		fprintf(err, "bindsnoop: out of memory for --who\n");
+		free(holder);
+		free(query);
 		return 1;
 	}
 	query->opts = opts;
@@ -284,30 +426,18 @@ int who_run(const struct options *opts, FILE *out, FILE *err)
 	}
 	query->now_ns = realtime_ns();
 	query->width = opts->json ? 0 : terminal_width(out);
-	find_namespaces(query);
 	holder_lookup_scan_processes(query->lookup);
+	if (find_namespaces(query) || collect_sockets(query)) {
+		fprintf(err, "bindsnoop: out of memory for --who (%zu namespaces, %zu sockets)\n",
+			query->namespace_count, query->found_count);
+		goto out;
+	}
 	if (!opts->json) {
 		strbuf_appendf(&query->line, WHO_ROW_FORMAT, "PORT", "PROTO", "STATE", "ADDRESS",
 			       "NETNS", "HOLDER");
 		put_line(query);
 	}
-	for (unsigned int port = 1; port < 65536; port++) {
-		int found = 0;
-
-		if (!(opts->who_ports[port >> 3] & (1 << (port & 7))))
-			continue;
-		for (int i = 0; i < query->namespace_count; i++)
-			found += query_namespace(query, port, &query->namespaces[i]);
-		if (found) {
-			query->held++;
-		} else if (opts->json) {
-			json_render_who_free(++query->records, query->now_ns, port, &query->line);
-			fwrite(query->line.data, 1, query->line.len, out);
-			strbuf_reset(&query->line);
-		} else {
-			print_free_row(query, port);
-		}
-	}
+	print_ports(query, holder);
 	status = query->held ? 0 : 1;
 	if (fflush(out) && errno != EPIPE) {
 		fprintf(err, "bindsnoop: writing the answer failed: %s\n", strerror(errno));
@@ -318,6 +448,9 @@ out:
 	enricher_free(query->enricher);
 	holder_lookup_free(query->lookup);
 	procinfo_cache_free(query->procs);
+	free(query->namespaces);
+	free(query->found);
 	free(query);
+	free(holder);
 	return status;
 }

@@ -474,7 +474,9 @@ int json_render_report(const struct bind_report *report, struct strbuf *out)
 			put_literal(&writer, ",");
 		put_holder(&writer, &report->holders[i]);
 	}
-	put_literal(&writer, "],\"diagnosis\":");
+	put_literal(&writer, "],\"holders_not_named\":");
+	put_u64(&writer, report->holders_not_named);
+	put_literal(&writer, ",\"diagnosis\":");
 	put_diagnosis(&writer, &report->diagnosis);
 	return finish_line(&writer, start);
 }

@@ -154,6 +154,11 @@ static void put_holder_socket(struct table_line *line, const struct bind_report 
 {
 	const struct holder_report *holder = &report->holders[0];
 
+	if (!report->holder_count && report->holders_not_named) {
+		put_format(line, "%u holder%s not named", report->holders_not_named,
+			   report->holders_not_named == 1 ? "" : "s");
+		return;
+	}
 	if (!report->holder_count) {
 		put_str(line, report->error == EADDRINUSE ? "holder not found" : "-");
 		return;
@@ -178,8 +183,8 @@ static void put_holder_socket(struct table_line *line, const struct bind_report 
 		else
 			put_str(line, holder_state(holder));
 	}
-	if (endpoint && report->holder_count > 1)
-		put_format(line, " +%u more", report->holder_count - 1);
+	if (endpoint && report->holder_count - 1 + report->holders_not_named)
+		put_format(line, " +%u more", report->holder_count - 1 + report->holders_not_named);
 }
 
 /*
@@ -323,9 +328,9 @@ static void put_wide_details(struct table_line *line, const struct bind_report *
 		holder_count = REPORT_MAX_HOLDERS;
 	for (__u32 i = 0; i < holder_count; i++)
 		put_holder_details(line, &report->holders[i]);
-	if (report->holder_count > holder_count)
-		put_format(line, "    ... %u more holders not listed\n",
-			   report->holder_count - holder_count);
+	if (report->holders_not_named)
+		put_format(line, "    ... %u more holder%s not named\n", report->holders_not_named,
+			   report->holders_not_named == 1 ? "" : "s");
 }
 
 /* The terminal's width now (it may have been resized); 0: do not cut. */
