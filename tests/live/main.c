@@ -112,6 +112,8 @@ static const struct live_test live_tests[] = {
 	/* no tracing */
 	{ "who-holder", "--who PORT: the listening holder and its pid, exit 0", test_who_holder,
 	  true },
+	{ "who-hostile-name", "--who --wide: C1 controls and bidi overrides of a name shown as ?",
+	  test_who_hostile_name, true },
 	{ "who-time-wait", "--who PORT: a TIME_WAIT socket with its time left", test_who_time_wait,
 	  true },
 	{ "who-free", "--who PORT: \"free\", exit 1", test_who_free, true },

@@ -148,6 +148,52 @@ enum test_result test_who_holder(struct test_context *ctx)
 	return result;
 }
 
+/*
+ * A holder named to drive the terminal: a C1 CSI as a code point and as a
+ * raw byte, a right-to-left override. --who's table (with --wide's command
+ * lines) shows none of them raw, as the trace table does not.
+ */
+enum test_result test_who_hostile_name(struct test_context *ctx)
+{
+	static const char *const raw[] = { "\xc2\x9b", "\xe2\x80\xae", "\x9b" };
+	unsigned int port = test_port(ctx);
+	char *out_text = NULL, *err_text = NULL;
+	enum test_result result = TEST_PASS;
+	struct holder holder;
+	char ports[16];
+	int status, err;
+
+	if (!port)
+		return TEST_FAIL;
+	if (start_holder(ctx,
+			 &(struct holder_spec){ .comm = "w\xc2\x9b\xe2\x80\xae\x9bx",
+						.family = AF_INET,
+						.type = SOCK_STREAM,
+						.addr = "127.0.0.1",
+						.port = port,
+						.listen = true,
+						.v6only = -1 },
+			 &holder))
+		return TEST_FAIL;
+	snprintf(ports, sizeof(ports), "%u", port);
+	err = run_bindsnoop_once((const char *[]){ "--who", ports, "--wide", NULL }, LIVE_EXIT_MS,
+				 &status, &out_text, &err_text);
+	if (err || !out_text) {
+		result = test_fail(ctx, "bindsnoop --who %s --wide: %s", ports, strerror(-err));
+	} else if (!strstr(out_text, "w???x")) {
+		result = test_fail(ctx, "the holder is not shown as w???x: %s", out_text);
+	} else {
+		for (size_t i = 0; i < sizeof(raw) / sizeof(raw[0]); i++)
+			if (strstr(out_text, raw[i]))
+				result = test_fail(ctx, "a control of the name reached the terminal "
+							"raw (sequence %zu): %s",
+						   i, out_text);
+	}
+	free(out_text);
+	free(err_text);
+	return result;
+}
+
 enum test_result test_who_time_wait(struct test_context *ctx)
 {
 	unsigned int port = test_port(ctx);

@@ -15,6 +15,7 @@
 #include "json_event.h"
 #include "procinfo.h"
 #include "strbuf.h"
+#include "text_sanitize.h"
 #include "who.h"
 
 #define WHO_ROW_FORMAT "%-6s %-5s %-11s %-25s %-11s %s\n"
@@ -155,17 +156,19 @@ static void put_line(struct who_query *query)
 	strbuf_reset(line);
 }
 
-/* Control bytes a process put in its name would rewrite the terminal. */
+/*
+ * Text a process chose, as the trace table shows it: C0 and C1 controls,
+ * bidi overrides and bytes that are not UTF-8 would rewrite the terminal
+ * or reorder the line (text_sanitize.h).
+ */
 static void append_sanitized(struct strbuf *out, const char *text, size_t max)
 {
 	size_t len = strnlen(text, max);
 
-	for (size_t i = 0; i < len; i++) {
-		unsigned char byte = text[i];
-		char safe = byte < 0x20 || byte == 0x7f ? '?' : byte;
-
-		strbuf_append(out, &safe, 1);
-	}
+	/* text_sanitize never lengthens: len + its NUL is enough. */
+	if (strbuf_reserve(out, len + 1))
+		return;
+	out->len += text_sanitize(out->data + out->len, text, len);
 }
 
 static void append_age(struct strbuf *out, __u64 since_ns, __u64 now_ns)
