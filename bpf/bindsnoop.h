@@ -208,7 +208,12 @@ struct bs_config {
 	__u32 fold_ms; /* --fold-ms: repeats within this window are counted; 0: --no-fold */
 	__u32 syscall_nr_listen; /* listen(2)'s number here: one program serves both exits */
 	__u32 syscall_nr_bind;	 /* bind(2)'s: get_port inside bind() is bind's to report */
-	__u32 pad;
+	/*
+	 * 1: a "name=systemd" cgroup v1 hierarchy is mounted (a v1/v2 hybrid or
+	 * legacy host): the caller's unit is looked up there. 0 (pure cgroup
+	 * v2): its css_set's links are never walked.
+	 */
+	__u32 cgroup_v1_systemd;
 };
 
 _Static_assert(sizeof(struct bs_owner_tag) == 24, "bs_owner_tag layout changed");

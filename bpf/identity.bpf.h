@@ -7,7 +7,7 @@
  * before userspace could read /proc; everything the diagnosis needs of the
  * caller is in the event instead.
  *
- * Only probe reads of plain kernel pointers: every backend (tracepoint,
+ * Included after bs_cfg (report.bpf.h). Only probe reads of plain kernel pointers: every backend (tracepoint,
  * fexit, kprobe) calls the same function, and none of it depends on a
  * helper that older kernels lack. Where the kernel's layout moved, the shim
  * is in compat.bpf.h.
@@ -168,7 +168,7 @@ static __always_inline struct cgroup *systemd_v1_cgroup(struct css_set *cset)
 static __always_inline void caller_cgroup_read(struct bs_identity *id, struct task_struct *task)
 {
 	struct css_set *cset = BPF_CORE_READ(task, cgroups);
-	struct cgroup *systemd = systemd_v1_cgroup(cset);
+	struct cgroup *systemd = bs_cfg.cgroup_v1_systemd ? systemd_v1_cgroup(cset) : NULL;
 
 	if (systemd && !cgroup_is_root(systemd)) {
 		id->flags |= BS_ID_CGROUP_SYSTEMD;

@@ -17,7 +17,6 @@
 #include <bpf/bpf_tracing.h>
 #include "bindsnoop.h"
 #include "holders.bpf.h"
-#include "identity.bpf.h"
 
 #define EAGAIN	     11
 #define EADDRINUSE   98
@@ -26,6 +25,7 @@
 const volatile struct bs_config bs_cfg = {};
 
 #include "fold.bpf.h"
+#include "identity.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

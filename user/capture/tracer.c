@@ -259,6 +259,21 @@ static int ensure_tracefs(void)
 	return 0;
 }
 
+/* Whether this host mounts systemd's cgroup v1 hierarchy (a hybrid or legacy layout). */
+static bool cgroup_v1_systemd_mounted(void)
+{
+	char line[512];
+	bool found = false;
+	FILE *cgroups = fopen("/proc/self/cgroup", "re");
+
+	if (!cgroups)
+		return false;
+	while (!found && fgets(line, sizeof(line), cgroups))
+		found = strstr(line, ":name=systemd:") != NULL;
+	fclose(cgroups);
+	return found;
+}
+
 static void config_from_options(struct bs_config *config, const struct options *opts)
 {
 	config->filters = opts->filters;
@@ -270,6 +285,7 @@ static void config_from_options(struct bs_config *config, const struct options *
 	config->fold_ms = opts->fold ? opts->fold_ms : 0;
 	config->syscall_nr_listen = SYS_listen;
 	config->syscall_nr_bind = SYS_bind;
+	config->cgroup_v1_systemd = cgroup_v1_systemd_mounted();
 }
 
 /* Why a backend could not be used, for -v and for an explicit --backend. */
