@@ -263,7 +263,7 @@ static void test_comm_series_unique(void)
 	strcpy(report.caller.comm, "x\xef\xbf\xbd");
 	metrics_count_report(metrics, &report, "unknown");
 	for (int i = 0; i < METRICS_COMM_SERIES_MAX; i++) {
-		snprintf(report.caller.comm, sizeof(report.caller.comm), "worker-%d", i);
+		snprintf(report.caller.comm, sizeof(report.caller.comm), "worker-%u", (unsigned int)i & 0xffff);
 		metrics_count_report(metrics, &report, "unknown");
 	}
 	/* Fifteen bytes, the longest name a process can take, of the overflow's kind. */
