@@ -2,7 +2,7 @@
 # Static checks of deploy/: each subcommand checks one thing, prints what is
 # wrong on stderr and exits 1, or exits 0. Run by tests/deploy/run.sh, which
 # passes the text of `bindsnoop --help` in HELP_FILE.
-#   check_configs.py parse | daemonset | containerfile | metrics | vector |
+#   check_configs.py parse | daemonset | containerfile | metrics | alerts | vector |
 #                    fluent-bit | logrotate | options | manpage MANFILE
 import json
 import os
@@ -257,6 +257,30 @@ def cmd_metrics():
            "Containerfile.debian must exec /usr/sbin/bindsnoop")
 
 
+def cmd_alerts():
+    """Every alert of deploy/prometheus says its severity, summary and fix, and has a unit
+    test where it fires and one where it does not."""
+    prom = os.path.join(DEPLOY, "prometheus")
+    rules = yaml.safe_load(read(os.path.join(prom, "bindsnoop-alerts.yml")))
+    tests = yaml.safe_load(read(os.path.join(prom, "bindsnoop-alerts.test.yml")))
+    expect(tests["rule_files"] == ["bindsnoop-alerts.yml"],
+           "the unit tests must load bindsnoop-alerts.yml")
+    fires, quiet = set(), set()
+    for test in tests["tests"]:
+        for case in test.get("alert_rule_test", []):
+            (fires if case.get("exp_alerts") else quiet).add(case["alertname"])
+    alerts = [r for g in rules["groups"] for r in g["rules"] if "alert" in r]
+    expect(alerts, "bindsnoop-alerts.yml has no alert")
+    for rule in alerts:
+        name = rule["alert"]
+        expect(rule.get("labels", {}).get("severity") in ("warning", "critical"),
+               f"{name}: severity must be warning or critical")
+        notes = rule.get("annotations", {})
+        expect(notes.get("summary") and notes.get("fix"), f"{name}: no summary or no fix")
+        expect(name in fires, f"{name}: no unit test where it fires")
+        expect(name in quiet, f"{name}: no unit test where it does not fire")
+
+
 def check_inputs(components, where):
     """Every inputs entry of a Vector transform or sink names a source or transform."""
     names = set(components.get("sources", {})) | set(components.get("transforms", {}))
@@ -375,7 +399,7 @@ def cmd_manpage(man):
 def main():
     command = sys.argv[1]
     handlers = {"parse": cmd_parse, "daemonset": cmd_daemonset, "containerfile": cmd_containerfile,
-                "metrics": cmd_metrics,
+                "metrics": cmd_metrics, "alerts": cmd_alerts,
                 "vector": cmd_vector, "fluent-bit": cmd_fluent_bit, "logrotate": cmd_logrotate,
                 "options": cmd_options, "manpage": lambda: cmd_manpage(sys.argv[2])}
     try:

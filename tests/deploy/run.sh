@@ -3,6 +3,8 @@
 #   - every YAML/TOML/JSON file under deploy/ parses; the DaemonSet, the
 #     Containerfile, the Vector and Fluent Bit configurations say what they must
 #   - rsyslogd and logrotate accept their snippets
+#   - promtool accepts the alert rules of deploy/prometheus and passes their
+#     unit tests; every alert has a test where it fires and one where it does not
 #   - make install DESTDIR=... PREFIX=/usr installs exactly the binary, the man
 #     page, the bash completion and the unit; make uninstall removes them
 #   - systemd-analyze verify accepts the unit and its drop-ins, silently
@@ -75,7 +77,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 need groff groff-base mandoc mandoc systemd-analyze systemd rsyslogd rsyslog \
-	logrotate logrotate setpriv util-linux systemd-nspawn systemd-container
+	logrotate logrotate setpriv util-linux promtool prometheus systemd-nspawn systemd-container
 if [ ! -x ./bindsnoop ]; then
 	make -s bindsnoop || { say "FAIL build"; echo "deploy: 0 passed, 1 failed"; exit 1; }
 fi
@@ -110,6 +112,14 @@ rsyslog_accepts() {
 	rsyslogd -N1 -f "$work/rsyslog.conf"
 }
 check "rsyslogd -N1 accepts deploy/rsyslog/30-bindsnoop.conf" rsyslog_accepts
+
+# The alert rules: promtool's own checks, then its unit tests of each alert.
+check "alert rules: every alert has severity, summary, fix, a firing and a quiet test" \
+	configs alerts
+check "promtool check rules deploy/prometheus/bindsnoop-alerts.yml" \
+	promtool check rules deploy/prometheus/bindsnoop-alerts.yml
+check "promtool test rules deploy/prometheus/bindsnoop-alerts.test.yml" \
+	promtool test rules deploy/prometheus/bindsnoop-alerts.test.yml
 
 # ---- make install
 install_layout() {

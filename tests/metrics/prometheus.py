@@ -12,6 +12,9 @@ OpenMetrics when asked; a caller whose name holds a quote, a backslash and
 a newline arrives in Prometheus with exactly that name; the events are in
 the --output file too; [::1]:PORT listens on IPv6 only; usage errors; a
 taken port; SIGTERM stops the server at once and closes its port.
+The shipped alert rules (deploy/prometheus/bindsnoop-alerts.yml, each `for:`
+made 0s) are loaded too: a storm of real failures fires BindsnoopFailureStorm
+with its cause, port and fix.
 
 Holds /tmp/bindsnoop-live.lock while it runs. Prints "ok   NAME" or
 "FAIL NAME: why" per check and ends with "metrics: N passed, N failed".
@@ -30,16 +33,21 @@ import time
 import urllib.parse
 import urllib.request
 
+import yaml
+
 METRICS_PORT = 30010
 PROMETHEUS_PORT = 30011
 CONFLICT_PORT = 30012
 WEIRD_PORT = 30013
+STORM_PORT = 30017
 N_FAILURES = 25
+STORM_FAILURES = 500  # the storm alert's threshold is 300 in 5 minutes
 # What a process may call itself (prctl PR_SET_NAME takes any 15 bytes).
 WEIRD_COMM = b'q"b\\s\nnl'
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINDSNOOP = os.path.join(ROOT, "bindsnoop")
+ALERT_RULES = os.path.join(ROOT, "deploy", "prometheus", "bindsnoop-alerts.yml")
 passed = failed = 0
 
 
@@ -131,6 +139,34 @@ def kernel_holder_records(events):
     return count
 
 
+def alert_rules_now(path):
+    """The shipped rules with every `for:` 0s, written to path: what fires, fires at once."""
+    with open(ALERT_RULES) as f:
+        rules = yaml.safe_load(f)
+    for group in rules["groups"]:
+        for rule in group["rules"]:
+            rule.pop("for", None)
+    with open(path, "w") as f:
+        yaml.safe_dump(rules, f, sort_keys=False)
+
+
+def firing(name, timeout=30):
+    """The firing alerts called name, from /api/v1/alerts, once there is one."""
+    deadline = time.time() + timeout
+    alerts = []
+    while time.time() < deadline:
+        try:
+            _, _, body = http_get(f"http://127.0.0.1:{PROMETHEUS_PORT}/api/v1/alerts")
+            alerts = [a for a in json.loads(body)["data"]["alerts"]
+                      if a["labels"].get("alertname") == name and a["state"] == "firing"]
+            if alerts:
+                return alerts
+        except (OSError, ValueError, KeyError):
+            pass
+        time.sleep(0.5)
+    return alerts
+
+
 def usage_errors():
     for arg, words in (("9719", "has no port"), ("[::1]9719", "has no port after"),
                        ("127.0.0.1:0", "bad port"), ("0:9719", "not an IPv4 address")):
@@ -190,14 +226,17 @@ def main():
         config.write(f"""global:
   scrape_interval: 1s
   scrape_timeout: 1s
+  evaluation_interval: 1s
+rule_files: ["{work}/alerts.yml"]
 scrape_configs:
   - job_name: bindsnoop
     static_configs:
       - targets: ["127.0.0.1:{METRICS_PORT}"]
 """)
+    alert_rules_now(os.path.join(work, "alerts.yml"))
     tracer = subprocess.Popen(
         [BINDSNOOP, "-q", "--metrics", f"127.0.0.1:{METRICS_PORT}", "--output", events,
-         "--port", f"{CONFLICT_PORT},{WEIRD_PORT}"],
+         "--port", f"{CONFLICT_PORT},{WEIRD_PORT},{STORM_PORT}"],
         stderr=subprocess.PIPE, text=True)
     prometheus = subprocess.Popen(
         ["prometheus", f"--config.file={work}/prometheus.yml",
@@ -298,6 +337,22 @@ scrape_configs:
                 time.sleep(0.5)
             check("a comm with quote, backslash and newline reaches Prometheus intact",
                   comms.get(WEIRD_COMM.decode()) == 2, str(comms))
+
+        # A storm of real failures on a port held by this script: the shipped
+        # storm rule fires, its cause a label, its port and fix in the annotations.
+        with socket.socket() as storm_holder:
+            storm_holder.bind(("127.0.0.1", STORM_PORT))
+            storm_holder.listen()
+            fail_binds(STORM_PORT, STORM_FAILURES)
+            alerts = firing("BindsnoopFailureStorm")
+        alert = max(alerts, key=lambda a: float(a["value"])) if alerts else {}
+        labels, notes = alert.get("labels", {}), alert.get("annotations", {})
+        check("real failures fire BindsnoopFailureStorm (the shipped rule) with cause, "
+              "port and fix",
+              labels.get("cause") == "same_program" and labels.get("severity") == "warning" and
+              f"{STORM_PORT} " in notes.get("description", "") and
+              "an older instance holds the port" in notes.get("fix", "") and
+              "same_program" in notes.get("summary", ""), json.dumps(alerts))
 
         time.sleep(0.3)
         with open(events) as f:

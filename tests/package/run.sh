@@ -136,7 +136,8 @@ installed_files() {
 		/usr/share/bash-completion/completions/bindsnoop \
 		/usr/share/bindsnoop/bindsnoop-event-v1.schema.json \
 		/usr/share/doc/bindsnoop/README.md.gz /usr/share/doc/bindsnoop/copyright \
-		/usr/share/doc/bindsnoop/examples/bindsnoop.service.d/output-file.conf; do
+		/usr/share/doc/bindsnoop/examples/bindsnoop.service.d/output-file.conf \
+		/usr/share/doc/bindsnoop/examples/prometheus/bindsnoop-alerts.yml; do
 		[ -f "$path" ] || { echo "missing: $path"; return 1; }
 	done
 	grep -qx 'ExecStart=/usr/sbin/bindsnoop --json' /lib/systemd/system/bindsnoop.service &&
