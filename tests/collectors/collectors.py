@@ -231,23 +231,19 @@ def make_conflict(proto, port, comm=b"ct-caller"):
     return conflict
 
 
-# COLLECTORS_STORM_PROCESSES=N splits each storm over N bind-storms at once:
-# the same failures, N times as fast (issue 17's proof that nothing here
+# COLLECTORS_STORM_THREADS=N runs each storm on N threads at once: the same
+# failures, up to N times as fast (issue 17's proof that nothing here
 # depends on the machine's speed).
-STORM_PROCESSES = max(1, int(os.environ.get("COLLECTORS_STORM_PROCESSES", "1")))
+STORM_THREADS = max(1, int(os.environ.get("COLLECTORS_STORM_THREADS", "1")))
 
 
 def bind_storm(count, port):
-    shares = [count // STORM_PROCESSES + (i < count % STORM_PROCESSES)
-              for i in range(STORM_PROCESSES)]
-    storms = [subprocess.Popen([ARGS.bind_storm, "--count", str(share), "--port", str(port)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-              for share in shares if share]
-    outputs = [storm.communicate(timeout=120) for storm in storms]
-    for storm, (_, err) in zip(storms, outputs):
-        if storm.returncode:
-            raise RuntimeError(f"bind-storm failed: {err}")
-    return " ".join(out.strip() for out, _ in outputs)
+    out = subprocess.run([ARGS.bind_storm, "--count", str(count), "--port", str(port),
+                          "--threads", str(STORM_THREADS)],
+                         capture_output=True, timeout=120, text=True)
+    if out.returncode:
+        raise RuntimeError(f"bind-storm failed: {out.stderr}")
+    return out.stdout.strip()
 
 
 def sd_sanitized(raw):
