@@ -1,5 +1,6 @@
 #!/bin/bash
 # The Debian package, as an admin meets it (run as root):
+#   - Build-Depends name the -dev package of every library the Makefile links
 #   - `make deb` in a fresh `git clone` of this repository builds it, and
 #     lintian reports no error on it
 #   - Depends are what the binary links: Debian's libbpf and libmicrohttpd
@@ -75,6 +76,10 @@ dpkg_retry() {
 	cat "$work/dpkg.out"
 	return 1
 }
+
+# ---- static: what the build links is what debian/control asks for
+check "Build-Depends name the -dev package of every library the Makefile links" \
+	python3 tests/package/check_debian.py build-depends
 
 # ---- build from a clean clone
 clone=$work/clone
