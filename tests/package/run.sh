@@ -1,6 +1,7 @@
 #!/bin/bash
 # The Debian package, as an admin meets it (run as root):
-#   - Build-Depends name the -dev package of every library the Makefile links
+#   - Build-Depends name the -dev package of every library the Makefile links;
+#     `make deb` as root installs them before it builds (tests/package/deb_deps.sh)
 #   - `make deb` in a fresh `git clone` of this repository builds it, and
 #     lintian reports no error on it
 #   - Depends are what the binary links: Debian's libbpf and libmicrohttpd
@@ -81,6 +82,7 @@ dpkg_retry() {
 # ---- static: what the build links is what debian/control asks for
 check "Build-Depends name the -dev package of every library the Makefile links" \
 	python3 tests/package/check_debian.py build-depends
+check "make deb as root installs the Build-Depends first, as make does" tests/package/deb_deps.sh
 
 # ---- build from a clean clone
 clone=$work/clone
