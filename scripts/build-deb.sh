@@ -4,10 +4,12 @@
 # one folder, then run lintian on them.
 #   scripts/build-deb.sh OUTDIR
 # Leaves OUTDIR/bindsnoop_VERSION_ARCH.deb (and the .changes, .buildinfo,
-# the -dbgsym package and lintian.txt). Needs dpkg-dev, debhelper, lintian
-# and the Build-Depends of debian/control (scripts/install-deps.sh --test).
+# the -dbgsym package and lintian.txt). Installs what it needs first, as
+# `make` does: dpkg-dev, debhelper, lintian and the Build-Depends of
+# debian/control (scripts/install-deps.sh --deb; as root, or it says what is missing).
 set -eu
 cd "$(dirname "$0")/.."
+scripts/install-deps.sh --deb
 out=${1:?usage: $0 OUTDIR}
 version=$(dpkg-parsechangelog -S Version)
 src=$out/bindsnoop-$version

@@ -3,7 +3,11 @@
 # Idempotent and quick when everything is present. Run as root.
 #   scripts/install-deps.sh          build dependencies
 #   scripts/install-deps.sh --test   also what the tests need
+#   scripts/install-deps.sh --deb    what `make deb` needs: dpkg-dev, debhelper,
+#                                    lintian and the Build-Depends of
+#                                    debian/control (apt-get build-dep reads them)
 set -eu
+cd "$(dirname "$0")/.."
 
 build_packages="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev libjson-c-dev bpftool pkg-config libmicrohttpd-dev"
 # libclang-rt-14-dev: libFuzzer and the sanitizers for clang; python3: the
@@ -16,20 +20,33 @@ test_packages="$test_packages python3-jsonschema prometheus debhelper lintian ma
 
 packages=$build_packages
 [ "${1:-}" = "--test" ] && packages="$packages $test_packages"
+[ "${1:-}" = "--deb" ] && packages="dpkg-dev debhelper lintian"
 
 missing=""
 for package in $packages; do
 	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
 		missing="$missing $package"
 done
-[ -z "$missing" ] && exit 0
+# --deb: debian/control is the one list of the package's build dependencies.
+build_dep=0
+if [ "${1:-}" = "--deb" ] && { [ -n "$missing" ] || ! dpkg-checkbuilddeps >/dev/null 2>&1; }; then
+	build_dep=1
+fi
+[ -z "$missing" ] && [ $build_dep = 0 ] && exit 0
 
 if [ "$(id -u)" != 0 ]; then
+	[ -n "$missing" ] || missing=" the Build-Depends of debian/control (dpkg-checkbuilddeps)"
 	echo "install-deps: missing packages:$missing; run as root (sudo $0 $*)" >&2
 	exit 1
 fi
-echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get -o DPkg::Lock::Timeout=900 update -qq
-# shellcheck disable=SC2086 # word splitting is intended
-apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends $missing >/dev/null
+if [ -n "$missing" ]; then
+	echo "install-deps: installing$missing"
+	# shellcheck disable=SC2086 # word splitting is intended
+	apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends $missing >/dev/null
+fi
+if [ $build_dep = 1 ]; then
+	echo "install-deps: installing the Build-Depends of debian/control"
+	apt-get -o DPkg::Lock::Timeout=900 build-dep -y -qq --no-install-recommends ./ >/dev/null
+fi

@@ -1,12 +1,15 @@
 #!/bin/bash
 # The Debian package, as an admin meets it (run as root):
+#   - Build-Depends name the -dev package of every library the Makefile links;
+#     `make deb` as root installs them before it builds (tests/package/deb_deps.sh)
 #   - `make deb` in a fresh `git clone` of this repository builds it, and
 #     lintian reports no error on it
 #   - Depends are what the binary links: Debian's libbpf and libmicrohttpd
 #     (and libelf, zlib through libbpf), no copy of its own
 #   - dpkg -i: /usr/sbin/bindsnoop --version, man -w bindsnoop, the bash
 #     completion, the JSON Schema, the unit (not enabled); the installed
-#     binary names the holder of a real conflict
+#     binary names the holder of a real conflict, and every line it printed
+#     validates against the installed schema of the version the line names
 #   - dpkg -r removes all but the conffile, dpkg -P that too: nothing is
 #     left of the package anywhere it installed or registered anything
 #   - inside the systemd container of the deploy tests: dpkg -i leaves the
@@ -76,6 +79,11 @@ dpkg_retry() {
 	return 1
 }
 
+# ---- static: what the build links is what debian/control asks for
+check "Build-Depends name the -dev package of every library the Makefile links" \
+	python3 tests/package/check_debian.py build-depends
+check "make deb as root installs the Build-Depends first, as make does" tests/package/deb_deps.sh
+
 # ---- build from a clean clone
 clone=$work/clone
 build_from_clone() {
@@ -134,7 +142,7 @@ installed_files() {
 	local path
 	for path in /lib/systemd/system/bindsnoop.service /etc/logrotate.d/bindsnoop \
 		/usr/share/bash-completion/completions/bindsnoop \
-		/usr/share/bindsnoop/bindsnoop-event-v1.schema.json \
+		/usr/share/bindsnoop/bindsnoop-event-v2.schema.json \
 		/usr/share/doc/bindsnoop/README.md.gz /usr/share/doc/bindsnoop/copyright \
 		/usr/share/doc/bindsnoop/examples/bindsnoop.service.d/output-file.conf \
 		/usr/share/doc/bindsnoop/examples/prometheus/bindsnoop-alerts.yml; do
@@ -142,7 +150,7 @@ installed_files() {
 	done
 	grep -qx 'ExecStart=/usr/sbin/bindsnoop --json' /lib/systemd/system/bindsnoop.service &&
 		python3 -c 'import json,sys; json.load(open(sys.argv[1]))' \
-			/usr/share/bindsnoop/bindsnoop-event-v1.schema.json &&
+			/usr/share/bindsnoop/bindsnoop-event-v2.schema.json &&
 		dpkg-query -W -f='${Conffiles}' bindsnoop | grep -q /etc/logrotate.d/bindsnoop
 }
 check "unit, logrotate conffile, completion, JSON Schema, docs and examples installed" \
@@ -187,6 +195,19 @@ except OSError: pass' $CONFLICT_PORT >"$work/holder.pid"
 }
 check "the installed binary traces a real conflict and names the holder" \
 	flock $LIVE_LOCK bash -c "$(declare -f live_conflict); work=$work CONFLICT_PORT=$CONFLICT_PORT live_conflict"
+
+# The lines the installed binary printed, against the schema file the package
+# installed for the version they name ("v"): the package ships what it writes.
+installed_schema() {
+	local v schema
+	v=$(python3 -c 'import json, sys; print(json.loads(open(sys.argv[1]).readline())["v"])' \
+		"$work/live.jsonl") || return 1
+	schema=/usr/share/bindsnoop/bindsnoop-event-v$v.schema.json
+	echo "the binary writes v$v; installed: $(ls /usr/share/bindsnoop)"
+	[ -f "$schema" ] || { echo "missing: $schema"; return 1; }
+	python3 tests/lib/validate_events.py --schema "$schema" "$work/live.jsonl"
+}
+check "the installed binary's lines validate against the installed schema" installed_schema
 
 # ---- remove, then purge
 removed() {
