@@ -64,6 +64,8 @@ struct sockdiag {
 	bool verbose;
 	/* sock_diag answered "no such family or protocol": /proc/net from then on. */
 	bool use_proc_net[DUMP_KINDS];
+	int proc_net_reason[DUMP_KINDS]; /* sock_diag's errno, 0: the test knob */
+	bool proc_net_said[DUMP_KINDS];
 	__u32 sequence;
 	struct netns_socket sockets[NETNS_SOCKETS];
 	struct netns_pids pids[NETNS_PID_SLOTS];
@@ -468,12 +470,17 @@ int sockdiag_for_each_in_ports(struct sockdiag *diag, __u64 netns_ino, __u32 pid
 			return err;
 		/* Asked once: a kernel without the module stays without it for this run. */
 		diag->use_proc_net[kind] = true;
-		if (diag->verbose)
-			fprintf(stderr,
-				"bindsnoop: sock_diag cannot dump %s sockets (%s): holders of %s "
-				"ports are read from /proc/net/%s and /proc/net/%s\n",
-				proc_net_files[kind][0], strerror(-err), proc_net_files[kind][0],
-				proc_net_files[kind][0], proc_net_files[kind][1]);
+		diag->proc_net_reason[kind] = -err;
+	}
+	if (diag->verbose && !diag->proc_net_said[kind]) {
+		diag->proc_net_said[kind] = true;
+		fprintf(stderr,
+			"bindsnoop: sock_diag cannot dump %s sockets (%s): their holders are read "
+			"from /proc/net/%s and /proc/net/%s\n",
+			proc_net_files[kind][0],
+			diag->proc_net_reason[kind] ? strerror(diag->proc_net_reason[kind]) :
+						      "BINDSNOOP_NO_SOCK_DIAG is set",
+			proc_net_files[kind][0], proc_net_files[kind][1]);
 	}
 	return dump_via_proc_net(diag, netns_ino, pid, kind, ports, visit, ctx, budget);
 }
