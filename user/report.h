@@ -23,6 +23,7 @@
 /* Where a holder's description came from. */
 #define HOLDER_SOURCE_KERNEL	1 /* the BPF program walked the bind table */
 #define HOLDER_SOURCE_SOCK_DIAG 2 /* userspace asked sock_diag afterwards */
+#define HOLDER_SOURCE_PROC_NET	3 /* userspace read /proc/net/tcp etc.: no sock_diag */
 
 /* The container a process runs in, from its cgroup path and the engine's own state. */
 struct container_ref {

@@ -509,6 +509,50 @@ enum test_result test_no_kernel_holders(struct test_context *ctx)
 	return TEST_PASS;
 }
 
+/*
+ * A kernel without sock_diag for TCP (no inet_diag module), as
+ * BINDSNOOP_NO_SOCK_DIAG=1 makes bindsnoop believe: the holder userspace
+ * finds comes from /proc/net/tcp and is still named, and -v says so once.
+ */
+enum test_result test_no_sock_diag(struct test_context *ctx)
+{
+	static const char *const args[] = { "--no-kernel-holders", "-v", NULL };
+	struct repeatable_conflict conflict;
+	const struct json_value *event, *source, *pid;
+	struct snoop *tracer;
+	size_t from;
+	int said = 0;
+
+	setenv("BINDSNOOP_NO_SOCK_DIAG", "1", 1);
+	tracer = test_own_tracer(ctx, args);
+	unsetenv("BINDSNOOP_NO_SOCK_DIAG");
+	if (!tracer || conflict_prepare(ctx, "lt-holder-nsd", "lt-caller-nsd", &conflict))
+		return TEST_FAIL;
+	if (live_config->kernel_only)
+		return TEST_PASS; /* --no-proc-lookup: no userspace lookup to test */
+	event = conflict_event(ctx, tracer, &conflict);
+	if (!event)
+		return TEST_FAIL;
+	source = json_get(event, "holders[0].source");
+	pid = json_get(event, "holders[0].processes[0].pid");
+	if (!source || source->type != JSON_STRING || strcmp(source->string, "proc_net"))
+		return test_fail(ctx, "without sock_diag: holders[0].source should be proc_net");
+	if (!pid || pid->type != JSON_NUMBER || pid->integer != helper_pid(conflict.holder.helper))
+		return test_fail(ctx, "without sock_diag: the holder (pid %d) is not named",
+				 (int)helper_pid(conflict.holder.helper));
+	/* A second conflict reads /proc/net again without a second message. */
+	from = snoop_line_count(tracer);
+	if (conflict_fire(ctx, &conflict) ||
+	    !await_event(ctx, tracer, from, helper_pid(conflict.caller), "bind_failed"))
+		return TEST_FAIL;
+	for (size_t i = 0; i < snoop_stderr_count(tracer); i++)
+		said += strstr(snoop_stderr_line(tracer, i), "/proc/net/tcp") != NULL;
+	if (said != 1)
+		return test_fail(ctx, "-v should say once that holders come from /proc/net/tcp, "
+				      "said %d times", said);
+	return TEST_PASS;
+}
+
 /* Does bindsnoop hold a ring buffer map (type 27) of exactly bytes? */
 static bool has_ring_buffer_map(pid_t pid, unsigned long bytes)
 {

@@ -264,6 +264,7 @@ struct event_pipeline *event_pipeline_new(struct tracer *tracer, const struct op
 	if (!pipeline->holders || !pipeline->enricher)
 		goto fail;
 	holder_lookup_use_owner_tags(pipeline->holders, tracer->owner_tags_fd);
+	holder_lookup_set_verbose(pipeline->holders, opts->verbose);
 	if (opts->fold &&
 	    !(pipeline->folds = fold_sweep_new(tracer->folds_fd, tracer->fold_epoch_fd,
 					       opts->fold_ms, clock_ns(CLOCK_BOOTTIME))))

@@ -115,7 +115,7 @@ static bool caller_socket_matters(const struct bind_report *report)
 
 		if (holder->state == TCP_TIME_WAIT || !holder->inode ||
 		    (holder->flags & BS_HOLDER_REUSEPORT) ||
-		    holder->source == HOLDER_SOURCE_SOCK_DIAG)
+		    holder->source != HOLDER_SOURCE_KERNEL)
 			return true;
 	}
 	return false;
@@ -132,7 +132,7 @@ static void holder_socket_options(struct holder_report *holder, const struct loo
 {
 	struct caller_socket options;
 
-	if (holder->source != HOLDER_SOURCE_SOCK_DIAG || !holder->inode || !holder->process_count)
+	if (holder->source == HOLDER_SOURCE_KERNEL || !holder->inode || !holder->process_count)
 		return;
 	for (__u32 i = 0; i < holder->process_count && i < REPORT_MAX_PROCESSES; i++) {
 		const struct process_ref *process = &holder->processes[i];

@@ -228,7 +228,7 @@ static void holder_from_diag(struct holder_report *holder, const struct sockdiag
 	holder->state = socket->state;
 	/* sock_diag does not expose SO_REUSEADDR / SO_REUSEPORT. */
 	holder->flags = socket->v6only ? BS_HOLDER_V6ONLY : 0;
-	holder->source = HOLDER_SOURCE_SOCK_DIAG;
+	holder->source = socket->from_proc_net ? HOLDER_SOURCE_PROC_NET : HOLDER_SOURCE_SOCK_DIAG;
 	holder->process_count = 0;
 }
 
@@ -419,6 +419,12 @@ void holder_lookup_fill(struct holder_lookup *lookup, const struct bs_event *ev,
 	}
 	if (found > report->holder_count)
 		report->holders_not_named = found - report->holder_count;
+}
+
+void holder_lookup_set_verbose(struct holder_lookup *lookup, bool verbose)
+{
+	if (lookup)
+		sockdiag_set_verbose(lookup->diag, verbose);
 }
 
 void holder_lookup_use_owner_tags(struct holder_lookup *lookup, int owner_tags_fd)

@@ -33,6 +33,8 @@ void holder_lookup_free(struct holder_lookup *lookup);
  * the process of a holder sock_diag found, if it bound while tracing.
  */
 void holder_lookup_use_owner_tags(struct holder_lookup *lookup, int owner_tags_fd);
+/* -v: say once on stderr when a protocol's holders come from /proc/net, not sock_diag. */
+void holder_lookup_set_verbose(struct holder_lookup *lookup, bool verbose);
 
 /*
  * Fill report->holders, holder_count, holders_not_named and

@@ -16,6 +16,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include "clock.h"
+#include "proc_net.h"
 #include "sockdiag.h"
 
 #ifndef IPPROTO_MPTCP
@@ -47,10 +48,24 @@ struct netns_pids {
 	unsigned int next;
 };
 
+/* The protocols dumped: TCP, UDP, UDP-Lite, each with its own diag module. */
+enum dump_kind { DUMP_TCP, DUMP_UDP, DUMP_UDPLITE, DUMP_KINDS };
+
+static const char *const proc_net_files[DUMP_KINDS][2] = {
+	[DUMP_TCP] = { "tcp", "tcp6" },
+	[DUMP_UDP] = { "udp", "udp6" },
+	[DUMP_UDPLITE] = { "udplite", "udplite6" },
+};
+
 struct sockdiag {
 	int own_netns_fd;
 	__u64 own_netns_ino;
 	bool stranded; /* could not setns() back: never switch again */
+	bool verbose;
+	/* sock_diag answered "no such family or protocol": /proc/net from then on. */
+	bool use_proc_net[DUMP_KINDS];
+	int proc_net_reason[DUMP_KINDS]; /* sock_diag's errno, 0: the test knob */
+	bool proc_net_said[DUMP_KINDS];
 	__u32 sequence;
 	struct netns_socket sockets[NETNS_SOCKETS];
 	struct netns_pids pids[NETNS_PID_SLOTS];
@@ -78,8 +93,18 @@ static int netlink_socket_open(void)
 	return fd;
 }
 
-/* A netlink socket inside the namespace pid lives in, if that is netns_ino. */
-static int netlink_socket_open_via(struct sockdiag *diag, __u64 netns_ino, __u32 pid)
+/* Opens what it needs in the namespace it runs in: a descriptor, 0, or a negative errno. */
+typedef int (*netns_open_fn)(void *arg);
+
+static int netlink_socket_open_fn(void *arg)
+{
+	(void)arg;
+	return netlink_socket_open();
+}
+
+/* open(arg) run inside the namespace pid lives in, if that is netns_ino. */
+static int netns_open_via(struct sockdiag *diag, __u64 netns_ino, __u32 pid, netns_open_fn open_fn,
+			  void *arg)
 {
 	char path[64];
 	struct stat ns_stat;
@@ -102,11 +127,11 @@ static int netlink_socket_open_via(struct sockdiag *diag, __u64 netns_ino, __u32
 		return err;
 	}
 	close(ns_fd);
-	fd = netlink_socket_open();
+	fd = open_fn(arg);
 	if (setns(diag->own_netns_fd, CLONE_NEWNET) < 0) {
 		err = -errno;
 		diag->stranded = true;
-		if (fd >= 0)
+		if (fd > 0)
 			close(fd);
 		return err;
 	}
@@ -137,20 +162,21 @@ void sockdiag_note_pid(struct sockdiag *diag, __u64 netns_ino, __u32 pid)
 	slot->next = (slot->next + 1) % NETNS_PIDS_PER_SLOT;
 }
 
-/* Try the event's pid, then every pid seen in that namespace before. */
-static int netlink_socket_create(struct sockdiag *diag, __u64 netns_ino, __u32 pid)
+/* open_fn run in namespace netns_ino: through the event's pid, then every pid seen there before. */
+static int netns_open(struct sockdiag *diag, __u64 netns_ino, __u32 pid, netns_open_fn open_fn,
+		      void *arg)
 {
 	struct netns_pids *slot = pids_slot(diag, netns_ino);
 	int fd = -ESRCH;
 
 	if (netns_ino == diag->own_netns_ino)
-		return diag->stranded ? -EPERM : netlink_socket_open();
+		return diag->stranded ? -EPERM : open_fn(arg);
 	if (pid)
-		fd = netlink_socket_open_via(diag, netns_ino, pid);
+		fd = netns_open_via(diag, netns_ino, pid, open_fn, arg);
 	for (int i = 0; fd < 0 && slot->netns_ino == netns_ino && i < NETNS_PIDS_PER_SLOT; i++) {
 		if (!slot->pids[i] || slot->pids[i] == pid)
 			continue;
-		fd = netlink_socket_open_via(diag, netns_ino, slot->pids[i]);
+		fd = netns_open_via(diag, netns_ino, slot->pids[i], open_fn, arg);
 		if (fd == -ENOENT || fd == -ESTALE)
 			slot->pids[i] = 0; /* gone or moved: do not try it again */
 	}
@@ -184,7 +210,7 @@ static struct netns_socket *netns_socket_get(struct sockdiag *diag, __u64 netns_
 		if (!victim || entry->last_used_ns < victim->last_used_ns)
 			victim = entry;
 	}
-	fd = netlink_socket_create(diag, netns_ino, pid);
+	fd = netns_open(diag, netns_ino, pid, netlink_socket_open_fn, NULL);
 	if (fd < 0) {
 		*err = fd;
 		return NULL;
@@ -232,8 +258,15 @@ int sockdiag_parse_replies(const char *buffer, ssize_t len, __u32 sequence,
 
 		if (header->nlmsg_seq != sequence)
 			continue; /* left over from an abandoned dump */
-		if (header->nlmsg_type == NLMSG_DONE)
-			return 1;
+		if (header->nlmsg_type == NLMSG_DONE) {
+			int status;
+
+			/* A dump that failed says why here: -ENOENT when tcp_diag is not loaded. */
+			if (header->nlmsg_len < NLMSG_LENGTH(sizeof(status)))
+				return 1;
+			memcpy(&status, NLMSG_DATA(header), sizeof(status));
+			return status < 0 && status >= -4095 ? status : 1;
+		}
 		if (header->nlmsg_type == NLMSG_ERROR) {
 			const struct nlmsgerr *error = NLMSG_DATA(header);
 
@@ -320,32 +353,38 @@ static int dump_ports(struct sockdiag *diag, int fd, __u8 family, __u8 protocol,
 	}
 }
 
-int sockdiag_for_each_in_ports(struct sockdiag *diag, __u64 netns_ino, __u32 pid,
-			       __u16 protocol, const struct sockdiag_ports *ports,
-			       sockdiag_visit_fn visit, void *ctx,
-			       const struct lookup_budget *budget)
+/* A visit that marks its sockets as read from /proc/net. */
+struct proc_net_visit {
+	sockdiag_visit_fn visit;
+	void *ctx;
+	bool visiting;
+};
+
+static bool proc_net_visit_one(void *ctx, const struct sockdiag_socket *socket)
+{
+	struct proc_net_visit *wrapped = ctx;
+	struct sockdiag_socket marked = *socket;
+
+	marked.from_proc_net = true;
+	wrapped->visiting = wrapped->visit(wrapped->ctx, &marked);
+	return wrapped->visiting;
+}
+
+static int dump_via_sockdiag(struct sockdiag *diag, __u64 netns_ino, __u32 pid, __u8 protocol,
+			     const struct sockdiag_ports *ports, sockdiag_visit_fn visit, void *ctx,
+			     const struct lookup_budget *budget)
 {
 	static const __u8 families[] = { AF_INET, AF_INET6 };
 	struct netns_socket *entry;
-	__u8 dump_protocol;
 	int err = 0;
 
-	if (!diag || !netns_ino)
-		return -EINVAL;
-	if (protocol == IPPROTO_TCP || protocol == IPPROTO_MPTCP)
-		dump_protocol = IPPROTO_TCP; /* MPTCP binds through a TCP subflow */
-	else if (protocol == IPPROTO_UDP || protocol == IPPROTO_UDPLITE)
-		dump_protocol = protocol;
-	else
-		return -EPROTONOSUPPORT;
 	entry = netns_socket_get(diag, netns_ino, pid, &err);
 	if (!entry)
 		return err;
 	for (size_t i = 0; i < sizeof(families); i++) {
 		if (lookup_budget_spent(budget))
 			return -ETIME;
-		err = dump_ports(diag, entry->fd, families[i], dump_protocol, ports, visit, ctx,
-				 budget);
+		err = dump_ports(diag, entry->fd, families[i], protocol, ports, visit, ctx, budget);
 		if (err == -ENOENT && families[i] == AF_INET6)
 			err = 0; /* IPv6 disabled: no sockets of that family */
 		if (err) {
@@ -355,6 +394,112 @@ int sockdiag_for_each_in_ports(struct sockdiag *diag, __u64 netns_ino, __u32 pid
 		}
 	}
 	return 0;
+}
+
+/* The files of one protocol, both families, opened inside the namespace asked about. */
+struct proc_net_files {
+	const char *const *names;
+	int fds[2];
+};
+
+static int proc_net_open_fn(void *arg)
+{
+	struct proc_net_files *files = arg;
+	char path[64];
+
+	for (int i = 0; i < 2; i++) {
+		/* thread-self: this thread's namespace, the one setns() just entered. */
+		snprintf(path, sizeof(path), "/proc/thread-self/net/%s", files->names[i]);
+		files->fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		/* No tcp6 file: IPv6 is disabled, so no sockets of that family. */
+		if (files->fds[i] < 0 && (i == 0 || errno != ENOENT))
+			return -errno;
+	}
+	return 0;
+}
+
+static int dump_via_proc_net(struct sockdiag *diag, __u64 netns_ino, __u32 pid,
+			     enum dump_kind kind, const struct sockdiag_ports *ports,
+			     sockdiag_visit_fn visit, void *ctx, const struct lookup_budget *budget)
+{
+	static const __u16 families[] = { AF_INET, AF_INET6 };
+	struct proc_net_files files = { proc_net_files[kind], { -1, -1 } };
+	struct proc_net_visit wrapped = { visit, ctx, true };
+	int err = netns_open(diag, netns_ino, pid, proc_net_open_fn, &files);
+
+	for (int i = 0; i < 2; i++) {
+		if (!err && files.fds[i] >= 0 && wrapped.visiting)
+			err = proc_net_read(files.fds[i], families[i], ports, proc_net_visit_one,
+					    &wrapped, budget);
+		if (files.fds[i] >= 0)
+			close(files.fds[i]);
+	}
+	return err;
+}
+
+/* The answers that mean "this kernel has no sock_diag for that": a module not loaded, or none. */
+static bool sockdiag_missing(int err)
+{
+	return err == -ENOENT || err == -EPROTONOSUPPORT || err == -EAFNOSUPPORT ||
+	       err == -EOPNOTSUPP;
+}
+
+int sockdiag_for_each_in_ports(struct sockdiag *diag, __u64 netns_ino, __u32 pid,
+			       __u16 protocol, const struct sockdiag_ports *ports,
+			       sockdiag_visit_fn visit, void *ctx,
+			       const struct lookup_budget *budget)
+{
+	enum dump_kind kind;
+	__u8 dump_protocol;
+	int err;
+
+	if (!diag || !netns_ino)
+		return -EINVAL;
+	if (protocol == IPPROTO_TCP || protocol == IPPROTO_MPTCP)
+		dump_protocol = IPPROTO_TCP; /* MPTCP binds through a TCP subflow */
+	else if (protocol == IPPROTO_UDP || protocol == IPPROTO_UDPLITE)
+		dump_protocol = protocol;
+	else
+		return -EPROTONOSUPPORT;
+	kind = dump_protocol == IPPROTO_TCP ? DUMP_TCP :
+	       dump_protocol == IPPROTO_UDP ? DUMP_UDP : DUMP_UDPLITE;
+	if (!diag->use_proc_net[kind]) {
+		err = dump_via_sockdiag(diag, netns_ino, pid, dump_protocol, ports, visit, ctx,
+					budget);
+		if (!sockdiag_missing(err))
+			return err;
+		/* Asked once: a kernel without the module stays without it for this run. */
+		diag->use_proc_net[kind] = true;
+		diag->proc_net_reason[kind] = -err;
+	}
+	if (diag->verbose && !diag->proc_net_said[kind]) {
+		diag->proc_net_said[kind] = true;
+		fprintf(stderr,
+			"bindsnoop: sock_diag cannot dump %s sockets (%s): their holders are read "
+			"from /proc/net/%s and /proc/net/%s\n",
+			proc_net_files[kind][0],
+			diag->proc_net_reason[kind] ? strerror(diag->proc_net_reason[kind]) :
+						      "BINDSNOOP_NO_SOCK_DIAG is set",
+			proc_net_files[kind][0], proc_net_files[kind][1]);
+	}
+	return dump_via_proc_net(diag, netns_ino, pid, kind, ports, visit, ctx, budget);
+}
+
+bool sockdiag_uses_proc_net(const struct sockdiag *diag, __u16 protocol)
+{
+	if (!diag)
+		return false;
+	if (protocol == IPPROTO_UDP)
+		return diag->use_proc_net[DUMP_UDP];
+	if (protocol == IPPROTO_UDPLITE)
+		return diag->use_proc_net[DUMP_UDPLITE];
+	return diag->use_proc_net[DUMP_TCP];
+}
+
+void sockdiag_set_verbose(struct sockdiag *diag, bool verbose)
+{
+	if (diag)
+		diag->verbose = verbose;
 }
 
 __u64 sockdiag_own_netns(const struct sockdiag *diag)
@@ -378,6 +523,15 @@ struct sockdiag *sockdiag_new(void)
 		return NULL;
 	}
 	diag->own_netns_ino = ns_stat.st_ino;
+	/*
+	 * A test knob, not for users: BINDSNOOP_NO_SOCK_DIAG=1 acts as a kernel
+	 * without the inet_diag modules, so the /proc/net fallback can be
+	 * tested live (tests/live, scripts/vm-test.sh boots one for real).
+	 */
+	if (getenv("BINDSNOOP_NO_SOCK_DIAG")) {
+		for (int i = 0; i < DUMP_KINDS; i++)
+			diag->use_proc_net[i] = true;
+	}
 	return diag;
 }
 

@@ -26,6 +26,7 @@ struct sockdiag_socket {
 	bool v6only;
 	bool time_wait;	  /* a timewait socket (its state may read FIN_WAIT2) */
 	__u32 expires_ms; /* a timewait socket: time left before the kernel frees it */
+	bool from_proc_net; /* read from /proc/net (no sock_diag): v6only unknown, false */
 };
 
 /* The ports asked about: first..last (first == last: one). */
@@ -59,6 +60,16 @@ int sockdiag_for_each_in_ports(struct sockdiag *diag, __u64 netns_ino, __u32 pid
 			       __u16 protocol, const struct sockdiag_ports *ports,
 			       sockdiag_visit_fn visit, void *ctx,
 			       const struct lookup_budget *budget);
+
+/*
+ * Where sock_diag answers a protocol with "no such family or protocol" (no
+ * inet_diag, tcp_diag or udp_diag module; a restricted container), that
+ * protocol is read from /proc/net/{tcp,tcp6,udp,udp6} from then on, the way
+ * ss falls back: sockets it finds have from_proc_net set. Whether that
+ * happened for protocol, and -v to say so once on stderr when it does.
+ */
+bool sockdiag_uses_proc_net(const struct sockdiag *diag, __u16 protocol);
+void sockdiag_set_verbose(struct sockdiag *diag, bool verbose);
 
 /* The namespace bindsnoop runs in. */
 __u64 sockdiag_own_netns(const struct sockdiag *diag);

@@ -189,6 +189,8 @@ static const char *source_name(__u8 source)
 		return "kernel";
 	case HOLDER_SOURCE_SOCK_DIAG:
 		return "sock_diag";
+	case HOLDER_SOURCE_PROC_NET:
+		return "proc_net";
 	}
 	return "unknown";
 }

@@ -265,6 +265,8 @@ static void put_holder_details(struct table_line *line, const struct holder_repo
 		put_str(line, "(found in the kernel bind table)");
 	else if (holder->source == HOLDER_SOURCE_SOCK_DIAG)
 		put_str(line, "(found by sock_diag)");
+	else if (holder->source == HOLDER_SOURCE_PROC_NET)
+		put_str(line, "(found in /proc/net)");
 	if (!count)
 		put_str(line, ", no process");
 	put_str(line, "\n");
