@@ -7,10 +7,10 @@
  * before userspace could read /proc; everything the diagnosis needs of the
  * caller is in the event instead.
  *
- * Included after bs_cfg (report.bpf.h). Only probe reads of plain kernel pointers: every backend (tracepoint,
+ * Only probe reads of plain kernel pointers: every backend (tracepoint,
  * fexit, kprobe) calls the same function, and none of it depends on a
  * helper that older kernels lack. Where the kernel's layout moved, the shim
- * is in compat.bpf.h.
+ * is in compat.bpf.h. Included after bs_cfg (report.bpf.h).
  */
 #ifndef BINDSNOOP_IDENTITY_BPF_H
 #define BINDSNOOP_IDENTITY_BPF_H
@@ -36,9 +36,9 @@ _Static_assert(BS_PATH_LEN - BS_PATH_PART_MAX <= IDENTITY_OFFSET_MASK &&
 		       BS_CMDLINE_LEN - 1 <= IDENTITY_OFFSET_MASK,
 	       "IDENTITY_OFFSET_MASK must keep path offsets and cmdline lengths");
 /* "systemd" and its NUL as one little-endian word: a hierarchy's root name. */
-#define HIERARCHY_NAME_SYSTEMD                                                               \
-	((__u64)'s' | (__u64)'y' << 8 | (__u64)'s' << 16 | (__u64)'t' << 24 |                  \
-	 (__u64)'e' << 32 | (__u64)'m' << 40 | (__u64)'d' << 48)
+#define HIERARCHY_NAME_SYSTEMD                                                                   \
+	((__u64)'s' | (__u64)'y' << 8 | (__u64)'s' << 16 | (__u64)'t' << 24 | (__u64)'e' << 32 | \
+	 (__u64)'m' << 40 | (__u64)'d' << 48)
 
 /*
  * Appends one path component at *used (components leaf first, each with its
@@ -53,7 +53,7 @@ static __always_inline bool path_append(char *path, __u32 *used, const void *nam
 	if (at > BS_PATH_LEN - BS_PATH_PART_MAX)
 		return false;
 	barrier_var(at);
-	/* at <= BS_PATH_LEN - BS_PATH_PART_MAX here; the mask keeps that in sight of the verifier. */
+	/* at <= BS_PATH_LEN - BS_PATH_PART_MAX: the mask keeps it in the verifier's sight. */
 	len = bpf_probe_read_kernel_str(path + (at & IDENTITY_OFFSET_MASK), BS_PATH_PART_MAX, name);
 	if (len <= 0)
 		return false;
@@ -98,7 +98,8 @@ static __always_inline void exe_path_read(struct bs_identity *id, struct task_st
 			continue;
 		}
 		parent = BPF_CORE_READ(dentry, d_parent);
-		if (parent == dentry || !path_append(id->exe_path, &used, BPF_CORE_READ(dentry, d_name.name)))
+		if (parent == dentry ||
+		    !path_append(id->exe_path, &used, BPF_CORE_READ(dentry, d_name.name)))
 			return;
 		dentry = parent;
 	}
@@ -190,8 +191,7 @@ static __always_inline void parents_read(struct bs_identity *id, struct task_str
 		if (!tgid)
 			return;
 		id->parent_pids[depth] = tgid;
-		bpf_probe_read_kernel_str(id->parent_comms[depth], BS_COMM_LEN,
-					  &parent->comm);
+		bpf_probe_read_kernel_str(id->parent_comms[depth], BS_COMM_LEN, &parent->comm);
 		parent = BPF_CORE_READ(parent, real_parent);
 	}
 }

@@ -56,7 +56,10 @@ static void kernel_identity(struct bs_identity *id)
 	id->start_boottime_ns = 100 * SECOND;
 	pack(id->exe_path, exe, 3);
 	pack(id->cgroup_path, cgroup, 2);
-	memcpy(id->cmdline, "memcached\0-p\0" "11211\0", 19);
+	memcpy(id->cmdline,
+	       "memcached\0-p\0"
+	       "11211\0",
+	       19);
 	id->cmdline_len = 19;
 	id->parent_pids[0] = 1;
 	strcpy(id->parent_comms[0], "systemd");

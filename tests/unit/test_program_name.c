@@ -38,7 +38,8 @@ int main(void)
 	CHECK(!program_same("/usr/bin/python3.11", "python3 -m http.server 1", "python3 app.py"));
 	CHECK(!program_same("/usr/bin/python3.11", NULL, "python3 app.py"));
 	/* The kernel's command line is cut short with "...": its start must match. */
-	CHECK(program_same("/usr/bin/node", "node /srv/very/long/server...", "node /srv/very/long/server.js"));
+	CHECK(program_same("/usr/bin/node", "node /srv/very/long/server...",
+			   "node /srv/very/long/server.js"));
 
 	CHECK_INT(program_invoked_name("/usr/bin/redis-check-rdb", "redis-server *:6379", name,
 				       sizeof(name)),

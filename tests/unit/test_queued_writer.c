@@ -77,8 +77,7 @@ int main(void)
 	close(fds[0]);
 	writer = queued_writer_new(fds[1], 1000, count_unwritten, NULL);
 	CHECK_INT(queued_writer_write(writer, line, 20), 0);
-	for (int tries = 0; tries < 200 && queued_writer_write(writer, line, 20) != -EPIPE;
-	     tries++)
+	for (int tries = 0; tries < 200 && queued_writer_write(writer, line, 20) != -EPIPE; tries++)
 		usleep(10000);
 	CHECK_INT(queued_writer_finish(writer), -EPIPE);
 	CHECK(unwritten_bytes >= 20);

@@ -27,7 +27,7 @@ static bool versioned(const char *name, const char *prefix)
 bool program_is_interpreter(const char *exe)
 {
 	static const char *const versioned_names[] = { "python", "ruby", "perl", "php", "node" };
-	static const char *const names[] = { "nodejs", "java", "sh",  "bash", "dash",
+	static const char *const names[] = { "nodejs", "java", "sh",  "bash",	"dash",
 					     "zsh",    "ksh",  "ash", "busybox" };
 	const char *name = base_name(exe);
 
@@ -65,8 +65,9 @@ static bool next_word(const char **cursor, char *word, size_t word_size)
 /* Options of python and java that take the next word as their value. */
 static bool option_takes_value(const char *option)
 {
-	static const char *const options[] = { "-W", "-X", "-cp", "-classpath", "--class-path",
-					       "-p", "--module-path", "-r", "--require" };
+	static const char *const options[] = { "-W",	       "-X", "-cp",	      "-classpath",
+					       "--class-path", "-p", "--module-path", "-r",
+					       "--require" };
 
 	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
 		if (!strcmp(option, options[i]))

@@ -14,8 +14,7 @@
  */
 #define SAME_START_NS 50000000ULL
 
-size_t identity_path_join(const char *packed, size_t len, bool complete, char *out,
-			  size_t out_size)
+size_t identity_path_join(const char *packed, size_t len, bool complete, char *out, size_t out_size)
 {
 	const char *parts[BS_PATH_LEN / 2];
 	size_t count = 0, used = 0;
