@@ -142,14 +142,17 @@ void caller_identity_apply(const struct bs_identity *kernel, __s64 boot_to_realt
 		memset(identity, 0, sizeof(*identity));
 	}
 	identity->start_realtime_ns = start_ns;
-	if (kernel->exe_ino) {
+	/*
+	 * /proc's path is whole (and says "(deleted)"), and its stat() is what
+	 * the holders' identities come from too (on overlayfs st_dev is not the
+	 * superblock's): the kernel's reading fills in where /proc had none.
+	 */
+	if (kernel->exe_ino && (!same_process || !identity->exe_ino)) {
 		identity->exe_dev = identity_dev_to_user(kernel->exe_dev);
 		identity->exe_ino = kernel->exe_ino;
-		/* /proc's path is whole (and says "(deleted)"); the walk may stop short. */
-		if (!same_process || !identity->exe[0])
-			identity_path_join(kernel->exe_path, sizeof(kernel->exe_path),
-					   kernel->flags & BS_ID_EXE_COMPLETE, identity->exe,
-					   sizeof(identity->exe));
+		identity_path_join(kernel->exe_path, sizeof(kernel->exe_path),
+				   kernel->flags & BS_ID_EXE_COMPLETE, identity->exe,
+				   sizeof(identity->exe));
 	}
 	/* A whole /proc path of this very process is as good, and names v1 containers too. */
 	if (!same_process || !identity->cgroup[0])
