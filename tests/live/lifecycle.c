@@ -258,6 +258,29 @@ enum test_result test_usage_pid_negative(struct test_context *ctx)
 	return run_usage_case(ctx, args);
 }
 
+/* Options that would be silently overridden or ignored (issue 18 item 10). */
+enum test_result test_usage_output_twice(struct test_context *ctx)
+{
+	static const char *const args[] = { "--output", "/tmp/lt-a.jsonl", "--output",
+					    "/tmp/lt-b.jsonl", NULL };
+
+	return run_usage_case(ctx, args);
+}
+
+enum test_result test_usage_fold_ms_no_fold(struct test_context *ctx)
+{
+	static const char *const args[] = { "--fold-ms", "10", "--no-fold", NULL };
+
+	return run_usage_case(ctx, args);
+}
+
+enum test_result test_usage_who_backend(struct test_context *ctx)
+{
+	static const char *const args[] = { "--who", "80", "--backend", "kprobe", NULL };
+
+	return run_usage_case(ctx, args);
+}
+
 enum test_result test_usage_unknown_option(struct test_context *ctx)
 {
 	static const char *const args[] = { "--bogus", NULL };

@@ -134,6 +134,12 @@ static const struct live_test live_tests[] = {
 	{ "usage-pid-negative", "--pid -3: exit 2, one-line message", test_usage_pid_negative,
 	  false },
 	{ "usage-bogus", "--bogus: exit 2, one-line message", test_usage_unknown_option, false },
+	{ "usage-output-twice", "--output twice: exit 2, one-line message", test_usage_output_twice,
+	  false },
+	{ "usage-fold-ms-no-fold", "--fold-ms with --no-fold: exit 2, one-line message",
+	  test_usage_fold_ms_no_fold, false },
+	{ "usage-who-backend", "--who with --backend: exit 2, one-line message",
+	  test_usage_who_backend, false },
 	/* last: the whole run's output */
 	{ "json-valid", "every line of this run: strict JSON, rules of event_rules.h",
 	  test_json_valid, false },

@@ -80,6 +80,9 @@ enum test_result test_usage_port_not_number(struct test_context *ctx);
 enum test_result test_usage_port_reversed_range(struct test_context *ctx);
 enum test_result test_usage_pid_negative(struct test_context *ctx);
 enum test_result test_usage_unknown_option(struct test_context *ctx);
+enum test_result test_usage_output_twice(struct test_context *ctx);
+enum test_result test_usage_fold_ms_no_fold(struct test_context *ctx);
+enum test_result test_usage_who_backend(struct test_context *ctx);
 enum test_result test_json_valid(struct test_context *ctx);
 
 #endif /* LIVE_SCENARIOS_H */
