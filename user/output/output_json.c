@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * JSON Lines on a stream (stdout with --json): each batch in one write.
- * Into a pipe or a terminal, through a writer thread of its own
- * (queued_writer.h): a reader that stalls costs this output its lines,
- * never the other outputs their events.
+ * Into a pipe or a terminal, once the start record is out, through a writer
+ * thread of its own (queued_writer.h): a reader that stalls costs this
+ * output its lines, never the other outputs their events.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -55,6 +55,27 @@ static int json_flush(struct output *out)
 	return write_batch(&json_output_of(out)->lines);
 }
 
+/*
+ * The start record goes out at once, from this thread: a stdout that cannot
+ * take it (/dev/full, a closed pipe) fails the start, before tracing. Only
+ * then do lines to a pipe or terminal go through a thread of their own.
+ */
+static int json_session(struct output *out, const struct session_info *info, bool starting)
+{
+	struct json_output *json = json_output_of(out);
+	int fd = fileno(json->stream);
+	int err = json_lines_session(out, info, starting);
+
+	if (err || !starting || json->queue)
+		return err;
+	err = write_batch(&json->lines);
+	if (!err && queued_writer_wanted(fd) &&
+	    !(json->queue = queued_writer_new(fd, QUEUED_WRITER_BYTES, count_unwritten,
+					      &json->lines)))
+		err = -errno;
+	return err;
+}
+
 static void json_finish(struct output *out)
 {
 	struct json_output *json = json_output_of(out);
@@ -81,7 +102,7 @@ static const struct output_ops json_output_ops = {
 	.report = json_lines_report,
 	.lost = json_lines_lost,
 	.flush = json_flush,
-	.session = json_lines_session,
+	.session = json_session,
 	.finish = json_finish,
 	.destroy = json_destroy,
 };
@@ -94,10 +115,7 @@ struct output *output_json_new(FILE *stream)
 		return NULL;
 	json->stream = stream;
 	json->lines.base.name = "stdout";
-	if (json_lines_init(&json->lines, &json_output_ops, write_batch) ||
-	    (queued_writer_wanted(fileno(stream)) &&
-	     !(json->queue = queued_writer_new(fileno(stream), QUEUED_WRITER_BYTES,
-					       count_unwritten, &json->lines)))) {
+	if (json_lines_init(&json->lines, &json_output_ops, write_batch)) {
 		json_lines_release(&json->lines);
 		free(json);
 		return NULL;
