@@ -116,7 +116,7 @@ GET_PORT_TESTS=tcp4,udp4,tcp6-dualstack,listen-time,cause-ports-exhausted,autobi
 # attaching each kprobe costs about a second.
 USERSPACE_SERIES=${VM_USERSPACE_SERIES:-6.12}
 USERSPACE_TESTS=wide-table,output-quiet,syslog-unix,verbose,no-proc-lookup,poll-ms,metrics
-USERSPACE_TESTS=$USERSPACE_TESTS,sigterm-exit,closed-stdout,syslog-queue
+USERSPACE_TESTS=$USERSPACE_TESTS,sigterm-exit,closed-stdout,syslog-queue,no-sock-diag
 USERSPACE_TESTS=$USERSPACE_TESTS,who-holder,who-hostile-name,who-time-wait,who-free,who-other-netns
 
 # A --kernel-only row differs from its backend's own row in one thing: the
