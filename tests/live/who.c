@@ -159,21 +159,15 @@ enum test_result test_who_hostile_name(struct test_context *ctx)
 	unsigned int port = test_port(ctx);
 	char *out_text = NULL, *err_text = NULL;
 	enum test_result result = TEST_PASS;
+	struct holder_spec listener;
 	struct holder holder;
 	char ports[16];
 	int status, err;
 
 	if (!port)
 		return TEST_FAIL;
-	if (start_holder(ctx,
-			 &(struct holder_spec){ .comm = "w\xc2\x9b\xe2\x80\xae\x9bx",
-						.family = AF_INET,
-						.type = SOCK_STREAM,
-						.addr = "127.0.0.1",
-						.port = port,
-						.listen = true,
-						.v6only = -1 },
-			 &holder))
+	listener = tcp4_listener("w\xc2\x9b\xe2\x80\xae\x9bx", port);
+	if (start_holder(ctx, &listener, &holder))
 		return TEST_FAIL;
 	snprintf(ports, sizeof(ports), "%u", port);
 	err = run_bindsnoop_once((const char *[]){ "--who", ports, "--wide", NULL }, LIVE_EXIT_MS,
