@@ -85,6 +85,12 @@ static __always_inline void exe_path_read(struct bs_identity *id, struct task_st
 			id->flags |= BS_ID_EXE_COMPLETE;
 			return;
 		}
+		/*
+		 * At a mount's root, go on from its mount point in the same step:
+		 * one way through each step, not two, keeps the verifier's paths
+		 * few (a branch that looped on its own doubled them per step, and
+		 * start-up with them).
+		 */
 		if (dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
 			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
 
@@ -95,7 +101,10 @@ static __always_inline void exe_path_read(struct bs_identity *id, struct task_st
 			}
 			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
 			vfsmnt = (void *)up + bpf_core_field_offset(struct mount, mnt);
-			continue;
+			if (dentry == root_dentry && vfsmnt == root_mnt) {
+				id->flags |= BS_ID_EXE_COMPLETE;
+				return;
+			}
 		}
 		parent = BPF_CORE_READ(dentry, d_parent);
 		if (parent == dentry ||
