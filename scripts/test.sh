@@ -4,7 +4,7 @@
 #   1. unit tests (pure userspace pieces)
 #   2. live tests here: `auto` must pick tracepoint on this kernel (no kprobes,
 #      fexit refused) and say why; the real bindsnoop against real conflicts,
-#      with --backend auto and --backend tracepoint; every JSON line these
+#      with --backend auto (which is tracepoint here); every JSON line these
 #      runs (and 1b's) printed validated against the schema file itself
 #   1b. unit tests and the live suite again under ASan+UBSan (leaks checked),
 #      and every libFuzzer target (tests/fuzz) for a few seconds
@@ -86,10 +86,10 @@ step unit make -j2 unit-test
 step auto-choice scripts/check-auto.sh tracepoint ./bindsnoop
 # Each live run writes every JSON line bindsnoop printed to $log/NAME.jsonl;
 # live-schema checks them all against the schema file at the end.
+# auto-choice has just checked that auto picks tracepoint here, so one run is
+# both (--backend tracepoint by name runs in every VM's tracepoint row).
 step live-auto build/tests/live-test --bindsnoop ./bindsnoop --backend auto \
 	--json-log "$log/live-auto.jsonl"
-step live-tracepoint build/tests/live-test --bindsnoop ./bindsnoop --backend tracepoint \
-	--json-log "$log/live-tracepoint.jsonl"
 
 # The unit tests and the live suite again, with bindsnoop and the tests built
 # with ASan+UBSan (build/asan): any memory error, undefined behaviour or leak
@@ -102,11 +102,11 @@ step live-asan build/tests/live-test --bindsnoop build/asan/bindsnoop --backend 
 	--json-log "$log/live-asan.jsonl"
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
-# Every line of the three live runs against schema/bindsnoop-event-v2.schema.json
+# Every line of the two live runs against schema/bindsnoop-event-v2.schema.json
 # itself (the VM matrix skips this: its VMs have no python; these runs cover it).
 step live-schema tests/lib/validate_events.py --self-test \
 	--schema schema/bindsnoop-event-v2.schema.json \
-	"$log/live-auto.jsonl" "$log/live-tracepoint.jsonl" "$log/live-asan.jsonl"
+	"$log/live-auto.jsonl" "$log/live-asan.jsonl"
 
 # Each libFuzzer target for a short while (make fuzz runs them longer).
 make -j2 fuzz-build >/dev/null
