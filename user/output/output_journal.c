@@ -77,8 +77,7 @@ static void count_drops(struct journal_output *journal, __u64 count, __u64 last_
 static void print_drops(struct journal_output *journal)
 {
 	fprintf(stderr,
-		"bindsnoop: journal: %llu entries dropped (journald stalled or down, queue "
-		"full)\n",
+		"bindsnoop: journal: %llu entries dropped (journald stalled or down)\n",
 		(unsigned long long)journal->base.dropped);
 	journal->dropped_on_stderr = journal->base.dropped;
 }
