@@ -82,7 +82,7 @@ static int open_extra_outputs(const struct options *opts, struct output **output
 		outputs[(*count)++] = out;
 	}
 	if (opts->journal) {
-		out = output_journal_new(JOURNAL_QUEUE_BYTES);
+		out = output_journal_new(JOURNAL_QUEUE_BYTES, opts->fold ? opts->fold_ms : 0);
 		if (!out) {
 			fprintf(stderr, "bindsnoop: setting up --journal failed: %s\n",
 				strerror(errno));

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "clock.h"
 #include "journal_entry.h"
+#include "journal_fold.h"
 #include "json.h"
 #include "output.h"
 #include "signals.h"
@@ -262,7 +263,7 @@ static void set_stalled(bool stalled)
 static void test_stalled_journald(void)
 {
 	struct bind_report *report = calloc(1, sizeof(*report));
-	struct output *out = output_journal_new_with(256 * 1024, fake_send);
+	struct output *out = output_journal_new_with(256 * 1024, 1000, fake_send);
 	__u64 slowest = 0, sent = 0, start, storm_start;
 	int pipe_fds[2];
 
@@ -325,7 +326,7 @@ static void test_stalled_journald(void)
 static void test_finish_with_stalled_journald(void)
 {
 	struct bind_report *report = calloc(1, sizeof(*report));
-	struct output *out = output_journal_new_with(256 * 1024, fake_send);
+	struct output *out = output_journal_new_with(256 * 1024, 1000, fake_send);
 	__u64 start, dropped_before;
 	int pipe_fds[2];
 
@@ -357,7 +358,7 @@ static void test_finish_with_stalled_journald(void)
 static void test_journald_down_then_up(void)
 {
 	struct bind_report *report = calloc(1, sizeof(*report));
-	struct output *out = output_journal_new_with(256 * 1024, fake_send);
+	struct output *out = output_journal_new_with(256 * 1024, 1000, fake_send);
 	int before;
 
 	CHECK(out != NULL);
@@ -381,6 +382,83 @@ static void test_journald_down_then_up(void)
 	free(report);
 }
 
+/* ---- restart loops ---- */
+
+struct emitted {
+	int entries;
+	__u32 records;
+	char seqs[4096];
+	char counts[256];
+};
+
+static void collect(void *ctx, const char *entry, size_t len, __u32 records, __u64 last_seq)
+{
+	struct emitted *emitted = ctx;
+	struct iovec iov[JOURNAL_FIELDS_MAX];
+	int count = journal_entry_fields(entry, len, iov, JOURNAL_FIELDS_MAX);
+	size_t value_len = 0;
+	const char *value = field(iov, count, "BINDSNOOP_SEQS", &value_len);
+	size_t used = strlen(emitted->seqs);
+
+	CHECK_INT(journal_entry_seq(entry, len), last_seq);
+	emitted->entries++;
+	emitted->records += records;
+	snprintf(emitted->seqs + used, sizeof(emitted->seqs) - used, "%s%.*s", used ? "," : "",
+		 (int)value_len, value ? value : "");
+	used = strlen(emitted->counts);
+	snprintf(emitted->counts + used, sizeof(emitted->counts) - used, "%s%llu",
+		 used ? "," : "", iov_number(iov, count, "BINDSNOOP_COUNT"));
+}
+
+/* app.service failing every 100 ms: one entry at once, then one per window, every seq in one. */
+static void test_restart_loop(void)
+{
+	struct bind_report *report = calloc(1, sizeof(*report));
+	struct journal_fold *fold = calloc(1, sizeof(*fold));
+	struct emitted emitted = {};
+	const __u64 ms = 1000000ULL;
+	int err, sent_now = 0;
+
+	journal_fold_init(fold, 1000);
+	sample_report(report);
+	report->diagnosis.cause = CAUSE_SAME_PROGRAM;
+	strcpy(report->diagnosis.repeat.who, "app.service");
+	report->diagnosis.repeat.window_s = 60;
+	/* Restarts 1..25 at 100 ms apart: the first two are no loop yet. */
+	for (int i = 1; i <= 25; i++) {
+		report->seq = 100 + i;
+		report->caller.pid = 5000 + i;
+		report->diagnosis.repeat.count = i;
+		if (!journal_fold_hold(fold, report, i * 100 * ms, collect, &emitted, &err))
+			sent_now++;
+		CHECK_INT(err, 0);
+	}
+	/* 1, 2 and the loop's first (3) at once; 4..12 in its window, 13..22 in the next. */
+	CHECK_INT(sent_now, 3);
+	CHECK_INT(emitted.entries, 2);
+	CHECK_STR(emitted.seqs, "104,105,106,107,108,109,110,111,112,113,114,115,116,117,118,119,120,"
+				"121,122");
+	CHECK_STR(emitted.counts, "9,10");
+	journal_fold_expire(fold, 25 * 100 * ms, true, collect, &emitted);
+	CHECK_INT(emitted.entries, 3);
+	CHECK_INT(emitted.records + sent_now, 25);
+	CHECK_STR(emitted.counts, "9,10,3");
+	/* Another address is another loop; a success or a count below 3 is never held. */
+	report->port = 3001;
+	CHECK(!journal_fold_hold(fold, report, 30 * 100 * ms, collect, &emitted, &err));
+	report->diagnosis.repeat.count = 2;
+	CHECK(!journal_fold_hold(fold, report, 30 * 100 * ms, collect, &emitted, &err));
+	journal_fold_release(fold);
+	/* --no-fold: nothing held. */
+	journal_fold_init(fold, 0);
+	report->diagnosis.repeat.count = 9;
+	CHECK(!journal_fold_hold(fold, report, 0, collect, &emitted, &err));
+	CHECK(!journal_fold_hold(fold, report, 1, collect, &emitted, &err));
+	journal_fold_release(fold);
+	free(fold);
+	free(report);
+}
+
 int main(void)
 {
 	/* SIGALRM interrupts a blocked send at the stop, as in bindsnoop. */
@@ -390,5 +468,6 @@ int main(void)
 	test_stalled_journald();
 	test_finish_with_stalled_journald();
 	test_journald_down_then_up();
+	test_restart_loop();
 	return unit_summary();
 }

@@ -187,7 +187,8 @@ static int finish_entry(struct entry_writer *writer)
 }
 
 /* "python3[4242] tcp 0.0.0.0:8080 EADDRINUSE nginx[812] · other program; why: ...; fix: ..." */
-static void put_message(struct entry_writer *writer, const struct bind_report *report)
+static void put_message(struct entry_writer *writer, const struct bind_report *report,
+			const struct journal_folded *folded)
 {
 	const struct diagnosis *diagnosis = &report->diagnosis;
 	size_t at = begin_field(writer, "MESSAGE");
@@ -203,6 +204,10 @@ static void put_message(struct entry_writer *writer, const struct bind_report *r
 		put_text(writer, "; fix: ");
 		put_sanitized(writer, diagnosis->fix, strnlen(diagnosis->fix, sizeof(diagnosis->fix)));
 	}
+	if (folded && !writer->err)
+		writer->err = strbuf_appendf(writer->out,
+					     " (%llu failures of this loop since its last entry)",
+					     (unsigned long long)folded->failures);
 	end_field(writer, at);
 }
 
@@ -237,7 +242,8 @@ static void put_object(struct entry_writer *writer, const struct caller_report *
 	put_field(writer, "OBJECT_SYSTEMD_USER_UNIT", user_unit);
 }
 
-int journal_render_report(struct strbuf *out, const struct bind_report *report)
+static int render_report(struct strbuf *out, const struct bind_report *report,
+			 const struct journal_folded *folded)
 {
 	const struct caller_report *caller = &report->caller;
 	const struct diagnosis *diagnosis = &report->diagnosis;
@@ -247,7 +253,7 @@ int journal_render_report(struct strbuf *out, const struct bind_report *report)
 	size_t json_at;
 
 	begin_entry(&writer, out);
-	put_message(&writer, report);
+	put_message(&writer, report, folded);
 	put_common(&writer, report->error ? LOG_WARNING : LOG_INFO, report_event_name(report),
 		   report->seq);
 	if (report->error)
@@ -260,7 +266,11 @@ int journal_render_report(struct strbuf *out, const struct bind_report *report)
 	put_field(&writer, "BINDSNOOP_ADDRESS", addr);
 	put_field_number(&writer, "BINDSNOOP_PORT", report->port);
 	/* How many failures this entry stands for: a folded window's count, else 1. */
-	put_field_number(&writer, "BINDSNOOP_COUNT", report->count);
+	put_field_number(&writer, "BINDSNOOP_COUNT", folded ? folded->failures : report->count);
+	if (folded) {
+		put_field_number(&writer, "BINDSNOOP_RECORDS", folded->records);
+		put_field(&writer, "BINDSNOOP_SEQS", folded->seqs);
+	}
 	if (diagnosis->repeat.count) {
 		put_field_number(&writer, "BINDSNOOP_REPEAT", diagnosis->repeat.count);
 		put_field_number(&writer, "BINDSNOOP_REPEAT_WINDOW_S", diagnosis->repeat.window_s);
@@ -296,6 +306,17 @@ int journal_render_report(struct strbuf *out, const struct bind_report *report)
 }
 
 typedef int (*gap_json_fn)(__u64 seq, __u64 ts_realtime_ns, __u64 count, struct strbuf *out);
+
+int journal_render_report(struct strbuf *out, const struct bind_report *report)
+{
+	return render_report(out, report, NULL);
+}
+
+int journal_render_folded(struct strbuf *out, const struct bind_report *report,
+			  const struct journal_folded *folded)
+{
+	return render_report(out, report, folded);
+}
 
 /* lost and dropped: "N <what>", a count of records that are not in the journal, and why. */
 static int render_gap(struct strbuf *out, const char *event, __u64 seq, __u64 ts_realtime_ns,

@@ -42,6 +42,17 @@ void journal_cgroup_units(const char *cgroup, char unit[JOURNAL_UNIT_MAX],
 
 /* Each appends one entry to out, or on failure (-ENOMEM) leaves out as it was. */
 int journal_render_report(struct strbuf *out, const struct bind_report *report);
+
+/* The records of a restart loop that one entry stands for (journal_fold.h). */
+struct journal_folded {
+	__u32 records;
+	__u64 failures;	  /* BINDSNOOP_COUNT: the sum of their counts */
+	const char *seqs; /* BINDSNOOP_SEQS: "12,15,19" */
+};
+
+/* report, the last of them, standing for all of folded. */
+int journal_render_folded(struct strbuf *out, const struct bind_report *report,
+			  const struct journal_folded *folded);
 int journal_render_lost(struct strbuf *out, __u64 seq, __u64 ts_realtime_ns, __u64 count);
 int journal_render_dropped(struct strbuf *out, __u64 seq, __u64 ts_realtime_ns, __u64 count);
 int journal_render_session(struct strbuf *out, const struct session_info *info, bool starting,

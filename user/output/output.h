@@ -96,15 +96,16 @@ struct output *output_syslog_new(const struct syslog_target *target, int facilit
  * --journal: native systemd journal entries (journal_entry.h), sent by a
  * thread of their own through a queue of queue_bytes, so that a stalled
  * journald never holds up tracing; entries that do not fit are counted
- * and reported. NULL with errno set: out of memory, or ENOTSUP in a build
- * without libsystemd (journal_available()).
+ * and reported. A restart loop makes one entry per fold_ms window (0:
+ * one per record, --no-fold). NULL with errno set: out of memory, or
+ * ENOTSUP in a build without libsystemd (journal_available()).
  */
 /* 16 MiB: about 8,000 entries of a full report. */
 #define JOURNAL_QUEUE_BYTES (16u << 20)
-struct output *output_journal_new(size_t queue_bytes);
+struct output *output_journal_new(size_t queue_bytes, __u32 fold_ms);
 /* The same with another way to send (tests): see journal_sender.h. */
 struct iovec;
-struct output *output_journal_new_with(size_t queue_bytes,
+struct output *output_journal_new_with(size_t queue_bytes, __u32 fold_ms,
 				       int (*send)(const struct iovec *fields, int count));
 
 /* Whether this build has --journal: libsystemd has no static library in Debian. */

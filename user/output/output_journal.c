@@ -9,7 +9,8 @@
  * most every 10 s), in a "dropped" entry as soon as there is room again
  * (so the gap shows where it is, with the seq of the last record lost),
  * in the stop record and in the totals line. Folded repeats are one record
- * with a count already (fold_sweep.h): one entry per window.
+ * with a count already (fold_sweep.h); restart loops, a record per
+ * restart, are held to one entry per window here (journal_fold.h).
  *
  * libsystemd returns success without sending when journald's socket is
  * not there at all; the sender checks for the socket first, so that such
@@ -22,6 +23,7 @@
 #include <sys/stat.h>
 #include "clock.h"
 #include "journal_entry.h"
+#include "journal_fold.h"
 #include "journal_sender.h"
 #include "output.h"
 #include "session.h"
@@ -38,6 +40,7 @@
 struct journal_output {
 	struct output base;
 	struct journal_sender *sender;
+	struct journal_fold fold;  /* restart loops: one entry per window */
 	struct strbuf scratch;	   /* the entry being rendered */
 	__u64 dropped_unannounced; /* not yet in a "dropped" entry */
 	__u64 last_dropped_seq;
@@ -104,26 +107,46 @@ static struct strbuf *next_entry(struct journal_output *journal)
 	return &journal->scratch;
 }
 
-/* The entry in scratch goes to the sender, or is counted as dropped; never an error. */
+/* An entry for records records goes to the sender, or they are counted as dropped. */
+static void send_entry(struct journal_output *journal, const char *entry, size_t len,
+		       __u32 records, __u64 last_seq)
+{
+	/* No room yet for the "dropped" entry: this one cannot go before it. */
+	if (journal->dropped_unannounced ||
+	    journal_sender_push(journal->sender, entry, len))
+		count_drops(journal, records, last_seq);
+}
+
+/* A loop's entry, from its own buffer: earlier drops are announced before it. */
+static void send_folded(void *ctx, const char *entry, size_t len, __u32 records, __u64 last_seq)
+{
+	announce_drops(ctx);
+	send_entry(ctx, entry, len, records, last_seq);
+}
+
+/*
+ * The entry in scratch (next_entry announced earlier drops before it was
+ * rendered) goes to the sender, or is counted as dropped; never an error.
+ */
 static int enqueue(struct journal_output *journal, __u64 seq, int render_err)
 {
-	int err = render_err;
-
-	/* No room yet for the "dropped" entry: this one cannot go before it. */
-	if (!err && journal->dropped_unannounced)
-		err = -ENOBUFS;
-	if (!err)
-		err = journal_sender_push(journal->sender, journal->scratch.data,
-					  journal->scratch.len);
-	if (err)
+	if (render_err)
 		count_drops(journal, 1, seq);
+	else
+		send_entry(journal, journal->scratch.data, journal->scratch.len, 1, seq);
 	return 0;
 }
 
 static int journal_report(struct output *out, const struct bind_report *report)
 {
 	struct journal_output *journal = journal_output_of(out);
+	int err;
 
+	if (journal_fold_hold(&journal->fold, report, monotonic_ns(), send_folded, journal, &err)) {
+		if (err)
+			count_drops(journal, 1, report->seq);
+		return 0;
+	}
 	return enqueue(journal, report->seq, journal_render_report(next_entry(journal), report));
 }
 
@@ -139,6 +162,9 @@ static int journal_session(struct output *out, const struct session_info *info, 
 {
 	struct journal_output *journal = journal_output_of(out);
 
+	/* Every loop's held records before the stop record. */
+	if (!starting)
+		journal_fold_expire(&journal->fold, monotonic_ns(), true, send_folded, journal);
 	return enqueue(journal, info->seq,
 		       journal_render_session(next_entry(journal), info, starting,
 					      journal->base.dropped));
@@ -153,6 +179,7 @@ static int journal_flush(struct output *out)
 	__u64 now = monotonic_ns();
 
 	count_drops(journal, given_up, last_seq);
+	journal_fold_expire(&journal->fold, now, false, send_folded, journal);
 	announce_drops(journal);
 	if (journal->base.dropped != journal->dropped_on_stderr &&
 	    now >= journal->next_drop_report_ns) {
@@ -196,6 +223,7 @@ static void journal_destroy(struct output *out)
 	if (!journal)
 		return;
 	journal_sender_free(journal->sender);
+	journal_fold_release(&journal->fold);
 	strbuf_release(&journal->scratch);
 	free(journal);
 }
@@ -210,13 +238,14 @@ static const struct output_ops journal_output_ops = {
 	.destroy = journal_destroy,
 };
 
-struct output *output_journal_new_with(size_t queue_bytes, journal_send_fn send)
+struct output *output_journal_new_with(size_t queue_bytes, __u32 fold_ms, journal_send_fn send)
 {
 	struct journal_output *journal = calloc(1, sizeof(*journal));
 	int err = 0;
 
 	if (!journal)
 		return NULL;
+	journal_fold_init(&journal->fold, fold_ms);
 	journal->base.ops = &journal_output_ops;
 	journal->base.name = "--journal";
 	strbuf_init(&journal->scratch);
@@ -233,12 +262,13 @@ struct output *output_journal_new_with(size_t queue_bytes, journal_send_fn send)
 	return &journal->base;
 }
 
-struct output *output_journal_new(size_t queue_bytes)
+struct output *output_journal_new(size_t queue_bytes, __u32 fold_ms)
 {
 #ifdef BINDSNOOP_JOURNAL
-	return output_journal_new_with(queue_bytes, send_to_journald);
+	return output_journal_new_with(queue_bytes, fold_ms, send_to_journald);
 #else
 	(void)queue_bytes;
+	(void)fold_ms;
 	errno = ENOTSUP;
 	return NULL;
 #endif
