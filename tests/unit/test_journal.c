@@ -144,7 +144,8 @@ static void test_report_entry(void)
 	if (value) {
 		char *message = strndup(value, len);
 
-		CHECK_CONTAINS(message, "python3[4242] tcp 127.0.0.1:3000 EADDRINUSE node[4100]");
+		CHECK_CONTAINS(message, "app.service: python3[4242] tcp 127.0.0.1:3000 EADDRINUSE "
+					"node[4100]");
 		CHECK_CONTAINS(message, "; why: node[4100] (node.service) holds");
 		CHECK_CONTAINS(message, "; fix: systemctl stop node.service, or another port");
 		CHECK(!strchr(message, '\n'));
@@ -169,7 +170,15 @@ static void test_report_entry(void)
 	CHECK(field_is(iov, count, "BINDSNOOP_CALLER_COMM", hostile));
 	value = field(iov, count, "MESSAGE", &len);
 	CHECK(value && !memchr(value, '\n', len));
-	CHECK(value && len > 14 && !memcmp(value, "x?MESSAGE=a=b[", 14));
+	CHECK(value && len > 27 && !memcmp(value, "app.service: x?MESSAGE=a=b[", 27));
+	CHECK_INT(journal_entry_records(out.data, out.len), 1);
+	/* A "dropped" entry counts records that are not in the journal; it is none itself. */
+	strbuf_reset(&out);
+	CHECK_INT(journal_render_dropped(&out, 40, SAMPLE_NS, 7), 0);
+	CHECK_INT(journal_entry_records(out.data, out.len), 0);
+	count = journal_entry_fields(out.data, out.len, iov, JOURNAL_FIELDS_MAX);
+	CHECK(field_is(iov, count, "BINDSNOOP_EVENT", "dropped"));
+	CHECK(field_is(iov, count, "BINDSNOOP_COUNT", "7"));
 
 	/* A folded window: one entry with its count. */
 	sample_report(report);
@@ -401,6 +410,7 @@ static void collect(void *ctx, const char *entry, size_t len, __u32 records, __u
 	size_t used = strlen(emitted->seqs);
 
 	CHECK_INT(journal_entry_seq(entry, len), last_seq);
+	CHECK_INT(journal_entry_records(entry, len), records);
 	emitted->entries++;
 	emitted->records += records;
 	snprintf(emitted->seqs + used, sizeof(emitted->seqs) - used, "%s%.*s", used ? "," : "",

@@ -66,12 +66,17 @@ struct entry_writer {
 	int err;
 };
 
-static void begin_entry(struct entry_writer *writer, struct strbuf *out)
+/* records: how many records of the run the entry stands for (0: a "dropped" entry). */
+static void begin_entry(struct entry_writer *writer, struct strbuf *out, __u32 records)
 {
 	__u32 none = 0;
 
-	*writer = (struct entry_writer){ .out = out, .start = out->len, .count_at = out->len };
-	writer->err = strbuf_append(out, &none, sizeof(none));
+	*writer = (struct entry_writer){ .out = out,
+					 .start = out->len,
+					 .count_at = out->len + sizeof(records) };
+	writer->err = strbuf_append(out, &records, sizeof(records));
+	if (!writer->err)
+		writer->err = strbuf_append(out, &none, sizeof(none));
 }
 
 /* A field's header: its length to come, then "NAME="; returns where its length is. */
@@ -186,13 +191,27 @@ static int finish_entry(struct entry_writer *writer)
 	return writer->err;
 }
 
-/* "python3[4242] tcp 0.0.0.0:8080 EADDRINUSE nginx[812] · other program; why: ...; fix: ..." */
+/*
+ * "app.service: python3[4242] tcp 0.0.0.0:8080 EADDRINUSE nginx[812] · other program;
+ * why: ...; fix: ..."
+ */
 static void put_message(struct entry_writer *writer, const struct bind_report *report,
 			const struct journal_folded *folded)
 {
 	const struct diagnosis *diagnosis = &report->diagnosis;
+	const struct process_identity *caller = &report->caller.identity;
 	size_t at = begin_field(writer, "MESSAGE");
 
+	/* Whose failure, as the admin knows it: "app.service: ", "container web: ". */
+	if (caller->service[0]) {
+		put_sanitized(writer, caller->service, strnlen(caller->service, sizeof(caller->service)));
+		put_text(writer, ": ");
+	} else if (caller->container.name[0]) {
+		put_text(writer, "container ");
+		put_sanitized(writer, caller->container.name,
+			      strnlen(caller->container.name, sizeof(caller->container.name)));
+		put_text(writer, ": ");
+	}
 	if (!writer->err)
 		writer->err = output_table_render_line(report, writer->out);
 	if (diagnosis->summary[0]) {
@@ -252,7 +271,7 @@ static int render_report(struct strbuf *out, const struct bind_report *report,
 	struct entry_writer writer;
 	size_t json_at;
 
-	begin_entry(&writer, out);
+	begin_entry(&writer, out, folded ? folded->records : 1);
 	put_message(&writer, report, folded);
 	put_common(&writer, report->error ? LOG_WARNING : LOG_INFO, report_event_name(report),
 		   report->seq);
@@ -325,7 +344,8 @@ static int render_gap(struct strbuf *out, const char *event, __u64 seq, __u64 ts
 	struct entry_writer writer;
 	size_t message_at, json_at;
 
-	begin_entry(&writer, out);
+	/* A "dropped" entry is no record of its own: it counts others. */
+	begin_entry(&writer, out, strcmp(event, "dropped") ? 1 : 0);
 	message_at = begin_field(&writer, "MESSAGE");
 	if (!writer.err)
 		writer.err = strbuf_append_u64(out, count);
@@ -362,7 +382,7 @@ int journal_render_session(struct strbuf *out, const struct session_info *info, 
 	char text[512];
 	size_t json_at;
 
-	begin_entry(&writer, out);
+	begin_entry(&writer, out, 1);
 	if (starting)
 		snprintf(text, sizeof(text),
 			 "bindsnoop %s tracing failed bind() and listen() with the %s backend on "
@@ -386,12 +406,12 @@ int journal_render_session(struct strbuf *out, const struct session_info *info, 
 
 int journal_entry_fields(const char *entry, size_t len, struct iovec *iov, int max)
 {
-	size_t at = sizeof(__u32);
+	size_t at = 2 * sizeof(__u32);
 	__u32 count;
 
-	if (len < sizeof(count))
+	if (len < at)
 		return -EINVAL;
-	memcpy(&count, entry, sizeof(count));
+	memcpy(&count, entry + sizeof(__u32), sizeof(count));
 	if (count > (__u32)max)
 		return -EINVAL;
 	for (__u32 i = 0; i < count; i++) {
@@ -427,4 +447,13 @@ __u64 journal_entry_seq(const char *entry, size_t len)
 		return seq;
 	}
 	return 0;
+}
+
+__u32 journal_entry_records(const char *entry, size_t len)
+{
+	__u32 records = 0;
+
+	if (len >= sizeof(records))
+		memcpy(&records, entry, sizeof(records));
+	return records;
 }

@@ -4,8 +4,9 @@
  * of the run becomes a list of "NAME=value" fields (MESSAGE, PRIORITY,
  * SYSLOG_IDENTIFIER, BINDSNOOP_*, OBJECT_*), ready for sd_journal_sendv().
  *
- * A rendered entry is one byte string: a __u32 field count, then each
- * field as a __u32 length and its bytes, so that it can wait in a
+ * A rendered entry is one byte string: a __u32 count of the run's records
+ * it stands for, a __u32 field count, then each field as a __u32 length
+ * and its bytes, so that it can wait in a
  * msg_queue and be turned into iovecs without copying. Every name is
  * bindsnoop's own; a value is bytes after the first '=' and may hold '='
  * or a newline (libsystemd then sends it in the binary-safe form), so
@@ -63,6 +64,12 @@ int journal_render_session(struct strbuf *out, const struct session_info *info, 
  * or -EINVAL if entry is not one whole entry or has more than max fields.
  */
 int journal_entry_fields(const char *entry, size_t len, struct iovec *iov, int max);
+
+/*
+ * The records of the run the entry stands for: 1, a loop's count, 0 for a
+ * "dropped" entry (its records were counted already). For the count of drops.
+ */
+__u32 journal_entry_records(const char *entry, size_t len);
 
 /* The entry's BINDSNOOP_SEQ, 0 if it has none: for the count of drops. */
 __u64 journal_entry_seq(const char *entry, size_t len);

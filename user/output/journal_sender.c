@@ -85,7 +85,7 @@ static void *sender_main(void *arg)
 		pthread_mutex_lock(&sender->lock);
 		if (!err || err == -EINVAL || err == -EMSGSIZE) {
 			if (err) {
-				sender->given_up++;
+				sender->given_up += journal_entry_records(entry, len);
 				sender->given_up_last_seq = journal_entry_seq(entry, len);
 			}
 			msg_queue_pop(&sender->queue);
@@ -188,7 +188,9 @@ void journal_sender_retry_now(struct journal_sender *sender)
 size_t journal_sender_finish(struct journal_sender *sender)
 {
 	__u64 deadline = monotonic_ns() + SIGNALS_STOP_GRACE_MS * 1000000ULL;
-	size_t unsent;
+	struct msg_queue_iter iter;
+	const char *entry;
+	size_t unsent = 0, len;
 
 	pthread_mutex_lock(&sender->lock);
 	sender->finished = true;
@@ -207,7 +209,10 @@ size_t journal_sender_finish(struct journal_sender *sender)
 		}
 		wait_for(&sender->progress, &sender->lock, TICK_NS);
 	}
-	unsent = sender->queue.count;
+	/* Records, not entries: a loop's entry stands for many, a "dropped" one for none. */
+	msg_queue_iter_unsent(&sender->queue, &iter);
+	while ((entry = msg_queue_iter_next(&sender->queue, &iter, &len)))
+		unsent += journal_entry_records(entry, len);
 	pthread_mutex_unlock(&sender->lock);
 	return unsent;
 }

@@ -36,7 +36,7 @@ struct journal_sender *journal_sender_new(size_t queue_bytes, journal_send_fn se
 /* Queue a copy of the entry; -ENOBUFS when the queue has no room for it (count it). */
 int journal_sender_push(struct journal_sender *sender, const char *entry, size_t len);
 
-/* Entries given up on since the last call, and the seq of the last of them. */
+/* Records (journal_entry_records) given up on since the last call, the last one's seq. */
 __u64 journal_sender_take_given_up(struct journal_sender *sender, __u64 *last_seq);
 
 /* A journald that was down is tried now, not after the backoff (SIGHUP). */
@@ -45,8 +45,8 @@ void journal_sender_retry_now(struct journal_sender *sender);
 /*
  * At the end: wait until every entry is sent or a stop's grace is over (at
  * most SIGNALS_STOP_GRACE_MS without a stop request); returns how many
- * entries were not sent (the one being sent included, which may still
- * arrive). The thread is told to end.
+ * records the entries not sent stand for (the one being sent included,
+ * which may still arrive). The thread is told to end.
  */
 size_t journal_sender_finish(struct journal_sender *sender);
 

@@ -80,7 +80,7 @@ static void count_drops(struct journal_output *journal, __u64 count, __u64 last_
 static void print_drops(struct journal_output *journal)
 {
 	fprintf(stderr,
-		"bindsnoop: journal: %llu entries dropped (journald stalled or down)\n",
+		"bindsnoop: journal: %llu records dropped (journald stalled, down or slow)\n",
 		(unsigned long long)journal->base.dropped);
 	journal->dropped_on_stderr = journal->base.dropped;
 }
@@ -208,7 +208,7 @@ static void journal_finish(struct output *out)
 	if (unsent) {
 		journal->base.dropped += unsent;
 		fprintf(stderr,
-			"bindsnoop: journal: %zu entries still queued for journald at exit, not "
+			"bindsnoop: journal: %zu records still queued for journald at exit, not "
 			"delivered\n",
 			unsent);
 	}
