@@ -17,25 +17,9 @@ cd "$(dirname "$0")/../.." || exit 1
 PORT=25095
 STORM_PORT=25096
 STORM=3000
-passed=0
-failed=0
-work=$(mktemp -d /tmp/bindsnoop-journal.XXXXXX)
-say() { printf 'journal: %s\n' "$*"; }
-finish() {
-	say "$passed passed, $failed failed"
-	[ "$failed" = 0 ]
-	exit $?
-}
-cleanup() { [ -n "${KEEP:-}" ] || rm -rf "$work"; }
-trap cleanup EXIT
-
-if [ "$(id -u)" != 0 ]; then
-	say "run as root: it boots a container and loads BPF programs"
-	exit 1
-fi
-if ! command -v systemd-nspawn >/dev/null 2>&1; then
-	apt-get -o DPkg::Lock::Timeout=900 install -y -qq systemd-container >/dev/null 2>&1
-fi
+# shellcheck source=tests/deploy/nspawn.sh
+. tests/deploy/nspawn.sh
+scenario_begin journal
 make -s bindsnoop build/tests/bind-and-wait build/tests/bind-storm ||
 	{ say "FAIL build"; failed=1; finish; }
 if ./bindsnoop --journal --version 2>&1 | grep -q 'not in this build'; then
@@ -43,9 +27,6 @@ if ./bindsnoop --journal --version 2>&1 | grep -q 'not in this build'; then
 	failed=1
 	finish
 fi
-# shellcheck source=tests/deploy/nspawn.sh
-. tests/deploy/nspawn.sh
-
 root=$work/root
 out=$work/out
 upper=$work/usr-upper
@@ -56,20 +37,7 @@ cp build/tests/bind-and-wait build/tests/bind-storm "$root/opt/"
 sed 's|@SBINDIR@|/usr/local/sbin|g' deploy/systemd/bindsnoop.service.in \
 	>"$root/etc/systemd/system/bindsnoop.service"
 cp deploy/systemd/bindsnoop.service.d/journal.conf "$root/etc/systemd/system/bindsnoop.service.d/"
-port_hex=$(printf '%04X' "$PORT")
-cat >"$root/etc/systemd/system/holder.service" <<UNIT
-[Service]
-ExecStart=/opt/bind-and-wait 127.0.0.1 $PORT 120
-ExecStartPost=/bin/sh -c 'until grep -q "0100007F:$port_hex 00000000:0000 0A" /proc/net/tcp; do sleep 0.05; done'
-UNIT
-cat >"$root/etc/systemd/system/app.service" <<UNIT
-[Unit]
-StartLimitIntervalSec=0
-[Service]
-ExecStart=/opt/bind-and-wait 127.0.0.1 $PORT 0
-Restart=always
-RestartSec=200ms
-UNIT
+loop_units "$root" "$PORT"
 # Every wait is for a condition, bounded; the container powers off at the end.
 cat >"$root/opt/scenario.sh" <<SCENARIO
 #!/bin/bash
@@ -121,7 +89,7 @@ printf '[Unit]\nAfter=bindsnoop.service\n[Service]\nType=oneshot\nExecStart=/opt
 	>"$root/etc/systemd/system/scenario.service"
 ln -s ../bindsnoop.service ../scenario.service "$root/etc/systemd/system/multi-user.target.wants/"
 nspawn_boot "$root" "$upper" "$out" "$work/console.log"
-if ! grep -qx done "$out/scenario.log" 2>/dev/null; then
+if ! grep -qx "done" "$out/scenario.log" 2>/dev/null; then
 	say "FAIL the scenario did not finish in the container:"
 	sed 's/^/      /' "$out/scenario.log" 2>/dev/null | tail -n 20
 	tail -n 15 "$work/console.log"
@@ -206,12 +174,5 @@ check(f"journald restarted twice during {failures} failures: every record in the
 print(f"journal: measured: loop {len(app)} entries for {len(covered)} records; storm of "
       f"{failures}: {len(present)} of {last} records in the journal, {dropped} dropped")
 PY
-cat "$work/checks.out"
-passed=$((passed + $(grep -c '^journal: ok' "$work/checks.out")))
-failed=$((failed + $(grep -c '^journal: FAIL' "$work/checks.out")))
-if grep -q Traceback "$work/checks.out" || [ "$((passed + failed))" = 0 ]; then
-	failed=$((failed + 1))
-	say "FAIL the checks did not run; scenario:"
-	tail -n 20 "$out/scenario.log"
-fi
+scenario_tally "$work/checks.out" || tail -n 20 "$out/scenario.log"
 finish

@@ -268,20 +268,35 @@ static void set_stalled(bool stalled)
 	pthread_mutex_unlock(&fake.lock);
 }
 
+/*
+ * The output over the fake journald, stalled: sends block in a read of
+ * pipe_fds[0] until pipe_fds[1] is closed or a signal interrupts them.
+ */
+static struct output *stalled_output(struct bind_report *report, int pipe_fds[2])
+{
+	struct output *out = output_journal_new_with(256 * 1024, 1000, fake_send);
+
+	CHECK(out != NULL);
+	if (!out || pipe(pipe_fds)) {
+		output_destroy(out);
+		return NULL;
+	}
+	fake.stall_fd = pipe_fds[0];
+	set_stalled(true);
+	sample_report(report);
+	return out;
+}
+
 /* A stalled journald: report() stays quick, drops are counted, and all adds up. */
 static void test_stalled_journald(void)
 {
 	struct bind_report *report = calloc(1, sizeof(*report));
-	struct output *out = output_journal_new_with(256 * 1024, 1000, fake_send);
 	__u64 slowest = 0, sent = 0, start, storm_start;
 	int pipe_fds[2];
+	struct output *out = stalled_output(report, pipe_fds);
 
-	CHECK(out != NULL);
-	if (!out || pipe(pipe_fds))
+	if (!out)
 		return;
-	fake.stall_fd = pipe_fds[0];
-	set_stalled(true);
-	sample_report(report);
 	storm_start = monotonic_ns();
 	for (int seq = 1; seq <= STORM; seq++) {
 		report->seq = seq;
@@ -335,16 +350,12 @@ static void test_stalled_journald(void)
 static void test_finish_with_stalled_journald(void)
 {
 	struct bind_report *report = calloc(1, sizeof(*report));
-	struct output *out = output_journal_new_with(256 * 1024, 1000, fake_send);
 	__u64 start, dropped_before;
 	int pipe_fds[2];
+	struct output *out = stalled_output(report, pipe_fds);
 
-	CHECK(out != NULL);
-	if (!out || pipe(pipe_fds))
+	if (!out)
 		return;
-	fake.stall_fd = pipe_fds[0];
-	set_stalled(true);
-	sample_report(report);
 	for (int seq = 1; seq <= 10; seq++) {
 		report->seq = seq;
 		out->ops->report(out, report);
