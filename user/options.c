@@ -678,8 +678,9 @@ static enum options_result check_combinations(const struct options *opts, const 
 				   "--syslog=TARGET)",
 				   given->syslog_only);
 	if (opts->quiet && !opts->output_path && !opts->syslog && !opts->journal && !opts->metrics)
-		return usage_error(err, "--quiet leaves no output at all; add --output FILE, "
-					"--syslog, --journal or --metrics ADDR:PORT, or drop --quiet");
+		return usage_error(err,
+				   "--quiet leaves no output at all; add --output FILE, "
+				   "--syslog, --journal or --metrics ADDR:PORT, or drop --quiet");
 	if (opts->quiet && (opts->json || opts->wide))
 		return usage_error(err,
 				   "--quiet prints nothing on stdout, so %s has no effect; "

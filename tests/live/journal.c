@@ -224,8 +224,7 @@ enum test_result test_journal(struct test_context *ctx)
 	deadline = live_now_ms() + LIVE_EVENT_MS;
 	while (live_now_ms() < deadline) {
 		len = receive_entry(fake.fd, entry, 200);
-		if (len > 0 &&
-		    entry_field_is(entry, len, "BINDSNOOP_CALLER_COMM", "lt-caller-jrn"))
+		if (len > 0 && entry_field_is(entry, len, "BINDSNOOP_CALLER_COMM", "lt-caller-jrn"))
 			break;
 		len = -1;
 	}
@@ -235,8 +234,7 @@ enum test_result test_journal(struct test_context *ctx)
 		goto done;
 	}
 	snprintf(comm_pid, sizeof(comm_pid), "lt-caller-jrn[%d]", (int)helper_pid(conflict.caller));
-	snprintf(seq_text, sizeof(seq_text), "%llu",
-		 json_number(snoop_line_text(event), "seq"));
+	snprintf(seq_text, sizeof(seq_text), "%llu", json_number(snoop_line_text(event), "seq"));
 	message = entry_field(entry, len, "MESSAGE", &message_len);
 	if (!entry_field_is(entry, len, "SYSLOG_IDENTIFIER", "bindsnoop") ||
 	    !entry_field_is(entry, len, "PRIORITY", "4") ||
@@ -244,19 +242,21 @@ enum test_result test_journal(struct test_context *ctx)
 	    !entry_field_is(entry, len, "BINDSNOOP_ERROR", "EADDRINUSE") ||
 	    !entry_field_is(entry, len, "BINDSNOOP_SEQ", seq_text) ||
 	    entry_number(entry, len, "BINDSNOOP_PORT") != conflict.port ||
-	    entry_number(entry, len, "OBJECT_PID") != (unsigned long long)helper_pid(conflict.caller) ||
+	    entry_number(entry, len, "OBJECT_PID") !=
+		    (unsigned long long)helper_pid(conflict.caller) ||
 	    entry_number(entry, len, "BINDSNOOP_HOLDER_PID") !=
 		    (unsigned long long)helper_pid(conflict.holder.helper) ||
-	    !entry_field_is(entry, len, "BINDSNOOP_HOLDER_COMM", "lt-holder-jrn") ||
-	    !message || !memmem(message, message_len, comm_pid, strlen(comm_pid)) ||
+	    !entry_field_is(entry, len, "BINDSNOOP_HOLDER_COMM", "lt-holder-jrn") || !message ||
+	    !memmem(message, message_len, comm_pid, strlen(comm_pid)) ||
 	    !memmem(message, message_len, "; fix: ", 7) ||
 	    !entry_field(entry, len, "BINDSNOOP_CAUSE", &message_len) ||
 	    !entry_field(entry, len, "BINDSNOOP_JSON", &message_len)) {
 		for (ssize_t i = 0; i < len; i++)
 			entry[i] = entry[i] == '\n' ? '|' : entry[i] ? entry[i] : '0';
 		entry[len < 2000 ? len : 2000] = '\0';
-		result = test_fail(ctx, "the entry lacks a field or has another value (seq %s, "
-					"port %u): %s",
+		result = test_fail(ctx,
+				   "the entry lacks a field or has another value (seq %s, "
+				   "port %u): %s",
 				   seq_text, conflict.port, entry);
 		goto done;
 	}
@@ -351,10 +351,11 @@ enum test_result test_journal_stalled(struct test_context *ctx)
 		result = test_fail(ctx, "stdout got %llu of %d events while journald stalled",
 				   events, FAILURES);
 	else if (dropped <= 0 || !stop_seq || in_socket + dropped != stop_seq)
-		result = test_fail(ctx,
-				   "records 1..%llu: %llu in the socket + %lld dropped by --journal "
-				   "should be all of them, with some dropped; stderr: %s",
-				   stop_seq, in_socket, dropped, errors);
+		result =
+			test_fail(ctx,
+				  "records 1..%llu: %llu in the socket + %lld dropped by --journal "
+				  "should be all of them, with some dropped; stderr: %s",
+				  stop_seq, in_socket, dropped, errors);
 	else if (stop_ms > 5000) /* the stop's grace is 1 s */
 		result = test_fail(ctx, "SIGTERM to exit took %lld ms with journald stalled",
 				   stop_ms);

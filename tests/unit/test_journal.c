@@ -31,7 +31,8 @@ static void check_units(const char *cgroup, const char *unit, const char *user_u
 static void test_cgroup_units(void)
 {
 	check_units("/system.slice/app.service", "app.service", "");
-	check_units("/system.slice/system-getty.slice/getty@tty1.service", "getty@tty1.service", "");
+	check_units("/system.slice/system-getty.slice/getty@tty1.service", "getty@tty1.service",
+		    "");
 	check_units("/user.slice/user-1000.slice/session-3.scope", "session-3.scope", "");
 	/* Inside an nspawn container: the manager's own root comes first. */
 	check_units("/payload/system.slice/app.service", "app.service", "");
@@ -133,7 +134,8 @@ static void test_report_entry(void)
 	CHECK(field_is(iov, count, "BINDSNOOP_HOLDER_PID", "4100"));
 	CHECK(field_is(iov, count, "BINDSNOOP_HOLDER_COMM", "node"));
 	CHECK(field_is(iov, count, "BINDSNOOP_HOLDER_UNIT", "node.service"));
-	CHECK(field_is(iov, count, "BINDSNOOP_FIX", "systemctl stop node.service, or another port"));
+	CHECK(field_is(iov, count, "BINDSNOOP_FIX",
+		       "systemctl stop node.service, or another port"));
 	CHECK(field_is(iov, count, "OBJECT_PID", "4242"));
 	CHECK(field_is(iov, count, "OBJECT_SYSTEMD_UNIT", "app.service"));
 	/* Unknown values are left out, not sent empty. */
@@ -207,9 +209,9 @@ static void test_report_entry(void)
 
 static struct {
 	pthread_mutex_t lock;
-	bool stalled;	  /* sends block until released */
-	int fail_first;	  /* this many sends fail with -ENOENT */
-	int stall_fd;	  /* read end of a pipe nothing writes to: a send that blocks */
+	bool stalled;	/* sends block until released */
+	int fail_first; /* this many sends fail with -ENOENT */
+	int stall_fd;	/* read end of a pipe nothing writes to: a send that blocks */
 	bool sent[STORM + 16];
 	__u64 dropped_ranges_total;
 	__u64 dropped_entries;
@@ -427,8 +429,8 @@ static void collect(void *ctx, const char *entry, size_t len, __u32 records, __u
 	snprintf(emitted->seqs + used, sizeof(emitted->seqs) - used, "%s%.*s", used ? "," : "",
 		 (int)value_len, value ? value : "");
 	used = strlen(emitted->counts);
-	snprintf(emitted->counts + used, sizeof(emitted->counts) - used, "%s%llu",
-		 used ? "," : "", iov_number(iov, count, "BINDSNOOP_COUNT"));
+	snprintf(emitted->counts + used, sizeof(emitted->counts) - used, "%s%llu", used ? "," : "",
+		 iov_number(iov, count, "BINDSNOOP_COUNT"));
 }
 
 /* app.service failing every 100 ms: one entry at once, then one per window, every seq in one. */
@@ -457,8 +459,9 @@ static void test_restart_loop(void)
 	/* 1, 2 and the loop's first (3) at once; 4..12 in its window, 13..22 in the next. */
 	CHECK_INT(sent_now, 3);
 	CHECK_INT(emitted.entries, 2);
-	CHECK_STR(emitted.seqs, "104,105,106,107,108,109,110,111,112,113,114,115,116,117,118,119,120,"
-				"121,122");
+	CHECK_STR(emitted.seqs,
+		  "104,105,106,107,108,109,110,111,112,113,114,115,116,117,118,119,120,"
+		  "121,122");
 	CHECK_STR(emitted.counts, "9,10");
 	journal_fold_expire(fold, 25 * 100 * ms, true, collect, &emitted);
 	CHECK_INT(emitted.entries, 3);

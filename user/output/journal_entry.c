@@ -49,7 +49,8 @@ void journal_cgroup_units(const char *cgroup, char unit[JOURNAL_UNIT_MAX],
 			}
 			copy_component(unit, component, len);
 			/* Below a user's manager the next unit is the user's own. */
-			if (strncmp(component, "user@", 5) || !ends_with(component, len, ".service"))
+			if (strncmp(component, "user@", 5) ||
+			    !ends_with(component, len, ".service"))
 				return;
 			under_user_manager = true;
 		}
@@ -148,8 +149,7 @@ static void put_sanitized(struct entry_writer *writer, const char *text, size_t 
 	if (!writer->err)
 		writer->err = strbuf_reserve(writer->out, len + 1);
 	if (!writer->err)
-		writer->out->len +=
-			text_sanitize(writer->out->data + writer->out->len, text, len);
+		writer->out->len += text_sanitize(writer->out->data + writer->out->len, text, len);
 }
 
 static void put_text(struct entry_writer *writer, const char *text)
@@ -204,7 +204,8 @@ static void put_message(struct entry_writer *writer, const struct bind_report *r
 
 	/* Whose failure, as the admin knows it: "app.service: ", "container web: ". */
 	if (caller->service[0]) {
-		put_sanitized(writer, caller->service, strnlen(caller->service, sizeof(caller->service)));
+		put_sanitized(writer, caller->service,
+			      strnlen(caller->service, sizeof(caller->service)));
 		put_text(writer, ": ");
 	} else if (caller->container.name[0]) {
 		put_text(writer, "container ");
@@ -221,7 +222,8 @@ static void put_message(struct entry_writer *writer, const struct bind_report *r
 	}
 	if (diagnosis->fix[0]) {
 		put_text(writer, "; fix: ");
-		put_sanitized(writer, diagnosis->fix, strnlen(diagnosis->fix, sizeof(diagnosis->fix)));
+		put_sanitized(writer, diagnosis->fix,
+			      strnlen(diagnosis->fix, sizeof(diagnosis->fix)));
 	}
 	if (folded && !writer->err)
 		writer->err = strbuf_appendf(writer->out,
@@ -238,8 +240,7 @@ static void put_identity(struct entry_writer *writer, const char *unit_name,
 
 	put_field_bounded(writer, unit_name, identity->service, sizeof(identity->service));
 	if (container->name[0])
-		put_field_bounded(writer, container_name, container->name,
-				  sizeof(container->name));
+		put_field_bounded(writer, container_name, container->name, sizeof(container->name));
 	else
 		put_field_bytes(writer, container_name, container->id,
 				strnlen(container->id, 12)); /* the short id, as docker shows it */

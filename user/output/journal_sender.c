@@ -92,7 +92,8 @@ static void *sender_main(void *arg)
 			pthread_cond_broadcast(&sender->progress);
 			backoff = BACKOFF_MIN_NS;
 			if (!err && sender->said_down) {
-				fprintf(stderr, "bindsnoop: journal: journald takes entries again\n");
+				fprintf(stderr,
+					"bindsnoop: journal: journald takes entries again\n");
 				sender->said_down = false;
 			}
 			continue;

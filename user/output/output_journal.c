@@ -108,12 +108,11 @@ static struct strbuf *next_entry(struct journal_output *journal)
 }
 
 /* An entry for records records goes to the sender, or they are counted as dropped. */
-static void send_entry(struct journal_output *journal, const char *entry, size_t len,
-		       __u32 records, __u64 last_seq)
+static void send_entry(struct journal_output *journal, const char *entry, size_t len, __u32 records,
+		       __u64 last_seq)
 {
 	/* No room yet for the "dropped" entry: this one cannot go before it. */
-	if (journal->dropped_unannounced ||
-	    journal_sender_push(journal->sender, entry, len))
+	if (journal->dropped_unannounced || journal_sender_push(journal->sender, entry, len))
 		count_drops(journal, records, last_seq);
 }
 
@@ -165,9 +164,9 @@ static int journal_session(struct output *out, const struct session_info *info, 
 	/* Every loop's held records before the stop record. */
 	if (!starting)
 		journal_fold_expire(&journal->fold, monotonic_ns(), true, send_folded, journal);
-	return enqueue(journal, info->seq,
-		       journal_render_session(next_entry(journal), info, starting,
-					      journal->base.dropped));
+	return enqueue(
+		journal, info->seq,
+		journal_render_session(next_entry(journal), info, starting, journal->base.dropped));
 }
 
 /* After each batch: what the sender gave up on is counted, drops said on stderr. */

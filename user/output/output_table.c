@@ -699,7 +699,14 @@ static void put_row(struct table_output *table, struct table_line *line,
 
 int output_table_render_line(const struct bind_report *report, struct strbuf *out)
 {
-	const struct row_fit whole = { SIZE_MAX, SIZE_MAX, SIZE_MAX, true, true, true, false, true };
+	/* Everything whole, unpadded: nothing to fit, no columns to line up. */
+	const struct row_fit whole = { .caller_cap = SIZE_MAX,
+				       .holder_cap = SIZE_MAX,
+				       .host_cap = SIZE_MAX,
+				       .detail = true,
+				       .repeat = true,
+				       .all_pids = true,
+				       .endpoint = true };
 	struct strbuf row_text = STRBUF_INIT;
 	struct table_line line = { .out = &row_text };
 	const char *after_clock;
@@ -715,8 +722,7 @@ int output_table_render_line(const struct bind_report *report, struct strbuf *ou
 		/* The compact row without its first column (the clock) and its newline. */
 		after_clock = strchr(row_text.data, ' ');
 		after_clock = after_clock ? after_clock + 1 : row_text.data;
-		err = strbuf_append(out, after_clock,
-				    strcspn(after_clock, "\n"));
+		err = strbuf_append(out, after_clock, strcspn(after_clock, "\n"));
 	}
 	strbuf_release(&row_text);
 	return err;
