@@ -46,6 +46,14 @@ nspawn_boot() {
 
 scenario_begin() {
 	SCENARIO=$1
+	# Defined here, not when sourced: run.sh and package/run.sh have their own.
+	say() { printf '%s: %s\n' "$SCENARIO" "$*"; }
+	# shellcheck disable=SC2317 # called by the scenario scripts
+	finish() {
+		say "$passed passed, $failed failed"
+		[ "$failed" = 0 ]
+		exit $?
+	}
 	passed=0
 	failed=0
 	work=$(mktemp -d "/tmp/bindsnoop-$SCENARIO.XXXXXX")
@@ -57,14 +65,6 @@ scenario_begin() {
 	if ! command -v systemd-nspawn >/dev/null 2>&1; then
 		apt-get -o DPkg::Lock::Timeout=900 install -y -qq systemd-container >/dev/null 2>&1
 	fi
-}
-
-say() { printf '%s: %s\n' "$SCENARIO" "$*"; }
-
-finish() {
-	say "$passed passed, $failed failed"
-	[ "$failed" = 0 ]
-	exit $?
 }
 
 scenario_exit() {
