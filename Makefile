@@ -55,9 +55,19 @@ ifeq ($(METRICS),1)
 CFLAGS += -DBINDSNOOP_METRICS_SERVER
 LDLIBS += -lmicrohttpd
 endif
+# --journal sends with libsystemd, which Debian ships as a shared library
+# only: a static bindsnoop has no --journal (and says so).
+ifeq ($(STATIC),1)
+JOURNAL ?= 0
+endif
+JOURNAL ?= 1
+ifeq ($(JOURNAL),1)
+CFLAGS += -DBINDSNOOP_JOURNAL
+LDLIBS += -lsystemd
+endif
 # The kind of the last build: switching between `make` and `make STATIC=1`
 # must rebuild (a static build has no metrics server), though no source changed.
-BUILD_KIND := $(if $(filter 1,$(STATIC)),static,dynamic)-metrics$(METRICS)
+BUILD_KIND := $(if $(filter 1,$(STATIC)),static,dynamic)-metrics$(METRICS)-journal$(JOURNAL)
 LDFLAGS += $(SANITIZE_FLAGS)
 
 USER_SRCS := $(wildcard $(addsuffix /*.c,$(USER_DIRS)))

@@ -9,7 +9,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-build_packages="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev libjson-c-dev bpftool pkg-config libmicrohttpd-dev"
+build_packages="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev libjson-c-dev bpftool pkg-config libmicrohttpd-dev libsystemd-dev"
 # libclang-rt-14-dev: libFuzzer and the sanitizers for clang; python3: the
 # fault tests; python3-jsonschema: the live runs' JSON lines against the
 # schema file; prometheus: --metrics against a real Prometheus; debhelper,

@@ -123,6 +123,7 @@ step completion tests/completion/run.sh
 step package tests/package/run.sh
 step containers tests/containers/run.sh
 step restart-loop tests/deploy/restart-loop.sh
+step journal tests/deploy/journal.sh
 step second-instance tests/deploy/second-instance.sh
 
 if [ "${SKIP_VM:-0}" = 1 ]; then

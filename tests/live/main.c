@@ -91,6 +91,12 @@ static const struct live_test live_tests[] = {
 	  test_syslog_unix, true },
 	{ "syslog-queue", "--syslog-queue-mb 1, no collector: overflow counted as dropped",
 	  test_syslog_queue, true },
+	{ "journal", "--journal: a failure as a native journal entry, fields and seq as in JSON",
+	  test_journal, true },
+	{ "journal-stalled",
+	  "--journal, journald stalled: stdout unharmed, exit in the grace, "
+	  "every record sent or counted",
+	  test_journal_stalled, true },
 	{ "verbose", "-v: the backend choice on stderr", test_verbose, true },
 	{ "no-proc-lookup", "--no-proc-lookup: a holder bound before tracing stays unnamed",
 	  test_no_proc_lookup, true },

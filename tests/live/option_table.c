@@ -38,6 +38,7 @@ static const struct option_row option_rows[] = {
 	{ "--syslog", "syslog-unix" },
 	{ "--syslog-facility", "syslog-unix" },
 	{ "--syslog-queue-mb", "syslog-queue" },
+	{ "--journal", "journal,journal-stalled" },
 	{ "--verbose", "verbose" },
 	{ "--no-proc-lookup", "no-proc-lookup" },
 	{ "--no-kernel-holders", "no-kernel-holders" },

@@ -54,6 +54,10 @@ enum test_result test_wide_table(struct test_context *ctx);
 enum test_result test_output_quiet(struct test_context *ctx);
 enum test_result test_syslog_unix(struct test_context *ctx);
 enum test_result test_syslog_queue(struct test_context *ctx);
+
+/* journal.c: --journal against a journald of the test's own */
+enum test_result test_journal(struct test_context *ctx);
+enum test_result test_journal_stalled(struct test_context *ctx);
 enum test_result test_verbose(struct test_context *ctx);
 enum test_result test_no_proc_lookup(struct test_context *ctx);
 enum test_result test_no_kernel_holders(struct test_context *ctx);
