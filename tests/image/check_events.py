@@ -46,9 +46,11 @@ def event_view(event):
 
 
 def who_view(lines):
+    """--who's rows as what names their holders, parents and origin included."""
     held = [line for line in lines if line.get("event") == "held"]
     return sorted((line["port"], line["holder"]["state"], line["holder"]["addr"],
-                   tuple(sorted(who_said(p) for p in line["holder"]["processes"])))
+                   tuple(sorted(who_said(p) + (p["started_by"], str(p["parents"]))
+                                for p in line["holder"]["processes"])))
                   for line in held)
 
 
@@ -99,7 +101,7 @@ def main():
     image_who = who_view(records(os.path.join(args.work, "image-who.jsonl")))
     host_who = who_view(records(os.path.join(args.work, "host-who.jsonl")))
     named = {(port, pid, comm, unit, container) for port, _, _, procs in image_who
-             for pid, comm, unit, container in procs}
+             for pid, comm, unit, container, _, _ in procs}
     report("who-inside-names-all",
            any(port == web_port and container == args.web
                for port, _, _, _, container in named)
@@ -108,6 +110,17 @@ def main():
            json.dumps(image_who))
     report("who-as-host-binary", image_who == host_who,
            f"image {json.dumps(image_who)}, host {json.dumps(host_who)}")
+
+    for where in ("image", "host"):
+        lines = records(os.path.join(args.work, f"{where}-who-80.jsonl"))
+        inside = [p for line in lines if line.get("event") == "held"
+                  for p in line["holder"]["processes"]
+                  if (p["container"] or {}).get("id") == args.web_id]
+        report(f"who-container-parents-{where}",
+               bool(inside) and all(p["started_by"] == "container" and p["parents"]
+                                    and p["parents"][-1]["comm"].startswith("containerd-shim")
+                                    for p in inside),
+               json.dumps(inside) if inside else json.dumps(lines))
     return 1 if failures else 0
 
 

@@ -12,7 +12,9 @@
 #         the unit is a name=systemd cgroup made by hand, which is what
 #         bindsnoop reads; a real systemd is tests/deploy's)
 #     the image's events name what the host binary's name
-#   - --who from inside the image answers as the host binary's --who does
+#   - --who from inside the image answers as the host binary's --who does,
+#     parents and started_by included; the web container's httpd (--who 80
+#     --all-netns) was started by its containerd-shim, "container"
 # Ports 25700-25709. Last line: "image: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -177,6 +179,9 @@ image_who=$?
 host_who=$?
 [ "$image_who" = 0 ] && [ "$host_who" = 0 ] && ok who-exits-0 ||
 	fail who-exits-0 "image $image_who, host $host_who: $(cat "$work/image-who.err")"
+# The web container's own httpd, on port 80 in its network namespace: its parents.
+image_run "$TRACER" --who 80 --all-netns --json >"$work/image-who-80.jsonl" 2>&1
+./bindsnoop --who 80 --all-netns --json >"$work/host-who-80.jsonl" 2>&1
 
 $PY $HERE/check_events.py --work "$work" --web "$WEB" --web-id "$(cat "$work/web.id")" \
 	--busybox "$BUSYBOX" --ports "$PORTS" --host-holder "$host_holder" \

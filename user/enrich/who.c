@@ -14,6 +14,7 @@
 #include "holder_lookup.h"
 #include "json_event.h"
 #include "procinfo.h"
+#include "process_lineage.h"
 #include "strbuf.h"
 #include "text_sanitize.h"
 #include "who.h"
@@ -54,6 +55,7 @@ struct who_query {
 	__u32 dumping_protocol;
 	int err; /* -ENOMEM while collecting */
 	int held;
+	struct process_lineage lineages[REPORT_MAX_PROCESSES]; /* the row's holder processes */
 };
 
 static __u64 netns_of(const char *pid_dir)
@@ -179,8 +181,12 @@ static void append_age(struct strbuf *out, __u64 since_ns, __u64 now_ns)
 	strbuf_append_str(out, age);
 }
 
-/* "nginx[1200,1201] (nginx.service, running for 2h10m)". */
-static void describe_processes(struct strbuf *out, const struct holder_report *holder, __u64 now_ns)
+/*
+ * "nginx[1200,1201] (nginx.service, running for 2h10m)"; a holder started by
+ * supervisord, pm2, cron or a login session says so in place of a unit.
+ */
+static void describe_processes(struct strbuf *out, const struct holder_report *holder,
+			       const struct process_lineage *lineage, __u64 now_ns)
 {
 	__u32 count = holder->process_count < REPORT_MAX_PROCESSES ? holder->process_count :
 								     REPORT_MAX_PROCESSES;
@@ -208,6 +214,8 @@ static void describe_processes(struct strbuf *out, const struct holder_report *h
 		else
 			strbuf_appendf(out, "%.12s", identity->container.id);
 		strbuf_append_literal(out, ", ");
+	} else if (lineage->origin != ORIGIN_UNIT && process_origin_name(lineage->origin)) {
+		strbuf_appendf(out, "%s, ", process_origin_name(lineage->origin));
 	} else if (identity->service[0]) {
 		append_sanitized(out, identity->service, sizeof(identity->service));
 		strbuf_append_literal(out, ", ");
@@ -224,8 +232,29 @@ static void describe_processes(struct strbuf *out, const struct holder_report *h
 		strbuf_append_literal(out, ")");
 }
 
+/* --wide: "    parents: sh[51] < supervisord[50] (started by supervisord)", the parent first. */
+static void append_lineage(struct strbuf *out, const struct process_lineage *lineage)
+{
+	const char *origin = process_origin_name(lineage->origin);
+
+	strbuf_append_literal(out, "    parents: ");
+	if (!lineage->parent_count)
+		strbuf_append_literal(out, "unknown");
+	for (__u32 i = 0; i < lineage->parent_count && i < LINEAGE_MAX_PARENTS; i++) {
+		if (i)
+			strbuf_append_literal(out, " < ");
+		append_sanitized(out, lineage->parents[i].comm[0] ? lineage->parents[i].comm : "?",
+				 BS_COMM_LEN);
+		strbuf_appendf(out, "[%u]", lineage->parents[i].pid);
+	}
+	if (origin)
+		strbuf_appendf(out, " (started by %s)", origin);
+	strbuf_append_literal(out, "\n");
+}
+
 static void print_held_row(struct who_query *query, __u16 port, __u64 netns,
-			   const struct holder_report *holder, __u32 time_wait_left_ms)
+			   const struct holder_report *holder,
+			   const struct process_lineage *lineages, __u32 time_wait_left_ms)
 {
 	char port_text[8], endpoint[FORMAT_ENDPOINT_MAX], netns_text[24], proto[FORMAT_PROTO_MAX];
 	struct strbuf who = STRBUF_INIT;
@@ -236,7 +265,7 @@ static void print_held_row(struct who_query *query, __u16 port, __u64 netns,
 			    sizeof(endpoint)) < 0)
 		snprintf(endpoint, sizeof(endpoint), "?:%u", holder->port);
 	if (holder->process_count)
-		describe_processes(&who, holder, query->now_ns);
+		describe_processes(&who, holder, &lineages[0], query->now_ns);
 	else if (time_wait_left_ms)
 		strbuf_appendf(&who, "no process: a closed connection, freed in %u.%u s",
 			       time_wait_left_ms / 1000, time_wait_left_ms % 1000 / 100);
@@ -266,6 +295,7 @@ static void print_held_row(struct who_query *query, __u16 port, __u64 netns,
 		else
 			strbuf_append_literal(&query->line, "(command line unknown)");
 		strbuf_append_literal(&query->line, "\n");
+		append_lineage(&query->line, &lineages[i]);
 		fwrite(query->line.data, 1, query->line.len, query->out);
 		strbuf_reset(&query->line);
 	}
@@ -356,15 +386,19 @@ static void print_held(struct who_query *query, const struct who_socket *found,
 	__u32 time_wait_left_ms = found->socket.time_wait ? found->socket.expires_ms : 0;
 
 	holder_lookup_describe(query->lookup, &found->socket, protocol, holder);
-	for (__u32 j = 0; j < holder->process_count && j < REPORT_MAX_PROCESSES; j++)
+	for (__u32 j = 0; j < holder->process_count && j < REPORT_MAX_PROCESSES; j++) {
 		enricher_process(query->enricher, &holder->processes[j], holder);
+		process_lineage_read(holder->processes[j].pid, &holder->processes[j].identity,
+				     &query->lineages[j]);
+	}
 	if (query->opts->json) {
-		json_render_who_held(++query->records, query->now_ns, found->socket.port, netns, holder,
-				     time_wait_left_ms, &query->line);
+		json_render_who_held(++query->records, query->now_ns, found->socket.port, netns,
+				     holder, query->lineages, time_wait_left_ms, &query->line);
 		fwrite(query->line.data, 1, query->line.len, query->out);
 		strbuf_reset(&query->line);
 	} else {
-		print_held_row(query, found->socket.port, netns, holder, time_wait_left_ms);
+		print_held_row(query, found->socket.port, netns, holder, query->lineages,
+			       time_wait_left_ms);
 	}
 }
 
