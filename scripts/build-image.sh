@@ -8,6 +8,7 @@
 # a dockerd it started). Run as root.
 set -u
 cd "$(dirname "$0")/.." || exit 1
+# shellcheck source=scripts/lib/dockerd.sh
 . scripts/lib/dockerd.sh
 tag=${1:?usage: $0 TAG}
 context=build/image

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts/build-image.sh and tests/image/run.sh: Debian's docker.io
 # client (/usr/bin/docker, whatever else PATH holds) and a dockerd to talk to.
 #   dockerd_up LOG   install docker.io (scripts/install-deps.sh --image) and

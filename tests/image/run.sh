@@ -18,6 +18,7 @@
 # Ports 25700-25709. Last line: "image: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.." || exit 1
+# shellcheck source=scripts/lib/dockerd.sh
 . scripts/lib/dockerd.sh
 PY=/usr/bin/python3 # Debian's, with python3-yaml
 HERE=tests/image
@@ -31,28 +32,14 @@ WEB=bindsnoop-image-web
 TRACER=bindsnoop-image-tracer
 UNIT=bindsnoop-image-test.service
 UNIT_CGROUP=/sys/fs/cgroup/systemd/system.slice/$UNIT
-passed=0
-failed=0
+TALLY=image
+# shellcheck source=tests/lib/tally.sh
+. tests/lib/tally.sh
 work=$(mktemp -d /tmp/bindsnoop-image.XXXXXX)
 host_tracer=
 image_tracer=
 holders=
 mounted_tracefs=
-
-say() { printf 'image: %s\n' "$*"; }
-ok() {
-	passed=$((passed + 1))
-	say "ok   $1"
-}
-fail() {
-	failed=$((failed + 1))
-	say "FAIL $1: $2"
-}
-finish() {
-	say "$passed passed, $failed failed"
-	[ "$failed" = 0 ]
-	exit $?
-}
 
 cleanup() {
 	"$DOCKER" rm -f "$TRACER" "$WEB" >/dev/null 2>&1
