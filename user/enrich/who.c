@@ -19,7 +19,8 @@
 #include "text_sanitize.h"
 #include "who.h"
 
-#define WHO_ROW_FORMAT "%-6s %-5s %-11s %-25s %-11s %s\n"
+#define WHO_ROW_FORMAT	  "%-6s %-5s %-11s %-25s %-11s %s\n"
+#define WHO_LINEAGE_SLOTS 64
 
 static const __u16 who_protocols[] = { IPPROTO_TCP, IPPROTO_UDP };
 
@@ -56,6 +57,11 @@ struct who_query {
 	int err; /* -ENOMEM while collecting */
 	int held;
 	struct process_lineage lineages[REPORT_MAX_PROCESSES]; /* the row's holder processes */
+	/* Lineages already read, by pid: one process holding 2,000 ports walks /proc once. */
+	struct who_lineage_slot {
+		__u32 pid;
+		struct process_lineage lineage;
+	} lineage_cache[WHO_LINEAGE_SLOTS];
 };
 
 static __u64 netns_of(const char *pid_dir)
@@ -378,6 +384,18 @@ static int collect_sockets(struct who_query *query)
 	return query->err;
 }
 
+static void lineage_lookup(struct who_query *query, const struct process_ref *process,
+			   struct process_lineage *out)
+{
+	struct who_lineage_slot *slot = &query->lineage_cache[process->pid % WHO_LINEAGE_SLOTS];
+
+	if (slot->pid != process->pid) {
+		process_lineage_read(process->pid, &process->identity, &slot->lineage);
+		slot->pid = process->pid;
+	}
+	*out = slot->lineage;
+}
+
 static void print_held(struct who_query *query, const struct who_socket *found,
 		       struct holder_report *holder)
 {
@@ -388,8 +406,7 @@ static void print_held(struct who_query *query, const struct who_socket *found,
 	holder_lookup_describe(query->lookup, &found->socket, protocol, holder);
 	for (__u32 j = 0; j < holder->process_count && j < REPORT_MAX_PROCESSES; j++) {
 		enricher_process(query->enricher, &holder->processes[j], holder);
-		process_lineage_read(holder->processes[j].pid, &holder->processes[j].identity,
-				     &query->lineages[j]);
+		lineage_lookup(query, &holder->processes[j], &query->lineages[j]);
 	}
 	if (query->opts->json) {
 		json_render_who_held(++query->records, query->now_ns, found->socket.port, netns,
