@@ -58,6 +58,7 @@ def main():
     parser = argparse.ArgumentParser()
     for name in ("work", "web", "web-id", "busybox", "ports", "unit"):
         parser.add_argument("--" + name, required=True)
+    parser.add_argument("--systemd-port", type=int, required=True)
     parser.add_argument("--host-holder", type=int, required=True)
     parser.add_argument("--unit-holder", type=int, required=True)
     args = parser.parse_args()
@@ -121,6 +122,18 @@ def main():
                                     and p["parents"][-1]["comm"].startswith("containerd-shim")
                                     for p in inside),
                json.dumps(inside) if inside else json.dumps(lines))
+    views = {}
+    for where in ("image", "host"):
+        path = os.path.join(args.work, f"{where}-who-systemd.jsonl")
+        lines = records(path) if os.path.exists(path) else []
+        units = [p for line in lines if line.get("event") == "held"
+                 and line["port"] == args.systemd_port for p in line["holder"]["processes"]]
+        views[where] = who_view(lines)
+        report(f"who-systemd-unit-{where}",
+               bool(units) and all(p["service"] == "holder.service" and p["started_by"] == "unit"
+                                   and p["parents"] and p["parents"][-1]["comm"] == "systemd"
+                                   for p in units), json.dumps(lines))
+    report("who-systemd-as-host-binary", views["image"] == views["host"], json.dumps(views))
     return 1 if failures else 0
 
 

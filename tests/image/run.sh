@@ -10,12 +10,15 @@
 #       a host process: named by pid and program
 #       a host process in a systemd unit's cgroup (PID 1 here is not systemd:
 #         the unit is a name=systemd cgroup made by hand, which is what
-#         bindsnoop reads; a real systemd is tests/deploy's)
+#         bindsnoop reads)
 #     the image's events name what the host binary's name
 #   - --who from inside the image answers as the host binary's --who does,
 #     parents and started_by included; the web container's httpd (--who 80
 #     --all-netns) was started by its containerd-shim, "container"
-# Ports 25700-25709. Last line: "image: N passed, N failed".
+#   - a real systemd booted under nspawn (tests/deploy/nspawn.sh), whose
+#     holder.service holds SYSTEMD_PORT: --who from the image names the unit,
+#     started_by "unit", its parents up to that systemd
+# Ports 25700-25709; port 80 of the web container. Last line: "image: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=scripts/lib/dockerd.sh
@@ -25,6 +28,7 @@ HERE=tests/image
 WEB_PORT=25700
 HOST_PORT=25701
 UNIT_PORT=25702
+SYSTEMD_PORT=25703
 PORTS=$WEB_PORT,$HOST_PORT,$UNIT_PORT
 IMAGE=bindsnoop-image:test
 BUSYBOX=bindsnoop-image-busybox:test
@@ -170,8 +174,34 @@ host_who=$?
 image_run "$TRACER" --who 80 --all-netns --json >"$work/image-who-80.jsonl" 2>&1
 ./bindsnoop --who 80 --all-netns --json >"$work/host-who-80.jsonl" 2>&1
 
+# A unit of a real systemd: booted under nspawn, on the host's network.
+# shellcheck source=tests/deploy/nspawn.sh
+. tests/deploy/nspawn.sh
+root=$work/root
+mkdir -p "$work/upper" "$work/out"
+nspawn_root "$root"
+cp build/tests/bind-and-wait "$root/opt/bind-and-wait"
+printf '[Service]\nExecStart=/opt/bind-and-wait 127.0.0.1 %s 120\n' "$SYSTEMD_PORT" \
+	>"$root/etc/systemd/system/holder.service"
+# Powers the container off once the test has asked (nspawn_boot's timeout bounds it).
+printf '[Service]\nType=oneshot\nExecStart=/bin/sh -c %s\n' \
+	"'until [ -e /out/done ]; do sleep 0.1; done; systemctl poweroff'" \
+	>"$root/etc/systemd/system/scenario.service"
+ln -s ../holder.service ../scenario.service "$root/etc/systemd/system/multi-user.target.wants/"
+nspawn_boot "$root" "$work/upper" "$work/out" "$work/console.log" &
+nspawn=$!
+listening() { grep -q "0100007F:$(printf '%04X' "$SYSTEMD_PORT") 00000000:0000 0A" /proc/net/tcp; }
+if wait_for 60 listening; then
+	image_run "$TRACER" --who "$SYSTEMD_PORT" --json >"$work/image-who-systemd.jsonl" 2>&1
+	./bindsnoop --who "$SYSTEMD_PORT" --json >"$work/host-who-systemd.jsonl" 2>&1
+else
+	fail systemd-boot "holder.service never listened: $(tail -n 5 "$work/console.log")"
+fi
+touch "$work/out/done"
+wait "$nspawn"
+
 $PY $HERE/check_events.py --work "$work" --web "$WEB" --web-id "$(cat "$work/web.id")" \
-	--busybox "$BUSYBOX" --ports "$PORTS" --host-holder "$host_holder" \
+	--busybox "$BUSYBOX" --ports "$PORTS" --systemd-port "$SYSTEMD_PORT" --host-holder "$host_holder" \
 	--unit-holder "$unit_holder" --unit "$UNIT" >"$work/py.out" 2>&1
 cat "$work/py.out"
 passed=$((passed + $(grep -c '^image: ok' "$work/py.out")))
