@@ -375,7 +375,7 @@ static void tree_stop(struct process_tree *tree)
 /*
  * A holder under a shell under a supervisor: --who --json gives its parents,
  * the parent first, up to the supervisor (where the walk stops) and "started_by"
- * supervisord; the table says supervisord in place of a unit, --wide the chain.
+ * supervisord; the table says who started it, --wide the chain.
  */
 enum test_result test_who_parent_chain(struct test_context *ctx)
 {
@@ -419,7 +419,7 @@ enum test_result test_who_parent_chain(struct test_context *ctx)
 			 (int)tree.shell, (int)tree.supervisor);
 		if (!strstr(out_text, want))
 			result = test_fail(ctx, "--wide has no \"%s\": %s", want, out_text);
-		snprintf(want, sizeof(want), "lt-who-chain[%d] (supervisord, running for ",
+		snprintf(want, sizeof(want), "lt-who-chain[%d] (started by supervisord, running for ",
 			 (int)tree.holder);
 		if (result == TEST_PASS && !strstr(out_text, want))
 			result = test_fail(ctx, "the row has no \"%s\": %s", want, out_text);

@@ -189,7 +189,8 @@ static void append_age(struct strbuf *out, __u64 since_ns, __u64 now_ns)
 
 /*
  * "nginx[1200,1201] (nginx.service, running for 2h10m)"; a holder started by
- * supervisord, pm2, cron or a login session says so in place of a unit.
+ * supervisord, pm2, cron or a login session says so after its unit:
+ * "app[812] (supervisor.service, started by supervisord, running for 3s)".
  */
 static void describe_processes(struct strbuf *out, const struct holder_report *holder,
 			       const struct process_lineage *lineage, __u64 now_ns)
@@ -220,12 +221,13 @@ static void describe_processes(struct strbuf *out, const struct holder_report *h
 		else
 			strbuf_appendf(out, "%.12s", identity->container.id);
 		strbuf_append_literal(out, ", ");
-	} else if (lineage->origin != ORIGIN_UNIT && process_origin_name(lineage->origin)) {
-		strbuf_appendf(out, "%s, ", process_origin_name(lineage->origin));
 	} else if (identity->service[0]) {
 		append_sanitized(out, identity->service, sizeof(identity->service));
 		strbuf_append_literal(out, ", ");
 	}
+	if (lineage->origin != ORIGIN_UNIT && lineage->origin != ORIGIN_CONTAINER &&
+	    process_origin_name(lineage->origin))
+		strbuf_appendf(out, "started by %s, ", process_origin_name(lineage->origin));
 	if (identity->start_realtime_ns && now_ns >= identity->start_realtime_ns) {
 		strbuf_append_literal(out, "running for ");
 		append_age(out, identity->start_realtime_ns, now_ns);
