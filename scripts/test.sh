@@ -18,9 +18,9 @@
 #      deploy/ parsed and checked
 #   4b. containers: Debian's docker.io, a published port diagnosed
 #      container_port with the container's name, a process inside a
-#      container shown with its container, --who naming it
-#   4b'. image: make image, run with the README's docker run line, naming
-#      what the host binary names (--who too); the DaemonSet agrees with it
+#      container shown with its container, --who naming it; then the
+#      image: make image, run with the README's docker run line, naming what
+#      the host binary names (--who too); the DaemonSet agrees with it
 #   4c. restart loop: a Restart=always unit under a real systemd (nspawn)
 #      failing on a taken port, named by its unit and called a restart loop
 #   4d. second instance: Debian's redis-server, memcached and socat started
