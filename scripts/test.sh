@@ -18,7 +18,9 @@
 #      deploy/ parsed and checked
 #   4b. containers: Debian's docker.io, a published port diagnosed
 #      container_port with the container's name, a process inside a
-#      container shown with its container, --who naming it
+#      container shown with its container, --who naming it; then the
+#      image: make image, run with the README's docker run line, naming what
+#      the host binary names (--who too); the DaemonSet agrees with it
 #   4c. restart loop: a Restart=always unit under a real systemd (nspawn)
 #      failing on a taken port, named by its unit and called a restart loop
 #   4d. second instance: Debian's redis-server, memcached and socat started
@@ -122,6 +124,7 @@ step metrics tests/metrics/prometheus.py
 step completion tests/completion/run.sh
 step package tests/package/run.sh
 step containers tests/containers/run.sh
+step image tests/image/run.sh
 step restart-loop tests/deploy/restart-loop.sh
 step journal tests/deploy/journal.sh
 step second-instance tests/deploy/second-instance.sh

@@ -118,6 +118,7 @@ USERSPACE_SERIES=${VM_USERSPACE_SERIES:-6.12}
 USERSPACE_TESTS=wide-table,output-quiet,syslog-unix,verbose,no-proc-lookup,poll-ms,metrics
 USERSPACE_TESTS=$USERSPACE_TESTS,sigterm-exit,closed-stdout,syslog-queue,no-sock-diag
 USERSPACE_TESTS=$USERSPACE_TESTS,who-holder,who-hostile-name,who-time-wait,who-free,who-other-netns
+USERSPACE_TESTS=$USERSPACE_TESTS,who-parent-chain
 
 # On the userspace kernel, a last row without the socket-diag modules: the
 # holder is still named (from /proc/net), by the tracer and by --who.

@@ -90,6 +90,7 @@ check "YAML, TOML and JSON under deploy/ parse" configs parse
 check "DaemonSet: hostPID, hostNetwork, capabilities, not privileged, limits, mounts" \
 	configs daemonset
 check "Containerfile: FROM scratch, the static binary, --json" configs containerfile
+check "DaemonSet grants what README.md's docker run line grants" $PY tests/image/run_spec.py check
 check "metrics: DaemonSet patch (annotations, port, node address), PodMonitor, Containerfile.debian" \
 	configs metrics
 check "Vector: journald and file sources, JSON parsed, Loki labels, bindsnoop-* index" \

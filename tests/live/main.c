@@ -125,6 +125,8 @@ static const struct live_test live_tests[] = {
 	{ "who-time-wait", "--who PORT: a TIME_WAIT socket with its time left", test_who_time_wait,
 	  true },
 	{ "who-free", "--who PORT: \"free\", exit 1", test_who_free, true },
+	{ "who-parent-chain", "--who: a holder's parents up to its supervisor, started_by",
+	  test_who_parent_chain, true },
 	{ "who-other-netns", "--who: free here, held in another netns with --all-netns",
 	  test_who_other_netns, true },
 	{ "help", "--help: usage on stdout, exit 0", test_help_option, false },

@@ -47,7 +47,7 @@ static const struct option_row option_rows[] = {
 	{ "--fold-ms", "fold" },
 	{ "--no-fold", "no-fold" },
 	{ "--metrics", "metrics" },
-	{ "--who", "who-holder,who-time-wait,who-free" },
+	{ "--who", "who-holder,who-time-wait,who-free,who-parent-chain" },
 	{ "--all-netns", "who-other-netns" },
 	{ "--help", "help" },
 	{ "--version", "version" },

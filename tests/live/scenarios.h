@@ -33,6 +33,7 @@ enum test_result test_autobind_exhausted(struct test_context *ctx);
 enum test_result test_who_holder(struct test_context *ctx);
 enum test_result test_who_hostile_name(struct test_context *ctx);
 enum test_result test_who_time_wait(struct test_context *ctx);
+enum test_result test_who_parent_chain(struct test_context *ctx);
 enum test_result test_who_free(struct test_context *ctx);
 enum test_result test_who_other_netns(struct test_context *ctx);
 
