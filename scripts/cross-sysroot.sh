@@ -42,10 +42,10 @@ suite_prepare "$suite"
 packages=$(suite_apt "$suite" apt-cache depends --recurse --no-recommends --no-suggests \
 	--no-conflicts --no-breaks --no-replaces --no-enhances --no-pre-depends "$@" |
 	grep -v -e '^ ' -e '^<' | sort -u |
-	grep -vxF -f <(printf '%s\n' $TOOLCHAIN_PROVIDES)) ||
+	grep -vxF -f <(echo "$TOOLCHAIN_PROVIDES" | tr ' ' '\n')) ||
 	die "apt-cache found no $deb_arch packages for $wanted; is $suite's $deb_arch archive reachable?"
 
-log "$deb_arch sysroot ${sysroot#"$REPO"/}:" $packages
+log "$deb_arch sysroot ${sysroot#"$REPO"/}:" "$(echo "$packages" | tr "\n" " ")"
 rm -rf "$sysroot.partial"
 mkdir -p "$sysroot.partial/debs"
 # shellcheck disable=SC2086 # a list of package names

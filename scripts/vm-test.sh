@@ -3,7 +3,7 @@
 # in QEMU: the live suite with every backend each kernel offers, plus `auto`.
 #
 # Usage, as root, from anywhere in the repository:
-#   scripts/vm-test.sh [--kernels LIST] [--backends fexit,kprobe,tracepoint]
+#   scripts/vm-test.sh [--kernels LIST] [--backends fexit,kprobe,tracepoint] [--arch LIST]
 #                      [--keep] [--shell] [--timeout SECONDS] [--smp N] [--memory MB]
 #                      [--artefacts DIR] [--parallel N]
 #
@@ -12,7 +12,12 @@
 #                     suite (sid: the newest kernel it ships), or "all" (the
 #                     newest kernel of every series Debian offers, 5.10 to 7.x).
 #                     Picked by version sort when the test runs, never pinned.
+#   --arch LIST       amd64 (the default), arm64, amd64,arm64 or all: each kernel
+#                     of --kernels is booted once per architecture (arm64 under
+#                     qemu-system-aarch64 -M virt; labelled 6.1.176-arm64).
 #   --backends LIST   backends the live suite runs with (default fexit,kprobe,tracepoint);
+#                     an arm64 kernel without BPF trampolines for kernel
+#                     functions (kernel_has_fexit) leaves fexit out;
 #                     each also runs its scenarios with --kernel-only where
 #                     the kernel can walk its bind tables (5.17+, bpf_loop):
 #                     there a backend that fell back to the basic object
@@ -32,14 +37,16 @@
 #                     one host core busy. 1 boots them one after the other.
 #
 # What it does (the machinery is scripts/vm/lib.sh, shared with vm-bench.sh):
-#   1. apt-get installs qemu-system-x86, busybox-static and cpio if missing (a
-#      missing qemu fails the run: it never skips).
+#   1. apt-get installs qemu-system-x86 (qemu-system-arm for arm64),
+#      busybox-static and cpio if missing (a missing qemu fails the run: it
+#      never skips). arm64's busybox-static comes from Debian's archive.
 #   2. Finds each kernel in Debian's suites through private apt lists under
 #      .cache/vm/apt/ (this machine's apt setup is untouched), downloads and
 #      extracts it into .cache/vm/kernels/, and reuses it on later runs.
 #   3. Builds static artefacts in a private copy of the tree (.cache/vm/src):
 #      `make STATIC=1 bindsnoop build/tests/live-test` plus every tests/tools/*.c
-#      and $VM_EXTRA_TARGETS. Your ./bindsnoop and build/ are left alone.
+#      and $VM_EXTRA_TARGETS, and the same with ARCH=arm64 (cross-built, in
+#      build/arm64) for arm64 kernels. Your ./bindsnoop and build/ are left alone.
 #   4. Packs one initramfs per kernel: busybox, scripts/vm/init.sh as /init,
 #      scripts/vm/steps.sh, the artefacts, the socket-diag modules ($VM_MODULES).
 #   5. Boots each kernel (TCG; console on ttyS0) and runs the plan: facts about
@@ -51,7 +58,8 @@
 #
 # Environment: VM_EXTRA_TARGETS (make targets, built static in the copy, shipped
 # in the VM's /opt/tests), VM_MODULES (module names, dependencies are added),
-# VM_AUTO_EXPECT (backend `--backend auto` must pick; default fexit; empty: any),
+# VM_AUTO_EXPECT (backend `--backend auto` must pick; default fexit, kprobe on
+# a kernel without fexit; empty: any),
 # VM_STEP_TIMEOUT (seconds per live-test run inside the VM, default 900),
 # VM_USERSPACE_SERIES (the series whose kernel runs $USERSPACE_TESTS, default
 # 6.12; a run without it runs them on its newest kernel),
@@ -98,7 +106,34 @@ vm_own_option() {
 # degraded object, whose holders come from userspace, so --kernel-only (which
 # turns the userspace lookup off) has nothing to prove there.
 kernel_walks_holders() {
-	version_at_least "$1" 5.17
+	version_at_least "$(label_version "$1")" 5.17
+}
+
+# fexit needs BPF trampolines on kernel functions: x86-64 has had them since
+# 5.5; arm64's came with "bpf, arm64: Add bpf trampoline for arm64"
+# (efc9909fdce0, v6.0), seen attaching on Debian's 6.1 arm64 (README).
+kernel_has_fexit() {
+	[ "$(label_arch "$1")" = amd64 ] || version_at_least "$(label_version "$1")" 6.0
+}
+
+# The backends one kernel runs: --backends, without fexit where it has none.
+label_backends() {
+	local backend list=""
+	for backend in ${backends//,/ }; do
+		[ "$backend" = fexit ] && ! kernel_has_fexit "$1" && continue
+		list=$list${list:+,}$backend
+	done
+	echo "$list"
+}
+
+# The backend `auto` must pick on one kernel: $AUTO_EXPECT, kprobe instead of
+# fexit where there is no fexit.
+auto_expect() {
+	if [ "$AUTO_EXPECT" = fexit ] && ! kernel_has_fexit "$1"; then
+		echo kprobe
+	else
+		echo "$AUTO_EXPECT"
+	fi
 }
 
 # What the get_port hooks must get right (BINDSNOOP_GET_PORT_HOOKS=1: the
@@ -129,15 +164,18 @@ OWN_TRACER_TESTS=$OWN_TRACER_TESTS,errno-uid-filter,pid-filter,uid-filter,comm-f
 OWN_TRACER_TESTS=$OWN_TRACER_TESTS,no-kernel-holders,ring-buffer-mb,ring-buffer-default
 OWN_TRACER_TESTS=$OWN_TRACER_TESTS,ring-buffer-lost,$USERSPACE_TESTS
 
-# The kernel of this run that runs $USERSPACE_TESTS.
+# The kernel of this run that runs $USERSPACE_TESTS: an amd64 one if the run
+# has any (userspace is the same C on both).
 userspace_label() {
-	local newest_of_series
-	newest_of_series=$(printf '%s\n' "${labels[@]}" | grep "^${USERSPACE_SERIES//./\\.}\\." |
+	local newest_of_series candidates
+	candidates=$(printf '%s\n' "${labels[@]}" | grep -v -- '-arm64$' ||
+		printf '%s\n' "${labels[@]}")
+	newest_of_series=$(echo "$candidates" | grep "^${USERSPACE_SERIES//./\\.}\\." |
 		sort -V | tail -n 1 || true)
 	if [ -n "$newest_of_series" ]; then
 		echo "$newest_of_series"
 	else
-		printf '%s\n' "${labels[@]}" | sort -V | tail -n 1
+		echo "$candidates" | sort -V | tail -n 1
 	fi
 }
 
@@ -149,7 +187,7 @@ write_plan() {
 	[ "$label" = "$(userspace_label)" ] || skip_userspace=" --skip $USERSPACE_TESTS"
 	{
 		printf 'facts\tfacts\n'
-		for backend in ${backends//,/ }; do
+		for backend in $(label_backends "$label" | tr , ' '); do
 			printf '%s\t%s%s --backend %s\n' "$backend" "$live" "$skip_userspace" "$backend"
 			case "$backend" in
 			fexit | kprobe)
@@ -177,7 +215,7 @@ evaluate_log() {
 	local label=$1 logfile=$2 qemu_status=$3 step backend
 	local rows=$CACHE/work/$label.rows
 	local expected=(facts)
-	for backend in ${backends//,/ }; do
+	for backend in $(label_backends "$label" | tr , ' '); do
 		expected+=("$backend")
 		case "$backend" in
 		fexit | kprobe) expected+=("$backend-get-port") ;;
@@ -191,7 +229,7 @@ evaluate_log() {
 	# A step whose output did not end in a newline glues the END marker to
 	# its last line: split it off first.
 	sed 's/\(.\)@@BSVM /\1\n@@BSVM /' "$logfile" |
-		awk -v label="$label" -v auto_expect="$AUTO_EXPECT" -v step_timeout="$STEP_TIMEOUT" \
+		awk -v label="$label" -v auto_expect="$(auto_expect "$label")" -v step_timeout="$STEP_TIMEOUT" \
 			-v walks="$(kernel_walks_holders "$label" && echo 1 || echo 0)" '
 	function unfinished() {
 		if (current != "")
