@@ -317,8 +317,9 @@ uninstall:
 
 # The Debian package (debian/), built from a copy of the sources in
 # $(OUTPUT)/deb so that the tree stays clean; the .deb lands in $(OUTPUT)/deb.
+# ARCH=arm64 on another machine cross-builds the arm64 package.
 deb:
-	$(Q)scripts/build-deb.sh $(OUTPUT)/deb
+	$(Q)scripts/build-deb.sh $(OUTPUT)/deb $(DEB_ARCH_$(ARCH))
 
 clean:
 	rm -rf $(OUTPUT) bindsnoop
