@@ -24,7 +24,7 @@ build_packages="$tool_packages $target_dev_packages"
 # schema file; prometheus: --metrics against a real Prometheus; debhelper,
 # lintian, man-db, git: the Debian package, built from a clone and linted;
 # bash-completion: the completion test.
-test_packages="iproute2 qemu-system-x86 busybox-static cpio procps libclang-rt-14-dev python3"
+test_packages="iproute2 qemu-system-x86 qemu-system-arm busybox-static cpio procps libclang-rt-14-dev python3"
 test_packages="$test_packages python3-jsonschema prometheus debhelper lintian man-db bash-completion git"
 
 packages=$build_packages

@@ -4,17 +4,24 @@
 #
 # Usage, as root, from anywhere in the repository:
 #   scripts/vm-test.sh [--kernels LIST] [--backends fexit,kprobe,tracepoint] [--arch LIST]
+#                      [--arm64-backends LIST|picked]
 #                      [--keep] [--shell] [--timeout SECONDS] [--smp N] [--memory MB]
 #                      [--artefacts DIR] [--parallel N]
 #
-#   --kernels LIST    kernels to boot (default 5.10,6.1,6.12,newest):
-#                     a series (6.12: its newest kernel in any Debian suite), a
-#                     suite (sid: the newest kernel it ships), or "all" (the
-#                     newest kernel of every series Debian offers, 5.10 to 7.x).
+#   --kernels LIST    kernels to boot (default 5.10,6.1,6.12,newest and
+#                     arm64:6.1,arm64:newest): a series (6.12: its newest kernel
+#                     in any Debian suite), a suite (sid: the newest kernel it
+#                     ships), or "all" (the newest kernel of every series Debian
+#                     offers, 5.10 to 7.x); arm64:ITEM boots ITEM's arm64 kernel.
 #                     Picked by version sort when the test runs, never pinned.
 #   --arch LIST       amd64 (the default), arm64, amd64,arm64 or all: each kernel
 #                     of --kernels is booted once per architecture (arm64 under
 #                     qemu-system-aarch64 -M virt; labelled 6.1.176-arm64).
+#   --arm64-backends LIST   backends of the arm64 kernels: a list, or "picked",
+#                     the one `auto` must pick there (fexit, or kprobe where
+#                     arm64 has no fexit). Default: picked when --kernels is not
+#                     given (the default matrix keeps arm64 to its users' rows),
+#                     --backends otherwise.
 #   --backends LIST   backends the live suite runs with (default fexit,kprobe,tracepoint);
 #                     an arm64 kernel without BPF trampolines for kernel
 #                     functions (kernel_has_fexit) leaves fexit out;
@@ -83,6 +90,7 @@ VM_TOOL=vm-test
 
 readonly AUTO_EXPECT=${VM_AUTO_EXPECT-fexit}
 vm_parallel=2
+arm64_backends=""
 
 # A fatal error still ends with the summary line, so whoever reads only the
 # closing line sees a failure, not a run without tests.
@@ -97,6 +105,8 @@ vm_own_option() {
 	--shell) shell=1 ;;
 	--parallel) vm_parallel=${2:?--parallel needs a VM count}; vm_shift=2 ;;
 	--parallel=*) vm_parallel=${1#*=} ;;
+	--arm64-backends) arm64_backends=${2:?--arm64-backends needs a list or picked}; vm_shift=2 ;;
+	--arm64-backends=*) arm64_backends=${1#*=} ;;
 	-h | --help) usage 0 ;;
 	*) vm_shift=0 ;;
 	esac
@@ -110,16 +120,23 @@ kernel_walks_holders() {
 }
 
 # fexit needs BPF trampolines on kernel functions: x86-64 has had them since
-# 5.5; arm64's came with "bpf, arm64: Add bpf trampoline for arm64"
-# (efc9909fdce0, v6.0), seen attaching on Debian's 6.1 arm64 (README).
+# 5.5. arm64 got BPF trampolines in 6.0 ("bpf, arm64: Add bpf trampoline for
+# arm64", efc9909fdce0), but attaching one to a kernel function needs ftrace
+# direct calls ("arm64: ftrace: Add direct call support", v6.5): Debian's 6.1
+# arm64 refuses the attach with ENOTSUPP (524).
 kernel_has_fexit() {
-	[ "$(label_arch "$1")" = amd64 ] || version_at_least "$(label_version "$1")" 6.0
+	[ "$(label_arch "$1")" = amd64 ] || version_at_least "$(label_version "$1")" 6.5
 }
 
-# The backends one kernel runs: --backends, without fexit where it has none.
+# The backends one kernel runs: --backends (--arm64-backends on arm64),
+# without fexit where it has none.
 label_backends() {
-	local backend list=""
-	for backend in ${backends//,/ }; do
+	local backend list="" wanted=$backends
+	if [ "$(label_arch "$1")" = arm64 ]; then
+		wanted=$arm64_backends
+		[ "$wanted" = picked ] && wanted=$(auto_expect "$1")
+	fi
+	for backend in ${wanted//,/ }; do
 		[ "$backend" = fexit ] && ! kernel_has_fexit "$1" && continue
 		list=$list${list:+,}$backend
 	done
@@ -362,6 +379,12 @@ print_matrix() {
 main() {
 	local run_started=$EPOCHREALTIME i
 	vm_parse_args "$@"
+	if [ -z "$arm64_backends" ]; then
+		arm64_backends=$backends
+		[ "$kernels" = "$VM_DEFAULT_KERNELS" ] && arm64_backends=picked
+	fi
+	[ "$arm64_backends" = picked ] || [[ ,$arm64_backends, =~ ^(,(fexit|kprobe|tracepoint))+,$ ]] ||
+		die "--arm64-backends takes fexit, kprobe, tracepoint (a list) or picked"
 	[[ $vm_parallel =~ ^[1-9][0-9]*$ ]] || die "--parallel takes a whole number of VMs, 1 or more"
 	ensure_host_tools
 	vm_fetch_kernels

@@ -16,6 +16,8 @@
 #   all          the newest kernel of every series Debian offers
 #   newest       the newest kernel of the newest series Debian offers (in
 #                trixie-backports or sid, whichever is ahead on the day)
+#   ARCH:SPEC    one of the above for that architecture only (arm64:6.1),
+#                whatever --arch says
 # Versions are picked by version sort at run time, never pinned.
 #
 # Architectures (--arch amd64, arm64, a list, or all): each kernel of --kernels
@@ -44,8 +46,10 @@ readonly STEP_TIMEOUT=${VM_STEP_TIMEOUT:-900}
 readonly VM_SUITES="bullseye bookworm bookworm-backports trixie trixie-backports sid"
 # The newest kernel Debian ships comes from trixie-backports or sid,
 # whichever is newer on the day ("newest"); both 7.x kernels take about 25
-# minutes each under TCG, more than the test's time allows for two.
-readonly VM_DEFAULT_KERNELS="5.10,6.1,6.12,newest"
+# minutes each under TCG, more than the test's time allows for two. arm64:
+# the oldest Debian release still supported and the newest kernel, with the
+# backend `auto` picks on each (vm-test.sh: arm64_backends).
+readonly VM_DEFAULT_KERNELS="5.10,6.1,6.12,newest,arm64:6.1,arm64:newest"
 # Debian's names of the architectures a VM can run.
 readonly VM_ARCHES="amd64 arm64"
 
@@ -272,12 +276,26 @@ kernel_candidates() {
 	esac
 }
 
-# Expands --kernels into the array kernel_specs; "all" is every series any
-# suite offers, from 5.10 on.
+# The items of --kernels for one architecture, comma-separated: those with
+# its prefix (arm64:6.1 gives 6.1), and the plain ones if --arch names it.
+arch_kernel_list() {
+	local arch=$1 item list=""
+	for item in ${kernels//,/ }; do
+		case "$item" in
+		"$arch":*) list=$list${list:+,}${item#*:} ;;
+		*:*) ;;
+		*) [[ ",$arches," == *",$arch,"* ]] && list=$list${list:+,}$item ;;
+		esac
+	done
+	echo "$list"
+}
+
+# Expands a list of --kernels items into the array kernel_specs; "all" is
+# every series any suite offers (for $deb_arch), from 5.10 on.
 expand_kernel_list() {
 	local item suite
 	kernel_specs=()
-	for item in ${kernels//,/ }; do
+	for item in ${1//,/ }; do
 		if [ "$item" = all ] || [ "$item" = newest ]; then
 			for suite in $VM_SUITES; do
 				suite_prepare "$suite"
@@ -427,16 +445,21 @@ label_version() {
 	echo "${1%-arm64}"
 }
 
-# Fetches every kernel of --kernels, for each architecture of --arch, into the
-# arrays kernel_dirs and labels (amd64's first).
+# Fetches every kernel of --kernels, for each architecture of --arch (or of
+# its prefix), into the arrays kernel_dirs and labels (amd64's first). Sets
+# vm_arches_booted to the architectures that have kernels.
 vm_fetch_kernels() {
-	local spec arch
+	local spec arch list
 	kernel_dirs=()
 	labels=()
+	vm_arches_booted=""
 	mkdir -p "$CACHE/kernels" "$CACHE/work" "$LOGS"
-	for arch in ${arches//,/ }; do
+	for arch in $VM_ARCHES; do
+		list=$(arch_kernel_list "$arch")
+		[ -n "$list" ] || continue
+		vm_arches_booted=$vm_arches_booted${vm_arches_booted:+,}$arch
 		deb_arch=$arch
-		expand_kernel_list
+		expand_kernel_list "$list"
 		for spec in "${kernel_specs[@]}"; do
 			fetch_kernel "$spec"
 			kernel_dirs+=("$kernel_dir")
@@ -460,7 +483,7 @@ vm_stage_artefacts() {
 	local arch
 	stage=$(stage_dir amd64)
 	copied_tree=0
-	for arch in ${arches//,/ }; do
+	for arch in ${vm_arches_booted//,/ }; do
 		rm -rf "$(stage_dir "$arch")"
 		if [ -n "$artefacts" ]; then
 			stage_prebuilt "$artefacts" "$arch"
@@ -484,8 +507,8 @@ ensure_host_tools() {
 	local missing=()
 	command -v apt-get >/dev/null || die "apt-get is missing: this script needs Debian 12"
 	command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
-	case ",$arches," in
-	*,arm64,*) command -v qemu-system-aarch64 >/dev/null || missing+=(qemu-system-arm) ;;
+	case ",$arches,$kernels," in
+	*,arm64[,:]*) command -v qemu-system-aarch64 >/dev/null || missing+=(qemu-system-arm) ;;
 	esac
 	# The VM runs /bin/busybox; only busybox-static's is static.
 	package_installed busybox-static || missing+=(busybox-static)
@@ -499,8 +522,8 @@ ensure_host_tools() {
 		"${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed; cannot run the VM test"
 	command -v qemu-system-x86_64 >/dev/null ||
 		die "qemu-system-x86_64 is still missing after installing qemu-system-x86"
-	case ",$arches," in
-	*,arm64,*) command -v qemu-system-aarch64 >/dev/null ||
+	case ",$arches,$kernels," in
+	*,arm64[,:]*) command -v qemu-system-aarch64 >/dev/null ||
 		die "qemu-system-aarch64 is still missing after installing qemu-system-arm" ;;
 	esac
 	package_installed busybox-static || die "busybox-static did not install"
