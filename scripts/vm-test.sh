@@ -20,7 +20,8 @@
 #   --arm64-backends LIST   backends of the arm64 kernels: a list, or "picked",
 #                     the one `auto` must pick there (fexit, or kprobe where
 #                     arm64 has no fexit). Default: picked when --kernels is not
-#                     given (the default matrix keeps arm64 to its users' rows),
+#                     given (the default matrix keeps arm64 to its users' rows,
+#                     without the tests that start a tracer of their own),
 #                     --backends otherwise.
 #   --backends LIST   backends the live suite runs with (default fexit,kprobe,tracepoint);
 #                     an arm64 kernel without BPF trampolines for kernel
@@ -202,6 +203,12 @@ write_plan() {
 	local skip_userspace=""
 	live="$live --bindsnoop /bin/bindsnoop --tools /opt/tests"
 	[ "$label" = "$(userspace_label)" ] || skip_userspace=" --skip $USERSPACE_TESTS"
+	# The default matrix's arm64 rows: the scenarios on the shared tracer (what
+	# the kernel side decides); the tests with a tracer of their own check
+	# options on the same BPF object, and each start costs 25-50 s there.
+	if [ "$(label_arch "$label")" = arm64 ] && [ "$arm64_backends" = picked ]; then
+		skip_userspace=" --skip $OWN_TRACER_TESTS"
+	fi
 	{
 		printf 'facts\tfacts\n'
 		for backend in $(label_backends "$label" | tr , ' '); do
