@@ -124,7 +124,7 @@ kernel_walks_holders() {
 # 5.5. arm64 got BPF trampolines in 6.0 ("bpf, arm64: Add bpf trampoline for
 # arm64", efc9909fdce0), but attaching one to a kernel function needs ftrace
 # direct calls ("arm64: ftrace: Add direct call support", v6.5): Debian's 6.1
-# arm64 refuses the attach with ENOTSUPP (524).
+# arm64 refuses the attach with ENOTSUPP (524); its 6.12 and 7.3 attach.
 kernel_has_fexit() {
 	[ "$(label_arch "$1")" = amd64 ] || version_at_least "$(label_version "$1")" 6.5
 }
