@@ -1,6 +1,7 @@
 # bindsnoop: see README.md. `make V=1` shows the full commands.
 #   make              build ./bindsnoop (dynamic)
 #   make STATIC=1     build a fully static ./bindsnoop
+#   make ARCH=arm64   cross-build ./bindsnoop for arm64 (objects in build/arm64)
 #   make test         unit tests, live tests here, VM matrix (run as root)
 #   make bench        the storm benchmarks, one table (run as root; not a test)
 #   make bench-vm     the same table in Debian's kernels under QEMU
@@ -10,7 +11,32 @@
 #   make asan         bindsnoop, unit and live tests under ASan+UBSan (build/asan)
 #   make soak         >= 10 minutes of storms, rotations, restarts (run as root)
 
+# The target: this machine's architecture unless ARCH= says another (x86,
+# arm64). A cross build uses Debian's cross compiler and the target's
+# libraries from a private sysroot (scripts/install-deps.sh --cross fills it).
+HOST_ARCH := $(shell uname -m | sed 's/x86_64/x86/; s/aarch64/arm64/')
+ARCH := $(HOST_ARCH)
+DEB_ARCH_x86 := amd64
+DEB_ARCH_arm64 := arm64
+TRIPLET_x86 := x86_64-linux-gnu
+TRIPLET_arm64 := aarch64-linux-gnu
+ifeq ($(DEB_ARCH_$(ARCH)),)
+$(error ARCH=$(ARCH) is not a target bindsnoop builds for; use x86 or arm64)
+endif
+ifeq ($(ARCH),$(HOST_ARCH))
 OUTPUT ?= build
+else
+OUTPUT ?= build/$(ARCH)
+CROSS_COMPILE ?= $(TRIPLET_$(ARCH))-
+SYSROOT ?= .cache/sysroot/$(ARCH)
+ifeq ($(origin CC),default)
+CC := $(CROSS_COMPILE)gcc
+endif
+endif
+OBJCOPY ?= $(CROSS_COMPILE)objcopy
+# The kernel types the BPF side is compiled against: x86's keep their path.
+VMLINUX_DIR := $(if $(filter x86,$(ARCH)),vmlinux,vmlinux/$(ARCH))
+comma := ,
 PREFIX ?= /usr/local
 DESTDIR ?=
 SBINDIR ?= $(PREFIX)/sbin
@@ -19,10 +45,8 @@ MANDIR ?= $(PREFIX)/share/man
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 # bash-completion reads /usr/local/share/bash-completion/completions too.
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
-CC ?= gcc
 CLANG ?= clang
 BPFTOOL ?= bpftool
-ARCH := $(shell uname -m | sed 's/x86_64/x86/; s/aarch64/arm64/')
 
 ifeq ($(V),1)
 Q :=
@@ -43,8 +67,14 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	  -MMD -MP -I$(OUTPUT) -Ibpf $(USER_INCLUDES) -D_GNU_SOURCE $(SANITIZE_FLAGS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
-	      -Ibpf -Ivmlinux -MMD -MP
+	      -Ibpf -I$(VMLINUX_DIR) -MMD -MP
 LDLIBS := -lbpf -lelf -lz -ljson-c
+ifdef SYSROOT
+SYSROOT_LIBS := $(SYSROOT)/usr/lib/$(TRIPLET_$(ARCH)) $(SYSROOT)/lib/$(TRIPLET_$(ARCH))
+CFLAGS += -isystem $(SYSROOT)/usr/include -isystem $(SYSROOT)/usr/include/$(TRIPLET_$(ARCH))
+LDFLAGS += $(addprefix -L,$(SYSROOT_LIBS)) \
+	   $(addprefix -Wl$(comma)-rpath-link$(comma),$(SYSROOT_LIBS))
+endif
 ifeq ($(STATIC),1)
 LDFLAGS += -static
 # libmicrohttpd's TLS dependencies (gnutls, p11-kit) have no static libraries
@@ -68,7 +98,7 @@ LDLIBS += -lsystemd
 endif
 # The kind of the last build: switching between `make` and `make STATIC=1`
 # must rebuild (a static build has no metrics server), though no source changed.
-BUILD_KIND := $(if $(filter 1,$(STATIC)),static,dynamic)-metrics$(METRICS)-journal$(JOURNAL)
+BUILD_KIND := $(ARCH)-$(if $(filter 1,$(STATIC)),static,dynamic)-metrics$(METRICS)-journal$(JOURNAL)
 LDFLAGS += $(SANITIZE_FLAGS)
 
 USER_SRCS := $(wildcard $(addsuffix /*.c,$(USER_DIRS)))
@@ -96,12 +126,18 @@ TOOLS_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/%,$(TOOLS_SRCS))
 
 all: bindsnoop
 
-bindsnoop: $(USER_OBJS)
+# ./bindsnoop is shared by every OUTPUT (build, build/arm64): relinked when
+# the last link was of another kind or architecture.
+bindsnoop: $(USER_OBJS) build/bindsnoop-kind
 	$(call msg,LINK,$@ ($(BUILD_KIND)))
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(USER_OBJS) $(LDLIBS) -o $@
 
 # Rewritten (and so newer than every object) only when the build kind changes.
 $(OUTPUT)/build-kind: FORCE | $(OUTPUT)
+	$(Q)[ "$$(cat $@ 2>/dev/null)" = $(BUILD_KIND) ] || echo $(BUILD_KIND) > $@
+
+build/bindsnoop-kind: FORCE
+	$(Q)mkdir -p $(@D)
 	$(Q)[ "$$(cat $@ 2>/dev/null)" = $(BUILD_KIND) ] || echo $(BUILD_KIND) > $@
 
 FORCE:
@@ -112,7 +148,7 @@ FORCE:
 # dpkg-buildpackage) leaves it out.
 $(OUTPUT)/.deps-installed: scripts/install-deps.sh | $(OUTPUT)
 ifneq ($(SKIP_DEPS),1)
-	$(Q)scripts/install-deps.sh
+	$(Q)scripts/install-deps.sh $(if $(SYSROOT),--cross $(DEB_ARCH_$(ARCH)) $(SYSROOT))
 endif
 	$(Q)touch $@
 
@@ -158,7 +194,7 @@ $(OUTPUT)/tests/live-test: $(LIVE_SRCS) $(TESTLIB_SRCS) $(OUTPUT)/tests/option_t
 $(OUTPUT)/tests/option_table.o: $(LIVE_OPTION_SRCS) $(USER_HEADERS) bpf/bindsnoop.h | $(OUTPUT)/tests
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -r -nostdlib $(LIVE_OPTION_SRCS) -o $@
-	$(Q)objcopy -w --keep-global-symbol='option_*' $@
+	$(Q)$(OBJCOPY) -w --keep-global-symbol='option_*' $@
 
 $(OUTPUT)/tests/%: tests/tools/%.c | $(OUTPUT)/tests
 	$(call msg,CC-TOOL,$@)
@@ -175,7 +211,7 @@ $(OUTPUT)/empty_hook.bpf.o: tests/bench/empty_hook.bpf.c | $(OUTPUT) $(OUTPUT)/.
 
 $(OUTPUT)/tests/empty-hook: tests/bench/empty-hook.c $(OUTPUT)/empty_hook.skel.h | $(OUTPUT)/tests
 	$(call msg,CC-TOOL,$@)
-	$(Q)$(CC) $(CFLAGS) -static $< -lbpf -lelf -lz -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -static $< -lbpf -lelf -lz -o $@
 
 $(OUTPUT) $(OUTPUT)/tests $(OUTPUT)/tests/lib:
 	$(Q)mkdir -p $@
@@ -303,8 +339,9 @@ uninstall:
 
 # The Debian package (debian/), built from a copy of the sources in
 # $(OUTPUT)/deb so that the tree stays clean; the .deb lands in $(OUTPUT)/deb.
+# ARCH=arm64 on another machine cross-builds the arm64 package.
 deb:
-	$(Q)scripts/build-deb.sh $(OUTPUT)/deb
+	$(Q)scripts/build-deb.sh $(OUTPUT)/deb $(DEB_ARCH_$(ARCH))
 
 clean:
 	rm -rf $(OUTPUT) bindsnoop

@@ -39,11 +39,11 @@
  * field the kernel's own syscall_get_nr() reads, orig_ax on x86-64 and
  * syscallno on arm64. -1 where neither exists.
  */
-struct pt_regs___x86 {
+struct pt_regs___syscall_x86 {
 	unsigned long orig_ax;
 } __attribute__((preserve_access_index));
 
-struct pt_regs___arm64 {
+struct pt_regs___syscall_arm64 {
 	int syscallno;
 } __attribute__((preserve_access_index));
 
@@ -51,10 +51,10 @@ static __always_inline long current_syscall_nr(void)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 
-	if (bpf_core_field_exists(struct pt_regs___x86, orig_ax))
-		return ((struct pt_regs___x86 *)regs)->orig_ax;
-	if (bpf_core_field_exists(struct pt_regs___arm64, syscallno))
-		return ((struct pt_regs___arm64 *)regs)->syscallno;
+	if (bpf_core_field_exists(struct pt_regs___syscall_x86, orig_ax))
+		return ((struct pt_regs___syscall_x86 *)regs)->orig_ax;
+	if (bpf_core_field_exists(struct pt_regs___syscall_arm64, syscallno))
+		return ((struct pt_regs___syscall_arm64 *)regs)->syscallno;
 	return -1;
 }
 #endif

@@ -32,7 +32,9 @@
 #      linted, installed, run, removed and purged, here and in the systemd
 #      container of step 4
 #   6. the VM matrix: Debian's kernels under QEMU (5.10, 6.1, 6.12, and the
-#      newest of trixie-backports and sid on the day), every backend
+#      newest of trixie-backports and sid on the day), every backend; and
+#      Debian's arm64 6.1 and newest kernels (qemu-system-aarch64), each with
+#      the backend `auto` picks there, its --kernel-only row and `auto`
 # and ends with one line "test: N passed, N failed (M min S s)". Exit status 1 if
 # anything failed. SKIP_VM=1 leaves out step 6 (it says so, loudly).
 set -eu

@@ -16,7 +16,14 @@
 #   all          the newest kernel of every series Debian offers
 #   newest       the newest kernel of the newest series Debian offers (in
 #                trixie-backports or sid, whichever is ahead on the day)
+#   ARCH:SPEC    one of the above for that architecture only (arm64:6.1),
+#                whatever --arch says
 # Versions are picked by version sort at run time, never pinned.
+#
+# Architectures (--arch amd64, arm64, a list, or all): each kernel of --kernels
+# is booted once per architecture, amd64 under qemu-system-x86_64, arm64 under
+# qemu-system-aarch64 (-M virt), both TCG. An arm64 kernel is labelled
+# <version>-arm64 (6.1.176-arm64), an amd64 one by its version alone.
 #
 # Packaging: up to 6.18 or so linux-image-<release>[-unsigned] holds
 # boot/vmlinuz-*; from 6.19 linux-image-<release> is a meta package whose
@@ -39,12 +46,20 @@ readonly STEP_TIMEOUT=${VM_STEP_TIMEOUT:-900}
 readonly VM_SUITES="bullseye bookworm bookworm-backports trixie trixie-backports sid"
 # The newest kernel Debian ships comes from trixie-backports or sid,
 # whichever is newer on the day ("newest"); both 7.x kernels take about 25
-# minutes each under TCG, more than the test's time allows for two.
-readonly VM_DEFAULT_KERNELS="5.10,6.1,6.12,newest"
+# minutes each under TCG, more than the test's time allows for two. arm64:
+# the oldest Debian release still supported and the newest kernel, with the
+# backend `auto` picks on each (vm-test.sh: arm64_backends).
+readonly VM_DEFAULT_KERNELS="5.10,6.1,6.12,newest,arm64:6.1,arm64:newest"
+# Debian's names of the architectures a VM can run.
+readonly VM_ARCHES="amd64 arm64"
 
 # Options every front-end takes (vm_parse_common_option).
 kernels=$VM_DEFAULT_KERNELS
 backends=fexit,kprobe,tracepoint
+arches=amd64
+# The architecture the apt and kernel functions below work on at the moment
+# (vm_fetch_kernels sets it for each kernel).
+deb_arch=amd64
 keep=0
 shell=0
 vm_timeout=3600
@@ -81,6 +96,8 @@ vm_parse_common_option() {
 	--kernels=*) kernels=${1#*=} ;;
 	--backends) backends=${2:?--backends needs a list, e.g. fexit,kprobe}; vm_shift=2 ;;
 	--backends=*) backends=${1#*=} ;;
+	--arch) arches=${2:?--arch needs amd64, arm64, a list or all}; vm_shift=2 ;;
+	--arch=*) arches=${1#*=} ;;
 	--keep) keep=1 ;;
 	--timeout) vm_timeout=${2:?--timeout needs seconds}; vm_shift=2 ;;
 	--timeout=*) vm_timeout=${1#*=} ;;
@@ -111,11 +128,18 @@ vm_parse_args() {
 }
 
 vm_check_common_options() {
-	local backend
+	local backend arch
 	for backend in ${backends//,/ }; do
 		case "$backend" in
 		fexit | kprobe | tracepoint) ;;
 		*) die "unknown backend '$backend'; use fexit, kprobe, tracepoint" ;;
+		esac
+	done
+	[ "$arches" = all ] && arches=${VM_ARCHES// /,}
+	for arch in ${arches//,/ }; do
+		case " $VM_ARCHES " in
+		*" $arch "*) ;;
+		*) die "unknown --arch '$arch'; use amd64, arm64, a list of them or all" ;;
 		esac
 	done
 	[[ $vm_timeout =~ ^[0-9]+$ && $smp =~ ^[0-9]+$ && $memory =~ ^[0-9]+$ ]] ||
@@ -161,14 +185,26 @@ archive_uri() {
 # The keyring the machine's own sources trust (Debian's archive keys).
 readonly VM_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 
+# The private apt folder of one suite for $deb_arch (amd64's keeps the name
+# it had before other architectures).
+suite_dir() {
+	if [ "$deb_arch" = amd64 ]; then
+		echo "$CACHE/apt/$1"
+	else
+		echo "$CACHE/apt/$1-$deb_arch"
+	fi
+}
+
 # Runs an apt command (apt-get or apt-cache) against one suite's private
-# configuration.
+# configuration, for the packages of $deb_arch.
 suite_apt() {
-	local suite=$1 command=$2 dir=$CACHE/apt/$1
+	local suite=$1 command=$2 dir
+	dir=$(suite_dir "$1")
 	shift 2
 	"$command" -o Dir::Etc::sourcelist="$dir/sources.list" -o Dir::Etc::sourceparts=- \
 		-o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir/cache" \
 		-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= \
+		-o APT::Architecture="$deb_arch" -o APT::Architectures="$deb_arch" \
 		-o APT::Sandbox::User=root -o Acquire::Languages=none "$@"
 }
 
@@ -176,16 +212,17 @@ suite_apt() {
 # lists (once per run). A failed refresh keeps the lists a previous run
 # left, so an offline machine still finds the kernels it has cached.
 suite_prepare() {
-	local suite=$1 dir=$CACHE/apt/$1 main
+	local suite=$1 dir main
+	dir=$(suite_dir "$1")
 	[ -f "$dir/.updated-$$" ] && return 0
 	main=$(archive_uri)
 	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
 	{
 		# Only the main archive: this machine's mirror lists -security's
 		# packages but does not serve their files.
-		echo "deb [signed-by=$VM_KEYRING] $main $suite main"
+		echo "deb [arch=$deb_arch signed-by=$VM_KEYRING] $main $suite main"
 	} >"$dir/sources.list"
-	log "apt-get update ($suite, private lists under ${dir#"$REPO"/})"
+	log "apt-get update ($suite $deb_arch, private lists under ${dir#"$REPO"/})"
 	if ! suite_apt "$suite" apt-get -qq update >&2 2>"$dir/update.err"; then
 		log "apt-get update for $suite failed ($(tail -n 1 "$dir/update.err")); using the lists we have"
 	fi
@@ -193,14 +230,23 @@ suite_prepare() {
 	touch "$dir/.updated-$$"
 }
 
-# Kernel releases (uname -r: 5.10.0-32-cloud-amd64, 7.3.4+deb13-cloud-amd64)
-# one suite ships, one a line, oldest first.
+# Kernel releases (uname -r: 5.10.0-32-cloud-amd64, 7.3.4+deb13-cloud-arm64)
+# one suite ships for $deb_arch, one a line, oldest first.
 suite_kernel_releases() {
 	suite_apt "$1" apt-cache search --names-only \
-		'^linux-(image|binary|binary-unsigned)-[0-9]+\.[0-9]+.*-cloud-amd64(-unsigned)?$' \
+		"^linux-(image|binary|binary-unsigned)-[0-9]+\\.[0-9]+.*-cloud-$deb_arch(-unsigned)?\$" \
 		2>/dev/null | cut -d' ' -f1 |
-		sed -nE 's/^linux-(image|binary-unsigned|binary)-(.*-cloud-amd64)(-unsigned)?$/\2/p' |
+		sed -nE "s/^linux-(image|binary-unsigned|binary)-(.*-cloud-$deb_arch)(-unsigned)?\$/\\2/p" |
 		sort -uV
+}
+
+# The Debian architecture of a kernel release or its cached folder
+# (.../6.1.0-50-cloud-arm64).
+release_arch() {
+	case "$1" in
+	*-arm64) echo arm64 ;;
+	*) echo amd64 ;;
+	esac
 }
 
 # The series of a release: 5.10.0-32-cloud-amd64 -> 5.10.
@@ -230,12 +276,26 @@ kernel_candidates() {
 	esac
 }
 
-# Expands --kernels into the array kernel_specs; "all" is every series any
-# suite offers, from 5.10 on.
+# The items of --kernels for one architecture, comma-separated: those with
+# its prefix (arm64:6.1 gives 6.1), and the plain ones if --arch names it.
+arch_kernel_list() {
+	local arch=$1 item list=""
+	for item in ${kernels//,/ }; do
+		case "$item" in
+		"$arch":*) list=$list${list:+,}${item#*:} ;;
+		*:*) ;;
+		*) [[ ",$arches," == *",$arch,"* ]] && list=$list${list:+,}$item ;;
+		esac
+	done
+	echo "$list"
+}
+
+# Expands a list of --kernels items into the array kernel_specs; "all" is
+# every series any suite offers (for $deb_arch), from 5.10 on.
 expand_kernel_list() {
 	local item suite
 	kernel_specs=()
-	for item in ${kernels//,/ }; do
+	for item in ${1//,/ }; do
 		if [ "$item" = all ] || [ "$item" = newest ]; then
 			for suite in $VM_SUITES; do
 				suite_prepare "$suite"
@@ -300,7 +360,8 @@ kernel_packages() {
 fetch_kernel() {
 	local spec=$1 candidates release suite tried=0
 	candidates=$(kernel_candidates "$spec")
-	[ -n "$candidates" ] || die "no Debian suite ($VM_SUITES) offers a $spec cloud kernel"
+	[ -n "$candidates" ] ||
+		die "no Debian suite ($VM_SUITES) offers a $spec cloud kernel for $deb_arch"
 	while read -r release suite; do
 		kernel_release=$release
 		kernel_suite=$suite
@@ -356,41 +417,81 @@ download_kernel() {
 	touch "$tmp/.complete"
 	rm -rf "$dir"
 	mv "$tmp" "$dir"
-	# Older kernels of the same series are no use any more.
-	find "$CACHE/kernels" -mindepth 1 -maxdepth 1 -type d -name "$(release_series "$release").*" \
-		! -name "$release" ! -name '*.partial' -exec rm -rf {} + || true
+	# Older kernels of the same series and architecture are no use any more.
+	find "$CACHE/kernels" -mindepth 1 -maxdepth 1 -type d \
+		-name "$(release_series "$release").*-$deb_arch" ! -name "$release" ! -name '*.partial' \
+		-exec rm -rf {} + || true
 }
 
-# Upstream version of a fetched kernel (7.3.4): it names the kernel in the
-# matrix and the log file.
+# Upstream version of a fetched kernel (7.3.4), and -arm64 after it for an
+# arm64 one: it names the kernel in the matrix and the log file.
 kernel_label() {
-	cat "$1/.version"
+	local arch
+	arch=$(release_arch "$1")
+	if [ "$arch" = amd64 ]; then
+		cat "$1/.version"
+	else
+		echo "$(cat "$1/.version")-$arch"
+	fi
 }
 
-# Fetches every kernel of --kernels into the arrays kernel_dirs and labels.
+# The architecture of a label (6.1.176-arm64: arm64).
+label_arch() {
+	release_arch "$1"
+}
+
+# The version of a label (6.1.176-arm64: 6.1.176).
+label_version() {
+	echo "${1%-arm64}"
+}
+
+# Fetches every kernel of --kernels, for each architecture of --arch (or of
+# its prefix), into the arrays kernel_dirs and labels (amd64's first). Sets
+# vm_arches_booted to the architectures that have kernels.
 vm_fetch_kernels() {
-	local spec
+	local spec arch list
 	kernel_dirs=()
 	labels=()
+	vm_arches_booted=""
 	mkdir -p "$CACHE/kernels" "$CACHE/work" "$LOGS"
-	expand_kernel_list
-	for spec in "${kernel_specs[@]}"; do
-		fetch_kernel "$spec"
-		kernel_dirs+=("$kernel_dir")
-		labels+=("$(kernel_label "$kernel_dir")")
+	for arch in $VM_ARCHES; do
+		list=$(arch_kernel_list "$arch")
+		[ -n "$list" ] || continue
+		vm_arches_booted=$vm_arches_booted${vm_arches_booted:+,}$arch
+		deb_arch=$arch
+		expand_kernel_list "$list"
+		for spec in "${kernel_specs[@]}"; do
+			fetch_kernel "$spec"
+			kernel_dirs+=("$kernel_dir")
+			labels+=("$(kernel_label "$kernel_dir")")
+		done
 	done
+	deb_arch=amd64
 }
 
-# Builds or takes the artefacts into $stage.
-vm_stage_artefacts() {
-	stage=$CACHE/work/stage
-	rm -rf "$stage"
-	if [ -n "$artefacts" ]; then
-		stage_prebuilt "$artefacts"
+# The folder of one architecture's staged artefacts ($stage is amd64's).
+stage_dir() {
+	if [ "$1" = amd64 ]; then
+		echo "$CACHE/work/stage"
 	else
-		ensure_build_tools
-		build_artefacts
+		echo "$CACHE/work/stage-$1"
 	fi
+}
+
+# Builds or takes the artefacts of every --arch into its stage_dir.
+vm_stage_artefacts() {
+	local arch
+	stage=$(stage_dir amd64)
+	copied_tree=0
+	for arch in ${vm_arches_booted//,/ }; do
+		rm -rf "$(stage_dir "$arch")"
+		if [ -n "$artefacts" ]; then
+			stage_prebuilt "$artefacts" "$arch"
+		else
+			ensure_build_tools
+			build_artefacts "$arch"
+		fi
+	done
 }
 
 apt_update_once() {
@@ -406,6 +507,9 @@ ensure_host_tools() {
 	local missing=()
 	command -v apt-get >/dev/null || die "apt-get is missing: this script needs Debian 12"
 	command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
+	case ",$arches,$kernels," in
+	*,arm64[,:]*) command -v qemu-system-aarch64 >/dev/null || missing+=(qemu-system-arm) ;;
+	esac
 	# The VM runs /bin/busybox; only busybox-static's is static.
 	package_installed busybox-static || missing+=(busybox-static)
 	command -v cpio >/dev/null || missing+=(cpio)
@@ -418,6 +522,10 @@ ensure_host_tools() {
 		"${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed; cannot run the VM test"
 	command -v qemu-system-x86_64 >/dev/null ||
 		die "qemu-system-x86_64 is still missing after installing qemu-system-x86"
+	case ",$arches,$kernels," in
+	*,arm64[,:]*) command -v qemu-system-aarch64 >/dev/null ||
+		die "qemu-system-aarch64 is still missing after installing qemu-system-arm" ;;
+	esac
 	package_installed busybox-static || die "busybox-static did not install"
 }
 
@@ -444,57 +552,114 @@ ensure_build_tools() {
 	done
 }
 
-# Builds the static artefacts in a copy of the work tree, so a developer's
-# dynamic ./bindsnoop and build/ stay as they are, and stages what the VM
-# gets in $stage: bin/bindsnoop and tests/ (live-test, tools, extras).
+# The Makefile's name of a Debian architecture (ARCH=x86, ARCH=arm64).
+make_arch() {
+	case "$1" in
+	amd64) echo x86 ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# Builds the static artefacts of one architecture in a copy of the work tree,
+# so a developer's dynamic ./bindsnoop and build/ stay as they are, and stages
+# what the VM gets in its stage_dir: bin/bindsnoop and tests/ (live-test,
+# tools, extras). Another architecture than this machine's is cross-built
+# (make ARCH=arm64: its objects in build/arm64, its libraries in the sysroot
+# scripts/install-deps.sh --cross keeps under .cache/, shared with the tree).
 build_artefacts() {
-	local src=$CACHE/src tools=() tool target
-	rm -rf "$src"
-	mkdir -p "$src"
-	tar -C "$REPO" --anchored --exclude=./.git --exclude=./.cache --exclude=./build \
-		--exclude=./bindsnoop -cf - . | tar -C "$src" -xf - ||
-		die "copying the tree to $src failed"
+	local arch=$1 src=$CACHE/src tools=() tool target output=build host_arch
+	if [ "${copied_tree:-0}" = 0 ]; then
+		rm -rf "$src"
+		mkdir -p "$src"
+		tar -C "$REPO" --anchored --exclude=./.git --exclude=./.cache --exclude=./build \
+			--exclude=./bindsnoop -cf - . | tar -C "$src" -xf - ||
+			die "copying the tree to $src failed"
+		copied_tree=1
+	fi
+	host_arch=$(uname -m | sed 's/x86_64/x86/; s/aarch64/arm64/')
+	[ "$(make_arch "$arch")" = "$host_arch" ] || output=build/$(make_arch "$arch")
 	for tool in "$src"/tests/tools/*.c; do
 		[ -e "$tool" ] || continue
 		tool=${tool##*/}
-		tools+=("build/tests/${tool%.c}")
+		tools+=("$output/tests/${tool%.c}")
 	done
-	log "building static artefacts in ${src#"$REPO"/}"
+	for target in ${VM_EXTRA_TARGETS:-}; do
+		tools+=("$output/${target#build/}")
+	done
+	log "building static $arch artefacts in ${src#"$REPO"/}"
 	# Run from `make test`, the environment carries the outer make's flags and
 	# jobserver: this make is a separate build and must not inherit them.
-	# shellcheck disable=SC2086 # VM_EXTRA_TARGETS is a list of make targets
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
-		make -C "$src" -j"$(nproc)" STATIC=1 bindsnoop build/tests/live-test \
-		"${tools[@]}" ${VM_EXTRA_TARGETS:-} >&2 ||
-		die "make STATIC=1 bindsnoop build/tests/live-test failed (in $src)"
-	stage_file "$src/bindsnoop" bin
-	stage_file "$src/build/tests/live-test" tests
-	for target in "${tools[@]}" ${VM_EXTRA_TARGETS:-}; do
-		stage_file "$src/$target" tests
+		make -C "$src" -j"$(nproc)" STATIC=1 ARCH="$(make_arch "$arch")" OUTPUT="$output" \
+		SYSROOT="$REPO/.cache/sysroot/$(make_arch "$arch")" bindsnoop \
+		"$output/tests/live-test" "${tools[@]}" >&2 ||
+		die "make STATIC=1 ARCH=$(make_arch "$arch") bindsnoop live-test failed (in $src)"
+	stage_file "$src/bindsnoop" bin "$arch"
+	stage_file "$src/$output/tests/live-test" tests "$arch"
+	for target in "${tools[@]}"; do
+		stage_file "$src/$target" tests "$arch"
 	done
 }
 
-# --artefacts DIR: bindsnoop, live-test and any other programs in DIR, as
-# built elsewhere (all must be static).
+# --artefacts DIR: bindsnoop, live-test and any other programs in DIR (or in
+# DIR/<arch>, if there is one), as built elsewhere (all must be static).
 stage_prebuilt() {
-	local dir=$1 file
+	local dir=$1 arch=$2 file
+	[ -d "$dir/$arch" ] && dir=$dir/$arch
 	if ! [ -x "$dir/bindsnoop" ] || ! [ -x "$dir/live-test" ]; then
-		die "--artefacts $dir must hold bindsnoop and live-test"
+		die "--artefacts $dir must hold bindsnoop and live-test (for $arch)"
 	fi
-	stage_file "$dir/bindsnoop" bin
+	stage_file "$dir/bindsnoop" bin "$arch"
 	for file in "$dir"/*; do
-		if [ "${file##*/}" != bindsnoop ] && [ -x "$file" ]; then
-			stage_file "$file" tests
+		if [ "${file##*/}" != bindsnoop ] && [ -f "$file" ] && [ -x "$file" ]; then
+			stage_file "$file" tests "$arch"
 		fi
 	done
 }
 
+# The ELF machine name readelf gives a Debian architecture's programs.
+elf_machine() {
+	case "$1" in
+	amd64) echo 'Advanced Micro Devices X86-64' ;;
+	arm64) echo AArch64 ;;
+	esac
+}
+
 stage_file() {
-	local file=$1 where=$2
+	local file=$1 where=$2 arch=${3:-amd64} into
+	into=$(stage_dir "$arch")
 	[ -f "$file" ] || die "$file was not built"
 	file_is_static "$file" || die "$file is not statically linked: it cannot run in the VM"
-	mkdir -p "$stage/$where"
-	cp "$file" "$stage/$where/"
+	LC_ALL=C readelf -h "$file" | grep -q "Machine: *$(elf_machine "$arch")\$" ||
+		die "$file is not an $arch program: it cannot run in an $arch VM"
+	mkdir -p "$into/$where"
+	cp "$file" "$into/$where/"
+}
+
+# The static busybox of one architecture: this machine's busybox-static for
+# its own, Debian's busybox-static:<arch> (bookworm) for another, downloaded
+# once into $CACHE/busybox-<arch>.
+busybox_for() {
+	local arch=$1 dir=$CACHE/busybox-$1 deb
+	if [ "$arch" = amd64 ]; then
+		echo /bin/busybox
+		return 0
+	fi
+	if ! [ -x "$dir/bin/busybox" ]; then
+		deb_arch=$arch
+		suite_prepare bookworm
+		rm -rf "$dir.partial"
+		mkdir -p "$dir.partial/debs"
+		(cd "$dir.partial/debs" && suite_apt bookworm apt-get -qq download busybox-static >&2) ||
+			die "downloading busybox-static:$arch failed"
+		for deb in "$dir.partial"/debs/*.deb; do
+			dpkg-deb -x "$deb" "$dir.partial" || die "dpkg-deb -x $deb failed"
+		done
+		rm -rf "$dir.partial/debs" "$dir"
+		mv "$dir.partial" "$dir"
+		deb_arch=amd64
+	fi
+	echo "$dir/bin/busybox"
 }
 
 # Module file of a kernel: .ko or .ko.xz, and named with - where modinfo
@@ -531,11 +696,15 @@ add_module() {
 
 # Packs the initramfs for one kernel into $initramfs.
 make_initramfs() {
-	local kernel_dir=$1 label=$2 root tree kver list name file
+	local kernel_dir=$1 label=$2 root tree kver list name file arch staged
+	arch=$(label_arch "$label")
+	staged=$(stage_dir "$arch")
 	root=$CACHE/work/$label
 	rm -rf "$root"
 	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc/vm,dev,proc,sys,tmp,run,root,opt/tests}
-	cp /bin/busybox "$root/bin/busybox"
+	cp "$(busybox_for "$arch")" "$root/bin/busybox"
+	# The applets of this machine's busybox: Debian builds every
+	# architecture's busybox-static from the same configuration.
 	for name in $(/bin/busybox --list-full); do
 		[ -e "$root/$name" ] || ln -s /bin/busybox "$root/$name"
 	done
@@ -554,12 +723,12 @@ make_initramfs() {
 	printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 	write_plan "$root/etc/vm/plan" "$label"
 
-	cp "$stage/bin/bindsnoop" "$root/bin/bindsnoop"
-	cp "$stage"/tests/* "$root/opt/tests/"
+	cp "$staged/bin/bindsnoop" "$root/bin/bindsnoop"
+	cp "$staged"/tests/* "$root/opt/tests/"
 	# Anything staged under root/ lands at the same path in the VM (used by
 	# scripts/vm-bench.sh for dynamically linked programs and their libraries).
-	if [ -d "$stage/root" ]; then
-		cp -a "$stage/root/." "$root/"
+	if [ -d "$staged/root" ]; then
+		cp -a "$staged/root/." "$root/"
 	fi
 
 	tree=$(readlink -f "$kernel_dir/modules")
@@ -590,10 +759,16 @@ make_initramfs() {
 # prefix, to stderr. Returns qemu's status (124 on timeout).
 boot_vm() {
 	local label=$1 vmlinuz=$2 image=$3 logfile=$4 started line booted_at=""
-	local qemu=(qemu-system-x86_64 -nodefaults -no-user-config -machine pc -cpu "${VM_CPU:-max}"
-		-m "$memory" -smp "$smp" -kernel "$vmlinuz" -initrd "$image" -display none
-		-no-reboot)
+	local qemu=(qemu-system-x86_64 -machine pc -cpu "${VM_CPU:-max}")
 	local append="console=ttyS0 quiet panic=-1 oops=panic"
+	if [ "$(label_arch "$label")" = arm64 ]; then
+		# -cpu max with QEMU's own pointer authentication algorithm: the
+		# architected one (QARMA) makes TCG several times slower.
+		qemu=(qemu-system-aarch64 -machine virt -cpu "${VM_CPU:-max},pauth-impdef=on")
+		append="console=ttyAMA0 quiet panic=-1 oops=panic"
+	fi
+	qemu+=(-nodefaults -no-user-config -m "$memory" -smp "$smp" -kernel "$vmlinuz"
+		-initrd "$image" -display none -no-reboot)
 	if [ "$shell" = 1 ]; then
 		"${qemu[@]}" -serial mon:stdio -append "$append vm.shell=1"
 		return

@@ -6,6 +6,9 @@
 #     lintian reports no error on it
 #   - Depends are what the binary links: Debian's libbpf and libmicrohttpd
 #     (and libelf, zlib through libbpf), no copy of its own
+#   - `make deb ARCH=arm64` in that clone cross-builds the arm64 package:
+#     lintian reports no error, and its Depends are the arm64 packages of
+#     what it links (it is not installed here)
 #   - dpkg -i: /usr/sbin/bindsnoop --version, man -w bindsnoop, the bash
 #     completion, the JSON Schema, the unit (not enabled); the installed
 #     binary names the holder of a real conflict, and every line it printed
@@ -102,23 +105,38 @@ version=$(dpkg-deb -f "$deb" Version)
 say "package: ${deb##*/}; lintian:"
 grep -E '^[EWI]: ' "$clone/build/deb/lintian.txt" | sed 's/^/      /'
 
+# depends_exact DEB [ADMINDIR]: ADMINDIR, the dpkg database that knows the
+# libraries' packages (a cross build's sysroot has its own).
 depends_exact() {
-	local depends
+	local deb=$1 admindir=${2:-/var/lib/dpkg} depends
 	depends=$(dpkg-deb -f "$deb" Depends)
 	echo "Depends: $depends"
 	echo "$depends" | grep -q 'libbpf1' && echo "$depends" | grep -q 'libmicrohttpd12' || return 1
+	rm -rf "$work/unpacked"
 	dpkg-deb -x "$deb" "$work/unpacked" || return 1
 	readelf -d "$work/unpacked/usr/sbin/bindsnoop" | grep NEEDED
 	readelf -d "$work/unpacked/usr/sbin/bindsnoop" | grep -q 'NEEDED.*libbpf.so.1' || return 1
 	# Every library it needs comes from a package it depends on (dpkg-shlibdeps' work).
 	for lib in $(readelf -d "$work/unpacked/usr/sbin/bindsnoop" | sed -n 's/.*NEEDED.*\[\(.*\)\]/\1/p'); do
 		local owner
-		owner=$(dpkg -S "*/$lib" 2>/dev/null | head -n 1 | cut -d: -f1)
+		owner=$(dpkg --admindir="$admindir" -S "*/$lib" 2>/dev/null | head -n 1 | cut -d: -f1)
 		echo "$lib: $owner"
 		[ -n "$owner" ] && echo "$depends" | grep -qw "$owner" || return 1
 	done
 }
-check "Depends: exactly the Debian packages of the libraries it links" depends_exact
+check "Depends: exactly the Debian packages of the libraries it links" depends_exact "$deb"
+
+# ---- the arm64 package, cross-built in the same clone (not installable here)
+build_arm64_from_clone() {
+	make -C "$clone" deb ARCH=arm64 >"$work/build-arm64.log" 2>&1 ||
+		{ tail -n 30 "$work/build-arm64.log"; return 1; }
+	grep -E '^[EWI]: ' "$clone/build/arm64/deb/lintian.txt"
+	! grep -q '^E: ' "$clone/build/arm64/deb/lintian.txt"
+}
+check "make deb ARCH=arm64 in the clone; lintian: no error" build_arm64_from_clone
+arm64_deb=$(ls "$clone"/build/arm64/deb/bindsnoop_*_arm64.deb 2>/dev/null | head -n 1)
+check "the arm64 package's Depends: the arm64 packages of the libraries it links" \
+	depends_exact "$arm64_deb" "$clone/.cache/sysroot/arm64/var/lib/dpkg"
 
 # ---- install on this machine
 # What the package may leave behind: every path with its name, before and after.
