@@ -20,7 +20,7 @@
 
 #define EAGAIN	     11
 #define EADDRINUSE   98
-#define SOCKADDR_MAX 28 /* sizeof(struct sockaddr_in6) */
+#define SOCKADDR_MAX 110 /* sizeof(struct sockaddr_un), the largest one read */
 
 const volatile struct bs_config bs_cfg = {};
 
@@ -408,6 +408,40 @@ static __always_inline bool inet_caller_read(struct caller_sock *caller, struct 
 	return caller->family == AF_INET || caller->family == AF_INET6;
 }
 
+/* The caller's part of a record, read at the failure; the caller's own address is the hook's. */
+static __always_inline void event_caller_fill(struct bs_event *event, struct caller_id *id,
+					      struct sock *sk, struct net *net, int ret,
+					      __u8 kind, __u8 hook)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+
+	caller_id_complete(id);
+	event->ts_boot_ns = bpf_ktime_get_boot_ns();
+	event->pid = id->pid_tgid >> 32;
+	event->tid = (__u32)id->pid_tgid;
+	event->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	event->uid = id->uid;
+	event->cgroup_id = bpf_get_current_cgroup_id();
+	event->netns_ino = BPF_CORE_READ(net, ns.inum);
+	event->sock_inode = sock_inode(sk);
+	event->ret = ret;
+	event->sock_type = BPF_CORE_READ(sk, sk_type);
+	event->kind = kind;
+	event->hook = hook;
+	__builtin_memcpy(event->comm, id->comm, sizeof(event->comm));
+	/* Who failed, while it still exists: for failures, never for successes (--all). */
+	if (ret < 0) {
+		__builtin_memset(&event->identity, 0, sizeof(event->identity));
+		identity_read(&event->identity, sk);
+	} else {
+		event->identity.flags = 0;
+	}
+}
+
+/* A failed bind of a socket of another family: AF_UNIX's (unix_bind.bpf.h). */
+static __noinline int unix_bind_failed(struct caller_id *id, const struct pending_op *op,
+				       struct sock *sk, int ret, __u8 hook);
+
 /*
  * Return side: report the outcome of op (NULL for an autobind) on socket sk.
  * Every successful bind tags its socket, whatever the filters say: it may be
@@ -430,8 +464,10 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 		owner_tag_record(sk, pid);
 		if (!bs_cfg.all || !caller_id_wanted(id))
 			return 0;
-	} else if (!caller_id_wanted(id) || !inet_caller_read(&caller, sk, access)) {
+	} else if (!caller_id_wanted(id)) {
 		return 0;
+	} else if (!inet_caller_read(&caller, sk, access)) {
+		return kind == BS_KIND_BIND ? unix_bind_failed(id, op, sk, ret, hook) : 0;
 	}
 
 	requested_address(&requested, op, &caller, access);
@@ -457,38 +493,15 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 		return 0;
 	}
 
-	struct task_struct *task = (void *)bpf_get_current_task();
-
-	caller_id_complete(id);
 	__builtin_memcpy(event->addr, requested.addr, sizeof(event->addr));
 	event->port = requested.port;
 	event->family = caller.family;
 	event->holder_count = 0;
 	event->kernel_holders_searched = 0;
 	event->caller_v6only = caller.v6only;
-	event->ts_boot_ns = bpf_ktime_get_boot_ns();
-	event->pid = pid;
-	event->tid = (__u32)id->pid_tgid;
-	event->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	event->uid = id->uid;
-	event->cgroup_id = bpf_get_current_cgroup_id();
-	struct net *net = caller.net; /* a plain pointer: CO-RE must not see "caller." */
-
-	event->netns_ino = BPF_CORE_READ(net, ns.inum);
-	event->sock_inode = sock_inode(sk);
-	event->ret = ret;
 	event->protocol = protocol;
-	event->sock_type = BPF_CORE_READ(sk, sk_type);
-	event->kind = kind;
-	event->hook = hook;
-	__builtin_memcpy(event->comm, id->comm, sizeof(event->comm));
-	/* Who failed, while it still exists: for failures, never for successes (--all). */
-	if (ret < 0) {
-		__builtin_memset(&event->identity, 0, sizeof(event->identity));
-		identity_read(&event->identity, sk);
-	} else {
-		event->identity.flags = 0;
-	}
+	/* caller.net through a plain pointer: CO-RE must not see "caller." */
+	event_caller_fill(event, id, sk, caller.net, ret, kind, hook);
 	if (fold_epoch)
 		fold_window_open(&fold_key, fold_entry, event, fold_epoch);
 #if BS_HAS_BPF_LOOP
@@ -628,5 +641,7 @@ static __always_inline int get_port_failed(struct sock *sk, __u16 snum, int ret)
 		return 0;
 	return autobind_reported(sk, SK_BTF, autobind_result(ret), BS_HOOK_GET_PORT);
 }
+
+#include "unix_bind.bpf.h"
 
 #endif /* BINDSNOOP_REPORT_BPF_H */

@@ -11,6 +11,7 @@
 #include "holder_lookup.h"
 #include "proc_sockets.h"
 #include "sockdiag.h"
+#include "unix_holder.h"
 
 #ifndef IPPROTO_MPTCP
 #define IPPROTO_MPTCP 262
@@ -396,6 +397,23 @@ static void holders_name(struct holder_lookup *lookup, const struct bs_event *ev
 	}
 }
 
+/* AF_UNIX: the socket bound to the name, if any, and who has it open (unix_holder.c). */
+static void unix_holders_fill(struct holder_lookup *lookup, const struct bs_event *ev,
+			      struct bind_report *report, const struct lookup_budget *budget)
+{
+	bool look = lookup && lookup->proc_lookup;
+	__u32 found = 0;
+
+	unix_target_read(ev, &report->unix_target, look);
+	if (!look || !lookup->diag || ev->ret != -EADDRINUSE)
+		return;
+	sockdiag_note_pid(lookup->diag, ev->netns_ino, ev->pid);
+	found = unix_holders_find(lookup->diag, ev, report, budget);
+	holders_name(lookup, ev, report, 0, budget);
+	if (found > report->holder_count)
+		report->holders_not_named = found - report->holder_count;
+}
+
 void holder_lookup_fill(struct holder_lookup *lookup, const struct bs_event *ev,
 			struct bind_report *report, const struct lookup_budget *budget)
 {
@@ -407,6 +425,10 @@ void holder_lookup_fill(struct holder_lookup *lookup, const struct bs_event *ev,
 	report->holder_count = 0;
 	report->holders_not_named = 0;
 	report->holders_searched = ev->kernel_holders_searched != 0;
+	if (ev->family == BS_AF_UNIX) {
+		unix_holders_fill(lookup, ev, report, budget);
+		return;
+	}
 	for (__u32 i = 0; i < kernel_count; i++)
 		holder_from_kernel(&report->holders[report->holder_count++], &ev->holders[i],
 				   protocol);
