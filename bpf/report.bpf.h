@@ -441,6 +441,8 @@ static __always_inline void event_caller_fill(struct bs_event *event, struct cal
 /* A failed bind of a socket of another family: AF_UNIX's (unix_bind.bpf.h). */
 static __noinline int unix_bind_failed(struct caller_id *id, const struct pending_op *op,
 				       struct sock *sk, int ret, __u8 hook);
+/* A successful one: an AF_UNIX socket is tagged with its binder (unix_bind.bpf.h). */
+static __always_inline int unix_bind_succeeded(struct sock *sk, __u32 pid, __u8 kind);
 
 /*
  * Return side: report the outcome of op (NULL for an autobind) on socket sk.
@@ -460,7 +462,7 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 		return 0;
 	if (ret == 0) {
 		if (!inet_caller_read(&caller, sk, access))
-			return 0;
+			return unix_bind_succeeded(sk, pid, kind);
 		owner_tag_record(sk, pid);
 		if (!bs_cfg.all || !caller_id_wanted(id))
 			return 0;

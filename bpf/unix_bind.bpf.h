@@ -114,6 +114,17 @@ static __noinline int unix_bind_failed(struct caller_id *id, const struct pendin
 	return 0;
 }
 
+/*
+ * Every successful AF_UNIX bind tags its socket, as an inet one does: a
+ * holder that bound while tracing is named even before a /proc scan sees it.
+ */
+static __always_inline int unix_bind_succeeded(struct sock *sk, __u32 pid, __u8 kind)
+{
+	if (kind == BS_KIND_BIND && BPF_CORE_READ(sk, __sk_common.skc_family) == BS_AF_UNIX)
+		owner_tag_record(sk, pid);
+	return 0;
+}
+
 #if BS_HAS_TASK_PT_REGS
 /* fexit on unix_bind(): its arguments say what was asked, no entry hook. */
 static __always_inline int unix_bind_returned(struct sock *sk, const void *sockaddr,
@@ -123,7 +134,7 @@ static __always_inline int unix_bind_returned(struct sock *sk, const void *socka
 	struct caller_id id;
 
 	if (ret == 0)
-		return 0;
+		return unix_bind_succeeded(sk, bpf_get_current_pid_tgid() >> 32, BS_KIND_BIND);
 	caller_id_read(&id);
 	if (!caller_id_wanted(&id))
 		return 0;

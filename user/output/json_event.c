@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "diagnose.h"
 #include "format.h"
 #include "json_event.h"
@@ -132,6 +133,66 @@ static void put_addr(struct json_writer *writer, __u16 family, const __u8 *addr)
 	put_plain_string(writer, text);
 }
 
+/* An AF_UNIX name as text (format_unix_name), escaped for JSON. */
+static void put_unix_name(struct json_writer *writer, const struct unix_target *target)
+{
+	char name[FORMAT_UNIX_NAME_MAX];
+
+	format_unix_name(target->name, target->name_len, name, sizeof(name));
+	put_string(writer, name, sizeof(name));
+}
+
+/* What kind of file st_mode is, for "path_file". */
+static const char *file_kind_name(__u32 mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFSOCK:
+		return "socket";
+	case S_IFREG:
+		return "regular";
+	case S_IFDIR:
+		return "directory";
+	case S_IFLNK:
+		return "symlink";
+	case S_IFIFO:
+		return "fifo";
+	case S_IFCHR:
+		return "char_device";
+	case S_IFBLK:
+		return "block_device";
+	}
+	return "unknown";
+}
+
+/*
+ * An AF_UNIX event's address: "path" (its name; "@..." for an abstract
+ * one), "socket_type", and what was at the path ("path_file", null when
+ * nothing was or it was not looked at). addr repeats the name, port is 0.
+ */
+static void put_unix_asked(struct json_writer *writer, const struct bind_report *report)
+{
+	const struct unix_target *target = &report->unix_target;
+
+	put_literal(writer, ",\"proto\":\"unix\",\"family\":\"unix\",\"addr\":");
+	put_unix_name(writer, target);
+	put_literal(writer, ",\"port\":0,\"path\":");
+	put_unix_name(writer, target);
+	put_literal(writer, ",\"socket_type\":");
+	put_plain_string(writer, unix_type_name(target->sock_type));
+	put_literal(writer, ",\"path_file\":");
+	if (target->file_error) {
+		put_literal(writer, "null");
+		return;
+	}
+	put_literal(writer, "{\"kind\":");
+	put_plain_string(writer, file_kind_name(target->file_mode));
+	put_literal(writer, ",\"uid\":");
+	put_u64(writer, target->file_uid);
+	put_literal(writer, ",\"mtime\":");
+	put_ts(writer, target->file_mtime_ns);
+	put_literal(writer, "}");
+}
+
 static void put_proto(struct json_writer *writer, __u16 protocol)
 {
 	char buf[FORMAT_PROTO_MAX];
@@ -178,6 +239,8 @@ static const char *hook_name(__u8 hook)
 		return "get_port";
 	case BS_HOOK_AUTOBIND:
 		return "autobind";
+	case BS_HOOK_UNIX:
+		return "unix_bind";
 	}
 	return "unknown";
 }
@@ -379,7 +442,9 @@ static void put_process(struct json_writer *writer, const struct process_ref *pr
 	put_literal(writer, "}");
 }
 
-static void put_holder(struct json_writer *writer, const struct holder_report *holder)
+/* An AF_UNIX holder holds the name the caller asked for: addr is that name (report NULL: --who). */
+static void put_holder(struct json_writer *writer, const struct bind_report *report,
+		       const struct holder_report *holder)
 {
 	__u32 process_count = holder->process_count;
 
@@ -387,12 +452,17 @@ static void put_holder(struct json_writer *writer, const struct holder_report *h
 		process_count = REPORT_MAX_PROCESSES;
 	put_literal(writer, "{\"state\":");
 	put_plain_string(writer, socket_state_name(holder->protocol, holder->state));
-	put_literal(writer, ",\"proto\":");
-	put_proto(writer, holder->protocol);
-	put_literal(writer, ",\"family\":");
-	put_plain_string(writer, family_name(holder->family));
-	put_literal(writer, ",\"addr\":");
-	put_addr(writer, holder->family, holder->addr);
+	if (holder->family == BS_AF_UNIX && report) {
+		put_literal(writer, ",\"proto\":\"unix\",\"family\":\"unix\",\"addr\":");
+		put_unix_name(writer, &report->unix_target);
+	} else {
+		put_literal(writer, ",\"proto\":");
+		put_proto(writer, holder->protocol);
+		put_literal(writer, ",\"family\":");
+		put_plain_string(writer, family_name(holder->family));
+		put_literal(writer, ",\"addr\":");
+		put_addr(writer, holder->family, holder->addr);
+	}
 	put_literal(writer, ",\"port\":");
 	put_u64(writer, holder->port);
 	put_literal(writer, ",\"uid\":");
@@ -450,14 +520,18 @@ int json_render_report(const struct bind_report *report, struct strbuf *out)
 	put_error(&writer, report->error);
 	put_literal(&writer, ",\"errno\":");
 	put_u64(&writer, report->error > 0 ? report->error : 0);
-	put_literal(&writer, ",\"proto\":");
-	put_proto(&writer, report->protocol);
-	put_literal(&writer, ",\"family\":");
-	put_plain_string(&writer, family_name(report->family));
-	put_literal(&writer, ",\"addr\":");
-	put_addr(&writer, report->family, report->addr);
-	put_literal(&writer, ",\"port\":");
-	put_u64(&writer, report->port);
+	if (report->family == BS_AF_UNIX) {
+		put_unix_asked(&writer, report);
+	} else {
+		put_literal(&writer, ",\"proto\":");
+		put_proto(&writer, report->protocol);
+		put_literal(&writer, ",\"family\":");
+		put_plain_string(&writer, family_name(report->family));
+		put_literal(&writer, ",\"addr\":");
+		put_addr(&writer, report->family, report->addr);
+		put_literal(&writer, ",\"port\":");
+		put_u64(&writer, report->port);
+	}
 	put_literal(&writer, ",\"count\":");
 	put_u64(&writer, report->count);
 	if (report->folded)
@@ -474,7 +548,7 @@ int json_render_report(const struct bind_report *report, struct strbuf *out)
 	for (__u32 i = 0; i < holder_count; i++) {
 		if (i)
 			put_literal(&writer, ",");
-		put_holder(&writer, &report->holders[i]);
+		put_holder(&writer, report, &report->holders[i]);
 	}
 	put_literal(&writer, "],\"holders_not_named\":");
 	put_u64(&writer, report->holders_not_named);
@@ -661,7 +735,7 @@ int json_render_who_held(__u64 seq, __u64 ts_realtime_ns, __u16 port, __u64 netn
 	put_literal(&writer, ",\"netns\":");
 	put_u64(&writer, netns);
 	put_literal(&writer, ",\"holder\":");
-	put_holder(&writer, holder);
+	put_holder(&writer, NULL, holder);
 	put_literal(&writer, ",\"time_wait_left_ms\":");
 	if (time_wait_left_ms)
 		put_u64(&writer, time_wait_left_ms);
