@@ -65,8 +65,8 @@ struct holder_report {
 	__u8 addr[BS_ADDR_LEN];
 	__u32 uid; /* BS_UID_UNKNOWN when not known */
 	__u16 port;
-	__u16 family;	/* AF_INET / AF_INET6 */
-	__u16 protocol; /* IPPROTO_TCP / IPPROTO_UDP */
+	__u16 family;	/* AF_INET / AF_INET6 / BS_AF_UNIX */
+	__u16 protocol; /* IPPROTO_TCP / IPPROTO_UDP; BS_AF_UNIX: SOCK_STREAM, SOCK_DGRAM, ... */
 	__u8 state;	/* TCP_* number; UDP: TCP_CLOSE = unconnected */
 	__u8 flags;	/* BS_HOLDER_* */
 	__u8 source;	/* HOLDER_SOURCE_* */

@@ -157,6 +157,7 @@ static bool holder_collect(void *ctx, const struct unix_socket *socket)
 	holder->inode = socket->inode;
 	holder->uid = socket->uid;
 	holder->family = BS_AF_UNIX;
+	holder->protocol = socket->type; /* an AF_UNIX holder's protocol is its socket type */
 	holder->state = socket->state;
 	holder->source = HOLDER_SOURCE_SOCK_DIAG;
 	return true;

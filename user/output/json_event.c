@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "diagnose.h"
 #include "format.h"
 #include "json_event.h"
@@ -142,55 +142,21 @@ static void put_unix_name(struct json_writer *writer, const struct unix_target *
 	put_string(writer, name, sizeof(name));
 }
 
-/* What kind of file st_mode is, for "path_file". */
-static const char *file_kind_name(__u32 mode)
-{
-	switch (mode & S_IFMT) {
-	case S_IFSOCK:
-		return "socket";
-	case S_IFREG:
-		return "regular";
-	case S_IFDIR:
-		return "directory";
-	case S_IFLNK:
-		return "symlink";
-	case S_IFIFO:
-		return "fifo";
-	case S_IFCHR:
-		return "char_device";
-	case S_IFBLK:
-		return "block_device";
-	}
-	return "unknown";
-}
-
 /*
- * An AF_UNIX event's address: "path" (its name; "@..." for an abstract
- * one), "socket_type", and what was at the path ("path_file", null when
- * nothing was or it was not looked at). addr repeats the name, port is 0.
+ * An AF_UNIX event's address in the v2 fields: proto "unix_<type>" (ss's
+ * u_str, u_dgr, u_seq), family "unix", addr the escaped name ("@..." for an
+ * abstract one), port 0.
  */
-static void put_unix_asked(struct json_writer *writer, const struct bind_report *report)
+static void put_unix_asked(struct json_writer *writer, const struct bind_report *report,
+			   __u8 sock_type)
 {
-	const struct unix_target *target = &report->unix_target;
+	char proto[32];
 
-	put_literal(writer, ",\"proto\":\"unix\",\"family\":\"unix\",\"addr\":");
-	put_unix_name(writer, target);
-	put_literal(writer, ",\"port\":0,\"path\":");
-	put_unix_name(writer, target);
-	put_literal(writer, ",\"socket_type\":");
-	put_plain_string(writer, unix_type_name(target->sock_type));
-	put_literal(writer, ",\"path_file\":");
-	if (target->file_error) {
-		put_literal(writer, "null");
-		return;
-	}
-	put_literal(writer, "{\"kind\":");
-	put_plain_string(writer, file_kind_name(target->file_mode));
-	put_literal(writer, ",\"uid\":");
-	put_u64(writer, target->file_uid);
-	put_literal(writer, ",\"mtime\":");
-	put_ts(writer, target->file_mtime_ns);
-	put_literal(writer, "}");
+	snprintf(proto, sizeof(proto), "unix_%s", unix_type_name(sock_type));
+	put_literal(writer, ",\"proto\":");
+	put_plain_string(writer, proto);
+	put_literal(writer, ",\"family\":\"unix\",\"addr\":");
+	put_unix_name(writer, &report->unix_target);
 }
 
 static void put_proto(struct json_writer *writer, __u16 protocol)
@@ -453,8 +419,7 @@ static void put_holder(struct json_writer *writer, const struct bind_report *rep
 	put_literal(writer, "{\"state\":");
 	put_plain_string(writer, socket_state_name(holder->protocol, holder->state));
 	if (holder->family == BS_AF_UNIX && report) {
-		put_literal(writer, ",\"proto\":\"unix\",\"family\":\"unix\",\"addr\":");
-		put_unix_name(writer, &report->unix_target);
+		put_unix_asked(writer, report, holder->protocol);
 	} else {
 		put_literal(writer, ",\"proto\":");
 		put_proto(writer, holder->protocol);
@@ -521,7 +486,7 @@ int json_render_report(const struct bind_report *report, struct strbuf *out)
 	put_literal(&writer, ",\"errno\":");
 	put_u64(&writer, report->error > 0 ? report->error : 0);
 	if (report->family == BS_AF_UNIX) {
-		put_unix_asked(&writer, report);
+		put_unix_asked(&writer, report, report->unix_target.sock_type);
 	} else {
 		put_literal(&writer, ",\"proto\":");
 		put_proto(&writer, report->protocol);
@@ -529,9 +494,9 @@ int json_render_report(const struct bind_report *report, struct strbuf *out)
 		put_plain_string(&writer, family_name(report->family));
 		put_literal(&writer, ",\"addr\":");
 		put_addr(&writer, report->family, report->addr);
-		put_literal(&writer, ",\"port\":");
-		put_u64(&writer, report->port);
 	}
+	put_literal(&writer, ",\"port\":");
+	put_u64(&writer, report->port);
 	put_literal(&writer, ",\"count\":");
 	put_u64(&writer, report->count);
 	if (report->folded)
