@@ -397,6 +397,30 @@ static void holders_name(struct holder_lookup *lookup, const struct bs_event *ev
 	}
 }
 
+/*
+ * An AF_UNIX name has a holder or two, not a flood: each is named from the
+ * bind-time tag and the last /proc scan (cheap reads) even once the budget
+ * is spent; only the scan's refresh is bounded by it.
+ */
+static void unix_holders_name(struct holder_lookup *lookup, struct bind_report *report,
+			      const struct lookup_budget *budget)
+{
+	struct lookup_budget scan_budget = lookup_budget_reserve(budget, NAMING_RESERVE_NS);
+	__u64 inodes[REPORT_MAX_HOLDERS];
+	int inode_count = 0;
+
+	for (__u32 i = 0; i < report->holder_count; i++)
+		inodes[inode_count++] = report->holders[i].inode;
+	if (inode_count)
+		proc_sockets_refresh(lookup->sockets, inodes, inode_count, &scan_budget);
+	for (__u32 i = 0; i < report->holder_count; i++) {
+		struct bs_holder tagged;
+		bool tag = owner_tag_find(lookup, report->holders[i].inode, &tagged);
+
+		holder_processes_fill(lookup, &report->holders[i], tag ? &tagged : NULL);
+	}
+}
+
 /* AF_UNIX: the socket bound to the name, if any, and who has it open (unix_holder.c). */
 static void unix_holders_fill(struct holder_lookup *lookup, const struct bs_event *ev,
 			      struct bind_report *report, const struct lookup_budget *budget)
@@ -409,7 +433,7 @@ static void unix_holders_fill(struct holder_lookup *lookup, const struct bs_even
 		return;
 	sockdiag_note_pid(lookup->diag, ev->netns_ino, ev->pid);
 	found = unix_holders_find(lookup->diag, ev, report, budget);
-	holders_name(lookup, ev, report, 0, budget);
+	unix_holders_name(lookup, report, budget);
 	if (found > report->holder_count)
 		report->holders_not_named = found - report->holder_count;
 }

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * AF_UNIX binds that fail, made for real and read back: a socket file left
+ * by an instance killed with SIGKILL, a live holder of a path and of an
+ * abstract name, a directory where the socket should be, a missing
+ * directory, a directory the caller may not write. Every caller is a child
+ * that binds and exits at once (helper_bind_and_exit). Each test works in
+ * a directory of its own under /tmp, removed at the end.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "conflict.h"
+#include "live.h"
+#include "scenarios.h"
+#include "steps.h"
+
+#define NOBODY 65534
+
+/* A fresh directory, mode 0755, for one test's paths; "" if it could not be made. */
+static void unix_dir_make(char *dir, size_t len)
+{
+	snprintf(dir, len, "/tmp/lt-unix.XXXXXX");
+	if (!mkdtemp(dir) || chmod(dir, 0755)) {
+		dir[0] = '\0';
+		return;
+	}
+}
+
+/* What a test left under dir (one level down at most), and dir. */
+static void unix_dir_remove(const char *dir, const char *const *names)
+{
+	char path[128];
+
+	for (; *names; names++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, *names);
+		if (unlink(path))
+			rmdir(path);
+	}
+	rmdir(dir);
+}
+
+/* The caller: a child of a new helper named comm binds path and exits; its pid, or -1. */
+static pid_t unix_caller(struct test_context *ctx, const char *comm, int type, const char *path,
+			 int want_errno, uid_t uid)
+{
+	struct helper *helper = test_helper(ctx, comm);
+	pid_t caller = -1;
+	int err;
+
+	if (!helper)
+		return -1;
+	if (uid && (err = helper_drop_privileges(helper, uid, uid))) {
+		test_fail(ctx, "setup: dropping to uid %u: %s", (unsigned int)uid, errno_name(-err));
+		return -1;
+	}
+	err = helper_bind_and_exit(helper, AF_UNIX, type, path, 0, &caller);
+	if (err != -want_errno) {
+		test_fail(ctx, "setup: bind %s returned %s, not %s", path, errno_name(-err),
+			  errno_name(want_errno));
+		return -1;
+	}
+	return caller;
+}
+
+/* A helper named comm with a socket of type bound to path, listening if stream. */
+static struct helper *unix_holder(struct test_context *ctx, const char *comm, int type,
+				  const char *path)
+{
+	struct helper *helper = test_helper(ctx, comm);
+	int slot, err;
+
+	if (!helper)
+		return NULL;
+	slot = helper_socket(helper, AF_UNIX, type, 0);
+	err = slot < 0 ? slot : helper_bind(helper, slot, AF_UNIX, path, 0);
+	if (!err && type == SOCK_STREAM)
+		err = helper_listen(helper, slot);
+	if (err) {
+		test_fail(ctx, "setup: holder of %s: %s", path, errno_name(-err));
+		return NULL;
+	}
+	return helper;
+}
+
+/* The fix names this command (it may say more). */
+static void expect_fix_has(struct verdict *verdict, const struct json_value *event,
+			   const char *command)
+{
+	const struct json_value *fix = json_get(event, "diagnosis.fix");
+
+	if (!fix || fix->type != JSON_STRING || !strstr(fix->string, command))
+		verdict_add(verdict, "diagnosis.fix does not say \"%s\"", command);
+}
+
+/*
+ * The fields every AF_UNIX event has, and the cause: unknown without /proc
+ * lookups (--no-proc-lookup) when it needs the file or the holder (looked_up).
+ */
+static void expect_unix(struct verdict *verdict, const struct json_value *event,
+			const char *proto, const char *addr, const char *cause,
+			const char *summary_has, bool looked_up)
+{
+	expect_string(verdict, event, "family", "unix");
+	expect_string(verdict, event, "proto", proto);
+	expect_string(verdict, event, "addr", addr);
+	expect_integer(verdict, event, "port", 0);
+	if (looked_up && live_config->kernel_only)
+		expect_cause(verdict, event, "unknown", addr);
+	else
+		expect_cause(verdict, event, cause, summary_has);
+}
+
+/* A server killed with SIGKILL leaves its socket file: the next one gets stale_socket_file. */
+enum test_result test_unix_stale_file(struct test_context *ctx)
+{
+	static const char *const names[] = { "app.sock", NULL };
+	struct snoop *tracer = test_shared_tracer(ctx);
+	const struct snoop_line *line;
+	struct verdict verdict = { 0 };
+	char dir[64], path[96], fix[128];
+	struct helper *killed;
+	enum test_result result;
+	int slot, err;
+	pid_t caller;
+	size_t mark;
+
+	if (!tracer)
+		return TEST_FAIL;
+	unix_dir_make(dir, sizeof(dir));
+	if (!dir[0])
+		return test_fail(ctx, "setup: mkdtemp under /tmp: %s", strerror(errno));
+	snprintf(path, sizeof(path), "%s/app.sock", dir);
+	/* Not one of the test's helpers: it dies here, not at the end. */
+	err = helper_spawn(&killed, "lt-unix-killed");
+	if (err) {
+		unix_dir_remove(dir, names);
+		return test_fail(ctx, "setup: starting a helper: %s", errno_name(-err));
+	}
+	slot = helper_socket(killed, AF_UNIX, SOCK_STREAM, 0);
+	err = slot < 0 ? slot : helper_bind(killed, slot, AF_UNIX, path, 0);
+	if (!err)
+		err = helper_listen(killed, slot);
+	kill(helper_pid(killed), SIGKILL);
+	helper_destroy(killed); /* reaps it: its socket is closed, its file stays */
+	if (err) {
+		unix_dir_remove(dir, names);
+		return test_fail(ctx, "setup: the first server on %s: %s", path, errno_name(-err));
+	}
+	mark = snoop_line_count(tracer);
+	caller = unix_caller(ctx, "lt-unix-second", SOCK_STREAM, path, EADDRINUSE, 0);
+	line = caller < 0 ? NULL : await_event(ctx, tracer, mark, caller, "bind_failed");
+	if (!line) {
+		unix_dir_remove(dir, names);
+		return TEST_FAIL;
+	}
+	expect_unix(&verdict, line->json, "unix_stream", path, "stale_socket_file",
+		    "is a socket file no socket is bound to", true);
+	if (!live_config->kernel_only) {
+		snprintf(fix, sizeof(fix), "rm %s", path);
+		expect_fix_has(&verdict, line->json, fix);
+	}
+	result = finish(ctx, &verdict, line);
+	unix_dir_remove(dir, names);
+	return result;
+}
+
+/* A live listener on the path, and a second instance (the same program) that exits at once. */
+enum test_result test_unix_live_holder(struct test_context *ctx)
+{
+	static const char *const names[] = { "app.sock", NULL };
+	struct snoop *tracer = test_shared_tracer(ctx);
+	const struct snoop_line *line;
+	struct verdict verdict = { 0 };
+	char dir[64], path[96];
+	struct helper *holder;
+	enum test_result result;
+	pid_t caller;
+	size_t mark;
+
+	if (!tracer)
+		return TEST_FAIL;
+	unix_dir_make(dir, sizeof(dir));
+	if (!dir[0])
+		return test_fail(ctx, "setup: mkdtemp under /tmp: %s", strerror(errno));
+	snprintf(path, sizeof(path), "%s/app.sock", dir);
+	holder = unix_holder(ctx, "lt-unix-first", SOCK_STREAM, path);
+	mark = snoop_line_count(tracer);
+	/* A datagram socket: the file conflicts whatever the type. */
+	caller = !holder ? -1 : unix_caller(ctx, "lt-unix-second", SOCK_DGRAM, path, EADDRINUSE, 0);
+	line = caller < 0 ? NULL : await_event(ctx, tracer, mark, caller, "bind_failed");
+	if (!line) {
+		unix_dir_remove(dir, names);
+		return TEST_FAIL;
+	}
+	expect_unix(&verdict, line->json, "unix_dgram", path, forked_holder_cause(), NULL, true);
+	if (!live_config->kernel_only) {
+		expect_string(&verdict, line->json, "holders[0].family", "unix");
+		expect_string(&verdict, line->json, "holders[0].state", "LISTEN");
+		expect_string(&verdict, line->json, "holders[0].addr", path);
+		expect_integer(&verdict, line->json, "holders[0].processes[0].pid",
+			       helper_pid(holder));
+	}
+	result = finish(ctx, &verdict, line);
+	unix_dir_remove(dir, names);
+	return result;
+}
+
+/* An abstract name with a byte that must be escaped, held by a bound datagram socket. */
+enum test_result test_unix_abstract(struct test_context *ctx)
+{
+	struct snoop *tracer = test_shared_tracer(ctx);
+	const struct snoop_line *line;
+	struct verdict verdict = { 0 };
+	char name[64], shown[64];
+	struct helper *holder;
+	pid_t caller;
+	size_t mark;
+
+	if (!tracer)
+		return TEST_FAIL;
+	snprintf(name, sizeof(name), "@lt-unix-%d\x01", (int)getpid());
+	snprintf(shown, sizeof(shown), "@lt-unix-%d\\x01", (int)getpid());
+	holder = unix_holder(ctx, "lt-unix-abs", SOCK_DGRAM, name);
+	mark = snoop_line_count(tracer);
+	caller = !holder ? -1 : unix_caller(ctx, "lt-unix-abs2", SOCK_DGRAM, name, EADDRINUSE, 0);
+	line = caller < 0 ? NULL : await_event(ctx, tracer, mark, caller, "bind_failed");
+	if (!line)
+		return TEST_FAIL;
+	expect_unix(&verdict, line->json, "unix_dgram", shown, forked_holder_cause(), NULL, true);
+	if (!live_config->kernel_only) {
+		expect_string(&verdict, line->json, "holders[0].addr", shown);
+		expect_integer(&verdict, line->json, "holders[0].processes[0].pid",
+			       helper_pid(holder));
+	}
+	return finish(ctx, &verdict, line);
+}
+
+/* A directory where the socket file should go: not_a_socket, naming what it is. */
+enum test_result test_unix_not_a_socket(struct test_context *ctx)
+{
+	static const char *const names[] = { "app.sock", NULL };
+	struct snoop *tracer = test_shared_tracer(ctx);
+	const struct snoop_line *line;
+	struct verdict verdict = { 0 };
+	char dir[64], path[96];
+	enum test_result result;
+	pid_t caller;
+	size_t mark;
+
+	if (!tracer)
+		return TEST_FAIL;
+	unix_dir_make(dir, sizeof(dir));
+	if (!dir[0])
+		return test_fail(ctx, "setup: mkdtemp under /tmp: %s", strerror(errno));
+	snprintf(path, sizeof(path), "%s/app.sock", dir);
+	if (mkdir(path, 0755)) {
+		unix_dir_remove(dir, names);
+		return test_fail(ctx, "setup: mkdir %s: %s", path, strerror(errno));
+	}
+	mark = snoop_line_count(tracer);
+	caller = unix_caller(ctx, "lt-unix-dir", SOCK_SEQPACKET, path, EADDRINUSE, 0);
+	line = caller < 0 ? NULL : await_event(ctx, tracer, mark, caller, "bind_failed");
+	if (!line) {
+		unix_dir_remove(dir, names);
+		return TEST_FAIL;
+	}
+	expect_unix(&verdict, line->json, "unix_seqpacket", path, "not_a_socket",
+		    "exists and is a directory, not a socket", true);
+	result = finish(ctx, &verdict, line);
+	unix_dir_remove(dir, names);
+	return result;
+}
+
+/* ENOENT: the socket's directory was never made. */
+enum test_result test_unix_no_directory(struct test_context *ctx)
+{
+	static const char *const names[] = { NULL };
+	struct snoop *tracer = test_shared_tracer(ctx);
+	const struct snoop_line *line;
+	struct verdict verdict = { 0 };
+	char dir[64], path[96], fix[96];
+	enum test_result result;
+	pid_t caller;
+	size_t mark;
+
+	if (!tracer)
+		return TEST_FAIL;
+	unix_dir_make(dir, sizeof(dir));
+	if (!dir[0])
+		return test_fail(ctx, "setup: mkdtemp under /tmp: %s", strerror(errno));
+	snprintf(path, sizeof(path), "%s/run/app.sock", dir);
+	mark = snoop_line_count(tracer);
+	caller = unix_caller(ctx, "lt-unix-nodir", SOCK_STREAM, path, ENOENT, 0);
+	line = caller < 0 ? NULL : await_event(ctx, tracer, mark, caller, "bind_failed");
+	if (!line) {
+		unix_dir_remove(dir, names);
+		return TEST_FAIL;
+	}
+	expect_string(&verdict, line->json, "error", "ENOENT");
+	expect_unix(&verdict, line->json, "unix_stream", path, "no_directory", "does not exist", false);
+	snprintf(fix, sizeof(fix), "mkdir -p %s/run", dir);
+	expect_fix_has(&verdict, line->json, fix);
+	result = finish(ctx, &verdict, line);
+	unix_dir_remove(dir, names);
+	return result;
+}
+
+/* EACCES: nobody may not create a file in root's 0755 directory. */
+enum test_result test_unix_denied(struct test_context *ctx)
+{
+	static const char *const names[] = { NULL };
+	struct snoop *tracer = test_shared_tracer(ctx);
+	const struct snoop_line *line;
+	struct verdict verdict = { 0 };
+	char dir[64], path[96];
+	enum test_result result;
+	pid_t caller;
+	size_t mark;
+
+	if (!tracer)
+		return TEST_FAIL;
+	unix_dir_make(dir, sizeof(dir));
+	if (!dir[0])
+		return test_fail(ctx, "setup: mkdtemp under /tmp: %s", strerror(errno));
+	snprintf(path, sizeof(path), "%s/app.sock", dir);
+	mark = snoop_line_count(tracer);
+	caller = unix_caller(ctx, "lt-unix-nobody", SOCK_STREAM, path, EACCES, NOBODY);
+	line = caller < 0 ? NULL : await_event(ctx, tracer, mark, caller, "bind_failed");
+	if (!line) {
+		unix_dir_remove(dir, names);
+		return TEST_FAIL;
+	}
+	expect_integer(&verdict, line->json, "caller.uid", NOBODY);
+	expect_unix(&verdict, line->json, "unix_stream", path, "denied",
+		    "(uid 65534) may not create", false);
+	result = finish(ctx, &verdict, line);
+	unix_dir_remove(dir, names);
+	return result;
+}
