@@ -216,7 +216,11 @@ struct bs_filters {
 	__u32 comm_count;
 	__u32 filter_ports;  /* 1: only ports set in port_bitmap */
 	__u32 filter_errnos; /* 1: only errnos set in errno_bitmap */
-	__u32 pad;
+	/*
+	 * 1: --path: AF_UNIX failures pass (userspace matches their names), inet
+	 * ones only as --port lets them (none without it).
+	 */
+	__u32 filter_paths;
 };
 
 /* Read-only settings, fixed before load so the verifier drops unused branches. */

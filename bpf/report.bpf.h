@@ -213,12 +213,8 @@ static __always_inline bool caller_wanted(__u32 pid, __u32 uid, const char *comm
 	return true;
 }
 
-static __always_inline bool outcome_wanted(int ret, __u16 port)
+static __always_inline bool errno_wanted(int ret)
 {
-	if (ret == 0 && !bs_cfg.all)
-		return false;
-	if (bs_cfg.filters.filter_ports && !bitmap_has(bs_cfg.filters.port_bitmap, port))
-		return false;
 	if (ret < 0 && bs_cfg.filters.filter_errnos) {
 		__u32 err = -ret;
 
@@ -226,6 +222,18 @@ static __always_inline bool outcome_wanted(int ret, __u16 port)
 			return false;
 	}
 	return true;
+}
+
+static __always_inline bool outcome_wanted(int ret, __u16 port)
+{
+	if (ret == 0 && !bs_cfg.all)
+		return false;
+	/* --path alone asks for AF_UNIX names only. */
+	if (bs_cfg.filters.filter_paths && !bs_cfg.filters.filter_ports)
+		return false;
+	if (bs_cfg.filters.filter_ports && !bitmap_has(bs_cfg.filters.port_bitmap, port))
+		return false;
+	return errno_wanted(ret);
 }
 
 /* What report_outcome needs of the caller's socket, from one snapshot. */

@@ -79,8 +79,10 @@ static __noinline int unix_bind_failed(struct caller_id *id, const struct pendin
 	/* Successes are not reported for AF_UNIX (--all): no holder needs their tag. */
 	if (!op || !sk || ret == 0 || BPF_CORE_READ(sk, __sk_common.skc_family) != BS_AF_UNIX)
 		return 0;
-	/* --port names ports: a filter on them leaves out every name (port 0). */
-	if (!outcome_wanted(ret, 0))
+	/* --port names ports: alone it leaves out every name; with --path, userspace matches. */
+	if (bs_cfg.filters.filter_ports && !bs_cfg.filters.filter_paths)
+		return 0;
+	if (!errno_wanted(ret))
 		return 0;
 	event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
 	if (!event) {

@@ -94,6 +94,8 @@ static const struct live_test live_tests[] = {
 	{ "uid-filter", "--uid 65534: root's conflict left out", test_uid_filter, true },
 	{ "comm-filter", "--comm: another command name's conflict left out", test_comm_filter,
 	  true },
+	{ "path-filter", "--path DIR/app*: another name's and a port's failures left out",
+	  test_unix_path_filter, true },
 	{ "sigterm-exit", "exits 0 on SIGTERM after printing", test_sigterm_exit, true },
 	{ "closed-stdout", "reader gone: next event ends it quietly with status 0",
 	  test_closed_stdout, true },

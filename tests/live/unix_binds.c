@@ -344,3 +344,70 @@ enum test_result test_unix_denied(struct test_context *ctx)
 	unix_dir_remove(dir, names);
 	return result;
 }
+
+/*
+ * --path DIR/app*: another name's failure and a port's are left out (the
+ * kernel drops the port's), the matching name's is reported.
+ */
+enum test_result test_unix_path_filter(struct test_context *ctx)
+{
+	static const char *const names[] = { "other.sock", "app.sock", NULL };
+	const char *args[3] = { "--path", NULL, NULL };
+	unsigned int port = test_port(ctx);
+	const struct snoop_line *line;
+	struct verdict verdict = { 0 };
+	char dir[64], pattern[96], other[96], wanted[96];
+	struct snoop *tracer;
+	enum test_result result;
+	struct holder holder;
+	pid_t caller;
+
+	if (!port)
+		return TEST_FAIL;
+	unix_dir_make(dir, sizeof(dir));
+	if (!dir[0])
+		return test_fail(ctx, "setup: mkdtemp under /tmp: %s", strerror(errno));
+	snprintf(pattern, sizeof(pattern), "%s/app*", dir);
+	snprintf(other, sizeof(other), "%s/other.sock", dir);
+	snprintf(wanted, sizeof(wanted), "%s/app.sock", dir);
+	args[1] = pattern;
+	tracer = test_own_tracer(ctx, args);
+	if (!tracer || mkdir(other, 0755) || mkdir(wanted, 0755)) {
+		unix_dir_remove(dir, names);
+		return tracer ? test_fail(ctx, "setup: mkdir: %s", strerror(errno)) : TEST_FAIL;
+	}
+	if (unix_caller(ctx, "lt-unix-other", SOCK_STREAM, other, EADDRINUSE, 0) < 0 ||
+	    start_holder(ctx, &(struct holder_spec){ .comm = "lt-unix-porth",
+						     .family = AF_INET,
+						     .type = SOCK_STREAM,
+						     .addr = "127.0.0.1",
+						     .port = port,
+						     .listen = true,
+						     .v6only = -1 },
+			 &holder) ||
+	    !failing_caller(ctx, "lt-unix-port", AF_INET, SOCK_STREAM, "127.0.0.1", port,
+			    EADDRINUSE)) {
+		unix_dir_remove(dir, names);
+		return TEST_FAIL;
+	}
+	caller = unix_caller(ctx, "lt-unix-wanted", SOCK_STREAM, wanted, EADDRINUSE, 0);
+	line = caller < 0 ? NULL : await_event(ctx, tracer, 0, caller, "bind_failed");
+	if (!line) {
+		unix_dir_remove(dir, names);
+		return TEST_FAIL;
+	}
+	expect_string(&verdict, line->json, "addr", wanted);
+	/* Nothing else, from anyone: the other name and the port came first. */
+	for (size_t i = 0; i < snoop_line_count(tracer); i++) {
+		const struct snoop_line *seen = snoop_line(tracer, i);
+		const struct json_value *addr = json_get(seen->json, "addr");
+
+		if (seen != line && addr)
+			verdict_add(&verdict, "with --path %s an event for %s arrived: %s", pattern,
+				    addr->type == JSON_STRING ? addr->string : "?",
+				    snoop_line_text(seen));
+	}
+	result = finish(ctx, &verdict, line);
+	unix_dir_remove(dir, names);
+	return result;
+}
