@@ -77,6 +77,9 @@ static const struct live_test live_tests[] = {
 	  test_unix_no_directory, true },
 	{ "unix-denied", "nobody binds in root's 0755 directory: EACCES, denied", test_unix_denied,
 	  true },
+	{ "unix-socat-twice", "socat on an abstract name started twice: the second fails, "
+			      "same_program names the first",
+	  test_unix_socat_twice, true },
 	{ "sigint-exit", "the shared bindsnoop exits 0 on SIGINT", test_sigint_exit, true },
 	/* a bindsnoop each */
 	{ "holder-before-tracer", "holder bound before tracing: named by the /proc lookup",

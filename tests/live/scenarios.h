@@ -27,6 +27,7 @@ enum test_result test_unix_not_a_socket(struct test_context *ctx);
 enum test_result test_unix_no_directory(struct test_context *ctx);
 enum test_result test_unix_denied(struct test_context *ctx);
 enum test_result test_unix_path_filter(struct test_context *ctx);
+enum test_result test_unix_socat_twice(struct test_context *ctx);
 
 /* diagnosis.c: each cause code made for real */
 enum test_result test_cause_other_program(struct test_context *ctx);

@@ -8,7 +8,9 @@
  * a directory of its own under /tmp, removed at the end.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@
 #include "steps.h"
 
 #define NOBODY 65534
+#define SOCAT  "/usr/bin/socat"
 
 /* A fresh directory, mode 0755, for one test's paths; "" if it could not be made. */
 static void unix_dir_make(char *dir, size_t len)
@@ -410,4 +413,99 @@ enum test_result test_unix_path_filter(struct test_context *ctx)
 	result = finish(ctx, &verdict, line);
 	unix_dir_remove(dir, names);
 	return result;
+}
+
+/* socat with its output to /dev/null; its pid, or -1. */
+static pid_t socat_start(const char *address)
+{
+	char *argv[] = { "socat", (char *)address, "STDIO", NULL };
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		if (null >= 0) {
+			dup2(null, STDIN_FILENO);
+			dup2(null, STDOUT_FILENO);
+			dup2(null, STDERR_FILENO);
+		}
+		execv(SOCAT, argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Whether /proc/net/unix lists the abstract name "@name" (a listener is there). */
+static bool abstract_name_listed(const char *name)
+{
+	FILE *table = fopen("/proc/net/unix", "r");
+	char line[512];
+	bool found = false;
+
+	if (!table)
+		return false;
+	while (!found && fgets(line, sizeof(line), table)) {
+		char *at = strchr(line, '@');
+
+		found = at && !strncmp(at + 1, name, strlen(name)) &&
+			(at[1 + strlen(name)] == '\n' || at[1 + strlen(name)] == '\0');
+	}
+	fclose(table);
+	return found;
+}
+
+/*
+ * A real program started twice: socat listening on an abstract name (it
+ * checks nothing before bind() there), then a second socat on the same
+ * name, which fails and exits. The second is the caller, the first the
+ * holder: the same program.
+ */
+enum test_result test_unix_socat_twice(struct test_context *ctx)
+{
+	struct snoop *tracer = test_shared_tracer(ctx);
+	const struct snoop_line *line = NULL;
+	struct verdict verdict = { 0 };
+	char name[48], address[80], shown[64];
+	pid_t first, second;
+	int status;
+	size_t mark;
+
+	if (access(SOCAT, X_OK))
+		return test_skip(ctx, "%s is missing (apt-get install socat)", SOCAT);
+	if (!tracer)
+		return TEST_FAIL;
+	snprintf(name, sizeof(name), "lt-socat-%d", (int)getpid());
+	snprintf(address, sizeof(address), "ABSTRACT-LISTEN:%s", name);
+	snprintf(shown, sizeof(shown), "@%s", name);
+	first = socat_start(address);
+	if (first < 0)
+		return test_fail(ctx, "setup: fork: %s", strerror(errno));
+	/* Bounded wait for the condition: the first one listens. */
+	for (int i = 0; i < 1000 && !abstract_name_listed(name); i++)
+		usleep(10000);
+	if (!abstract_name_listed(name)) {
+		kill(first, SIGKILL);
+		waitpid(first, NULL, 0);
+		return test_fail(ctx, "setup: the first socat never listened on @%s", name);
+	}
+	mark = snoop_line_count(tracer);
+	second = socat_start(address);
+	if (second > 0 && waitpid(second, &status, 0) == second && WIFEXITED(status) &&
+	    WEXITSTATUS(status) != 0)
+		line = await_event(ctx, tracer, mark, second, "bind_failed");
+	else if (second > 0)
+		test_fail(ctx, "setup: the second socat did not fail (status %d)", status);
+	if (!line) {
+		kill(first, SIGKILL);
+		waitpid(first, NULL, 0);
+		return TEST_FAIL;
+	}
+	expect_string(&verdict, line->json, "caller.comm", "socat");
+	expect_unix(&verdict, line->json, "unix_stream", shown, "same_program",
+		    "an older instance of", true);
+	if (!live_config->kernel_only)
+		expect_integer(&verdict, line->json, "holders[0].processes[0].pid", first);
+	kill(first, SIGKILL);
+	waitpid(first, NULL, 0);
+	return finish(ctx, &verdict, line);
 }
