@@ -120,99 +120,110 @@ static void expect_unix(struct verdict *verdict, const struct json_value *event,
 		expect_cause(verdict, event, cause, summary_has);
 }
 
+/* One test's directory under /tmp and the socket path in it; unix_case_end removes them. */
+struct unix_case {
+	struct snoop *tracer; /* the shared one */
+	char dir[64];
+	char path[96];
+	const char *const *names; /* what the test leaves under dir */
+};
+
+/* The shared tracer and a fresh directory, path dir/leaf: TEST_PASS to go on, else the result. */
+static enum test_result unix_case_begin(struct test_context *ctx, struct unix_case *c,
+					const char *leaf, const char *const *names)
+{
+	c->tracer = test_shared_tracer(ctx);
+	c->names = names;
+	if (!c->tracer)
+		return TEST_FAIL;
+	unix_dir_make(c->dir, sizeof(c->dir));
+	if (!c->dir[0])
+		return test_fail(ctx, "setup: mkdtemp under /tmp: %s", strerror(errno));
+	snprintf(c->path, sizeof(c->path), "%s/%s", c->dir, leaf);
+	return TEST_PASS;
+}
+
+/* The event of a caller binding c->path that must fail with want_errno; NULL: reason set. */
+static const struct snoop_line *unix_case_fail(struct test_context *ctx, struct unix_case *c,
+					       const char *comm, int type, int want_errno, uid_t uid)
+{
+	size_t mark = snoop_line_count(c->tracer);
+	pid_t caller = unix_caller(ctx, comm, type, c->path, want_errno, uid);
+
+	return caller < 0 ? NULL : await_event(ctx, c->tracer, mark, caller, "bind_failed");
+}
+
+static enum test_result unix_case_end(struct unix_case *c, enum test_result result)
+{
+	unix_dir_remove(c->dir, c->names);
+	return result;
+}
+
 /* A server killed with SIGKILL leaves its socket file: the next one gets stale_socket_file. */
 enum test_result test_unix_stale_file(struct test_context *ctx)
 {
 	static const char *const names[] = { "app.sock", NULL };
-	struct snoop *tracer = test_shared_tracer(ctx);
 	const struct snoop_line *line;
 	struct verdict verdict = { 0 };
-	char dir[64], path[96], fix[128];
 	struct helper *killed;
-	enum test_result result;
+	struct unix_case c;
+	char fix[128];
 	int slot, err;
-	pid_t caller;
-	size_t mark;
 
-	if (!tracer)
+	if (unix_case_begin(ctx, &c, "app.sock", names) != TEST_PASS)
 		return TEST_FAIL;
-	unix_dir_make(dir, sizeof(dir));
-	if (!dir[0])
-		return test_fail(ctx, "setup: mkdtemp under /tmp: %s", strerror(errno));
-	snprintf(path, sizeof(path), "%s/app.sock", dir);
 	/* Not one of the test's helpers: it dies here, not at the end. */
 	err = helper_spawn(&killed, "lt-unix-killed");
-	if (err) {
-		unix_dir_remove(dir, names);
-		return test_fail(ctx, "setup: starting a helper: %s", errno_name(-err));
-	}
+	if (err)
+		return unix_case_end(&c, test_fail(ctx, "setup: starting a helper: %s",
+						   errno_name(-err)));
 	slot = helper_socket(killed, AF_UNIX, SOCK_STREAM, 0);
-	err = slot < 0 ? slot : helper_bind(killed, slot, AF_UNIX, path, 0);
+	err = slot < 0 ? slot : helper_bind(killed, slot, AF_UNIX, c.path, 0);
 	if (!err)
 		err = helper_listen(killed, slot);
 	kill(helper_pid(killed), SIGKILL);
 	helper_destroy(killed); /* reaps it: its socket is closed, its file stays */
-	if (err) {
-		unix_dir_remove(dir, names);
-		return test_fail(ctx, "setup: the first server on %s: %s", path, errno_name(-err));
-	}
-	mark = snoop_line_count(tracer);
-	caller = unix_caller(ctx, "lt-unix-second", SOCK_STREAM, path, EADDRINUSE, 0);
-	line = caller < 0 ? NULL : await_event(ctx, tracer, mark, caller, "bind_failed");
-	if (!line) {
-		unix_dir_remove(dir, names);
-		return TEST_FAIL;
-	}
-	expect_unix(&verdict, line->json, "unix_stream", path, "stale_socket_file",
+	if (err)
+		return unix_case_end(&c, test_fail(ctx, "setup: the first server on %s: %s",
+						   c.path, errno_name(-err)));
+	line = unix_case_fail(ctx, &c, "lt-unix-second", SOCK_STREAM, EADDRINUSE, 0);
+	if (!line)
+		return unix_case_end(&c, TEST_FAIL);
+	expect_unix(&verdict, line->json, "unix_stream", c.path, "stale_socket_file",
 		    "is a socket file no socket is bound to", true);
 	if (!live_config->kernel_only) {
-		snprintf(fix, sizeof(fix), "rm %s", path);
+		snprintf(fix, sizeof(fix), "rm %s", c.path);
 		expect_fix_has(&verdict, line->json, fix);
 	}
-	result = finish(ctx, &verdict, line);
-	unix_dir_remove(dir, names);
-	return result;
+	return unix_case_end(&c, finish(ctx, &verdict, line));
 }
 
 /* A live listener on the path, and a second instance (the same program) that exits at once. */
 enum test_result test_unix_live_holder(struct test_context *ctx)
 {
 	static const char *const names[] = { "app.sock", NULL };
-	struct snoop *tracer = test_shared_tracer(ctx);
 	const struct snoop_line *line;
 	struct verdict verdict = { 0 };
-	char dir[64], path[96];
 	struct helper *holder;
-	enum test_result result;
-	pid_t caller;
-	size_t mark;
+	struct unix_case c;
 
-	if (!tracer)
+	if (unix_case_begin(ctx, &c, "app.sock", names) != TEST_PASS)
 		return TEST_FAIL;
-	unix_dir_make(dir, sizeof(dir));
-	if (!dir[0])
-		return test_fail(ctx, "setup: mkdtemp under /tmp: %s", strerror(errno));
-	snprintf(path, sizeof(path), "%s/app.sock", dir);
-	holder = unix_holder(ctx, "lt-unix-first", SOCK_STREAM, path);
-	mark = snoop_line_count(tracer);
+	holder = unix_holder(ctx, "lt-unix-first", SOCK_STREAM, c.path);
 	/* A datagram socket: the file conflicts whatever the type. */
-	caller = !holder ? -1 : unix_caller(ctx, "lt-unix-second", SOCK_DGRAM, path, EADDRINUSE, 0);
-	line = caller < 0 ? NULL : await_event(ctx, tracer, mark, caller, "bind_failed");
-	if (!line) {
-		unix_dir_remove(dir, names);
-		return TEST_FAIL;
-	}
-	expect_unix(&verdict, line->json, "unix_dgram", path, forked_holder_cause(), NULL, true);
+	line = !holder ? NULL :
+			 unix_case_fail(ctx, &c, "lt-unix-second", SOCK_DGRAM, EADDRINUSE, 0);
+	if (!line)
+		return unix_case_end(&c, TEST_FAIL);
+	expect_unix(&verdict, line->json, "unix_dgram", c.path, forked_holder_cause(), NULL, true);
 	if (!live_config->kernel_only) {
 		expect_string(&verdict, line->json, "holders[0].family", "unix");
 		expect_string(&verdict, line->json, "holders[0].state", "LISTEN");
-		expect_string(&verdict, line->json, "holders[0].addr", path);
+		expect_string(&verdict, line->json, "holders[0].addr", c.path);
 		expect_integer(&verdict, line->json, "holders[0].processes[0].pid",
 			       helper_pid(holder));
 	}
-	result = finish(ctx, &verdict, line);
-	unix_dir_remove(dir, names);
-	return result;
+	return unix_case_end(&c, finish(ctx, &verdict, line));
 }
 
 /* An abstract name with a byte that must be escaped, held by a bound datagram socket. */
@@ -245,107 +256,67 @@ enum test_result test_unix_abstract(struct test_context *ctx)
 	return finish(ctx, &verdict, line);
 }
 
+
 /* A directory where the socket file should go: not_a_socket, naming what it is. */
 enum test_result test_unix_not_a_socket(struct test_context *ctx)
 {
 	static const char *const names[] = { "app.sock", NULL };
-	struct snoop *tracer = test_shared_tracer(ctx);
 	const struct snoop_line *line;
 	struct verdict verdict = { 0 };
-	char dir[64], path[96];
-	enum test_result result;
-	pid_t caller;
-	size_t mark;
+	struct unix_case c;
 
-	if (!tracer)
+	if (unix_case_begin(ctx, &c, "app.sock", names) != TEST_PASS)
 		return TEST_FAIL;
-	unix_dir_make(dir, sizeof(dir));
-	if (!dir[0])
-		return test_fail(ctx, "setup: mkdtemp under /tmp: %s", strerror(errno));
-	snprintf(path, sizeof(path), "%s/app.sock", dir);
-	if (mkdir(path, 0755)) {
-		unix_dir_remove(dir, names);
-		return test_fail(ctx, "setup: mkdir %s: %s", path, strerror(errno));
-	}
-	mark = snoop_line_count(tracer);
-	caller = unix_caller(ctx, "lt-unix-dir", SOCK_SEQPACKET, path, EADDRINUSE, 0);
-	line = caller < 0 ? NULL : await_event(ctx, tracer, mark, caller, "bind_failed");
-	if (!line) {
-		unix_dir_remove(dir, names);
-		return TEST_FAIL;
-	}
-	expect_unix(&verdict, line->json, "unix_seqpacket", path, "not_a_socket",
+	if (mkdir(c.path, 0755))
+		return unix_case_end(&c, test_fail(ctx, "setup: mkdir %s: %s", c.path,
+						   strerror(errno)));
+	line = unix_case_fail(ctx, &c, "lt-unix-dir", SOCK_SEQPACKET, EADDRINUSE, 0);
+	if (!line)
+		return unix_case_end(&c, TEST_FAIL);
+	expect_unix(&verdict, line->json, "unix_seqpacket", c.path, "not_a_socket",
 		    "exists and is a directory, not a socket", true);
-	result = finish(ctx, &verdict, line);
-	unix_dir_remove(dir, names);
-	return result;
+	return unix_case_end(&c, finish(ctx, &verdict, line));
 }
 
 /* ENOENT: the socket's directory was never made. */
 enum test_result test_unix_no_directory(struct test_context *ctx)
 {
 	static const char *const names[] = { NULL };
-	struct snoop *tracer = test_shared_tracer(ctx);
 	const struct snoop_line *line;
 	struct verdict verdict = { 0 };
-	char dir[64], path[96], fix[96];
-	enum test_result result;
-	pid_t caller;
-	size_t mark;
+	struct unix_case c;
+	char fix[96];
 
-	if (!tracer)
+	if (unix_case_begin(ctx, &c, "run/app.sock", names) != TEST_PASS)
 		return TEST_FAIL;
-	unix_dir_make(dir, sizeof(dir));
-	if (!dir[0])
-		return test_fail(ctx, "setup: mkdtemp under /tmp: %s", strerror(errno));
-	snprintf(path, sizeof(path), "%s/run/app.sock", dir);
-	mark = snoop_line_count(tracer);
-	caller = unix_caller(ctx, "lt-unix-nodir", SOCK_STREAM, path, ENOENT, 0);
-	line = caller < 0 ? NULL : await_event(ctx, tracer, mark, caller, "bind_failed");
-	if (!line) {
-		unix_dir_remove(dir, names);
-		return TEST_FAIL;
-	}
+	line = unix_case_fail(ctx, &c, "lt-unix-nodir", SOCK_STREAM, ENOENT, 0);
+	if (!line)
+		return unix_case_end(&c, TEST_FAIL);
 	expect_string(&verdict, line->json, "error", "ENOENT");
-	expect_unix(&verdict, line->json, "unix_stream", path, "no_directory", "does not exist", false);
-	snprintf(fix, sizeof(fix), "mkdir -p %s/run", dir);
+	expect_unix(&verdict, line->json, "unix_stream", c.path, "no_directory", "does not exist",
+		    false);
+	snprintf(fix, sizeof(fix), "mkdir -p %s/run", c.dir);
 	expect_fix_has(&verdict, line->json, fix);
-	result = finish(ctx, &verdict, line);
-	unix_dir_remove(dir, names);
-	return result;
+	return unix_case_end(&c, finish(ctx, &verdict, line));
 }
 
 /* EACCES: nobody may not create a file in root's 0755 directory. */
 enum test_result test_unix_denied(struct test_context *ctx)
 {
 	static const char *const names[] = { NULL };
-	struct snoop *tracer = test_shared_tracer(ctx);
 	const struct snoop_line *line;
 	struct verdict verdict = { 0 };
-	char dir[64], path[96];
-	enum test_result result;
-	pid_t caller;
-	size_t mark;
+	struct unix_case c;
 
-	if (!tracer)
+	if (unix_case_begin(ctx, &c, "app.sock", names) != TEST_PASS)
 		return TEST_FAIL;
-	unix_dir_make(dir, sizeof(dir));
-	if (!dir[0])
-		return test_fail(ctx, "setup: mkdtemp under /tmp: %s", strerror(errno));
-	snprintf(path, sizeof(path), "%s/app.sock", dir);
-	mark = snoop_line_count(tracer);
-	caller = unix_caller(ctx, "lt-unix-nobody", SOCK_STREAM, path, EACCES, NOBODY);
-	line = caller < 0 ? NULL : await_event(ctx, tracer, mark, caller, "bind_failed");
-	if (!line) {
-		unix_dir_remove(dir, names);
-		return TEST_FAIL;
-	}
+	line = unix_case_fail(ctx, &c, "lt-unix-nobody", SOCK_STREAM, EACCES, NOBODY);
+	if (!line)
+		return unix_case_end(&c, TEST_FAIL);
 	expect_integer(&verdict, line->json, "caller.uid", NOBODY);
-	expect_unix(&verdict, line->json, "unix_stream", path, "denied",
+	expect_unix(&verdict, line->json, "unix_stream", c.path, "denied",
 		    "(uid 65534) may not create", false);
-	result = finish(ctx, &verdict, line);
-	unix_dir_remove(dir, names);
-	return result;
+	return unix_case_end(&c, finish(ctx, &verdict, line));
 }
 
 /*
