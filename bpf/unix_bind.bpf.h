@@ -23,7 +23,7 @@ static __always_inline void unix_addr_read(struct bs_unix_addr *name, const stru
 {
 	__u64 len = 0;
 
-	__builtin_memset(name, 0, sizeof(*name)); /* a ring record is not zeroed */
+	__builtin_memset(name, 0, sizeof(*name)); /* the last failure's name may be there */
 	if (op->sockaddr && op->sockaddr_len > SUN_PATH_OFFSET)
 		len = op->sockaddr_len - SUN_PATH_OFFSET;
 	if (len > BS_UNIX_PATH_LEN)
@@ -63,18 +63,29 @@ static __always_inline void unix_addr_hash(const struct bs_unix_addr *name, __u8
 }
 
 /*
- * Not inlined: a frame of its own beside report_outcome()'s holder walk. The
- * name is read straight into the record, not onto the stack (whose 512 bytes
- * the chain down to identity_read() nearly fills): a folded repeat costs a
- * reservation it then discards.
+ * The name being reported, read once per failure: too large for the stack
+ * (the chain down to identity_read() nearly fills its 512 bytes), and needed
+ * before the ring buffer, so that a folded repeat never takes a record, or
+ * counts as lost when the ring is full.
  */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bs_unix_addr);
+} unix_names SEC(".maps");
+
+/* Not inlined: a frame of its own beside report_outcome()'s holder walk. */
 static __noinline int unix_bind_failed(struct caller_id *id, const struct pending_op *op,
 				       struct sock *sk, int ret, __u8 hook)
 {
 	struct bs_fold_value *fold_entry = NULL;
 	struct bs_fold_key fold_key;
+	__u8 name_hash[BS_ADDR_LEN];
+	struct bs_unix_addr *name;
 	struct bs_event *event;
 	__u64 fold_epoch = 0;
+	__u32 zero = 0;
 
 	/* Successes are not reported for AF_UNIX (--all): no holder needs their tag. */
 	if (!op || !sk || ret == 0 || BPF_CORE_READ(sk, __sk_common.skc_family) != BS_AF_UNIX)
@@ -84,22 +95,26 @@ static __noinline int unix_bind_failed(struct caller_id *id, const struct pendin
 		return 0;
 	if (!errno_wanted(ret))
 		return 0;
+	name = bpf_map_lookup_elem(&unix_names, &zero);
+	if (!name)
+		return 0;
+	unix_addr_read(name, op);
+	unix_addr_hash(name, name_hash);
+	if (fold_enabled(ret) && (fold_epoch = fold_epoch_now())) {
+		bs_fold_key_make(&fold_key, name_hash, id->pid_tgid >> 32, ret, 0, BS_AF_UNIX, 0,
+				 BS_KIND_BIND);
+		if (fold_repeat(&fold_key, fold_epoch, &fold_entry))
+			return 0;
+	}
+
 	event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
 	if (!event) {
 		count_lost();
 		return 0;
 	}
 	__builtin_memset(event->holders, 0, sizeof(event->holders));
-	unix_addr_read(&event->unix_addr, op);
-	unix_addr_hash(&event->unix_addr, event->addr);
-	if (fold_enabled(ret) && (fold_epoch = fold_epoch_now())) {
-		bs_fold_key_make(&fold_key, event->addr, id->pid_tgid >> 32, ret, 0, BS_AF_UNIX, 0,
-				 BS_KIND_BIND);
-		if (fold_repeat(&fold_key, fold_epoch, &fold_entry)) {
-			bpf_ringbuf_discard(event, BPF_RB_NO_WAKEUP);
-			return 0;
-		}
-	}
+	event->unix_addr = *name;
+	__builtin_memcpy(event->addr, name_hash, sizeof(event->addr));
 	event->port = 0;
 	event->family = BS_AF_UNIX;
 	event->protocol = 0;
