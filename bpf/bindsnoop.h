@@ -148,7 +148,7 @@ struct bs_event {
 	__u32 holder_count;	      /* holders found; may exceed BS_MAX_KERNEL_HOLDERS */
 	__u16 port;		      /* requested port, host byte order */
 	__u16 family;		      /* AF_INET, AF_INET6 or BS_AF_UNIX */
-	__u16 protocol;		      /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_MPTCP, ...; 0 for AF_UNIX */
+	__u16 protocol;		      /* IPPROTO_TCP, _UDP, _MPTCP, ...; 0: AF_UNIX */
 	__u8 kind;		      /* BS_KIND_* */
 	__u8 hook;		      /* BS_HOOK_* */
 	__u8 sock_type;		      /* SOCK_STREAM, SOCK_DGRAM, ... */

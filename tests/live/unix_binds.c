@@ -60,7 +60,8 @@ static pid_t unix_caller(struct test_context *ctx, const char *comm, int type, c
 	if (!helper)
 		return -1;
 	if (uid && (err = helper_drop_privileges(helper, uid, uid))) {
-		test_fail(ctx, "setup: dropping to uid %u: %s", (unsigned int)uid, errno_name(-err));
+		test_fail(ctx, "setup: dropping to uid %u: %s", (unsigned int)uid,
+			  errno_name(-err));
 		return -1;
 	}
 	err = helper_bind_and_exit(helper, AF_UNIX, type, path, 0, &caller);
@@ -106,9 +107,9 @@ static void expect_fix_has(struct verdict *verdict, const struct json_value *eve
  * The fields every AF_UNIX event has, and the cause: unknown without /proc
  * lookups (--no-proc-lookup) when it needs the file or the holder (looked_up).
  */
-static void expect_unix(struct verdict *verdict, const struct json_value *event,
-			const char *proto, const char *addr, const char *cause,
-			const char *summary_has, bool looked_up)
+static void expect_unix(struct verdict *verdict, const struct json_value *event, const char *proto,
+			const char *addr, const char *cause, const char *summary_has,
+			bool looked_up)
 {
 	expect_string(verdict, event, "family", "unix");
 	expect_string(verdict, event, "proto", proto);
@@ -145,7 +146,8 @@ static enum test_result unix_case_begin(struct test_context *ctx, struct unix_ca
 
 /* The event of a caller binding c->path that must fail with want_errno; NULL: reason set. */
 static const struct snoop_line *unix_case_fail(struct test_context *ctx, struct unix_case *c,
-					       const char *comm, int type, int want_errno, uid_t uid)
+					       const char *comm, int type, int want_errno,
+					       uid_t uid)
 {
 	size_t mark = snoop_line_count(c->tracer);
 	pid_t caller = unix_caller(ctx, comm, type, c->path, want_errno, uid);
@@ -175,8 +177,8 @@ enum test_result test_unix_stale_file(struct test_context *ctx)
 	/* Not one of the test's helpers: it dies here, not at the end. */
 	err = helper_spawn(&killed, "lt-unix-killed");
 	if (err)
-		return unix_case_end(&c, test_fail(ctx, "setup: starting a helper: %s",
-						   errno_name(-err)));
+		return unix_case_end(
+			&c, test_fail(ctx, "setup: starting a helper: %s", errno_name(-err)));
 	slot = helper_socket(killed, AF_UNIX, SOCK_STREAM, 0);
 	err = slot < 0 ? slot : helper_bind(killed, slot, AF_UNIX, c.path, 0);
 	if (!err)
@@ -184,8 +186,8 @@ enum test_result test_unix_stale_file(struct test_context *ctx)
 	kill(helper_pid(killed), SIGKILL);
 	helper_destroy(killed); /* reaps it: its socket is closed, its file stays */
 	if (err)
-		return unix_case_end(&c, test_fail(ctx, "setup: the first server on %s: %s",
-						   c.path, errno_name(-err)));
+		return unix_case_end(&c, test_fail(ctx, "setup: the first server on %s: %s", c.path,
+						   errno_name(-err)));
 	line = unix_case_fail(ctx, &c, "lt-unix-second", SOCK_STREAM, EADDRINUSE, 0);
 	if (!line)
 		return unix_case_end(&c, TEST_FAIL);
@@ -256,7 +258,6 @@ enum test_result test_unix_abstract(struct test_context *ctx)
 	return finish(ctx, &verdict, line);
 }
 
-
 /* A directory where the socket file should go: not_a_socket, naming what it is. */
 enum test_result test_unix_not_a_socket(struct test_context *ctx)
 {
@@ -268,8 +269,8 @@ enum test_result test_unix_not_a_socket(struct test_context *ctx)
 	if (unix_case_begin(ctx, &c, "app.sock", names) != TEST_PASS)
 		return TEST_FAIL;
 	if (mkdir(c.path, 0755))
-		return unix_case_end(&c, test_fail(ctx, "setup: mkdir %s: %s", c.path,
-						   strerror(errno)));
+		return unix_case_end(
+			&c, test_fail(ctx, "setup: mkdir %s: %s", c.path, strerror(errno)));
 	line = unix_case_fail(ctx, &c, "lt-unix-dir", SOCK_SEQPACKET, EADDRINUSE, 0);
 	if (!line)
 		return unix_case_end(&c, TEST_FAIL);
@@ -351,13 +352,14 @@ enum test_result test_unix_path_filter(struct test_context *ctx)
 		return tracer ? test_fail(ctx, "setup: mkdir: %s", strerror(errno)) : TEST_FAIL;
 	}
 	if (unix_caller(ctx, "lt-unix-other", SOCK_STREAM, other, EADDRINUSE, 0) < 0 ||
-	    start_holder(ctx, &(struct holder_spec){ .comm = "lt-unix-porth",
-						     .family = AF_INET,
-						     .type = SOCK_STREAM,
-						     .addr = "127.0.0.1",
-						     .port = port,
-						     .listen = true,
-						     .v6only = -1 },
+	    start_holder(ctx,
+			 &(struct holder_spec){ .comm = "lt-unix-porth",
+						.family = AF_INET,
+						.type = SOCK_STREAM,
+						.addr = "127.0.0.1",
+						.port = port,
+						.listen = true,
+						.v6only = -1 },
 			 &holder) ||
 	    !failing_caller(ctx, "lt-unix-port", AF_INET, SOCK_STREAM, "127.0.0.1", port,
 			    EADDRINUSE)) {
