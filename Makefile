@@ -5,6 +5,7 @@
 #   make bench        the storm benchmarks, one table (run as root; not a test)
 #   make bench-vm     the same table in Debian's kernels under QEMU
 #   make install      DESTDIR/PREFIX honoured
+#   make image        the container image bindsnoop:VERSION (IMAGE=name:tag), FROM scratch
 #   make fuzz         every libFuzzer target for FUZZ_SECONDS (default 120) each
 #   make asan         bindsnoop, unit and live tests under ASan+UBSan (build/asan)
 #   make soak         >= 10 minutes of storms, rotations, restarts (run as root)
@@ -55,9 +56,19 @@ ifeq ($(METRICS),1)
 CFLAGS += -DBINDSNOOP_METRICS_SERVER
 LDLIBS += -lmicrohttpd
 endif
+# --journal sends with libsystemd, which Debian ships as a shared library
+# only: a static bindsnoop has no --journal (and says so).
+ifeq ($(STATIC),1)
+JOURNAL ?= 0
+endif
+JOURNAL ?= 1
+ifeq ($(JOURNAL),1)
+CFLAGS += -DBINDSNOOP_JOURNAL
+LDLIBS += -lsystemd
+endif
 # The kind of the last build: switching between `make` and `make STATIC=1`
 # must rebuild (a static build has no metrics server), though no source changed.
-BUILD_KIND := $(if $(filter 1,$(STATIC)),static,dynamic)-metrics$(METRICS)
+BUILD_KIND := $(if $(filter 1,$(STATIC)),static,dynamic)-metrics$(METRICS)-journal$(JOURNAL)
 LDFLAGS += $(SANITIZE_FLAGS)
 
 USER_SRCS := $(wildcard $(addsuffix /*.c,$(USER_DIRS)))
@@ -81,7 +92,7 @@ TESTLIB_OBJS := $(patsubst tests/lib/%.c,$(OUTPUT)/tests/lib/%.o,$(TESTLIB_SRCS)
 TOOLS_SRCS := $(wildcard tests/tools/*.c)
 TOOLS_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/%,$(TOOLS_SRCS))
 
-.PHONY: FORCE fuzz fuzz-build asan unit-test-bins soak all clean test unit-test live-test vm-test collector-test deploy-test bench bench-vm install uninstall run format deps deb
+.PHONY: FORCE image image-test fuzz fuzz-build asan unit-test-bins soak all clean test unit-test live-test vm-test collector-test deploy-test bench bench-vm install uninstall run format deps deb
 .DELETE_ON_ERROR:
 
 all: bindsnoop
@@ -245,6 +256,17 @@ deploy-test: bindsnoop
 
 test:
 	$(Q)scripts/test.sh
+
+# deploy/container/Containerfile with Debian's docker.io, from the static
+# binary (built in build/static): no registry is asked for anything.
+VERSION := $(shell sed -n 's/^\#define BINDSNOOP_VERSION "\(.*\)"/\1/p' user/options.h)
+IMAGE ?= bindsnoop:$(VERSION)
+image:
+	$(Q)scripts/build-image.sh $(IMAGE)
+
+# The image run as README.md says, beside docker containers (run as root).
+image-test:
+	$(Q)tests/image/run.sh
 
 # Benchmarks, not tests: `make test` never runs them. BENCH_ARGS go to the
 # script, e.g. make bench BENCH_ARGS="--count 200000 --runs 1".

@@ -6,10 +6,13 @@
 #   scripts/install-deps.sh --deb    what `make deb` needs: dpkg-dev, debhelper,
 #                                    lintian and the Build-Depends of
 #                                    debian/control (apt-get build-dep reads them)
+#   scripts/install-deps.sh --image  what `make image` and its test need: Debian's
+#                                    docker.io, and busybox-static for the
+#                                    images the test runs beside bindsnoop's
 set -eu
 cd "$(dirname "$0")/.."
 
-build_packages="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev libjson-c-dev bpftool pkg-config libmicrohttpd-dev"
+build_packages="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev libjson-c-dev bpftool pkg-config libmicrohttpd-dev libsystemd-dev"
 # libclang-rt-14-dev: libFuzzer and the sanitizers for clang; python3: the
 # fault tests; python3-jsonschema: the live runs' JSON lines against the
 # schema file; prometheus: --metrics against a real Prometheus; debhelper,
@@ -21,6 +24,7 @@ test_packages="$test_packages python3-jsonschema prometheus debhelper lintian ma
 packages=$build_packages
 [ "${1:-}" = "--test" ] && packages="$packages $test_packages"
 [ "${1:-}" = "--deb" ] && packages="dpkg-dev debhelper lintian"
+[ "${1:-}" = "--image" ] && packages="docker.io busybox-static"
 
 missing=""
 for package in $packages; do

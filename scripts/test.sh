@@ -4,7 +4,7 @@
 #   1. unit tests (pure userspace pieces)
 #   2. live tests here: `auto` must pick tracepoint on this kernel (no kprobes,
 #      fexit refused) and say why; the real bindsnoop against real conflicts,
-#      with --backend auto and --backend tracepoint; every JSON line these
+#      with --backend auto (which is tracepoint here); every JSON line these
 #      runs (and 1b's) printed validated against the schema file itself
 #   1b. unit tests and the live suite again under ASan+UBSan (leaks checked),
 #      and every libFuzzer target (tests/fuzz) for a few seconds
@@ -18,7 +18,9 @@
 #      deploy/ parsed and checked
 #   4b. containers: Debian's docker.io, a published port diagnosed
 #      container_port with the container's name, a process inside a
-#      container shown with its container, --who naming it
+#      container shown with its container, --who naming it; then the
+#      image: make image, run with the README's docker run line, naming what
+#      the host binary names (--who too); the DaemonSet agrees with it
 #   4c. restart loop: a Restart=always unit under a real systemd (nspawn)
 #      failing on a taken port, named by its unit and called a restart loop
 #   4d. second instance: Debian's redis-server, memcached and socat started
@@ -86,10 +88,10 @@ step unit make -j2 unit-test
 step auto-choice scripts/check-auto.sh tracepoint ./bindsnoop
 # Each live run writes every JSON line bindsnoop printed to $log/NAME.jsonl;
 # live-schema checks them all against the schema file at the end.
+# auto-choice has just checked that auto picks tracepoint here, so one run is
+# both (--backend tracepoint by name runs in every VM's tracepoint row).
 step live-auto build/tests/live-test --bindsnoop ./bindsnoop --backend auto \
 	--json-log "$log/live-auto.jsonl"
-step live-tracepoint build/tests/live-test --bindsnoop ./bindsnoop --backend tracepoint \
-	--json-log "$log/live-tracepoint.jsonl"
 
 # The unit tests and the live suite again, with bindsnoop and the tests built
 # with ASan+UBSan (build/asan): any memory error, undefined behaviour or leak
@@ -102,11 +104,11 @@ step live-asan build/tests/live-test --bindsnoop build/asan/bindsnoop --backend 
 	--json-log "$log/live-asan.jsonl"
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
-# Every line of the three live runs against schema/bindsnoop-event-v2.schema.json
+# Every line of the two live runs against schema/bindsnoop-event-v2.schema.json
 # itself (the VM matrix skips this: its VMs have no python; these runs cover it).
 step live-schema tests/lib/validate_events.py --self-test \
 	--schema schema/bindsnoop-event-v2.schema.json \
-	"$log/live-auto.jsonl" "$log/live-tracepoint.jsonl" "$log/live-asan.jsonl"
+	"$log/live-auto.jsonl" "$log/live-asan.jsonl"
 
 # Each libFuzzer target for a short while (make fuzz runs them longer).
 make -j2 fuzz-build >/dev/null
@@ -122,7 +124,9 @@ step metrics tests/metrics/prometheus.py
 step completion tests/completion/run.sh
 step package tests/package/run.sh
 step containers tests/containers/run.sh
+step image tests/image/run.sh
 step restart-loop tests/deploy/restart-loop.sh
+step journal tests/deploy/journal.sh
 step second-instance tests/deploy/second-instance.sh
 
 if [ "${SKIP_VM:-0}" = 1 ]; then

@@ -118,6 +118,11 @@ USERSPACE_SERIES=${VM_USERSPACE_SERIES:-6.12}
 USERSPACE_TESTS=wide-table,output-quiet,syslog-unix,verbose,no-proc-lookup,poll-ms,metrics
 USERSPACE_TESTS=$USERSPACE_TESTS,sigterm-exit,closed-stdout,syslog-queue,no-sock-diag
 USERSPACE_TESTS=$USERSPACE_TESTS,who-holder,who-hostile-name,who-time-wait,who-free,who-other-netns
+USERSPACE_TESTS=$USERSPACE_TESTS,who-parent-chain
+
+# On the userspace kernel, a last row without the socket-diag modules: the
+# holder is still named (from /proc/net), by the tracer and by --who.
+NO_MODULES_TESTS=no-sock-diag,who-holder
 
 # A --kernel-only row differs from its backend's own row in one thing: the
 # holders are the kernel walk's alone. Tests with a tracer of their own
@@ -166,6 +171,10 @@ write_plan() {
 				;;
 			esac
 		done
+		# Last but auto: the modules do not come back for the steps after it.
+		[ -n "$skip_userspace" ] ||
+			printf '%s\tunload_sock_diag && LIVE_SOCK_DIAG_ABSENT=1 %s --backend auto --only %s\n' \
+				no-modules "$live" "$NO_MODULES_TESTS"
 		printf 'auto\tauto_backend\n'
 		printf 'kernel-log\tkernel_log\n'
 	} >"$plan"
@@ -186,6 +195,7 @@ evaluate_log() {
 		fexit | kprobe | tracepoint) kernel_walks_holders "$label" && expected+=("$backend-kernel-only") ;;
 		esac
 	done
+	[ "$label" != "$(userspace_label)" ] || expected+=(no-modules)
 	expected+=(auto kernel-log)
 
 	# A step whose output did not end in a newline glues the END marker to

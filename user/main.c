@@ -39,9 +39,10 @@ static void describe_tracing(const struct options *opts, const struct tracer *tr
 }
 
 /*
- * --output and --syslog, opened before the tracer so that a file that
- * cannot be written stops us before the BPF programs load. A syslog
- * collector that is down is not an error: the output retries.
+ * --output, --syslog and --journal, opened before the tracer so that a
+ * file that cannot be written stops us before the BPF programs load. A
+ * syslog collector or a journald that is down is not an error: the
+ * output retries.
  */
 static int open_extra_outputs(const struct options *opts, struct output **outputs, int *count)
 {
@@ -78,6 +79,15 @@ static int open_extra_outputs(const struct options *opts, struct output **output
 		if (!out) {
 			fprintf(stderr, "bindsnoop: out of memory setting up --syslog\n");
 			return -ENOMEM;
+		}
+		outputs[(*count)++] = out;
+	}
+	if (opts->journal) {
+		out = output_journal_new(JOURNAL_QUEUE_BYTES, opts->fold ? opts->fold_ms : 0);
+		if (!out) {
+			fprintf(stderr, "bindsnoop: setting up --journal failed: %s\n",
+				strerror(errno));
+			return -errno;
 		}
 		outputs[(*count)++] = out;
 	}
@@ -191,7 +201,7 @@ int main(int argc, char **argv)
 	/* A one-shot question, not tracing: SIGPIPE ends it like any command. */
 	if (opts.who)
 		return who_run(&opts, stdout, stderr);
-	signals_install(opts.output_path || opts.syslog);
+	signals_install(opts.output_path || opts.syslog || opts.journal);
 
 	err = open_extra_outputs(&opts, outputs, &output_count);
 	/* Stopped before tracing began (a FIFO without reader): a normal end. */

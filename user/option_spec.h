@@ -105,6 +105,7 @@ enum options_result option_parse_output(const struct option_call *call);
 enum options_result option_parse_syslog(const struct option_call *call);
 enum options_result option_parse_syslog_facility(const struct option_call *call);
 enum options_result option_parse_metrics(const struct option_call *call);
+enum options_result option_parse_journal(const struct option_call *call);
 enum options_result option_print_help(const struct option_call *call);
 enum options_result option_print_version(const struct option_call *call);
 enum options_result option_port_item(const struct option_call *call, const char *item, size_t len);

@@ -186,6 +186,16 @@ const struct option_spec option_specs[] = {
 		.tracing_only = true,
 	},
 	{
+		.name = "journal",
+		.section = SECTION_OUTPUT,
+		.help = "also write each event to the systemd journal, natively: the table line "
+			"with why and the fix, BINDSNOOP_* fields to match on (journalctl "
+			"BINDSNOOP_CAUSE=same_program), shown by journalctl -u and systemctl "
+			"status of the failing unit (not in the static build): --journal",
+		.parse = option_parse_journal,
+		.tracing_only = true,
+	},
+	{
 		.name = "metrics",
 		.section = SECTION_OUTPUT,
 		.value = VALUE_REQUIRED,
@@ -204,7 +214,7 @@ const struct option_spec option_specs[] = {
 		.name = "quiet",
 		.letter = 'q',
 		.section = SECTION_OUTPUT,
-		.help = "nothing on stdout; with --output, --syslog or --metrics",
+		.help = "nothing on stdout; with --output, --syslog, --journal or --metrics",
 		.parse = option_set_flag,
 		.field = BOOL_FIELD(quiet),
 		.flag_value = true,

@@ -13,6 +13,7 @@
 #include <string.h>
 #include "format.h"
 #include "metrics_server.h"
+#include "output.h"
 #include "option_spec.h"
 
 #define PASSWD_PATH   "/etc/passwd"
@@ -455,6 +456,17 @@ enum options_result option_parse_metrics(const struct option_call *call)
 	return OPTIONS_RUN;
 }
 
+enum options_result option_parse_journal(const struct option_call *call)
+{
+	if (!journal_available())
+		return usage_error(call->err,
+				   "--journal is not in this build (make STATIC=1 leaves it out: "
+				   "Debian has no static libsystemd); use the dynamically linked "
+				   "bindsnoop or the Debian package, or --syslog to rsyslog");
+	call->opts->journal = true;
+	return OPTIONS_RUN;
+}
+
 enum options_result option_parse_syslog_facility(const struct option_call *call)
 {
 	int facility = syslog_facility_from_name(call->value);
@@ -687,9 +699,10 @@ static enum options_result check_combinations(const struct options *opts, const 
 				   "--%s only applies to syslog messages; add --syslog (or "
 				   "--syslog=TARGET)",
 				   given->syslog_only);
-	if (opts->quiet && !opts->output_path && !opts->syslog && !opts->metrics)
-		return usage_error(err, "--quiet leaves no output at all; add --output FILE, "
-					"--syslog or --metrics ADDR:PORT, or drop --quiet");
+	if (opts->quiet && !opts->output_path && !opts->syslog && !opts->journal && !opts->metrics)
+		return usage_error(err,
+				   "--quiet leaves no output at all; add --output FILE, "
+				   "--syslog, --journal or --metrics ADDR:PORT, or drop --quiet");
 	if (opts->quiet && (opts->json || opts->wide))
 		return usage_error(err,
 				   "--quiet prints nothing on stdout, so %s has no effect; "

@@ -37,12 +37,13 @@ struct options {
 	__u32 fold_ms;	      /* --fold-ms: the window repeats are counted in */
 	bool fold;	      /* false with --no-fold */
 	/* Outputs besides stdout; all of them can run at once. */
-	bool quiet;		 /* --quiet: nothing on stdout (needs --output or --syslog) */
+	bool quiet;		 /* --quiet: nothing on stdout (needs another output) */
 	const char *output_path; /* --output FILE: JSON Lines appended there; NULL: none */
 	bool syslog;		 /* --syslog[=TARGET] */
 	struct syslog_target syslog_target; /* parsed TARGET, /dev/log by default */
 	int syslog_facility;		    /* --syslog-facility, 0..23, default daemon (3) */
 	__u32 syslog_queue_mb; /* --syslog-queue-mb: messages waiting for the collector */
+	bool journal;	       /* --journal: native systemd journal entries */
 	bool metrics;	       /* --metrics ADDR:PORT */
 	struct listen_address metrics_address; /* where to serve /metrics */
 	struct bs_filters filters; /* --port, --pid, --uid, --comm, --errno: the kernel's copy */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <stddef.h>
 #include <unistd.h>
+#include <pthread.h>
 #include <sys/time.h>
 #include "signals.h"
 
@@ -72,4 +73,16 @@ void signals_install(bool catch_hangup)
 bool signals_give_up_writing(void)
 {
 	return signals_stop_requested && grace_over;
+}
+
+void signals_block_in_thread(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }

@@ -30,4 +30,11 @@ void signals_install(bool catch_hangup);
  */
 bool signals_give_up_writing(void);
 
+/*
+ * In an output's own thread: block the signals the main thread acts on
+ * (stop, SIGHUP, SIGPIPE), so they reach it; SIGALRM still interrupts
+ * the thread's blocked write.
+ */
+void signals_block_in_thread(void);
+
 #endif /* BINDSNOOP_SIGNALS_H */

@@ -70,6 +70,22 @@ auto_backend() {
 	[ -n "$chosen" ]
 }
 
+# A kernel without the socket-diag modules (a minimal or locked-down host):
+# unload what /init loaded, last first, and say whether any is left. The live
+# tests then run with LIVE_SOCK_DIAG_ABSENT=1: the kernel itself, not the
+# BINDSNOOP_NO_SOCK_DIAG knob, refuses the sock_diag dumps.
+unload_sock_diag() {
+	for module in $(sed -n 's|.*/\([a-z0-9_]*\)\.ko.*|\1|p' /etc/vm/modules | sed '1!G;h;$!d'); do
+		# Others (sctp, its dependencies) may stay in use: only the diag ones matter.
+		rmmod "$module" 2>/dev/null || case "$module" in
+		*_diag) echo "vm: unloading $module failed" ;;
+		esac
+	done
+	left=$(grep -E '^(inet|tcp|udp|raw|mptcp|sctp)_diag ' /proc/modules | cut -d' ' -f1)
+	echo "socket-diag modules left: ${left:-none}"
+	[ -z "$left" ]
+}
+
 # Kernel warnings are test results too: a tracer must not make the kernel
 # complain. The whole kernel log is printed only when something looks bad.
 kernel_log() {

@@ -24,27 +24,13 @@ WEB=bindsnoop-web
 INSIDE=bindsnoop-inside
 BUSY=$((PORT + 1))
 STARTING=bindsnoop-starting
-passed=0
-failed=0
+TALLY=containers
+# shellcheck source=tests/lib/tally.sh
+. tests/lib/tally.sh
 work=$(mktemp -d /tmp/bindsnoop-containers.XXXXXX)
 started_dockerd=
 tracer=
 busy_holder=
-
-say() { printf 'containers: %s\n' "$*"; }
-ok() {
-	passed=$((passed + 1))
-	say "ok   $1"
-}
-fail() {
-	failed=$((failed + 1))
-	say "FAIL $1: $2"
-}
-finish() {
-	say "$passed passed, $failed failed"
-	[ "$failed" = 0 ]
-	exit $?
-}
 
 cleanup() {
 	[ -n "$tracer" ] && kill -INT "$tracer" 2>/dev/null && wait "$tracer" 2>/dev/null

@@ -11,29 +11,14 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 PORT=25090
-passed=0
-failed=0
-work=$(mktemp -d /tmp/bindsnoop-loop.XXXXXX)
 tracer=
-say() { printf 'restart-loop: %s\n' "$*"; }
-finish() {
-	say "$passed passed, $failed failed"
-	[ "$failed" = 0 ]
-	exit $?
-}
-cleanup() {
+# shellcheck source=tests/deploy/nspawn.sh
+. tests/deploy/nspawn.sh
+# shellcheck disable=SC2317 # run by scenario_exit
+scenario_stop() {
 	[ -n "$tracer" ] && kill -INT "$tracer" 2>/dev/null && wait "$tracer" 2>/dev/null
-	[ -n "${KEEP:-}" ] || rm -rf "$work"
 }
-trap cleanup EXIT
-
-if [ "$(id -u)" != 0 ]; then
-	say "run as root: it boots a container and loads BPF programs"
-	exit 1
-fi
-if ! command -v systemd-nspawn >/dev/null 2>&1; then
-	apt-get -o DPkg::Lock::Timeout=900 install -y -qq systemd-container >/dev/null 2>&1
-fi
+scenario_begin restart-loop
 make -s bindsnoop build/tests/bind-and-wait || { say "FAIL build"; failed=1; finish; }
 
 root=$work/root
@@ -42,27 +27,7 @@ for dir in bin lib lib64 sbin; do ln -s usr/$dir "$root/$dir"; done
 cp /etc/passwd /etc/group /etc/shadow "$root/etc/"
 cp /usr/lib/os-release "$root/etc/os-release"
 cp build/tests/bind-and-wait "$root/opt/bind-and-wait"
-# app.service starts After= this unit, which waits here until the port is
-# really held (LISTEN in /proc/net/tcp): a started process has not bound yet,
-# and app.service could take the port first.
-port_hex=$(printf '%04X' "$PORT")
-cat >"$root/etc/systemd/system/holder.service" <<UNIT
-[Service]
-ExecStart=/opt/bind-and-wait 127.0.0.1 $PORT 120
-ExecStartPost=/bin/sh -c 'until grep -q "0100007F:$port_hex 00000000:0000 0A" /proc/net/tcp; do sleep 0.05; done'
-UNIT
-# Each failing instance exits the moment its bind fails, as a crash loop
-# does: /proc has nothing left of it when bindsnoop reads the event, so
-# everything must come from what the kernel read at the failure.
-cat >"$root/etc/systemd/system/app.service" <<UNIT
-[Unit]
-After=holder.service
-StartLimitIntervalSec=0
-[Service]
-ExecStart=/opt/bind-and-wait 127.0.0.1 $PORT 0
-Restart=always
-RestartSec=100ms
-UNIT
+loop_units "$root" "$PORT" 100ms
 # The loop ends before the container does: a restart that races the
 # shutdown runs outside app.service's cgroup, and says nothing of the loop.
 cat >"$root/etc/systemd/system/scenario.service" <<'UNIT'
@@ -127,12 +92,5 @@ if e:
     check("holder-unit-named", any(p["service"] == "holder.service" for p in holder),
           json.dumps(holder)[:400])
 PY
-cat "$work/checks.out"
-passed=$((passed + $(grep -c '^restart-loop: ok' "$work/checks.out")))
-failed=$((failed + $(grep -c '^restart-loop: FAIL' "$work/checks.out")))
-if grep -q Traceback "$work/checks.out" || [ "$((passed + failed))" = 0 ]; then
-	failed=$((failed + 1))
-	say "FAIL the checks did not run; console:"
-	tail -n 15 "$work/console.log"
-fi
+scenario_tally "$work/checks.out" || tail -n 15 "$work/console.log"
 finish

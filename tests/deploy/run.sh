@@ -90,6 +90,7 @@ check "YAML, TOML and JSON under deploy/ parse" configs parse
 check "DaemonSet: hostPID, hostNetwork, capabilities, not privileged, limits, mounts" \
 	configs daemonset
 check "Containerfile: FROM scratch, the static binary, --json" configs containerfile
+check "DaemonSet grants what README.md's docker run line grants" $PY tests/image/run_spec.py check
 check "metrics: DaemonSet patch (annotations, port, node address), PodMonitor, Containerfile.debian" \
 	configs metrics
 check "Vector: journald and file sources, JSON parsed, Loki labels, bindsnoop-* index" \
@@ -191,6 +192,19 @@ unit_caps() {
 }
 CAPS=$(unit_caps)
 
+# Whether every output of ExecStart's args holds the run's start record yet.
+start_recorded() {
+	case "$1" in
+	*--output*) grep -q '"event":"start"' "$work/events.jsonl" 2>/dev/null || return 1 ;;
+	esac
+	case "$1" in
+	*--syslog=tcp*) grep -q 'bindsnoop' "$work/collector.out" || return 1 ;;
+	esac
+	case "$1" in
+	*--json*) grep -q '"event":"start"' "$work/exec.out" || return 1 ;;
+	esac
+}
+
 # Run one ExecStart (argv after the program) under the unit's capabilities
 # until it traces, then stop it: it must start, and end with status 0.
 exec_start_runs() {
@@ -202,7 +216,7 @@ exec_start_runs() {
 import socket, sys
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
 print(s.getsockname()[1], flush=True)
-s.settimeout(15)
+s.settimeout(90)
 try:
     c, _ = s.accept(); c.settimeout(5)
     data = b""
@@ -214,7 +228,7 @@ try:
 except OSError: pass
 ' >"$work/collector.out" &
 	local collector=$!
-	for _ in $(seq 50); do [ -s "$work/collector.out" ] && break; sleep 0.1; done
+	for _ in $(seq 300); do [ -s "$work/collector.out" ] && break; sleep 0.1; done
 	local port
 	port=$(head -n 1 "$work/collector.out")
 	args=$(echo "$args" | sed -E "s#(udp|tcp)://[0-9.]+:[0-9]+#tcp://127.0.0.1:$port#")
@@ -224,12 +238,13 @@ except OSError: pass
 	setpriv --no-new-privs --inh-caps=-all --bounding-set=-all,$(echo "$CAPS" | sed 's/,/,+/g; s/^/+/') \
 		./bindsnoop $args >"$work/exec.out" 2>"$work/exec.err" &
 	local tracer=$!
-	for _ in $(seq 100); do
-		grep -q '^Tracing ' "$work/exec.err" && break
+	# Until it traces and each output holds its start record (bounded: 60 s
+	# for a loaded machine's start-up), never a fixed sleep.
+	for _ in $(seq 600); do
 		kill -0 $tracer 2>/dev/null || break
+		grep -q '^Tracing ' "$work/exec.err" && start_recorded "$args" && break
 		sleep 0.1
 	done
-	sleep 0.5
 	kill -TERM $tracer 2>/dev/null
 	wait $tracer
 	status=$?

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The /proc parsers fed truncated and hostile contents: stat (a comm with
- * spaces and ')', missing fields), cgroup (no v2 line, huge paths),
+ * spaces and ')', missing fields; its ppid too), cgroup (no v2 line, huge paths),
  * cmdline (NULs, cut characters, any output size) and fd links.
  */
 #include "fuzz_input.h"
@@ -14,6 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text, comm[BS_COMM_LEN], cgroup[REPORT_CGROUP_MAX], *cmdline;
 	__u64 starttime, inode;
+	__u32 ppid;
 	size_t out_size, len;
 
 	if (size < 2)
@@ -26,6 +27,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(comm, 'x', sizeof(comm));
 		if (procinfo_parse_stat(text, comm, &starttime) == 0)
 			FUZZ_CHECK(strnlen(comm, sizeof(comm)) < sizeof(comm), "comm not ended");
+		/* The parent pid (--who's parent chain), from the same file. */
+		if (procinfo_parse_ppid(text, &ppid) == 0)
+			FUZZ_CHECK(strrchr(text, ')') != NULL, "a ppid without a comm");
 		break;
 	case 1:
 		cgroup_best_path(text, cgroup, sizeof(cgroup));

@@ -43,6 +43,7 @@ enum test_result test_autobind_exhausted(struct test_context *ctx);
 enum test_result test_who_holder(struct test_context *ctx);
 enum test_result test_who_hostile_name(struct test_context *ctx);
 enum test_result test_who_time_wait(struct test_context *ctx);
+enum test_result test_who_parent_chain(struct test_context *ctx);
 enum test_result test_who_free(struct test_context *ctx);
 enum test_result test_who_other_netns(struct test_context *ctx);
 
@@ -64,6 +65,10 @@ enum test_result test_wide_table(struct test_context *ctx);
 enum test_result test_output_quiet(struct test_context *ctx);
 enum test_result test_syslog_unix(struct test_context *ctx);
 enum test_result test_syslog_queue(struct test_context *ctx);
+
+/* journal.c: --journal against a journald of the test's own */
+enum test_result test_journal(struct test_context *ctx);
+enum test_result test_journal_stalled(struct test_context *ctx);
 enum test_result test_verbose(struct test_context *ctx);
 enum test_result test_no_proc_lookup(struct test_context *ctx);
 enum test_result test_no_kernel_holders(struct test_context *ctx);

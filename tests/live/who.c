@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * bindsnoop --who: a one-shot answer, no tracing. A listening holder, a
- * TIME_WAIT socket with its time left, a free port, and a port held only
- * inside another network namespace (found with --all-netns, free without).
+ * TIME_WAIT socket with its time left, a free port, a port held only
+ * inside another network namespace (found with --all-netns, free without),
+ * and a holder's parents up to its supervisor.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include "audit.h"
@@ -291,5 +297,137 @@ enum test_result test_who_other_netns(struct test_context *ctx)
 		result = test_fail(ctx, "netns %lld, expected %llu: %s",
 				   json_integer(line, "netns"), netns, answer.text);
 	who_answer_free(&answer);
+	return result;
+}
+
+/* A process tree as a supervisor makes one: supervisord -> sh -> the holder. */
+struct process_tree {
+	pid_t supervisor; /* leads the process group the test kills */
+	pid_t shell;
+	pid_t holder;
+};
+
+/* The tree below the test: each level names itself, dies with its parent, forks the next. */
+static void __attribute__((noreturn)) tree_run(unsigned int port, int ready_fd)
+{
+	static const char *const names[] = { "supervisord", "sh", "lt-who-chain" };
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons(port) };
+	pid_t pids[2];
+	int fd;
+
+	for (int depth = 0;; depth++) {
+		prctl(PR_SET_NAME, names[depth]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (depth == 2)
+			break;
+		if (fork() != 0)
+			for (;;)
+				pause();
+	}
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) || listen(fd, 1))
+		_exit(1);
+	pids[0] = getppid();
+	pids[1] = getpid();
+	if (write(ready_fd, pids, sizeof(pids)) != sizeof(pids))
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+static int tree_start(struct test_context *ctx, unsigned int port, struct process_tree *tree)
+{
+	struct pollfd ready = { .events = POLLIN };
+	pid_t pids[2];
+	int pipe_fds[2];
+
+	if (pipe2(pipe_fds, O_CLOEXEC))
+		return test_fail(ctx, "pipe: %s", strerror(errno)), -1;
+	tree->supervisor = fork();
+	if (tree->supervisor == 0) {
+		setpgid(0, 0);
+		close(pipe_fds[0]);
+		tree_run(port, pipe_fds[1]);
+	}
+	close(pipe_fds[1]);
+	ready.fd = pipe_fds[0];
+	/* Bounded: the holder writes its parent's pid and its own once it listens. */
+	if (tree->supervisor < 0 || poll(&ready, 1, LIVE_EXIT_MS) != 1 ||
+	    read(pipe_fds[0], pids, sizeof(pids)) != sizeof(pids)) {
+		close(pipe_fds[0]);
+		return test_fail(ctx, "the process tree did not come to listen on %u", port), -1;
+	}
+	close(pipe_fds[0]);
+	tree->shell = pids[0];
+	tree->holder = pids[1];
+	return 0;
+}
+
+static void tree_stop(struct process_tree *tree)
+{
+	if (tree->supervisor <= 0)
+		return;
+	kill(-tree->supervisor, SIGKILL);
+	waitpid(tree->supervisor, NULL, 0);
+}
+
+/*
+ * A holder under a shell under a supervisor: --who --json gives its parents,
+ * the parent first, up to the supervisor (where the walk stops) and "started_by"
+ * supervisord; the table says who started it, --wide the chain.
+ */
+enum test_result test_who_parent_chain(struct test_context *ctx)
+{
+	unsigned int port = test_port(ctx);
+	struct process_tree tree = { 0 };
+	enum test_result result = TEST_PASS;
+	char *out_text = NULL, *err_text = NULL;
+	const struct json_value *line;
+	struct who_answer answer;
+	char ports[16], want[160];
+	int status;
+
+	if (!port || tree_start(ctx, port, &tree)) {
+		tree_stop(&tree);
+		return TEST_FAIL;
+	}
+	snprintf(ports, sizeof(ports), "%u", port);
+	if (ask_who(ctx, ports, false, &answer)) {
+		tree_stop(&tree);
+		return TEST_FAIL;
+	}
+	line = find_held(&answer, port, "LISTEN", tree.holder);
+	if (!line)
+		result = test_fail(ctx, "no \"held\" line naming pid %d: %s", (int)tree.holder,
+				   answer.text);
+	else if (json_integer(line, "holder.processes[0].parents[0].pid") != tree.shell ||
+		 !json_string_is(line, "holder.processes[0].parents[0].comm", "sh") ||
+		 json_integer(line, "holder.processes[0].parents[1].pid") != tree.supervisor ||
+		 !json_string_is(line, "holder.processes[0].parents[1].comm", "supervisord") ||
+		 json_get(line, "holder.processes[0].parents[2]"))
+		result = test_fail(ctx, "parents are not sh[%d] then supervisord[%d] alone: %s",
+				   (int)tree.shell, (int)tree.supervisor, answer.text);
+	else if (!json_string_is(line, "holder.processes[0].started_by", "supervisord"))
+		result = test_fail(ctx, "started_by is not supervisord: %s", answer.text);
+	who_answer_free(&answer);
+	if (result == TEST_PASS &&
+	    !run_bindsnoop_once((const char *[]){ "--who", ports, "--wide", NULL }, LIVE_EXIT_MS,
+				&status, &out_text, &err_text)) {
+		snprintf(want, sizeof(want),
+			 "parents: sh[%d] < supervisord[%d] (started by supervisord)",
+			 (int)tree.shell, (int)tree.supervisor);
+		if (!strstr(out_text, want))
+			result = test_fail(ctx, "--wide has no \"%s\": %s", want, out_text);
+		snprintf(want, sizeof(want), "lt-who-chain[%d] (started by supervisord, running for ",
+			 (int)tree.holder);
+		if (result == TEST_PASS && !strstr(out_text, want))
+			result = test_fail(ctx, "the row has no \"%s\": %s", want, out_text);
+	} else if (result == TEST_PASS) {
+		result = test_fail(ctx, "bindsnoop --who %s --wide did not run", ports);
+	}
+	free(out_text);
+	free(err_text);
+	tree_stop(&tree);
 	return result;
 }

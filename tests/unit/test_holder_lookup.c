@@ -261,6 +261,7 @@ static void test_proc_sockets(void)
 	__u16 port;
 	int fd = bound_socket("127.0.0.1", SOCK_STREAM, false, false, &port);
 	int late_fd, found;
+	__u64 scanned_ns;
 	pid_t worker;
 	int ready[2];
 	char byte;
@@ -285,6 +286,7 @@ static void test_proc_sockets(void)
 	CHECK_INT(proc_sockets_lookup(sockets, socket_inode(fd), users, REPORT_MAX_PROCESSES), 0);
 	CHECK_INT(proc_sockets_scan_count(sockets), 0);
 	found = refresh_and_lookup(sockets, socket_inode(fd), users, REPORT_MAX_PROCESSES);
+	scanned_ns = monotonic_ns();
 	CHECK_INT(found, 2);
 	/* Each with the descriptor it holds the socket as: no search of its fds later. */
 	CHECK(users_contain(users, found, getpid(), fd));
@@ -298,10 +300,15 @@ static void test_proc_sockets(void)
 	CHECK_INT(found, 1);
 	CHECK_INT(proc_sockets_scan_count(sockets), 1);
 
-	/* A socket opened after the scan: not rescanned at once, found soon after. */
+	/*
+	 * A socket opened after the scan: not rescanned at once, found soon after.
+	 * "At once" is checked only where this run got there within the interval:
+	 * a loaded machine may legitimately be past it.
+	 */
 	late_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	refresh_and_lookup(sockets, socket_inode(late_fd), users, REPORT_MAX_PROCESSES);
-	CHECK_INT(proc_sockets_scan_count(sockets), 1);
+	if (monotonic_ns() - scanned_ns < PROC_SOCKETS_MIN_INTERVAL_NS)
+		CHECK_INT(proc_sockets_scan_count(sockets), 1);
 	usleep(PROC_SOCKETS_MIN_INTERVAL_NS / 1000 + 50000);
 	found = refresh_and_lookup(sockets, socket_inode(late_fd), users, REPORT_MAX_PROCESSES);
 	CHECK_INT(found, 1);
@@ -309,10 +316,13 @@ static void test_proc_sockets(void)
 
 	/* An inode nobody holds: a storm of lookups does not rescan for each. */
 	__u64 scans = proc_sockets_scan_count(sockets);
+	__u64 storm_started_ns = monotonic_ns();
 
 	for (int i = 0; i < 100000; i++)
 		refresh_and_lookup(sockets, 1, users, REPORT_MAX_PROCESSES);
-	CHECK(proc_sockets_scan_count(sockets) - scans <= 1);
+	/* At most one scan per interval the storm lasted (however slow this machine is). */
+	CHECK(proc_sockets_scan_count(sockets) - scans <=
+	      1 + (monotonic_ns() - storm_started_ns) / PROC_SOCKETS_MIN_INTERVAL_NS);
 	CHECK_INT(refresh_and_lookup(sockets, 0, users, REPORT_MAX_PROCESSES), 0);
 	close(late_fd);
 	close(fd);

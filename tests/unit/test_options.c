@@ -9,6 +9,7 @@
 #include "metrics_server.h"
 #include "option_spec.h"
 #include "options.h"
+#include "output.h"
 #include "unit.h"
 
 struct parse_run {
@@ -715,6 +716,21 @@ static void test_output_errors(void)
 	run = parse("--quiet", NULL);
 	CHECK_USAGE_ERROR(run, "--quiet leaves no output");
 	run_release(&run);
+	/* --journal is an output for --quiet; the static build refuses it, naming why. */
+	run = parse("-q", "--journal", NULL);
+	if (journal_available()) {
+		CHECK_INT(run.result, OPTIONS_RUN);
+		CHECK(run.opts.quiet && run.opts.journal);
+	} else {
+		CHECK_USAGE_ERROR(run, "--journal is not in this build");
+		CHECK_CONTAINS(run.err, "no static libsystemd");
+	}
+	run_release(&run);
+	if (journal_available()) {
+		run = parse("--who", "8080", "--journal", NULL);
+		CHECK_USAGE_ERROR(run, "--who asks once and traces nothing, so --journal");
+		run_release(&run);
+	}
 	run = parse("-q", "-j", "--syslog", NULL);
 	CHECK_USAGE_ERROR(run, "--json has no effect");
 	run_release(&run);

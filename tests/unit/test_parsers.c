@@ -44,6 +44,30 @@ static void test_stat(void)
 	free(buf);
 }
 
+static void test_stat_ppid(void)
+{
+	static const char *const cut[] = { "1 (x)",    "1 (x) ",    "1 (x) S",
+					   "1 (x) S ", "1 (x) S x", "1 (x) S 99999999999 2",
+					   "1 x S 1" };
+	__u32 ppid = 0;
+	char *buf;
+
+	buf = exact_copy("4242 (a) b) S 812 4242 4242 0 -1\n");
+	CHECK_INT(procinfo_parse_ppid(buf, &ppid), 0);
+	CHECK_INT(ppid, 812);
+	free(buf);
+	buf = exact_copy("1 (systemd) S 0 1 1 0 -1");
+	CHECK_INT(procinfo_parse_ppid(buf, &ppid), 0);
+	CHECK_INT(ppid, 0);
+	free(buf);
+	/* Cut anywhere: -EINVAL, never a read past the end. */
+	for (size_t i = 0; i < sizeof(cut) / sizeof(cut[0]); i++) {
+		buf = exact_copy(cut[i]);
+		CHECK_INT(procinfo_parse_ppid(buf, &ppid), -EINVAL);
+		free(buf);
+	}
+}
+
 static void test_cgroup_and_link(void)
 {
 	char cgroup[16], *buf;
@@ -103,6 +127,7 @@ static void test_sockdiag_lying_error(void)
 int main(void)
 {
 	test_stat();
+	test_stat_ppid();
 	test_cgroup_and_link();
 	test_sockdiag_lying_error();
 	return unit_summary();

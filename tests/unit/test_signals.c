@@ -65,8 +65,12 @@ int main(void)
 	waitpid(child, NULL, 0);
 	CHECK_INT(ret, -ECANCELED);
 	CHECK(signals_reopen_requested && signals_stop_requested);
-	/* The stop at 400 ms, then SIGNALS_STOP_GRACE_MS, then at most a tick more. */
-	CHECK(took >= 400 + SIGNALS_STOP_GRACE_MS - 50 && took < 400 + SIGNALS_STOP_GRACE_MS + 600);
+	/*
+	 * The stop at 400 ms, then SIGNALS_STOP_GRACE_MS: never before, and not
+	 * much after (the bound leaves room for a loaded machine's scheduling; a
+	 * write that ignored the stop would run into the watchdog at 10 s).
+	 */
+	CHECK(took >= 400 + SIGNALS_STOP_GRACE_MS - 50 && took < 400 + SIGNALS_STOP_GRACE_MS + 3000);
 	/* What is in the pipe is whole lines, exactly the ones reported written. */
 	CHECK(written > 0 && written < len && lines[written - 1] == '\n');
 	{

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,6 +142,36 @@ int procinfo_parse_stat(char *buf, char *comm, __u64 *starttime)
 	}
 	*starttime = strtoull(field + 1, NULL, 10);
 	return 0;
+}
+
+int procinfo_parse_ppid(const char *buf, __u32 *ppid)
+{
+	/* "pid (comm) S ppid ...": the field after the state. */
+	const char *close_paren = strrchr(buf, ')');
+	char *end;
+	unsigned long value;
+
+	if (!close_paren || close_paren[1] != ' ' || !close_paren[2] || close_paren[3] != ' ')
+		return -EINVAL;
+	value = strtoul(close_paren + 4, &end, 10);
+	if (end == close_paren + 4 || (*end != ' ' && *end) || value > UINT32_MAX)
+		return -EINVAL;
+	*ppid = value;
+	return 0;
+}
+
+int procinfo_parent(__u32 pid, char *comm, __u32 *ppid)
+{
+	char buf[PROC_STAT_MAX];
+	ssize_t len = proc_file_read(pid, "stat", buf, sizeof(buf) - 1);
+	__u64 starttime;
+	int err;
+
+	if (len < 0)
+		return len;
+	buf[len] = '\0';
+	err = procinfo_parse_ppid(buf, ppid);
+	return err ? err : procinfo_parse_stat(buf, comm, &starttime);
 }
 
 /* comm and starttime from /proc/PID/stat: one read instead of comm + stat. */

@@ -30,6 +30,9 @@ void procinfo_caller(struct procinfo_cache *cache, const struct bs_event *ev,
  */
 int procinfo_process(struct procinfo_cache *cache, __u32 pid, struct process_ref *out);
 
+/* pid's comm (BS_COMM_LEN bytes) and parent pid (0 for pid 1): 0, or -errno (-ENOENT: gone). */
+int procinfo_parent(__u32 pid, char *comm, __u32 *ppid);
+
 /*
  * /proc/PID/cmdline bytes (raw, raw_len) as one line in out: NULs become
  * spaces, trailing separators go, and a cut never splits a UTF-8 character.
@@ -41,6 +44,8 @@ int procinfo_process(struct procinfo_cache *cache, __u32 pid, struct process_ref
  * /proc/PID/stat: comm (BS_COMM_LEN bytes) and starttime; 0 or -EINVAL.
  */
 int procinfo_parse_stat(char *buf, char *comm, __u64 *starttime);
+/* /proc/PID/stat: the parent pid (field 4); 0 or -EINVAL. */
+int procinfo_parse_ppid(const char *buf, __u32 *ppid);
 
 size_t procinfo_cmdline_format(char *out, size_t out_size, const char *raw, size_t raw_len);
 

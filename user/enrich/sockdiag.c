@@ -545,7 +545,7 @@ struct sockdiag *sockdiag_new(void)
 	/*
 	 * A test knob, not for users: BINDSNOOP_NO_SOCK_DIAG=1 acts as a kernel
 	 * without the inet_diag modules, so the /proc/net fallback can be
-	 * tested live (tests/live, scripts/vm-test.sh boots one for real).
+	 * tested live (tests/live; scripts/vm-test.sh's no-modules row unloads them for real).
 	 */
 	if (getenv("BINDSNOOP_NO_SOCK_DIAG")) {
 		for (int i = 0; i < DUMP_KINDS; i++)

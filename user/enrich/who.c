@@ -14,11 +14,13 @@
 #include "holder_lookup.h"
 #include "json_event.h"
 #include "procinfo.h"
+#include "process_lineage.h"
 #include "strbuf.h"
 #include "text_sanitize.h"
 #include "who.h"
 
-#define WHO_ROW_FORMAT "%-6s %-5s %-11s %-25s %-11s %s\n"
+#define WHO_ROW_FORMAT	  "%-6s %-5s %-11s %-25s %-11s %s\n"
+#define WHO_LINEAGE_SLOTS 64
 
 static const __u16 who_protocols[] = { IPPROTO_TCP, IPPROTO_UDP };
 
@@ -54,6 +56,12 @@ struct who_query {
 	__u32 dumping_protocol;
 	int err; /* -ENOMEM while collecting */
 	int held;
+	struct process_lineage lineages[REPORT_MAX_PROCESSES]; /* the row's holder processes */
+	/* Lineages already read, by pid: one process holding 2,000 ports walks /proc once. */
+	struct who_lineage_slot {
+		__u32 pid;
+		struct process_lineage lineage;
+	} lineage_cache[WHO_LINEAGE_SLOTS];
 };
 
 static __u64 netns_of(const char *pid_dir)
@@ -179,8 +187,13 @@ static void append_age(struct strbuf *out, __u64 since_ns, __u64 now_ns)
 	strbuf_append_str(out, age);
 }
 
-/* "nginx[1200,1201] (nginx.service, running for 2h10m)". */
-static void describe_processes(struct strbuf *out, const struct holder_report *holder, __u64 now_ns)
+/*
+ * "nginx[1200,1201] (nginx.service, running for 2h10m)"; a holder started by
+ * supervisord, pm2, cron or a login session says so after its unit:
+ * "app[812] (supervisor.service, started by supervisord, running for 3s)".
+ */
+static void describe_processes(struct strbuf *out, const struct holder_report *holder,
+			       const struct process_lineage *lineage, __u64 now_ns)
 {
 	__u32 count = holder->process_count < REPORT_MAX_PROCESSES ? holder->process_count :
 								     REPORT_MAX_PROCESSES;
@@ -212,6 +225,9 @@ static void describe_processes(struct strbuf *out, const struct holder_report *h
 		append_sanitized(out, identity->service, sizeof(identity->service));
 		strbuf_append_literal(out, ", ");
 	}
+	if (lineage->origin != ORIGIN_UNIT && lineage->origin != ORIGIN_CONTAINER &&
+	    process_origin_name(lineage->origin))
+		strbuf_appendf(out, "started by %s, ", process_origin_name(lineage->origin));
 	if (identity->start_realtime_ns && now_ns >= identity->start_realtime_ns) {
 		strbuf_append_literal(out, "running for ");
 		append_age(out, identity->start_realtime_ns, now_ns);
@@ -224,8 +240,29 @@ static void describe_processes(struct strbuf *out, const struct holder_report *h
 		strbuf_append_literal(out, ")");
 }
 
+/* --wide: "    parents: sh[51] < supervisord[50] (started by supervisord)", the parent first. */
+static void append_lineage(struct strbuf *out, const struct process_lineage *lineage)
+{
+	const char *origin = process_origin_name(lineage->origin);
+
+	strbuf_append_literal(out, "    parents: ");
+	if (!lineage->parent_count)
+		strbuf_append_literal(out, "unknown");
+	for (__u32 i = 0; i < lineage->parent_count && i < LINEAGE_MAX_PARENTS; i++) {
+		if (i)
+			strbuf_append_literal(out, " < ");
+		append_sanitized(out, lineage->parents[i].comm[0] ? lineage->parents[i].comm : "?",
+				 BS_COMM_LEN);
+		strbuf_appendf(out, "[%u]", lineage->parents[i].pid);
+	}
+	if (origin)
+		strbuf_appendf(out, " (started by %s)", origin);
+	strbuf_append_literal(out, "\n");
+}
+
 static void print_held_row(struct who_query *query, __u16 port, __u64 netns,
-			   const struct holder_report *holder, __u32 time_wait_left_ms)
+			   const struct holder_report *holder,
+			   const struct process_lineage *lineages, __u32 time_wait_left_ms)
 {
 	char port_text[8], endpoint[FORMAT_ENDPOINT_MAX], netns_text[24], proto[FORMAT_PROTO_MAX];
 	struct strbuf who = STRBUF_INIT;
@@ -236,7 +273,7 @@ static void print_held_row(struct who_query *query, __u16 port, __u64 netns,
 			    sizeof(endpoint)) < 0)
 		snprintf(endpoint, sizeof(endpoint), "?:%u", holder->port);
 	if (holder->process_count)
-		describe_processes(&who, holder, query->now_ns);
+		describe_processes(&who, holder, &lineages[0], query->now_ns);
 	else if (time_wait_left_ms)
 		strbuf_appendf(&who, "no process: a closed connection, freed in %u.%u s",
 			       time_wait_left_ms / 1000, time_wait_left_ms % 1000 / 100);
@@ -266,6 +303,7 @@ static void print_held_row(struct who_query *query, __u16 port, __u64 netns,
 		else
 			strbuf_append_literal(&query->line, "(command line unknown)");
 		strbuf_append_literal(&query->line, "\n");
+		append_lineage(&query->line, &lineages[i]);
 		fwrite(query->line.data, 1, query->line.len, query->out);
 		strbuf_reset(&query->line);
 	}
@@ -348,6 +386,18 @@ static int collect_sockets(struct who_query *query)
 	return query->err;
 }
 
+static void lineage_lookup(struct who_query *query, const struct process_ref *process,
+			   struct process_lineage *out)
+{
+	struct who_lineage_slot *slot = &query->lineage_cache[process->pid % WHO_LINEAGE_SLOTS];
+
+	if (slot->pid != process->pid) {
+		process_lineage_read(process->pid, &process->identity, &slot->lineage);
+		slot->pid = process->pid;
+	}
+	*out = slot->lineage;
+}
+
 static void print_held(struct who_query *query, const struct who_socket *found,
 		       struct holder_report *holder)
 {
@@ -356,15 +406,18 @@ static void print_held(struct who_query *query, const struct who_socket *found,
 	__u32 time_wait_left_ms = found->socket.time_wait ? found->socket.expires_ms : 0;
 
 	holder_lookup_describe(query->lookup, &found->socket, protocol, holder);
-	for (__u32 j = 0; j < holder->process_count && j < REPORT_MAX_PROCESSES; j++)
+	for (__u32 j = 0; j < holder->process_count && j < REPORT_MAX_PROCESSES; j++) {
 		enricher_process(query->enricher, &holder->processes[j], holder);
+		lineage_lookup(query, &holder->processes[j], &query->lineages[j]);
+	}
 	if (query->opts->json) {
-		json_render_who_held(++query->records, query->now_ns, found->socket.port, netns, holder,
-				     time_wait_left_ms, &query->line);
+		json_render_who_held(++query->records, query->now_ns, found->socket.port, netns,
+				     holder, query->lineages, time_wait_left_ms, &query->line);
 		fwrite(query->line.data, 1, query->line.len, query->out);
 		strbuf_reset(&query->line);
 	} else {
-		print_held_row(query, found->socket.port, netns, holder, time_wait_left_ms);
+		print_held_row(query, found->socket.port, netns, holder, query->lineages,
+			       time_wait_left_ms);
 	}
 }
 

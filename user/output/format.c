@@ -285,6 +285,28 @@ int format_addr(__u16 family, const __u8 *addr, char *buf, size_t len)
 	return strlen(buf);
 }
 
+size_t format_asked(const struct format_asked *asked, char proto[FORMAT_PROTO_MAX], char *addr,
+		    size_t addr_len)
+{
+	int len;
+
+	if (asked->family == BS_AF_UNIX) {
+		snprintf(proto, FORMAT_PROTO_MAX, "unix_%s", unix_type_name(asked->sock_type));
+		len = format_unix_name(asked->unix_name, asked->unix_name_len, addr, addr_len);
+	} else {
+		char *name = (char *)proto_name(asked->protocol, proto, FORMAT_PROTO_MAX);
+
+		if (name != proto)
+			snprintf(proto, FORMAT_PROTO_MAX, "%s", name);
+		len = format_addr(asked->family, asked->addr, addr, addr_len);
+	}
+	if (len < 0) {
+		addr[0] = '\0';
+		return 0;
+	}
+	return len;
+}
+
 int format_endpoint(__u16 family, const __u8 *addr, __u16 port, char *buf, size_t len)
 {
 	char text[FORMAT_ADDR_MAX];

@@ -52,6 +52,24 @@ const char *unix_type_name(__u8 sock_type);
  */
 int format_unix_name(const char *name, __u32 name_len, char *buf, size_t len);
 
+/* What a failure asked for, for the text outputs' fields; unix_* count for BS_AF_UNIX only. */
+struct format_asked {
+	__u16 family;
+	__u16 protocol;
+	const __u8 *addr;
+	const char *unix_name;
+	__u32 unix_name_len;
+	__u8 sock_type;
+};
+
+/*
+ * Its protocol ("tcp"; "unix_stream", "unix_dgram", ...) into proto, and its
+ * address ("0.0.0.0"; an AF_UNIX name escaped) into addr, which must hold
+ * FORMAT_UNIX_NAME_MAX: "" when it has none. The address's length.
+ */
+size_t format_asked(const struct format_asked *asked, char proto[FORMAT_PROTO_MAX], char *addr,
+		    size_t addr_len);
+
 /*
  * A holder's state as the JSON schema names it: TCP state names, TCP_CLOSE
  * (7) as "BOUND" (bound but neither listening nor connected), and for UDP

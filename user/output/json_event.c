@@ -5,6 +5,7 @@
 #include "diagnose.h"
 #include "format.h"
 #include "json_event.h"
+#include "process_lineage.h"
 
 /*
  * Appends that remember the first failure, so rendering reads as a list of
@@ -313,20 +314,19 @@ static void put_diagnosis(struct json_writer *writer, const struct diagnosis *di
 }
 
 /* [{"pid":1,"comm":"systemd"},...]: the parent first; null when not read. */
-static void put_parents(struct json_writer *writer, const struct caller_report *caller)
+static void put_parents(struct json_writer *writer, const struct parent_ref *parents, __u32 count)
 {
-	if (!caller->parent_count) {
+	if (!count) {
 		put_literal(writer, "null");
 		return;
 	}
 	put_literal(writer, "[");
-	for (__u32 i = 0; i < caller->parent_count && i < BS_PARENT_DEPTH; i++) {
+	for (__u32 i = 0; i < count; i++) {
 		if (i)
 			put_literal(writer, ",");
 		put_literal(writer, "{\"pid\":");
-		put_u64(writer, caller->parents[i].pid);
-		put_process_text(writer, "comm", caller->parents[i].comm,
-				 sizeof(caller->parents[i].comm));
+		put_u64(writer, parents[i].pid);
+		put_process_text(writer, "comm", parents[i].comm, sizeof(parents[i].comm));
 		put_literal(writer, "}");
 	}
 	put_literal(writer, "]");
@@ -389,13 +389,17 @@ static void put_caller(struct json_writer *writer, const struct caller_report *c
 	put_literal(writer, ",\"source\":");
 	put_plain_string(writer, caller->identity_from_kernel ? "kernel" : "proc");
 	put_literal(writer, ",\"parents\":");
-	put_parents(writer, caller);
+	put_parents(writer, caller->parents,
+		    caller->parent_count < BS_PARENT_DEPTH ? caller->parent_count :
+							     BS_PARENT_DEPTH);
 	put_literal(writer, ",\"socket\":");
 	put_caller_socket(writer, &caller->socket_options, v6only);
 	put_literal(writer, "}");
 }
 
-static void put_process(struct json_writer *writer, const struct process_ref *process)
+/* lineage: --who's, NULL in events (their holders' parents are not read). */
+static void put_process(struct json_writer *writer, const struct process_ref *process,
+			const struct process_lineage *lineage)
 {
 	put_literal(writer, "{\"pid\":");
 	put_u64(writer, process->pid);
@@ -405,12 +409,28 @@ static void put_process(struct json_writer *writer, const struct process_ref *pr
 	else
 		put_literal(writer, ",\"cmdline\":null");
 	put_identity(writer, &process->identity);
+	if (lineage) {
+		const char *origin = process_origin_name(lineage->origin);
+
+		put_literal(writer, ",\"parents\":");
+		put_parents(writer, lineage->parents,
+			    lineage->parent_count < LINEAGE_MAX_PARENTS ? lineage->parent_count :
+									  LINEAGE_MAX_PARENTS);
+		put_literal(writer, ",\"started_by\":");
+		if (origin)
+			put_plain_string(writer, origin);
+		else
+			put_literal(writer, "null");
+	}
 	put_literal(writer, "}");
 }
 
-/* An AF_UNIX holder holds the name the caller asked for: addr is that name (report NULL: --who). */
+/*
+ * An AF_UNIX holder holds the name the caller asked for: addr is that name.
+ * report: the event's, NULL for --who; lineages: --who's, NULL in events.
+ */
 static void put_holder(struct json_writer *writer, const struct bind_report *report,
-		       const struct holder_report *holder)
+		       const struct holder_report *holder, const struct process_lineage *lineages)
 {
 	__u32 process_count = holder->process_count;
 
@@ -452,7 +472,7 @@ static void put_holder(struct json_writer *writer, const struct bind_report *rep
 	for (__u32 i = 0; i < process_count; i++) {
 		if (i)
 			put_literal(writer, ",");
-		put_process(writer, &holder->processes[i]);
+		put_process(writer, &holder->processes[i], lineages ? &lineages[i] : NULL);
 	}
 	put_literal(writer, "]}");
 }
@@ -513,7 +533,7 @@ int json_render_report(const struct bind_report *report, struct strbuf *out)
 	for (__u32 i = 0; i < holder_count; i++) {
 		if (i)
 			put_literal(&writer, ",");
-		put_holder(&writer, report, &report->holders[i]);
+		put_holder(&writer, report, &report->holders[i], NULL);
 	}
 	put_literal(&writer, "],\"holders_not_named\":");
 	put_u64(&writer, report->holders_not_named);
@@ -688,8 +708,8 @@ int json_render_stop(const struct session_info *info, __u64 dropped, struct strb
 }
 
 int json_render_who_held(__u64 seq, __u64 ts_realtime_ns, __u16 port, __u64 netns,
-			 const struct holder_report *holder, __u32 time_wait_left_ms,
-			 struct strbuf *out)
+			 const struct holder_report *holder, const struct process_lineage *lineages,
+			 __u32 time_wait_left_ms, struct strbuf *out)
 {
 	struct json_writer writer = { .out = out };
 	size_t start = out->len;
@@ -700,7 +720,7 @@ int json_render_who_held(__u64 seq, __u64 ts_realtime_ns, __u16 port, __u64 netn
 	put_literal(&writer, ",\"netns\":");
 	put_u64(&writer, netns);
 	put_literal(&writer, ",\"holder\":");
-	put_holder(&writer, NULL, holder);
+	put_holder(&writer, NULL, holder, lineages);
 	put_literal(&writer, ",\"time_wait_left_ms\":");
 	if (time_wait_left_ms)
 		put_u64(&writer, time_wait_left_ms);

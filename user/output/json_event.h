@@ -16,6 +16,8 @@
 #include "session.h"
 #include "strbuf.h"
 
+struct process_lineage;
+
 /*
  * Appends one event object and its '\n' to out. On failure (-ENOMEM) out is
  * left as it was: never half a line.
@@ -53,11 +55,13 @@ __u64 json_record_seq(const char *record, size_t len);
 
 /*
  * --who: {"v":2,"seq":N,"ts":...,"event":"held","port":N,"netns":N,"holder":{...as in
- * holders[]...},"time_wait_left_ms":N|null} and '\n', one per socket found.
+ * holders[]...},"time_wait_left_ms":N|null} and '\n', one per socket found. Each
+ * process has its "parents" and "started_by" from lineages[i] (process_lineage.h),
+ * one per holder process; lineages NULL: not read, the fields left out.
  */
 int json_render_who_held(__u64 seq, __u64 ts_realtime_ns, __u16 port, __u64 netns,
-			 const struct holder_report *holder, __u32 time_wait_left_ms,
-			 struct strbuf *out);
+			 const struct holder_report *holder, const struct process_lineage *lineages,
+			 __u32 time_wait_left_ms, struct strbuf *out);
 
 /* --who: {"v":2,"seq":N,"ts":...,"event":"free","port":N} and '\n': nothing holds it. */
 int json_render_who_free(__u64 seq, __u64 ts_realtime_ns, __u16 port, struct strbuf *out);

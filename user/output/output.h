@@ -65,6 +65,12 @@ struct output {
 struct output *output_table_new(FILE *stream, bool wide);
 /* The same as if stream were a terminal of width columns (for tests). */
 struct output *output_table_new_sized(FILE *stream, bool wide, unsigned int width);
+/*
+ * The table's compact row for report, whole (as when piped), without its
+ * time and newline, appended to out: the journal's MESSAGE starts with it.
+ */
+struct strbuf;
+int output_table_render_line(const struct bind_report *report, struct strbuf *out);
 /* JSON Lines on stream: one object per event, whole lines only. */
 struct output *output_json_new(FILE *stream);
 /*
@@ -85,6 +91,32 @@ struct syslog_target;
  */
 struct output *output_syslog_new(const struct syslog_target *target, int facility,
 				 size_t queue_bytes);
+
+/*
+ * --journal: native systemd journal entries (journal_entry.h), sent by a
+ * thread of their own through a queue of queue_bytes, so that a stalled
+ * journald never holds up tracing; entries that do not fit are counted
+ * and reported. A restart loop makes one entry per fold_ms window (0:
+ * one per record, --no-fold). NULL with errno set: out of memory, or
+ * ENOTSUP in a build without libsystemd (journal_available()).
+ */
+/* 16 MiB: about 8,000 entries of a full report. */
+#define JOURNAL_QUEUE_BYTES (16u << 20)
+struct output *output_journal_new(size_t queue_bytes, __u32 fold_ms);
+/* The same with another way to send (tests): see journal_sender.h. */
+struct iovec;
+struct output *output_journal_new_with(size_t queue_bytes, __u32 fold_ms,
+				       int (*send)(const struct iovec *fields, int count));
+
+/* Whether this build has --journal: libsystemd has no static library in Debian. */
+static inline bool journal_available(void)
+{
+#ifdef BINDSNOOP_JOURNAL
+	return true;
+#else
+	return false;
+#endif
+}
 
 struct metrics;
 /*

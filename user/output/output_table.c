@@ -728,6 +728,37 @@ static void put_row(struct table_output *table, struct table_line *line,
 							  line->out->len - start, width);
 }
 
+int output_table_render_line(const struct bind_report *report, struct strbuf *out)
+{
+	/* Everything whole, unpadded: nothing to fit, no columns to line up. */
+	const struct row_fit whole = { .caller_cap = SIZE_MAX,
+				       .holder_cap = SIZE_MAX,
+				       .host_cap = SIZE_MAX,
+				       .detail = true,
+				       .repeat = true,
+				       .all_pids = true,
+				       .endpoint = true };
+	struct strbuf row_text = STRBUF_INIT;
+	struct table_line line = { .out = &row_text };
+	const char *after_clock;
+	struct table_row row;
+	int err;
+
+	line.err = table_row_init(&row, report);
+	if (!line.err)
+		put_fitted_row(&line, &row, &whole, true);
+	table_row_release(&row);
+	err = line.err;
+	if (!err) {
+		/* The compact row without its first column (the clock) and its newline. */
+		after_clock = strchr(row_text.data, ' ');
+		after_clock = after_clock ? after_clock + 1 : row_text.data;
+		err = strbuf_append(out, after_clock, strcspn(after_clock, "\n"));
+	}
+	strbuf_release(&row_text);
+	return err;
+}
+
 /* Table rows among the lines in data: --wide detail lines are indented. */
 static __u64 count_rows(const char *data, size_t len)
 {

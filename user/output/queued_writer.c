@@ -47,24 +47,11 @@ bool queued_writer_wanted(int fd)
 	return fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
 }
 
-/* The signals the main thread acts on are its own: only SIGALRM interrupts this one. */
-static void block_stop_signals(void)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-}
-
 static void *writer_main(void *arg)
 {
 	struct queued_writer *writer = arg;
 
-	block_stop_signals();
+	signals_block_in_thread();
 	pthread_mutex_lock(&writer->lock);
 	for (;;) {
 		struct batch *batch;
