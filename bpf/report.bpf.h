@@ -446,6 +446,16 @@ static __always_inline void event_caller_fill(struct bs_event *event, struct cal
 	}
 }
 
+/*
+ * Only the syscall hooks and unix_bind() see sockets of other families: a
+ * constant at every call site, so the inet hooks' programs carry no AF_UNIX
+ * code for the verifier to walk.
+ */
+static __always_inline bool sees_other_families(__u8 hook)
+{
+	return hook == BS_HOOK_SYSCALL || hook == BS_HOOK_UNIX;
+}
+
 /* A failed bind of a socket of another family: AF_UNIX's (unix_bind.bpf.h). */
 static __noinline int unix_bind_failed(struct caller_id *id, const struct pending_op *op,
 				       struct sock *sk, int ret, __u8 hook);
@@ -470,14 +480,16 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 		return 0;
 	if (ret == 0) {
 		if (!inet_caller_read(&caller, sk, access))
-			return unix_bind_succeeded(sk, pid, kind);
+			return sees_other_families(hook) ? unix_bind_succeeded(sk, pid, kind) : 0;
 		owner_tag_record(sk, pid);
 		if (!bs_cfg.all || !caller_id_wanted(id))
 			return 0;
 	} else if (!caller_id_wanted(id)) {
 		return 0;
 	} else if (!inet_caller_read(&caller, sk, access)) {
-		return kind == BS_KIND_BIND ? unix_bind_failed(id, op, sk, ret, hook) : 0;
+		return kind == BS_KIND_BIND && sees_other_families(hook) ?
+			       unix_bind_failed(id, op, sk, ret, hook) :
+			       0;
 	}
 
 	requested_address(&requested, op, &caller, access);
