@@ -332,6 +332,7 @@ enum test_result test_unix_path_filter(struct test_context *ctx)
 	const struct snoop_line *line;
 	struct verdict verdict = { 0 };
 	char dir[64], pattern[96], other[96], wanted[96];
+	struct holder_spec listener;
 	struct snoop *tracer;
 	enum test_result result;
 	struct holder holder;
@@ -351,16 +352,9 @@ enum test_result test_unix_path_filter(struct test_context *ctx)
 		unix_dir_remove(dir, names);
 		return tracer ? test_fail(ctx, "setup: mkdir: %s", strerror(errno)) : TEST_FAIL;
 	}
+	listener = tcp4_listener("lt-unix-porth", port);
 	if (unix_caller(ctx, "lt-unix-other", SOCK_STREAM, other, EADDRINUSE, 0) < 0 ||
-	    start_holder(ctx,
-			 &(struct holder_spec){ .comm = "lt-unix-porth",
-						.family = AF_INET,
-						.type = SOCK_STREAM,
-						.addr = "127.0.0.1",
-						.port = port,
-						.listen = true,
-						.v6only = -1 },
-			 &holder) ||
+	    start_holder(ctx, &listener, &holder) ||
 	    !failing_caller(ctx, "lt-unix-port", AF_INET, SOCK_STREAM, "127.0.0.1", port,
 			    EADDRINUSE)) {
 		unix_dir_remove(dir, names);
