@@ -114,7 +114,8 @@ LIVE_SRCS := $(wildcard tests/live/*.c)
 # helpers of user/ cannot clash with the live suite's own (errno_name, ...).
 LIVE_OPTION_SRCS := user/option_table.c user/options.c user/output/format.c \
 		    user/output/text_sanitize.c user/strbuf.c \
-		    user/output/syslog_target.c user/output/listen_address.c
+		    user/output/syslog_target.c user/output/listen_address.c \
+		    user/capture/path_filter.c
 # The tests' own library (tests/lib): the one JSON checker of the unit tests and the live suite.
 TESTLIB_SRCS := $(wildcard tests/lib/*.c)
 TESTLIB_OBJS := $(patsubst tests/lib/%.c,$(OUTPUT)/tests/lib/%.o,$(TESTLIB_SRCS))

@@ -10,6 +10,9 @@
  *               and udp_lib_get_port); in the basic object fentry on the
  *               first three too
  *   kprobe      the same functions with kprobe+kretprobe
+ *
+ * AF_UNIX binds: the tracepoint backend sees them in the same programs; the
+ * other two hook unix_bind() (its own section at the end, unix_bind.bpf.h).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -286,4 +289,32 @@ SEC("kretprobe/udp_lib_get_port")
 int BPF_KRETPROBE(kretprobe_udp_lib_get_port, int ret)
 {
 	return autobind_return(autobind_result(ret), BS_HOOK_GET_PORT);
+}
+
+/* ---- AF_UNIX: unix_bind() on the fexit and kprobe backends (unix_bind.bpf.h) ---- */
+
+#if !BS_HAS_TASK_PT_REGS
+SEC("fentry/unix_bind")
+int BPF_PROG(fentry_unix_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len)
+{
+	return op_begin(BS_KIND_BIND, sock->sk, uaddr, addr_len, false);
+}
+#endif
+
+SEC("fexit/unix_bind")
+int BPF_PROG(fexit_unix_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len, int ret)
+{
+	return unix_bind_returned(sock->sk, uaddr, addr_len, ret);
+}
+
+SEC("kprobe/unix_bind")
+int BPF_KPROBE(kprobe_unix_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len)
+{
+	return op_begin(BS_KIND_BIND, BPF_CORE_READ(sock, sk), uaddr, addr_len, false);
+}
+
+SEC("kretprobe/unix_bind")
+int BPF_KRETPROBE(kretprobe_unix_bind, int ret)
+{
+	return op_finish(ret, BS_HOOK_UNIX);
 }

@@ -31,6 +31,10 @@
 #define BS_HOOK_INET	 2 /* inet_bind, inet6_bind, inet_listen (fexit or kretprobe) */
 #define BS_HOOK_GET_PORT 3 /* inet_csk_get_port / udp_lib_get_port return */
 #define BS_HOOK_AUTOBIND 4 /* inet_autobind return */
+#define BS_HOOK_UNIX	 5 /* unix_bind (fexit or kretprobe) */
+
+#define BS_AF_UNIX	 1   /* bs_event.family of a Unix-domain bind */
+#define BS_UNIX_PATH_LEN 108 /* sizeof(sockaddr_un.sun_path) */
 
 /* bs_holder.flags */
 #define BS_HOLDER_REUSEADDR   0x1
@@ -110,14 +114,31 @@ struct bs_identity {
 	char cmdline[BS_CMDLINE_LEN]; /* the first bytes of the arguments, NUL-separated */
 };
 
+/*
+ * The name an AF_UNIX bind asked for, as the caller passed it: a path
+ * (NUL-ended within path_len, or cut there), or an abstract name (path[0] is
+ * 0; every one of its path_len bytes counts, NULs included).
+ */
+struct bs_unix_addr {
+	char path[BS_UNIX_PATH_LEN];
+	__u32 path_len; /* bytes of sun_path given (addrlen - 2), at most BS_UNIX_PATH_LEN */
+};
+
 struct bs_event {
-	struct bs_holder holders[BS_MAX_KERNEL_HOLDERS];
+	/*
+	 * An AF_UNIX event has no kernel holders (holder_count 0): its name
+	 * takes their room, so the record keeps one size for every family.
+	 */
+	union {
+		struct bs_holder holders[BS_MAX_KERNEL_HOLDERS];
+		struct bs_unix_addr unix_addr; /* family BS_AF_UNIX */
+	};
 	struct bs_identity identity; /* flags 0: not read (a success, the basic object) */
 	__u64 ts_boot_ns; /* bpf_ktime_get_boot_ns() */
 	__u64 netns_ino;  /* network namespace of the caller's socket */
 	__u64 cgroup_id;
 	__u64 sock_inode;	/* the caller's socket */
-	__u8 addr[BS_ADDR_LEN]; /* the address the caller asked for */
+	__u8 addr[BS_ADDR_LEN]; /* the address asked for; AF_UNIX: the name's hash (the fold key) */
 	char comm[BS_COMM_LEN];
 	__u32 pid; /* tgid */
 	__u32 tid;
@@ -126,8 +147,8 @@ struct bs_event {
 	__s32 ret;		      /* 0 or -errno */
 	__u32 holder_count;	      /* holders found; may exceed BS_MAX_KERNEL_HOLDERS */
 	__u16 port;		      /* requested port, host byte order */
-	__u16 family;		      /* AF_INET or AF_INET6 */
-	__u16 protocol;		      /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_MPTCP, ... */
+	__u16 family;		      /* AF_INET, AF_INET6 or BS_AF_UNIX */
+	__u16 protocol;		      /* IPPROTO_TCP, _UDP, _MPTCP, ...; 0: AF_UNIX */
 	__u8 kind;		      /* BS_KIND_* */
 	__u8 hook;		      /* BS_HOOK_* */
 	__u8 sock_type;		      /* SOCK_STREAM, SOCK_DGRAM, ... */
@@ -195,7 +216,11 @@ struct bs_filters {
 	__u32 comm_count;
 	__u32 filter_ports;  /* 1: only ports set in port_bitmap */
 	__u32 filter_errnos; /* 1: only errnos set in errno_bitmap */
-	__u32 pad;
+	/*
+	 * 1: --path: AF_UNIX failures pass (userspace matches their names), inet
+	 * ones only as --port lets them (none without it).
+	 */
+	__u32 filter_paths;
 };
 
 /* Read-only settings, fixed before load so the verifier drops unused branches. */
@@ -219,6 +244,8 @@ struct bs_config {
 _Static_assert(sizeof(struct bs_owner_tag) == 24, "bs_owner_tag layout changed");
 _Static_assert(sizeof(struct bs_holder) == 56, "bs_holder layout changed");
 _Static_assert(sizeof(struct bs_identity) == 592, "bs_identity layout changed");
+_Static_assert(sizeof(struct bs_unix_addr) <= sizeof(struct bs_holder) * BS_MAX_KERNEL_HOLDERS,
+	       "bs_unix_addr must fit in the holders' room of bs_event");
 _Static_assert(sizeof(struct bs_event) == 920, "bs_event layout changed");
 _Static_assert(sizeof(struct bs_fold_key) == 32, "bs_fold_key layout changed");
 _Static_assert(sizeof(struct bs_fold_value) == 80, "bs_fold_value layout changed");

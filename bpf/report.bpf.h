@@ -20,7 +20,7 @@
 
 #define EAGAIN	     11
 #define EADDRINUSE   98
-#define SOCKADDR_MAX 28 /* sizeof(struct sockaddr_in6) */
+#define SOCKADDR_MAX 110 /* sizeof(struct sockaddr_un), the largest one read */
 
 const volatile struct bs_config bs_cfg = {};
 
@@ -213,12 +213,8 @@ static __always_inline bool caller_wanted(__u32 pid, __u32 uid, const char *comm
 	return true;
 }
 
-static __always_inline bool outcome_wanted(int ret, __u16 port)
+static __always_inline bool errno_wanted(int ret)
 {
-	if (ret == 0 && !bs_cfg.all)
-		return false;
-	if (bs_cfg.filters.filter_ports && !bitmap_has(bs_cfg.filters.port_bitmap, port))
-		return false;
 	if (ret < 0 && bs_cfg.filters.filter_errnos) {
 		__u32 err = -ret;
 
@@ -226,6 +222,18 @@ static __always_inline bool outcome_wanted(int ret, __u16 port)
 			return false;
 	}
 	return true;
+}
+
+static __always_inline bool outcome_wanted(int ret, __u16 port)
+{
+	if (ret == 0 && !bs_cfg.all)
+		return false;
+	/* --path alone asks for AF_UNIX names only. */
+	if (bs_cfg.filters.filter_paths && !bs_cfg.filters.filter_ports)
+		return false;
+	if (bs_cfg.filters.filter_ports && !bitmap_has(bs_cfg.filters.port_bitmap, port))
+		return false;
+	return errno_wanted(ret);
 }
 
 /* What report_outcome needs of the caller's socket, from one snapshot. */
@@ -408,6 +416,52 @@ static __always_inline bool inet_caller_read(struct caller_sock *caller, struct 
 	return caller->family == AF_INET || caller->family == AF_INET6;
 }
 
+/* The caller's part of a record, read at the failure; the caller's own address is the hook's. */
+static __always_inline void event_caller_fill(struct bs_event *event, struct caller_id *id,
+					      struct sock *sk, struct net *net, int ret,
+					      __u8 kind, __u8 hook)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+
+	caller_id_complete(id);
+	event->ts_boot_ns = bpf_ktime_get_boot_ns();
+	event->pid = id->pid_tgid >> 32;
+	event->tid = (__u32)id->pid_tgid;
+	event->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	event->uid = id->uid;
+	event->cgroup_id = bpf_get_current_cgroup_id();
+	event->netns_ino = BPF_CORE_READ(net, ns.inum);
+	event->sock_inode = sock_inode(sk);
+	event->ret = ret;
+	event->sock_type = BPF_CORE_READ(sk, sk_type);
+	event->kind = kind;
+	event->hook = hook;
+	__builtin_memcpy(event->comm, id->comm, sizeof(event->comm));
+	/* Who failed, while it still exists: for failures, never for successes (--all). */
+	if (ret < 0) {
+		__builtin_memset(&event->identity, 0, sizeof(event->identity));
+		identity_read(&event->identity, sk);
+	} else {
+		event->identity.flags = 0;
+	}
+}
+
+/*
+ * Only the syscall hooks and unix_bind() see sockets of other families: a
+ * constant at every call site, so the inet hooks' programs carry no AF_UNIX
+ * code for the verifier to walk.
+ */
+static __always_inline bool sees_other_families(__u8 hook)
+{
+	return hook == BS_HOOK_SYSCALL || hook == BS_HOOK_UNIX;
+}
+
+/* A failed bind of a socket of another family: AF_UNIX's (unix_bind.bpf.h). */
+static __noinline int unix_bind_failed(struct caller_id *id, const struct pending_op *op,
+				       struct sock *sk, int ret, __u8 hook);
+/* A successful one: an AF_UNIX socket is tagged with its binder (unix_bind.bpf.h). */
+static __always_inline int unix_bind_succeeded(struct sock *sk, __u32 pid, __u8 kind);
+
 /*
  * Return side: report the outcome of op (NULL for an autobind) on socket sk.
  * Every successful bind tags its socket, whatever the filters say: it may be
@@ -426,12 +480,16 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 		return 0;
 	if (ret == 0) {
 		if (!inet_caller_read(&caller, sk, access))
-			return 0;
+			return sees_other_families(hook) ? unix_bind_succeeded(sk, pid, kind) : 0;
 		owner_tag_record(sk, pid);
 		if (!bs_cfg.all || !caller_id_wanted(id))
 			return 0;
-	} else if (!caller_id_wanted(id) || !inet_caller_read(&caller, sk, access)) {
+	} else if (!caller_id_wanted(id)) {
 		return 0;
+	} else if (!inet_caller_read(&caller, sk, access)) {
+		return kind == BS_KIND_BIND && sees_other_families(hook) ?
+			       unix_bind_failed(id, op, sk, ret, hook) :
+			       0;
 	}
 
 	requested_address(&requested, op, &caller, access);
@@ -457,38 +515,15 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 		return 0;
 	}
 
-	struct task_struct *task = (void *)bpf_get_current_task();
-
-	caller_id_complete(id);
 	__builtin_memcpy(event->addr, requested.addr, sizeof(event->addr));
 	event->port = requested.port;
 	event->family = caller.family;
 	event->holder_count = 0;
 	event->kernel_holders_searched = 0;
 	event->caller_v6only = caller.v6only;
-	event->ts_boot_ns = bpf_ktime_get_boot_ns();
-	event->pid = pid;
-	event->tid = (__u32)id->pid_tgid;
-	event->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	event->uid = id->uid;
-	event->cgroup_id = bpf_get_current_cgroup_id();
-	struct net *net = caller.net; /* a plain pointer: CO-RE must not see "caller." */
-
-	event->netns_ino = BPF_CORE_READ(net, ns.inum);
-	event->sock_inode = sock_inode(sk);
-	event->ret = ret;
 	event->protocol = protocol;
-	event->sock_type = BPF_CORE_READ(sk, sk_type);
-	event->kind = kind;
-	event->hook = hook;
-	__builtin_memcpy(event->comm, id->comm, sizeof(event->comm));
-	/* Who failed, while it still exists: for failures, never for successes (--all). */
-	if (ret < 0) {
-		__builtin_memset(&event->identity, 0, sizeof(event->identity));
-		identity_read(&event->identity, sk);
-	} else {
-		event->identity.flags = 0;
-	}
+	/* caller.net through a plain pointer: CO-RE must not see "caller." */
+	event_caller_fill(event, id, sk, caller.net, ret, kind, hook);
 	if (fold_epoch)
 		fold_window_open(&fold_key, fold_entry, event, fold_epoch);
 #if BS_HAS_BPF_LOOP
@@ -628,5 +663,7 @@ static __always_inline int get_port_failed(struct sock *sk, __u16 snum, int ret)
 		return 0;
 	return autobind_reported(sk, SK_BTF, autobind_result(ret), BS_HOOK_GET_PORT);
 }
+
+#include "unix_bind.bpf.h"
 
 #endif /* BINDSNOOP_REPORT_BPF_H */

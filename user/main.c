@@ -26,11 +26,12 @@
 static void describe_tracing(const struct options *opts, const struct tracer *tracer)
 {
 	fprintf(stderr,
-		"Tracing %s bind() and listen() calls (TCP, UDP; IPv4, IPv6) with the %s "
+		"Tracing %s bind() and listen() calls (TCP, UDP; IPv4, IPv6; Unix) with the %s "
 		"backend%s... Ctrl-C to stop.\n",
 		opts->all ? "all" : "failed", backend_name(tracer->backend),
 		opts->filters.filter_ports || opts->filters.pid_count || opts->filters.uid_count ||
-				opts->filters.comm_count || opts->filters.filter_errnos ?
+				opts->filters.comm_count || opts->filters.filter_errnos ||
+				opts->filters.filter_paths ?
 			", filtered as asked" :
 			"");
 	if (tracer->degraded[0])

@@ -98,6 +98,7 @@ enum options_result option_parse_list(const struct option_call *call);
 
 /* The parsers of one option each, and of list items (options.c). */
 enum options_result option_parse_ports(const struct option_call *call);
+enum options_result option_path_item(const struct option_call *call, const char *item, size_t len);
 enum options_result option_parse_who(const struct option_call *call);
 enum options_result option_parse_backend(const struct option_call *call);
 enum options_result option_parse_output(const struct option_call *call);

@@ -73,6 +73,20 @@ const struct option_spec option_specs[] = {
 		.tracing_only = true,
 	},
 	{
+		.name = "path",
+		.section = SECTION_FILTERS,
+		.value = VALUE_REQUIRED,
+		.value_name = "LIST",
+		.example = "--path /run/app.sock",
+		.help = "Unix-domain names, at most 8: a path, @ and an abstract name, a "
+			"trailing * for a prefix: --path /run/app.sock,/run/php/*,@app; "
+			"only Unix-domain binds then, unless --port asks for ports too",
+		.parse = option_parse_list,
+		.item = option_path_item,
+		.list_example = "/run/app.sock,@app",
+		.tracing_only = true,
+	},
+	{
 		.name = "errno",
 		.letter = 'e',
 		.section = SECTION_FILTERS,

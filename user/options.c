@@ -307,6 +307,28 @@ enum options_result option_comm_item(const struct option_call *call, const char 
 	return OPTIONS_RUN;
 }
 
+enum options_result option_path_item(const struct option_call *call, const char *item, size_t len)
+{
+	int err = path_filter_add(&call->opts->paths, item, len);
+
+	if (err == -E2BIG)
+		return usage_error(call->err, "--path lists more than %d names; give at most %d",
+				   PATH_FILTER_MAX, PATH_FILTER_MAX);
+	if (err == -ENAMETOOLONG)
+		return usage_error(call->err,
+				   "--path '%.*s' is longer than a Unix-domain name (%d bytes); "
+				   "give a shorter path or a prefix ending in *",
+				   (int)len, item, BS_UNIX_PATH_LEN);
+	if (err)
+		return usage_error(call->err,
+				   "--path '%.*s' is not a Unix-domain name; give a path "
+				   "(/run/app.sock), @ and an abstract name (@app), or a prefix "
+				   "ending in * (/run/*), bytes as \\xNN",
+				   (int)len, item);
+	call->opts->filters.filter_paths = 1;
+	return OPTIONS_RUN;
+}
+
 /* Suggest the spelling errno_from_name knows: upper case, with the E. */
 static enum options_result unknown_errno_name(const char *item, size_t len, FILE *err)
 {

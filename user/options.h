@@ -8,6 +8,7 @@
 #include <linux/types.h>
 #include "bindsnoop.h"
 #include "listen_address.h"
+#include "path_filter.h"
 #include "syslog_target.h"
 
 #define BINDSNOOP_VERSION "0.1.0"
@@ -46,6 +47,8 @@ struct options {
 	bool metrics;	       /* --metrics ADDR:PORT */
 	struct listen_address metrics_address; /* where to serve /metrics */
 	struct bs_filters filters; /* --port, --pid, --uid, --comm, --errno: the kernel's copy */
+	/* --path: AF_UNIX names, matched in userspace (path_filter.h); filters.filter_paths set */
+	struct path_filter paths;
 };
 
 enum options_result {

@@ -65,8 +65,8 @@ struct holder_report {
 	__u8 addr[BS_ADDR_LEN];
 	__u32 uid; /* BS_UID_UNKNOWN when not known */
 	__u16 port;
-	__u16 family;	/* AF_INET / AF_INET6 */
-	__u16 protocol; /* IPPROTO_TCP / IPPROTO_UDP */
+	__u16 family;	/* AF_INET / AF_INET6 / BS_AF_UNIX */
+	__u16 protocol; /* IPPROTO_TCP / IPPROTO_UDP; BS_AF_UNIX: SOCK_STREAM, SOCK_DGRAM, ... */
 	__u8 state;	/* TCP_* number; UDP: TCP_CLOSE = unconnected */
 	__u8 flags;	/* BS_HOLDER_* */
 	__u8 source;	/* HOLDER_SOURCE_* */
@@ -128,6 +128,28 @@ struct netns_limits {
 	int local_port_high;
 };
 
+/*
+ * An AF_UNIX bind (family BS_AF_UNIX): the name it asked for and what is at
+ * that path now, as the caller sees the filesystem (user/enrich/unix_holder.c).
+ */
+struct unix_target {
+	char name[BS_UNIX_PATH_LEN]; /* sun_path as given: name[0] 0 is an abstract name */
+	__u32 name_len;		     /* bytes of name given */
+	__u8 sock_type;		     /* the caller's SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+	/* The path: 0 it exists (file_* below), else the errno of looking; -1 not looked at */
+	int file_error;
+	__u32 file_mode; /* st_mode: S_IFSOCK for a socket file */
+	__u32 file_uid;
+	__u64 file_ino;
+	__u64 file_dev;	     /* st_dev */
+	__u64 file_mtime_ns; /* ns since the epoch */
+	/* Its directory, looked at for ENOENT and EACCES: as file_error, dir_* */
+	int dir_error;
+	__u32 dir_mode;
+	__u32 dir_uid;
+	char dir[BS_UNIX_PATH_LEN]; /* the directory part of a path name ("" for none) */
+};
+
 /* Cause codes, in the order diagnose() checks them (schema/README.md). */
 enum diagnosis_cause {
 	CAUSE_NONE = 0, /* a success: no diagnosis */
@@ -143,6 +165,9 @@ enum diagnosis_cause {
 	CAUSE_ADDRESS_NOT_LOCAL,
 	CAUSE_PORTS_EXHAUSTED,
 	CAUSE_ALREADY_BOUND,
+	CAUSE_STALE_SOCKET_FILE, /* AF_UNIX: a socket file nobody is bound to */
+	CAUSE_NOT_A_SOCKET,	 /* AF_UNIX: the path is some other kind of file */
+	CAUSE_NO_DIRECTORY,	 /* AF_UNIX: ENOENT, the directory is missing */
 	CAUSE_UNKNOWN,
 };
 
@@ -187,6 +212,7 @@ struct bind_report {
 	__u64 caller_sock_inode;	    /* the caller's socket, to read its options */
 	struct caller_socket caller_socket; /* what userspace read of it */
 	struct netns_limits limits;
+	struct unix_target unix_target; /* family BS_AF_UNIX only */
 	struct diagnosis diagnosis; /* cause CAUSE_NONE for successes */
 };
 

@@ -39,7 +39,7 @@ readonly REPO
 readonly VM_DIR=$REPO/scripts/vm
 readonly CACHE=${VM_CACHE:-$REPO/.cache/vm}
 readonly LOGS=$CACHE/logs
-readonly MODULES_DEFAULT="inet_diag tcp_diag udp_diag raw_diag mptcp_diag sctp sctp_diag"
+readonly MODULES_DEFAULT="inet_diag tcp_diag udp_diag raw_diag mptcp_diag sctp sctp_diag unix_diag"
 readonly MODULES=${VM_MODULES-$MODULES_DEFAULT}
 readonly STEP_TIMEOUT=${VM_STEP_TIMEOUT:-900}
 # Suites searched for a series, oldest first; the default matrix.

@@ -2,6 +2,7 @@
 /* Cross-field rules of the event format that its JSON Schema cannot say. */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
 #include "event_rules.h"
 
@@ -53,6 +54,17 @@ static int check_address(const struct json_value *object, const char *where, cha
 
 	if (!family || !addr)
 		return 0;
+	/* An AF_UNIX name: a path, or @ and an abstract name, printable ASCII (\xNN escapes). */
+	if (!strcmp(family, "unix")) {
+		bool printable = addr[0] == '/' || addr[0] == '@' || addr[0] == '.';
+
+		for (const char *c = addr; *c && printable; c++)
+			printable = *c >= 0x20 && *c < 0x7f;
+		if (printable)
+			return 0;
+		snprintf(problem, len, "%saddr: \"%s\" is not an escaped unix name", where, addr);
+		return -1;
+	}
 	af = !strcmp(family, "ipv6") ? AF_INET6 : !strcmp(family, "ipv4") ? AF_INET : 0;
 	if (af && inet_pton(af, addr, bytes) == 1 && inet_ntop(af, bytes, text, sizeof(text)) &&
 	    !strcmp(text, addr))

@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -97,6 +99,19 @@ static int fill_sockaddr(const struct helper_request *req, struct sockaddr_stora
 		if (inet_pton(AF_INET6, req->addr, &sin6->sin6_addr) != 1)
 			return -EINVAL;
 		*len = sizeof(*sin6);
+		return 0;
+	}
+	if (req->family == AF_UNIX) {
+		struct sockaddr_un *sun = (struct sockaddr_un *)storage;
+		size_t name_len = strnlen(req->path, sizeof(req->path));
+
+		/* "@name": an abstract name, its bytes after the NUL and nothing more. */
+		sun->sun_family = AF_UNIX;
+		memcpy(sun->sun_path, req->path, name_len);
+		if (req->path[0] == '@')
+			sun->sun_path[0] = '\0';
+		*len = offsetof(struct sockaddr_un, sun_path) + name_len +
+		       (req->path[0] == '@' ? 0 : 1);
 		return 0;
 	}
 	return -EAFNOSUPPORT;
@@ -496,13 +511,22 @@ int helper_setsockopt(struct helper *helper, int slot, int level, int name, int 
 }
 
 /* OP_BIND, OP_CONNECT or OP_SENDTO on slot, to addr:port. */
+/* An AF_UNIX name ("/path", "@abstract") travels in path, an inet address in addr. */
+static void request_address(struct helper_request *req, const char *addr)
+{
+	if (req->family == AF_UNIX)
+		snprintf(req->path, sizeof(req->path), "%s", addr);
+	else
+		snprintf(req->addr, sizeof(req->addr), "%s", addr);
+}
+
 static int helper_to_address(struct helper *helper, int op, int slot, int family, const char *addr,
 			     unsigned int port)
 {
 	struct helper_request req = { .op = op, .slot = slot, .family = family, .port = port };
 	struct helper_reply reply;
 
-	snprintf(req.addr, sizeof(req.addr), "%s", addr);
+	request_address(&req, addr);
 	return helper_call(helper, &req, &reply);
 }
 
@@ -523,7 +547,7 @@ int helper_bind_and_exit(struct helper *helper, int family, int type, const char
 	struct helper_reply reply = { 0 };
 	int ret;
 
-	snprintf(req.addr, sizeof(req.addr), "%s", addr);
+	request_address(&req, addr);
 	ret = helper_call(helper, &req, &reply);
 	*caller = (pid_t)reply.value;
 	live_log("helper %s[%d]: child %d bound %s port %u and exited: %s", helper->comm,

@@ -27,6 +27,7 @@ static const struct option_row option_rows[] = {
 	{ "--pid", "pid-filter" },
 	{ "--uid", "uid-filter,errno-uid-filter" },
 	{ "--comm", "comm-filter" },
+	{ "--path", "path-filter" },
 	{ "--errno", "errno-filter-name,errno-filter-number,errno-uid-filter" },
 	{ "--all", "all-flag" },
 	/* Every tracer of the suite runs with --json and --backend B; tcp4 checks every field. */

@@ -19,6 +19,16 @@ enum test_result test_eaddrnotavail(struct test_context *ctx);
 enum test_result test_netns(struct test_context *ctx);
 enum test_result test_json_escape(struct test_context *ctx);
 
+/* unix_binds.c: AF_UNIX binds, each cause made for real */
+enum test_result test_unix_stale_file(struct test_context *ctx);
+enum test_result test_unix_live_holder(struct test_context *ctx);
+enum test_result test_unix_abstract(struct test_context *ctx);
+enum test_result test_unix_not_a_socket(struct test_context *ctx);
+enum test_result test_unix_no_directory(struct test_context *ctx);
+enum test_result test_unix_denied(struct test_context *ctx);
+enum test_result test_unix_path_filter(struct test_context *ctx);
+enum test_result test_unix_socat_twice(struct test_context *ctx);
+
 /* diagnosis.c: each cause code made for real */
 enum test_result test_cause_other_program(struct test_context *ctx);
 enum test_result test_caller_exits_same_program(struct test_context *ctx);

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include "diagnose.h"
 #include "sample_report.h"
@@ -64,6 +66,104 @@ static void make_other_program(struct bind_report *report)
 {
 	base(report);
 	strcpy(holder_process(report)->identity.service, "node-api.service");
+}
+
+/* An AF_UNIX bind of /run/app.sock (or the abstract name "@app") that failed. */
+static void make_unix(struct bind_report *report, int error, const char *name)
+{
+	struct unix_target *target = &report->unix_target;
+
+	base(report);
+	report->error = error;
+	report->family = BS_AF_UNIX;
+	report->protocol = 0;
+	report->port = 0;
+	memset(report->addr, 0, sizeof(report->addr));
+	report->holder_count = 0;
+	report->holders_searched = true;
+	memset(target, 0, sizeof(*target));
+	target->name_len = strlen(name);
+	memcpy(target->name, name, target->name_len);
+	if (name[0] == '@')
+		target->name[0] = '\0';
+	target->sock_type = SOCK_STREAM;
+	target->file_error = ENOENT;
+	target->dir_error = -1;
+	strcpy(target->dir, "/run");
+}
+
+/* The socket file of an instance that was killed: nobody is bound to it. */
+static void make_unix_stale(struct bind_report *report)
+{
+	make_unix(report, EADDRINUSE, "/run/app.sock");
+	report->unix_target.file_error = 0;
+	report->unix_target.file_mode = S_IFSOCK | 0755;
+	report->unix_target.file_uid = 33;
+	report->unix_target.file_mtime_ns = SAMPLE_NS - 125 * SECOND;
+}
+
+/* Only a dump that ran through says nobody is bound: a cut one says nothing. */
+static void make_unix_stale_unsearched(struct bind_report *report)
+{
+	make_unix_stale(report);
+	report->holders_searched = false;
+}
+
+static void make_unix_live(struct bind_report *report)
+{
+	make_unix_stale(report);
+	report->holder_count = 1;
+	report->holders[0].family = BS_AF_UNIX;
+	report->holders[0].protocol = 0;
+	report->holders[0].state = TCP_LISTEN;
+	*holder_process(report) = (struct process_ref){ .pid = 4000, .cmdline_known = true };
+	strcpy(holder_process(report)->comm, "python3");
+	strcpy(holder_process(report)->cmdline, "python3 -m http.server 3000");
+	holder_process(report)->identity = report->caller.identity;
+	strcpy(holder_process(report)->identity.service, "app.service");
+	strcpy(report->caller.identity.service, "app.service");
+}
+
+static void make_unix_abstract_other(struct bind_report *report)
+{
+	make_unix_live(report);
+	/* "@a\npp": bytes anyone can choose, shown escaped */
+	report->unix_target.name_len = 5;
+	memcpy(report->unix_target.name, "\0a\npp", 5);
+	report->unix_target.file_error = -1;
+	strcpy(holder_process(report)->comm, "node");
+	strcpy(holder_process(report)->identity.exe, "/usr/bin/node");
+	holder_process(report)->identity.exe_ino = 2002;
+}
+
+static void make_unix_directory(struct bind_report *report)
+{
+	make_unix(report, EADDRINUSE, "/run/app.sock");
+	report->unix_target.file_error = 0;
+	report->unix_target.file_mode = S_IFDIR | 0755;
+}
+
+static void make_unix_no_directory(struct bind_report *report)
+{
+	make_unix(report, ENOENT, "/run/app/app.sock");
+	strcpy(report->unix_target.dir, "/run/app");
+	report->unix_target.dir_error = ENOENT;
+}
+
+static void make_unix_denied(struct bind_report *report)
+{
+	make_unix(report, EACCES, "/run/app.sock");
+	report->caller.uid = 1000;
+	report->unix_target.dir_error = 0;
+	report->unix_target.dir_mode = S_IFDIR | 0755;
+	report->unix_target.dir_uid = 0;
+}
+
+static void make_unix_abstract_gone(struct bind_report *report)
+{
+	make_unix(report, EADDRINUSE, "@app");
+	report->unix_target.file_error = -1;
+	report->holders_searched = false;
 }
 
 static void make_dual_stack(struct bind_report *report)
@@ -373,6 +473,54 @@ static const struct diagnose_case cases[] = {
 	  "unknown",
 	  { "EINVAL on 127.0.0.1:3000", NULL, NULL },
 	  NULL },
+	{ "unix: stale socket file",
+	  make_unix_stale,
+	  CAUSE_STALE_SOCKET_FILE,
+	  "stale_socket_file",
+	  { "/run/app.sock is a socket file no socket is bound to", "uid 33", "made 2m05s ago" },
+	  "rm /run/app.sock" },
+	{ "unix: a socket file, the search cut short",
+	  make_unix_stale_unsearched,
+	  CAUSE_UNKNOWN,
+	  "unknown",
+	  { "EADDRINUSE on /run/app.sock: the holder could not be found", NULL, NULL },
+	  "ss -xap | grep -F '/run/app.sock'" },
+	{ "unix: an older instance holds the path",
+	  make_unix_live,
+	  CAUSE_SAME_PROGRAM,
+	  "same_program",
+	  { "still holds LISTEN /run/app.sock: python3[4000] (app.service", NULL, NULL },
+	  "systemctl restart app.service" },
+	{ "unix: another program holds an abstract name",
+	  make_unix_abstract_other,
+	  CAUSE_OTHER_PROGRAM,
+	  "other_program",
+	  { "node[4000] (app.service) holds LISTEN @a\\x0app", "bind another name", NULL },
+	  "systemctl stop app.service" },
+	{ "unix: a directory where the socket should be",
+	  make_unix_directory,
+	  CAUSE_NOT_A_SOCKET,
+	  "not_a_socket",
+	  { "/run/app.sock exists and is a directory, not a socket", NULL, NULL },
+	  "mv /run/app.sock /run/app.sock.old" },
+	{ "unix: the directory is missing",
+	  make_unix_no_directory,
+	  CAUSE_NO_DIRECTORY,
+	  "no_directory",
+	  { "the directory /run/app of /run/app/app.sock does not exist", NULL, NULL },
+	  "mkdir -p /run/app" },
+	{ "unix: no write permission on the directory",
+	  make_unix_denied,
+	  CAUSE_DENIED,
+	  "denied",
+	  { "(uid 1000) may not create /run/app.sock", "/run belongs to uid 0, mode 0755", NULL },
+	  "chown 1000 /run" },
+	{ "unix: an abstract name whose holder is gone",
+	  make_unix_abstract_gone,
+	  CAUSE_UNKNOWN,
+	  "unknown",
+	  { "EADDRINUSE on @app: the holder could not be found", NULL, NULL },
+	  "ss -xap | grep -F '@app'" },
 	{ "holder without a process",
 	  make_holder_without_process,
 	  CAUSE_UNKNOWN,
@@ -415,7 +563,7 @@ static void test_names(void)
 		"dual_stack",	"time_wait",	     "container_port",	   "service_socket",
 		"same_program", "other_program",     "reuseport_mismatch", "privileged_port",
 		"denied",	"address_not_local", "ports_exhausted",	   "already_bound",
-		"unknown",
+		"stale_socket_file", "not_a_socket", "no_directory", "unknown",
 	};
 
 	for (int cause = CAUSE_DUAL_STACK; cause <= CAUSE_UNKNOWN; cause++) {

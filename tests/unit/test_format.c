@@ -68,7 +68,8 @@ static void test_names(void)
 
 	CHECK_STR(family_name(AF_INET), "ipv4");
 	CHECK_STR(family_name(AF_INET6), "ipv6");
-	CHECK_STR(family_name(AF_UNIX), "unknown");
+	CHECK_STR(family_name(AF_UNIX), "unix");
+	CHECK_STR(family_name(AF_PACKET), "unknown");
 
 	CHECK_STR(socket_state_name(IPPROTO_TCP, 1), "ESTABLISHED");
 	CHECK_STR(socket_state_name(IPPROTO_TCP, 2), "SYN_SENT");
@@ -205,6 +206,29 @@ static void test_times(void)
 }
 
 /* Every unit boundary of the age the diagnosis and --who print. */
+/* AF_UNIX names: exact, escaped, never cut short. */
+static void test_unix_names(void)
+{
+	char long_path[BS_UNIX_PATH_LEN], text[FORMAT_UNIX_NAME_MAX];
+
+	CHECK_INT(format_unix_name("/run/app.sock", 14, text, sizeof(text)), 13);
+	CHECK_STR(text, "/run/app.sock");
+	format_unix_name("/run/a\\b\"c", 11, text, sizeof(text));
+	CHECK_STR(text, "/run/a\\\\b\"c");
+	format_unix_name("\0name\0\x01\xff", 8, text, sizeof(text));
+	CHECK_STR(text, "@name\\x00\\x01\\xff");
+	format_unix_name("", 0, text, sizeof(text));
+	CHECK_STR(text, "@");
+	/* A path ends at its NUL, as the kernel reads it. */
+	format_unix_name("/tmp/x\0junk", 11, text, sizeof(text));
+	CHECK_STR(text, "/tmp/x");
+	memset(long_path, 0xff, sizeof(long_path));
+	CHECK_INT(format_unix_name(long_path, sizeof(long_path), text, sizeof(text)),
+		  BS_UNIX_PATH_LEN * 4);
+	CHECK_INT(format_unix_name("/x", 2, text, 16), -ENOSPC);
+	CHECK_STR(unix_type_name(SOCK_SEQPACKET), "seqpacket");
+}
+
 static void test_ages(void)
 {
 	static const struct {
@@ -291,6 +315,7 @@ static void test_text_columns(void)
 
 int main(void)
 {
+	test_unix_names();
 	test_text_columns();
 	test_socket_options();
 	test_errno_names();

@@ -14,6 +14,7 @@
 #include "fold_sweep.h"
 #include "holder_lookup.h"
 #include "lookup_budget.h"
+#include "path_filter.h"
 #include "procinfo.h"
 
 /* How often the kernel's lost-event counter and the clock offset are read. */
@@ -29,6 +30,7 @@ struct event_pipeline {
 	struct holder_lookup *holders;
 	struct enricher *enricher;
 	struct fold_sweep *folds;   /* NULL with --no-fold */
+	struct path_filter paths;   /* --path: the AF_UNIX names to report */
 	struct bind_report *report; /* reused for every event: it is large */
 	__s64 boot_to_realtime_ns;
 	__u64 next_housekeeping_ns;
@@ -99,6 +101,9 @@ static int deliver(struct event_pipeline *pipeline, const struct bs_event *event
 		pipeline->stats.unwritten++;
 		return 0;
 	}
+	/* --path: the kernel passed every AF_UNIX failure, the names are matched here. */
+	if (event->family == BS_AF_UNIX && !path_filter_match(&pipeline->paths, &event->unix_addr))
+		return 0;
 	report_from_event(pipeline, event, count, folded, pipeline->report);
 	for (int i = 0; i < pipeline->output_count; i++) {
 		struct output *out = pipeline->outputs[i];
@@ -253,6 +258,7 @@ struct event_pipeline *event_pipeline_new(struct tracer *tracer, const struct op
 		return NULL;
 	pipeline->tracer = tracer;
 	pipeline->poll_ms = opts->poll_ms;
+	pipeline->paths = opts->paths;
 	pipeline->output_count = output_count;
 	memcpy(pipeline->outputs, outputs, output_count * sizeof(*outputs));
 	pipeline->report = calloc(1, sizeof(*pipeline->report));

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include "container_engine.h"
@@ -28,6 +29,9 @@ static const char *const cause_names[] = {
 	[CAUSE_ADDRESS_NOT_LOCAL] = "address_not_local",
 	[CAUSE_PORTS_EXHAUSTED] = "ports_exhausted",
 	[CAUSE_ALREADY_BOUND] = "already_bound",
+	[CAUSE_STALE_SOCKET_FILE] = "stale_socket_file",
+	[CAUSE_NOT_A_SOCKET] = "not_a_socket",
+	[CAUSE_NO_DIRECTORY] = "no_directory",
 	[CAUSE_UNKNOWN] = "unknown",
 };
 
@@ -44,6 +48,9 @@ static const char *const cause_labels[] = {
 	[CAUSE_ADDRESS_NOT_LOCAL] = "address not local",
 	[CAUSE_PORTS_EXHAUSTED] = "no free port",
 	[CAUSE_ALREADY_BOUND] = "socket already bound",
+	[CAUSE_STALE_SOCKET_FILE] = "stale socket file",
+	[CAUSE_NOT_A_SOCKET] = "not a socket",
+	[CAUSE_NO_DIRECTORY] = "no directory",
 	[CAUSE_UNKNOWN] = "cause unknown",
 };
 
@@ -150,10 +157,24 @@ static void add_endpoint(struct text *text, __u16 family, const __u8 *addr, __u1
 	add(text, "%s", endpoint);
 }
 
-static void add_holder_socket(struct text *text, const struct holder_report *holder)
+/* An AF_UNIX name, escaped (format_unix_name): a path, or "@" and an abstract name. */
+static void add_unix_name(struct text *text, const struct unix_target *target)
+{
+	char name[FORMAT_UNIX_NAME_MAX];
+
+	format_unix_name(target->name, target->name_len, name, sizeof(name));
+	add(text, "%s", name);
+}
+
+/* An AF_UNIX holder holds the very name the caller asked for. */
+static void add_holder_socket(struct text *text, const struct bind_report *report,
+			      const struct holder_report *holder)
 {
 	add(text, "%s ", socket_state_name(holder->protocol, holder->state));
-	add_endpoint(text, holder->family, holder->addr, holder->port);
+	if (holder->family == BS_AF_UNIX)
+		add_unix_name(text, &report->unix_target);
+	else
+		add_endpoint(text, holder->family, holder->addr, holder->port);
 }
 
 /*
@@ -478,9 +499,16 @@ static bool check_service_socket(struct diagnose_state *state)
 	if (!process || (process->pid != 1 && strncmp(process->comm, "systemd", BS_COMM_LEN)))
 		return false;
 	add(&state->summary, "systemd[%u] holds ", process->pid);
-	add_holder_socket(&state->summary, state->holder);
+	add_holder_socket(&state->summary, state->report, state->holder);
 	add(&state->summary, " for a socket unit (socket activation): the service is meant to "
 			     "receive the socket from systemd, not bind it");
+	if (state->holder->family == BS_AF_UNIX) {
+		add(&state->fix, "systemctl list-sockets --all | grep -F '");
+		add_unix_name(&state->fix, &state->report->unix_target);
+		add(&state->fix, "', then systemctl stop <that unit>.socket, or take the passed "
+				 "socket (sd_listen_fds)");
+		return true;
+	}
 	add(&state->fix,
 	    "systemctl list-sockets --all | grep ':%u', then systemctl stop "
 	    "<that unit>.socket, or take the passed socket (sd_listen_fds)",
@@ -512,7 +540,7 @@ static bool check_own_socket(struct diagnose_state *state)
 				continue;
 			add_caller(&state->summary, report);
 			add(&state->summary, " itself already holds ");
-			add_holder_socket(&state->summary, holder);
+			add_holder_socket(&state->summary, report, holder);
 			add(&state->summary, " on another socket");
 			add(&state->fix,
 			    "bind the address once and share that socket, or close the "
@@ -553,7 +581,7 @@ static bool check_same_program(struct diagnose_state *state)
 	add(&state->summary, "an older instance of ");
 	add_program(&state->summary, &report->caller);
 	add(&state->summary, " still holds ");
-	add_holder_socket(&state->summary, holder);
+	add_holder_socket(&state->summary, report, holder);
 	add(&state->summary, ": ");
 	add_process(&state->summary, holder, process, report->ts_realtime_ns);
 	if (process->identity.service[0] &&
@@ -574,8 +602,10 @@ static bool check_other_program(struct diagnose_state *state)
 		return false;
 	add_process(&state->summary, state->holder, state->process, state->report->ts_realtime_ns);
 	add(&state->summary, " holds ");
-	add_holder_socket(&state->summary, state->holder);
-	if (!state->report->caller.publishing)
+	add_holder_socket(&state->summary, state->report, state->holder);
+	if (state->holder->family == BS_AF_UNIX)
+		add(&state->summary, "; stop it or bind another name");
+	else if (!state->report->caller.publishing)
 		add(&state->summary, "; stop it or bind another port");
 	add_stop(&state->fix, state->process);
 	return true;
@@ -601,7 +631,7 @@ static bool check_reuseport(struct diagnose_state *state)
 	else
 		add(&state->summary, "a socket");
 	add(&state->summary, " holds ");
-	add_holder_socket(&state->summary, holder);
+	add_holder_socket(&state->summary, report, holder);
 	if (caller == 1 && (holder->flags & BS_HOLDER_REUSEPORT)) {
 		add(&state->summary,
 		    "; both set SO_REUSEPORT, but the kernel shares a port only between "
@@ -746,7 +776,213 @@ static bool check_already_bound(struct diagnose_state *state)
 	return true;
 }
 
+static void explain_unknown_inet(struct diagnose_state *state);
+
+/* ---- AF_UNIX: a name in the filesystem or the abstract namespace ---- */
+
+static bool unix_is_path(const struct unix_target *target)
+{
+	return target->name_len && target->name[0];
+}
+
+/* What a file is, for a sentence: "a regular file", "a directory", ... */
+static const char *file_kind(__u32 mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		return "a regular file";
+	case S_IFDIR:
+		return "a directory";
+	case S_IFLNK:
+		return "a symbolic link (bind() does not follow it)";
+	case S_IFIFO:
+		return "a named pipe (FIFO)";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	case S_IFSOCK:
+		return "a socket file";
+	}
+	return "a file of unknown kind";
+}
+
+/* stale_socket_file: a socket file is there, and a whole search found no socket bound to it. */
+static bool check_stale_socket_file(struct diagnose_state *state)
+{
+	const struct bind_report *report = state->report;
+	const struct unix_target *target = &report->unix_target;
+
+	if (report->error != EADDRINUSE || !unix_is_path(target) || target->file_error ||
+	    !S_ISSOCK(target->file_mode) || !report->holders_searched || report->holder_count ||
+	    report->holders_not_named)
+		return false;
+	add_unix_name(&state->summary, target);
+	add(&state->summary, " is a socket file no socket is bound to (left behind by a process "
+			     "that ended without unlinking it), owned by uid %u",
+	    target->file_uid);
+	if (target->file_mtime_ns && report->ts_realtime_ns > target->file_mtime_ns) {
+		add(&state->summary, ", made ");
+		add_age(&state->summary, target->file_mtime_ns, report->ts_realtime_ns);
+		add(&state->summary, " ago");
+	}
+	add(&state->fix, "rm ");
+	add_unix_name(&state->fix, target);
+	add(&state->fix, ", or have the program unlink the path before bind()");
+	return true;
+}
+
+/* not_a_socket: bind() makes the socket file itself, and nothing else may be there. */
+static bool check_not_a_socket(struct diagnose_state *state)
+{
+	const struct bind_report *report = state->report;
+	const struct unix_target *target = &report->unix_target;
+
+	if (report->error != EADDRINUSE || !unix_is_path(target) || target->file_error ||
+	    S_ISSOCK(target->file_mode))
+		return false;
+	add_unix_name(&state->summary, target);
+	add(&state->summary, " exists and is %s, not a socket: bind() creates the socket file "
+			     "and never replaces a file",
+	    file_kind(target->file_mode));
+	add(&state->fix, "bind another path, or move %s away if nothing needs it: mv ",
+	    S_ISDIR(target->file_mode) ? "that directory" : "that file");
+	add_unix_name(&state->fix, target);
+	add(&state->fix, " ");
+	add_unix_name(&state->fix, target);
+	add(&state->fix, ".old");
+	return true;
+}
+
+/* The directory part of the path, as text, or "the working directory". */
+static void add_unix_dir(struct text *text, const struct unix_target *target)
+{
+	if (target->dir[0])
+		add_name(text, target->dir, sizeof(target->dir));
+	else
+		add(text, "the working directory");
+}
+
+/* no_directory: ENOENT from bind() is a directory on the way that is not there. */
+static bool check_no_directory(struct diagnose_state *state)
+{
+	const struct bind_report *report = state->report;
+	const struct unix_target *target = &report->unix_target;
+
+	if (report->error != ENOENT || !unix_is_path(target))
+		return false;
+	add(&state->summary, "the directory ");
+	add_unix_dir(&state->summary, target);
+	add(&state->summary, " of ");
+	add_unix_name(&state->summary, target);
+	if (target->dir_error == 0)
+		add(&state->summary, " was missing at the bind (it exists now: made too late?)");
+	else
+		add(&state->summary, " does not exist");
+	add(&state->fix, "mkdir -p ");
+	add_unix_dir(&state->fix, target);
+	add(&state->fix, " before the program starts (a unit: RuntimeDirectory=)");
+	return true;
+}
+
+/* denied: EACCES, no write or search permission on the way to the path. */
+static bool check_unix_denied(struct diagnose_state *state)
+{
+	const struct bind_report *report = state->report;
+	const struct unix_target *target = &report->unix_target;
+
+	if ((report->error != EACCES && report->error != EPERM) || !unix_is_path(target))
+		return false;
+	add_caller(&state->summary, report);
+	add(&state->summary, " (uid %u) may not create ", report->caller.uid);
+	add_unix_name(&state->summary, target);
+	if (target->dir_error == 0) {
+		add(&state->summary, ": ");
+		add_unix_dir(&state->summary, target);
+		add(&state->summary, " belongs to uid %u, mode %04o", target->dir_uid,
+		    target->dir_mode & 07777);
+	} else {
+		add(&state->summary, ": no write permission on its directory, or no search "
+				     "permission on the way to it");
+	}
+	add(&state->fix, "bind under a directory uid %u may write (a unit: RuntimeDirectory=), "
+			 "or give it that directory: chown %u ",
+	    report->caller.uid, report->caller.uid);
+	add_unix_dir(&state->fix, target);
+	return true;
+}
+
+/* already_bound: EINVAL, the socket has a name already (or the name given is empty). */
+static bool check_unix_already_bound(struct diagnose_state *state)
+{
+	const struct bind_report *report = state->report;
+
+	if (report->error != EINVAL)
+		return false;
+	add_caller(&state->summary, report);
+	add(&state->summary, " got EINVAL from bind() on an AF_UNIX socket: it is bound "
+			     "already, or the address was malformed; a socket binds once");
+	add(&state->fix, "create a new socket for each bind(), and pass the address length of "
+			 "the name only");
+	return true;
+}
+
+/* The causes of an AF_UNIX failure, in order: a live holder first, then the file. */
+static enum diagnosis_cause diagnose_unix(struct diagnose_state *state)
+{
+	if (check_service_socket(state))
+		return CAUSE_SERVICE_SOCKET;
+	if (check_same_program(state))
+		return CAUSE_SAME_PROGRAM;
+	if (check_other_program(state))
+		return CAUSE_OTHER_PROGRAM;
+	if (check_stale_socket_file(state))
+		return CAUSE_STALE_SOCKET_FILE;
+	if (check_not_a_socket(state))
+		return CAUSE_NOT_A_SOCKET;
+	if (check_no_directory(state))
+		return CAUSE_NO_DIRECTORY;
+	if (check_unix_denied(state))
+		return CAUSE_DENIED;
+	if (check_unix_already_bound(state))
+		return CAUSE_ALREADY_BOUND;
+	return CAUSE_UNKNOWN;
+}
+
+static void explain_unknown_unix(struct diagnose_state *state)
+{
+	const struct bind_report *report = state->report;
+	const char *error = errno_name(report->error);
+
+	add(&state->summary, "%s on ", error ? error : "an error");
+	add_unix_name(&state->summary, &report->unix_target);
+	if (holder_count(report)) {
+		add(&state->summary, ": held by ");
+		add_holder_socket(&state->summary, report, &report->holders[0]);
+		add(&state->summary, ", no process of which could be found (passed on, or "
+				     "already closed)");
+	} else if (report->error == EADDRINUSE) {
+		add(&state->summary, ": the holder could not be found (another network "
+				     "namespace's, or closed already)");
+	} else {
+		add(&state->summary, ": no known cause fits");
+		return;
+	}
+	add(&state->fix, "ss -xap | grep -F '");
+	add_unix_name(&state->fix, &report->unix_target);
+	add(&state->fix, "'");
+}
+
 static void explain_unknown(struct diagnose_state *state)
+{
+	if (state->report->family == BS_AF_UNIX) {
+		explain_unknown_unix(state);
+		return;
+	}
+	explain_unknown_inet(state);
+}
+
+static void explain_unknown_inet(struct diagnose_state *state)
 {
 	const struct bind_report *report = state->report;
 	const char *error = errno_name(report->error);
@@ -755,7 +991,7 @@ static void explain_unknown(struct diagnose_state *state)
 	add_endpoint(&state->summary, report->family, report->addr, report->port);
 	if (holder_count(report)) {
 		add(&state->summary, ": held by ");
-		add_holder_socket(&state->summary, &report->holders[0]);
+		add_holder_socket(&state->summary, report, &report->holders[0]);
 		if (report->holders[0].uid != BS_UID_UNKNOWN)
 			add(&state->summary, " (uid %u)", report->holders[0].uid);
 		add(&state->summary, ", no process of which could be found (another network "
@@ -863,7 +1099,10 @@ void diagnose(const struct bind_report *report, const struct repeat_info *repeat
 		return;
 	find_holder_process(&state);
 	out->cause = CAUSE_UNKNOWN;
-	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+	if (report->family == BS_AF_UNIX)
+		out->cause = diagnose_unix(&state);
+	for (size_t i = 0; report->family != BS_AF_UNIX && i < sizeof(checks) / sizeof(checks[0]);
+	     i++) {
 		if (checks[i](&state)) {
 			out->cause = CAUSE_DUAL_STACK + i;
 			break;

@@ -153,6 +153,9 @@ static void holder_socket_options(struct holder_report *holder, const struct loo
 
 static bool limits_matter(const struct bind_report *report)
 {
+	/* Port limits: an AF_UNIX name has no port. */
+	if (report->family == BS_AF_UNIX)
+		return false;
 	return report->error == EACCES || report->error == EPERM || !report->port ||
 	       report->kind == BS_KIND_AUTOBIND;
 }

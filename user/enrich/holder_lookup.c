@@ -11,6 +11,7 @@
 #include "holder_lookup.h"
 #include "proc_sockets.h"
 #include "sockdiag.h"
+#include "unix_holder.h"
 
 #ifndef IPPROTO_MPTCP
 #define IPPROTO_MPTCP 262
@@ -396,6 +397,47 @@ static void holders_name(struct holder_lookup *lookup, const struct bs_event *ev
 	}
 }
 
+/*
+ * An AF_UNIX name has a holder or two, not a flood: each is named from the
+ * bind-time tag and the last /proc scan (cheap reads) even once the budget
+ * is spent; only the scan's refresh is bounded by it.
+ */
+static void unix_holders_name(struct holder_lookup *lookup, struct bind_report *report,
+			      const struct lookup_budget *budget)
+{
+	struct lookup_budget scan_budget = lookup_budget_reserve(budget, NAMING_RESERVE_NS);
+	__u64 inodes[REPORT_MAX_HOLDERS];
+	int inode_count = 0;
+
+	for (__u32 i = 0; i < report->holder_count; i++)
+		inodes[inode_count++] = report->holders[i].inode;
+	if (inode_count)
+		proc_sockets_refresh(lookup->sockets, inodes, inode_count, &scan_budget);
+	for (__u32 i = 0; i < report->holder_count; i++) {
+		struct bs_holder tagged;
+		bool tag = owner_tag_find(lookup, report->holders[i].inode, &tagged);
+
+		holder_processes_fill(lookup, &report->holders[i], tag ? &tagged : NULL);
+	}
+}
+
+/* AF_UNIX: the socket bound to the name, if any, and who has it open (unix_holder.c). */
+static void unix_holders_fill(struct holder_lookup *lookup, const struct bs_event *ev,
+			      struct bind_report *report, const struct lookup_budget *budget)
+{
+	bool look = lookup && lookup->proc_lookup;
+	__u32 found = 0;
+
+	unix_target_read(ev, &report->unix_target, look);
+	if (!look || !lookup->diag || ev->ret != -EADDRINUSE)
+		return;
+	sockdiag_note_pid(lookup->diag, ev->netns_ino, ev->pid);
+	found = unix_holders_find(lookup->diag, ev, report, budget);
+	unix_holders_name(lookup, report, budget);
+	if (found > report->holder_count)
+		report->holders_not_named = found - report->holder_count;
+}
+
 void holder_lookup_fill(struct holder_lookup *lookup, const struct bs_event *ev,
 			struct bind_report *report, const struct lookup_budget *budget)
 {
@@ -407,6 +449,10 @@ void holder_lookup_fill(struct holder_lookup *lookup, const struct bs_event *ev,
 	report->holder_count = 0;
 	report->holders_not_named = 0;
 	report->holders_searched = ev->kernel_holders_searched != 0;
+	if (ev->family == BS_AF_UNIX) {
+		unix_holders_fill(lookup, ev, report, budget);
+		return;
+	}
 	for (__u32 i = 0; i < kernel_count; i++)
 		holder_from_kernel(&report->holders[report->holder_count++], &ev->holders[i],
 				   protocol);

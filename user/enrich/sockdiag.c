@@ -222,6 +222,25 @@ static struct netns_socket *netns_socket_get(struct sockdiag *diag, __u64 netns_
 	return victim;
 }
 
+int sockdiag_netns_socket(struct sockdiag *diag, __u64 netns_ino, __u32 pid)
+{
+	struct netns_socket *entry;
+	int err = -ENOMEM;
+
+	if (!diag)
+		return -EINVAL;
+	entry = netns_socket_get(diag, netns_ino, pid, &err);
+	return entry ? entry->fd : err;
+}
+
+void sockdiag_netns_socket_failed(struct sockdiag *diag, __u64 netns_ino)
+{
+	for (int i = 0; diag && i < NETNS_SOCKETS; i++) {
+		if (diag->sockets[i].netns_ino == netns_ino)
+			netns_socket_close(&diag->sockets[i]);
+	}
+}
+
 static void socket_from_message(const struct nlmsghdr *header, const struct inet_diag_msg *msg,
 				struct sockdiag_socket *socket)
 {

@@ -71,6 +71,16 @@ int sockdiag_for_each_in_ports(struct sockdiag *diag, __u64 netns_ino, __u32 pid
 bool sockdiag_uses_proc_net(const struct sockdiag *diag, __u16 protocol);
 void sockdiag_set_verbose(struct sockdiag *diag, bool verbose);
 
+/*
+ * The sock_diag netlink socket of namespace netns_ino (reached through pid,
+ * or a pid noted there before), kept in the cache: for dumps of other
+ * families (user/enrich/unix_sockets.c). A descriptor, or a negative errno.
+ * After a dump on it failed, sockdiag_netns_socket_failed() drops it, as
+ * replies may still be queued on it.
+ */
+int sockdiag_netns_socket(struct sockdiag *diag, __u64 netns_ino, __u32 pid);
+void sockdiag_netns_socket_failed(struct sockdiag *diag, __u64 netns_ino);
+
 /* The namespace bindsnoop runs in. */
 __u64 sockdiag_own_netns(const struct sockdiag *diag);
 

@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -152,8 +153,61 @@ const char *family_name(__u16 family)
 		return "ipv4";
 	case AF_INET6:
 		return "ipv6";
+	case BS_AF_UNIX:
+		return "unix";
 	}
 	return "unknown";
+}
+
+const char *unix_type_name(__u8 sock_type)
+{
+	switch (sock_type) {
+	case SOCK_STREAM:
+		return "stream";
+	case SOCK_DGRAM:
+		return "dgram";
+	case SOCK_SEQPACKET:
+		return "seqpacket";
+	}
+	return "unknown";
+}
+
+int format_unix_name(const char *name, __u32 name_len, char *buf, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	bool abstract = !name_len || !name[0];
+	size_t out = 0;
+
+	if (len < FORMAT_UNIX_NAME_MAX) {
+		if (len)
+			buf[0] = '\0';
+		return -ENOSPC;
+	}
+	if (name_len > BS_UNIX_PATH_LEN)
+		name_len = BS_UNIX_PATH_LEN;
+	if (abstract)
+		buf[out++] = '@';
+	for (__u32 i = abstract ? 1 : 0; i < name_len; i++) {
+		unsigned char byte = name[i];
+
+		if (!abstract && !byte)
+			break;
+		if (byte >= 0x20 && byte < 0x7f && byte != '\\') {
+			buf[out++] = byte;
+			continue;
+		}
+		/* Bytes anyone can put in a name are shown, never interpreted. */
+		buf[out++] = '\\';
+		if (byte == '\\') {
+			buf[out++] = '\\';
+			continue;
+		}
+		buf[out++] = 'x';
+		buf[out++] = hex[byte >> 4];
+		buf[out++] = hex[byte & 15];
+	}
+	buf[out] = '\0';
+	return out;
 }
 
 /* include/net/tcp_states.h: the numbers are kernel ABI (sock_diag reports them). */
@@ -229,6 +283,28 @@ int format_addr(__u16 family, const __u8 *addr, char *buf, size_t len)
 		return -ENOSPC;
 	}
 	return strlen(buf);
+}
+
+size_t format_asked(const struct format_asked *asked, char proto[FORMAT_PROTO_MAX], char *addr,
+		    size_t addr_len)
+{
+	int len;
+
+	if (asked->family == BS_AF_UNIX) {
+		snprintf(proto, FORMAT_PROTO_MAX, "unix_%s", unix_type_name(asked->sock_type));
+		len = format_unix_name(asked->unix_name, asked->unix_name_len, addr, addr_len);
+	} else {
+		char *name = (char *)proto_name(asked->protocol, proto, FORMAT_PROTO_MAX);
+
+		if (name != proto)
+			snprintf(proto, FORMAT_PROTO_MAX, "%s", name);
+		len = format_addr(asked->family, asked->addr, addr, addr_len);
+	}
+	if (len < 0) {
+		addr[0] = '\0';
+		return 0;
+	}
+	return len;
 }
 
 int format_endpoint(__u16 family, const __u8 *addr, __u16 port, char *buf, size_t len)

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <linux/types.h>
+#include "bindsnoop.h"
 
 /* Big enough for any format_addr / format_endpoint result. */
 #define FORMAT_ADDR_MAX	    46 /* INET6_ADDRSTRLEN */
@@ -34,8 +35,40 @@ int errno_from_name(const char *name);
 /* "tcp", "udp", "udplite", "mptcp", "sctp", else "ipproto-<n>" written into buf. */
 const char *proto_name(__u16 protocol, char *buf, size_t len);
 
-/* "ipv4" or "ipv6" ("unknown" for anything else). */
+/* "ipv4", "ipv6" or "unix" ("unknown" for anything else). */
 const char *family_name(__u16 family);
+
+/* An AF_UNIX socket type as the outputs name it: "stream", "dgram", "seqpacket", "unknown". */
+const char *unix_type_name(__u8 sock_type);
+
+/* Every byte as "\xNN": the longest escaped AF_UNIX name, NUL included. */
+#define FORMAT_UNIX_NAME_MAX (BS_UNIX_PATH_LEN * 4 + 1)
+
+/*
+ * An AF_UNIX name as text, exactly: a path up to its NUL, an abstract name
+ * as "@" and its bytes after the first; bytes outside printable ASCII as
+ * \xNN, a backslash as \\. buf must hold FORMAT_UNIX_NAME_MAX. The length,
+ * or -ENOSPC.
+ */
+int format_unix_name(const char *name, __u32 name_len, char *buf, size_t len);
+
+/* What a failure asked for, for the text outputs' fields; unix_* count for BS_AF_UNIX only. */
+struct format_asked {
+	__u16 family;
+	__u16 protocol;
+	const __u8 *addr;
+	const char *unix_name;
+	__u32 unix_name_len;
+	__u8 sock_type;
+};
+
+/*
+ * Its protocol ("tcp"; "unix_stream", "unix_dgram", ...) into proto, and its
+ * address ("0.0.0.0"; an AF_UNIX name escaped) into addr, which must hold
+ * FORMAT_UNIX_NAME_MAX: "" when it has none. The address's length.
+ */
+size_t format_asked(const struct format_asked *asked, char proto[FORMAT_PROTO_MAX], char *addr,
+		    size_t addr_len);
 
 /*
  * A holder's state as the JSON schema names it: TCP state names, TCP_CLOSE

@@ -267,7 +267,7 @@ static int render_report(struct strbuf *out, const struct bind_report *report,
 {
 	const struct caller_report *caller = &report->caller;
 	const struct diagnosis *diagnosis = &report->diagnosis;
-	char proto[FORMAT_PROTO_MAX], addr[FORMAT_ADDR_MAX], unknown[FORMAT_ERRNO_MAX];
+	char proto[FORMAT_PROTO_MAX], addr[FORMAT_UNIX_NAME_MAX], unknown[FORMAT_ERRNO_MAX];
 	const char *cause = diagnosis_cause_name(diagnosis->cause);
 	struct entry_writer writer;
 	size_t json_at;
@@ -279,10 +279,12 @@ static int render_report(struct strbuf *out, const struct bind_report *report,
 	if (report->error)
 		put_field(&writer, "BINDSNOOP_ERROR", errno_text(report->error, unknown));
 	put_field(&writer, "BINDSNOOP_CAUSE", cause ? cause : "");
-	put_field(&writer, "BINDSNOOP_PROTO", proto_name(report->protocol, proto, sizeof(proto)));
+	format_asked(&(struct format_asked){ report->family, report->protocol, report->addr,
+					     report->unix_target.name, report->unix_target.name_len,
+					     report->unix_target.sock_type },
+		     proto, addr, sizeof(addr));
+	put_field(&writer, "BINDSNOOP_PROTO", proto);
 	put_field(&writer, "BINDSNOOP_FAMILY", family_name(report->family));
-	if (format_addr(report->family, report->addr, addr, sizeof(addr)) < 0)
-		addr[0] = '\0';
 	put_field(&writer, "BINDSNOOP_ADDRESS", addr);
 	put_field_number(&writer, "BINDSNOOP_PORT", report->port);
 	/* How many failures this entry stands for: a folded window's count, else 1. */

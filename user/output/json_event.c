@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include "diagnose.h"
 #include "format.h"
@@ -133,6 +134,32 @@ static void put_addr(struct json_writer *writer, __u16 family, const __u8 *addr)
 	put_plain_string(writer, text);
 }
 
+/* An AF_UNIX name as text (format_unix_name), escaped for JSON. */
+static void put_unix_name(struct json_writer *writer, const struct unix_target *target)
+{
+	char name[FORMAT_UNIX_NAME_MAX];
+
+	format_unix_name(target->name, target->name_len, name, sizeof(name));
+	put_string(writer, name, sizeof(name));
+}
+
+/*
+ * An AF_UNIX event's address in the v2 fields: proto "unix_<type>" (ss's
+ * u_str, u_dgr, u_seq), family "unix", addr the escaped name ("@..." for an
+ * abstract one), port 0.
+ */
+static void put_unix_asked(struct json_writer *writer, const struct bind_report *report,
+			   __u8 sock_type)
+{
+	char proto[32];
+
+	snprintf(proto, sizeof(proto), "unix_%s", unix_type_name(sock_type));
+	put_literal(writer, ",\"proto\":");
+	put_plain_string(writer, proto);
+	put_literal(writer, ",\"family\":\"unix\",\"addr\":");
+	put_unix_name(writer, &report->unix_target);
+}
+
 static void put_proto(struct json_writer *writer, __u16 protocol)
 {
 	char buf[FORMAT_PROTO_MAX];
@@ -179,6 +206,8 @@ static const char *hook_name(__u8 hook)
 		return "get_port";
 	case BS_HOOK_AUTOBIND:
 		return "autobind";
+	case BS_HOOK_UNIX:
+		return "unix_bind";
 	}
 	return "unknown";
 }
@@ -396,8 +425,12 @@ static void put_process(struct json_writer *writer, const struct process_ref *pr
 	put_literal(writer, "}");
 }
 
-static void put_holder(struct json_writer *writer, const struct holder_report *holder,
-		       const struct process_lineage *lineages)
+/*
+ * An AF_UNIX holder holds the name the caller asked for: addr is that name.
+ * report: the event's, NULL for --who; lineages: --who's, NULL in events.
+ */
+static void put_holder(struct json_writer *writer, const struct bind_report *report,
+		       const struct holder_report *holder, const struct process_lineage *lineages)
 {
 	__u32 process_count = holder->process_count;
 
@@ -405,12 +438,16 @@ static void put_holder(struct json_writer *writer, const struct holder_report *h
 		process_count = REPORT_MAX_PROCESSES;
 	put_literal(writer, "{\"state\":");
 	put_plain_string(writer, socket_state_name(holder->protocol, holder->state));
-	put_literal(writer, ",\"proto\":");
-	put_proto(writer, holder->protocol);
-	put_literal(writer, ",\"family\":");
-	put_plain_string(writer, family_name(holder->family));
-	put_literal(writer, ",\"addr\":");
-	put_addr(writer, holder->family, holder->addr);
+	if (holder->family == BS_AF_UNIX && report) {
+		put_unix_asked(writer, report, holder->protocol);
+	} else {
+		put_literal(writer, ",\"proto\":");
+		put_proto(writer, holder->protocol);
+		put_literal(writer, ",\"family\":");
+		put_plain_string(writer, family_name(holder->family));
+		put_literal(writer, ",\"addr\":");
+		put_addr(writer, holder->family, holder->addr);
+	}
 	put_literal(writer, ",\"port\":");
 	put_u64(writer, holder->port);
 	put_literal(writer, ",\"uid\":");
@@ -468,12 +505,16 @@ int json_render_report(const struct bind_report *report, struct strbuf *out)
 	put_error(&writer, report->error);
 	put_literal(&writer, ",\"errno\":");
 	put_u64(&writer, report->error > 0 ? report->error : 0);
-	put_literal(&writer, ",\"proto\":");
-	put_proto(&writer, report->protocol);
-	put_literal(&writer, ",\"family\":");
-	put_plain_string(&writer, family_name(report->family));
-	put_literal(&writer, ",\"addr\":");
-	put_addr(&writer, report->family, report->addr);
+	if (report->family == BS_AF_UNIX) {
+		put_unix_asked(&writer, report, report->unix_target.sock_type);
+	} else {
+		put_literal(&writer, ",\"proto\":");
+		put_proto(&writer, report->protocol);
+		put_literal(&writer, ",\"family\":");
+		put_plain_string(&writer, family_name(report->family));
+		put_literal(&writer, ",\"addr\":");
+		put_addr(&writer, report->family, report->addr);
+	}
 	put_literal(&writer, ",\"port\":");
 	put_u64(&writer, report->port);
 	put_literal(&writer, ",\"count\":");
@@ -492,7 +533,7 @@ int json_render_report(const struct bind_report *report, struct strbuf *out)
 	for (__u32 i = 0; i < holder_count; i++) {
 		if (i)
 			put_literal(&writer, ",");
-		put_holder(&writer, &report->holders[i], NULL);
+		put_holder(&writer, report, &report->holders[i], NULL);
 	}
 	put_literal(&writer, "],\"holders_not_named\":");
 	put_u64(&writer, report->holders_not_named);
@@ -679,7 +720,7 @@ int json_render_who_held(__u64 seq, __u64 ts_realtime_ns, __u16 port, __u64 netn
 	put_literal(&writer, ",\"netns\":");
 	put_u64(&writer, netns);
 	put_literal(&writer, ",\"holder\":");
-	put_holder(&writer, holder, lineages);
+	put_holder(&writer, NULL, holder, lineages);
 	put_literal(&writer, ",\"time_wait_left_ms\":");
 	if (time_wait_left_ms)
 		put_u64(&writer, time_wait_left_ms);

@@ -136,11 +136,25 @@ static void put_socket_ids(struct table_line *line, const struct holder_report *
 		put_format(line, "inode %llu ", (unsigned long long)holder->inode);
 }
 
-static void put_state_endpoint(struct table_line *line, const struct holder_report *holder)
+/* An AF_UNIX name, escaped (format_unix_name), then sanitized as any text. */
+static void put_unix_name(struct table_line *line, const struct unix_target *target)
+{
+	char name[FORMAT_UNIX_NAME_MAX];
+
+	format_unix_name(target->name, target->name_len, name, sizeof(name));
+	put_sanitized(line, name, sizeof(name));
+}
+
+/* An AF_UNIX holder holds the very name the caller asked for. */
+static void put_state_endpoint(struct table_line *line, const struct bind_report *report,
+			       const struct holder_report *holder)
 {
 	put_str(line, holder_state(holder));
 	put_str(line, " ");
-	put_endpoint(line, holder->family, holder->addr, holder->port);
+	if (holder->family == BS_AF_UNIX)
+		put_unix_name(line, &report->unix_target);
+	else
+		put_endpoint(line, holder->family, holder->addr, holder->port);
 }
 
 /*
@@ -166,20 +180,20 @@ static void put_holder_socket(struct table_line *line, const struct bind_report 
 	if (holder_process_count(holder)) {
 		if (endpoint) {
 			put_str(line, " ");
-			put_state_endpoint(line, holder);
+			put_state_endpoint(line, report, holder);
 		}
 	} else if (!strcmp(holder_state(holder), "TIME_WAIT") ||
 		   (!holder->inode && holder->uid == BS_UID_UNKNOWN)) {
 		/* Nothing to name it by: a TIME_WAIT socket belongs to no process. */
 		if (endpoint)
-			put_state_endpoint(line, holder);
+			put_state_endpoint(line, report, holder);
 		else
 			put_str(line, holder_state(holder));
 		put_str(line, " (no process)");
 	} else {
 		put_socket_ids(line, holder);
 		if (endpoint)
-			put_state_endpoint(line, holder);
+			put_state_endpoint(line, report, holder);
 		else
 			put_str(line, holder_state(holder));
 	}
@@ -244,15 +258,18 @@ static void put_cmdline(struct table_line *line, bool known, const char *cmdline
 		put_str(line, "(command line unknown: the process is gone)");
 }
 
-static void put_holder_details(struct table_line *line, const struct holder_report *holder)
+static void put_holder_details(struct table_line *line, const struct bind_report *report,
+			       const struct holder_report *holder)
 {
 	char proto_buf[FORMAT_PROTO_MAX];
 	__u32 count = holder_process_count(holder);
 
 	put_str(line, "    holder: ");
-	put_str(line, proto_name(holder->protocol, proto_buf, sizeof(proto_buf)));
+	put_str(line, holder->family == BS_AF_UNIX ?
+			      "unix" :
+			      proto_name(holder->protocol, proto_buf, sizeof(proto_buf)));
 	put_str(line, " ");
-	put_state_endpoint(line, holder);
+	put_state_endpoint(line, report, holder);
 	put_str(line, " ");
 	put_socket_ids(line, holder);
 	if (holder->flags & BS_HOLDER_REUSEADDR)
@@ -329,7 +346,7 @@ static void put_wide_details(struct table_line *line, const struct bind_report *
 	if (holder_count > REPORT_MAX_HOLDERS)
 		holder_count = REPORT_MAX_HOLDERS;
 	for (__u32 i = 0; i < holder_count; i++)
-		put_holder_details(line, &report->holders[i]);
+		put_holder_details(line, report, &report->holders[i]);
 	if (report->holders_not_named)
 		put_format(line, "    ... %u more holder%s not named\n", report->holders_not_named,
 			   report->holders_not_named == 1 ? "" : "s");
@@ -381,7 +398,7 @@ static void pad_to(struct table_line *line, size_t start, unsigned int columns)
 
 /* A name or an address the row may cut. */
 struct cut_text {
-	char text[FORMAT_ADDR_MAX]; /* sanitized: a comm, or an address without its port */
+	char text[FORMAT_UNIX_NAME_MAX]; /* sanitized: a comm, an address without its port, a name */
 	size_t len;
 	size_t columns;
 };
@@ -399,6 +416,7 @@ struct table_row {
 	struct cut_text caller;
 	char proto[FORMAT_PROTO_MAX];
 	bool bracketed; /* IPv6: "[host]:port" */
+	bool portless;	/* AF_UNIX: host is the name, there is no port */
 	struct cut_text host;
 	__u16 port;
 	char error[TABLE_ERROR_MAX];
@@ -490,7 +508,8 @@ static void put_fitted_row(struct table_line *line, const struct table_row *row,
 	}
 	put_str(line, row->bracketed ? "[" : "");
 	put_cut(line, &row->host, fit->host_cap);
-	put_format(line, "%s:%u", row->bracketed ? "]" : "", row->port);
+	if (!row->portless)
+		put_format(line, "%s:%u", row->bracketed ? "]" : "", row->port);
 	end_column(line, &start, columns[column++]);
 	put_str(line, row->error);
 	end_column(line, &start, columns[column++]);
@@ -567,10 +586,22 @@ static int table_row_init(struct table_row *row, const struct bind_report *repor
 		     strnlen(report->caller.comm, BS_COMM_LEN - 1));
 	snprintf(row->proto, sizeof(row->proto), "%s",
 		 proto_name(report->protocol, proto, sizeof(proto)));
-	if (format_addr(report->family, report->addr, host, sizeof(host)) < 0)
-		strcpy(host, "?");
-	row->bracketed = report->family == AF_INET6 && strcmp(host, "?");
-	cut_text_set(&row->host, host, strlen(host));
+	if (report->family == BS_AF_UNIX) {
+		char name[FORMAT_UNIX_NAME_MAX];
+
+		/* ss's names for the AF_UNIX types: they fit the PROTO column. */
+		snprintf(row->proto, sizeof(row->proto), "u_%.3s",
+			 unix_type_name(report->unix_target.sock_type));
+		format_unix_name(report->unix_target.name, report->unix_target.name_len, name,
+				 sizeof(name));
+		cut_text_set(&row->host, name, strlen(name));
+		row->portless = true;
+	} else {
+		if (format_addr(report->family, report->addr, host, sizeof(host)) < 0)
+			strcpy(host, "?");
+		row->bracketed = report->family == AF_INET6 && strcmp(host, "?");
+		cut_text_set(&row->host, host, strlen(host));
+	}
 	row->port = report->port;
 	len = snprintf(row->error, sizeof(row->error), "%s",
 		       report->error ? errno_text(report->error, unknown) : "-");

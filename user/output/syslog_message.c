@@ -154,7 +154,8 @@ int syslog_render_report(struct strbuf *out, const struct syslog_identity *id,
 	struct message_writer writer = { .out = out, .start = out->len };
 	const struct caller_report *caller = &report->caller;
 	const char *event = report_event_name(report);
-	char proto[FORMAT_PROTO_MAX], addr[FORMAT_ADDR_MAX];
+	char proto[FORMAT_PROTO_MAX], addr[FORMAT_UNIX_NAME_MAX];
+	size_t addr_len;
 
 	put_header(&writer, id, report->error ? SYSLOG_WARNING : SYSLOG_INFO,
 		   report->ts_realtime_ns, event);
@@ -165,10 +166,13 @@ int syslog_render_report(struct strbuf *out, const struct syslog_identity *id,
 
 		put_param(&writer, "error", errno_text(report->error, unknown));
 	}
-	put_param(&writer, "proto", proto_name(report->protocol, proto, sizeof(proto)));
-	if (format_addr(report->family, report->addr, addr, sizeof(addr)) < 0)
-		addr[0] = '\0';
-	put_param(&writer, "addr", addr);
+	addr_len = format_asked(&(struct format_asked){ report->family, report->protocol,
+							report->addr, report->unix_target.name,
+							report->unix_target.name_len,
+							report->unix_target.sock_type },
+				proto, addr, sizeof(addr));
+	put_param(&writer, "proto", proto);
+	put_param_bytes(&writer, "addr", addr, addr_len);
 	put_param_number(&writer, "port", report->port);
 	/* A folded record stands for count failures: say so where filters look. */
 	if (report->folded)

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include "clock.h"
+#include "unix_sockets.h"
+
+#define UNIX_DUMP_TIMEOUT_NS 200000000ULL /* as a port dump (SOCKDIAG_TIMEOUT_MS) */
+
+/* The attributes of one reply that a holder needs. */
+static void socket_attributes(const struct unix_diag_msg *msg, size_t len,
+			      struct unix_socket *socket)
+{
+	const struct nlattr *attr = (const void *)(msg + 1);
+	size_t left = len - sizeof(*msg);
+
+	while (left >= NLA_HDRLEN && attr->nla_len >= NLA_HDRLEN && attr->nla_len <= left) {
+		size_t payload = attr->nla_len - NLA_HDRLEN;
+		const void *data = (const char *)attr + NLA_HDRLEN;
+		size_t step = NLA_ALIGN(attr->nla_len);
+
+		switch (attr->nla_type & NLA_TYPE_MASK) {
+		case UNIX_DIAG_NAME:
+			socket->name_len = payload < BS_UNIX_PATH_LEN ? payload : BS_UNIX_PATH_LEN;
+			memcpy(socket->name, data, socket->name_len);
+			break;
+		case UNIX_DIAG_VFS:
+			if (payload >= sizeof(struct unix_diag_vfs)) {
+				const struct unix_diag_vfs *vfs = data;
+
+				socket->vfs_ino = vfs->udiag_vfs_ino;
+				socket->vfs_dev = vfs->udiag_vfs_dev;
+			}
+			break;
+		case UNIX_DIAG_UID:
+			if (payload >= sizeof(__u32))
+				memcpy(&socket->uid, data, sizeof(__u32));
+			break;
+		}
+		if (step >= left)
+			break;
+		left -= step;
+		attr = (const void *)((const char *)attr + step);
+	}
+}
+
+int unix_sockets_parse_replies(const char *buffer, ssize_t len, __u32 sequence,
+			       unix_socket_visit_fn visit, void *ctx, bool *visiting)
+{
+	const struct nlmsghdr *header = (const void *)buffer;
+	size_t left = len > 0 ? (size_t)len : 0;
+
+	for (; NLMSG_OK(header, left); header = NLMSG_NEXT(header, left)) {
+		const struct unix_diag_msg *msg = NLMSG_DATA(header);
+		struct unix_socket socket;
+
+		if (header->nlmsg_seq != sequence)
+			continue;
+		if (header->nlmsg_type == NLMSG_DONE)
+			return 1;
+		if (header->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *err = NLMSG_DATA(header);
+
+			if (header->nlmsg_len < NLMSG_LENGTH(sizeof(*err)))
+				return -EIO;
+			return err->error ? err->error : 1;
+		}
+		if (header->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+		    header->nlmsg_len < NLMSG_LENGTH(sizeof(*msg)) || !*visiting)
+			continue;
+		memset(&socket, 0, sizeof(socket));
+		socket.uid = BS_UID_UNKNOWN;
+		socket.inode = msg->udiag_ino;
+		socket.type = msg->udiag_type;
+		socket.state = msg->udiag_state;
+		socket_attributes(msg, header->nlmsg_len - NLMSG_LENGTH(0), &socket);
+		/* A path's name ends at its NUL; the kernel may count one. */
+		if (socket.name_len && socket.name[0])
+			socket.name_len = strnlen(socket.name, socket.name_len);
+		if (!socket.name_len)
+			continue;
+		*visiting = visit(ctx, &socket);
+	}
+	return 0;
+}
+
+int unix_sockets_dump(int fd, __u32 sequence, char *buffer, size_t buffer_len,
+		      unix_socket_visit_fn visit, void *ctx, const struct lookup_budget *budget)
+{
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct {
+		struct nlmsghdr header;
+		struct unix_diag_req request;
+	} message = {
+		.header = {
+			.nlmsg_len = sizeof(message),
+			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+			.nlmsg_seq = sequence,
+		},
+		.request = {
+			.sdiag_family = AF_UNIX,
+			.udiag_states = ~0u,
+			.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_VFS | UDIAG_SHOW_UID,
+		},
+	};
+	__u64 deadline = monotonic_ns() + UNIX_DUMP_TIMEOUT_NS;
+	bool visiting = true;
+
+	if (sendto(fd, &message, sizeof(message), 0, (struct sockaddr *)&kernel, sizeof(kernel)) <
+	    0)
+		return -errno;
+	for (;;) {
+		ssize_t len = recv(fd, buffer, buffer_len, 0);
+		int done;
+
+		if (len < 0 && errno == EINTR)
+			continue;
+		if (len < 0)
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		if (len == 0)
+			return -EIO;
+		done = unix_sockets_parse_replies(buffer, len, sequence, visit, ctx, &visiting);
+		if (done)
+			return done < 0 ? done : 0;
+		if (lookup_budget_spent(budget))
+			return -ETIME;
+		if (monotonic_ns() > deadline)
+			return -ETIMEDOUT;
+	}
+}
