@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <linux/openat2.h>
+#include "guarded_stat.h"
 #include "unix_holder.h"
 
 /* Big enough for the largest batch a netlink dump sends (32 KiB). */
@@ -17,6 +18,24 @@ static __u32 dump_sequence;
 static bool target_is_path(const struct unix_target *target)
 {
 	return target->name_len && target->name[0];
+}
+
+/* "/proc/<pid>/<leaf>" into base[64], without stdio: it runs after fork(). */
+static void proc_pid_path(char *base, __u32 pid, const char *leaf)
+{
+	char digits[10];
+	int n = 0;
+
+	do {
+		digits[n++] = '0' + pid % 10;
+		pid /= 10;
+	} while (pid);
+	memcpy(base, "/proc/", 6);
+	base += 6;
+	while (n)
+		*base++ = digits[--n];
+	*base++ = '/';
+	memcpy(base, leaf, strlen(leaf) + 1);
 }
 
 /*
@@ -36,9 +55,9 @@ static int caller_path_open(__u32 pid, const char *path)
 	if (path[0] == '/') {
 		/* Symlinks on the way resolve in the caller's root, never above it. */
 		how.resolve |= RESOLVE_IN_ROOT;
-		snprintf(base, sizeof(base), "/proc/%u/root", pid);
+		proc_pid_path(base, pid, "root");
 	} else {
-		snprintf(base, sizeof(base), "/proc/%u/cwd", pid);
+		proc_pid_path(base, pid, "cwd");
 	}
 	base_fd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (base_fd < 0) {
@@ -56,9 +75,16 @@ static int caller_path_open(__u32 pid, const char *path)
 	return fd;
 }
 
-static int caller_path_stat(__u32 pid, const char *path, struct stat *st)
+struct path_look {
+	__u32 pid;
+	const char *path;
+};
+
+/* Runs in guarded_stat()'s child: async-signal-safe calls only. */
+static int path_look_run(void *ctx, struct stat *st)
 {
-	int fd = caller_path_open(pid, path);
+	const struct path_look *look = ctx;
+	int fd = caller_path_open(look->pid, look->path);
 	int err = 0;
 
 	if (fd < 0)
@@ -67,6 +93,17 @@ static int caller_path_stat(__u32 pid, const char *path, struct stat *st)
 		err = -errno;
 	close(fd);
 	return err;
+}
+
+/*
+ * The path is the caller's choice, and so is the filesystem under it (a FUSE
+ * mount that never answers): looked at in a child killed past its deadline.
+ */
+static int caller_path_stat(__u32 pid, const char *path, const char *dir, struct stat *st)
+{
+	struct path_look look = { .pid = pid, .path = path };
+
+	return guarded_stat(dir, path_look_run, &look, st);
 }
 
 void unix_target_read(const struct bs_event *ev, struct unix_target *target, bool look)
@@ -99,7 +136,7 @@ void unix_target_read(const struct bs_event *ev, struct unix_target *target, boo
 	}
 	if (!look)
 		return;
-	err = caller_path_stat(ev->pid, path, &st);
+	err = caller_path_stat(ev->pid, path, target->dir, &st);
 	target->file_error = err == -ESRCH ? -1 : -err;
 	if (!err) {
 		target->file_mode = st.st_mode;
@@ -111,7 +148,7 @@ void unix_target_read(const struct bs_event *ev, struct unix_target *target, boo
 	}
 	if (ev->ret != -ENOENT && ev->ret != -EACCES)
 		return;
-	err = caller_path_stat(ev->pid, target->dir[0] ? target->dir : ".", &st);
+	err = caller_path_stat(ev->pid, target->dir[0] ? target->dir : ".", target->dir, &st);
 	target->dir_error = err == -ESRCH ? -1 : -err;
 	if (!err) {
 		target->dir_mode = st.st_mode;
