@@ -502,10 +502,10 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 }
 
 /*
- * With bpf_task_pt_regs(), the syscall backend needs no entry hook: at sys_exit the task's saved user
- * registers still hold the arguments, and the sockaddr is still in its
- * memory. One program per syscall and no map traffic, which matters at the
- * rate of a bind storm.
+ * With bpf_task_pt_regs(), the syscall backend needs no entry hook: at
+ * sys_exit the task's saved user registers still hold the arguments, and the
+ * sockaddr is still in its memory. One program per syscall and no map
+ * traffic, which matters at the rate of a bind storm.
  */
 static __always_inline int syscall_finished(__u8 kind, int ret, bool walk)
 {
