@@ -153,24 +153,25 @@ ifneq ($(SKIP_DEPS),1)
 endif
 	$(Q)touch $@
 
-# The BPF object is built twice: the full one, and a basic one for kernels
-# that lack bpf_loop or bpf_task_pt_regs (bpf/compat.bpf.h says what it drops).
-$(OUTPUT)/bindsnoop.bpf.o: bpf/bindsnoop.bpf.c | $(OUTPUT) $(OUTPUT)/.deps-installed
+# One BPF object for every kernel: userspace picks the programs a kernel can
+# take (bpf/compat.bpf.h). The binary embeds it without DWARF: `bpftool gen
+# object` (the BPF linker) keeps BTF and the CO-RE relocations, drops the rest.
+$(OUTPUT)/bindsnoop.debug.bpf.o: bpf/bindsnoop.bpf.c | $(OUTPUT) $(OUTPUT)/.deps-installed
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUTPUT)/bindsnoop_basic.bpf.o: bpf/bindsnoop.bpf.c | $(OUTPUT) $(OUTPUT)/.deps-installed
-	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -DBS_BASIC -c $< -o $@
+$(OUTPUT)/bindsnoop.bpf.o: $(OUTPUT)/bindsnoop.debug.bpf.o
+	$(call msg,BPF-LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $<
 
 $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
-SKELETONS := $(OUTPUT)/bindsnoop.skel.h $(OUTPUT)/bindsnoop_basic.skel.h
+SKELETONS := $(OUTPUT)/bindsnoop.skel.h
 
-# Only the loader includes the skeletons.
-$(OUTPUT)/user/capture/tracer.o: $(SKELETONS)
+# Only the loader includes the skeleton, and the test of what it embeds.
+$(OUTPUT)/user/capture/tracer.o $(OUTPUT)/tests/test_bpf_object: $(SKELETONS)
 
 $(OUTPUT)/user/%.o: user/%.c $(OUTPUT)/build-kind | $(OUTPUT)/.deps-installed
 	$(call msg,CC,$@)

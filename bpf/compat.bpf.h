@@ -12,32 +12,44 @@
 #include <bpf/bpf_core_read.h>
 
 /*
- * Helpers that older kernels lack. bindsnoop.bpf.c is built twice (Makefile):
- * the full object, and a basic one (-DBS_BASIC) that userspace loads where a
- * probe finds these helpers missing (user/capture/tracer.c), so such a kernel
- * traces with less instead of refusing:
+ * Helpers that older kernels lack. One object serves every kernel: what a
+ * kernel lacks is never seen by its verifier, which checks only the paths a
+ * known constant leaves open, and loads only the programs userspace picks
+ * (user/capture/tracer.c):
  *  - bpf_loop(): "bpf: Add bpf_loop helper" (e6f2dd0f8067, v5.17). The
  *    in-kernel holder walk needs it; without it an event leaves
  *    kernel_holders_searched at 0 and userspace asks sock_diag for the holder.
+ *    An older verifier refuses a program that names the walk's callback (an
+ *    ld_imm64 of a function, BPF_PSEUDO_FUNC, v5.13: "unrecognized
+ *    bpf_ld_imm64 insn" on 5.10) even on a path no run takes, so every program
+ *    that reports is built twice, with and without the walk
+ *    (WALK_VARIANTS in bindsnoop.bpf.c), and a kernel loads one of them.
  *  - bpf_task_pt_regs(): "bpf: Add bpf_task_pt_regs() helper" (dd6e10fbd9fb,
  *    v5.15), and bpf_get_current_task_btf() (3ca1032ab7ab, v5.11). The
  *    syscall backend reads bind()'s arguments from the saved user registers
  *    at sys_exit with them; without them it pairs sys_enter with sys_exit
- *    through a per-thread map.
+ *    through a per-thread map. A branch on kernel_has_task_pt_regs().
  */
-#ifdef BS_BASIC
-#define BS_HAS_BPF_LOOP	    0
-#define BS_HAS_TASK_PT_REGS 0
-#else
-#define BS_HAS_BPF_LOOP	    1
-#define BS_HAS_TASK_PT_REGS 1
-#endif
 
-#if BS_HAS_TASK_PT_REGS
+/* Set by userspace before load from its probe of the kernel; false is safe anywhere. */
+const volatile bool bs_kernel_task_pt_regs = false;
+
+/*
+ * A constant to the verifier twice over: read-only data, and a CO-RE
+ * relocation that is 0 where the kernel's enum bpf_func_id lacks the helper
+ * (so even a wrong flag cannot show an older verifier an unknown helper).
+ */
+static __always_inline bool kernel_has_task_pt_regs(void)
+{
+	return bs_kernel_task_pt_regs &&
+	       bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs);
+}
+
 /*
  * The syscall the current task is in, from its saved user registers: the
  * field the kernel's own syscall_get_nr() reads, orig_ax on x86-64 and
- * syscallno on arm64. -1 where neither exists.
+ * syscallno on arm64. -1 where neither exists. Only where
+ * kernel_has_task_pt_regs().
  */
 struct pt_regs___syscall_x86 {
 	unsigned long orig_ax;
@@ -57,7 +69,6 @@ static __always_inline long current_syscall_nr(void)
 		return ((struct pt_regs___syscall_arm64 *)regs)->syscallno;
 	return -1;
 }
-#endif
 
 /*
  * Through v6.1 (at least) each port bucket listed its sockets directly in

@@ -156,7 +156,6 @@ static __always_inline void holder_consider(struct holder_search *search, const 
 	}
 }
 
-#if BS_HAS_BPF_LOOP
 /*
  * The walk is one flat state machine run by bpf_loop(), one list node per
  * step, because nested bounded loops over chain x address buckets x sockets
@@ -316,7 +315,5 @@ static __always_inline void holders_find(struct bs_event *event, struct sock *ca
 	else
 		holders_walk_tcp(&search);
 }
-
-#endif /* BS_HAS_BPF_LOOP */
 
 #endif /* BINDSNOOP_HOLDERS_BPF_H */

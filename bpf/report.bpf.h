@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The one event path every attach flavour feeds (report_outcome): a hook that
- * sees the arguments at return (fexit, the full build's sys_exit) reports at
- * once; one that does not (kretprobes, the basic build's sys_exit) has its
- * entry hook remember the call (op_begin) for the return (op_finish).
+ * sees the arguments at return (fexit, sys_exit with bpf_task_pt_regs())
+ * reports at once; one that does not (kretprobes, sys_exit and fexit without
+ * it) has its entry hook remember the call (op_begin) for the return
+ * (op_finish). walk (a constant in each program): whether the program may
+ * run the in-kernel holder walk (compat.bpf.h says why it is not a branch).
  * Filters, the holder search, owner tagging and the ring buffer policy all
  * live here, so a new kernel hook is a few lines in bindsnoop.bpf.c.
  */
@@ -98,7 +100,7 @@ static __always_inline long op_sockaddr_read(void *dst, __u32 size, const struct
 
 /*
  * Entry side, for hooks whose return does not see the arguments (kretprobes,
- * the basic build's sys_exit): remember what this thread asked for.
+ * sys_exit without bpf_task_pt_regs()): remember what this thread asked for.
  */
 static __always_inline int op_begin(__u8 kind, struct sock *sk, const void *sockaddr,
 				    int sockaddr_len, bool from_user)
@@ -116,25 +118,27 @@ static __always_inline int op_begin(__u8 kind, struct sock *sk, const void *sock
 /* The socket behind a descriptor of the current task, or NULL. */
 static __always_inline struct sock *sock_from_fd(int fd)
 {
-#if BS_HAS_TASK_PT_REGS
-	/*
-	 * A BTF task pointer: the walk to the fd array is plain loads, not a
-	 * helper call each (the kernel turns them into faulting-safe loads).
-	 */
-	struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
-	struct file **files = fdt->fd;
-
-	if (fd < 0 || (__u32)fd >= fdt->max_fds)
-		return NULL;
-#else
-	struct task_struct *task = (void *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
 	struct file **files;
 
-	if (fd < 0 || (__u32)fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	files = BPF_CORE_READ(fdt, fd);
-#endif
+	if (kernel_has_task_pt_regs()) {
+		/*
+		 * A BTF task pointer: the walk to the fd array is plain loads,
+		 * not a helper call each (the kernel turns them into
+		 * faulting-safe loads).
+		 */
+		struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
+
+		if (fd < 0 || (__u32)fd >= fdt->max_fds)
+			return NULL;
+		files = fdt->fd;
+	} else {
+		struct task_struct *task = (void *)bpf_get_current_task();
+		struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+
+		if (fd < 0 || (__u32)fd >= BPF_CORE_READ(fdt, max_fds))
+			return NULL;
+		files = BPF_CORE_READ(fdt, fd);
+	}
 	struct file *file = NULL;
 	struct socket *sock;
 
@@ -469,7 +473,7 @@ static __always_inline int unix_bind_succeeded(struct sock *sk, __u32 pid, __u8 
  */
 static __always_inline int report_outcome(struct caller_id *id, const struct pending_op *op,
 					  __u8 kind, struct sock *sk, enum sk_access access,
-					  int ret, __u8 hook)
+					  int ret, __u8 hook, bool walk)
 {
 	__u32 pid = id->pid_tgid >> 32;
 	struct caller_sock caller;
@@ -526,22 +530,19 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 	event_caller_fill(event, id, sk, caller.net, ret, kind, hook);
 	if (fold_epoch)
 		fold_window_open(&fold_key, fold_entry, event, fold_epoch);
-#if BS_HAS_BPF_LOOP
-	if (ret == -EADDRINUSE && bs_cfg.kernel_holders)
+	if (walk && ret == -EADDRINUSE && bs_cfg.kernel_holders)
 		holders_find(event, sk, caller.net, caller.v6only);
-#endif
 	event_submit(event);
 	return 0;
 }
 
-#if BS_HAS_TASK_PT_REGS
 /*
- * The syscall backend needs no entry hook: at sys_exit the task's saved user
- * registers still hold the arguments, and the sockaddr is still in its
- * memory. One program per syscall and no map traffic, which matters at the
- * rate of a bind storm.
+ * With bpf_task_pt_regs(), the syscall backend needs no entry hook: at
+ * sys_exit the task's saved user registers still hold the arguments, and the
+ * sockaddr is still in its memory. One program per syscall and no map
+ * traffic, which matters at the rate of a bind storm.
  */
-static __always_inline int syscall_finished(__u8 kind, int ret)
+static __always_inline int syscall_finished(__u8 kind, int ret, bool walk)
 {
 	/* A BTF pointer: the arguments are plain loads, not helper calls. */
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
@@ -555,9 +556,10 @@ static __always_inline int syscall_finished(__u8 kind, int ret)
 		return 0;
 	pending_op_make(&op, kind, NULL, (const void *)PT_REGS_PARM2_SYSCALL(regs),
 			kind == BS_KIND_BIND ? (int)PT_REGS_PARM3_SYSCALL(regs) : 0, true);
-	return report_outcome(&id, &op, kind, sock_from_fd(fd), SK_PROBE, ret, BS_HOOK_SYSCALL);
+	return report_outcome(&id, &op, kind, sock_from_fd(fd), SK_PROBE, ret, BS_HOOK_SYSCALL,
+			      walk);
 }
-#else
+
 /*
  * Kernels without bpf_task_pt_regs(): sys_enter remembers the arguments
  * (op_begin), sys_exit reports through op_finish like the inet hooks.
@@ -567,10 +569,9 @@ static __always_inline int syscall_started(__u8 kind, int fd, const void *sockad
 {
 	return op_begin(kind, sock_from_fd(fd), sockaddr, sockaddr_len, true);
 }
-#endif
 
 /* Return side of an op_begin on this thread. */
-static __always_inline int op_finish(int ret, __u8 hook)
+static __always_inline int op_finish(int ret, __u8 hook, bool walk)
 {
 	__u32 tid = current_tid();
 	struct pending_op *op = bpf_map_lookup_elem(&pending_ops, &tid);
@@ -579,35 +580,30 @@ static __always_inline int op_finish(int ret, __u8 hook)
 	if (!op)
 		return 0;
 	caller_id_read(&id);
-	report_outcome(&id, op, op->kind, op->sk, SK_PROBE, ret, hook);
+	report_outcome(&id, op, op->kind, op->sk, SK_PROBE, ret, hook, walk);
 	bpf_map_delete_elem(&pending_ops, &tid);
 	return 0;
 }
 
-#if BS_HAS_TASK_PT_REGS
 /*
  * fexit: the hook's own arguments say what was asked, no entry hook needed.
  * The sockaddr is the kernel's copy as bind saw it, after any cgroup bind
- * program rewrote it: the address that was really tried.
+ * program rewrote it: the address that was really tried. Without
+ * bpf_task_pt_regs() (so that get_port hooks can tell a bind in progress),
+ * fentry's op_begin remembered the call.
  */
 static __always_inline int inet_op_returned(__u8 kind, struct sock *sk, const void *sockaddr,
-					    int sockaddr_len, int ret)
+					    int sockaddr_len, int ret, bool walk)
 {
 	struct pending_op op;
 	struct caller_id id;
 
+	if (!kernel_has_task_pt_regs())
+		return op_finish(ret, BS_HOOK_INET, walk);
 	pending_op_make(&op, kind, sk, sockaddr, sockaddr_len, false);
 	caller_id_read(&id);
-	return report_outcome(&id, &op, kind, sk, SK_BTF, ret, BS_HOOK_INET);
+	return report_outcome(&id, &op, kind, sk, SK_BTF, ret, BS_HOOK_INET, walk);
 }
-#else
-/* fexit in the basic build: fentry's op_begin remembered the call. */
-static __always_inline int inet_op_returned(__u8 kind, struct sock *sk, const void *sockaddr,
-					    int sockaddr_len, int ret)
-{
-	return op_finish(ret, BS_HOOK_INET);
-}
-#endif
 
 /*
  * Whether the get_port call that returned (snum: the port it was asked for)
@@ -625,25 +621,24 @@ static __always_inline bool bind_or_listen_in_progress(__u16 snum)
 {
 	if (snum)
 		return true;
-#if BS_HAS_TASK_PT_REGS
+	if (!kernel_has_task_pt_regs())
+		return op_pending();
+
 	long nr = current_syscall_nr();
 
 	return nr == bs_cfg.syscall_nr_bind || nr == bs_cfg.syscall_nr_listen;
-#else
-	return op_pending();
-#endif
 }
 
 /* An autobind that failed: the kernel found no port to pick. */
 static __always_inline int autobind_reported(struct sock *sk, enum sk_access access, int ret,
-					     __u8 hook)
+					     __u8 hook, bool walk)
 {
 	struct caller_id id;
 
 	if (ret == 0)
 		return 0;
 	caller_id_read(&id);
-	return report_outcome(&id, NULL, BS_KIND_AUTOBIND, sk, access, ret, hook);
+	return report_outcome(&id, NULL, BS_KIND_AUTOBIND, sk, access, ret, hook, walk);
 }
 
 /*
@@ -657,11 +652,11 @@ static __always_inline int autobind_result(int get_port_ret)
 }
 
 /* fexit of get_port: reported here only when no bind/listen is in progress. */
-static __always_inline int get_port_failed(struct sock *sk, __u16 snum, int ret)
+static __always_inline int get_port_failed(struct sock *sk, __u16 snum, int ret, bool walk)
 {
 	if (ret == 0 || bind_or_listen_in_progress(snum))
 		return 0;
-	return autobind_reported(sk, SK_BTF, autobind_result(ret), BS_HOOK_GET_PORT);
+	return autobind_reported(sk, SK_BTF, autobind_result(ret), BS_HOOK_GET_PORT, walk);
 }
 
 #include "unix_bind.bpf.h"

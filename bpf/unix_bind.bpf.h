@@ -145,14 +145,19 @@ static __always_inline int unix_bind_succeeded(struct sock *sk, __u32 pid, __u8 
 	return 0;
 }
 
-#if BS_HAS_TASK_PT_REGS
-/* fexit on unix_bind(): its arguments say what was asked, no entry hook. */
+/*
+ * fexit on unix_bind(): its arguments say what was asked, no entry hook;
+ * without bpf_task_pt_regs(), fentry's op_begin remembered the call. No
+ * holder walk (walk false): the kernel's walk knows inet bind tables only.
+ */
 static __always_inline int unix_bind_returned(struct sock *sk, const void *sockaddr,
 					      int sockaddr_len, int ret)
 {
 	struct pending_op op;
 	struct caller_id id;
 
+	if (!kernel_has_task_pt_regs())
+		return op_finish(ret, BS_HOOK_UNIX, false);
 	if (ret == 0)
 		return unix_bind_succeeded(sk, bpf_get_current_pid_tgid() >> 32, BS_KIND_BIND);
 	caller_id_read(&id);
@@ -161,13 +166,5 @@ static __always_inline int unix_bind_returned(struct sock *sk, const void *socka
 	pending_op_make(&op, BS_KIND_BIND, sk, sockaddr, sockaddr_len, false);
 	return unix_bind_failed(&id, &op, sk, ret, BS_HOOK_UNIX);
 }
-#else
-/* fexit in the basic build: fentry's op_begin remembered the call. */
-static __always_inline int unix_bind_returned(struct sock *sk, const void *sockaddr,
-					      int sockaddr_len, int ret)
-{
-	return op_finish(ret, BS_HOOK_UNIX);
-}
-#endif
 
 #endif /* BINDSNOOP_UNIX_BIND_BPF_H */

@@ -28,8 +28,8 @@
 #                     functions (kernel_has_fexit) leaves fexit out;
 #                     each also runs its scenarios with --kernel-only where
 #                     the kernel can walk its bind tables (5.17+, bpf_loop):
-#                     there a backend that fell back to the basic object
-#                     fails that row; fexit and kprobe also run
+#                     there a backend that fell back to the programs
+#                     without the walk fails that row; fexit and kprobe also run
 #                     $GET_PORT_TESTS with the hooks of kernels that inline
 #                     inet_autobind(). The tests of userspace alone
 #                     ($USERSPACE_TESTS) run on one kernel: the 6.12 one.
@@ -113,8 +113,8 @@ vm_own_option() {
 	esac
 }
 
-# The in-kernel holder walk needs bpf_loop (5.17): older kernels run the
-# degraded object, whose holders come from userspace, so --kernel-only (which
+# The in-kernel holder walk needs bpf_loop (5.17): older kernels load the
+# programs without it, whose holders come from userspace, so --kernel-only (which
 # turns the userspace lookup off) has nothing to prove there.
 kernel_walks_holders() {
 	version_at_least "$(label_version "$1")" 5.17
@@ -185,7 +185,7 @@ NO_MODULES_TESTS=no-sock-diag,who-holder
 OWN_TRACER_TESTS=holder-before-tracer,port-filter,all-flag,errno-filter-name,errno-filter-number
 OWN_TRACER_TESTS=$OWN_TRACER_TESTS,errno-uid-filter,pid-filter,uid-filter,comm-filter
 OWN_TRACER_TESTS=$OWN_TRACER_TESTS,no-kernel-holders,ring-buffer-mb,ring-buffer-default
-OWN_TRACER_TESTS=$OWN_TRACER_TESTS,ring-buffer-lost,$USERSPACE_TESTS
+OWN_TRACER_TESTS=$OWN_TRACER_TESTS,ring-buffer-lost,hidden-helpers,$USERSPACE_TESTS
 
 # The kernel of this run that runs $USERSPACE_TESTS: an amd64 one if the run
 # has any (userspace is the same C on both).

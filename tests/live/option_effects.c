@@ -563,6 +563,55 @@ enum test_result test_no_sock_diag(struct test_context *ctx)
 	return TEST_PASS;
 }
 
+/*
+ * The path of a kernel without bpf_loop() and bpf_task_pt_regs() (5.10), on
+ * this one: BINDSNOOP_HIDE_HELPERS makes bindsnoop load the programs
+ * without the holder walk (and, on the tracepoint backend, the
+ * sys_enter/sys_exit pairs) from the same BPF object. It must say so, and
+ * still report a conflict with its holder, found in userspace.
+ */
+enum test_result test_hidden_helpers(struct test_context *ctx)
+{
+	static const char *const args[] = { "-v", NULL };
+	const char *degraded = NULL, *pairs = "sys_enter/sys_exit pairs";
+	struct repeatable_conflict conflict;
+	const struct json_value *event, *source, *pid;
+	struct snoop *tracer;
+
+	setenv("BINDSNOOP_HIDE_HELPERS", "bpf_loop,bpf_task_pt_regs", 1);
+	tracer = test_own_tracer(ctx, args);
+	unsetenv("BINDSNOOP_HIDE_HELPERS");
+	if (!tracer || conflict_prepare(ctx, "lt-holder-hh", "lt-caller-hh", &conflict))
+		return TEST_FAIL;
+	/* The event comes after the degraded line, which follows "Tracing". */
+	event = conflict_event(ctx, tracer, &conflict);
+	if (!event)
+		return TEST_FAIL;
+	for (size_t i = 0; i < snoop_stderr_count(tracer) && !degraded; i++)
+		if (!strncmp(snoop_stderr_line(tracer, i), "bindsnoop: degraded: ", 21))
+			degraded = snoop_stderr_line(tracer, i);
+	if (!degraded || !strstr(degraded, "no in-kernel holder walk"))
+		return test_fail(ctx, "without bpf_loop(): no \"bindsnoop: degraded: no in-kernel "
+				      "holder walk\" line on stderr");
+	if (live_config->backend && !strcmp(live_config->backend, "tracepoint") &&
+	    !strstr(degraded, pairs))
+		return test_fail(ctx,
+				 "without bpf_task_pt_regs(), tracepoint: \"%s\" not said in \"%s\"",
+				 pairs, degraded);
+	if (live_config->kernel_only)
+		return TEST_PASS; /* --no-proc-lookup: no userspace lookup names the holder */
+	source = json_get(event, "holders[0].source");
+	pid = json_get(event, "holders[0].processes[0].pid");
+	if (!source || source->type != JSON_STRING)
+		return test_fail(ctx, "without bpf_loop(): no holder in the event");
+	if (!strcmp(source->string, "kernel"))
+		return test_fail(ctx, "without bpf_loop(): holders[0].source should not be kernel");
+	if (!pid || pid->type != JSON_NUMBER || pid->integer != helper_pid(conflict.holder.helper))
+		return test_fail(ctx, "without bpf_loop(): the holder (pid %d) is not named",
+				 (int)helper_pid(conflict.holder.helper));
+	return TEST_PASS;
+}
+
 /* Does bindsnoop hold a ring buffer map (type 27) of exactly bytes? */
 static bool has_ring_buffer_map(pid_t pid, unsigned long bytes)
 {

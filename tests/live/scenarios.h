@@ -72,6 +72,7 @@ enum test_result test_journal_stalled(struct test_context *ctx);
 enum test_result test_verbose(struct test_context *ctx);
 enum test_result test_no_proc_lookup(struct test_context *ctx);
 enum test_result test_no_kernel_holders(struct test_context *ctx);
+enum test_result test_hidden_helpers(struct test_context *ctx);
 enum test_result test_no_sock_diag(struct test_context *ctx);
 enum test_result test_ring_buffer_mb(struct test_context *ctx);
 enum test_result test_ring_buffer_default(struct test_context *ctx);

@@ -8,21 +8,13 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <linux/capability.h>
 #include <bpf/libbpf.h>
-#include <bpf/btf.h>
 #include <bpf/bpf.h>
+#include "backend_policy.h"
+#include "kernel_features.h"
 #include "startup_heap.h"
 #include "tracer.h"
 #include "bindsnoop.skel.h"
-#include "bindsnoop_basic.skel.h"
-
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
 
 #define TRACEFS_DIR "/sys/kernel/tracing"
 /*
@@ -56,186 +48,157 @@ static bool program_in_backend(const struct bpf_program *prog, enum backend_choi
 	}
 }
 
-/* The kernel function a program attaches to: "fexit/inet_bind" -> inet_bind. */
-static const char *program_target(const struct bpf_program *prog)
-{
-	const char *section = bpf_program__section_name(prog);
-	const char *slash = strrchr(section, '/');
-
-	return slash ? slash + 1 : section;
-}
-
-/*
- * Kernels that have inet_bind_sk() (see bpf/compat.bpf.h) route MPTCP through
- * it and make inet_bind() a wrapper: hook one or the other, never both, or a
- * bind would be reported twice.
- */
-static bool program_fits_kernel(const struct bpf_program *prog, bool kernel_has_bind_sk,
-				bool kernel_has_autobind)
-{
-	const char *target = program_target(prog);
-
-	if (!strcmp(target, "inet_bind_sk") || !strcmp(target, "inet6_bind_sk"))
-		return kernel_has_bind_sk;
-	if (!strcmp(target, "inet_bind") || !strcmp(target, "inet6_bind"))
-		return !kernel_has_bind_sk;
+/* The kernel functions a hook needs (bpf/compat.bpf.h says which kernels have which). */
+enum hook_fit {
+	FITS_ANY,
+	/*
+	 * Kernels that have inet_bind_sk() route MPTCP through it and make
+	 * inet_bind() a wrapper: hook one or the other, never both, or a bind
+	 * would be reported twice.
+	 */
+	FITS_BIND,
+	FITS_BIND_SK,
 	/*
 	 * Autobind failures: inet_autobind() where it is a function of its own
 	 * (every Debian kernel 5.10 to 7.3), else the get_port calls it makes,
 	 * which also run inside every bind (bpf/bindsnoop.bpf.c).
 	 */
-	if (!strcmp(target, "inet_autobind"))
-		return kernel_has_autobind;
-	if (!strcmp(target, "inet_csk_get_port") || !strcmp(target, "udp_lib_get_port"))
-		return !kernel_has_autobind;
-	return true;
+	FITS_AUTOBIND,
+	FITS_GET_PORT,
+};
+
+static bool hook_fits_kernel(enum hook_fit fit, const struct kernel_features *features)
+{
+	switch (fit) {
+	case FITS_BIND:
+		return !features->bind_sk;
+	case FITS_BIND_SK:
+		return features->bind_sk;
+	case FITS_AUTOBIND:
+		return features->autobind;
+	case FITS_GET_PORT:
+		return !features->autobind;
+	default:
+		return true;
+	}
 }
 
 /*
- * The two builds of bpf/bindsnoop.bpf.c. The basic one drops what needs
- * bpf_loop() (5.17) and bpf_task_pt_regs() (5.15); compat.bpf.h lists it.
+ * A hook of the object: a program that reports comes as a pair, with the
+ * in-kernel holder walk and without it (bpf/bindsnoop.bpf.c), an entry hook
+ * alone. Some entry hooks serve only kernels without bpf_task_pt_regs(),
+ * where the return hook cannot read the call's arguments itself.
  */
-struct bpf_build {
-	const char *name;
-	void *(*open)(struct bpf_object **obj, struct bs_config **config);
-	void (*destroy)(void *skel);
+struct hook_programs {
+	struct bpf_program *walk; /* or the entry hook, or a report with no walk */
+	struct bpf_program *no_walk;
+	enum hook_fit fit;
+	bool without_task_pt_regs_only;
+	bool entry;
 };
 
-static void *full_open(struct bpf_object **obj, struct bs_config **config)
-{
-	struct bindsnoop_bpf *skel = bindsnoop_bpf__open();
-
-	if (skel) {
-		*obj = skel->obj;
-		*config = (struct bs_config *)&skel->rodata->bs_cfg;
+#define REPORTS(name, fit)                                                      \
+	{                                                                       \
+		skel->progs.name, skel->progs.name##_no_walk, fit, false, false \
 	}
-	return skel;
-}
-
-static void full_destroy(void *skel)
-{
-	bindsnoop_bpf__destroy(skel);
-}
-
-static void *basic_open(struct bpf_object **obj, struct bs_config **config)
-{
-	struct bindsnoop_basic_bpf *skel = bindsnoop_basic_bpf__open();
-
-	if (skel) {
-		*obj = skel->obj;
-		*config = (struct bs_config *)&skel->rodata->bs_cfg;
+/* A program that reports and never walks the bind tables (unix_bind's). */
+#define REPORTS_WITHOUT_WALK(name, fit)                   \
+	{                                                 \
+		skel->progs.name, NULL, fit, false, false \
 	}
-	return skel;
-}
-
-static void basic_destroy(void *skel)
-{
-	bindsnoop_basic_bpf__destroy(skel);
-}
-
-static const struct bpf_build full_build = { "full", full_open, full_destroy };
-static const struct bpf_build basic_build = { "basic", basic_open, basic_destroy };
-
-/* What this kernel's BPF offers, probed once with tiny programs. */
-struct kernel_features {
-	bool fexit;	    /* an fexit program loads and attaches */
-	bool fexit_refused; /* every tracing program is refused (EPERM): no BTF parse needed */
-	bool kprobes;	    /* CONFIG_KPROBE_EVENTS */
-	bool bind_sk;	    /* inet_bind_sk() exists */
-	bool autobind;	    /* inet_autobind() is a function of its own (in BTF) */
-	bool bpf_loop;	    /* 5.17 */
-	bool task_pt_regs;  /* 5.15 */
-};
-
-static bool kernel_has_helper(enum bpf_func_id helper)
-{
-	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, helper, NULL) == 1;
-}
+#define ENTRY(name, fit)                                 \
+	{                                                \
+		skel->progs.name, NULL, fit, false, true \
+	}
+#define ENTRY_WITHOUT_PT_REGS(name, fit)                \
+	{                                               \
+		skel->progs.name, NULL, fit, true, true \
+	}
 
 /*
- * Can this kernel run an fexit program at all? A two-instruction fexit on
- * inet_csk_get_port, loaded and attached, then closed: about a millisecond,
- * where loading the whole object only to be refused costs far more. Lockdown,
- * a kernel without trampolines, or a refusing LSM all say no here.
+ * Load only the programs of backend that this kernel takes. Returns whether
+ * an entry hook is among them, or -EPROTO if the object has a program this
+ * table does not know (it would never load: a bug, said at once).
  */
-static const struct bpf_insn return_zero[] = {
-	{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-	{ .code = BPF_JMP | BPF_EXIT },
-};
-
-/*
- * A kernel that refuses tracing programs outright (EPERM: a security
- * module's policy, not a missing function) says so without a BTF parse: a
- * program aimed at type id 1, which is no function, is otherwise refused
- * only by the verifier, with EINVAL.
- */
-static bool kernel_refuses_tracing_programs(void)
+static int programs_choose(struct bindsnoop_bpf *skel, enum backend_choice backend, bool walk,
+			   const struct kernel_features *features)
 {
-	LIBBPF_OPTS(bpf_prog_load_opts, load_opts, .expected_attach_type = BPF_TRACE_FEXIT,
-		    .attach_btf_id = 1);
-	int prog_fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", return_zero, 2, &load_opts);
+	const struct hook_programs hooks[] = {
+		REPORTS(tp_exit_bind_or_listen, FITS_ANY),
+		ENTRY_WITHOUT_PT_REGS(tp_enter_bind, FITS_ANY),
+		ENTRY_WITHOUT_PT_REGS(tp_enter_listen, FITS_ANY),
 
-	if (prog_fd >= 0) {
-		close(prog_fd);
-		return false;
+		ENTRY_WITHOUT_PT_REGS(fentry_inet_bind, FITS_BIND),
+		ENTRY_WITHOUT_PT_REGS(fentry_inet6_bind, FITS_BIND),
+		ENTRY_WITHOUT_PT_REGS(fentry_inet_bind_sk, FITS_BIND_SK),
+		ENTRY_WITHOUT_PT_REGS(fentry_inet6_bind_sk, FITS_BIND_SK),
+		ENTRY_WITHOUT_PT_REGS(fentry_inet_listen, FITS_ANY),
+		REPORTS(fexit_inet_bind, FITS_BIND),
+		REPORTS(fexit_inet6_bind, FITS_BIND),
+		REPORTS(fexit_inet_bind_sk, FITS_BIND_SK),
+		REPORTS(fexit_inet6_bind_sk, FITS_BIND_SK),
+		REPORTS(fexit_inet_listen, FITS_ANY),
+		REPORTS(fexit_inet_autobind, FITS_AUTOBIND),
+		REPORTS(fexit_inet_csk_get_port, FITS_GET_PORT),
+		REPORTS(fexit_udp_lib_get_port, FITS_GET_PORT),
+		ENTRY_WITHOUT_PT_REGS(fentry_unix_bind, FITS_ANY),
+		REPORTS_WITHOUT_WALK(fexit_unix_bind, FITS_ANY),
+
+		ENTRY(kprobe_inet_bind, FITS_BIND),
+		ENTRY(kprobe_inet6_bind, FITS_BIND),
+		ENTRY(kprobe_inet_bind_sk, FITS_BIND_SK),
+		ENTRY(kprobe_inet6_bind_sk, FITS_BIND_SK),
+		ENTRY(kprobe_inet_listen, FITS_ANY),
+		ENTRY(kprobe_inet_autobind, FITS_AUTOBIND),
+		ENTRY(kprobe_inet_csk_get_port, FITS_GET_PORT),
+		ENTRY(kprobe_udp_lib_get_port, FITS_GET_PORT),
+		REPORTS(kretprobe_inet_bind, FITS_BIND),
+		REPORTS(kretprobe_inet6_bind, FITS_BIND),
+		REPORTS(kretprobe_inet_bind_sk, FITS_BIND_SK),
+		REPORTS(kretprobe_inet6_bind_sk, FITS_BIND_SK),
+		REPORTS(kretprobe_inet_listen, FITS_ANY),
+		REPORTS(kretprobe_inet_autobind, FITS_AUTOBIND),
+		REPORTS(kretprobe_inet_csk_get_port, FITS_GET_PORT),
+		REPORTS(kretprobe_udp_lib_get_port, FITS_GET_PORT),
+		ENTRY(kprobe_unix_bind, FITS_ANY),
+		REPORTS_WITHOUT_WALK(kretprobe_unix_bind, FITS_ANY),
+	};
+	size_t known = 0, in_object = 0;
+	struct bpf_program *prog;
+	bool entries = false;
+
+	bpf_object__for_each_program(prog, skel->obj) {
+		bpf_program__set_autoload(prog, false);
+		in_object++;
 	}
-	return prog_fd == -EPERM;
-}
+	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
+		const struct hook_programs *hook = &hooks[i];
+		struct bpf_program *chosen = hook->no_walk && !walk ? hook->no_walk : hook->walk;
 
-static bool kernel_runs_fexit(const struct btf *vmlinux)
-{
-	LIBBPF_OPTS(bpf_prog_load_opts, load_opts, .expected_attach_type = BPF_TRACE_FEXIT);
-	int function, prog_fd, link_fd;
-
-	function = btf__find_by_name_kind(vmlinux, "inet_csk_get_port", BTF_KIND_FUNC);
-	if (function < 0)
-		return false;
-	load_opts.attach_btf_id = function;
-	prog_fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", return_zero, 2, &load_opts);
-	if (prog_fd < 0)
-		return false;
-	link_fd = bpf_raw_tracepoint_open(NULL, prog_fd);
-	close(prog_fd);
-	if (link_fd < 0)
-		return false;
-	close(link_fd);
-	return true;
-}
-
-/* kprobes reach libbpf through the perf kprobe PMU or tracefs' kprobe_events. */
-static bool kernel_runs_kprobes(void)
-{
-	return !access("/sys/bus/event_source/devices/kprobe/type", F_OK) ||
-	       !access(TRACEFS_DIR "/kprobe_events", F_OK) ||
-	       !access("/sys/kernel/debug/tracing/kprobe_events", F_OK);
-}
-
-static bool has_capability(int cap)
-{
-	struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2] = {};
-
-	if (syscall(SYS_capget, &header, data))
-		return false;
-	return data[cap / 32].effective & (1u << (cap % 32));
-}
-
-/* Problems no backend can work around: said once, with the fix. */
-static int check_prerequisites(void)
-{
-	if (!has_capability(CAP_SYS_ADMIN) &&
-	    !(has_capability(CAP_BPF) && has_capability(CAP_PERFMON))) {
-		fprintf(stderr, "bindsnoop: permission denied: tracing needs root (or CAP_BPF and "
-				"CAP_PERFMON); run it as 'sudo bindsnoop'\n");
-		return -EPERM;
+		known += hook->no_walk ? 2 : 1;
+		if (!program_in_backend(chosen, backend) ||
+		    !hook_fits_kernel(hook->fit, features) ||
+		    (hook->without_task_pt_regs_only && features->task_pt_regs))
+			continue;
+		bpf_program__set_autoload(chosen, true);
+		entries |= hook->entry;
 	}
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		fprintf(stderr, "bindsnoop: this kernel has no BTF type information "
-				"(/sys/kernel/btf/vmlinux is missing); run a kernel built with "
-				"CONFIG_DEBUG_INFO_BTF=y (Debian's kernels are)\n");
-		return -ENOENT;
+	if (known != in_object) {
+		fprintf(stderr,
+			"bindsnoop: the BPF object has %zu programs and the loader knows %zu: add "
+			"the new ones to programs_choose() in user/capture/tracer.c\n",
+			in_object, known);
+		return -EPROTO;
 	}
-	return 0;
+	return entries;
+}
+
+/* The one program on both syscall exits (bpf/bindsnoop.bpf.c). */
+static bool attaches_to_listen_exit_too(const struct bindsnoop_bpf *skel,
+					const struct bpf_program *prog)
+{
+	return prog == skel->progs.tp_exit_bind_or_listen ||
+	       prog == skel->progs.tp_exit_bind_or_listen_no_walk;
 }
 
 /* libbpf finds tracepoint ids in tracefs, which is not always mounted. */
@@ -335,64 +298,19 @@ static void trial_failed(struct trial *trial, const char *what, const char *name
 		 strerror(-err), hint);
 }
 
-/*
- * The maps that pair an entry hook with its return hook (pending_ops,
- * autobind_calls) serve no program of an object without entry hooks (the
- * full build's tracepoint backend): not creating them spares start-up their
- * preallocation. A program that did use one would fail the load, loudly.
- */
-static void skip_pairing_maps(struct bpf_object *obj)
-{
-	static const char *const pairing_maps[] = { "pending_ops", "autobind_calls" };
-	struct bpf_program *prog;
-
-	bpf_object__for_each_program(prog, obj) {
-		enum bpf_attach_type type = bpf_program__expected_attach_type(prog);
-
-		if (!bpf_program__autoload(prog))
-			continue;
-		/* Entry hooks: fentry, kprobe, sys_enter_*. */
-		if (type == BPF_TRACE_FENTRY ||
-		    (bpf_program__type(prog) == BPF_PROG_TYPE_KPROBE &&
-		     strncmp(bpf_program__section_name(prog), "kretprobe/", 10)) ||
-		    !strncmp(program_target(prog), "sys_enter_", 10))
-			return;
-	}
-	for (size_t i = 0; i < sizeof(pairing_maps) / sizeof(pairing_maps[0]); i++)
-		bpf_map__set_autocreate(bpf_object__find_map_by_name(obj, pairing_maps[i]), false);
-}
-
-/*
- * The full build's one syscall-exit program (bpf/bindsnoop.bpf.c): its
- * section names sys_exit_bind, and no program of the object names
- * sys_exit_listen, so it serves that exit too.
- */
-static bool serves_listen_exit_too(const struct bpf_program *prog, struct bpf_object *obj)
-{
-	struct bpf_program *other;
-
-	if (bpf_program__type(prog) != BPF_PROG_TYPE_TRACEPOINT ||
-	    strcmp(program_target(prog), "sys_exit_bind"))
-		return false;
-	bpf_object__for_each_program(other, obj)
-		if (bpf_program__type(other) == BPF_PROG_TYPE_TRACEPOINT &&
-		    !strcmp(program_target(other), "sys_exit_listen"))
-			return false;
-	return true;
-}
-
 static int attach_programs(struct tracer *tracer, struct trial *trial)
 {
+	struct bindsnoop_bpf *skel = tracer->skel;
 	struct bpf_program *prog;
 	int count = 0;
 
-	bpf_object__for_each_program(prog, tracer->obj)
-		count += bpf_program__autoload(prog) *
-			 (1 + serves_listen_exit_too(prog, tracer->obj));
+	bpf_object__for_each_program(prog, skel->obj)
+		count +=
+			bpf_program__autoload(prog) * (1 + attaches_to_listen_exit_too(skel, prog));
 	tracer->links = calloc(count, sizeof(*tracer->links));
 	if (!tracer->links)
 		return -ENOMEM;
-	bpf_object__for_each_program(prog, tracer->obj) {
+	bpf_object__for_each_program(prog, skel->obj) {
 		struct bpf_link *link;
 
 		if (!bpf_program__autoload(prog))
@@ -405,7 +323,7 @@ static int attach_programs(struct tracer *tracer, struct trial *trial)
 			return err;
 		}
 		tracer->links[tracer->link_count++] = link;
-		if (!serves_listen_exit_too(prog, tracer->obj))
+		if (!attaches_to_listen_exit_too(skel, prog))
 			continue;
 		link = bpf_program__attach_tracepoint(prog, "syscalls", "sys_exit_listen");
 		if (!link) {
@@ -433,277 +351,204 @@ void tracer_detach(struct tracer *tracer)
 static void tracer_release(struct tracer *tracer)
 {
 	tracer_detach(tracer);
-	if (tracer->skel)
-		tracer->build->destroy(tracer->skel);
+	bindsnoop_bpf__destroy(tracer->skel);
 	tracer->skel = NULL;
-	tracer->obj = NULL;
 }
 
-/* Open, configure, load and attach one backend; on failure leave tracer empty. */
-static int try_backend(struct tracer *tracer, const struct bpf_build *build,
-		       enum backend_choice backend, const struct options *opts,
-		       const struct kernel_features *features, struct trial *trial)
+/*
+ * The maps that pair an entry hook with its return hook (pending_ops,
+ * autobind_calls) serve no program where no entry hook loads (fexit and
+ * tracepoint with bpf_task_pt_regs()), yet a branch the verifier drops may
+ * still name them: one entry each spares start-up their preallocation.
+ */
+static int pairing_maps_size(struct bindsnoop_bpf *skel, bool entry_hooks)
 {
-	struct bs_config *config;
-	struct bpf_program *prog;
-	int err;
+	int err = 0;
 
-	tracer->build = build;
-	tracer->skel = build->open(&tracer->obj, &config);
-	if (!tracer->skel) {
+	if (!entry_hooks) {
+		err = bpf_map__set_max_entries(skel->maps.pending_ops, 1);
+		if (!err)
+			err = bpf_map__set_max_entries(skel->maps.autobind_calls, 1);
+	}
+	return err;
+}
+
+/* Open, configure, load and attach one trial; on failure leave tracer empty. */
+static int try_backend(struct tracer *tracer, const struct backend_trial *plan,
+		       const struct options *opts, const struct kernel_features *features,
+		       struct trial *trial)
+{
+	struct bindsnoop_bpf *skel;
+	int err, entry_hooks;
+
+	skel = tracer->skel = bindsnoop_bpf__open();
+	if (!skel) {
 		err = -errno;
 		snprintf(trial->reason, sizeof(trial->reason), "opening the BPF object failed: %s",
 			 strerror(-err));
 		return err;
 	}
-	config_from_options(config, opts);
-	err = bpf_map__set_max_entries(bpf_object__find_map_by_name(tracer->obj, "events"),
-				       opts->ring_buffer_mb << 20);
+	config_from_options(&skel->rodata->bs_cfg, opts);
+	skel->rodata->bs_kernel_task_pt_regs = features->task_pt_regs;
+	entry_hooks = programs_choose(skel, plan->backend, plan->walk, features);
+	if (entry_hooks < 0) {
+		err = entry_hooks;
+		snprintf(trial->reason, sizeof(trial->reason),
+			 "the loader does not know every program of the BPF object");
+		goto fail_reported;
+	}
+	err = bpf_map__set_max_entries(skel->maps.events, opts->ring_buffer_mb << 20);
 	if (!err)
-		err = bpf_map__set_max_entries(
-			bpf_object__find_map_by_name(tracer->obj, "owner_tags"),
-			owner_tag_capacity());
+		err = bpf_map__set_max_entries(skel->maps.owner_tags, owner_tag_capacity());
+	if (!err)
+		err = pairing_maps_size(skel, entry_hooks);
 	if (err)
 		goto fail;
-	bpf_object__for_each_program(prog, tracer->obj)
-		bpf_program__set_autoload(prog, program_in_backend(prog, backend) &&
-							program_fits_kernel(prog, features->bind_sk,
-									    features->autobind));
-	skip_pairing_maps(tracer->obj);
-	err = bpf_object__load(tracer->obj);
+	err = bindsnoop_bpf__load(skel);
 	if (err) {
-		trial_failed(trial, "loading", backend_name(backend), err);
+		trial_failed(trial, "loading", backend_name(plan->backend), err);
 		goto fail_reported;
 	}
 	err = attach_programs(tracer, trial);
 	if (err)
 		goto fail_reported;
-	tracer->backend = backend;
-	tracer->ring_buffer_fd = bpf_object__find_map_fd_by_name(tracer->obj, "events");
-	tracer->lost_events_fd = bpf_object__find_map_fd_by_name(tracer->obj, "lost_events");
-	tracer->owner_tags_fd = bpf_object__find_map_fd_by_name(tracer->obj, "owner_tags");
-	tracer->folds_fd = bpf_object__find_map_fd_by_name(tracer->obj, "folds");
-	tracer->fold_epoch_fd = bpf_object__find_map_fd_by_name(tracer->obj, "fold_epoch");
+	tracer->backend = plan->backend;
+	tracer->walk = plan->walk;
+	tracer->ring_buffer_fd = bpf_map__fd(skel->maps.events);
+	tracer->lost_events_fd = bpf_map__fd(skel->maps.lost_events);
+	tracer->owner_tags_fd = bpf_map__fd(skel->maps.owner_tags);
+	tracer->folds_fd = bpf_map__fd(skel->maps.folds);
+	tracer->fold_epoch_fd = bpf_map__fd(skel->maps.fold_epoch);
 	return 0;
 fail:
 	snprintf(trial->reason, sizeof(trial->reason), "preparing %s failed: %s",
-		 backend_name(backend), strerror(-err));
+		 backend_name(plan->backend), strerror(-err));
 fail_reported:
 	tracer_release(tracer);
 	return err;
 }
 
-/* Problems of the kernel itself: too old for any build. */
-static int check_kernel(void)
+static const char *programs_name(bool walk)
 {
-	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1) {
-		fprintf(stderr,
-			"bindsnoop: this kernel is too old: bindsnoop needs Linux 5.8 or "
-			"newer (the BPF ring buffer); it is tested on Debian's kernels from "
-			"5.10 on\n");
-		return -EOPNOTSUPP;
-	}
-	return 0;
+	return walk ? "programs with the in-kernel holder walk" :
+		      "programs without the holder walk";
 }
 
 /*
- * One parse of the kernel's BTF serves every probe that needs it, and only
- * a choice that needs it parses: the fexit probe is auto's, inet_bind_sk()
- * decides the hook of the fexit and kprobe programs. The tracepoint backend
- * needs neither, and a parse costs more than the rest of its start-up.
+ * A trial, and where BTF names inet_autobind() but its hook did not take
+ * (say, a renamed copy), the same with the get_port hooks standing in, as
+ * on kernels that inline it.
  */
-static void probe_kernel(struct kernel_features *features, enum backend_choice choice)
+static int try_backend_hooks(struct tracer *tracer, const struct backend_trial *plan,
+			     const struct options *opts, struct kernel_features *features,
+			     struct trial *trial)
 {
-	struct btf *vmlinux = NULL;
+	int err = try_backend(tracer, plan, opts, features, trial);
 
-	memset(features, 0, sizeof(*features));
-	features->kprobes = kernel_runs_kprobes();
-	/*
-	 * auto on a kernel that refuses fexit programs and has no kprobes ends
-	 * with the tracepoint backend, which needs no BTF parse either.
-	 */
-	if (choice == BACKEND_AUTO && !features->kprobes && kernel_refuses_tracing_programs())
-		features->fexit_refused = true;
-	else if (choice != BACKEND_TRACEPOINT)
-		vmlinux = btf__load_vmlinux_btf();
-	if (vmlinux) {
-		features->bind_sk =
-			btf__find_by_name_kind(vmlinux, "inet_bind_sk", BTF_KIND_FUNC) >= 0;
-		/*
-		 * BINDSNOOP_GET_PORT_HOOKS=1 takes the path of a kernel that
-		 * inlines inet_autobind(), which no Debian kernel does: the VM
-		 * tests run it (scripts/vm-test.sh), it is not for users.
-		 */
-		features->autobind =
-			btf__find_by_name_kind(vmlinux, "inet_autobind", BTF_KIND_FUNC) >= 0 &&
-			!getenv("BINDSNOOP_GET_PORT_HOOKS");
-		features->fexit = kernel_runs_fexit(vmlinux);
-		btf__free(vmlinux);
-	}
-	features->bpf_loop = kernel_has_helper(BPF_FUNC_loop);
-	features->task_pt_regs = kernel_has_helper(BPF_FUNC_task_pt_regs);
-	if (verbose && features->fexit_refused)
+	if (!err || !features->autobind || plan->backend == BACKEND_TRACEPOINT)
+		return err;
+	if (verbose)
 		fprintf(stderr,
-			"bindsnoop: kernel refuses tracing programs (EPERM) and lacks kprobes, "
-			"%s bpf_loop(), %s bpf_task_pt_regs()\n",
-			features->bpf_loop ? "has" : "lacks",
-			features->task_pt_regs ? "has" : "lacks");
-	else if (verbose && choice == BACKEND_TRACEPOINT)
-		fprintf(stderr,
-			"bindsnoop: kernel %s kprobes, %s bpf_loop(), %s bpf_task_pt_regs() "
-			"(fexit and inet_bind_sk() not probed: --backend tracepoint)\n",
-			features->kprobes ? "has" : "lacks", features->bpf_loop ? "has" : "lacks",
-			features->task_pt_regs ? "has" : "lacks");
-	else if (verbose)
-		fprintf(stderr,
-			"bindsnoop: kernel %s fexit programs, %s kprobes, %s inet_bind_sk() "
-			"(hooking %s), %s inet_autobind() (hooking %s), %s bpf_loop(), %s "
-			"bpf_task_pt_regs()\n",
-			features->fexit ? "runs" : "refuses", features->kprobes ? "has" : "lacks",
-			features->bind_sk ? "has" : "lacks",
-			features->bind_sk ? "inet_bind_sk/inet6_bind_sk" : "inet_bind/inet6_bind",
-			features->autobind ? "has" : "lacks",
-			features->autobind ? "it" : "inet_csk_get_port/udp_lib_get_port",
-			features->bpf_loop ? "has" : "lacks",
-			features->task_pt_regs ? "has" : "lacks");
-}
-
-/* auto skips a backend the probes already ruled out, and says why. */
-static const char *backend_ruled_out(enum backend_choice backend,
-				     const struct kernel_features *features)
-{
-	if (backend == BACKEND_FEXIT && features->fexit_refused)
-		return "the kernel refuses tracing programs (EPERM: a security policy or "
-		       "lockdown)";
-	if (backend == BACKEND_FEXIT && !features->fexit)
-		return "a probe fexit program on inet_csk_get_port did not load and attach (the "
-		       "kernel refuses this program type here, e.g. lockdown or no BPF "
-		       "trampolines)";
-	if (backend == BACKEND_KPROBE && !features->kprobes)
-		return "the kernel has no kprobe events (CONFIG_KPROBE_EVENTS is off)";
-	return NULL;
+			"bindsnoop: %s backend refused: %s (%s); trying the get_port hooks for "
+			"autobinds\n",
+			backend_name(plan->backend), trial->reason, programs_name(plan->walk));
+	features->autobind = false;
+	err = try_backend(tracer, plan, opts, features, trial);
+	features->autobind = err != 0;
+	return err;
 }
 
 /*
- * What the basic build leaves out, said in the Tracing line, the start
- * record and -v. why: the features it lacks, or why the full build failed.
+ * What this kernel made bindsnoop leave out, said in the Tracing line, the
+ * start record and -v; "" where nothing is. walk_failure: why the programs
+ * with the walk did not load, if they were tried.
  */
 static void describe_degraded(struct tracer *tracer, const struct kernel_features *features,
-			      const char *full_failure)
+			      const char *walk_failure)
 {
-	char why[300];
+	bool pairs = tracer->backend == BACKEND_TRACEPOINT && !features->task_pt_regs;
+	const char *hidden = features->helpers_hidden ? " (hidden by BINDSNOOP_HIDE_HELPERS)" : "";
+	char why[320];
 
-	if (full_failure)
-		snprintf(why, sizeof(why), "the full BPF object did not load: %s", full_failure);
+	if (tracer->walk && !pairs)
+		return;
+	if (!tracer->walk && features->bpf_loop)
+		snprintf(why, sizeof(why), "the programs with the holder walk did not load: %s",
+			 walk_failure);
 	else
-		snprintf(why, sizeof(why), "this kernel lacks %s%s%s",
+		snprintf(why, sizeof(why), "this kernel lacks %s%s%s%s",
 			 features->bpf_loop ? "" : "bpf_loop() (5.17)",
 			 !features->bpf_loop && !features->task_pt_regs ? " and " : "",
-			 features->task_pt_regs ? "" : "bpf_task_pt_regs() (5.15)");
-	snprintf(tracer->degraded, sizeof(tracer->degraded),
-		 "no in-kernel holder walk (holders from sock_diag and /proc)%s; %s",
-		 tracer->backend == BACKEND_TRACEPOINT ? ", sys_enter/sys_exit pairs" : "", why);
+			 features->task_pt_regs ? "" : "bpf_task_pt_regs() (5.15)", hidden);
+	snprintf(tracer->degraded, sizeof(tracer->degraded), "%s%s%s; %s",
+		 tracer->walk ? "" : "no in-kernel holder walk (holders from sock_diag and /proc)",
+		 !tracer->walk && pairs ? ", " : "", pairs ? "sys_enter/sys_exit pairs" : "", why);
 }
 
 int tracer_start(const struct options *opts, struct tracer **out)
 {
-	static const enum backend_choice auto_order[] = { BACKEND_FEXIT, BACKEND_KPROBE,
-							  BACKEND_TRACEPOINT };
-	enum backend_choice explicit_choice[] = { opts->backend };
-	const enum backend_choice *order = auto_order;
-	const struct bpf_build *builds[2];
+	struct backend_trial trials[BACKEND_TRIALS_MAX];
 	struct kernel_features features;
-	char full_failure[256] = "";
+	char walk_failure[256] = "";
 	struct trial trial = {};
-	int order_len = 3, build_count = 0;
 	struct tracer *tracer;
-	int err = -ENOENT;
+	size_t trial_count;
+	int err;
 
 	verbose = opts->verbose;
 	libbpf_set_print(libbpf_print);
-	err = check_prerequisites();
+	err = kernel_check_prerequisites();
 	if (err)
 		return err;
-	err = check_kernel();
-	if (err)
-		return err;
-	if (opts->backend != BACKEND_AUTO) {
-		order = explicit_choice;
-		order_len = 1;
-	}
 	tracer = calloc(1, sizeof(*tracer));
 	if (!tracer)
 		return -ENOMEM;
 	startup_heap_reserve(STARTUP_HEAP_BYTES);
-	probe_kernel(&features, opts->backend);
-	/* The full build where the kernel can take it, the basic one as the fallback. */
-	if (features.bpf_loop && features.task_pt_regs)
-		builds[build_count++] = &full_build;
-	builds[build_count++] = &basic_build;
+	kernel_features_probe(&features, opts->backend, verbose);
+	trial_count = backend_trials(opts->backend, &features, trials);
+	err = -ENOENT;
+	for (size_t i = 0; i < trial_count; i++) {
+		const struct backend_trial *plan = &trials[i];
+		const char *ruled_out = backend_ruled_out(opts->backend, plan->backend, &features);
+		const char *programs = programs_name(plan->walk);
 
-	for (int b = 0; b < build_count; b++) {
-		for (int i = 0; i < order_len; i++) {
-			if (order[i] == BACKEND_TRACEPOINT) {
-				err = ensure_tracefs();
-				if (err)
-					goto failed;
-			}
-			memset(&trial, 0, sizeof(trial));
-			const char *ruled_out = opts->backend == BACKEND_AUTO ?
-							backend_ruled_out(order[i], &features) :
-							NULL;
-			if (ruled_out) {
-				if (verbose && b == 0)
-					fprintf(stderr,
-						"bindsnoop: %s backend refused: probing failed: %s\n",
-						backend_name(order[i]), ruled_out);
-				snprintf(trial.reason, sizeof(trial.reason), "probing failed: %s",
-					 ruled_out);
-				continue;
-			}
-			err = try_backend(tracer, builds[b], order[i], opts, &features, &trial);
-			if (err && features.autobind && order[i] != BACKEND_TRACEPOINT) {
-				/*
-				 * BTF names inet_autobind() but its hook did not
-				 * take (say, a renamed copy): the get_port
-				 * hooks stand in, as on kernels that inline it.
-				 */
-				if (verbose)
-					fprintf(stderr,
-						"bindsnoop: %s backend refused: %s (%s BPF object); "
-						"trying the get_port hooks for autobinds\n",
-						backend_name(order[i]), trial.reason,
-						builds[b]->name);
-				features.autobind = false;
-				err = try_backend(tracer, builds[b], order[i], opts, &features,
-						  &trial);
-				features.autobind = err != 0;
-			}
-			if (!err) {
-				if (builds[b] == &basic_build)
-					describe_degraded(tracer, &features,
-							  full_failure[0] ? full_failure : NULL);
-				if (verbose)
-					fprintf(stderr,
-						"bindsnoop: using the %s backend (%s BPF object)\n",
-						backend_name(order[i]), builds[b]->name);
-				*out = tracer;
-				startup_heap_release();
-				return 0;
-			}
-			if (verbose)
-				fprintf(stderr,
-					"bindsnoop: %s backend refused: %s (%s BPF object)\n",
-					backend_name(order[i]), trial.reason, builds[b]->name);
-			if (builds[b] == &full_build && !full_failure[0])
-				snprintf(full_failure, sizeof(full_failure), "%s", trial.reason);
+		if (plan->backend == BACKEND_TRACEPOINT) {
+			err = ensure_tracefs();
+			if (err)
+				goto failed;
 		}
+		memset(&trial, 0, sizeof(trial));
+		if (ruled_out) {
+			/* Said once, not again for the programs without the walk. */
+			if (verbose && plan->walk == trials[0].walk)
+				fprintf(stderr,
+					"bindsnoop: %s backend refused: probing failed: %s\n",
+					backend_name(plan->backend), ruled_out);
+			snprintf(trial.reason, sizeof(trial.reason), "probing failed: %s",
+				 ruled_out);
+			continue;
+		}
+		err = try_backend_hooks(tracer, plan, opts, &features, &trial);
+		if (!err) {
+			describe_degraded(tracer, &features, walk_failure);
+			if (verbose)
+				fprintf(stderr, "bindsnoop: using the %s backend (%s)\n",
+					backend_name(plan->backend), programs);
+			*out = tracer;
+			startup_heap_release();
+			return 0;
+		}
+		if (verbose)
+			fprintf(stderr, "bindsnoop: %s backend refused: %s (%s)\n",
+				backend_name(plan->backend), trial.reason, programs);
+		if (plan->walk && !walk_failure[0])
+			snprintf(walk_failure, sizeof(walk_failure), "%s", trial.reason);
 	}
 	if (opts->backend != BACKEND_AUTO)
 		fprintf(stderr,
 			"bindsnoop: the %s backend cannot run on this kernel: %s; try --backend "
 			"auto\n",
-			backend_name(opts->backend), full_failure[0] ? full_failure : trial.reason);
+			backend_name(opts->backend), walk_failure[0] ? walk_failure : trial.reason);
 	else
 		fprintf(stderr,
 			"bindsnoop: no backend could attach (last: %s); run with -v to see why each "
@@ -720,7 +565,7 @@ __u64 tracer_missed_runs(const struct tracer *tracer)
 	struct bpf_program *prog;
 	__u64 missed = 0;
 
-	bpf_object__for_each_program(prog, tracer->obj) {
+	bpf_object__for_each_program(prog, tracer->skel->obj) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 		int fd = bpf_program__fd(prog);

@@ -1,27 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Loading and attaching the BPF programs of one backend. "auto" tries the
- * backends best first (fexit, kprobe, tracepoint) and keeps the first one
- * that really loads and attaches: a trial, not a kernel version guess. Each
- * is tried with the full BPF object where the kernel has the helpers it needs
- * (probed), then with the basic one, so an older kernel traces with less
- * (tracer.degraded says what) instead of refusing.
+ * Loading and attaching the BPF programs of one backend: the kernel's
+ * features (kernel_features.h) and the backend policy (backend_policy.h)
+ * say which trials to make; each opens the one BPF object, keeps the
+ * programs the kernel can take, loads and attaches them. tracer.degraded
+ * says what an older kernel leaves out.
  */
 #ifndef BINDSNOOP_TRACER_H
 #define BINDSNOOP_TRACER_H
 
 #include "options.h"
 
-struct bpf_build;
-struct bpf_object;
+struct bindsnoop_bpf;
 struct bpf_link;
 
 struct tracer {
-	const struct bpf_build *build; /* full, or basic for older kernels */
-	void *skel;		       /* that build's skeleton */
-	struct bpf_object *obj;
+	struct bindsnoop_bpf *skel;
 	enum backend_choice backend; /* the one that attached */
-	char degraded[512];	     /* what the basic build leaves out, and why; "" if full */
+	bool walk;		     /* its programs run the in-kernel holder walk */
+	char degraded[512]; /* what this kernel makes bindsnoop leave out, and why; "" if nothing */
 	struct bpf_link **links;
 	int link_count;
 	int ring_buffer_fd;
