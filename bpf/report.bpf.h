@@ -16,7 +16,6 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_tracing.h>
 #include "bindsnoop.h"
-#include "holders.bpf.h"
 
 #define EAGAIN	     11
 #define EADDRINUSE   98
@@ -24,6 +23,7 @@
 
 const volatile struct bs_config bs_cfg = {};
 
+#include "holders.bpf.h"
 #include "fold.bpf.h"
 #include "identity.bpf.h"
 
@@ -113,6 +113,15 @@ static __always_inline int op_begin(__u8 kind, struct sock *sk, const void *sock
 	return 0;
 }
 
+/*
+ * The start of a struct socket, file and sk included (at 16 and 24 in 6.1,
+ * 6.12 and 6.18), copied with one probe read instead of one per field; a
+ * kernel that moved them past the copy fails at load, never silently.
+ */
+struct socket_head {
+	__u8 bytes[32];
+} __attribute__((aligned(8)));
+
 /* The socket behind a descriptor of the current task, or NULL. */
 static __always_inline struct sock *sock_from_fd(int fd)
 {
@@ -135,6 +144,7 @@ static __always_inline struct sock *sock_from_fd(int fd)
 		return NULL;
 	files = BPF_CORE_READ(fdt, fd);
 #endif
+	struct socket_head head;
 	struct file *file = NULL;
 	struct socket *sock;
 
@@ -142,10 +152,12 @@ static __always_inline struct sock *sock_from_fd(int fd)
 	if (!file)
 		return NULL;
 	sock = BPF_CORE_READ(file, private_data);
-	/* Only a socket's private_data points back at its file. */
-	if (!sock || BPF_CORE_READ(sock, file) != file)
+	if (!sock || bpf_probe_read_kernel(head.bytes, sizeof(head.bytes), sock))
 		return NULL;
-	return BPF_CORE_READ(sock, sk);
+	/* Only a socket's private_data points back at its file. */
+	if (((struct socket *)head.bytes)->file != file)
+		return NULL;
+	return ((struct socket *)head.bytes)->sk;
 }
 
 static __always_inline bool bitmap_has(const volatile __u8 *bitmap, __u32 bit)
@@ -398,6 +410,15 @@ static __always_inline void caller_sock_read_btf(struct caller_sock *out, struct
 		__builtin_memcpy(out->bound_addr, &skc->skc_rcv_saddr, 4);
 }
 
+/* An IPv4 or IPv6 socket (bind() of a unix socket takes the syscall path too). */
+static __always_inline bool sock_is_inet(struct sock *sk, enum sk_access access)
+{
+	__u16 family = access == SK_BTF ? sk->__sk_common.skc_family :
+					  BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	return family == AF_INET || family == AF_INET6;
+}
+
 static __always_inline bool inet_caller_read(struct caller_sock *caller, struct sock *sk,
 					     enum sk_access access)
 {
@@ -425,10 +446,11 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 	if (!sk)
 		return 0;
 	if (ret == 0) {
-		if (!inet_caller_read(&caller, sk, access))
+		/* Every server's binds come this way: the family, the tag, nothing more. */
+		if (!sock_is_inet(sk, access))
 			return 0;
 		owner_tag_record(sk, pid);
-		if (!bs_cfg.all || !caller_id_wanted(id))
+		if (!bs_cfg.all || !caller_id_wanted(id) || !inet_caller_read(&caller, sk, access))
 			return 0;
 	} else if (!caller_id_wanted(id) || !inet_caller_read(&caller, sk, access)) {
 		return 0;

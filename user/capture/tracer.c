@@ -294,11 +294,11 @@ struct trial {
 };
 
 /*
- * Room for the owner tags: an LRU map is allocated whole when it is created,
- * so its size is start-up time (65,536 tags took 15 ms here). Four times the
- * sockets open now, a power of two from 16,384 to 65,536: tags are written
- * for every bind while tracing, and when the map is full the least recently
- * used go (their holders are then named from /proc, as if bound before).
+ * Room for the owner tags (an array of slots, bpf/holders.bpf.h): four times
+ * the sockets open now, a power of two from 16,384 to 65,536 (48 bytes a
+ * slot). Tags are written for every bind while tracing; a slot taken over
+ * by a later socket loses the older tag, whose holder is then named from
+ * /proc, as if bound before.
  */
 #define OWNER_TAGS_MIN 16384
 #define OWNER_TAGS_MAX 65536
@@ -457,12 +457,13 @@ static int try_backend(struct tracer *tracer, const struct bpf_build *build,
 		return err;
 	}
 	config_from_options(config, opts);
+	config->owner_tag_mask = owner_tag_capacity() - 1;
 	err = bpf_map__set_max_entries(bpf_object__find_map_by_name(tracer->obj, "events"),
 				       opts->ring_buffer_mb << 20);
 	if (!err)
 		err = bpf_map__set_max_entries(
 			bpf_object__find_map_by_name(tracer->obj, "owner_tags"),
-			owner_tag_capacity());
+			config->owner_tag_mask + 1);
 	if (err)
 		goto fail;
 	bpf_object__for_each_program(prog, tracer->obj)
