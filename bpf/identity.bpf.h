@@ -359,12 +359,14 @@ static __noinline void identity_read(struct bs_identity *id, struct sock *sk)
 	__u32 slot = stamp.tgid & (IDENTITY_CACHE_SLOTS - 1);
 	struct identity_cache_entry *entry = bpf_map_lookup_elem(&identity_cache, &slot);
 
-	if (!entry || !identity_cache_copy(id, entry, &stamp)) {
-		if (entry)
-			__builtin_memset(id, 0, sizeof(*id));
+	/*
+	 * An array's slot is never NULL; testing it once keeps one copy of the
+	 * walks (a second test after them had clang emit them twice).
+	 */
+	if (entry && !identity_cache_copy(id, entry, &stamp)) {
+		__builtin_memset(id, 0, sizeof(*id));
 		process_identity_read(id, task, mm, exe, stamp.start_boottime_ns);
-		if (entry)
-			identity_cache_store(entry, id, &stamp);
+		identity_cache_store(entry, id, &stamp);
 	}
 	if (sk)
 		caller_sock_options_read(id, sk);
