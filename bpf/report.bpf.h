@@ -439,9 +439,12 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 					  int ret, __u8 hook)
 {
 	__u32 pid = id->pid_tgid >> 32;
+	struct fold_sock_memo *memo = NULL;
 	struct caller_sock caller;
 	struct requested requested;
 	struct bs_event *event;
+	bool caller_read = true;
+	__u16 protocol = 0;
 
 	if (!sk)
 		return 0;
@@ -452,15 +455,32 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 		owner_tag_record(sk, pid);
 		if (!bs_cfg.all || !caller_id_wanted(id) || !inet_caller_read(&caller, sk, access))
 			return 0;
-	} else if (!caller_id_wanted(id) || !inet_caller_read(&caller, sk, access)) {
+	} else if (!caller_id_wanted(id)) {
 		return 0;
+	} else {
+		/*
+		 * A bind's request is its sockaddr, which needs only the family
+		 * of the socket: a repeat on the socket this CPU saw last takes
+		 * family and protocol from the memo (probe reads only; fexit's
+		 * loads are cheap).
+		 */
+		if (access == SK_PROBE && fold_enabled(ret) && op && op->kind == BS_KIND_BIND &&
+		    op->sockaddr && (memo = fold_sock_memo_get()) && memo->sk == (__u64)sk) {
+			__builtin_memset(&caller, 0, sizeof(caller));
+			caller.family = memo->family;
+			protocol = memo->protocol;
+			caller_read = false;
+		} else if (!inet_caller_read(&caller, sk, access)) {
+			return 0;
+		}
 	}
 
 	requested_address(&requested, op, &caller, access);
 	if (!outcome_wanted(ret, requested.port))
 		return 0;
 
-	__u16 protocol = caller_protocol(sk, access == SK_BTF);
+	if (caller_read)
+		protocol = caller_protocol(sk, access == SK_BTF);
 	struct bs_fold_value *fold_entry = NULL;
 	struct bs_fold_key fold_key;
 	__u64 fold_epoch = 0;
@@ -471,6 +491,14 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 				 protocol, kind);
 		if (fold_repeat(&fold_key, fold_epoch, &fold_entry))
 			return 0;
+	}
+	/* Reported in full: the whole snapshot, and the memo for the repeats to come. */
+	if (!caller_read && !inet_caller_read(&caller, sk, access))
+		return 0;
+	if (access == SK_PROBE && fold_enabled(ret) && (memo || (memo = fold_sock_memo_get()))) {
+		memo->sk = (__u64)sk;
+		memo->family = caller.family;
+		memo->protocol = protocol;
 	}
 
 	event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
