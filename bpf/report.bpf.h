@@ -430,6 +430,17 @@ static __always_inline bool inet_caller_read(struct caller_sock *caller, struct 
 }
 
 /*
+ * The memo is for hooks that reach the socket through probe reads, in the
+ * full object only: in the basic one (5.10's verifier, the strictest) its
+ * second way through the report cost a fifth more verifier work at every
+ * start, for kernels that are not where the storms run.
+ */
+static __always_inline bool fold_sock_memo_wanted(enum sk_access access, int ret)
+{
+	return BS_HAS_TASK_PT_REGS && access == SK_PROBE && fold_enabled(ret);
+}
+
+/*
  * Return side: report the outcome of op (NULL for an autobind) on socket sk.
  * Every successful bind tags its socket, whatever the filters say: it may be
  * the holder of a later conflict.
@@ -464,7 +475,7 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 		 * family and protocol from the memo (probe reads only; fexit's
 		 * loads are cheap).
 		 */
-		if (access == SK_PROBE && fold_enabled(ret) && op && op->kind == BS_KIND_BIND &&
+		if (fold_sock_memo_wanted(access, ret) && op && op->kind == BS_KIND_BIND &&
 		    op->sockaddr && (memo = fold_sock_memo_get()) && memo->sk == (__u64)sk) {
 			__builtin_memset(&caller, 0, sizeof(caller));
 			caller.family = memo->family;
@@ -495,7 +506,7 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 	/* Reported in full: the whole snapshot, and the memo for the repeats to come. */
 	if (!caller_read && !inet_caller_read(&caller, sk, access))
 		return 0;
-	if (access == SK_PROBE && fold_enabled(ret) && (memo || (memo = fold_sock_memo_get()))) {
+	if (fold_sock_memo_wanted(access, ret) && (memo || (memo = fold_sock_memo_get()))) {
 		memo->sk = (__u64)sk;
 		memo->family = caller.family;
 		memo->protocol = protocol;
