@@ -356,6 +356,7 @@ static __noinline void identity_read(struct bs_identity *id, struct sock *sk)
 		.parent = (__u64)BPF_CORE_READ(task, real_parent),
 		.tgid = BPF_CORE_READ(task, tgid),
 	};
+#if BS_HAS_TASK_PT_REGS
 	__u32 slot = stamp.tgid & (IDENTITY_CACHE_SLOTS - 1);
 	struct identity_cache_entry *entry = bpf_map_lookup_elem(&identity_cache, &slot);
 
@@ -368,6 +369,14 @@ static __noinline void identity_read(struct bs_identity *id, struct sock *sk)
 		process_identity_read(id, task, mm, exe, stamp.start_boottime_ns);
 		identity_cache_store(entry, id, &stamp);
 	}
+#else
+	/*
+	 * The basic object (kernels before 5.15) reads the walks every time:
+	 * the cache's second way cost 5.10's verifier, the strictest, more at
+	 * every start than it saves there.
+	 */
+	process_identity_read(id, task, mm, exe, stamp.start_boottime_ns);
+#endif
 	if (sk)
 		caller_sock_options_read(id, sk);
 }
