@@ -205,7 +205,7 @@ $(OUTPUT)/tests/%: tests/tools/%.c | $(OUTPUT)/tests
 # The benchmark's own programs (tests/bench): an empty BPF program on each
 # backend's hook, the floor every tracer is measured against. Static like the
 # tools, since scripts/vm-bench.sh runs it in the VMs too.
-BENCH_BINS := $(OUTPUT)/tests/empty-hook
+BENCH_BINS := $(OUTPUT)/tests/empty-hook $(OUTPUT)/tests/bpf-run-time
 
 $(OUTPUT)/empty_hook.bpf.o: tests/bench/empty_hook.bpf.c | $(OUTPUT) $(OUTPUT)/.deps-installed
 	$(call msg,BPF,$@)
@@ -214,6 +214,10 @@ $(OUTPUT)/empty_hook.bpf.o: tests/bench/empty_hook.bpf.c | $(OUTPUT) $(OUTPUT)/.
 $(OUTPUT)/tests/empty-hook: tests/bench/empty-hook.c $(OUTPUT)/empty_hook.skel.h | $(OUTPUT)/tests
 	$(call msg,CC-TOOL,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -static $< -lbpf -lelf -lz -o $@
+
+$(OUTPUT)/tests/bpf-run-time: tests/bench/bpf-run-time.c | $(OUTPUT)/tests $(OUTPUT)/.deps-installed
+	$(call msg,CC-TOOL,$@)
+	$(Q)$(CC) $(CFLAGS) -static $< -lbpf -lelf -lz -o $@
 
 $(OUTPUT) $(OUTPUT)/tests $(OUTPUT)/tests/lib:
 	$(Q)mkdir -p $@

@@ -45,28 +45,45 @@
 #define BS_UID_UNKNOWN 0xffffffffu
 
 /*
- * Who bound a socket while tracing: the owner_tags map, keyed by socket
- * inode. The kernel walk copies it into bs_holder; userspace reads the map
- * for holders that sock_diag found.
+ * Who bound a socket while tracing: one slot of the owner_tags array per
+ * socket inode (BS_OWNER_TAG_SLOT), written in place at every successful
+ * bind; a slot names the last socket whose inode maps to it, so a tag counts
+ * only where sock_inode is the socket's. The kernel walk copies it into
+ * bs_holder; userspace reads the array for holders that sock_diag found.
+ * The executable and start time compare a holder whose /proc cannot be read
+ * (another pid namespace, hidepid, --no-proc-lookup) with the caller.
  */
 struct bs_owner_tag {
+	__u64 sock_inode;	 /* the socket tagged; 0: none yet */
+	__u64 exe_ino;		 /* the binder's mm->exe_file inode, 0 unknown */
+	__u64 start_boottime_ns; /* the binder's start (as bs_identity's) */
 	char comm[BS_COMM_LEN];
 	__u32 pid;
-	__u32 pad;
+	__u32 exe_dev; /* kernel encoding, as bs_identity.exe_dev */
 };
+
+/*
+ * Socket inodes come from one counter (get_next_ino()), so the low bits of
+ * the last sockets made are all different: their tags do not collide until
+ * the array has gone round once. mask: the array's size (a power of two) - 1.
+ */
+#define BS_OWNER_TAG_SLOT(inode, mask) ((__u32)(inode) & (mask))
 
 /* A socket that holds the requested port, found in the kernel's bind tables. */
 struct bs_holder {
 	__u64 sock_inode;	      /* 0 for TIME_WAIT: such a socket has no file */
+	__u64 owner_exe_ino;	      /* the owner tag's (BS_HOLDER_OWNER_KNOWN), 0 unknown */
+	__u64 owner_start_boottime_ns; /* the owner tag's */
 	__u8 addr[BS_ADDR_LEN];	      /* bound address */
 	char owner_comm[BS_COMM_LEN]; /* who bound it, if seen while tracing */
 	__u32 owner_pid;	      /* tgid that bound it, if seen while tracing */
+	__u32 owner_exe_dev;	      /* the owner tag's */
 	__u32 uid;		      /* socket owner uid, BS_UID_UNKNOWN for TIME_WAIT */
 	__u16 port;		      /* host byte order */
 	__u16 family;		      /* AF_INET or AF_INET6 */
 	__u8 state; /* TCP_* state number (TCP_CLOSE (7) for a bound UDP socket) */
 	__u8 flags; /* BS_HOLDER_* */
-	__u8 pad[2];
+	__u8 pad[6];
 };
 
 /* The caller's identity, read in the kernel at the failure (bs_identity). */
@@ -239,17 +256,19 @@ struct bs_config {
 	 * v2): its css_set's links are never walked.
 	 */
 	__u32 cgroup_v1_systemd;
+	__u32 owner_tag_mask; /* owner_tags' size - 1 (BS_OWNER_TAG_SLOT) */
+	__u32 pad;
 };
 
-_Static_assert(sizeof(struct bs_owner_tag) == 24, "bs_owner_tag layout changed");
-_Static_assert(sizeof(struct bs_holder) == 56, "bs_holder layout changed");
+_Static_assert(sizeof(struct bs_owner_tag) == 48, "bs_owner_tag layout changed");
+_Static_assert(sizeof(struct bs_holder) == 80, "bs_holder layout changed");
 _Static_assert(sizeof(struct bs_identity) == 592, "bs_identity layout changed");
 _Static_assert(sizeof(struct bs_unix_addr) <= sizeof(struct bs_holder) * BS_MAX_KERNEL_HOLDERS,
 	       "bs_unix_addr must fit in the holders' room of bs_event");
-_Static_assert(sizeof(struct bs_event) == 920, "bs_event layout changed");
+_Static_assert(sizeof(struct bs_event) == 1016, "bs_event layout changed");
 _Static_assert(sizeof(struct bs_fold_key) == 32, "bs_fold_key layout changed");
 _Static_assert(sizeof(struct bs_fold_value) == 80, "bs_fold_value layout changed");
 _Static_assert(sizeof(struct bs_filters) == 8504, "bs_filters layout changed");
-_Static_assert(sizeof(struct bs_config) == 8536, "bs_config layout changed");
+_Static_assert(sizeof(struct bs_config) == 8544, "bs_config layout changed");
 
 #endif /* BINDSNOOP_H */

@@ -5,6 +5,7 @@
  * each socket whose address overlaps the requested one. Reads are
  * lock-free probe reads of live lists, so a result can miss a socket that is
  * being freed at that instant; the walk is bounded (WALK_MAX_STEPS nodes).
+ * Included after bs_cfg (report.bpf.h).
  */
 #ifndef BINDSNOOP_HOLDERS_BPF_H
 #define BINDSNOOP_HOLDERS_BPF_H
@@ -20,10 +21,17 @@
 #define AF_INET6      10
 #define TCP_TIME_WAIT 6
 
+/*
+ * Who bound each socket (struct bs_owner_tag), at BS_OWNER_TAG_SLOT of its
+ * inode. An array, not a hash: every successful bind on the machine writes
+ * a tag, and a slot written in place takes no lock and no allocation (an
+ * LRU hash update cost a bind storm most of its tracing cost). Sized by
+ * userspace before load (bs_cfg.owner_tag_mask).
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
 	__type(value, struct bs_owner_tag);
 } owner_tags SEC(".maps");
 
@@ -71,16 +79,65 @@ static __always_inline __u64 sock_inode(struct sock *sk)
 	return socket_inode(BPF_CORE_READ(sk, sk_socket));
 }
 
-/* Remember who bound a socket, so a later conflict can name it. */
+/*
+ * The binder's executable and start, beside its pid and comm: what compares
+ * a holder with a caller when /proc cannot (bs_owner_tag). Plain loads
+ * through the BTF task pointer where the kernel has one (a fault reads 0, a
+ * kernel thread has no mm); probe reads on kernels without bpf_task_pt_regs().
+ */
+static __always_inline void owner_tag_identity_read(struct bs_owner_tag *tag)
+{
+	if (kernel_has_task_pt_regs()) {
+		struct task_struct *task = bpf_get_current_task_btf();
+		struct inode *exe = task->mm->exe_file->f_inode;
+
+		tag->start_boottime_ns = task->group_leader->start_boottime;
+		tag->exe_ino = exe->i_ino;
+		tag->exe_dev = exe->i_sb->s_dev;
+	} else {
+		struct task_struct *task = (void *)bpf_get_current_task();
+		struct inode *exe = BPF_CORE_READ(task, mm, exe_file, f_inode);
+
+		tag->start_boottime_ns = BPF_CORE_READ(task, group_leader, start_boottime);
+		tag->exe_ino = BPF_CORE_READ(exe, i_ino);
+		tag->exe_dev = BPF_CORE_READ(exe, i_sb, s_dev);
+	}
+	bpf_get_current_comm(tag->comm, sizeof(tag->comm));
+}
+
+/*
+ * Remember who bound a socket, so a later conflict can name it: its slot is
+ * rewritten in place. The inode goes last, after a zero first, so a reader
+ * that meets the slot half-written finds no tag rather than a mixed one
+ * (two binds at once on the one slot, an inode mask apart, can still mix).
+ */
 static __always_inline void owner_tag_record(struct sock *sk, __u32 pid)
 {
-	struct bs_owner_tag tag = { .pid = pid };
 	__u64 inode = sock_inode(sk);
+	struct bs_owner_tag *tag;
+	__u32 slot;
 
 	if (!inode)
 		return;
-	bpf_get_current_comm(tag.comm, sizeof(tag.comm));
-	bpf_map_update_elem(&owner_tags, &inode, &tag, BPF_ANY);
+	slot = BS_OWNER_TAG_SLOT(inode, bs_cfg.owner_tag_mask);
+	tag = bpf_map_lookup_elem(&owner_tags, &slot);
+	if (!tag)
+		return;
+	tag->sock_inode = 0;
+	barrier();
+	tag->pid = pid;
+	owner_tag_identity_read(tag);
+	barrier();
+	tag->sock_inode = inode;
+}
+
+/* The tag of the socket with this inode, or NULL. */
+static __always_inline struct bs_owner_tag *owner_tag_find(__u64 inode)
+{
+	__u32 slot = BS_OWNER_TAG_SLOT(inode, bs_cfg.owner_tag_mask);
+	struct bs_owner_tag *tag = bpf_map_lookup_elem(&owner_tags, &slot);
+
+	return tag && tag->sock_inode == inode && tag->pid ? tag : NULL;
 }
 
 struct holder_search {
@@ -145,12 +202,18 @@ static __always_inline void holder_consider(struct holder_search *search, const 
 	__u64 inode = sock_inode((struct sock *)sk);
 
 	holder->sock_inode = inode;
+	holder->owner_exe_ino = 0;
+	holder->owner_exe_dev = 0;
+	holder->owner_start_boottime_ns = 0;
 	if (inode) {
-		struct bs_owner_tag *tag = bpf_map_lookup_elem(&owner_tags, &inode);
+		struct bs_owner_tag *tag = owner_tag_find(inode);
 
 		if (tag) {
 			holder->owner_pid = tag->pid;
 			__builtin_memcpy(holder->owner_comm, tag->comm, sizeof(holder->owner_comm));
+			holder->owner_exe_ino = tag->exe_ino;
+			holder->owner_exe_dev = tag->exe_dev;
+			holder->owner_start_boottime_ns = tag->start_boottime_ns;
 			holder->flags |= BS_HOLDER_OWNER_KNOWN;
 		}
 	}

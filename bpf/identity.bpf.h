@@ -242,17 +242,102 @@ static __always_inline void caller_sock_options_read(struct bs_identity *id, str
 }
 
 /*
- * Everything above, into the event. Not inlined: one copy serves every
- * program, in a frame of its own beside the holder walk's.
+ * What makes a process's identity what it was: the process (tgid and start),
+ * its memory and executable (an exec changes them), its css_set (a cgroup
+ * move changes it) and its parent (a reparenting changes it).
  */
-static __noinline void identity_read(struct bs_identity *id, struct sock *sk)
-{
-	struct task_struct *task = (void *)bpf_get_current_task();
-	struct mm_struct *mm = BPF_CORE_READ(task, mm);
-	struct file *exe = BPF_CORE_READ(mm, exe_file);
+struct identity_stamp {
+	__u64 start_boottime_ns;
+	__u64 mm;
+	__u64 exe_file;
+	__u64 css_set;
+	__u64 parent;
+	__u32 tgid;
+	__u32 pad;
+};
 
+/*
+ * The identity of the last full report of each process, by tgid slot: a
+ * storm of full reports from one process (--no-fold, a scan over ports)
+ * walks the dentries, cgroups and parents once, then copies them (the walks
+ * are nearly all of a full report's cost in the kernel). The caller's socket
+ * options are read each time. What the stamp does not cover can be older
+ * than the failure: a command line rewritten in place, a parent's parent.
+ */
+#define IDENTITY_CACHE_SLOTS 256
+
+struct identity_cache_entry {
+	struct identity_stamp stamp; /* tgid 0: being written, or empty */
+	struct bs_identity identity; /* without the socket options */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IDENTITY_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct identity_cache_entry);
+} identity_cache SEC(".maps");
+
+/*
+ * The stamp of the process being read: off the stack, which the chain from a
+ * syscall program through unix_bind_failed() to identity_read() must keep
+ * within 512 bytes.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct identity_stamp);
+} identity_stamps SEC(".maps");
+
+static __always_inline bool identity_stamp_equal(const struct identity_stamp *a,
+						 const struct identity_stamp *b)
+{
+	return a->tgid == b->tgid && a->start_boottime_ns == b->start_boottime_ns &&
+	       a->mm == b->mm && a->exe_file == b->exe_file && a->css_set == b->css_set &&
+	       a->parent == b->parent;
+}
+
+/*
+ * The cached identity into id if the entry is this very process as it is
+ * now. The stamp's tgid is read again after the copy: a writer zeroes it
+ * first, so a copy it overlapped does not count (seqlock-like).
+ */
+static __always_inline bool identity_cache_copy(struct bs_identity *id,
+						struct identity_cache_entry *entry,
+						const struct identity_stamp *stamp)
+{
+	if (!identity_stamp_equal(&entry->stamp, stamp))
+		return false;
+	__builtin_memcpy(id, &entry->identity, sizeof(*id));
+	barrier();
+	return *(volatile __u32 *)&entry->stamp.tgid == stamp->tgid;
+}
+
+static __always_inline void identity_cache_store(struct identity_cache_entry *entry,
+						 const struct bs_identity *id,
+						 const struct identity_stamp *stamp)
+{
+	*(volatile __u32 *)&entry->stamp.tgid = 0;
+	barrier();
+	__builtin_memcpy(&entry->identity, id, sizeof(*id));
+	barrier();
+	entry->stamp.start_boottime_ns = stamp->start_boottime_ns;
+	entry->stamp.mm = stamp->mm;
+	entry->stamp.exe_file = stamp->exe_file;
+	entry->stamp.css_set = stamp->css_set;
+	entry->stamp.parent = stamp->parent;
+	barrier();
+	*(volatile __u32 *)&entry->stamp.tgid = stamp->tgid;
+}
+
+/* The process part of the identity: exe, start, cgroup, parents, cmdline. */
+static __always_inline void process_identity_read(struct bs_identity *id,
+						  struct task_struct *task, struct mm_struct *mm,
+						  struct file *exe, __u64 start_boottime_ns)
+{
 	id->flags = BS_ID_READ;
-	id->start_boottime_ns = BPF_CORE_READ(task, group_leader, start_boottime);
+	id->start_boottime_ns = start_boottime_ns;
 	if (exe) {
 		struct inode *inode = BPF_CORE_READ(exe, f_inode);
 
@@ -264,6 +349,50 @@ static __noinline void identity_read(struct bs_identity *id, struct sock *sk)
 	parents_read(id, task);
 	if (mm)
 		cmdline_read(id, mm);
+}
+
+/*
+ * Everything above, into the event (id is zeroed). Not inlined: one copy
+ * serves every program, in a frame of its own beside the holder walk's.
+ */
+static __noinline void identity_read(struct bs_identity *id, struct sock *sk)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	struct file *exe = BPF_CORE_READ(mm, exe_file);
+	__u32 zero = 0;
+	struct identity_stamp *stamp = bpf_map_lookup_elem(&identity_stamps, &zero);
+
+	if (!stamp)
+		return;
+	stamp->start_boottime_ns = BPF_CORE_READ(task, group_leader, start_boottime);
+	stamp->mm = (__u64)mm;
+	stamp->exe_file = (__u64)exe;
+	stamp->css_set = (__u64)BPF_CORE_READ(task, cgroups);
+	stamp->parent = (__u64)BPF_CORE_READ(task, real_parent);
+	stamp->tgid = BPF_CORE_READ(task, tgid);
+	if (kernel_has_task_pt_regs()) {
+		__u32 slot = stamp->tgid & (IDENTITY_CACHE_SLOTS - 1);
+		struct identity_cache_entry *entry = bpf_map_lookup_elem(&identity_cache, &slot);
+
+		/*
+		 * An array's slot is never NULL; testing it once keeps one copy of
+		 * the walks (a second test after them had clang emit them twice).
+		 */
+		if (entry && !identity_cache_copy(id, entry, stamp)) {
+			__builtin_memset(id, 0, sizeof(*id));
+			process_identity_read(id, task, mm, exe, stamp->start_boottime_ns);
+			identity_cache_store(entry, id, stamp);
+		}
+	} else {
+		/*
+		 * Kernels before 5.15 read the walks every time: the cache's
+		 * second way cost 5.10's verifier, the strictest, more at every
+		 * start than it saves there (a branch on read-only data: their
+		 * verifier never walks this one's other side).
+		 */
+		process_identity_read(id, task, mm, exe, stamp->start_boottime_ns);
+	}
 	if (sk)
 		caller_sock_options_read(id, sk);
 }

@@ -18,7 +18,6 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_tracing.h>
 #include "bindsnoop.h"
-#include "holders.bpf.h"
 
 #define EAGAIN	     11
 #define EADDRINUSE   98
@@ -26,6 +25,7 @@
 
 const volatile struct bs_config bs_cfg = {};
 
+#include "holders.bpf.h"
 #include "fold.bpf.h"
 #include "identity.bpf.h"
 
@@ -410,6 +410,15 @@ static __always_inline void caller_sock_read_btf(struct caller_sock *out, struct
 		__builtin_memcpy(out->bound_addr, &skc->skc_rcv_saddr, 4);
 }
 
+/* An IPv4 or IPv6 socket (bind() of a unix socket takes the syscall path too). */
+static __always_inline bool sock_is_inet(struct sock *sk, enum sk_access access)
+{
+	__u16 family = access == SK_BTF ? sk->__sk_common.skc_family :
+					  BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	return family == AF_INET || family == AF_INET6;
+}
+
 static __always_inline bool inet_caller_read(struct caller_sock *caller, struct sock *sk,
 					     enum sk_access access)
 {
@@ -461,10 +470,22 @@ static __always_inline bool sees_other_families(__u8 hook)
 }
 
 /* A failed bind of a socket of another family: AF_UNIX's (unix_bind.bpf.h). */
-static __noinline int unix_bind_failed(struct caller_id *id, const struct pending_op *op,
+static __always_inline int unix_bind_failed(struct caller_id *id, const struct pending_op *op,
 				       struct sock *sk, int ret, __u8 hook);
 /* A successful one: an AF_UNIX socket is tagged with its binder (unix_bind.bpf.h). */
 static __always_inline int unix_bind_succeeded(struct sock *sk, __u32 pid, __u8 kind);
+
+/*
+ * The memo is for hooks that reach the socket through probe reads, on
+ * kernels with bpf_task_pt_regs() only: on older ones (5.10's verifier, the
+ * strictest) its second way through the report cost a fifth more verifier
+ * work at every start, for kernels that are not where the storms run. The
+ * branch is on read-only data, so their verifier never walks it.
+ */
+static __always_inline bool fold_sock_memo_wanted(enum sk_access access, int ret)
+{
+	return kernel_has_task_pt_regs() && access == SK_PROBE && fold_enabled(ret);
+}
 
 /*
  * Return side: report the outcome of op (NULL for an autobind) on socket sk.
@@ -476,31 +497,50 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 					  int ret, __u8 hook, bool walk)
 {
 	__u32 pid = id->pid_tgid >> 32;
+	struct fold_sock_memo *memo = NULL;
 	struct caller_sock caller;
 	struct requested requested;
 	struct bs_event *event;
+	bool caller_read = true;
+	__u16 protocol = 0;
 
 	if (!sk)
 		return 0;
 	if (ret == 0) {
-		if (!inet_caller_read(&caller, sk, access))
+		/* Every server's binds come this way: the family, the tag, nothing more. */
+		if (!sock_is_inet(sk, access))
 			return sees_other_families(hook) ? unix_bind_succeeded(sk, pid, kind) : 0;
 		owner_tag_record(sk, pid);
-		if (!bs_cfg.all || !caller_id_wanted(id))
+		if (!bs_cfg.all || !caller_id_wanted(id) || !inet_caller_read(&caller, sk, access))
 			return 0;
 	} else if (!caller_id_wanted(id)) {
 		return 0;
-	} else if (!inet_caller_read(&caller, sk, access)) {
-		return kind == BS_KIND_BIND && sees_other_families(hook) ?
-			       unix_bind_failed(id, op, sk, ret, hook) :
-			       0;
+	} else {
+		/*
+		 * A bind's request is its sockaddr, which needs only the family
+		 * of the socket: a repeat on the socket this CPU saw last takes
+		 * family and protocol from the memo (probe reads only; fexit's
+		 * loads are cheap).
+		 */
+		if (fold_sock_memo_wanted(access, ret) && op && op->kind == BS_KIND_BIND &&
+		    op->sockaddr && (memo = fold_sock_memo_get()) && memo->sk == (__u64)sk) {
+			__builtin_memset(&caller, 0, sizeof(caller));
+			caller.family = memo->family;
+			protocol = memo->protocol;
+			caller_read = false;
+		} else if (!inet_caller_read(&caller, sk, access)) {
+			return kind == BS_KIND_BIND && sees_other_families(hook) ?
+				       unix_bind_failed(id, op, sk, ret, hook) :
+				       0;
+		}
 	}
 
 	requested_address(&requested, op, &caller, access);
 	if (!outcome_wanted(ret, requested.port))
 		return 0;
 
-	__u16 protocol = caller_protocol(sk, access == SK_BTF);
+	if (caller_read)
+		protocol = caller_protocol(sk, access == SK_BTF);
 	struct bs_fold_value *fold_entry = NULL;
 	struct bs_fold_key fold_key;
 	__u64 fold_epoch = 0;
@@ -511,6 +551,14 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 				 protocol, kind);
 		if (fold_repeat(&fold_key, fold_epoch, &fold_entry))
 			return 0;
+	}
+	/* Reported in full: the whole snapshot, and the memo for the repeats to come. */
+	if (!caller_read && !inet_caller_read(&caller, sk, access))
+		return 0;
+	if (fold_sock_memo_wanted(access, ret) && (memo || (memo = fold_sock_memo_get()))) {
+		memo->sk = (__u64)sk;
+		memo->family = caller.family;
+		memo->protocol = protocol;
 	}
 
 	event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);

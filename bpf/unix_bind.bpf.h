@@ -66,28 +66,38 @@ static __always_inline void unix_addr_hash(const struct bs_unix_addr *name, __u8
 }
 
 /*
- * The name being reported, read once per failure: too large for the stack
- * (the chain down to identity_read() nearly fills its 512 bytes), and needed
- * before the ring buffer, so that a folded repeat never takes a record, or
- * counts as lost when the ring is full.
+ * The name being reported, read once per failure, with its hash and fold
+ * key: too large for the stack (the chain from a syscall program through
+ * unix_bind_failed() down to identity_read() must stay within 512 bytes),
+ * and needed before the ring buffer, so that a folded repeat never takes a
+ * record, or counts as lost when the ring is full.
  */
+struct unix_scratch {
+	struct bs_unix_addr name;
+	struct bs_fold_key fold_key;
+	__u64 fold_epoch; /* 0: not folded */
+	__u8 name_hash[BS_ADDR_LEN];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct bs_unix_addr);
+	__type(value, struct unix_scratch);
 } unix_names SEC(".maps");
 
-/* Not inlined: a frame of its own beside report_outcome()'s holder walk. */
-static __noinline int unix_bind_failed(struct caller_id *id, const struct pending_op *op,
-				       struct sock *sk, int ret, __u8 hook)
+/*
+ * The first half of a failure: whether it is reported in full (1) or was
+ * a repeat, filtered out or not AF_UNIX (0); the name, its hash and the fold
+ * window's key and epoch are left in the scratch. Not inlined: its frame
+ * never stacks on identity_read()'s, which the second half calls from the
+ * program's own frame (the chain must stay within 512 bytes).
+ */
+static __noinline int unix_bind_prepare(struct caller_id *id, const struct pending_op *op,
+					struct sock *sk, int ret)
 {
 	struct bs_fold_value *fold_entry = NULL;
-	struct bs_fold_key fold_key;
-	__u8 name_hash[BS_ADDR_LEN];
-	struct bs_unix_addr *name;
-	struct bs_event *event;
-	__u64 fold_epoch = 0;
+	struct unix_scratch *scratch;
 	__u32 zero = 0;
 
 	/* Successes are not reported for AF_UNIX (--all): no holder needs their tag. */
@@ -98,26 +108,42 @@ static __noinline int unix_bind_failed(struct caller_id *id, const struct pendin
 		return 0;
 	if (!errno_wanted(ret))
 		return 0;
-	name = bpf_map_lookup_elem(&unix_names, &zero);
-	if (!name)
+	scratch = bpf_map_lookup_elem(&unix_names, &zero);
+	if (!scratch)
 		return 0;
-	unix_addr_read(name, op);
-	unix_addr_hash(name, name_hash);
-	if (fold_enabled(ret) && (fold_epoch = fold_epoch_now())) {
-		bs_fold_key_make(&fold_key, name_hash, id->pid_tgid >> 32, ret, 0, BS_AF_UNIX, 0,
-				 BS_KIND_BIND);
-		if (fold_repeat(&fold_key, fold_epoch, &fold_entry))
+	unix_addr_read(&scratch->name, op);
+	unix_addr_hash(&scratch->name, scratch->name_hash);
+	scratch->fold_epoch = 0;
+	if (fold_enabled(ret) && (scratch->fold_epoch = fold_epoch_now())) {
+		bs_fold_key_make(&scratch->fold_key, scratch->name_hash, id->pid_tgid >> 32, ret, 0,
+				 BS_AF_UNIX, 0, BS_KIND_BIND);
+		if (fold_repeat(&scratch->fold_key, scratch->fold_epoch, &fold_entry))
 			return 0;
 	}
+	return 1;
+}
 
+/* The second half: the record, from the scratch unix_bind_prepare() filled. */
+static __always_inline int unix_bind_failed(struct caller_id *id, const struct pending_op *op,
+					    struct sock *sk, int ret, __u8 hook)
+{
+	struct unix_scratch *scratch;
+	struct bs_event *event;
+	__u32 zero = 0;
+
+	if (!unix_bind_prepare(id, op, sk, ret))
+		return 0;
+	scratch = bpf_map_lookup_elem(&unix_names, &zero);
+	if (!scratch)
+		return 0;
 	event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
 	if (!event) {
 		count_lost();
 		return 0;
 	}
 	__builtin_memset(event->holders, 0, sizeof(event->holders));
-	event->unix_addr = *name;
-	__builtin_memcpy(event->addr, name_hash, sizeof(event->addr));
+	event->unix_addr = scratch->name;
+	__builtin_memcpy(event->addr, scratch->name_hash, sizeof(event->addr));
 	event->port = 0;
 	event->family = BS_AF_UNIX;
 	event->protocol = 0;
@@ -128,8 +154,9 @@ static __noinline int unix_bind_failed(struct caller_id *id, const struct pendin
 			  BS_KIND_BIND, hook);
 	/* The inet_sock bits identity_read() reads are not an AF_UNIX socket's. */
 	event->identity.sock_flags &= BS_SOCK_REUSEADDR | BS_SOCK_REUSEPORT;
-	if (fold_epoch)
-		fold_window_open(&fold_key, fold_entry, event, fold_epoch);
+	if (scratch->fold_epoch)
+		fold_window_open(&scratch->fold_key, bpf_map_lookup_elem(&folds, &scratch->fold_key),
+				 event, scratch->fold_epoch);
 	event_submit(event);
 	return 0;
 }

@@ -6,32 +6,41 @@
 # scripts/vm-bench.sh runs it inside the test VMs too.
 #
 #   scripts/bench.sh [--bindsnoop PATH] [--tools DIR] [--backend NAME]
-#                    [--count N] [--success-count N] [--getppid-count N]
+#                    [--count N] [--success-count N] [--crash-count N]
+#                    [--getppid-count N]
 #                    [--runs N] [--startup-runs N] [--port P] [--out DIR]
 #                    [--rows]
 #   scripts/bench.sh --table FILE
 #
 #   --tools DIR          bind-storm, getppid-loop, empty-hook, tracer-startup
-#                        (default build/tests; `make bench` builds them)
+#                        and (optional) bpf-run-time (default build/tests;
+#                        `make bench` builds them)
 #   --backend NAME       bindsnoop's --backend (default auto); the empty
 #                        program goes on the hook of the backend auto chose
 #   --count N            failed binds per storm (default 1000000)
 #   --success-count N    binds to port 0 that work, per storm (default 200000)
+#   --crash-count N      processes of the crash loop (default 2000)
 #   --getppid-count N    getppid() calls per loop (default 5000000)
 #   --runs N             runs of each measurement; rates are the best (3)
 #   --startup-runs N     starts timed to the Tracing line; the best (5)
 #
 # Rows: failed binds untraced, beside the empty program, under bindsnoop
-# (default: repeats folded in the kernel) and bindsnoop --no-fold; a storm of
-# successful binds untraced and under bindsnoop; a getppid() loop untraced
-# and while bindsnoop is attached. Columns: rate, ratio to the same workload
-# untraced, ratio to the floor (the empty program's ratio), failures counted
-# (the sum of the JSON "count" fields, 1 where a record has none) of the
-# storm's, events lost, and bindsnoop's idle RSS and time from exec to its
-# Tracing line. Then one PASS or MISS line per target (README, Benchmark).
+# (default: repeats folded in the kernel) and bindsnoop --no-fold; the same
+# storm from two threads; a storm over 1,000 held ports (distinct fold
+# keys); a crash loop (--crash-count processes failing once each, every
+# failure a full report); a storm of successful binds; a getppid() loop
+# untraced and while bindsnoop is attached. Columns: rate, ratio to the same
+# workload untraced, ratio to the floor (the empty program's ratio), ns per
+# event over the floor (failed binds on one port) or over the untraced
+# workload (the others): the wall-clock delta, which compares across
+# machines; BPF ns per run of bindsnoop's busiest program (the kernel's
+# bpf_stats, through bpf-run-time; "-" without it); failures counted (the
+# sum of the JSON "count" fields, 1 where a record has none) of the storm's,
+# events lost, and bindsnoop's idle RSS and time from exec to its Tracing
+# line. Then one PASS or MISS line per target (README, Benchmark).
 #
 # With --rows (scripts/vm-bench.sh reads them) each row is also printed as
-#   bench-row|label|rate|ratio|floor|counted|expected|lost|rss_kb|start_ms
+#   bench-row|label|rate|ratio|floor|counted|expected|lost|rss_kb|start_ms|ns|bpf_ns
 # ("|": a serial console may turn tabs into spaces)
 # with "-" where a column does not apply and "n/a" for a row that could not
 # run, and errors as "bench: error <text>". --table FILE prints the table of
@@ -41,16 +50,19 @@ set -eu
 
 # The table of a rows file (tab-separated, row's fields).
 print_table() {
-	printf '%-40s %11s %6s %6s %19s %9s %7s %9s\n' workload rate/s ratio floor counted lost \
-		"RSS kB" "start"
+	printf '%-44s %10s %6s %6s %7s %7s %17s %6s %7s %9s\n' workload rate/s ratio floor \
+		"ns/ev" "bpf ns" counted lost "RSS kB" "start"
 	awk -F'\t' '{
 		counted = $5 == "-" ? "-" : $5 "/" $6
 		start = $9 == "-" ? "-" : $9 " ms"
+		# Rows of an older bench.sh have no ns columns.
+		ns = $10 == "" ? "-" : $10
+		bpf = $11 == "" ? "-" : $11
 		if ($2 ~ /^n\/a/)
-			printf "%-40s %s\n", $1, $2
+			printf "%-44s %s\n", $1, $2
 		else
-			printf "%-40s %11s %6s %6s %19s %9s %7s %9s\n", $1, $2, $3, $4, counted, $7,
-				$8, start
+			printf "%-44s %10s %6s %6s %7s %7s %17s %6s %7s %9s\n", $1, $2, $3, $4, ns,
+				bpf, counted, $7, $8, start
 	}' "$1"
 }
 
@@ -64,6 +76,7 @@ tools=build/tests
 backend=auto
 count=1000000
 success_count=200000
+crash_count=2000
 getppid_count=5000000
 runs=3
 startup_runs=5
@@ -78,6 +91,7 @@ while [ $# -gt 0 ]; do
 	--backend) backend=$2; shift 2 ;;
 	--count) count=$2; shift 2 ;;
 	--success-count) success_count=$2; shift 2 ;;
+	--crash-count) crash_count=$2; shift 2 ;;
 	--getppid-count) getppid_count=$2; shift 2 ;;
 	--runs) runs=$2; shift 2 ;;
 	--startup-runs) startup_runs=$2; shift 2 ;;
@@ -95,7 +109,13 @@ for tool in bind-storm getppid-loop empty-hook tracer-startup; do
 done
 mkdir -p "$out"
 storm=$tools/bind-storm
+run_time=
+[ -x "$tools/bpf-run-time" ] && run_time=$tools/bpf-run-time
 tracer_pid=
+# Ports the 1,000-port storm holds: from port+1 up.
+spread_ports=1000
+spread_first=$((port + 1))
+spread_last=$((port + spread_ports))
 
 # The rate a tool printed: "... in S s: RATE per second".
 rate_of() {
@@ -114,16 +134,31 @@ best_rate() {
 	echo "$best"
 }
 
+# The workloads. $run_under (with_run_time) runs them under bpf-run-time.
+run_under=
+
 failed_storm() {
-	"$storm" --count "$count" --port "$port"
+	$run_under "$storm" --count "$count" --port "$port"
+}
+
+two_thread_storm() {
+	$run_under "$storm" --count "$count" --port "$port" --threads 2
+}
+
+spread_storm() {
+	$run_under "$storm" --count "$count" --port "$spread_first" --ports "$spread_ports"
+}
+
+crash_loop() {
+	$run_under "$storm" --count "$crash_count" --port "$port" --processes
 }
 
 succeeding_storm() {
-	"$storm" --succeed --count "$success_count"
+	$run_under "$storm" --succeed --count "$success_count"
 }
 
 getppid_loop() {
-	"$tools/getppid-loop" --count "$getppid_count"
+	$run_under "$tools/getppid-loop" --count "$getppid_count"
 }
 
 # Starts "$@" in the background as $tracer_pid, stdout to $out/events,
@@ -157,13 +192,16 @@ stop_tracer() {
 }
 trap stop_tracer EXIT
 
-# Failures of the storm's port in $out/events: the sum of each bind_failed
-# record's own "count" (1 where it has none), then the sum of the lost
-# records' counts. A record's diagnosis.repeat has a count of its own: it
-# is cut out first.
+# Failures on the storm's ports (FIRST..LAST, default the one port) in
+# $out/events: the sum of each bind_failed record's own "count" (1 where it
+# has none), then the sum of the lost records' counts. A record's
+# diagnosis.repeat has a count of its own: it is cut out first. The first
+# "port" of a record is the port asked for.
 count_events() {
-	awk -v port="$port" '
-	/"event":"bind_failed"/ && index($0, "\"port\":" port ",") {
+	awk -v first="${1:-$port}" -v last="${2:-$port}" '
+	/"event":"bind_failed"/ && match($0, /"port":[0-9]+,/) &&
+	substr($0, RSTART + 7, RLENGTH - 8) + 0 >= first + 0 &&
+	substr($0, RSTART + 7, RLENGTH - 8) + 0 <= last + 0 {
 		line = $0
 		gsub(/"repeat":\{[^}]*\}/, "", line)
 		if (match(line, /"count":[0-9]+/))
@@ -175,37 +213,74 @@ count_events() {
 	END { print counted + 0, lost + 0 }' "$out/events"
 }
 
+# "$@" run under bpf-run-time for the tracer's programs when there is one:
+# its output, and in $out/bpf the BPF ns per run of the program that ran most.
+with_run_time() {
+	echo - >"$out/bpf"
+	if [ -z "$run_time" ]; then
+		"$@"
+		return
+	fi
+	run_under="$run_time --pid $tracer_pid --"
+	"$@" >"$out/run-time"
+	run_under=
+	grep -v '^bpf-run-time: ' "$out/run-time" || true
+	awk '/^bpf-run-time: / && $3 > runs { runs = $3; ns = $5 }
+	END { print ns == "" ? "-" : ns }' "$out/run-time" >"$out/bpf"
+}
+
 # One traced storm measurement, best of $runs: sets traced_rate, counted,
-# lost for the best run. "$@" are bindsnoop's extra options.
-traced_failed_storm() {
+# lost, bpf_ns for the best run. $1 is the storm (a function above), $2 and
+# $3 the ports it fails on, the rest bindsnoop's extra options.
+traced_storm() {
+	workload=$1
+	first=$2
+	last=$3
+	shift 3
 	traced_rate=0
 	counted=0
 	lost=0
+	bpf_ns=-
 	i=0
 	while [ $i -lt "$runs" ]; do
-		start_tracer "$bindsnoop" --json --backend "$backend" --port "$port" "$@" || return 1
-		rate=$(failed_storm | rate_of)
+		ports=$first
+		[ "$last" = "$first" ] || ports=$first-$last
+		start_tracer "$bindsnoop" --json --backend "$backend" --port "$ports" "$@" || return 1
+		rate=$(with_run_time "$workload" | rate_of)
 		stop_tracer
 		rate=${rate:-0}
 		read -r run_counted run_lost <<EOF
-$(count_events)
+$(count_events "$first" "$last")
 EOF
-		echo "bench: traced run $((i + 1))${1:+ ($*)}: $rate binds/s, $run_counted of $count" \
-			"failures counted, $run_lost lost"
+		echo "bench: traced run $((i + 1)) ($workload${1:+ $*}): $rate binds/s," \
+			"$run_counted failures counted, $run_lost lost, $(cat "$out/bpf") BPF ns per run"
 		if [ "$rate" -gt "$traced_rate" ]; then
 			traced_rate=$rate
 			counted=$run_counted
 			lost=$run_lost
+			bpf_ns=$(cat "$out/bpf")
 		fi
 		i=$((i + 1))
 	done
 }
 
-# A workload's rate while bindsnoop (default options) is attached.
+traced_failed_storm() {
+	traced_storm failed_storm "$port" "$port" "$@"
+}
+
+# A workload's rate while bindsnoop (default options) is attached, best of
+# $runs; the BPF ns per run of the last run in $out/bpf.
 beside_bindsnoop() {
 	start_tracer "$bindsnoop" --json --backend "$backend" || return 1
-	best_rate "$@"
+	best=0
+	i=0
+	while [ $i -lt "$runs" ]; do
+		rate=$(with_run_time "$@" | rate_of)
+		[ "${rate:-0}" -gt "$best" ] && best=$rate
+		i=$((i + 1))
+	done
 	stop_tracer
+	echo "$best"
 }
 
 # bindsnoop's start-up, best of $startup_runs, and its idle RSS (the largest
@@ -234,12 +309,18 @@ ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'
 }
 
+# ns per event that a workload at RATE/s takes over the same at BASE/s.
+ns_over() {
+	awk -v rate="$1" -v base="$2" \
+		'BEGIN { if (rate > 0 && base > 0) printf "%.0f", 1e9 / rate - 1e9 / base; else print "-" }'
+}
+
 rows=$out/rows
 : >"$rows"
-# row LABEL RATE RATIO FLOOR COUNTED EXPECTED LOST RSS START
+# row LABEL RATE RATIO FLOOR COUNTED EXPECTED LOST RSS START NS BPF_NS
 row() {
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$rows"
-	[ $print_rows = 0 ] || printf 'bench-row|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$@"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$rows"
+	[ $print_rows = 0 ] || printf 'bench-row|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$@"
 }
 
 # Does this bindsnoop know --no-fold? (Builds before in-kernel folding do not.)
@@ -259,16 +340,19 @@ if [ $has_no_fold = 1 ]; then
 fi
 
 untraced=$(best_rate failed_storm)
-row "failed binds, untraced" "$untraced" 1.00 - - - - - -
+row "failed binds, untraced" "$untraced" 1.00 - - - - - - - -
 
 floor=
+floor_rate=
 if start_tracer "$tools/empty-hook" --hook "$hook"; then
 	floor_rate=$(best_rate failed_storm)
+	success_floor_rate=$(best_rate succeeding_storm)
 	stop_tracer
 	floor=$(ratio "$floor_rate" "$untraced")
-	row "failed binds, empty $hook program" "$floor_rate" "$floor" 1.00 - - - - -
+	row "failed binds, empty $hook program" "$floor_rate" "$floor" 1.00 - - - - - \
+		"$(ns_over "$floor_rate" "$untraced")" -
 else
-	row "failed binds, empty $hook program" "n/a (it did not attach)" - - - - - - -
+	row "failed binds, empty $hook program" "n/a (it did not attach)" - - - - - - - - -
 fi
 
 traced_failed_storm
@@ -276,37 +360,75 @@ default_ratio=$(ratio "$traced_rate" "$untraced")
 default_floor=$(ratio "$default_ratio" "${floor:-0}")
 default_counted=$counted
 default_lost=$lost
+default_bpf=$bpf_ns
+default_rate=$traced_rate
 row "failed binds, bindsnoop" "$traced_rate" "$default_ratio" "$default_floor" "$counted" \
-	"$count" "$lost" "$default_rss" "$default_start"
+	"$count" "$lost" "$default_rss" "$default_start" "$(ns_over "$traced_rate" "${floor_rate:-0}")" \
+	"$bpf_ns"
 
+no_fold_bpf=-
 if [ $has_no_fold = 1 ]; then
 	traced_failed_storm --no-fold
 	no_fold_ratio=$(ratio "$traced_rate" "$untraced")
 	no_fold_counted=$counted
 	no_fold_lost=$lost
+	no_fold_bpf=$bpf_ns
 	row "failed binds, bindsnoop --no-fold" "$traced_rate" "$no_fold_ratio" \
 		"$(ratio "$no_fold_ratio" "${floor:-0}")" "$counted" "$count" "$lost" "$no_fold_rss" \
-		"$no_fold_start"
+		"$no_fold_start" "$(ns_over "$traced_rate" "${floor_rate:-0}")" "$bpf_ns"
 else
-	row "failed binds, bindsnoop --no-fold" "n/a (this build has no --no-fold)" - - - - - - -
+	row "failed binds, bindsnoop --no-fold" "n/a (this build has no --no-fold)" - - - - - - - \
+		- -
 fi
 
+two_untraced=$(best_rate two_thread_storm)
+row "failed binds, 2 threads, untraced" "$two_untraced" 1.00 - - - - - - - -
+traced_storm two_thread_storm "$port" "$port"
+row "failed binds, 2 threads, bindsnoop" "$traced_rate" "$(ratio "$traced_rate" "$two_untraced")" \
+	- "$counted" "$count" "$lost" - - "$(ns_over "$traced_rate" "$two_untraced")" "$bpf_ns"
+
+spread_untraced=$(best_rate spread_storm)
+row "failed binds over $spread_ports ports, untraced" "$spread_untraced" 1.00 - - - - - - - -
+traced_storm spread_storm "$spread_first" "$spread_last"
+spread_ratio=$(ratio "$traced_rate" "$spread_untraced")
+row "failed binds over $spread_ports ports, bindsnoop" "$traced_rate" "$spread_ratio" - \
+	"$counted" "$count" "$lost" - - "$(ns_over "$traced_rate" "$spread_untraced")" "$bpf_ns"
+
+crash_untraced=$(best_rate crash_loop)
+row "crash loop ($crash_count processes), untraced" "$crash_untraced" 1.00 - - - - - - - -
+traced_storm crash_loop "$port" "$port"
+crash_ratio=$(ratio "$traced_rate" "$crash_untraced")
+crash_counted=$counted
+crash_lost=$lost
+crash_bpf=$bpf_ns
+row "crash loop ($crash_count processes), bindsnoop" "$traced_rate" "$crash_ratio" - "$counted" \
+	"$crash_count" "$lost" - - "$(ns_over "$traced_rate" "$crash_untraced")" "$bpf_ns"
+
 success_untraced=$(best_rate succeeding_storm)
-row "successful binds, untraced" "$success_untraced" 1.00 - - - - - -
+row "successful binds, untraced" "$success_untraced" 1.00 - - - - - - - -
+if [ -n "$floor" ]; then
+	row "successful binds, empty $hook program" "$success_floor_rate" \
+		"$(ratio "$success_floor_rate" "$success_untraced")" - - - - - - \
+		"$(ns_over "$success_floor_rate" "$success_untraced")" -
+fi
 success_traced=$(beside_bindsnoop succeeding_storm)
-row "successful binds, bindsnoop" "$success_traced" \
-	"$(ratio "$success_traced" "$success_untraced")" - - - - - -
+success_ratio=$(ratio "$success_traced" "$success_untraced")
+success_bpf=$(cat "$out/bpf")
+row "successful binds, bindsnoop" "$success_traced" "$success_ratio" - - - - - - \
+	"$(ns_over "$success_traced" "$success_untraced")" "$success_bpf"
 
 getppid_untraced=$(best_rate getppid_loop)
-row "getppid(), untraced" "$getppid_untraced" 1.00 - - - - - -
+row "getppid(), untraced" "$getppid_untraced" 1.00 - - - - - - - -
 getppid_traced=$(beside_bindsnoop getppid_loop)
 row "getppid(), bindsnoop attached" "$getppid_traced" \
-	"$(ratio "$getppid_traced" "$getppid_untraced")" - - - - - -
+	"$(ratio "$getppid_traced" "$getppid_untraced")" - - - - - - \
+	"$(ns_over "$getppid_traced" "$getppid_untraced")" -
 
 echo
-echo "bench: $count failed binds on 127.0.0.1:$port, $success_count successful binds," \
-	"$getppid_count getppid() calls; best of $runs; bindsnoop --backend $backend ($hook)," \
-	"JSON to a file"
+echo "bench: $count failed binds on 127.0.0.1:$port (or over $spread_first-$spread_last)," \
+	"$crash_count one-off processes, $success_count successful binds, $getppid_count getppid()" \
+	"calls; best of $runs; bindsnoop --backend $backend ($hook), JSON to a file; load:" \
+	"$(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 print_table "$rows"
 echo
@@ -323,10 +445,11 @@ verdict() {
 	fi
 }
 if [ -n "$floor" ]; then
-	verdict "folding" "$default_ratio >= 0.75 * $floor && $default_counted == $count && \
-$default_lost == 0" "default ratio $default_ratio >= 0.75 x floor $floor =" \
-		"$(awk -v f="$floor" 'BEGIN { printf "%.2f", 0.75 * f }'), $default_counted of $count \
-counted, $default_lost lost"
+	verdict "folding" "$default_ratio >= 0.9 * $floor && $default_counted == $count && \
+$default_lost == 0" "default ratio $default_ratio >= 0.9 x floor $floor =" \
+		"$(awk -v f="$floor" 'BEGIN { printf "%.2f", 0.9 * f }')" \
+		"($(ns_over "$default_rate" "$floor_rate") ns per repeat over the floor, BPF $default_bpf ns)," \
+		"$default_counted of $count counted, $default_lost lost"
 else
 	echo "bench: MISS folding: no floor (the empty program did not attach)"
 fi
@@ -334,13 +457,24 @@ if [ $has_no_fold = 1 ]; then
 	verdict "no-fold" "$no_fold_ratio >= 0.45 && $no_fold_counted == $count && \
 $no_fold_lost == 0" "--no-fold ratio $no_fold_ratio >= 0.45, $no_fold_counted of $count \
 received, $no_fold_lost lost"
+	if [ "$no_fold_bpf" != - ]; then
+		verdict "full-report" "$no_fold_bpf <= 400" "a full report costs $no_fold_bpf ns" \
+			"of BPF run time <= 400 ns"
+	else
+		echo "bench: n/a full-report: no bpf-run-time"
+	fi
 else
 	echo "bench: n/a no-fold: this build has no --no-fold"
 fi
-verdict "rss" "$default_rss <= 16384" "idle RSS $default_rss kB <= 16384 kB (16 MiB)"
+verdict "successful-binds" "$success_ratio >= 0.97" "successful binds ratio $success_ratio >= 0.97" \
+	"(BPF $success_bpf ns per bind)"
+verdict "crash-loop" "$crash_counted == $crash_count && $crash_lost == 0" \
+	"$crash_counted of $crash_count one-off failures reported, $crash_lost lost (ratio $crash_ratio," \
+	"BPF $crash_bpf ns per report)"
+verdict "rss" "$default_rss <= 8192" "idle RSS $default_rss kB <= 8192 kB (8 MiB)"
 if [ "$backend" = auto ]; then
-	verdict "start-up" "$default_start <= 100" "--backend auto prints Tracing in" \
-		"$default_start ms <= 100 ms"
+	verdict "start-up" "$default_start <= 50" "--backend auto prints Tracing in" \
+		"$default_start ms <= 50 ms"
 else
 	echo "bench: start-up target is for --backend auto; --backend $backend took" \
 		"$default_start ms"

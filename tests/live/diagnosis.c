@@ -203,10 +203,10 @@ static enum test_result caller_exits(struct test_context *ctx, bool same_program
 				    same_program ? exe : self);
 	/*
 	 * With --no-proc-lookup (--kernel-only rows) the holder is known by its
-	 * bind-time tag alone, pid and comm: its executable is not (issue 19
-	 * item 4), so no program can be called the same.
+	 * bind-time tag alone: the tag's executable and start time are what
+	 * compare it with the caller (issue 19 item 4).
 	 */
-	if (same_program && !live_config->kernel_only) {
+	if (same_program) {
 		char summary[160];
 
 		/* Named as it was run (argv[0] is the helper's name), the file beside it. */

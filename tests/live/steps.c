@@ -266,11 +266,6 @@ enum test_result finish(struct test_context *ctx, const struct verdict *verdict,
 	return test_fail(ctx, "%s; event: %s", verdict->text, line->text);
 }
 
-const char *forked_holder_cause(void)
-{
-	return live_config->kernel_only ? "other_program" : "same_program";
-}
-
 /* TCP sockets on local port `port` in /proc/net/tcp: those in TIME_WAIT, and the others. */
 static int count_port_states(unsigned int port, int *time_wait, int *other, int *rows)
 {

@@ -75,12 +75,6 @@ struct holder_expect holder_of(const struct holder *holder, const char *state);
 enum test_result finish(struct test_context *ctx, const struct verdict *verdict,
 			const struct snoop_line *line);
 
-/*
- * The cause a holder helper gets: helpers are forks of live-test, so "the
- * same program"; without /proc lookups (--kernel-only) its executable is not
- * read, and it is "another program".
- */
-const char *forked_holder_cause(void);
 
 /* A holder and a caller that can fail against it again and again (TCP 127.0.0.1). */
 struct repeatable_conflict {

@@ -217,7 +217,7 @@ enum test_result test_unix_live_holder(struct test_context *ctx)
 			 unix_case_fail(ctx, &c, "lt-unix-second", SOCK_DGRAM, EADDRINUSE, 0);
 	if (!line)
 		return unix_case_end(&c, TEST_FAIL);
-	expect_unix(&verdict, line->json, "unix_dgram", c.path, forked_holder_cause(), NULL, true);
+	expect_unix(&verdict, line->json, "unix_dgram", c.path, "same_program", NULL, true);
 	if (!live_config->kernel_only) {
 		expect_string(&verdict, line->json, "holders[0].family", "unix");
 		expect_string(&verdict, line->json, "holders[0].state", "LISTEN");
@@ -249,7 +249,7 @@ enum test_result test_unix_abstract(struct test_context *ctx)
 	line = caller < 0 ? NULL : await_event(ctx, tracer, mark, caller, "bind_failed");
 	if (!line)
 		return TEST_FAIL;
-	expect_unix(&verdict, line->json, "unix_dgram", shown, forked_holder_cause(), NULL, true);
+	expect_unix(&verdict, line->json, "unix_dgram", shown, "same_program", NULL, true);
 	if (!live_config->kernel_only) {
 		expect_string(&verdict, line->json, "holders[0].addr", shown);
 		expect_integer(&verdict, line->json, "holders[0].processes[0].pid",

@@ -257,11 +257,11 @@ struct trial {
 };
 
 /*
- * Room for the owner tags: an LRU map is allocated whole when it is created,
- * so its size is start-up time (65,536 tags took 15 ms here). Four times the
- * sockets open now, a power of two from 16,384 to 65,536: tags are written
- * for every bind while tracing, and when the map is full the least recently
- * used go (their holders are then named from /proc, as if bound before).
+ * Room for the owner tags (an array of slots, bpf/holders.bpf.h): four times
+ * the sockets open now, a power of two from 16,384 to 65,536 (48 bytes a
+ * slot). Tags are written for every bind while tracing; a slot taken over
+ * by a later socket loses the older tag, whose holder is then named from
+ * /proc, as if bound before.
  */
 #define OWNER_TAGS_MIN 16384
 #define OWNER_TAGS_MAX 65536
@@ -389,6 +389,7 @@ static int try_backend(struct tracer *tracer, const struct backend_trial *plan,
 		return err;
 	}
 	config_from_options(&skel->rodata->bs_cfg, opts);
+	skel->rodata->bs_cfg.owner_tag_mask = owner_tag_capacity() - 1;
 	skel->rodata->bs_kernel_task_pt_regs = features->task_pt_regs;
 	entry_hooks = programs_choose(skel, plan->backend, plan->walk, features);
 	if (entry_hooks < 0) {
@@ -399,7 +400,8 @@ static int try_backend(struct tracer *tracer, const struct backend_trial *plan,
 	}
 	err = bpf_map__set_max_entries(skel->maps.events, opts->ring_buffer_mb << 20);
 	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.owner_tags, owner_tag_capacity());
+		err = bpf_map__set_max_entries(skel->maps.owner_tags,
+					       skel->rodata->bs_cfg.owner_tag_mask + 1);
 	if (!err)
 		err = pairing_maps_size(skel, entry_hooks);
 	if (err)

@@ -48,6 +48,14 @@ size_t identity_path_join(const char *packed, size_t len, bool complete, char *o
 	return used;
 }
 
+bool identity_same_start(__u64 proc_start_ns, __u64 kernel_start_ns)
+{
+	if (!proc_start_ns)
+		return false;
+	return (proc_start_ns > kernel_start_ns ? proc_start_ns - kernel_start_ns :
+						  kernel_start_ns - proc_start_ns) < SAME_START_NS;
+}
+
 __u64 identity_dev_to_user(__u32 kernel_dev)
 {
 	return makedev(kernel_dev >> 20, kernel_dev & 0xfffff);
@@ -132,10 +140,7 @@ void caller_identity_apply(const struct bs_identity *kernel, __s64 boot_to_realt
 		socket_options_apply(kernel, caller);
 	start_ns = kernel->start_boottime_ns + boot_to_realtime_ns;
 	/* What /proc said is about this very process only if it started when it did. */
-	same_process = identity->start_realtime_ns &&
-		       (identity->start_realtime_ns > start_ns ?
-				identity->start_realtime_ns - start_ns :
-				start_ns - identity->start_realtime_ns) < SAME_START_NS;
+	same_process = identity_same_start(identity->start_realtime_ns, start_ns);
 	if (!same_process) {
 		caller->cmdline_known = false;
 		caller->cmdline[0] = '\0';

@@ -25,6 +25,12 @@
 size_t identity_path_join(const char *packed, size_t len, bool complete, char *out,
 			  size_t out_size);
 
+/*
+ * Whether a start time /proc gave (0: none) and one the kernel read (both
+ * CLOCK_REALTIME ns) are one process's: within /proc's clock ticks.
+ */
+bool identity_same_start(__u64 proc_start_ns, __u64 kernel_start_ns);
+
 /* A dev_t as the kernel keeps it (major << 20 | minor) as stat() gives it. */
 __u64 identity_dev_to_user(__u32 kernel_dev);
 

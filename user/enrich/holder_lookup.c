@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include "clock.h"
 #include "address_overlap.h"
+#include "caller_identity.h"
 #include "holder_lookup.h"
 #include "proc_sockets.h"
 #include "sockdiag.h"
@@ -50,6 +51,8 @@ struct holder_lookup {
 	struct sockdiag *diag;	      /* NULL: sock_diag unavailable */
 	struct proc_sockets *sockets; /* NULL without proc_lookup */
 	int owner_tags_fd;	      /* the kernel's owner_tags map, -1 if none */
+	__u32 owner_tag_mask;	      /* its size - 1 (BS_OWNER_TAG_SLOT) */
+	__s64 boot_to_realtime_ns;    /* a tag's CLOCK_BOOTTIME start to CLOCK_REALTIME */
 	struct diag_answer answers[DIAG_ANSWERS];
 };
 
@@ -258,6 +261,29 @@ static bool holder_lists_pid(const struct holder_report *holder, __u32 pid)
 	return false;
 }
 
+/*
+ * The tag's executable and start time, where /proc said nothing of this very
+ * process (unreadable: another pid namespace, hidepid, --no-proc-lookup; or
+ * the pid is someone else's now): enough for same_program to compare it
+ * with the caller. /proc's own reading of the same process stays (its
+ * stat() is what the caller's comes from too).
+ */
+static void holder_owner_identity_apply(const struct holder_lookup *lookup,
+					const struct bs_holder *found,
+					struct process_identity *identity)
+{
+	__u64 start_ns = found->owner_start_boottime_ns + lookup->boot_to_realtime_ns;
+
+	if (!found->owner_exe_ino)
+		return;
+	if (identity->exe_ino && identity_same_start(identity->start_realtime_ns, start_ns))
+		return;
+	memset(identity, 0, sizeof(*identity));
+	identity->exe_dev = identity_dev_to_user(found->owner_exe_dev);
+	identity->exe_ino = found->owner_exe_ino;
+	identity->start_realtime_ns = start_ns;
+}
+
 /* The process that bound the socket, as the kernel tagged it at bind time. */
 static void holder_add_owner(struct holder_lookup *lookup, struct holder_report *holder,
 			     const struct bs_holder *found)
@@ -280,6 +306,7 @@ static void holder_add_owner(struct holder_lookup *lookup, struct holder_report 
 	}
 	memcpy(process->comm, found->owner_comm, comm_len);
 	process->comm[comm_len] = '\0';
+	holder_owner_identity_apply(lookup, found, &process->identity);
 }
 
 /*
@@ -322,14 +349,20 @@ static void holder_processes_fill(struct holder_lookup *lookup, struct holder_re
  */
 static bool owner_tag_find(const struct holder_lookup *lookup, __u64 inode, struct bs_holder *out)
 {
+	__u32 slot = BS_OWNER_TAG_SLOT(inode, lookup->owner_tag_mask);
 	struct bs_owner_tag tag;
 
+	/* A slot names the last socket that maps to it: this one's, or no tag. */
 	if (lookup->owner_tags_fd < 0 || !inode ||
-	    bpf_map_lookup_elem(lookup->owner_tags_fd, &inode, &tag) || !tag.pid)
+	    bpf_map_lookup_elem(lookup->owner_tags_fd, &slot, &tag) || tag.sock_inode != inode ||
+	    !tag.pid)
 		return false;
 	memset(out, 0, sizeof(*out));
 	out->owner_pid = tag.pid;
 	memcpy(out->owner_comm, tag.comm, sizeof(out->owner_comm));
+	out->owner_exe_ino = tag.exe_ino;
+	out->owner_exe_dev = tag.exe_dev;
+	out->owner_start_boottime_ns = tag.start_boottime_ns;
 	out->flags = BS_HOLDER_OWNER_KNOWN;
 	return true;
 }
@@ -475,8 +508,17 @@ void holder_lookup_set_verbose(struct holder_lookup *lookup, bool verbose)
 
 void holder_lookup_use_owner_tags(struct holder_lookup *lookup, int owner_tags_fd)
 {
-	if (lookup)
-		lookup->owner_tags_fd = owner_tags_fd;
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info);
+
+	if (!lookup || owner_tags_fd < 0)
+		return;
+	/* The array's size is a power of two (user/capture/tracer.c). */
+	if (bpf_obj_get_info_by_fd(owner_tags_fd, &info, &info_len) || !info.max_entries ||
+	    (info.max_entries & (info.max_entries - 1)))
+		return;
+	lookup->owner_tags_fd = owner_tags_fd;
+	lookup->owner_tag_mask = info.max_entries - 1;
 }
 
 /* A port's sockets, whatever their address, as --who reports them. */
@@ -616,6 +658,7 @@ struct holder_lookup *holder_lookup_new(struct procinfo_cache *procs, bool proc_
 		return NULL;
 	lookup->procs = procs;
 	lookup->owner_tags_fd = -1;
+	lookup->boot_to_realtime_ns = realtime_ns() - clock_ns(CLOCK_BOOTTIME);
 	lookup->proc_lookup = proc_lookup && procs;
 	if (!lookup->proc_lookup)
 		return lookup;
