@@ -233,7 +233,8 @@ except OSError: pass
 	port=$(head -n 1 "$work/collector.out")
 	args=$(echo "$args" | sed -E "s#(udp|tcp)://[0-9.]+:[0-9]+#tcp://127.0.0.1:$port#")
 	echo "bindsnoop $args"
-	rm -f "$work/events.jsonl"
+	# The previous ExecStart's files would answer the waits below for this one.
+	rm -f "$work/events.jsonl" "$work/exec.out" "$work/exec.err"
 	# shellcheck disable=SC2086 # the ExecStart's own word splitting
 	setpriv --no-new-privs --inh-caps=-all --bounding-set=-all,$(echo "$CAPS" | sed 's/,/,+/g; s/^/+/') \
 		./bindsnoop $args >"$work/exec.out" 2>"$work/exec.err" &
@@ -242,7 +243,7 @@ except OSError: pass
 	# for a loaded machine's start-up), never a fixed sleep.
 	for _ in $(seq 600); do
 		kill -0 $tracer 2>/dev/null || break
-		grep -q '^Tracing ' "$work/exec.err" && start_recorded "$args" && break
+		grep -qs '^Tracing ' "$work/exec.err" && start_recorded "$args" && break
 		sleep 0.1
 	done
 	kill -TERM $tracer 2>/dev/null
