@@ -577,7 +577,12 @@ build_artefacts() {
 		copied_tree=1
 	fi
 	host_arch=$(uname -m | sed 's/x86_64/x86/; s/aarch64/arm64/')
-	[ "$(make_arch "$arch")" = "$host_arch" ] || output=build/$(make_arch "$arch")
+	# A cross build only: the sysroot holds the target's libraries.
+	local cross=()
+	if [ "$(make_arch "$arch")" != "$host_arch" ]; then
+		output=build/$(make_arch "$arch")
+		cross=(SYSROOT="$REPO/.cache/sysroot/$(make_arch "$arch")")
+	fi
 	for tool in "$src"/tests/tools/*.c; do
 		[ -e "$tool" ] || continue
 		tool=${tool##*/}
@@ -591,7 +596,7 @@ build_artefacts() {
 	# jobserver: this make is a separate build and must not inherit them.
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
 		make -C "$src" -j"$(nproc)" STATIC=1 ARCH="$(make_arch "$arch")" OUTPUT="$output" \
-		SYSROOT="$REPO/.cache/sysroot/$(make_arch "$arch")" bindsnoop \
+		"${cross[@]}" bindsnoop \
 		"$output/tests/live-test" "${tools[@]}" >&2 ||
 		die "make STATIC=1 ARCH=$(make_arch "$arch") bindsnoop live-test failed (in $src)"
 	stage_file "$src/bindsnoop" bin "$arch"
