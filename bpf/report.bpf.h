@@ -470,7 +470,7 @@ static __always_inline bool sees_other_families(__u8 hook)
 }
 
 /* A failed bind of a socket of another family: AF_UNIX's (unix_bind.bpf.h). */
-static __always_inline int unix_bind_failed(struct caller_id *id, const struct pending_op *op,
+static __noinline int unix_bind_failed(struct caller_id *id, const struct pending_op *op,
 				       struct sock *sk, int ret, __u8 hook);
 /* A successful one: an AF_UNIX socket is tagged with its binder (unix_bind.bpf.h). */
 static __always_inline int unix_bind_succeeded(struct sock *sk, __u32 pid, __u8 kind);

@@ -123,8 +123,12 @@ static __noinline int unix_bind_prepare(struct caller_id *id, const struct pendi
 	return 1;
 }
 
-/* The second half: the record, from the scratch unix_bind_prepare() filled. */
-static __always_inline int unix_bind_failed(struct caller_id *id, const struct pending_op *op,
+/*
+ * The second half: the record, from the scratch unix_bind_prepare() filled.
+ * Not inlined either: inlined, its frame stayed in every inet program's
+ * (fexit's grew from 384 to 496 bytes, past 512 with identity_read()).
+ */
+static __noinline int unix_bind_failed(struct caller_id *id, const struct pending_op *op,
 					    struct sock *sk, int ret, __u8 hook)
 {
 	struct unix_scratch *scratch;
