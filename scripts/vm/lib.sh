@@ -650,7 +650,11 @@ busybox_for() {
 		echo /bin/busybox
 		return 0
 	fi
-	if ! [ -x "$dir/bin/busybox" ]; then
+	# Kernels of one arch are packed in parallel: one download, the others wait
+	# for it (a subshell, so deb_arch is this download's alone).
+	(
+		flock 9
+		[ -x "$dir/bin/busybox" ] && exit 0
 		deb_arch=$arch
 		suite_prepare bookworm
 		rm -rf "$dir.partial"
@@ -662,8 +666,7 @@ busybox_for() {
 		done
 		rm -rf "$dir.partial/debs" "$dir"
 		mv "$dir.partial" "$dir"
-		deb_arch=amd64
-	fi
+	) 9>"$CACHE/busybox-$arch.lock" || die "no static busybox for $arch"
 	echo "$dir/bin/busybox"
 }
 
