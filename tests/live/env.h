@@ -10,7 +10,8 @@ struct host_facts {
 	pid_t pid; /* live-test: the parent of every helper */
 	uid_t uid;
 	unsigned long long netns; /* inode of /proc/self/ns/net */
-	char cmdline[1024];	  /* our arguments joined by spaces: helpers share it */
+	/* our arguments joined by spaces (helpers share them), cut where bindsnoop cuts them */
+	char cmdline[512]; /* REPORT_CMDLINE_MAX */
 	bool cgroup_known;
 	char cgroup[1024]; /* unified path, or name=systemd's on a v1/v2 hybrid */
 	char exe[1024];	   /* /proc/self/exe: helpers are forks, so theirs too */
