@@ -49,6 +49,17 @@ struct sock_snapshot {
 	__u8 bytes[SOCK_SNAPSHOT_SIZE];
 } __attribute__((aligned(8)));
 
+/*
+ * The snapshot lives here, not on the walk callback's stack: fexit's frame
+ * plus the callback's must stay within 512 bytes (6.12 refused 384 + 192).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sock_snapshot);
+} sock_snapshots SEC(".maps");
+
 static __always_inline struct sock_common *sock_snapshot_take(struct sock_snapshot *snapshot,
 							      const void *sk)
 {
@@ -152,8 +163,9 @@ struct holder_search {
 static __always_inline void holder_consider(struct holder_search *search, const void *sk)
 {
 	struct bs_event *event = search->event;
-	struct sock_snapshot snapshot;
+	struct sock_snapshot *snapshot;
 	struct sock_common *skc;
+	__u32 zero = 0;
 	struct bs_bound_addr bound;
 	__u8 raw[16] = {};
 	__u16 family;
@@ -162,7 +174,10 @@ static __always_inline void holder_consider(struct holder_search *search, const 
 
 	if (sk == (void *)search->caller)
 		return;
-	skc = sock_snapshot_take(&snapshot, sk);
+	snapshot = bpf_map_lookup_elem(&sock_snapshots, &zero);
+	if (!snapshot)
+		return;
+	skc = sock_snapshot_take(snapshot, sk);
 	if (!skc || skc->skc_net.net != search->net || skc->skc_num != search->port)
 		return;
 	family = skc->skc_family;
