@@ -40,36 +40,6 @@ static __always_inline bool fold_enabled(int ret)
 	return ret < 0 && bs_cfg.fold_ms;
 }
 
-/*
- * What a fold key needs of the caller's socket, its family and protocol,
- * remembered per CPU for the last socket a failure came from: the repeats
- * of a storm then skip the socket snapshot and the protocol reads (a probe
- * read each, most of a repeat's cost). A socket's family and protocol never
- * change, and a struct sock freed and made again at one address comes from
- * the same protocol's slab cache (each protocol has its own), so one
- * pointer means the same two facts.
- */
-struct fold_sock_memo {
-	__u64 sk;
-	__u16 family;
-	__u16 protocol;
-	__u32 pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct fold_sock_memo);
-} fold_sock_memos SEC(".maps");
-
-static __always_inline struct fold_sock_memo *fold_sock_memo_get(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&fold_sock_memos, &zero);
-}
-
 static __always_inline __u64 fold_epoch_now(void)
 {
 	__u32 zero = 0;

@@ -476,18 +476,6 @@ static __noinline int unix_bind_failed(struct caller_id *id, const struct pendin
 static __always_inline int unix_bind_succeeded(struct sock *sk, __u32 pid, __u8 kind);
 
 /*
- * The memo is for hooks that reach the socket through probe reads, on
- * kernels with bpf_task_pt_regs() only: on older ones (5.10's verifier, the
- * strictest) its second way through the report cost a fifth more verifier
- * work at every start, for kernels that are not where the storms run. The
- * branch is on read-only data, so their verifier never walks it.
- */
-static __always_inline bool fold_sock_memo_wanted(enum sk_access access, int ret)
-{
-	return kernel_has_task_pt_regs() && access == SK_PROBE && fold_enabled(ret);
-}
-
-/*
  * Return side: report the outcome of op (NULL for an autobind) on socket sk.
  * Every successful bind tags its socket, whatever the filters say: it may be
  * the holder of a later conflict.
@@ -497,12 +485,10 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 					  int ret, __u8 hook, bool walk)
 {
 	__u32 pid = id->pid_tgid >> 32;
-	struct fold_sock_memo *memo = NULL;
 	struct caller_sock caller;
 	struct requested requested;
 	struct bs_event *event;
-	bool caller_read = true;
-	__u16 protocol = 0;
+	__u16 protocol;
 
 	if (!sk)
 		return 0;
@@ -515,32 +501,17 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 			return 0;
 	} else if (!caller_id_wanted(id)) {
 		return 0;
-	} else {
-		/*
-		 * A bind's request is its sockaddr, which needs only the family
-		 * of the socket: a repeat on the socket this CPU saw last takes
-		 * family and protocol from the memo (probe reads only; fexit's
-		 * loads are cheap).
-		 */
-		if (fold_sock_memo_wanted(access, ret) && op && op->kind == BS_KIND_BIND &&
-		    op->sockaddr && (memo = fold_sock_memo_get()) && memo->sk == (__u64)sk) {
-			__builtin_memset(&caller, 0, sizeof(caller));
-			caller.family = memo->family;
-			protocol = memo->protocol;
-			caller_read = false;
-		} else if (!inet_caller_read(&caller, sk, access)) {
-			return kind == BS_KIND_BIND && sees_other_families(hook) ?
-				       unix_bind_failed(id, op, sk, ret, hook) :
-				       0;
-		}
+	} else if (!inet_caller_read(&caller, sk, access)) {
+		return kind == BS_KIND_BIND && sees_other_families(hook) ?
+			       unix_bind_failed(id, op, sk, ret, hook) :
+			       0;
 	}
 
 	requested_address(&requested, op, &caller, access);
 	if (!outcome_wanted(ret, requested.port))
 		return 0;
 
-	if (caller_read)
-		protocol = caller_protocol(sk, access == SK_BTF);
+	protocol = caller_protocol(sk, access == SK_BTF);
 	struct bs_fold_value *fold_entry = NULL;
 	struct bs_fold_key fold_key;
 	__u64 fold_epoch = 0;
@@ -551,14 +522,6 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 				 protocol, kind);
 		if (fold_repeat(&fold_key, fold_epoch, &fold_entry))
 			return 0;
-	}
-	/* Reported in full: the whole snapshot, and the memo for the repeats to come. */
-	if (!caller_read && !inet_caller_read(&caller, sk, access))
-		return 0;
-	if (fold_sock_memo_wanted(access, ret) && (memo || (memo = fold_sock_memo_get()))) {
-		memo->sk = (__u64)sk;
-		memo->family = caller.family;
-		memo->protocol = protocol;
 	}
 
 	event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
