@@ -8,13 +8,7 @@
 #ifndef BINDSNOOP_ADDRESS_OVERLAP_H
 #define BINDSNOOP_ADDRESS_OVERLAP_H
 
-#ifdef __bpf__
-#define BS_SHARED_INLINE static __attribute__((always_inline)) inline
-#else
-#include <stdbool.h>
-#include <linux/types.h>
-#define BS_SHARED_INLINE static inline
-#endif
+#include "shared_facts.h"
 
 #define BS_AF_INET  2
 #define BS_AF_INET6 10

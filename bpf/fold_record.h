@@ -10,15 +10,10 @@
 #define BINDSNOOP_FOLD_RECORD_H
 
 #include "bindsnoop.h"
-
-#ifdef __bpf__
-#define BS_FOLD_INLINE static __attribute__((always_inline)) inline
-#else
-#define BS_FOLD_INLINE static inline
-#endif
+#include "shared_facts.h"
 
 /* The failure a key stands for (what fold_repeat looks up). */
-BS_FOLD_INLINE void bs_fold_key_make(struct bs_fold_key *key, const __u8 *addr, __u32 pid,
+BS_SHARED_INLINE void bs_fold_key_make(struct bs_fold_key *key, const __u8 *addr, __u32 pid,
 				     __s32 ret, __u16 port, __u16 family, __u16 protocol, __u8 kind)
 {
 	__builtin_memset(key, 0, sizeof(*key));
@@ -32,7 +27,7 @@ BS_FOLD_INLINE void bs_fold_key_make(struct bs_fold_key *key, const __u8 *addr, 
 }
 
 /* The caller's details of a full report, kept for its window's repeats. */
-BS_FOLD_INLINE void bs_fold_value_keep(struct bs_fold_value *value, const struct bs_event *event)
+BS_SHARED_INLINE void bs_fold_value_keep(struct bs_fold_value *value, const struct bs_event *event)
 {
 	value->cgroup_id = event->cgroup_id;
 	value->netns_ino = event->netns_ino;
@@ -47,7 +42,7 @@ BS_FOLD_INLINE void bs_fold_value_keep(struct bs_fold_value *value, const struct
 }
 
 /* The event of a folded record: its key, and what the full report kept. */
-BS_FOLD_INLINE void bs_fold_event_make(struct bs_event *event, const struct bs_fold_key *key,
+BS_SHARED_INLINE void bs_fold_event_make(struct bs_event *event, const struct bs_fold_key *key,
 				       const struct bs_fold_value *value)
 {
 	__builtin_memset(event, 0, sizeof(*event));

@@ -16,10 +16,10 @@
 #include "bindsnoop.h"
 #include "compat.bpf.h"
 #include "address_overlap.h"
+#include "shared_facts.h"
 
 #define AF_INET	      2
 #define AF_INET6      10
-#define TCP_TIME_WAIT 6
 
 /*
  * Who bound each socket (struct bs_owner_tag), at BS_OWNER_TAG_SLOT of its
@@ -206,7 +206,7 @@ static __always_inline void holder_consider(struct holder_search *search, const 
 		holder->flags |= BS_HOLDER_V6ONLY;
 	holder->owner_pid = 0;
 	holder->owner_comm[0] = 0;
-	if (state == TCP_TIME_WAIT) {
+	if (state == BS_TCP_TIME_WAIT) {
 		/* inet_timewait_sock ends after sock_common: no uid, no file. */
 		holder->uid = BS_UID_UNKNOWN;
 		holder->sock_inode = 0;

@@ -15,6 +15,7 @@
 #include "metrics_server.h"
 #include "output.h"
 #include "option_spec.h"
+#include "shared_facts.h"
 
 #define PASSWD_PATH   "/etc/passwd"
 #define PID_MAX_LIMIT 4194304 /* include/linux/threads.h: no pid is larger */
@@ -134,7 +135,7 @@ static void set_port_bits(const struct option_call *call, unsigned long low, uns
 	__u8 *bitmap = (__u8 *)call->opts + call->spec->field;
 
 	for (unsigned long port = low; port <= high; port++)
-		bitmap[port >> 3] |= 1 << (port & 7);
+		bs_bit_set(bitmap, port);
 }
 
 enum options_result option_port_item(const struct option_call *call, const char *item, size_t len)

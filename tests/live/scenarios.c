@@ -14,6 +14,7 @@
 #include "live.h"
 #include "scenarios.h"
 #include "steps.h"
+#include "shared_facts.h"
 
 struct conflict_case {
 	const char *holder_comm;
@@ -163,10 +164,6 @@ enum test_result test_tcp6(struct test_context *ctx)
 	return run_conflict(ctx, &c);
 }
 
-#ifndef IPPROTO_MPTCP
-#define IPPROTO_MPTCP 262
-#endif
-
 /*
  * MPTCP binds reach the inet layer through a TCP subflow (inet_bind_sk on
  * 6.12+): every backend must still say "mptcp". The holder is the listener's
@@ -182,7 +179,7 @@ enum test_result test_mptcp(struct test_context *ctx)
 		.addr = "127.0.0.1",
 		.listen = true,
 		.v6only = -1,
-		.protocol = IPPROTO_MPTCP,
+		.protocol = BS_IPPROTO_MPTCP,
 	};
 	struct snoop *tracer = test_shared_tracer(ctx);
 	unsigned int port = test_port(ctx);
@@ -195,7 +192,7 @@ enum test_result test_mptcp(struct test_context *ctx)
 
 	if (!tracer || !port)
 		return TEST_FAIL;
-	probe = socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
+	probe = socket(AF_INET, SOCK_STREAM, BS_IPPROTO_MPTCP);
 	if (probe < 0)
 		return test_skip(ctx, "this kernel has no MPTCP (socket: %s)", strerror(errno));
 	close(probe);
@@ -204,7 +201,7 @@ enum test_result test_mptcp(struct test_context *ctx)
 	if (start_holder(ctx, &spec, &holder))
 		return TEST_FAIL;
 	caller = test_helper(ctx, "lt-caller-mptcp");
-	if (!caller || bind_expecting_protocol(ctx, caller, AF_INET, SOCK_STREAM, IPPROTO_MPTCP,
+	if (!caller || bind_expecting_protocol(ctx, caller, AF_INET, SOCK_STREAM, BS_IPPROTO_MPTCP,
 					       false, "127.0.0.1", port, EADDRINUSE) < 0)
 		return TEST_FAIL;
 	line = await_event(ctx, tracer, mark, helper_pid(caller), "bind_failed");

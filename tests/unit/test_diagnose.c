@@ -13,10 +13,9 @@
 #include "diagnose.h"
 #include "sample_report.h"
 #include "unit.h"
+#include "shared_facts.h"
 
-#define TCP_TIME_WAIT 6
-#define TCP_LISTEN    10
-#define SECOND	      1000000000ULL
+#define SECOND 1000000000ULL
 
 static struct process_ref *holder_process(struct bind_report *report)
 {
@@ -115,7 +114,7 @@ static void make_unix_live(struct bind_report *report)
 	report->holder_count = 1;
 	report->holders[0].family = BS_AF_UNIX;
 	report->holders[0].protocol = 0;
-	report->holders[0].state = TCP_LISTEN;
+	report->holders[0].state = BS_TCP_LISTEN;
 	*holder_process(report) = (struct process_ref){ .pid = 4000, .cmdline_known = true };
 	strcpy(holder_process(report)->comm, "python3");
 	strcpy(holder_process(report)->cmdline, "python3 -m http.server 3000");
@@ -181,7 +180,7 @@ static void make_time_wait(struct bind_report *report)
 {
 	base(report);
 	report->holders[0] = (struct holder_report){
-		.state = TCP_TIME_WAIT,
+		.state = BS_TCP_TIME_WAIT,
 		.protocol = IPPROTO_TCP,
 		.family = AF_INET,
 		.port = 3000,

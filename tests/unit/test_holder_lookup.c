@@ -22,10 +22,7 @@
 #include "procinfo.h"
 #include "sockdiag.h"
 #include "unit.h"
-
-#define TCP_TIME_WAIT 6
-#define TCP_CLOSE     7
-#define TCP_LISTEN    10
+#include "shared_facts.h"
 
 /* One report is large (~70 KiB): keep it off the stack. */
 static struct bind_report report;
@@ -415,7 +412,7 @@ static void test_sockdiag(void)
 	CHECK_INT(diag_port(diag, IPPROTO_TCP, tcp_port, &seen), 0);
 	CHECK_INT(seen.matches, 1);
 	CHECK_INT(seen.total, 1); /* filtered by port in the kernel */
-	CHECK_INT(seen.socket.state, TCP_LISTEN);
+	CHECK_INT(seen.socket.state, BS_TCP_LISTEN);
 	CHECK_INT(seen.socket.family, AF_INET);
 	CHECK_INT(seen.socket.port, tcp_port);
 	CHECK_INT(seen.socket.uid, getuid());
@@ -445,7 +442,7 @@ static void test_sockdiag(void)
 	seen = (struct diag_seen){ .inode = socket_inode(udp) };
 	CHECK_INT(diag_port(diag, IPPROTO_UDP, udp_port, &seen), 0);
 	CHECK_INT(seen.matches, 1);
-	CHECK_INT(seen.socket.state, TCP_CLOSE);
+	CHECK_INT(seen.socket.state, BS_TCP_CLOSE);
 
 	/* A namespace no process is known in: an error, not a hang. */
 	around = (struct sockdiag_ports){ tcp_port, tcp_port };
@@ -495,13 +492,13 @@ static struct bs_holder kernel_holder(__u64 inode, __u16 port, __u8 state)
 static void test_kernel_holders_copied(struct procinfo_cache *procs)
 {
 	struct holder_lookup *lookup = holder_lookup_new(procs, false);
-	struct bs_event event = conflict_event(IPPROTO_MPTCP, "0.0.0.0", 4000);
+	struct bs_event event = conflict_event(BS_IPPROTO_MPTCP, "0.0.0.0", 4000);
 
 	event.kernel_holders_searched = 1;
 	event.holder_count = 6; /* more than fit: only 4 are described */
 	for (int i = 0; i < BS_MAX_KERNEL_HOLDERS; i++)
-		event.holders[i] = kernel_holder(100 + i, 4000, TCP_LISTEN);
-	event.holders[1].state = TCP_TIME_WAIT;
+		event.holders[i] = kernel_holder(100 + i, 4000, BS_TCP_LISTEN);
+	event.holders[1].state = BS_TCP_TIME_WAIT;
 	event.holders[1].sock_inode = 0;
 	event.holders[2].flags |= BS_HOLDER_OWNER_KNOWN;
 	event.holders[2].owner_pid = 4242;
@@ -518,7 +515,7 @@ static void test_kernel_holders_copied(struct procinfo_cache *procs)
 	CHECK_INT(report.holders[0].uid, 1000);
 	CHECK_INT(report.holders[0].flags, BS_HOLDER_REUSEADDR);
 	CHECK_INT(report.holders[0].process_count, 0);
-	CHECK_INT(report.holders[1].state, TCP_TIME_WAIT);
+	CHECK_INT(report.holders[1].state, BS_TCP_TIME_WAIT);
 	CHECK_INT(report.holders[1].process_count, 0);
 	/* Without /proc lookups the bind-time tag still names the holder. */
 	CHECK_INT(report.holders[2].process_count, 1);
@@ -558,7 +555,7 @@ static void test_sock_diag_holders(struct procinfo_cache *procs)
 	CHECK_INT(report.holder_count, 1);
 	CHECK_INT(report.holders[0].inode, inode);
 	CHECK_INT(report.holders[0].source, HOLDER_SOURCE_SOCK_DIAG);
-	CHECK_INT(report.holders[0].state, TCP_LISTEN);
+	CHECK_INT(report.holders[0].state, BS_TCP_LISTEN);
 	CHECK_INT(report.holders[0].port, port);
 	CHECK_INT(report.holders[0].protocol, IPPROTO_TCP);
 	CHECK_INT(report.holders[0].process_count, 1);
@@ -593,7 +590,7 @@ static void test_sock_diag_holders(struct procinfo_cache *procs)
 	many.kernel_holders_searched = 1;
 	many.holder_count = BS_MAX_KERNEL_HOLDERS + 1;
 	for (int i = 0; i < BS_MAX_KERNEL_HOLDERS; i++)
-		many.holders[i] = kernel_holder(i ? 1000ULL + i : inode, port, TCP_LISTEN);
+		many.holders[i] = kernel_holder(i ? 1000ULL + i : inode, port, BS_TCP_LISTEN);
 	many.holders[0].flags |= BS_HOLDER_OWNER_KNOWN;
 	many.holders[0].owner_pid = getpid();
 	strcpy(many.holders[0].owner_comm, own_comm);
@@ -676,7 +673,7 @@ static void test_holder_flood(struct procinfo_cache *procs)
 	event.kernel_holders_searched = 1;
 	event.holder_count = FLOOD_HOLDERS;
 	for (int i = 0; i < BS_MAX_KERNEL_HOLDERS; i++)
-		event.holders[i] = kernel_holder(socket_inode(fds[i]), port, TCP_CLOSE);
+		event.holders[i] = kernel_holder(socket_inode(fds[i]), port, BS_TCP_CLOSE);
 	holder_lookup_fill(lookup, &event, &report, NULL);
 	CHECK_INT(report.holder_count, REPORT_MAX_HOLDERS);
 	CHECK_INT(report.holders_not_named, FLOOD_HOLDERS - REPORT_MAX_HOLDERS);
@@ -771,8 +768,8 @@ static void test_holder_lookup_ports(struct procinfo_cache *procs)
 	inet_pton(AF_INET, "127.0.0.2", &second.sin_addr);
 	CHECK(bind(second_udp, (struct sockaddr *)&second, sizeof(second)) == 0);
 	holder_lookup_scan_processes(lookup);
-	ports[tcp_port >> 3] |= 1 << (tcp_port & 7);
-	ports[udp_port >> 3] |= 1 << (udp_port & 7);
+	bs_bit_set(ports, tcp_port);
+	bs_bit_set(ports, udp_port);
 	CHECK_INT(holder_lookup_ports(lookup, own_netns(), getpid(), IPPROTO_TCP, ports,
 				      ports_visit, &seen),
 		  0);
@@ -787,7 +784,7 @@ static void test_holder_lookup_ports(struct procinfo_cache *procs)
 	CHECK_INT(seen.counts[1], 2);
 
 	struct sockdiag_socket found = { .inode = socket_inode(tcp), .port = tcp_port,
-					 .family = AF_INET, .state = TCP_LISTEN };
+					 .family = AF_INET, .state = BS_TCP_LISTEN };
 
 	holder_lookup_describe(lookup, &found, IPPROTO_TCP, &holder);
 	CHECK_INT(holder.source, HOLDER_SOURCE_SOCK_DIAG);
@@ -838,7 +835,7 @@ static void test_time_wait_holders(struct procinfo_cache *procs)
 	/* Three TIME_WAIT sockets on one address: one holder, no file, no process. */
 	CHECK_INT(report.holder_count, 1);
 	CHECK_INT(report.holders[0].inode, 0);
-	CHECK_INT(report.holders[0].state, TCP_TIME_WAIT);
+	CHECK_INT(report.holders[0].state, BS_TCP_TIME_WAIT);
 	CHECK_INT(report.holders[0].uid, BS_UID_UNKNOWN);
 	CHECK_INT(report.holders[0].process_count, 0);
 	holder_lookup_free(lookup);

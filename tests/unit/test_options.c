@@ -11,6 +11,7 @@
 #include "options.h"
 #include "output.h"
 #include "unit.h"
+#include "shared_facts.h"
 
 struct parse_run {
 	enum options_result result;
@@ -50,7 +51,7 @@ static struct parse_run parse(const char *first, ...)
 
 static bool port_set(const struct options *opts, unsigned int port)
 {
-	return opts->filters.port_bitmap[port >> 3] & (1 << (port & 7));
+	return bs_bit_test(opts->filters.port_bitmap, port);
 }
 
 static int ports_set(const struct options *opts)

@@ -11,6 +11,7 @@
 #include "session.h"
 #include "sample_report.h"
 #include "unit.h"
+#include "shared_facts.h"
 
 /* 2026-11-24T18:52:01.123456789Z */
 
@@ -37,7 +38,7 @@ static void check_line(int result, struct strbuf *sb, const char *expected)
 
 static void set_port(struct options *opts, unsigned int port)
 {
-	opts->filters.port_bitmap[port >> 3] |= 1 << (port & 7);
+	bs_bit_set(opts->filters.port_bitmap, port);
 	opts->filters.filter_ports = true;
 }
 

@@ -10,9 +10,8 @@
 #include "diagnose.h"
 #include "program_name.h"
 #include "format.h"
+#include "shared_facts.h"
 
-#define TCP_TIME_WAIT 6
-#define TCP_FIN_WAIT2 5
 /* TCP_TIMEWAIT_LEN in include/net/tcp.h: fixed, not a sysctl. */
 #define TIME_WAIT_SECONDS 60
 
@@ -126,7 +125,7 @@ static bool holder_is_time_wait(const struct holder_report *holder)
 	if (holder->protocol != IPPROTO_TCP)
 		return false;
 	/* A timewait socket in its FIN_WAIT2 substate has no file either. */
-	return holder->state == TCP_TIME_WAIT || (holder->state == TCP_FIN_WAIT2 && !holder->inode);
+	return holder->state == BS_TCP_TIME_WAIT || (holder->state == BS_TCP_FIN_WAIT2 && !holder->inode);
 }
 
 static __u32 holder_count(const struct bind_report *report)

@@ -10,8 +10,8 @@
 #include "format.h"
 #include "netns_limits.h"
 #include "restart_loop.h"
+#include "shared_facts.h"
 
-#define TCP_TIME_WAIT 6
 
 struct enricher {
 	struct container_cache *containers;
@@ -113,7 +113,7 @@ static bool caller_socket_matters(const struct bind_report *report)
 	for (__u32 i = 0; i < report->holder_count && i < REPORT_MAX_HOLDERS; i++) {
 		const struct holder_report *holder = &report->holders[i];
 
-		if (holder->state == TCP_TIME_WAIT || !holder->inode ||
+		if (holder->state == BS_TCP_TIME_WAIT || !holder->inode ||
 		    (holder->flags & BS_HOLDER_REUSEPORT) ||
 		    holder->source != HOLDER_SOURCE_KERNEL)
 			return true;

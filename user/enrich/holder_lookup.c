@@ -13,13 +13,7 @@
 #include "proc_sockets.h"
 #include "sockdiag.h"
 #include "unix_holder.h"
-
-#ifndef IPPROTO_MPTCP
-#define IPPROTO_MPTCP 262
-#endif
-
-#define TCP_LISTEN 10
-#define TCP_CLOSE  7
+#include "shared_facts.h"
 
 /* Answers kept: one per (namespace, protocol, port, requested address) in a storm. */
 #define DIAG_ANSWERS 16
@@ -69,7 +63,7 @@ bool holder_addresses_overlap(__u16 family_a, const __u8 *addr_a, bool v6only_a,
 /* Holders are reported as TCP or UDP: MPTCP binds through TCP, UDP-Lite shares UDP's rules. */
 static __u16 holder_protocol(__u16 event_protocol)
 {
-	if (event_protocol == IPPROTO_MPTCP)
+	if (event_protocol == BS_IPPROTO_MPTCP)
 		return IPPROTO_TCP;
 	if (event_protocol == IPPROTO_UDPLITE)
 		return IPPROTO_UDP;
@@ -81,9 +75,9 @@ static int diag_rank(const struct sockdiag_socket *socket)
 {
 	if (socket->time_wait || !socket->inode)
 		return 3;
-	if (socket->state == TCP_LISTEN)
+	if (socket->state == BS_TCP_LISTEN)
 		return 0;
-	if (socket->state == TCP_CLOSE)
+	if (socket->state == BS_TCP_CLOSE)
 		return 1;
 	return 2;
 }
@@ -558,7 +552,7 @@ struct ports_dump {
 
 static bool port_wanted(const __u8 *ports, __u16 port)
 {
-	return ports[port >> 3] & (1 << (port & 7));
+	return bs_bit_test(ports, port);
 }
 
 static bool ports_dump_collect(void *ctx, const struct sockdiag_socket *socket)

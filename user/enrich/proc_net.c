@@ -5,8 +5,8 @@
 #include <sys/socket.h>
 #include "bindsnoop.h"
 #include "proc_net.h"
+#include "shared_facts.h"
 
-#define TCP_SYN_RECV	3
 #define TIMER_TIME_WAIT 3  /* the "tr" column of a timewait socket */
 #define MS_PER_TICK	10 /* "tm->when" is in clock_t, USER_HZ (100) on every Linux ABI */
 #define READ_CHUNK	8192
@@ -124,7 +124,7 @@ int proc_net_parse_line(const char *line, size_t len, __u16 family,
 	    !parse_digits(tokens[INODE].start, tokens[INODE].len, 10, ~0ULL, &inode))
 		return -EINVAL;
 	/* A connection request waiting for accept() has no file: it holds nothing. */
-	if (state == TCP_SYN_RECV && !inode)
+	if (state == BS_TCP_SYN_RECV && !inode)
 		return 0;
 	socket->state = state;
 	socket->inode = inode;

@@ -18,14 +18,8 @@
 #include "clock.h"
 #include "proc_net.h"
 #include "sockdiag.h"
+#include "shared_facts.h"
 
-#ifndef IPPROTO_MPTCP
-#define IPPROTO_MPTCP 262
-#endif
-
-#define TCP_CLOSE	   7
-#define TCP_NEW_SYN_RECV   12
-#define TCP_BOUND_INACTIVE 13 /* inet_diag pseudo-state for bound-only TCP (Linux 6.9) */
 #define TIMER_TIME_WAIT	   3  /* idiag_timer of a timewait socket */
 
 #define NETNS_SOCKETS 8 /* netlink sockets kept, one per namespace */
@@ -250,7 +244,7 @@ static void socket_from_message(const struct nlmsghdr *header, const struct inet
 	memset(socket, 0, sizeof(*socket));
 	socket->family = msg->idiag_family;
 	socket->port = ntohs(msg->id.idiag_sport);
-	socket->state = msg->idiag_state == TCP_BOUND_INACTIVE ? TCP_CLOSE : msg->idiag_state;
+	socket->state = msg->idiag_state == BS_TCP_BOUND_INACTIVE ? BS_TCP_CLOSE : msg->idiag_state;
 	socket->inode = msg->idiag_inode;
 	socket->time_wait = msg->idiag_timer == TIMER_TIME_WAIT && msg->idiag_inode == 0;
 	socket->uid = socket->time_wait ? BS_UID_UNKNOWN : msg->idiag_uid;
@@ -298,7 +292,7 @@ int sockdiag_parse_replies(const char *buffer, ssize_t len, __u32 sequence,
 		    header->nlmsg_len < NLMSG_LENGTH(sizeof(*msg)) || !*visiting)
 			continue;
 		/* A request socket is a pending connection, not a holder of the port. */
-		if (msg->idiag_state == TCP_NEW_SYN_RECV)
+		if (msg->idiag_state == BS_TCP_NEW_SYN_RECV)
 			continue;
 		port = ntohs(msg->id.idiag_sport);
 		if (port < ports->first || port > ports->last)
@@ -474,7 +468,7 @@ int sockdiag_for_each_in_ports(struct sockdiag *diag, __u64 netns_ino, __u32 pid
 
 	if (!diag || !netns_ino)
 		return -EINVAL;
-	if (protocol == IPPROTO_TCP || protocol == IPPROTO_MPTCP)
+	if (protocol == IPPROTO_TCP || protocol == BS_IPPROTO_MPTCP)
 		dump_protocol = IPPROTO_TCP; /* MPTCP binds through a TCP subflow */
 	else if (protocol == IPPROTO_UDP || protocol == IPPROTO_UDPLITE)
 		dump_protocol = protocol;

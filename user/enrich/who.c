@@ -18,6 +18,7 @@
 #include "strbuf.h"
 #include "text_sanitize.h"
 #include "who.h"
+#include "shared_facts.h"
 
 #define WHO_ROW_FORMAT	  "%-6s %-5s %-11s %-25s %-11s %s\n"
 #define WHO_LINEAGE_SLOTS 64
@@ -438,7 +439,7 @@ static void print_ports(struct who_query *query, struct holder_report *holder)
 	size_t next = 0;
 
 	for (unsigned int port = 1; port < 65536; port++) {
-		if (!(query->opts->who_ports[port >> 3] & (1 << (port & 7))))
+		if (!bs_bit_test(query->opts->who_ports, port))
 			continue;
 		if (next == query->found_count || query->found[next].socket.port != port) {
 			print_free(query, port);

@@ -10,10 +10,7 @@
 #include "bindsnoop.h"
 #include "format.h"
 #include "text_sanitize.h"
-
-#ifndef IPPROTO_MPTCP
-#define IPPROTO_MPTCP 262
-#endif
+#include "shared_facts.h"
 
 #define NS_PER_SEC	1000000000ULL
 #define NS_PER_US	1000ULL
@@ -135,7 +132,7 @@ const char *proto_name(__u16 protocol, char *buf, size_t len)
 		return "udp";
 	case IPPROTO_UDPLITE:
 		return "udplite";
-	case IPPROTO_MPTCP:
+	case BS_IPPROTO_MPTCP:
 		return "mptcp";
 	case IPPROTO_SCTP:
 		return "sctp";
@@ -217,16 +214,13 @@ static const char *const tcp_state_names[] = {
 	[9] = "LAST_ACK",    [10] = "LISTEN",	[11] = "CLOSING", [12] = "NEW_SYN_RECV",
 };
 
-#define TCP_STATE_ESTABLISHED 1
-#define TCP_STATE_CLOSE	      7
-
 const char *socket_state_name(__u16 protocol, __u8 state)
 {
 	/* UDP reuses the TCP numbers for just two states (connect(2) or not). */
 	if (protocol == IPPROTO_UDP || protocol == IPPROTO_UDPLITE) {
-		if (state == TCP_STATE_ESTABLISHED)
+		if (state == BS_TCP_ESTABLISHED)
 			return "CONNECTED";
-		if (state == TCP_STATE_CLOSE)
+		if (state == BS_TCP_CLOSE)
 			return "BOUND";
 		return "UNKNOWN";
 	}

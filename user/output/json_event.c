@@ -6,6 +6,7 @@
 #include "format.h"
 #include "json_event.h"
 #include "process_lineage.h"
+#include "shared_facts.h"
 
 /*
  * Appends that remember the first failure, so rendering reads as a list of
@@ -117,7 +118,7 @@ static void put_ts(struct json_writer *writer, __u64 ts_realtime_ns)
 static void put_head(struct json_writer *writer, __u64 seq, __u64 ts_realtime_ns,
 		     const char *event)
 {
-	put_literal(writer, "{\"v\":2,\"seq\":");
+	put_literal(writer, "{\"v\":" BS_SCHEMA_VERSION_TEXT ",\"seq\":");
 	put_u64(writer, seq);
 	put_literal(writer, ",\"ts\":");
 	put_ts(writer, ts_realtime_ns);
@@ -573,10 +574,10 @@ static void put_port_ranges(struct json_writer *writer, const struct options *op
 	for (unsigned int port = 0; port < 65536; port++) {
 		unsigned int low = port;
 
-		if (!(opts->filters.port_bitmap[port >> 3] & (1 << (port & 7))))
+		if (!bs_bit_test(opts->filters.port_bitmap, port))
 			continue;
 		while (port + 1 < 65536 &&
-		       (opts->filters.port_bitmap[(port + 1) >> 3] & (1 << ((port + 1) & 7))))
+		       bs_bit_test(opts->filters.port_bitmap, port + 1))
 			port++;
 		if (!first)
 			put_literal(writer, ",");
@@ -742,7 +743,7 @@ int json_render_who_free(__u64 seq, __u64 ts_realtime_ns, __u16 port, struct str
 
 __u64 json_record_seq(const char *record, size_t len)
 {
-	static const char key[] = "{\"v\":2,\"seq\":";
+	static const char key[] = "{\"v\":" BS_SCHEMA_VERSION_TEXT ",\"seq\":";
 	const char *found = memmem(record, len, key, sizeof(key) - 1);
 	__u64 seq = 0;
 

@@ -8,16 +8,14 @@
 #include <sys/socket.h>
 #include "format.h"
 #include "metrics.h"
+#include "shared_facts.h"
 
-#ifndef IPPROTO_MPTCP
-#define IPPROTO_MPTCP 262
-#endif
 
 /* The failure table's dimensions: every label value known in advance. */
 enum failure_event { EVENT_BIND_FAILED, EVENT_LISTEN_FAILED, EVENT_COUNT };
 static const char *const event_labels[EVENT_COUNT] = { "bind_failed", "listen_failed" };
 
-static const __u16 known_protocols[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, IPPROTO_MPTCP,
+static const __u16 known_protocols[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, BS_IPPROTO_MPTCP,
 					 IPPROTO_SCTP };
 #define PROTO_COUNT (sizeof(known_protocols) / sizeof(known_protocols[0]) + 1) /* + other */
 
@@ -195,11 +193,11 @@ struct metrics *metrics_new(const struct options *opts)
 	if (!opts || !opts->filters.filter_ports)
 		return metrics;
 	for (__u32 port = 0; port < 65536; port++)
-		port_count += (opts->filters.port_bitmap[port >> 3] >> (port & 7)) & 1;
+		port_count += bs_bit_test(opts->filters.port_bitmap, port);
 	/* Series from zero, so that rate() sees the first failure of each. */
 	if (port_count <= METRICS_PORT_SERIES_MAX)
 		for (__u32 port = 0; port < 65536; port++)
-			if ((opts->filters.port_bitmap[port >> 3] >> (port & 7)) & 1)
+			if (bs_bit_test(opts->filters.port_bitmap, port))
 				port_slot(metrics, port);
 	return metrics;
 }
