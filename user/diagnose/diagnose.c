@@ -435,9 +435,8 @@ static bool is_port_publisher(const struct process_ref *process)
 		"docker-proxy", "rootlessport", "rootlesskit", "rootlessport-ch",
 		"conmon",	"kube-proxy",	"slirp4netns", "pasta",
 	};
-	const char *base = strrchr(process->identity.exe, '/');
+	const char *base = program_base_name(process->identity.exe);
 
-	base = base ? base + 1 : "";
 	for (size_t i = 0; i < sizeof(publishers) / sizeof(publishers[0]); i++) {
 		if (!strncmp(process->comm, publishers[i], BS_COMM_LEN - 1) ||
 		    !strcmp(base, publishers[i]))

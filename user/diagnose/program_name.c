@@ -4,7 +4,7 @@
 #include <string.h>
 #include "program_name.h"
 
-static const char *base_name(const char *path)
+const char *program_base_name(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 
@@ -29,7 +29,7 @@ bool program_is_interpreter(const char *exe)
 	static const char *const versioned_names[] = { "python", "ruby", "perl", "php", "node" };
 	static const char *const names[] = { "nodejs", "java", "sh",  "bash",	"dash",
 					     "zsh",    "ksh",  "ash", "busybox" };
-	const char *name = base_name(exe);
+	const char *name = program_base_name(exe);
 
 	for (size_t i = 0; i < sizeof(versioned_names) / sizeof(versioned_names[0]); i++)
 		if (versioned(name, versioned_names[i]))
@@ -136,8 +136,8 @@ size_t program_invoked_name(const char *exe, const char *cmdline, char *out, siz
 	/* A title the process set itself ("nginx: master process"): the name before ':'. */
 	if (argv0[0] && argv0[strlen(argv0) - 1] == ':')
 		argv0[strlen(argv0) - 1] = '\0';
-	if (!strcmp(base_name(argv0), base_name(exe)))
+	if (!strcmp(program_base_name(argv0), program_base_name(exe)))
 		return 0;
-	snprintf(out, out_size, "%s", base_name(argv0));
+	snprintf(out, out_size, "%s", program_base_name(argv0));
 	return strlen(out);
 }

@@ -15,6 +15,9 @@
 
 #define PROGRAM_ARGUMENT_MAX 160
 
+/* The last component of a path: "/usr/bin/node" -> "node", "node" -> "node". */
+const char *program_base_name(const char *path);
+
 /* exe's file name is an interpreter's: python*, node, java, ruby*, perl*, php*, or a shell. */
 bool program_is_interpreter(const char *exe);
 
