@@ -59,9 +59,13 @@ endif
 # user/ follows an event through the pipeline: capture/ (load, attach, read the
 # ring buffer, fold), enrich/ (processes, holders, containers), diagnose/
 # (why, and the fix), output/ (table, JSON, file, syslog, metrics); what they
-# share (the report, options, signals) sits at the top.
-USER_DIRS := user user/capture user/enrich user/diagnose user/output
-USER_INCLUDES := $(addprefix -I,$(USER_DIRS))
+# share (the report and its text forms, options, signals) sits at the top.
+# pipeline/ (ring buffer -> report -> enrich -> diagnose -> outputs) and who/
+# (the --who command) stand above the stages. A header is included by its
+# path under user/ ("output/session.h"), and scripts/check-layers.sh fails on
+# an include that points against the stage order.
+USER_DIRS := user user/capture user/enrich user/diagnose user/output user/pipeline user/who
+USER_INCLUDES := -Iuser
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
@@ -105,15 +109,15 @@ USER_SRCS := $(wildcard $(addsuffix /*.c,$(USER_DIRS)))
 USER_HEADERS := $(wildcard $(addsuffix /*.h,$(USER_DIRS)))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 # Modules the unit tests link: everything but main and the BPF-facing loader/pipeline.
-PURE_OBJS := $(filter-out $(addprefix $(OUTPUT)/user/,main.o capture/tracer.o capture/event_pipeline.o),$(USER_OBJS))
+PURE_OBJS := $(filter-out $(addprefix $(OUTPUT)/user/,main.o capture/tracer.o pipeline/event_pipeline.o),$(USER_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 LIVE_SRCS := $(wildcard tests/live/*.c)
 # The option table and what its parsers need: options-table checks its rows
 # against it. Linked as one object that exports only option_*, so that the
 # helpers of user/ cannot clash with the live suite's own (errno_name, ...).
-LIVE_OPTION_SRCS := user/option_table.c user/options.c user/output/format.c \
-		    user/output/text_sanitize.c user/strbuf.c \
+LIVE_OPTION_SRCS := user/option_table.c user/options.c user/format.c \
+		    user/text_sanitize.c user/strbuf.c \
 		    user/output/syslog_target.c user/output/listen_address.c \
 		    user/capture/path_filter.c
 # The tests' own library (tests/lib): the one JSON checker of the unit tests and the live suite.

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The one test command (README: `sudo make test`). From a fresh Debian 12
 # machine: installs what is missing, builds from scratch, then runs
-#   1. unit tests (pure userspace pieces)
+#   1. unit tests (pure userspace pieces); before them, the include order of
+#      user/'s stages (scripts/check-layers.sh)
 #   2. live tests here: `auto` must pick tracepoint on this kernel (no kprobes,
 #      fexit refused) and say why; the real bindsnoop against real conflicts,
 #      with --backend auto (which is tracepoint here); every JSON line these
@@ -86,6 +87,7 @@ make clean >/dev/null
 make -j2 bindsnoop build/tests/live-test build/tests/bind-storm
 mkdir -p "$log"
 
+step layers scripts/check-layers.sh
 step unit make -j2 unit-test
 step auto-choice scripts/check-auto.sh tracepoint ./bindsnoop
 # Each live run writes every JSON line bindsnoop printed to $log/NAME.jsonl;

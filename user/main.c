@@ -11,17 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "append_target.h"
-#include "tracer.h"
-#include "event_pipeline.h"
-#include "metrics.h"
-#include "metrics_server.h"
+#include "output/append_target.h"
+#include "capture/tracer.h"
+#include "pipeline/event_pipeline.h"
+#include "output/metrics.h"
+#include "output/metrics_server.h"
 #include "options.h"
-#include "output.h"
-#include "output_lost_advice.h"
-#include "session.h"
+#include "output/output.h"
+#include "output/output_lost_advice.h"
+#include "output/session.h"
 #include "signals.h"
-#include "who.h"
+#include "who/who.h"
 
 static void describe_tracing(const struct options *opts, const struct tracer *tracer)
 {

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "format.h"
-#include "metrics_server.h"
-#include "output.h"
+#include "output/metrics_server.h"
+#include "output/output.h"
 #include "option_spec.h"
 #include "shared_facts.h"
 

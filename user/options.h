@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <linux/types.h>
 #include "bindsnoop.h"
-#include "listen_address.h"
-#include "path_filter.h"
-#include "syslog_target.h"
+#include "output/listen_address.h"
+#include "capture/path_filter.h"
+#include "output/syslog_target.h"
 
 #define BINDSNOOP_VERSION "0.1.0"
 

@@ -219,4 +219,19 @@ struct bind_report {
 /* "bind_failed", "bind", "listen_failed" or "listen". */
 const char *report_event_name(const struct bind_report *report);
 
+/* A repeat count at least this high is called a restart loop. */
+#define REPORT_LOOP_THRESHOLD 3
+
+/*
+ * The stable name of a cause ("time_wait", "same_program", ...), as in the
+ * JSON "cause" field: for metrics and filters. NULL for CAUSE_NONE.
+ */
+const char *diagnosis_cause_name(enum diagnosis_cause cause);
+
+/* The words for the table's last column: "other program", "TIME_WAIT", ... */
+const char *diagnosis_cause_label(enum diagnosis_cause cause);
+
+/* "1st", "2nd", "3rd", "11th", "22nd" for n into buf. */
+const char *report_ordinal(__u32 n, char *buf, size_t len);
+
 #endif /* BINDSNOOP_REPORT_H */

@@ -6,7 +6,7 @@
  * exact bytes of every name and command line (directly or via *_raw).
  */
 #include "fuzz_report.h"
-#include "json_event.h"
+#include "output/json_event.h"
 #include "strbuf.h"
 
 static void check_process(struct json_object *object, const char *comm, bool cmdline_known,

@@ -5,9 +5,9 @@
  * cmdline (NULs, cut characters, any output size) and fd links.
  */
 #include "fuzz_input.h"
-#include "proc_sockets.h"
-#include "cgroup_identity.h"
-#include "procinfo.h"
+#include "enrich/proc_sockets.h"
+#include "enrich/cgroup_identity.h"
+#include "enrich/procinfo.h"
 #include "report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

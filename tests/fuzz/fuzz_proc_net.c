@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <sys/socket.h>
 #include "fuzz_input.h"
-#include "proc_net.h"
+#include "enrich/proc_net.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -6,7 +6,7 @@
  */
 #include <errno.h>
 #include "fuzz_input.h"
-#include "sockdiag.h"
+#include "enrich/sockdiag.h"
 
 struct visit_check {
 	struct sockdiag_ports ports;

@@ -7,7 +7,7 @@
  */
 #include "fuzz_report.h"
 #include "strbuf.h"
-#include "syslog_message.h"
+#include "output/syslog_message.h"
 
 /* The end of the structured data that starts at sd ('['), or NULL. */
 static const char *sd_end(const char *sd, const char *end)

@@ -71,9 +71,15 @@ static void tally_line(struct storm_tally *tally, const struct json_value *event
 	tally->folded++;
 	/* A folded record keeps what the full report before it knew. */
 	if (integer_at(event, "holders[0].inode") != tally->holder_inode ||
-	    tally->holder_inode <= 0)
-		note_problem(tally, "a folded record does not name the full report's holder",
-			     index);
+	    tally->holder_inode <= 0) {
+		char what[160];
+
+		snprintf(what, sizeof(what),
+			 "a folded record does not name the full report's holder (inode %lld, "
+			 "the full report's %lld; -1: none)",
+			 integer_at(event, "holders[0].inode"), tally->holder_inode);
+		note_problem(tally, what, index);
+	}
 	if (!json_get(event, "diagnosis.cause"))
 		note_problem(tally, "a folded record has no diagnosis", index);
 	/* ... and who the caller was, as the kernel read it for that full report. */

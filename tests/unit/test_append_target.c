@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "append_target.h"
+#include "output/append_target.h"
 #include "unit.h"
 
 #define NOBODY 65534

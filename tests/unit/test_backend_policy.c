@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Which backends auto tries, in which order, with or without the holder walk. */
 #include "unit.h"
-#include "backend_policy.h"
+#include "capture/backend_policy.h"
 
 static void test_auto_walk_first_on_every_backend(void)
 {

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
-#include "caller_identity.h"
+#include "enrich/caller_identity.h"
 #include "unit.h"
 
 #define SECOND 1000000000ULL

@@ -7,7 +7,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdint.h>
-#include "connection_guard.h"
+#include "output/connection_guard.h"
 #include "unit.h"
 
 #define MS 1000000ULL

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
-#include "diagnose.h"
+#include "diagnose/diagnose.h"
 #include "sample_report.h"
 #include "unit.h"
 #include "shared_facts.h"
@@ -611,11 +611,11 @@ static void test_restart_loop(void)
 	diagnose(report, &repeat, &diagnosis);
 	CHECK(!strstr(diagnosis.summary, "restart loop"));
 	CHECK_INT(diagnosis.repeat.count, 2);
-	CHECK_STR(diagnose_ordinal(1, ordinal, sizeof(ordinal)), "1st");
-	CHECK_STR(diagnose_ordinal(2, ordinal, sizeof(ordinal)), "2nd");
-	CHECK_STR(diagnose_ordinal(3, ordinal, sizeof(ordinal)), "3rd");
-	CHECK_STR(diagnose_ordinal(11, ordinal, sizeof(ordinal)), "11th");
-	CHECK_STR(diagnose_ordinal(22, ordinal, sizeof(ordinal)), "22nd");
+	CHECK_STR(report_ordinal(1, ordinal, sizeof(ordinal)), "1st");
+	CHECK_STR(report_ordinal(2, ordinal, sizeof(ordinal)), "2nd");
+	CHECK_STR(report_ordinal(3, ordinal, sizeof(ordinal)), "3rd");
+	CHECK_STR(report_ordinal(11, ordinal, sizeof(ordinal)), "11th");
+	CHECK_STR(report_ordinal(22, ordinal, sizeof(ordinal)), "22nd");
 	free(report);
 }
 

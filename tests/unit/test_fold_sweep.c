@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "fold_record.h"
-#include "fold_sweep.h"
+#include "capture/fold_sweep.h"
 #include "unit.h"
 
 #define WINDOW_MS 1000

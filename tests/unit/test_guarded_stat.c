@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "clock.h"
-#include "guarded_stat.h"
+#include "enrich/guarded_stat.h"
 #include "unit.h"
 
 static int look_here(void *ctx, struct stat *st)

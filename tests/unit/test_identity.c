@@ -12,13 +12,13 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include "cgroup_identity.h"
-#include "container_engine.h"
-#include "diagnose.h"
-#include "enrich.h"
+#include "enrich/cgroup_identity.h"
+#include "enrich/container_engine.h"
+#include "diagnose/diagnose.h"
+#include "enrich/enrich.h"
 #include "format.h"
-#include "netns_limits.h"
-#include "restart_loop.h"
+#include "enrich/netns_limits.h"
+#include "diagnose/restart_loop.h"
 #include "sample_report.h"
 #include "unit.h"
 

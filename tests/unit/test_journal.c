@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "clock.h"
-#include "journal_entry.h"
-#include "journal_fold.h"
+#include "output/journal_entry.h"
+#include "output/journal_fold.h"
 #include "json.h"
-#include "output.h"
+#include "output/output.h"
 #include "signals.h"
 #include "sample_report.h"
 #include "unit.h"

@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include "json.h"
-#include "json_event.h"
+#include "output/json_event.h"
 #include "strbuf.h"
 #include "sample_report.h"
 #include "unit.h"

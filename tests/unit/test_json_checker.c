@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include "event_rules.h"
 #include "json.h"
-#include "json_event.h"
+#include "output/json_event.h"
 #include "sample_report.h"
 #include "strbuf.h"
 #include "unit.h"

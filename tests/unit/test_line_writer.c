@@ -13,9 +13,9 @@
 #include <unistd.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include "append_target.h"
-#include "line_writer.h"
-#include "output.h"
+#include "output/append_target.h"
+#include "output/line_writer.h"
+#include "output/output.h"
 #include "sample_report.h"
 #include "unit.h"
 

@@ -2,7 +2,7 @@
 /* The lost-event advice: one stderr line, the first time only, naming the fix. */
 #include <stdlib.h>
 #include "unit.h"
-#include "output_lost_advice.h"
+#include "output/output_lost_advice.h"
 
 /* What the advice wrote to its stream, after the given lost() calls. */
 static char *advice_text(__u32 ring_buffer_mb, const __u64 *lost, int calls)

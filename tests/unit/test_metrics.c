@@ -9,10 +9,10 @@
 #include <netinet/in.h>
 #include <regex.h>
 #include <stdlib.h>
-#include "listen_address.h"
-#include "metrics.h"
+#include "output/listen_address.h"
+#include "output/metrics.h"
 #include "options.h"
-#include "process_metrics.h"
+#include "output/process_metrics.h"
 #include "sample_report.h"
 #include "unit.h"
 

@@ -6,10 +6,10 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include "format.h"
-#include "metrics_server.h"
+#include "output/metrics_server.h"
 #include "option_spec.h"
 #include "options.h"
-#include "output.h"
+#include "output/output.h"
 #include "unit.h"
 #include "shared_facts.h"
 

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/netlink.h>
-#include "proc_sockets.h"
-#include "cgroup_identity.h"
-#include "procinfo.h"
-#include "sockdiag.h"
+#include "enrich/proc_sockets.h"
+#include "enrich/cgroup_identity.h"
+#include "enrich/procinfo.h"
+#include "enrich/sockdiag.h"
 #include "unit.h"
 
 /* A heap copy of exactly len + 1 bytes, so ASan sees any read past its end. */

@@ -2,7 +2,7 @@
 /* --path patterns: exact names, prefixes, abstract names, escaped bytes, and what is refused. */
 #include <errno.h>
 #include <string.h>
-#include "path_filter.h"
+#include "capture/path_filter.h"
 #include "unit.h"
 
 static struct bs_unix_addr name_of(const char *bytes, __u32 len)

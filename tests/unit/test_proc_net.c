@@ -13,8 +13,8 @@
 #include <arpa/inet.h>
 #include <linux/netlink.h>
 #include <sys/socket.h>
-#include "proc_net.h"
-#include "sockdiag.h"
+#include "enrich/proc_net.h"
+#include "enrich/sockdiag.h"
 #include "unit.h"
 
 static const char tcp_header[] =

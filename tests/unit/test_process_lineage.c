@@ -2,7 +2,7 @@
 /* Who started a holder: the origin its identity and parents tell, and a real walk up from us. */
 #include <string.h>
 #include <unistd.h>
-#include "process_lineage.h"
+#include "enrich/process_lineage.h"
 #include "unit.h"
 
 /* A lineage of the comms given, the parent first. */

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
-#include "procinfo.h"
+#include "enrich/procinfo.h"
 #include "unit.h"
 
 /* The next fork gets pid (root only: /proc/sys/kernel/ns_last_pid); false if not. */

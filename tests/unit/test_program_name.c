@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <string.h>
-#include "program_name.h"
+#include "diagnose/program_name.h"
 #include "unit.h"
 
 static void check_argument(const char *cmdline, const char *expected)

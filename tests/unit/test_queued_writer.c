@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "queued_writer.h"
+#include "output/queued_writer.h"
 #include "unit.h"
 
 static size_t unwritten_bytes;

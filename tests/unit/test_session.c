@@ -6,9 +6,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include "json_event.h"
+#include "output/json_event.h"
 #include "options.h"
-#include "session.h"
+#include "output/session.h"
 #include "sample_report.h"
 #include "unit.h"
 #include "shared_facts.h"

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
-#include "line_writer.h"
+#include "output/line_writer.h"
 #include "signals.h"
 #include "unit.h"
 

@@ -10,10 +10,10 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <sys/un.h>
-#include "json_event.h"
-#include "msg_queue.h"
-#include "syslog_message.h"
-#include "syslog_target.h"
+#include "output/json_event.h"
+#include "output/msg_queue.h"
+#include "output/syslog_message.h"
+#include "output/syslog_target.h"
 #include "sample_report.h"
 #include "unit.h"
 

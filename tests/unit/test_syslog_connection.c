@@ -17,7 +17,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include "clock.h"
-#include "syslog_connection.h"
+#include "output/syslog_connection.h"
 #include "unit.h"
 
 #define MESSAGES 3000

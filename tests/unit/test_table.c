@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <wchar.h>
-#include "output.h"
+#include "output/output.h"
 #include "sample_report.h"
 #include "unit.h"
 

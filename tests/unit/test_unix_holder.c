@@ -13,8 +13,8 @@
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
 #include "unit.h"
-#include "unix_holder.h"
-#include "unix_sockets.h"
+#include "enrich/unix_holder.h"
+#include "enrich/unix_sockets.h"
 
 #define SEQ 7
 

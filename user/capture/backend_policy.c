@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include "backend_policy.h"
+#include "capture/backend_policy.h"
 
 size_t backend_trials(enum backend_choice choice, const struct kernel_features *features,
 		      struct backend_trial trials[BACKEND_TRIALS_MAX])

@@ -13,7 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "kernel_features.h"
+#include "capture/kernel_features.h"
 #include "options.h"
 
 struct backend_trial {

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include "fold_record.h"
-#include "fold_sweep.h"
+#include "capture/fold_sweep.h"
 
 #define NSEC_PER_MSEC 1000000ULL
 #ifndef ENOTSUPP

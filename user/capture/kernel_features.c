@@ -9,7 +9,7 @@
 #include <bpf/libbpf.h>
 #include <bpf/btf.h>
 #include <bpf/bpf.h>
-#include "kernel_features.h"
+#include "capture/kernel_features.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <string.h>
-#include "path_filter.h"
+#include "capture/path_filter.h"
 
 static int hex_digit(char c)
 {

@@ -10,10 +10,10 @@
 #include <sys/syscall.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
-#include "backend_policy.h"
-#include "kernel_features.h"
-#include "startup_heap.h"
-#include "tracer.h"
+#include "capture/backend_policy.h"
+#include "capture/kernel_features.h"
+#include "capture/startup_heap.h"
+#include "capture/tracer.h"
 #include "bindsnoop.skel.h"
 
 #define TRACEFS_DIR "/sys/kernel/tracing"

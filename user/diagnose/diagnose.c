@@ -6,82 +6,14 @@
 #include <sys/stat.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include "container_engine.h"
-#include "diagnose.h"
-#include "program_name.h"
+#include "enrich/container_engine.h"
+#include "diagnose/diagnose.h"
+#include "diagnose/program_name.h"
 #include "format.h"
 #include "shared_facts.h"
 
 /* TCP_TIMEWAIT_LEN in include/net/tcp.h: fixed, not a sysctl. */
 #define TIME_WAIT_SECONDS 60
-
-static const char *const cause_names[] = {
-	[CAUSE_DUAL_STACK] = "dual_stack",
-	[CAUSE_TIME_WAIT] = "time_wait",
-	[CAUSE_CONTAINER_PORT] = "container_port",
-	[CAUSE_SERVICE_SOCKET] = "service_socket",
-	[CAUSE_SAME_PROGRAM] = "same_program",
-	[CAUSE_OTHER_PROGRAM] = "other_program",
-	[CAUSE_REUSEPORT_MISMATCH] = "reuseport_mismatch",
-	[CAUSE_PRIVILEGED_PORT] = "privileged_port",
-	[CAUSE_DENIED] = "denied",
-	[CAUSE_ADDRESS_NOT_LOCAL] = "address_not_local",
-	[CAUSE_PORTS_EXHAUSTED] = "ports_exhausted",
-	[CAUSE_ALREADY_BOUND] = "already_bound",
-	[CAUSE_STALE_SOCKET_FILE] = "stale_socket_file",
-	[CAUSE_NOT_A_SOCKET] = "not_a_socket",
-	[CAUSE_NO_DIRECTORY] = "no_directory",
-	[CAUSE_UNKNOWN] = "unknown",
-};
-
-static const char *const cause_labels[] = {
-	[CAUSE_DUAL_STACK] = "own dual-stack socket",
-	[CAUSE_TIME_WAIT] = "TIME_WAIT",
-	[CAUSE_CONTAINER_PORT] = "container port",
-	[CAUSE_SERVICE_SOCKET] = "socket unit",
-	[CAUSE_SAME_PROGRAM] = "older instance",
-	[CAUSE_OTHER_PROGRAM] = "other program",
-	[CAUSE_REUSEPORT_MISMATCH] = "SO_REUSEPORT mismatch",
-	[CAUSE_PRIVILEGED_PORT] = "privileged port",
-	[CAUSE_DENIED] = "denied by policy",
-	[CAUSE_ADDRESS_NOT_LOCAL] = "address not local",
-	[CAUSE_PORTS_EXHAUSTED] = "no free port",
-	[CAUSE_ALREADY_BOUND] = "socket already bound",
-	[CAUSE_STALE_SOCKET_FILE] = "stale socket file",
-	[CAUSE_NOT_A_SOCKET] = "not a socket",
-	[CAUSE_NO_DIRECTORY] = "no directory",
-	[CAUSE_UNKNOWN] = "cause unknown",
-};
-
-const char *diagnosis_cause_name(enum diagnosis_cause cause)
-{
-	if (cause <= CAUSE_NONE || cause > CAUSE_UNKNOWN)
-		return NULL;
-	return cause_names[cause];
-}
-
-const char *diagnosis_cause_label(enum diagnosis_cause cause)
-{
-	if (cause <= CAUSE_NONE || cause > CAUSE_UNKNOWN)
-		return "";
-	return cause_labels[cause];
-}
-
-const char *diagnose_ordinal(__u32 n, char *buf, size_t len)
-{
-	const char *suffix = "th";
-
-	if (n % 100 < 11 || n % 100 > 13) {
-		if (n % 10 == 1)
-			suffix = "st";
-		else if (n % 10 == 2)
-			suffix = "nd";
-		else if (n % 10 == 3)
-			suffix = "rd";
-	}
-	snprintf(buf, len, "%u%s", n, suffix);
-	return buf;
-}
 
 /* A sentence built in pieces; text that does not fit is cut, never overflows. */
 struct text {
@@ -1050,9 +982,9 @@ static void apply_repeat(struct diagnosis *out, const struct repeat_info *repeat
 	struct text fix = { out->fix, sizeof(out->fix), 0 };
 
 	out->repeat = *repeat;
-	if (repeat->count < DIAGNOSE_LOOP_THRESHOLD)
+	if (repeat->count < REPORT_LOOP_THRESHOLD)
 		return;
-	add(&text, "%s failure of ", diagnose_ordinal(repeat->count, ordinal, sizeof(ordinal)));
+	add(&text, "%s failure of ", report_ordinal(repeat->count, ordinal, sizeof(ordinal)));
 	add_name(&text, repeat->who, sizeof(repeat->who));
 	add(&text, " on this address in %u s: a restart loop; ", repeat->window_s);
 	add(&text, "%s", out->summary);

@@ -2,7 +2,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
-#include "program_name.h"
+#include "diagnose/program_name.h"
 
 const char *program_base_name(const char *path)
 {

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "restart_loop.h"
+#include "diagnose/restart_loop.h"
 
 #define WINDOW_NS ((__u64)RESTART_LOOP_WINDOW_S * 1000000000ULL)
 

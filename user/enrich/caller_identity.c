@@ -4,9 +4,9 @@
 #include <net/if.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include "caller_identity.h"
-#include "cgroup_identity.h"
-#include "procinfo.h"
+#include "enrich/caller_identity.h"
+#include "enrich/cgroup_identity.h"
+#include "enrich/procinfo.h"
 
 /*
  * /proc's start time counts clock ticks (10 ms): one read of the same

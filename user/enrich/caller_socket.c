@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include "caller_socket.h"
+#include "enrich/caller_socket.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434

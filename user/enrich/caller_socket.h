@@ -11,7 +11,7 @@
 #define BINDSNOOP_CALLER_SOCKET_H
 
 #include <linux/types.h>
-#include "lookup_budget.h"
+#include "enrich/lookup_budget.h"
 #include "report.h"
 
 /*

@@ -2,7 +2,7 @@
 #include <ctype.h>
 #include <string.h>
 #include <stdio.h>
-#include "cgroup_identity.h"
+#include "enrich/cgroup_identity.h"
 
 #define CONTAINER_ID_LEN 64 /* docker, containerd, CRI-O and podman ids: 64 hex digits */
 

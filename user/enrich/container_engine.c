@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <json-c/json.h>
 #include "clock.h"
-#include "container_engine.h"
+#include "enrich/container_engine.h"
 
 #define STATE_FILE_MAX	       (1 << 20) /* a config.v2.json is a few KiB */
 #define CONTAINER_CACHE_SLOTS  32

@@ -3,20 +3,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
-#include "caller_socket.h"
-#include "container_engine.h"
-#include "diagnose.h"
-#include "enrich.h"
+#include "enrich/caller_socket.h"
+#include "enrich/container_engine.h"
+#include "enrich/enrich.h"
 #include "format.h"
-#include "netns_limits.h"
-#include "restart_loop.h"
+#include "enrich/netns_limits.h"
 #include "shared_facts.h"
 
 
 struct enricher {
 	struct container_cache *containers;
 	struct netns_limits_cache *limits;
-	struct restart_loop *loop;
 	bool proc_lookup;
 };
 
@@ -32,8 +29,7 @@ struct enricher *enricher_new(bool proc_lookup)
 				    CONTAINER_ENGINE_KUBELET_LOGS);
 	/* Without our own namespace's handle the limits stay unknown: not fatal. */
 	enricher->limits = netns_limits_cache_new();
-	enricher->loop = restart_loop_new();
-	if (!enricher->containers || !enricher->loop) {
+	if (!enricher->containers) {
 		enricher_free(enricher);
 		return NULL;
 	}
@@ -46,7 +42,6 @@ void enricher_free(struct enricher *enricher)
 		return;
 	container_cache_free(enricher->containers);
 	netns_limits_cache_free(enricher->limits);
-	restart_loop_free(enricher->loop);
 	free(enricher);
 }
 
@@ -160,11 +155,9 @@ static bool limits_matter(const struct bind_report *report)
 	       report->kind == BS_KIND_AUTOBIND;
 }
 
-void enricher_diagnose(struct enricher *enricher, struct bind_report *report,
+void enricher_complete(struct enricher *enricher, struct bind_report *report,
 		       const struct lookup_budget *budget)
 {
-	struct repeat_info repeat;
-
 	report->caller_socket = (struct caller_socket){ -1, -1, -1 };
 	report->caller.publishing = false;
 	report->caller.publish_port = 0;
@@ -196,6 +189,4 @@ void enricher_diagnose(struct enricher *enricher, struct bind_report *report,
 	if (enricher->limits && limits_matter(report))
 		netns_limits_get(enricher->limits, report->caller.netns, report->caller.pid,
 				 &report->limits);
-	restart_loop_note(enricher->loop, report, report->ts_realtime_ns, &repeat);
-	diagnose(report, &repeat, &report->diagnosis);
 }

@@ -5,14 +5,14 @@
  * lives. Container names from the engines' state, the container behind a
  * published port or being started by a failed publisher, the caller's own socket options (only when they can
  * change the answer), the network namespace's port limits (only for the
- * errors they explain), and the restart-loop count. Then diagnose().
+ * errors they explain). What diagnose() reads next.
  */
 #ifndef BINDSNOOP_ENRICH_H
 #define BINDSNOOP_ENRICH_H
 
 #include <stdbool.h>
 #include <linux/types.h>
-#include "lookup_budget.h"
+#include "enrich/lookup_budget.h"
 #include "report.h"
 
 struct enricher;
@@ -36,11 +36,11 @@ void enricher_process(struct enricher *enricher, struct process_ref *process,
 void enrich_publisher(const char *docker_root, struct bind_report *report);
 
 /*
- * Complete report (caller, holders, caller_socket, limits) and set
- * report->diagnosis. Socket options are read within budget (NULL: none);
- * past it they stay unknown.
+ * Complete report (caller, holders, caller_socket, limits) for diagnose();
+ * a success's diagnosis is cleared. Socket options are read within budget
+ * (NULL: none); past it they stay unknown.
  */
-void enricher_diagnose(struct enricher *enricher, struct bind_report *report,
+void enricher_complete(struct enricher *enricher, struct bind_report *report,
 		       const struct lookup_budget *budget);
 
 #endif /* BINDSNOOP_ENRICH_H */

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include "clock.h"
-#include "guarded_stat.h"
+#include "enrich/guarded_stat.h"
 
 #define SKIPPED_DIRS   16
 #define SKIPPED_DIR_LEN 128

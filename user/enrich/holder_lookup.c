@@ -8,11 +8,11 @@
 #include <bpf/bpf.h>
 #include "clock.h"
 #include "address_overlap.h"
-#include "caller_identity.h"
-#include "holder_lookup.h"
-#include "proc_sockets.h"
-#include "sockdiag.h"
-#include "unix_holder.h"
+#include "enrich/caller_identity.h"
+#include "enrich/holder_lookup.h"
+#include "enrich/proc_sockets.h"
+#include "enrich/sockdiag.h"
+#include "enrich/unix_holder.h"
 #include "shared_facts.h"
 
 /* Answers kept: one per (namespace, protocol, port, requested address) in a storm. */

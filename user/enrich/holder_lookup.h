@@ -12,10 +12,10 @@
 #include <stdbool.h>
 #include <linux/types.h>
 #include "bindsnoop.h"
-#include "lookup_budget.h"
-#include "procinfo.h"
+#include "enrich/lookup_budget.h"
+#include "enrich/procinfo.h"
 #include "report.h"
-#include "sockdiag.h"
+#include "enrich/sockdiag.h"
 
 #define HOLDERS_DIAG_TTL_NS 500000000ULL /* a sock_diag answer is reused this long */
 

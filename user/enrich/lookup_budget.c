@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include "lookup_budget.h"
+#include "enrich/lookup_budget.h"
 
 struct lookup_budget lookup_pacer_start(struct lookup_pacer *pacer, volatile sig_atomic_t *stop)
 {

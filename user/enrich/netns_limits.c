@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "clock.h"
-#include "netns_limits.h"
+#include "enrich/netns_limits.h"
 
 #define NETNS_LIMITS_SLOTS 8
 

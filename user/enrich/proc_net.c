@@ -4,7 +4,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include "bindsnoop.h"
-#include "proc_net.h"
+#include "enrich/proc_net.h"
 #include "shared_facts.h"
 
 #define TIMER_TIME_WAIT 3  /* the "tr" column of a timewait socket */

@@ -12,8 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
-#include "lookup_budget.h"
-#include "sockdiag.h"
+#include "enrich/lookup_budget.h"
+#include "enrich/sockdiag.h"
 
 /*
  * One line of such a file (len bytes, no newline needed) of family

@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "clock.h"
-#include "proc_sockets.h"
+#include "enrich/proc_sockets.h"
 
 /*
  * A scan reads ~4 us per fd here: 200 ms for one process with 20,000

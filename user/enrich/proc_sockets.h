@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
-#include "lookup_budget.h"
+#include "enrich/lookup_budget.h"
 
 #define PROC_SOCKETS_MIN_INTERVAL_NS 200000000ULL  /* between two scans */
 #define PROC_SOCKETS_MAX_AGE_NS	     2000000000ULL /* a hit older than this rescans */

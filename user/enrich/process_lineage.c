@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <stdbool.h>
 #include <string.h>
-#include "procinfo.h"
-#include "process_lineage.h"
+#include "enrich/procinfo.h"
+#include "enrich/process_lineage.h"
 
 /*
  * A parent's comm, as the kernel keeps it (15 bytes): the origin it gives

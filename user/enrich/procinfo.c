@@ -10,8 +10,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "clock.h"
-#include "cgroup_identity.h"
-#include "procinfo.h"
+#include "enrich/cgroup_identity.h"
+#include "enrich/procinfo.h"
 
 /* 4-way set associative: two busy pids that share a slot do not evict each other. */
 #define PROCINFO_SETS 256

@@ -16,8 +16,8 @@
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include "clock.h"
-#include "proc_net.h"
-#include "sockdiag.h"
+#include "enrich/proc_net.h"
+#include "enrich/sockdiag.h"
 #include "shared_facts.h"
 
 #define TIMER_TIME_WAIT	   3  /* idiag_timer of a timewait socket */

@@ -12,7 +12,7 @@
 #include <sys/types.h>
 #include <linux/types.h>
 #include "bindsnoop.h"
-#include "lookup_budget.h"
+#include "enrich/lookup_budget.h"
 
 #define SOCKDIAG_TIMEOUT_MS 200 /* a dump that stalls longer is abandoned */
 

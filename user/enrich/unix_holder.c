@@ -8,8 +8,8 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <linux/openat2.h>
-#include "guarded_stat.h"
-#include "unix_holder.h"
+#include "enrich/guarded_stat.h"
+#include "enrich/unix_holder.h"
 
 /* Big enough for the largest batch a netlink dump sends (32 KiB). */
 static char dump_buffer[32768];

@@ -10,8 +10,8 @@
 #define BINDSNOOP_UNIX_HOLDER_H
 
 #include "report.h"
-#include "sockdiag.h"
-#include "unix_sockets.h"
+#include "enrich/sockdiag.h"
+#include "enrich/unix_sockets.h"
 
 /*
  * The name ev asked for into report->unix_target, and, if look is true,

@@ -7,7 +7,7 @@
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
 #include "clock.h"
-#include "unix_sockets.h"
+#include "enrich/unix_sockets.h"
 
 #define UNIX_DUMP_TIMEOUT_NS 200000000ULL /* as a port dump (SOCKDIAG_TIMEOUT_MS) */
 

@@ -11,7 +11,7 @@
 #include <sys/types.h>
 #include <linux/types.h>
 #include "bindsnoop.h"
-#include "lookup_budget.h"
+#include "enrich/lookup_budget.h"
 
 struct unix_socket {
 	__u64 inode;	/* the socket's own inode (/proc/PID/fd/N: socket:[inode]) */

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "append_target.h"
+#include "output/append_target.h"
 #include "signals.h"
 
 int append_target_init(struct append_target *target, const char *path)

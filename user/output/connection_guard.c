@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <netinet/in.h>
-#include "connection_guard.h"
+#include "output/connection_guard.h"
 
 void connection_guard_init(struct connection_guard *guard)
 {

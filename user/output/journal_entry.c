@@ -3,11 +3,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
-#include "diagnose.h"
+#include "report.h"
 #include "format.h"
-#include "json_event.h"
-#include "journal_entry.h"
-#include "output.h"
+#include "output/json_event.h"
+#include "output/journal_entry.h"
+#include "output/output.h"
 #include "text_sanitize.h"
 
 static bool ends_with(const char *text, size_t len, const char *suffix)

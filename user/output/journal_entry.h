@@ -22,7 +22,7 @@
 #include <sys/uio.h>
 #include <linux/types.h>
 #include "report.h"
-#include "session.h"
+#include "output/session.h"
 #include "strbuf.h"
 
 #define JOURNAL_IDENTIFIER "bindsnoop"

@@ -2,9 +2,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include "diagnose.h"
-#include "journal_entry.h"
-#include "journal_fold.h"
+#include "report.h"
+#include "output/journal_entry.h"
+#include "output/journal_fold.h"
 
 void journal_fold_init(struct journal_fold *fold, __u32 fold_ms)
 {
@@ -75,7 +75,7 @@ bool journal_fold_hold(struct journal_fold *fold, const struct bind_report *repo
 
 	*err = 0;
 	if (!fold->window_ns || !report->error ||
-	    report->diagnosis.repeat.count < DIAGNOSE_LOOP_THRESHOLD)
+	    report->diagnosis.repeat.count < REPORT_LOOP_THRESHOLD)
 		return false;
 	journal_fold_expire(fold, now_ns, false, emit, ctx);
 	for (int i = 0; i < JOURNAL_FOLD_SHAPES && !shape; i++)

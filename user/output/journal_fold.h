@@ -4,7 +4,7 @@
  * failure. The kernel folds the repeats of one process (fold_sweep.h); a
  * restart loop is a new process each time, so every restart is a full
  * record of its own. Once a record's diagnosis calls it a restart loop
- * (repeat.count >= DIAGNOSE_LOOP_THRESHOLD), the loop's records (same unit,
+ * (repeat.count >= REPORT_LOOP_THRESHOLD), the loop's records (same unit,
  * container or executable, address, port, protocol and error) are held for
  * the rest of a window of --fold-ms: the first goes out at once, and the
  * records that come within the window make one entry when it ends, the

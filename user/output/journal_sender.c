@@ -7,9 +7,9 @@
 #include <string.h>
 #include <time.h>
 #include "clock.h"
-#include "journal_entry.h"
-#include "journal_sender.h"
-#include "msg_queue.h"
+#include "output/journal_entry.h"
+#include "output/journal_sender.h"
+#include "output/msg_queue.h"
 #include "signals.h"
 
 #define BACKOFF_MIN_NS 100000000ULL  /* 0.1 s */

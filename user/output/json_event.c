@@ -2,10 +2,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include "diagnose.h"
+#include "report.h"
 #include "format.h"
-#include "json_event.h"
-#include "process_lineage.h"
+#include "output/json_event.h"
+#include "enrich/process_lineage.h"
 #include "shared_facts.h"
 
 /*

@@ -13,7 +13,7 @@
 
 #include <linux/types.h>
 #include "report.h"
-#include "session.h"
+#include "output/session.h"
 #include "strbuf.h"
 
 struct process_lineage;

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <string.h>
-#include "json_event.h"
-#include "json_lines.h"
-#include "line_writer.h"
+#include "output/json_event.h"
+#include "output/json_lines.h"
+#include "output/line_writer.h"
 
 static struct json_lines *json_lines_of(struct output *out)
 {

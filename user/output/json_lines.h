@@ -9,7 +9,7 @@
 #ifndef BINDSNOOP_JSON_LINES_H
 #define BINDSNOOP_JSON_LINES_H
 
-#include "output.h"
+#include "output/output.h"
 #include "strbuf.h"
 
 /* Big enough to amortise the write, small enough to stay in the cache. */

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "line_writer.h"
+#include "output/line_writer.h"
 #include "signals.h"
 
 size_t line_writer_count_lines(const char *data, size_t len)

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include "listen_address.h"
+#include "output/listen_address.h"
 #include "port_text.h"
 
 static int problem_is(char *problem, size_t problem_len, const char *reason)

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "format.h"
-#include "metrics.h"
+#include "output/metrics.h"
 #include "shared_facts.h"
 
 

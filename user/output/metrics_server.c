@@ -10,9 +10,9 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include "clock.h"
-#include "connection_guard.h"
-#include "metrics_server.h"
-#include "process_metrics.h"
+#include "output/connection_guard.h"
+#include "output/metrics_server.h"
+#include "output/process_metrics.h"
 
 #ifdef BINDSNOOP_METRICS_SERVER
 #include <microhttpd.h>

@@ -10,8 +10,8 @@
 #define BINDSNOOP_METRICS_SERVER_H
 
 #include <stdbool.h>
-#include "listen_address.h"
-#include "metrics.h"
+#include "output/listen_address.h"
+#include "output/metrics.h"
 
 struct metrics_server;
 

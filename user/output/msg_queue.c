@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/types.h>
-#include "msg_queue.h"
+#include "output/msg_queue.h"
 
 #define RECORD_HEADER 4
 #define WRAP_MARKER   0xffffffffu

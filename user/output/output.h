@@ -18,7 +18,10 @@
 #include <stdio.h>
 #include <linux/types.h>
 #include "report.h"
-#include "session.h"
+#include "output/session.h"
+
+/* The most outputs one run writes to (--output, --syslog, --journal, --metrics, stdout, ...). */
+#define EVENTS_MAX_OUTPUTS 8
 
 struct output;
 

@@ -18,11 +18,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "append_target.h"
-#include "json_event.h"
-#include "json_lines.h"
-#include "line_writer.h"
-#include "session.h"
+#include "output/append_target.h"
+#include "output/json_event.h"
+#include "output/json_lines.h"
+#include "output/line_writer.h"
+#include "output/session.h"
 #include "signals.h"
 
 /* Event logs name other users' processes and command lines: not world-readable. */

@@ -22,11 +22,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "clock.h"
-#include "journal_entry.h"
-#include "journal_fold.h"
-#include "journal_sender.h"
-#include "output.h"
-#include "session.h"
+#include "output/journal_entry.h"
+#include "output/journal_fold.h"
+#include "output/journal_sender.h"
+#include "output/output.h"
+#include "output/session.h"
 
 #ifdef BINDSNOOP_JOURNAL
 /* Not CODE_FILE= and CODE_LINE= of this file on every entry. */

@@ -8,8 +8,8 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include "json_lines.h"
-#include "queued_writer.h"
+#include "output/json_lines.h"
+#include "output/queued_writer.h"
 
 struct json_output {
 	struct json_lines lines; /* first: the output itself */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <stdlib.h>
-#include "output_lost_advice.h"
+#include "output/output_lost_advice.h"
 
 /* The largest --ring-buffer-mb (options.c). */
 #define RING_BUFFER_MB_MAX 1024

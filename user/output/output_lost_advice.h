@@ -10,7 +10,7 @@
 
 #include <stdio.h>
 #include <linux/types.h>
-#include "output.h"
+#include "output/output.h"
 
 /* NULL when out of memory. */
 struct output *output_lost_advice_new(FILE *stream, __u32 ring_buffer_mb);

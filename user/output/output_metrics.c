@@ -6,10 +6,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "diagnose.h"
-#include "event_pipeline.h"
-#include "metrics.h"
-#include "output.h"
+#include "report.h"
+#include "output/metrics.h"
+#include "output/output.h"
 
 struct metrics_output {
 	struct output base;

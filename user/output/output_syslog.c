@@ -28,11 +28,11 @@
 #include <time.h>
 #include <unistd.h>
 #include "clock.h"
-#include "json_event.h"
-#include "output.h"
-#include "syslog_message.h"
-#include "syslog_target.h"
-#include "syslog_connection.h"
+#include "output/json_event.h"
+#include "output/output.h"
+#include "output/syslog_message.h"
+#include "output/syslog_target.h"
+#include "output/syslog_connection.h"
 
 /* A burst sends from report() once this much waits, not only at the batch end. */
 #define SEND_THRESHOLD_BYTES	(64 * 1024)

@@ -13,11 +13,11 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include "diagnose.h"
+#include "report.h"
 #include "format.h"
-#include "line_writer.h"
-#include "output.h"
-#include "queued_writer.h"
+#include "output/line_writer.h"
+#include "output/output.h"
+#include "output/queued_writer.h"
 #include "strbuf.h"
 #include "text_sanitize.h"
 
@@ -240,9 +240,9 @@ static void put_cause(struct table_line *line, const struct bind_report *report,
 		put_str(line, ")");
 	}
 	*repeat_at = line->out->len;
-	if (diagnosis->cause != CAUSE_NONE && diagnosis->repeat.count >= DIAGNOSE_LOOP_THRESHOLD) {
+	if (diagnosis->cause != CAUSE_NONE && diagnosis->repeat.count >= REPORT_LOOP_THRESHOLD) {
 		put_format(line, ", %s failure in %u s of ",
-			   diagnose_ordinal(diagnosis->repeat.count, ordinal, sizeof(ordinal)),
+			   report_ordinal(diagnosis->repeat.count, ordinal, sizeof(ordinal)),
 			   diagnosis->repeat.window_s);
 		put_sanitized(line, diagnosis->repeat.who, sizeof(diagnosis->repeat.who));
 	}

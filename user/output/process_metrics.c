@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/resource.h>
-#include "process_metrics.h"
+#include "output/process_metrics.h"
 
 static int single_sample(struct strbuf *out, enum metrics_format format, const char *name,
 			 const char *type, const char *help, const char *value_format, double value)

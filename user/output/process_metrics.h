@@ -7,7 +7,7 @@
 #ifndef BINDSNOOP_PROCESS_METRICS_H
 #define BINDSNOOP_PROCESS_METRICS_H
 
-#include "metrics.h"
+#include "output/metrics.h"
 #include "strbuf.h"
 
 /*

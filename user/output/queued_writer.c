@@ -7,8 +7,8 @@
 #include <time.h>
 #include <sys/stat.h>
 #include "clock.h"
-#include "line_writer.h"
-#include "queued_writer.h"
+#include "output/line_writer.h"
+#include "output/queued_writer.h"
 #include "signals.h"
 
 /* How often a waiting finish looks at the clock and the stop's grace. */

@@ -5,7 +5,7 @@
 #include <unistd.h>
 #include <sys/utsname.h>
 #include "clock.h"
-#include "session.h"
+#include "output/session.h"
 
 __u64 session_now_ns(void)
 {

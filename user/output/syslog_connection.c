@@ -18,9 +18,9 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include "clock.h"
-#include "syslog_message.h"
-#include "json_event.h"
-#include "syslog_connection.h"
+#include "output/syslog_message.h"
+#include "output/json_event.h"
+#include "output/syslog_connection.h"
 
 #define BACKOFF_MIN_NS	   100000000ULL	 /* 0.1 s */
 #define BACKOFF_MAX_NS	   5000000000ULL /* 5 s */

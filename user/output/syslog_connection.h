@@ -13,8 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
-#include "msg_queue.h"
-#include "syslog_target.h"
+#include "output/msg_queue.h"
+#include "output/syslog_target.h"
 
 enum connection_state {
 	CONNECTION_DOWN,       /* no socket; next attempt at next_attempt_ns */

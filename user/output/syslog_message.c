@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "format.h"
-#include "json_event.h"
-#include "syslog_message.h"
+#include "output/json_event.h"
+#include "output/syslog_message.h"
 
 void syslog_identity_init(struct syslog_identity *id, int facility, const char *hostname,
 			  __u32 procid)

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 #include "report.h"
-#include "session.h"
+#include "output/session.h"
 #include "strbuf.h"
 
 #define SYSLOG_APP_NAME "bindsnoop"

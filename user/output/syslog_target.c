@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/un.h>
 #include "port_text.h"
-#include "syslog_target.h"
+#include "output/syslog_target.h"
 
 static int target_problem(char *problem, size_t problem_len, const char *reason)
 {

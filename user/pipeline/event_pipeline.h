@@ -9,10 +9,8 @@
 
 #include <signal.h>
 #include <linux/types.h>
-#include "tracer.h"
-#include "output.h"
-
-#define EVENTS_MAX_OUTPUTS 8
+#include "capture/tracer.h"
+#include "output/output.h"
 
 struct event_pipeline_stats {
 	__u64 received;	 /* read from the ring buffer */

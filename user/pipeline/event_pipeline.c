@@ -8,14 +8,16 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "clock.h"
-#include "event_pipeline.h"
-#include "caller_identity.h"
-#include "enrich.h"
-#include "fold_sweep.h"
-#include "holder_lookup.h"
-#include "lookup_budget.h"
-#include "path_filter.h"
-#include "procinfo.h"
+#include "pipeline/event_pipeline.h"
+#include "enrich/caller_identity.h"
+#include "diagnose/diagnose.h"
+#include "enrich/enrich.h"
+#include "capture/fold_sweep.h"
+#include "enrich/holder_lookup.h"
+#include "enrich/lookup_budget.h"
+#include "capture/path_filter.h"
+#include "enrich/procinfo.h"
+#include "diagnose/restart_loop.h"
 
 /* How often the kernel's lost-event counter and the clock offset are read. */
 #define HOUSEKEEPING_INTERVAL_NS 100000000ULL
@@ -29,6 +31,7 @@ struct event_pipeline {
 	struct procinfo_cache *procs;
 	struct holder_lookup *holders;
 	struct enricher *enricher;
+	struct restart_loop *loop; /* how often one program failed on one address lately */
 	struct fold_sweep *folds;   /* NULL with --no-fold */
 	struct path_filter paths;   /* --path: the AF_UNIX names to report */
 	struct bind_report *report; /* reused for every event: it is large */
@@ -80,7 +83,13 @@ static void report_from_event(struct event_pipeline *pipeline, const struct bs_e
 	procinfo_caller(pipeline->procs, event, &report->caller);
 	caller_identity_apply(&event->identity, pipeline->boot_to_realtime_ns, &report->caller);
 	holder_lookup_fill(pipeline->holders, event, report, &budget);
-	enricher_diagnose(pipeline->enricher, report, &budget);
+	enricher_complete(pipeline->enricher, report, &budget);
+	if (report->error) {
+		struct repeat_info repeat;
+
+		restart_loop_note(pipeline->loop, report, report->ts_realtime_ns, &repeat);
+		diagnose(report, &repeat, &report->diagnosis);
+	}
 	lookup_pacer_end(&pipeline->pacer, &budget);
 }
 
@@ -267,7 +276,8 @@ struct event_pipeline *event_pipeline_new(struct tracer *tracer, const struct op
 		goto fail;
 	pipeline->holders = holder_lookup_new(pipeline->procs, opts->proc_lookup);
 	pipeline->enricher = enricher_new(opts->proc_lookup);
-	if (!pipeline->holders || !pipeline->enricher)
+	pipeline->loop = restart_loop_new();
+	if (!pipeline->holders || !pipeline->enricher || !pipeline->loop)
 		goto fail;
 	holder_lookup_use_owner_tags(pipeline->holders, tracer->owner_tags_fd);
 	holder_lookup_set_verbose(pipeline->holders, opts->verbose);
@@ -292,6 +302,7 @@ void event_pipeline_free(struct event_pipeline *pipeline)
 	ring_buffer__free(pipeline->ring);
 	holder_lookup_free(pipeline->holders);
 	enricher_free(pipeline->enricher);
+	restart_loop_free(pipeline->loop);
 	fold_sweep_free(pipeline->folds);
 	procinfo_cache_free(pipeline->procs);
 	free(pipeline->report);

@@ -9,15 +9,15 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include "clock.h"
-#include "enrich.h"
+#include "enrich/enrich.h"
 #include "format.h"
-#include "holder_lookup.h"
-#include "json_event.h"
-#include "procinfo.h"
-#include "process_lineage.h"
+#include "enrich/holder_lookup.h"
+#include "output/json_event.h"
+#include "enrich/procinfo.h"
+#include "enrich/process_lineage.h"
 #include "strbuf.h"
 #include "text_sanitize.h"
-#include "who.h"
+#include "who/who.h"
 #include "shared_facts.h"
 
 #define WHO_ROW_FORMAT	  "%-6s %-5s %-11s %-25s %-11s %s\n"
