@@ -33,7 +33,6 @@ ifeq ($(origin CC),default)
 CC := $(CROSS_COMPILE)gcc
 endif
 endif
-OBJCOPY ?= $(CROSS_COMPILE)objcopy
 # The kernel types the BPF side is compiled against: x86's keep their path.
 VMLINUX_DIR := $(if $(filter x86,$(ARCH)),vmlinux,vmlinux/$(ARCH))
 comma := ,
@@ -109,13 +108,11 @@ PURE_OBJS := $(filter-out $(addprefix $(OUTPUT)/user/,main.o capture/tracer.o ca
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 LIVE_SRCS := $(wildcard tests/live/*.c)
-# The option table and what its parsers need: options-table checks its rows
-# against it. Linked as one object that exports only option_*, so that the
-# helpers of user/ cannot clash with the live suite's own (errno_name, ...).
-LIVE_OPTION_SRCS := user/option_table.c user/options.c user/output/format.c \
-		    user/output/text_sanitize.c user/strbuf.c \
-		    user/output/syslog_target.c user/output/listen_address.c \
-		    user/capture/path_filter.c
+# The options: the table (one row per option), its parser and --help, and the
+# parsers those rows call. A module of its own that bindsnoop, the live suite
+# (options-table reads the rows) and build/option-docs all link as it is.
+OPTIONS_OBJS := $(addprefix $(OUTPUT)/user/,option_table.o options.o errno_names.o \
+		output/syslog_target.o output/listen_address.o capture/path_filter.o)
 # The tests' own library (tests/lib): the one JSON checker of the unit tests and the live suite.
 TESTLIB_SRCS := $(wildcard tests/lib/*.c)
 TESTLIB_OBJS := $(patsubst tests/lib/%.c,$(OUTPUT)/tests/lib/%.o,$(TESTLIB_SRCS))
@@ -188,15 +185,10 @@ $(OUTPUT)/tests/lib/%.o: tests/lib/%.c | $(OUTPUT)/tests/lib
 
 # The live suite and its helpers run on this machine and inside the test VMs,
 # so they are always static.
-$(OUTPUT)/tests/live-test: $(LIVE_SRCS) $(TESTLIB_SRCS) $(OUTPUT)/tests/option_table.o $(wildcard tests/live/*.h tests/lib/*.h) | $(OUTPUT)/tests
+$(OUTPUT)/tests/live-test: $(LIVE_SRCS) $(TESTLIB_SRCS) $(OPTIONS_OBJS) $(wildcard tests/live/*.h tests/lib/*.h) | $(OUTPUT)/tests
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) -static -Itests/live -Itests/lib $(LIVE_SRCS) $(TESTLIB_SRCS) \
-		$(OUTPUT)/tests/option_table.o -o $@
-
-$(OUTPUT)/tests/option_table.o: $(LIVE_OPTION_SRCS) $(USER_HEADERS) bpf/bindsnoop.h | $(OUTPUT)/tests
-	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -r -nostdlib $(LIVE_OPTION_SRCS) -o $@
-	$(Q)$(OBJCOPY) -w --keep-global-symbol='option_*' $@
+		$(OPTIONS_OBJS) -o $@
 
 $(OUTPUT)/tests/%: tests/tools/%.c | $(OUTPUT)/tests
 	$(call msg,CC-TOOL,$@)

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "format.h"
+#include "errno_names.h"
 #include "metrics_server.h"
 #include "output.h"
 #include "option_spec.h"
