@@ -264,8 +264,11 @@ soak: bindsnoop $(TOOLS_BINS)
 deps:
 	$(Q)scripts/install-deps.sh --test
 
-unit-test: $(UNIT_BINS)
+# Then the live suite's --list, which fails when an option's row names no
+# live test or one the suite does not have (no root needed).
+unit-test: $(UNIT_BINS) $(OUTPUT)/tests/live-test
 	$(Q)scripts/run-unit-tests.sh $(UNIT_BINS)
+	$(Q)$(OUTPUT)/tests/live-test --list >/dev/null && echo "live-test --list: every option names live tests it has"
 
 # Every JSON line of the run is then checked against the schema file itself.
 live-test: bindsnoop $(OUTPUT)/tests/live-test $(TOOLS_BINS)
