@@ -6,6 +6,7 @@
 #   make bench        the storm benchmarks, one table (run as root; not a test)
 #   make bench-vm     the same table in Debian's kernels under QEMU
 #   make install      DESTDIR/PREFIX honoured
+#   make docs         README.md's options, completion lists, man tags from user/option_table.c
 #   make image        the container image bindsnoop:VERSION (IMAGE=name:tag), FROM scratch
 #   make fuzz         every libFuzzer target for FUZZ_SECONDS (default 120) each
 #   make asan         bindsnoop, unit and live tests under ASan+UBSan (build/asan)
@@ -119,7 +120,7 @@ TESTLIB_OBJS := $(patsubst tests/lib/%.c,$(OUTPUT)/tests/lib/%.o,$(TESTLIB_SRCS)
 TOOLS_SRCS := $(wildcard tests/tools/*.c)
 TOOLS_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/%,$(TOOLS_SRCS))
 
-.PHONY: FORCE image image-test fuzz fuzz-build asan unit-test-bins soak all clean test unit-test live-test vm-test collector-test deploy-test bench bench-vm install uninstall run format deps deb
+.PHONY: FORCE docs image image-test fuzz fuzz-build asan unit-test-bins soak all clean test unit-test live-test vm-test collector-test deploy-test bench bench-vm install uninstall run format deps deb
 .DELETE_ON_ERROR:
 
 all: bindsnoop
@@ -189,6 +190,16 @@ $(OUTPUT)/tests/live-test: $(LIVE_SRCS) $(TESTLIB_SRCS) $(OPTIONS_OBJS) $(wildca
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) -static -Itests/live -Itests/lib $(LIVE_SRCS) $(TESTLIB_SRCS) \
 		$(OPTIONS_OBJS) -o $@
+
+# What README.md, the bash completion and the man page say about each option,
+# made from the option table (scripts/option-docs.c): `make docs` writes it,
+# `make unit-test` fails when a committed file differs.
+$(OUTPUT)/option-docs: scripts/option-docs.c $(OPTIONS_OBJS) | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(OPTIONS_OBJS) -o $@
+
+docs: $(OUTPUT)/option-docs
+	$(Q)$(OUTPUT)/option-docs --update
 
 $(OUTPUT)/tests/%: tests/tools/%.c | $(OUTPUT)/tests
 	$(call msg,CC-TOOL,$@)
@@ -264,10 +275,12 @@ soak: bindsnoop $(TOOLS_BINS)
 deps:
 	$(Q)scripts/install-deps.sh --test
 
-# Then the live suite's --list, which fails when an option's row names no
-# live test or one the suite does not have (no root needed).
-unit-test: $(UNIT_BINS) $(OUTPUT)/tests/live-test
+# Then the option docs against the option table, and the live suite's --list,
+# which fails when an option's row names no live test or one the suite does
+# not have (no root needed).
+unit-test: $(UNIT_BINS) $(OUTPUT)/tests/live-test $(OUTPUT)/option-docs
 	$(Q)scripts/run-unit-tests.sh $(UNIT_BINS)
+	$(Q)$(OUTPUT)/option-docs --check
 	$(Q)$(OUTPUT)/tests/live-test --list >/dev/null && echo "live-test --list: every option names live tests it has"
 
 # Every JSON line of the run is then checked against the schema file itself.

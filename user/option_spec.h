@@ -101,6 +101,7 @@ struct option_spec {
 extern const struct option_spec option_specs[];
 extern const size_t option_spec_count;
 extern const char *const option_section_titles[SECTION_COUNT];
+extern const char *const option_section_names[SECTION_COUNT]; /* "Filters": man page, README */
 extern const char option_help_intro[];	 /* before the options */
 extern const char option_help_closing[]; /* after them: formats, examples, exit status */
 

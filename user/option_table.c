@@ -16,6 +16,15 @@ const char *const option_section_titles[SECTION_COUNT] = {
 	[SECTION_INFO] = NULL, /* --help and --version: no title */
 };
 
+/* The same groups in the man page and README.md. */
+const char *const option_section_names[SECTION_COUNT] = {
+	[SECTION_FILTERS] = "Filters",
+	[SECTION_OUTPUT] = "Output",
+	[SECTION_TRACING] = "Tracing",
+	[SECTION_QUERY] = "Query (no tracing)",
+	[SECTION_INFO] = "Other",
+};
+
 const struct option_spec option_specs[] = {
 	{
 		.name = "port",
