@@ -5,13 +5,14 @@
  *
  *   option-docs --readme      README.md's option tables
  *   option-docs --completion  the bash completion's option lists
- *   option-docs --man         the man page's OPTIONS tags (.SS and the line after each .TP)
+ *   option-docs --man         the man page's OPTIONS section
  *   option-docs --check       exit 1, one line per file, when a committed file differs
  *   option-docs --update      rewrite the generated parts in place (make docs)
  *
  * The README's and the completion's parts sit between marker lines and are
- * rewritten whole. The man page's paragraphs are prose, written by hand: only
- * its tags are checked, and rewritten when there is one for each option.
+ * rewritten whole. The man page's OPTIONS section takes its groups, their
+ * order and each option's tag from the table; each option's paragraph is
+ * prose written by hand, or its --help text until someone writes one.
  * --check and --update work on the files under the current directory.
  */
 #include <errno.h>
@@ -25,14 +26,17 @@
 #define COMPLETION_PATH "deploy/bash-completion/bindsnoop"
 #define MAN_PATH	"docs/bindsnoop.8"
 
-#define README_BEGIN                                                                              \
+#define README_BEGIN                                                                            \
 	"<!-- options: made from user/option_table.c by `make docs`; edit the rows there, not " \
 	"here -->\n"
-#define README_END	    "<!-- end of options -->\n"
-#define COMPLETION_BEGIN "# options: made from user/option_table.c by `make docs`; edit the rows there\n"
-#define COMPLETION_END	 "# end of options\n"
+#define README_END "<!-- end of options -->\n"
+#define COMPLETION_BEGIN \
+	"# options: made from user/option_table.c by `make docs`; edit the rows there\n"
+#define COMPLETION_END "# end of options\n"
 /* The completion's lists wrap before this column (a tab counts 8). */
 #define COMPLETION_WIDTH 88
+/* A paragraph made from --help text wraps before this column. */
+#define MAN_WIDTH 78
 
 /* "--port LIST", "--syslog[=TARGET]", "--json": the option as a user writes it. */
 static void print_usage(FILE *out, const struct option_spec *spec)
@@ -200,16 +204,6 @@ static void print_man_tag(FILE *out, const struct option_spec *spec)
 	fputc('\n', out);
 }
 
-static void print_man(FILE *out)
-{
-	for (int section = 0; section < SECTION_COUNT; section++) {
-		fprintf(out, ".SS %s\n", option_section_names[section]);
-		for (size_t i = 0; i < option_spec_count; i++)
-			if (option_specs[i].section == (enum option_section)section)
-				print_man_tag(out, &option_specs[i]);
-	}
-}
-
 /* What print(out) writes, as a string to free. */
 static char *rendered(void (*print)(FILE *out))
 {
@@ -283,76 +277,220 @@ static char *splice(const char *text, const char *begin, const char *end, const 
 	return result;
 }
 
-/* The man page's OPTIONS section: each .SS line, and each line after a .TP. */
-static char *man_tags(const char *text)
-{
-	char *tags = NULL;
-	size_t size = 0;
-	FILE *out = open_memstream(&tags, &size);
-	bool in_options = false, after_tp = false;
-
-	if (!out)
-		return NULL;
-	for (const char *line = text; *line;) {
-		size_t len = strcspn(line, "\n");
-
-		if (!strncmp(line, ".SH ", 4))
-			in_options = !strncmp(line, ".SH OPTIONS\n", 12);
-		else if (in_options && (after_tp || !strncmp(line, ".SS ", 4)))
-			fprintf(out, "%.*s\n", (int)len, line);
-		after_tp = in_options && len == 3 && !strncmp(line, ".TP", 3);
-		line += len + (line[len] == '\n');
-	}
-	if (fclose(out))
-		return NULL;
-	return tags;
-}
-
 /*
- * The man page with its tags replaced by want's lines, in order: only when
- * there are as many (the prose of an option added or removed is a person's
- * to write).
+ * The man page cut where the table orders it: its OPTIONS section is an
+ * introduction, then per group (.SS) an introduction and one .TP paragraph
+ * per option. The paragraphs are prose, written by hand; the groups, their
+ * order and each paragraph's tag are the table's.
  */
-static char *man_with_tags(const char *text, const char *want)
+#define MAN_MAX_SECTIONS   16
+#define MAN_MAX_PARAGRAPHS 128
+
+struct man_text {
+	const char *at;
+	size_t len;
+};
+
+struct man_options {
+	struct man_text before; /* everything up to the first .SS of OPTIONS */
+	struct man_text after;	/* from the .SH after OPTIONS on */
+	struct {
+		struct man_text name;  /* "Filters" */
+		struct man_text intro; /* after the .SS line, up to its first .TP */
+	} sections[MAN_MAX_SECTIONS];
+	size_t section_count;
+	struct {
+		char name[48];	      /* "port": the option the tag names */
+		struct man_text body; /* after the tag line, up to the next .TP, .SS or .SH */
+		bool used;
+	} paragraphs[MAN_MAX_PARAGRAPHS];
+	size_t paragraph_count;
+};
+
+/* "port" from ".BR \-p ", " \-\-port " \fILIST\fR"". */
+static void man_tag_name(const char *tag, size_t len, char *name, size_t name_size)
 {
-	char *result = NULL;
+	const char *at = memmem(tag, len, "\\-\\-", 4);
+	size_t out = 0;
+
+	name[0] = '\0';
+	if (!at)
+		return;
+	for (at += 4; at < tag + len && out + 1 < name_size;) {
+		if (at + 1 < tag + len && at[0] == '\\' && at[1] == '-') {
+			name[out++] = '-';
+			at += 2;
+		} else if ((*at >= 'a' && *at <= 'z') || (*at >= '0' && *at <= '9')) {
+			name[out++] = *at++;
+		} else {
+			break;
+		}
+	}
+	name[out] = '\0';
+}
+
+/* Where the open part (intro or paragraph body) ends: at this line. */
+static void man_close(struct man_text *open, const char *line)
+{
+	if (open)
+		open->len = line - open->at;
+}
+
+/* 0, or -EINVAL when the page has no OPTIONS section with groups, or too many of them. */
+static int man_parse(const char *text, struct man_options *man)
+{
+	const char *options = strstr(text, "\n.SH OPTIONS\n"), *line;
+	struct man_text *open = NULL;
+	bool in_groups = false;
+
+	memset(man, 0, sizeof(*man));
+	if (!options)
+		return -EINVAL;
+	for (line = options + 1 + strlen(".SH OPTIONS\n"); *line;) {
+		size_t len = strcspn(line, "\n");
+		const char *next = line + len + (line[len] == '\n');
+
+		if (!strncmp(line, ".SH ", 4))
+			break;
+		if (!strncmp(line, ".SS ", 4)) {
+			if (man->section_count == MAN_MAX_SECTIONS)
+				return -EINVAL;
+			if (!in_groups)
+				man->before = (struct man_text){ text, line - text };
+			in_groups = true;
+			man_close(open, line);
+			man->sections[man->section_count].name =
+				(struct man_text){ line + 4, len - 4 };
+			open = &man->sections[man->section_count++].intro;
+			open->at = next;
+		} else if (in_groups && len == 3 && !strncmp(line, ".TP", 3)) {
+			const char *tag = next;
+			size_t tag_len = strcspn(tag, "\n");
+
+			if (man->paragraph_count == MAN_MAX_PARAGRAPHS)
+				return -EINVAL;
+			man_close(open, line);
+			man_tag_name(tag, tag_len, man->paragraphs[man->paragraph_count].name,
+				     sizeof(man->paragraphs[0].name));
+			open = &man->paragraphs[man->paragraph_count++].body;
+			next = tag + tag_len + (tag[tag_len] == '\n');
+			open->at = next;
+		}
+		line = next;
+	}
+	if (!in_groups)
+		return -EINVAL;
+	man_close(open, line);
+	man->after = (struct man_text){ line, strlen(line) };
+	return 0;
+}
+
+/* The help text as a paragraph of roff: a capital, a full stop, lines wrapped. */
+static void print_man_help(FILE *out, const char *help)
+{
+	int column = 0;
+
+	for (const char *word = help; *word;) {
+		size_t len = strcspn(word, " ");
+		bool last = !word[len];
+
+		if (column && column + 1 + (int)len > MAN_WIDTH) {
+			fputc('\n', out);
+			column = 0;
+		} else if (column) {
+			fputc(' ', out);
+			column++;
+		}
+		/* A line that starts with a dot or a quote would be a request. */
+		if (!column && (word[0] == '.' || word[0] == '\''))
+			column += fprintf(out, "\\&");
+		for (size_t i = 0; i < len; i++) {
+			char c = word == help && !i && word[i] >= 'a' && word[i] <= 'z' ?
+					 word[i] - 'a' + 'A' :
+					 word[i];
+
+			if (c == '-' || c == '\\')
+				fputc('\\', out);
+			fputc(c == '\\' ? 'e' : c, out);
+			column += 1 + (c == '-' || c == '\\');
+		}
+		if (last && !strchr(".!?", word[len - 1]))
+			fputc('.', out);
+		word += len;
+		word += strspn(word, " ");
+	}
+	fputc('\n', out);
+}
+
+static void print_man_section(FILE *out, struct man_options *man, int section)
+{
+	const char *name = option_section_names[section];
+
+	fprintf(out, ".SS %s\n", name);
+	for (size_t i = 0; i < man->section_count; i++)
+		if (man->sections[i].name.len == strlen(name) &&
+		    !strncmp(man->sections[i].name.at, name, man->sections[i].name.len))
+			fwrite(man->sections[i].intro.at, 1, man->sections[i].intro.len, out);
+	for (size_t i = 0; i < option_spec_count; i++) {
+		const struct option_spec *spec = &option_specs[i];
+		size_t paragraph;
+
+		if (spec->section != (enum option_section)section)
+			continue;
+		fputs(".TP\n", out);
+		print_man_tag(out, spec);
+		for (paragraph = 0; paragraph < man->paragraph_count; paragraph++)
+			if (!man->paragraphs[paragraph].used &&
+			    !strcmp(man->paragraphs[paragraph].name, spec->name))
+				break;
+		if (paragraph == man->paragraph_count) {
+			print_man_help(out, spec->help);
+			continue;
+		}
+		man->paragraphs[paragraph].used = true;
+		fwrite(man->paragraphs[paragraph].body.at, 1, man->paragraphs[paragraph].body.len,
+		       out);
+	}
+}
+
+/* The whole page with its OPTIONS made from the table; NULL when out of memory. */
+static char *man_render(struct man_options *man)
+{
+	char *text = NULL;
 	size_t size = 0;
-	FILE *out = open_memstream(&result, &size);
-	bool in_options = false, after_tp = false;
+	FILE *out = open_memstream(&text, &size);
 
 	if (!out)
 		return NULL;
-	for (const char *line = text; *line;) {
-		size_t len = strcspn(line, "\n");
-		bool tag = false;
-
-		if (!strncmp(line, ".SH ", 4))
-			in_options = !strncmp(line, ".SH OPTIONS\n", 12);
-		else if (in_options && (after_tp || !strncmp(line, ".SS ", 4)))
-			tag = true;
-		after_tp = in_options && len == 3 && !strncmp(line, ".TP", 3);
-		if (tag) {
-			size_t want_len = strcspn(want, "\n");
-
-			fprintf(out, "%.*s\n", (int)want_len, want);
-			want += want_len + (want[want_len] == '\n');
-		} else {
-			fprintf(out, "%.*s%s", (int)len, line, line[len] == '\n' ? "\n" : "");
-		}
-		line += len + (line[len] == '\n');
-	}
-	if (fclose(out))
+	fwrite(man->before.at, 1, man->before.len, out);
+	for (int section = 0; section < SECTION_COUNT; section++)
+		print_man_section(out, man, section);
+	fwrite(man->after.at, 1, man->after.len, out);
+	if (fclose(out)) {
+		free(text);
 		return NULL;
-	return result;
+	}
+	return text;
 }
 
-static int count_lines(const char *text)
+/* --man: the OPTIONS section of docs/bindsnoop.8 as the table makes it. */
+static int print_man(void)
 {
-	int lines = 0;
+	char *text = read_file(MAN_PATH), *made = NULL, *options, *end;
+	struct man_options man;
 
-	for (; *text; text++)
-		lines += *text == '\n';
-	return lines;
+	if (!text || man_parse(text, &man) || !(made = man_render(&man))) {
+		fprintf(stderr, "option-docs: %s has no OPTIONS section with .SS groups\n",
+			MAN_PATH);
+		free(text);
+		return 1;
+	}
+	options = strstr(made, "\n.SH OPTIONS\n") + 1;
+	end = strstr(options + 1, "\n.SH ");
+	fwrite(options, 1, end ? (size_t)(end + 1 - options) : strlen(options), stdout);
+	free(text);
+	free(made);
+	return 0;
 }
 
 /* The first line where two texts differ, for the message. */
@@ -362,8 +500,8 @@ static void first_difference(const char *got, const char *want, char *out, size_
 		size_t got_len = strcspn(got, "\n"), want_len = strcspn(want, "\n");
 
 		if (got_len != want_len || strncmp(got, want, got_len)) {
-			snprintf(out, out_size, "has '%.*s' where the table makes '%.*s'", (int)got_len,
-				 got, (int)want_len, want);
+			snprintf(out, out_size, "has '%.*s' where the table makes '%.*s'",
+				 (int)got_len, got, (int)want_len, want);
 			return;
 		}
 		got += got_len + (got[got_len] == '\n');
@@ -409,38 +547,46 @@ static int check_spliced(const char *path, const char *begin, const char *end,
 
 static int check_man(bool update)
 {
-	char *text = read_file(MAN_PATH), *want = rendered(print_man), *got = NULL;
-	char *fixed = NULL, difference[512];
+	char *text = read_file(MAN_PATH), *want = NULL, difference[512];
+	struct man_options man;
 	int drift = 0, err;
 
-	if (!text || !want || !(got = man_tags(text))) {
-		fprintf(stderr, "option-docs: %s cannot be read\n", MAN_PATH);
+	if (!text || man_parse(text, &man)) {
+		fprintf(stderr,
+			"option-docs: %s has no OPTIONS section with .SS groups; restore "
+			"it from git\n",
+			MAN_PATH);
+		free(text);
+		return 1;
+	}
+	want = man_render(&man);
+	if (!want) {
+		fprintf(stderr, "option-docs: %s: out of memory\n", MAN_PATH);
 		drift = 1;
-		goto out;
-	}
-	if (!strcmp(got, want))
-		goto out;
-	if (update && count_lines(got) == count_lines(want)) {
-		fixed = man_with_tags(text, want);
-		if (!fixed || (err = write_file(MAN_PATH, fixed))) {
-			fprintf(stderr, "option-docs: writing %s failed\n", MAN_PATH);
+	} else if (strcmp(text, want)) {
+		for (size_t i = 0; i < man.paragraph_count; i++)
+			if (!man.paragraphs[i].used)
+				fprintf(stderr,
+					"option-docs: %s has a paragraph for --%s, which is no "
+					"option of user/option_table.c%s\n",
+					MAN_PATH, man.paragraphs[i].name,
+					update ? ": left out" : "");
+		if (update && (err = write_file(MAN_PATH, want))) {
+			fprintf(stderr, "option-docs: writing %s: %s\n", MAN_PATH, strerror(-err));
 			drift = 1;
+		} else if (update) {
+			printf("option-docs: %s: OPTIONS made from the option table\n", MAN_PATH);
 		} else {
-			printf("option-docs: %s: OPTIONS tags made from the option table\n", MAN_PATH);
+			first_difference(text, want, difference, sizeof(difference));
+			fprintf(stderr,
+				"option-docs: %s OPTIONS %s; run `make docs` (it writes each "
+				"option's tag, and its --help text where no paragraph exists)\n",
+				MAN_PATH, difference);
+			drift = 1;
 		}
-		goto out;
 	}
-	first_difference(got, want, difference, sizeof(difference));
-	fprintf(stderr,
-		"option-docs: %s OPTIONS %s; give each option of user/option_table.c a .TP "
-		"paragraph there, in the table's order (then `make docs` writes the tags)\n",
-		MAN_PATH, difference);
-	drift = 1;
-out:
 	free(text);
 	free(want);
-	free(got);
-	free(fixed);
 	return drift;
 }
 
@@ -463,13 +609,13 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "--completion")) {
 		print_completion(stdout);
 	} else if (!strcmp(mode, "--man")) {
-		print_man(stdout);
+		return print_man();
 	} else if (update || !strcmp(mode, "--check")) {
-		int drift = check_spliced(README_PATH, README_BEGIN, README_END, print_readme,
-					  update) +
-			    check_spliced(COMPLETION_PATH, COMPLETION_BEGIN, COMPLETION_END,
-					  print_completion, update) +
-			    check_man(update);
+		int drift =
+			check_spliced(README_PATH, README_BEGIN, README_END, print_readme, update) +
+			check_spliced(COMPLETION_PATH, COMPLETION_BEGIN, COMPLETION_END,
+				      print_completion, update) +
+			check_man(update);
 
 		if (!drift && !update)
 			printf("option-docs: README.md, the bash completion and the man page "
