@@ -6,7 +6,7 @@
 #   make bench        the storm benchmarks, one table (run as root; not a test)
 #   make bench-vm     the same table in Debian's kernels under QEMU
 #   make install      DESTDIR/PREFIX honoured
-#   make docs         README.md's options, completion lists, man tags from user/option_table.c
+#   make docs         README.md's options, completion lists, man OPTIONS from user/option_table.c
 #   make image        the container image bindsnoop:VERSION (IMAGE=name:tag), FROM scratch
 #   make fuzz         every libFuzzer target for FUZZ_SECONDS (default 120) each
 #   make asan         bindsnoop, unit and live tests under ASan+UBSan (build/asan)
