@@ -48,11 +48,15 @@ static void print_usage(FILE *out, const struct option_spec *spec)
 		fprintf(out, "[=%s]", spec->value_name);
 }
 
-/* Markdown table cell text: a '|' would end the cell. */
-static void print_cell(FILE *out, const char *text)
+/*
+ * Text with a backslash before each special character: '|' in a Markdown
+ * table cell (it would end the cell), '-' in an option for groff (a hyphen
+ * otherwise).
+ */
+static void print_escaped(FILE *out, const char *text, char special)
 {
 	for (; *text; text++) {
-		if (*text == '|')
+		if (*text == special)
 			fputc('\\', out);
 		fputc(*text, out);
 	}
@@ -113,7 +117,7 @@ static void print_readme(FILE *out)
 			fputs(" | ", out);
 			print_conflicts(out, spec);
 			fputs(" | ", out);
-			print_cell(out, spec->help);
+			print_escaped(out, spec->help, '|');
 			fputs(" |\n", out);
 		}
 	}
@@ -177,16 +181,6 @@ static void print_completion(FILE *out)
 	fputs("'\n", out);
 }
 
-/* groff: a '-' in an option is "\-", so that it is not a hyphen. */
-static void print_roff(FILE *out, const char *text)
-{
-	for (; *text; text++) {
-		if (*text == '-')
-			fputc('\\', out);
-		fputc(*text, out);
-	}
-}
-
 /* ".BR \-p ", " \-\-port " \fILIST\fR"": the tag of the option's .TP paragraph. */
 static void print_man_tag(FILE *out, const struct option_spec *spec)
 {
@@ -196,7 +190,7 @@ static void print_man_tag(FILE *out, const struct option_spec *spec)
 	if (spec->letter)
 		fprintf(out, "\\-%c \", \" ", spec->letter);
 	fputs("\\-\\-", out);
-	print_roff(out, spec->name);
+	print_escaped(out, spec->name, '-');
 	if (spec->value == VALUE_REQUIRED)
 		fprintf(out, " \" \\fI%s\\fR\"", spec->value_name);
 	else if (spec->value == VALUE_OPTIONAL)
@@ -513,31 +507,47 @@ static void first_difference(const char *got, const char *want, char *out, size_
 		snprintf(out, out_size, "has '%.*s' for no option", (int)strcspn(got, "\n"), got);
 }
 
-/* One file: 0 if it is what the table makes (or was made so), else 1 after a line on stderr. */
+/*
+ * text is what path holds, want what the table makes of it: 0 when they
+ * agree or want was written (update), else 1 after a line on stderr that
+ * ends in detail.
+ */
+static int settle(const char *path, const char *text, const char *want, bool update,
+		  const char *detail)
+{
+	int err;
+
+	if (!strcmp(text, want))
+		return 0;
+	if (!update) {
+		fprintf(stderr, "option-docs: %s %s\n", path, detail);
+		return 1;
+	}
+	err = write_file(path, want);
+	if (err) {
+		fprintf(stderr, "option-docs: writing %s: %s\n", path, strerror(-err));
+		return 1;
+	}
+	printf("option-docs: %s made from the option table\n", path);
+	return 0;
+}
+
+/* README.md or the completion: the part between the markers. */
 static int check_spliced(const char *path, const char *begin, const char *end,
 			 void (*print)(FILE *out), bool update)
 {
 	char *text = read_file(path), *body = rendered(print), *want = NULL;
 	const char *problem = "cannot be read";
-	int drift = 0, err;
+	int drift;
 
 	if (text && body)
 		want = splice(text, begin, end, body, &problem);
-	if (!want) {
+	if (want) {
+		drift = settle(path, text, want, update,
+			       "differs from the option table; run `make docs`");
+	} else {
 		fprintf(stderr, "option-docs: %s %s; restore it from git\n", path, problem);
 		drift = 1;
-	} else if (strcmp(text, want)) {
-		if (update && (err = write_file(path, want))) {
-			fprintf(stderr, "option-docs: writing %s: %s\n", path, strerror(-err));
-			drift = 1;
-		} else if (update) {
-			printf("option-docs: %s made from the option table\n", path);
-		} else {
-			fprintf(stderr,
-				"option-docs: %s differs from the option table; run `make docs`\n",
-				path);
-			drift = 1;
-		}
 	}
 	free(text);
 	free(body);
@@ -545,46 +555,38 @@ static int check_spliced(const char *path, const char *begin, const char *end,
 	return drift;
 }
 
+/* The man page: its OPTIONS section. */
 static int check_man(bool update)
 {
-	char *text = read_file(MAN_PATH), *want = NULL, difference[512];
+	char *text = read_file(MAN_PATH), *want = NULL, difference[512], detail[640];
 	struct man_options man;
-	int drift = 0, err;
+	int drift = 1;
 
 	if (!text || man_parse(text, &man)) {
 		fprintf(stderr,
 			"option-docs: %s has no OPTIONS section with .SS groups; restore "
 			"it from git\n",
 			MAN_PATH);
-		free(text);
-		return 1;
+		goto out;
 	}
 	want = man_render(&man);
 	if (!want) {
 		fprintf(stderr, "option-docs: %s: out of memory\n", MAN_PATH);
-		drift = 1;
-	} else if (strcmp(text, want)) {
-		for (size_t i = 0; i < man.paragraph_count; i++)
-			if (!man.paragraphs[i].used)
-				fprintf(stderr,
-					"option-docs: %s has a paragraph for --%s, which is no "
-					"option of user/option_table.c%s\n",
-					MAN_PATH, man.paragraphs[i].name,
-					update ? ": left out" : "");
-		if (update && (err = write_file(MAN_PATH, want))) {
-			fprintf(stderr, "option-docs: writing %s: %s\n", MAN_PATH, strerror(-err));
-			drift = 1;
-		} else if (update) {
-			printf("option-docs: %s: OPTIONS made from the option table\n", MAN_PATH);
-		} else {
-			first_difference(text, want, difference, sizeof(difference));
-			fprintf(stderr,
-				"option-docs: %s OPTIONS %s; run `make docs` (it writes each "
-				"option's tag, and its --help text where no paragraph exists)\n",
-				MAN_PATH, difference);
-			drift = 1;
-		}
+		goto out;
 	}
+	for (size_t i = 0; i < man.paragraph_count; i++)
+		if (!man.paragraphs[i].used)
+			fprintf(stderr,
+				"option-docs: %s has a paragraph for --%s, which is no option of "
+				"user/option_table.c%s\n",
+				MAN_PATH, man.paragraphs[i].name, update ? ": left out" : "");
+	first_difference(text, want, difference, sizeof(difference));
+	snprintf(detail, sizeof(detail),
+		 "OPTIONS %s; run `make docs` (it writes each option's tag, and its --help "
+		 "text where no paragraph exists)",
+		 difference);
+	drift = settle(MAN_PATH, text, want, update, detail);
+out:
 	free(text);
 	free(want);
 	return drift;

@@ -645,36 +645,23 @@ struct given {
 	bool *seen;		  /* by row of option_specs */
 };
 
-/* A row that the given options make moot (spec->excludes), NULL if none. */
-static const struct option_spec *moot_option(const struct given *given,
-					     const struct option_spec **excluder)
+/*
+ * The first given row whose partner breaks its rule: the option its
+ * spec->needs names is missing (needs), or the one its spec->excludes names
+ * is given. NULL if none.
+ */
+static const struct option_spec *conflicting_row(const struct given *given, bool needs,
+						 const struct option_spec **partner)
 {
 	for (size_t i = 0; i < option_spec_count; i++) {
+		const char *name = needs ? option_specs[i].needs : option_specs[i].excludes;
 		const struct option_spec *other;
 
-		if (!given->seen[i] || !option_specs[i].excludes)
+		if (!given->seen[i] || !name)
 			continue;
-		other = option_spec_find(option_specs[i].excludes);
-		if (other && given->seen[other - option_specs]) {
-			*excluder = other;
-			return &option_specs[i];
-		}
-	}
-	return NULL;
-}
-
-/* A given row whose spec->needs was not given, NULL if none. */
-static const struct option_spec *unmet_need(const struct given *given,
-					    const struct option_spec **needed)
-{
-	for (size_t i = 0; i < option_spec_count; i++) {
-		const struct option_spec *other;
-
-		if (!given->seen[i] || !option_specs[i].needs)
-			continue;
-		other = option_spec_find(option_specs[i].needs);
-		if (other && !given->seen[other - option_specs]) {
-			*needed = other;
+		other = option_spec_find(name);
+		if (other && given->seen[other - option_specs] != needs) {
+			*partner = other;
 			return &option_specs[i];
 		}
 	}
@@ -720,11 +707,11 @@ static enum options_result check_combinations(const struct options *opts, const 
 
 	if (who != OPTIONS_RUN)
 		return who;
-	moot = moot_option(given, &excluder);
+	moot = conflicting_row(given, false, &excluder);
 	if (moot)
 		return usage_error(err, "--%s has no effect with --%s; drop one of them",
 				   moot->name, excluder->name);
-	unmet = unmet_need(given, &needed);
+	unmet = conflicting_row(given, true, &needed);
 	if (unmet)
 		return needs_error(err, unmet, needed);
 	if (opts->quiet && !opts->output_path && !opts->syslog && !opts->journal && !opts->metrics)
