@@ -6,6 +6,7 @@
 #   make bench        the storm benchmarks, one table (run as root; not a test)
 #   make bench-vm     the same table in Debian's kernels under QEMU
 #   make install      DESTDIR/PREFIX honoured
+#   make docs         README.md's options, completion lists, man OPTIONS from user/option_table.c
 #   make image        the container image bindsnoop:VERSION (IMAGE=name:tag), FROM scratch
 #   make fuzz         every libFuzzer target for FUZZ_SECONDS (default 120) each
 #   make asan         bindsnoop, unit and live tests under ASan+UBSan (build/asan)
@@ -33,7 +34,6 @@ ifeq ($(origin CC),default)
 CC := $(CROSS_COMPILE)gcc
 endif
 endif
-OBJCOPY ?= $(CROSS_COMPILE)objcopy
 # The kernel types the BPF side is compiled against: x86's keep their path.
 VMLINUX_DIR := $(if $(filter x86,$(ARCH)),vmlinux,vmlinux/$(ARCH))
 comma := ,
@@ -113,20 +113,18 @@ PURE_OBJS := $(filter-out $(addprefix $(OUTPUT)/user/,main.o capture/tracer.o pi
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 LIVE_SRCS := $(wildcard tests/live/*.c)
-# The option table and what its parsers need: options-table checks its rows
-# against it. Linked as one object that exports only option_*, so that the
-# helpers of user/ cannot clash with the live suite's own (errno_name, ...).
-LIVE_OPTION_SRCS := user/option_table.c user/options.c user/format.c \
-		    user/text_sanitize.c user/strbuf.c \
-		    user/output/syslog_target.c user/output/listen_address.c \
-		    user/capture/path_filter.c
+# The options: the table (one row per option), its parser and --help, and the
+# parsers those rows call. A module of its own that bindsnoop, the live suite
+# (options-table reads the rows) and build/option-docs all link as it is.
+OPTIONS_OBJS := $(addprefix $(OUTPUT)/user/,option_table.o options.o errno_names.o \
+		output/syslog_target.o output/listen_address.o capture/path_filter.o)
 # The tests' own library (tests/lib): the one JSON checker of the unit tests and the live suite.
 TESTLIB_SRCS := $(wildcard tests/lib/*.c)
 TESTLIB_OBJS := $(patsubst tests/lib/%.c,$(OUTPUT)/tests/lib/%.o,$(TESTLIB_SRCS))
 TOOLS_SRCS := $(wildcard tests/tools/*.c)
 TOOLS_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/%,$(TOOLS_SRCS))
 
-.PHONY: FORCE image image-test fuzz fuzz-build asan unit-test-bins soak all clean test unit-test live-test vm-test collector-test deploy-test bench bench-vm install uninstall run format deps deb
+.PHONY: FORCE docs image image-test fuzz fuzz-build asan unit-test-bins soak all clean test unit-test live-test vm-test collector-test deploy-test bench bench-vm install uninstall run format deps deb
 .DELETE_ON_ERROR:
 
 all: bindsnoop
@@ -192,15 +190,20 @@ $(OUTPUT)/tests/lib/%.o: tests/lib/%.c | $(OUTPUT)/tests/lib
 
 # The live suite and its helpers run on this machine and inside the test VMs,
 # so they are always static.
-$(OUTPUT)/tests/live-test: $(LIVE_SRCS) $(TESTLIB_SRCS) $(OUTPUT)/tests/option_table.o $(wildcard tests/live/*.h tests/lib/*.h) | $(OUTPUT)/tests
+$(OUTPUT)/tests/live-test: $(LIVE_SRCS) $(TESTLIB_SRCS) $(OPTIONS_OBJS) $(wildcard tests/live/*.h tests/lib/*.h) | $(OUTPUT)/tests
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) -static -Itests/live -Itests/lib $(LIVE_SRCS) $(TESTLIB_SRCS) \
-		$(OUTPUT)/tests/option_table.o -o $@
+		$(OPTIONS_OBJS) -o $@
 
-$(OUTPUT)/tests/option_table.o: $(LIVE_OPTION_SRCS) $(USER_HEADERS) bpf/bindsnoop.h | $(OUTPUT)/tests
-	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -r -nostdlib $(LIVE_OPTION_SRCS) -o $@
-	$(Q)$(OBJCOPY) -w --keep-global-symbol='option_*' $@
+# What README.md, the bash completion and the man page say about each option,
+# made from the option table (scripts/option-docs.c): `make docs` writes it,
+# `make unit-test` fails when a committed file differs.
+$(OUTPUT)/option-docs: scripts/option-docs.c $(OPTIONS_OBJS) | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(OPTIONS_OBJS) -o $@
+
+docs: $(OUTPUT)/option-docs
+	$(Q)$(OUTPUT)/option-docs --update
 
 $(OUTPUT)/tests/%: tests/tools/%.c | $(OUTPUT)/tests
 	$(call msg,CC-TOOL,$@)
@@ -276,8 +279,13 @@ soak: bindsnoop $(TOOLS_BINS)
 deps:
 	$(Q)scripts/install-deps.sh --test
 
-unit-test: $(UNIT_BINS)
+# Then the option docs against the option table, and the live suite's --list,
+# which fails when an option's row names no live test or one the suite does
+# not have (no root needed).
+unit-test: $(UNIT_BINS) $(OUTPUT)/tests/live-test $(OUTPUT)/option-docs
 	$(Q)scripts/run-unit-tests.sh $(UNIT_BINS)
+	$(Q)$(OUTPUT)/option-docs --check
+	$(Q)$(OUTPUT)/tests/live-test --list >/dev/null && echo "live-test --list: every option names live tests it has"
 
 # Every JSON line of the run is then checked against the schema file itself.
 live-test: bindsnoop $(OUTPUT)/tests/live-test $(TOOLS_BINS)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "bindsnoop.h"
+#include "errno_names.h"
 
 /* Big enough for any format_addr / format_endpoint result. */
 #define FORMAT_ADDR_MAX	    46 /* INET6_ADDRSTRLEN */
@@ -18,8 +19,6 @@
 #define FORMAT_CLOCK_MAX    16 /* "18:52:01.123456" */
 #define FORMAT_PROTO_MAX    24 /* "ipproto-65535" */
 
-/* "EADDRINUSE" for 98; NULL for numbers Linux does not define. */
-const char *errno_name(int err);
 
 #define FORMAT_AGE_MAX 32 /* "213503982334601d7h" */
 /* How long, from seconds: "42s", "9m05s", "2h10m", "3d4h". */
@@ -28,9 +27,6 @@ void format_age(__u64 seconds, char out[FORMAT_AGE_MAX]);
 #define FORMAT_ERRNO_MAX 16 /* "E-2147483648" */
 /* errno_name(err), or "E<n>" in buf for a number without a name. */
 const char *errno_text(int err, char buf[FORMAT_ERRNO_MAX]);
-
-/* 98 for "EADDRINUSE" (exact, upper case; aliases like "EWOULDBLOCK" too); -1 if unknown. */
-int errno_from_name(const char *name);
 
 /* "tcp", "udp", "udplite", "mptcp", "sctp", else "ipproto-<n>" written into buf. */
 const char *proto_name(__u16 protocol, char *buf, size_t len);

@@ -71,11 +71,24 @@ struct option_spec {
 	/* option_parse_list and the parsers built on it */
 	option_item_parser item;
 	const char *list_example;  /* a valid list, shown for an empty item: "80,443" */
-	bool syslog_only;	   /* means nothing without --syslog */
+	/*
+	 * What it is when not given, for a row whose parser takes a value:
+	 * options_parse parses it first ("auto"). Numbers have default_number,
+	 * flags store the opposite of flag_value.
+	 */
+	const char *default_value;
+	/* Conflicts, checked by options_parse once every option is read. */
+	const char *needs;	   /* an option (name without "--") it means nothing without */
+	const char *excludes;	   /* an option (name without "--") that makes this one moot */
 	bool tracing_only;	   /* means nothing with --who, which traces nothing */
 	bool once;		   /* given twice is an error: a second one would not add up */
-	const char *excludes;	   /* an option (name without "--") that makes this one moot */
 	bool needs_metrics_server; /* left out of --help by builds without the server */
+	/*
+	 * The live tests (tests/live, comma-separated names) that run it against
+	 * real conflicts and check its effect: the live suite's --list fails
+	 * when a row names none, or a test it does not have.
+	 */
+	const char *live_tests;
 };
 
 #define BOOL_FIELD(member) \
@@ -88,6 +101,7 @@ struct option_spec {
 extern const struct option_spec option_specs[];
 extern const size_t option_spec_count;
 extern const char *const option_section_titles[SECTION_COUNT];
+extern const char *const option_section_names[SECTION_COUNT]; /* "Filters": man page, README */
 extern const char option_help_intro[];	 /* before the options */
 extern const char option_help_closing[]; /* after them: formats, examples, exit status */
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Every option of bindsnoop, one row each (option_spec.h says what the
- * fields mean), in the order --help lists them. A new option is a row here,
- * its field in struct options, and its row of live tests in
- * tests/live/option_table.c.
+ * fields mean), in the order --help lists them. --help, the man page's
+ * option tags, the bash completion's option lists and README.md's option
+ * table are made from these rows (build/option-docs, `make docs`).
  */
 #include "option_spec.h"
 
@@ -14,6 +14,15 @@ const char *const option_section_titles[SECTION_COUNT] = {
 	[SECTION_TRACING] = "Tracing:",
 	[SECTION_QUERY] = "Query (no tracing):",
 	[SECTION_INFO] = NULL, /* --help and --version: no title */
+};
+
+/* The same groups in the man page and README.md. */
+const char *const option_section_names[SECTION_COUNT] = {
+	[SECTION_FILTERS] = "Filters",
+	[SECTION_OUTPUT] = "Output",
+	[SECTION_TRACING] = "Tracing",
+	[SECTION_QUERY] = "Query (no tracing)",
+	[SECTION_INFO] = "Other",
 };
 
 const struct option_spec option_specs[] = {
@@ -31,6 +40,7 @@ const struct option_spec option_specs[] = {
 		.item = option_port_item,
 		.list_example = "80,443",
 		.tracing_only = true,
+		.live_tests = "port-filter",
 	},
 	{
 		.name = "pid",
@@ -44,6 +54,7 @@ const struct option_spec option_specs[] = {
 		.item = option_pid_item,
 		.list_example = "4242,4243",
 		.tracing_only = true,
+		.live_tests = "pid-filter",
 	},
 	{
 		.name = "uid",
@@ -57,6 +68,7 @@ const struct option_spec option_specs[] = {
 		.item = option_uid_item,
 		.list_example = "alice,1001",
 		.tracing_only = true,
+		.live_tests = "uid-filter,errno-uid-filter",
 	},
 	{
 		.name = "comm",
@@ -71,6 +83,7 @@ const struct option_spec option_specs[] = {
 		.item = option_comm_item,
 		.list_example = "node,python3",
 		.tracing_only = true,
+		.live_tests = "comm-filter",
 	},
 	{
 		.name = "path",
@@ -85,6 +98,7 @@ const struct option_spec option_specs[] = {
 		.item = option_path_item,
 		.list_example = "/run/app.sock,@app",
 		.tracing_only = true,
+		.live_tests = "path-filter",
 	},
 	{
 		.name = "errno",
@@ -99,6 +113,7 @@ const struct option_spec option_specs[] = {
 		.item = option_errno_item,
 		.list_example = "EADDRINUSE,EACCES",
 		.tracing_only = true,
+		.live_tests = "errno-filter-name,errno-filter-number,errno-uid-filter",
 	},
 	{
 		.name = "all",
@@ -109,6 +124,7 @@ const struct option_spec option_specs[] = {
 		.field = BOOL_FIELD(all),
 		.flag_value = true,
 		.tracing_only = true,
+		.live_tests = "all-flag",
 	},
 	{
 		.name = "json",
@@ -118,6 +134,9 @@ const struct option_spec option_specs[] = {
 		.parse = option_set_flag,
 		.field = BOOL_FIELD(json),
 		.flag_value = true,
+		.excludes = "quiet",
+		/* Every tracer of the suite runs with --json and --backend B; tcp4 checks every field. */
+		.live_tests = "tcp4,json-valid",
 	},
 	{
 		.name = "wide",
@@ -127,6 +146,8 @@ const struct option_spec option_specs[] = {
 		.parse = option_set_flag,
 		.field = BOOL_FIELD(wide),
 		.flag_value = true,
+		.excludes = "quiet",
+		.live_tests = "wide-table",
 	},
 	{
 		.name = "output",
@@ -141,6 +162,7 @@ const struct option_spec option_specs[] = {
 		.parse = option_parse_output,
 		.tracing_only = true,
 		.once = true,
+		.live_tests = "output-quiet",
 	},
 	{
 		.name = "syslog",
@@ -154,6 +176,7 @@ const struct option_spec option_specs[] = {
 		.parse = option_parse_syslog,
 		.tracing_only = true,
 		.once = true,
+		.live_tests = "syslog-unix",
 	},
 	{
 		.name = "syslog-facility",
@@ -164,8 +187,10 @@ const struct option_spec option_specs[] = {
 		.help = "daemon (default), user, local0..local7, ... or 0..23: "
 			"--syslog-facility local3",
 		.parse = option_parse_syslog_facility,
-		.syslog_only = true,
+		.needs = "syslog",
 		.tracing_only = true,
+		.default_value = "daemon",
+		.live_tests = "syslog-unix",
 	},
 	{
 		.name = "syslog-queue-mb",
@@ -182,8 +207,9 @@ const struct option_spec option_specs[] = {
 		.max = 1024,
 		.number_is = "a size",
 		.unit = " MiB",
-		.syslog_only = true,
+		.needs = "syslog",
 		.tracing_only = true,
+		.live_tests = "syslog-queue",
 	},
 	{
 		.name = "journal",
@@ -194,6 +220,7 @@ const struct option_spec option_specs[] = {
 			"status of the failing unit (not in the static build): --journal",
 		.parse = option_parse_journal,
 		.tracing_only = true,
+		.live_tests = "journal,journal-stalled",
 	},
 	{
 		.name = "metrics",
@@ -209,6 +236,7 @@ const struct option_spec option_specs[] = {
 		.tracing_only = true,
 		.once = true,
 		.needs_metrics_server = true,
+		.live_tests = "metrics",
 	},
 	{
 		.name = "quiet",
@@ -219,6 +247,7 @@ const struct option_spec option_specs[] = {
 		.field = BOOL_FIELD(quiet),
 		.flag_value = true,
 		.tracing_only = true,
+		.live_tests = "output-quiet",
 	},
 	{
 		.name = "verbose",
@@ -229,6 +258,7 @@ const struct option_spec option_specs[] = {
 		.field = BOOL_FIELD(verbose),
 		.flag_value = true,
 		.tracing_only = true,
+		.live_tests = "verbose",
 	},
 	{
 		.name = "backend",
@@ -241,6 +271,8 @@ const struct option_spec option_specs[] = {
 			"tries them in this order, keeps the first that loads and attaches",
 		.parse = option_parse_backend,
 		.tracing_only = true,
+		.default_value = "auto",
+		.live_tests = "tcp4",
 	},
 	{
 		.name = "no-proc-lookup",
@@ -251,6 +283,7 @@ const struct option_spec option_specs[] = {
 		.field = BOOL_FIELD(proc_lookup),
 		.flag_value = false,
 		.tracing_only = true,
+		.live_tests = "no-proc-lookup",
 	},
 	{
 		.name = "no-kernel-holders",
@@ -260,6 +293,7 @@ const struct option_spec option_specs[] = {
 		.field = BOOL_FIELD(kernel_holders),
 		.flag_value = false,
 		.tracing_only = true,
+		.live_tests = "no-kernel-holders",
 	},
 	{
 		.name = "ring-buffer-mb",
@@ -278,6 +312,7 @@ const struct option_spec option_specs[] = {
 		.power_of_two = true,
 		.number_is = "a power of two",
 		.tracing_only = true,
+		.live_tests = "ring-buffer-mb,ring-buffer-default,ring-buffer-lost",
 	},
 	{
 		.name = "poll-ms",
@@ -294,6 +329,7 @@ const struct option_spec option_specs[] = {
 		.max = 1000,
 		.number_is = "a number of milliseconds",
 		.tracing_only = true,
+		.live_tests = "poll-ms",
 	},
 	{
 		.name = "fold-ms",
@@ -313,6 +349,7 @@ const struct option_spec option_specs[] = {
 		.number_is = "a number of milliseconds",
 		.tracing_only = true,
 		.excludes = "no-fold",
+		.live_tests = "fold",
 	},
 	{
 		.name = "no-fold",
@@ -323,6 +360,7 @@ const struct option_spec option_specs[] = {
 		.field = BOOL_FIELD(fold),
 		.flag_value = false,
 		.tracing_only = true,
+		.live_tests = "no-fold",
 	},
 	{
 		.name = "who",
@@ -337,6 +375,7 @@ const struct option_spec option_specs[] = {
 		.field = PORTS_FIELD(who_ports),
 		.item = option_port_item,
 		.list_example = "8080,8443",
+		.live_tests = "who-holder,who-time-wait,who-free,who-parent-chain",
 	},
 	{
 		.name = "all-netns",
@@ -345,6 +384,8 @@ const struct option_spec option_specs[] = {
 		.parse = option_set_flag,
 		.field = BOOL_FIELD(all_netns),
 		.flag_value = true,
+		.needs = "who",
+		.live_tests = "who-other-netns",
 	},
 	{
 		.name = "help",
@@ -352,6 +393,7 @@ const struct option_spec option_specs[] = {
 		.section = SECTION_INFO,
 		.help = "this text",
 		.parse = option_print_help,
+		.live_tests = "help",
 	},
 	{
 		.name = "version",
@@ -359,6 +401,7 @@ const struct option_spec option_specs[] = {
 		.section = SECTION_INFO,
 		.help = "the version",
 		.parse = option_print_version,
+		.live_tests = "version",
 	},
 };
 

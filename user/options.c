@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "format.h"
+#include "errno_names.h"
 #include "output/metrics_server.h"
 #include "output/output.h"
 #include "option_spec.h"
@@ -641,39 +641,55 @@ static void build_getopt_tables(struct option *long_options, char *short_options
 
 /* What was given, for the checks that need all of the options. */
 struct given {
-	const char *syslog_only;  /* a --syslog-* option: needs --syslog */
 	const char *tracing_only; /* the first option that --who would ignore */
 	bool *seen;		  /* by row of option_specs */
 };
 
-/* A row that the given options make moot (spec->excludes), NULL if none. */
-static const struct option_spec *moot_option(const struct given *given,
-					     const struct option_spec **excluder)
+/*
+ * The first given row whose partner breaks its rule: the option its
+ * spec->needs names is missing (needs), or the one its spec->excludes names
+ * is given. NULL if none.
+ */
+static const struct option_spec *conflicting_row(const struct given *given, bool needs,
+						 const struct option_spec **partner)
 {
 	for (size_t i = 0; i < option_spec_count; i++) {
+		const char *name = needs ? option_specs[i].needs : option_specs[i].excludes;
 		const struct option_spec *other;
 
-		if (!given->seen[i] || !option_specs[i].excludes)
+		if (!given->seen[i] || !name)
 			continue;
-		other = option_spec_find(option_specs[i].excludes);
-		if (other && given->seen[other - option_specs]) {
-			*excluder = other;
+		other = option_spec_find(name);
+		if (other && given->seen[other - option_specs] != needs) {
+			*partner = other;
 			return &option_specs[i];
 		}
 	}
 	return NULL;
 }
 
+/* "add --syslog (or --syslog=TARGET)", "add --who LIST, e.g. --who 8080": how to meet a need. */
+static enum options_result needs_error(FILE *err, const struct option_spec *spec,
+				       const struct option_spec *needed)
+{
+	if (needed->value == VALUE_OPTIONAL)
+		return usage_error(err, "--%s only applies to --%s; add --%s (or --%s=%s)",
+				   spec->name, needed->name, needed->name, needed->name,
+				   needed->value_name);
+	if (needed->value == VALUE_REQUIRED)
+		return usage_error(err, "--%s only applies to --%s; add --%s %s, e.g. %s --%s",
+				   spec->name, needed->name, needed->name, needed->value_name,
+				   needed->example, spec->name);
+	return usage_error(err, "--%s only applies to --%s; add --%s", spec->name, needed->name,
+			   needed->name);
+}
+
 /* --who asks once and exits: the tracing options would do nothing. */
 static enum options_result check_who(const struct options *opts, const struct given *given,
 				     FILE *err)
 {
-	if (!opts->who) {
-		if (opts->all_netns)
-			return usage_error(err, "--all-netns only applies to --who; add --who "
-						"PORT, e.g. --who 8080 --all-netns");
+	if (!opts->who)
 		return OPTIONS_RUN;
-	}
 	if (given->tracing_only)
 		return usage_error(err,
 				   "--who asks once and traces nothing, so --%s has no effect; "
@@ -687,28 +703,21 @@ static enum options_result check_combinations(const struct options *opts, const 
 					      FILE *err)
 {
 	enum options_result who = check_who(opts, given, err);
-	const struct option_spec *moot, *excluder;
+	const struct option_spec *moot, *excluder, *unmet, *needed;
 
 	if (who != OPTIONS_RUN)
 		return who;
-	moot = moot_option(given, &excluder);
+	moot = conflicting_row(given, false, &excluder);
 	if (moot)
 		return usage_error(err, "--%s has no effect with --%s; drop one of them",
 				   moot->name, excluder->name);
-	if (given->syslog_only && !opts->syslog)
-		return usage_error(err,
-				   "--%s only applies to syslog messages; add --syslog (or "
-				   "--syslog=TARGET)",
-				   given->syslog_only);
+	unmet = conflicting_row(given, true, &needed);
+	if (unmet)
+		return needs_error(err, unmet, needed);
 	if (opts->quiet && !opts->output_path && !opts->syslog && !opts->journal && !opts->metrics)
 		return usage_error(err,
 				   "--quiet leaves no output at all; add --output FILE, "
 				   "--syslog, --journal or --metrics ADDR:PORT, or drop --quiet");
-	if (opts->quiet && (opts->json || opts->wide))
-		return usage_error(err,
-				   "--quiet prints nothing on stdout, so %s has no effect; "
-				   "drop one of them",
-				   opts->json ? "--json" : "--wide");
 	return OPTIONS_RUN;
 }
 
@@ -759,9 +768,10 @@ static enum options_result bad_option(int argc, char **argv, FILE *err)
 
 /*
  * The defaults: a flag's field holds the opposite of what the flag stores,
- * a number its row's default; the rest starts at zero unless set here.
+ * a number its row's default, a row with a default_value what its parser
+ * makes of it; the rest starts at zero.
  */
-static void set_defaults(struct options *opts)
+static void set_defaults(struct options *opts, FILE *out, FILE *err)
 {
 	memset(opts, 0, sizeof(*opts));
 	for (size_t i = 0; i < option_spec_count; i++) {
@@ -771,9 +781,13 @@ static void set_defaults(struct options *opts)
 			*(bool *)((char *)opts + spec->field) = !spec->flag_value;
 		else if (spec->parse == option_parse_number)
 			*(__u32 *)((char *)opts + spec->field) = spec->default_number;
+		else if (spec->default_value)
+			spec->parse(&(struct option_call){ .opts = opts,
+							   .spec = spec,
+							   .value = spec->default_value,
+							   .out = out,
+							   .err = err });
 	}
-	opts->backend = BACKEND_AUTO;
-	opts->syslog_facility = SYSLOG_FACILITY_DAEMON;
 }
 
 __u32 ring_buffer_default_mb(__u32 poll_ms, bool fold)
@@ -799,7 +813,7 @@ enum options_result options_parse(int argc, char **argv, struct options *opts, F
 	int value;
 
 	memset(seen, 0, sizeof(seen));
-	set_defaults(opts);
+	set_defaults(opts, out, err);
 	build_getopt_tables(long_options, short_options);
 	/* 0, not 1: glibc then also forgets state from an earlier parse (unit tests). */
 	optind = 0;
@@ -812,8 +826,6 @@ enum options_result options_parse(int argc, char **argv, struct options *opts, F
 			return missing_value(argc, argv, err);
 		if (!spec)
 			return bad_option(argc, argv, err);
-		if (spec->syslog_only)
-			given.syslog_only = spec->name;
 		if (spec->tracing_only && !given.tracing_only)
 			given.tracing_only = spec->name;
 		/* A second --output would silently replace the first. */

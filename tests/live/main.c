@@ -152,7 +152,7 @@ static const struct live_test live_tests[] = {
 	  test_who_other_netns, true },
 	{ "help", "--help: usage on stdout, exit 0", test_help_option, false },
 	{ "version", "--version: the version on stdout, exit 0", test_version_option, false },
-	{ "options-table", "every option in --help has a row naming its live tests",
+	{ "options-table", "every option names live tests that exist, and is in --help",
 	  test_options_table, false },
 	{ "usage-port-70000", "--port 70000: exit 2, one-line message", test_usage_port_too_big,
 	  false },
@@ -538,6 +538,9 @@ int main(int argc, char **argv)
 	/* A helper gone at the wrong moment must not kill the whole run. */
 	signal(SIGPIPE, SIG_IGN);
 	if (list) {
+		/* The self check: every option names live tests this suite has. */
+		if (option_tests_check(stderr))
+			return 1;
 		for (i = 0; i < TEST_COUNT; i++)
 			printf("%-22s %s\n", live_tests[i].name, live_tests[i].summary);
 		return 0;

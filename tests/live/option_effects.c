@@ -2,7 +2,7 @@
 /*
  * One test per option that no scenario exercises otherwise: each runs the
  * real bindsnoop with the option against a real conflict and checks what the
- * option changes (option_table.c maps every option in --help to its tests).
+ * option changes (each row of user/option_table.c names its tests).
  */
 #include <dirent.h>
 #include <errno.h>

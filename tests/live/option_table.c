@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Every option of bindsnoop (a row of user/option_table.c, linked in) has a
- * row here naming the live tests that run it against real conflicts and
- * check its effect. options-table walks the option table itself: an option
- * added without a row here (or a row left behind by a removed option, or
- * naming a test that does not exist) fails the suite. It also reads the real
- * --help, which must list exactly the options of the table.
+ * Every option of bindsnoop (a row of user/option_table.c, linked in) names
+ * the live tests that run it against real conflicts and check its effect
+ * (its live_tests). An option whose row names none, or names a test this
+ * suite does not have, fails --list and options-table. options-table also
+ * reads the real --help, which must list exactly the options of the table.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,53 +17,7 @@
 #include "option_spec.h"
 #include "scenarios.h"
 
-struct option_row {
-	const char *option;
-	const char *tests; /* comma-separated live test names */
-};
-
-static const struct option_row option_rows[] = {
-	{ "--port", "port-filter" },
-	{ "--pid", "pid-filter" },
-	{ "--uid", "uid-filter,errno-uid-filter" },
-	{ "--comm", "comm-filter" },
-	{ "--path", "path-filter" },
-	{ "--errno", "errno-filter-name,errno-filter-number,errno-uid-filter" },
-	{ "--all", "all-flag" },
-	/* Every tracer of the suite runs with --json and --backend B; tcp4 checks every field. */
-	{ "--json", "tcp4,json-valid" },
-	{ "--backend", "tcp4" },
-	{ "--wide", "wide-table" },
-	{ "--output", "output-quiet" },
-	{ "--quiet", "output-quiet" },
-	{ "--syslog", "syslog-unix" },
-	{ "--syslog-facility", "syslog-unix" },
-	{ "--syslog-queue-mb", "syslog-queue" },
-	{ "--journal", "journal,journal-stalled" },
-	{ "--verbose", "verbose" },
-	{ "--no-proc-lookup", "no-proc-lookup" },
-	{ "--no-kernel-holders", "no-kernel-holders" },
-	{ "--ring-buffer-mb", "ring-buffer-mb,ring-buffer-default,ring-buffer-lost" },
-	{ "--poll-ms", "poll-ms" },
-	{ "--fold-ms", "fold" },
-	{ "--no-fold", "no-fold" },
-	{ "--metrics", "metrics" },
-	{ "--who", "who-holder,who-time-wait,who-free,who-parent-chain" },
-	{ "--all-netns", "who-other-netns" },
-	{ "--help", "help" },
-	{ "--version", "version" },
-};
-
-#define ROW_COUNT	 (sizeof(option_rows) / sizeof(option_rows[0]))
 #define MAX_HELP_OPTIONS 64
-
-static const struct option_row *row_for(const char *option)
-{
-	for (size_t i = 0; i < ROW_COUNT; i++)
-		if (!strcmp(option_rows[i].option, option))
-			return &option_rows[i];
-	return NULL;
-}
 
 /*
  * The long options --help lists: lines "  -x, --name ..." or "      --name ...",
@@ -104,26 +58,41 @@ static bool listed(char names[][48], size_t count, const char *option)
 	return false;
 }
 
-/* Each test a row names must exist. */
-static enum test_result check_row_tests(struct test_context *ctx, const struct option_row *row)
+int option_tests_check(FILE *err)
 {
+	int problems = 0;
 	char test[64];
 
-	for (const char *tests = row->tests; *tests;) {
-		size_t len = strcspn(tests, ",");
+	for (size_t i = 0; i < option_spec_count; i++) {
+		const struct option_spec *spec = &option_specs[i];
+		const char *tests = spec->live_tests ? spec->live_tests : "";
 
-		snprintf(test, sizeof(test), "%.*s", (int)len, tests);
-		if (!live_test_exists(test))
-			return test_fail(ctx,
-					 "option_rows[]: %s names test %s, which does not exist",
-					 row->option, test);
-		tests += len + (tests[len] == ',');
+		if (!*tests) {
+			fprintf(err,
+				"live-test: --%s names no live test (live_tests in "
+				"user/option_table.c): add a test of its effect and name it there\n",
+				spec->name);
+			problems++;
+		}
+		while (*tests) {
+			size_t len = strcspn(tests, ",");
+
+			snprintf(test, sizeof(test), "%.*s", (int)len, tests);
+			if (!live_test_exists(test)) {
+				fprintf(err,
+					"live-test: --%s names live test '%s', which tests/live/main.c "
+					"does not have: fix its live_tests in user/option_table.c\n",
+					spec->name, test);
+				problems++;
+			}
+			tests += len + (tests[len] == ',');
+		}
 	}
-	return TEST_PASS;
+	return problems ? -EINVAL : 0;
 }
 
 /*
- * The option table against the rows here, then against the --help of the
+ * The option table's live tests, then the table against the --help of the
  * binary under test. Builds without the metrics server (static) leave
  * --metrics out of --help.
  */
@@ -135,26 +104,8 @@ enum test_result test_options_table(struct test_context *ctx)
 	size_t count;
 	int status;
 
-	for (size_t i = 0; i < option_spec_count && result == TEST_PASS; i++) {
-		snprintf(option, sizeof(option), "--%s", option_specs[i].name);
-		if (!row_for(option))
-			result = test_fail(ctx,
-					   "%s is in the option table but has no row in "
-					   "option_rows[] (tests/live/option_table.c): add a live "
-					   "test for it",
-					   option);
-	}
-	for (size_t i = 0; i < ROW_COUNT && result == TEST_PASS; i++) {
-		if (strncmp(option_rows[i].option, "--", 2) ||
-		    !option_spec_find(option_rows[i].option + 2))
-			result =
-				test_fail(ctx, "option_rows[] has %s, which is no longer an option",
-					  option_rows[i].option);
-		else
-			result = check_row_tests(ctx, &option_rows[i]);
-	}
-	if (result != TEST_PASS)
-		return result;
+	if (option_tests_check(stderr))
+		return test_fail(ctx, "the option table names missing live tests (above)");
 	if (run_bindsnoop_once(args, LIVE_EXIT_MS, &status, &out, &err) || !out)
 		return test_fail(ctx, "bindsnoop --help did not run");
 	count = help_options(out, names);

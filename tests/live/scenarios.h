@@ -3,6 +3,7 @@
 #ifndef LIVE_SCENARIOS_H
 #define LIVE_SCENARIOS_H
 
+#include <stdio.h>
 #include "runner.h"
 
 /* scenarios.c: real conflicts seen through the shared tracer */
@@ -84,8 +85,10 @@ enum test_result test_metrics_option(struct test_context *ctx);
 enum test_result test_help_option(struct test_context *ctx);
 enum test_result test_version_option(struct test_context *ctx);
 
-/* option_table.c: every option in --help has a row naming its tests */
+/* option_table.c: every option names live tests that exist, and is in --help */
 enum test_result test_options_table(struct test_context *ctx);
+/* 0, or -EINVAL after a line on err for each option naming no test or a missing one. */
+int option_tests_check(FILE *err);
 
 /* lifecycle.c: how bindsnoop ends, usage errors, the output as a whole */
 enum test_result test_sigint_exit(struct test_context *ctx);

@@ -698,6 +698,11 @@ static void test_output_errors(void)
 	CHECK_USAGE_ERROR(run, "--syslog-facility only applies");
 	CHECK_CONTAINS(run.err, "add --syslog");
 	run_release(&run);
+	/* A row's needs: the message says what to add, from the needed row. */
+	run = parse("--all-netns", "--json", NULL);
+	CHECK_USAGE_ERROR(run, "--all-netns only applies to --who; add --who LIST");
+	CHECK_CONTAINS(run.err, "e.g. --who 8080 --all-netns");
+	run_release(&run);
 	run = parse("--syslog-queue-mb", "64", NULL);
 	CHECK_USAGE_ERROR(run, "--syslog-queue-mb only applies");
 	run_release(&run);
@@ -837,10 +842,19 @@ static void test_option_table_rows(void)
 
 	for (size_t i = 0; i < option_spec_count; i++) {
 		const struct option_spec *spec = &option_specs[i];
-		char option[64], example_start[72], text[32];
+		char option[64], example_start[72], text[32], need[64];
 		struct parse_run run;
 
 		snprintf(option, sizeof(option), "--%s", spec->name);
+		snprintf(need, sizeof(need), "--%s", spec->needs ? spec->needs : "");
+		/* Conflicts name rows; every option names the live tests of its effect. */
+		CHECK(!spec->needs || option_spec_find(spec->needs));
+		CHECK(spec->live_tests && spec->live_tests[0]);
+		if (spec->default_value) {
+			run = parse(option, spec->default_value, spec->needs ? need : NULL, NULL);
+			CHECK_INT(run.result, OPTIONS_RUN);
+			run_release(&run);
+		}
 		CHECK(spec->parse && spec->help && spec->section < SECTION_COUNT);
 		CHECK(option_spec_find(spec->name) == spec);
 		for (size_t j = 0; j < i; j++)
@@ -879,12 +893,12 @@ static void test_option_table_rows(void)
 		}
 		run_release(&run);
 		snprintf(text, sizeof(text), "%u", spec->max);
-		run = parse(option, text, spec->syslog_only ? "--syslog" : NULL, NULL);
+		run = parse(option, text, spec->needs ? need : NULL, NULL);
 		CHECK_INT(run.result, OPTIONS_RUN);
 		CHECK_INT(*(__u32 *)((char *)&run.opts + spec->field), spec->max);
 		run_release(&run);
 		snprintf(text, sizeof(text), "%llu", spec->max + 1ULL);
-		run = parse(option, text, spec->syslog_only ? "--syslog" : NULL, NULL);
+		run = parse(option, text, spec->needs ? need : NULL, NULL);
 		snprintf(text, sizeof(text), "from %u to %u", spec->min, spec->max);
 		CHECK_USAGE_ERROR(run, text);
 		CHECK_CONTAINS(run.err, spec->example);
