@@ -38,7 +38,7 @@
 #                     of running the plan ('run_plan' runs it there; 'exit' or
 #                     Ctrl-A x leaves). No timeout, no matrix.
 #   --timeout S       per-kernel limit for one VM, boot to poweroff (default 3600).
-#   --smp N, --memory MB   VM size (default 2 CPUs, 1024 MB; see "Speed" below).
+#   --smp N, --memory MB   VM size (default 2 CPUs, 2048 MB; see "Speed" below).
 #   --artefacts DIR   skip the build: take the static bindsnoop, live-test and any
 #                     other programs (shipped beside live-test) from DIR.
 #   --parallel N      VMs that run at once (default 2): one VM keeps about
@@ -353,9 +353,12 @@ evaluate_log() {
 		awk -v step="$step" '$2 == step { found = 1 } END { exit !found }' "$rows" ||
 			echo "$label $step 0 1 0 FAIL missing: the VM never ran it" >>"$rows"
 	done
+	# A panic (oops=panic, or the OOM killer reaching PID 1) reboots, and
+	# -no-reboot makes that a qemu status 0: the kernel's last words say why.
 	grep -q '@@BSVM DONE' "$logfile" ||
 		echo "$label finish 0 1 0 FAIL the VM did not finish the plan (qemu status" \
-			"$qemu_status)" >>"$rows"
+			"$qemu_status)$(grep -a -m 1 -o 'Kernel panic.*' "$logfile" | tr -d '\r' |
+				sed 's/^/: /')" >>"$rows"
 	cat "$rows" >>"$rows_file"
 	rm -f "$rows"
 }

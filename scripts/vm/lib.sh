@@ -64,7 +64,7 @@ keep=0
 shell=0
 vm_timeout=3600
 smp=2
-memory=1024
+memory=2048
 artefacts=
 apt_updated=0
 

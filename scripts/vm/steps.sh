@@ -130,7 +130,10 @@ run_step() {
 	rc=$?
 	finished=$(uptime_s)
 	stop_leftovers
-	echo "@@BSVM END $step rc=$rc secs=$(awk "BEGIN { printf \"%.1f\", $finished - $started }")"
+	# The memory left after each step: a VM that ran out ends with a panic
+	# (the OOM killer reaching PID 1), and this says how close the steps came.
+	memavail=$(awk '$1 == "MemAvailable:" { print int($2 / 1024) }' /proc/meminfo)
+	echo "@@BSVM END $step rc=$rc secs=$(awk "BEGIN { printf \"%.1f\", $finished - $started }") memavail_mb=$memavail"
 }
 
 run_plan() {
