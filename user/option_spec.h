@@ -114,6 +114,7 @@ enum options_result option_parse_list(const struct option_call *call);
 enum options_result option_parse_ports(const struct option_call *call);
 enum options_result option_path_item(const struct option_call *call, const char *item, size_t len);
 enum options_result option_parse_who(const struct option_call *call);
+enum options_result option_who_item(const struct option_call *call, const char *item, size_t len);
 enum options_result option_parse_backend(const struct option_call *call);
 enum options_result option_parse_output(const struct option_call *call);
 enum options_result option_parse_syslog(const struct option_call *call);

@@ -368,14 +368,15 @@ const struct option_spec option_specs[] = {
 		.value = VALUE_REQUIRED,
 		.value_name = "LIST",
 		.example = "--who 8080",
-		.help = "who holds these ports now (TCP and UDP, every state, TIME_WAIT with its "
-			"time left), with processes, units and containers, then exit 0 (held) "
-			"or 1 (all free): --who 8080,8443; only with --json, --wide, --all-netns",
+		.help = "who holds these ports or Unix-domain names now (TCP and UDP, every state, "
+			"TIME_WAIT with its time left; a socket path or @name, or its stale file), "
+			"with processes, units and containers, then exit 0 (held) or 1 (all "
+			"free): --who 8080,/run/app.sock; only with --json, --wide, --all-netns",
 		.parse = option_parse_who,
 		.field = PORTS_FIELD(who_ports),
-		.item = option_port_item,
-		.list_example = "8080,8443",
-		.live_tests = "who-holder,who-time-wait,who-free,who-parent-chain",
+		.item = option_who_item,
+		.list_example = "8080,/run/app.sock",
+		.live_tests = "who-holder,who-time-wait,who-free,who-parent-chain,who-unix",
 	},
 	{
 		.name = "all-netns",
@@ -444,7 +445,7 @@ const char option_help_closing[] =
 	"\n"
 	"Exit status:\n"
 	"  0  normal end, including Ctrl-C, SIGTERM or a closed output pipe;\n"
-	"     --who: something holds a port\n"
+	"     --who: something holds a port or name asked about\n"
 	"  1  runtime error (e.g. the BPF programs could not be loaded);\n"
-	"     --who: every port is free\n"
+	"     --who: nothing holds any of them\n"
 	"  2  usage error\n";

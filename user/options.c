@@ -178,7 +178,54 @@ enum options_result option_parse_ports(const struct option_call *call)
 	return result;
 }
 
-/* --who LIST: ports by the --port rules; port 0 is no port anyone holds. */
+/*
+ * A Unix-domain name of --path or --who into filter, or the usage error
+ * saying why not; only --path takes prefixes (its items may end in *).
+ */
+static enum options_result option_add_unix_name(const struct option_call *call,
+						struct path_filter *filter, const char *item,
+						size_t len)
+{
+	bool prefixes = filter == &call->opts->paths;
+	int err = path_filter_add(filter, item, len);
+
+	if (err == -E2BIG)
+		return usage_error(call->err, "--%s lists more than %d Unix-domain names; give at "
+				   "most %d", call->spec->name, PATH_FILTER_MAX, PATH_FILTER_MAX);
+	if (err == -ENAMETOOLONG)
+		return usage_error(call->err,
+				   "--%s '%.*s' is longer than a Unix-domain name (%d bytes); "
+				   "give a shorter path%s",
+				   call->spec->name, (int)len, item, BS_UNIX_PATH_LEN,
+				   prefixes ? " or a prefix ending in *" : "");
+	if (err)
+		return usage_error(call->err,
+				   "--%s '%.*s' is not %s; give %sa path (/run/app.sock), @ and "
+				   "an abstract name (@app)%s, bytes as \\xNN",
+				   call->spec->name, (int)len, item,
+				   prefixes ? "a Unix-domain name" : "a port or a Unix-domain name",
+				   prefixes ? "" : "a port (8080), ",
+				   prefixes ? ", or a prefix ending in * (/run/*)" : "");
+	return OPTIONS_RUN;
+}
+
+/*
+ * --who LIST: ports by the --port rules, Unix-domain names by the --path
+ * rules (a path, ./ and a relative one, @ and an abstract name), mixed as
+ * given; port 0 is no port anyone holds.
+ */
+enum options_result option_who_item(const struct option_call *call, const char *item, size_t len)
+{
+	if (!len || (item[0] != '/' && item[0] != '@' && item[0] != '.'))
+		return option_port_item(call, item, len);
+	if (item[len - 1] == '*')
+		return usage_error(call->err,
+				   "--who '%.*s': --who asks about whole names, not prefixes; "
+				   "list each name, e.g. --who /run/app.sock,@app",
+				   (int)len, item);
+	return option_add_unix_name(call, &call->opts->who_names, item, len);
+}
+
 enum options_result option_parse_who(const struct option_call *call)
 {
 	enum options_result result = option_parse_list(call);
@@ -310,22 +357,10 @@ enum options_result option_comm_item(const struct option_call *call, const char 
 
 enum options_result option_path_item(const struct option_call *call, const char *item, size_t len)
 {
-	int err = path_filter_add(&call->opts->paths, item, len);
+	enum options_result result = option_add_unix_name(call, &call->opts->paths, item, len);
 
-	if (err == -E2BIG)
-		return usage_error(call->err, "--path lists more than %d names; give at most %d",
-				   PATH_FILTER_MAX, PATH_FILTER_MAX);
-	if (err == -ENAMETOOLONG)
-		return usage_error(call->err,
-				   "--path '%.*s' is longer than a Unix-domain name (%d bytes); "
-				   "give a shorter path or a prefix ending in *",
-				   (int)len, item, BS_UNIX_PATH_LEN);
-	if (err)
-		return usage_error(call->err,
-				   "--path '%.*s' is not a Unix-domain name; give a path "
-				   "(/run/app.sock), @ and an abstract name (@app), or a prefix "
-				   "ending in * (/run/*), bytes as \\xNN",
-				   (int)len, item);
+	if (result != OPTIONS_RUN)
+		return result;
 	call->opts->filters.filter_paths = 1;
 	return OPTIONS_RUN;
 }

@@ -28,10 +28,11 @@ struct options {
 	bool proc_lookup;    /* false with --no-proc-lookup */
 	bool kernel_holders; /* false with --no-kernel-holders */
 	bool wide;	     /* --wide: table shows every holder and command lines */
-	/* --who PORTS: a one-shot query of who holds them, no tracing */
+	/* --who PORTS and Unix-domain names: a one-shot query of who holds them, no tracing */
 	bool who;
 	bool all_netns; /* --all-netns: --who looks in every network namespace */
 	__u8 who_ports[BS_PORT_BITMAP_BYTES];
+	struct path_filter who_names; /* whole names only, no prefix patterns */
 	__u32 ring_buffer_mb; /* --ring-buffer-mb, power of two; by default from poll_ms */
 	__u32 poll_ms;	      /* --poll-ms: longest wait before queued events are read */
 	__u32 fold_ms;	      /* --fold-ms: the window repeats are counted in */

@@ -104,6 +104,16 @@ expect "--metrics 127" "$(comp --metrics 127 | one_line)" "127.0.0.1:"
 expect "--uid roo" "$(comp --uid roo | one_line)" "root"
 expect "--port '' offers nothing (no options)" "$(comp --port '' | one_line)" ""
 
+# --who: after a port, the Unix-domain names bound on this machine (a real listener's).
+name=bindsnoop-comp-$$
+# It ends when its stdin closes: exec {listener}>&- below.
+exec {listener}> >(exec python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind("\0" + sys.argv[1]); s.listen(); sys.stdin.read()' "$name")
+for _ in $(seq 100); do ss -xlH 2>/dev/null | grep -q "@$name " && break; sleep 0.05; done
+expect "--who 8080,@bindsnoop-comp- offers the listener's name after the port" \
+	"$(comp --who "8080,@$name" | one_line)" "8080,@$name"
+exec {listener}>&-
+
 # ---- every fixed value offered is one bindsnoop accepts
 rejected=
 for name in $(comp --errno ''); do

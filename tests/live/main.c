@@ -150,6 +150,8 @@ static const struct live_test live_tests[] = {
 	  test_who_parent_chain, true },
 	{ "who-other-netns", "--who: free here, held in another netns with --all-netns",
 	  test_who_other_netns, true },
+	{ "who-unix", "--who PORT,PATH,@NAME: a held path and name, a stale file (rm), absent",
+	  test_who_unix, true },
 	{ "help", "--help: usage on stdout, exit 0", test_help_option, false },
 	{ "version", "--version: the version on stdout, exit 0", test_version_option, false },
 	{ "options-table", "every option names live tests that exist, and is in --help",

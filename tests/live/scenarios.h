@@ -29,6 +29,15 @@ enum test_result test_unix_no_directory(struct test_context *ctx);
 enum test_result test_unix_denied(struct test_context *ctx);
 enum test_result test_unix_path_filter(struct test_context *ctx);
 enum test_result test_unix_socat_twice(struct test_context *ctx);
+/* ... and what who.c's Unix-domain tests make with them: */
+/* A fresh directory under /tmp, mode 0755, for one test's paths; "" if it could not be made. */
+void unix_dir_make(char *dir, size_t len);
+/* What a test left under dir (names: leaves, NULL-ended; one level down at most), and dir. */
+void unix_dir_remove(const char *dir, const char *const *names);
+/* A helper named comm with a socket of type bound to path, listening if stream; NULL: failed. */
+struct helper *unix_holder(struct test_context *ctx, const char *comm, int type, const char *path);
+/* A stream socket file at path left by a listener killed with SIGKILL: 0 or -errno. */
+int unix_stale_file(const char *comm, const char *path);
 
 /* diagnosis.c: each cause code made for real */
 enum test_result test_cause_other_program(struct test_context *ctx);
@@ -47,6 +56,7 @@ enum test_result test_who_time_wait(struct test_context *ctx);
 enum test_result test_who_parent_chain(struct test_context *ctx);
 enum test_result test_who_free(struct test_context *ctx);
 enum test_result test_who_other_netns(struct test_context *ctx);
+enum test_result test_who_unix(struct test_context *ctx);
 
 /* flags.c: scenarios that need a bindsnoop of their own */
 enum test_result test_holder_before_tracer(struct test_context *ctx);

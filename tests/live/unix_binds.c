@@ -26,8 +26,7 @@
 #define NOBODY 65534
 #define SOCAT  "/usr/bin/socat"
 
-/* A fresh directory, mode 0755, for one test's paths; "" if it could not be made. */
-static void unix_dir_make(char *dir, size_t len)
+void unix_dir_make(char *dir, size_t len)
 {
 	snprintf(dir, len, "/tmp/lt-unix.XXXXXX");
 	if (!mkdtemp(dir) || chmod(dir, 0755)) {
@@ -36,8 +35,7 @@ static void unix_dir_make(char *dir, size_t len)
 	}
 }
 
-/* What a test left under dir (one level down at most), and dir. */
-static void unix_dir_remove(const char *dir, const char *const *names)
+void unix_dir_remove(const char *dir, const char *const *names)
 {
 	char path[128];
 
@@ -73,9 +71,7 @@ static pid_t unix_caller(struct test_context *ctx, const char *comm, int type, c
 	return caller;
 }
 
-/* A helper named comm with a socket of type bound to path, listening if stream. */
-static struct helper *unix_holder(struct test_context *ctx, const char *comm, int type,
-				  const char *path)
+struct helper *unix_holder(struct test_context *ctx, const char *comm, int type, const char *path)
 {
 	struct helper *helper = test_helper(ctx, comm);
 	int slot, err;
@@ -161,30 +157,37 @@ static enum test_result unix_case_end(struct unix_case *c, enum test_result resu
 	return result;
 }
 
+int unix_stale_file(const char *comm, const char *path)
+{
+	struct helper *killed;
+	int slot, err;
+
+	/* Not one of the test's helpers: it dies here, not at the end. */
+	err = helper_spawn(&killed, comm);
+	if (err)
+		return err;
+	slot = helper_socket(killed, AF_UNIX, SOCK_STREAM, 0);
+	err = slot < 0 ? slot : helper_bind(killed, slot, AF_UNIX, path, 0);
+	if (!err)
+		err = helper_listen(killed, slot);
+	kill(helper_pid(killed), SIGKILL);
+	helper_destroy(killed); /* reaps it: its socket is closed, its file stays */
+	return err;
+}
+
 /* A server killed with SIGKILL leaves its socket file: the next one gets stale_socket_file. */
 enum test_result test_unix_stale_file(struct test_context *ctx)
 {
 	static const char *const names[] = { "app.sock", NULL };
 	const struct snoop_line *line;
 	struct verdict verdict = { 0 };
-	struct helper *killed;
 	struct unix_case c;
 	char fix[128];
-	int slot, err;
+	int err;
 
 	if (unix_case_begin(ctx, &c, "app.sock", names) != TEST_PASS)
 		return TEST_FAIL;
-	/* Not one of the test's helpers: it dies here, not at the end. */
-	err = helper_spawn(&killed, "lt-unix-killed");
-	if (err)
-		return unix_case_end(
-			&c, test_fail(ctx, "setup: starting a helper: %s", errno_name(-err)));
-	slot = helper_socket(killed, AF_UNIX, SOCK_STREAM, 0);
-	err = slot < 0 ? slot : helper_bind(killed, slot, AF_UNIX, c.path, 0);
-	if (!err)
-		err = helper_listen(killed, slot);
-	kill(helper_pid(killed), SIGKILL);
-	helper_destroy(killed); /* reaps it: its socket is closed, its file stays */
+	err = unix_stale_file("lt-unix-killed", c.path);
 	if (err)
 		return unix_case_end(&c, test_fail(ctx, "setup: the first server on %s: %s", c.path,
 						   errno_name(-err)));

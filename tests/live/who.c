@@ -431,3 +431,102 @@ enum test_result test_who_parent_chain(struct test_context *ctx)
 	tree_stop(&tree);
 	return result;
 }
+
+/* The line of --who's answer about a Unix-domain name, with event held or free. */
+static const struct json_value *find_path(const struct who_answer *answer, const char *path,
+					  const char *event)
+{
+	for (int i = 0; i < answer->line_count; i++) {
+		const struct json_value *line = answer->lines[i];
+
+		if (json_string_is(line, "event", event) && json_string_is(line, "path", path))
+			return line;
+	}
+	return NULL;
+}
+
+/*
+ * --who with ports and Unix-domain names mixed: a listener's path and an
+ * abstract name held by a real process (named by pid), a socket file left
+ * by a listener killed with SIGKILL (stale, the fix rm), an absent path and
+ * a free port, in one answer, exit 0; the stale file alone: exit 1, and the
+ * table says stale and the fix.
+ */
+enum test_result test_who_unix(struct test_context *ctx)
+{
+	static const char *const names[] = { "live.sock", "stale.sock", NULL };
+	unsigned int port = test_port(ctx);
+	char dir[64], live[96], stale[96], absent[96], abstract[64], list[512], fix[128];
+	char *out_text = NULL, *err_text = NULL;
+	enum test_result result = TEST_PASS;
+	const struct json_value *line;
+	struct helper *holder, *abstract_holder;
+	struct who_answer answer;
+	int err, status;
+
+	if (!port)
+		return TEST_FAIL;
+	unix_dir_make(dir, sizeof(dir));
+	if (!dir[0])
+		return test_fail(ctx, "setup: mkdtemp under /tmp: %s", strerror(errno));
+	snprintf(live, sizeof(live), "%s/live.sock", dir);
+	snprintf(stale, sizeof(stale), "%s/stale.sock", dir);
+	snprintf(absent, sizeof(absent), "%s/absent.sock", dir);
+	snprintf(abstract, sizeof(abstract), "@lt-who-%d", (int)getpid());
+	snprintf(fix, sizeof(fix), "rm %s", stale);
+	holder = unix_holder(ctx, "lt-who-unix", SOCK_STREAM, live);
+	abstract_holder = holder ? unix_holder(ctx, "lt-who-abs", SOCK_DGRAM, abstract) : NULL;
+	err = abstract_holder ? unix_stale_file("lt-who-killed", stale) : -1;
+	if (err) {
+		if (abstract_holder)
+			test_fail(ctx, "setup: a stale file at %s: %s", stale, errno_name(-err));
+		unix_dir_remove(dir, names);
+		return TEST_FAIL;
+	}
+	snprintf(list, sizeof(list), "%u,%s,%s,%s,%s", port, live, stale, abstract, absent);
+	if (ask_who(ctx, list, false, &answer)) {
+		unix_dir_remove(dir, names);
+		return TEST_FAIL;
+	}
+	if (answer.exit_status != 0)
+		result = test_fail(ctx, "exit status %d, expected 0 (held): %s", answer.exit_status,
+				   answer.text);
+	else if (!(line = find_path(&answer, live, "held")) ||
+		 !json_string_is(line, "holder.state", "LISTEN") ||
+		 !json_string_is(line, "holder.family", "unix") ||
+		 json_integer(line, "holder.processes[0].pid") != helper_pid(holder))
+		result = test_fail(ctx, "no \"held\" line for %s naming LISTEN and pid %d: %s", live,
+				   (int)helper_pid(holder), answer.text);
+	else if (!(line = find_path(&answer, abstract, "held")) ||
+		 json_integer(line, "holder.processes[0].pid") != helper_pid(abstract_holder))
+		result = test_fail(ctx, "no \"held\" line for %s naming pid %d: %s", abstract,
+				   (int)helper_pid(abstract_holder), answer.text);
+	else if (!(line = find_path(&answer, stale, "free")) ||
+		 !json_string_is(line, "file", "socket") ||
+		 !json_string_is(line, "diagnosis.cause", "stale_socket_file") ||
+		 !json_get(line, "diagnosis.fix") ||
+		 !strstr(json_get(line, "diagnosis.fix")->string, fix))
+		result = test_fail(ctx, "no \"free\" line for %s saying stale_socket_file and %s: %s",
+				   stale, fix, answer.text);
+	else if (!(line = find_path(&answer, absent, "free")) ||
+		 !json_string_is(line, "file", "absent"))
+		result = test_fail(ctx, "no \"free\" line for %s with file absent: %s", absent,
+				   answer.text);
+	else if (!has_free(&answer, port))
+		result = test_fail(ctx, "no \"free\" line for port %u: %s", port, answer.text);
+	who_answer_free(&answer);
+	if (result == TEST_PASS) {
+		err = run_bindsnoop_once((const char *[]){ "--who", stale, NULL }, LIVE_EXIT_MS,
+					 &status, &out_text, &err_text);
+		if (err || !WIFEXITED(status) || WEXITSTATUS(status) != 1)
+			result = test_fail(ctx, "--who %s: %s, expected exit 1 (nothing holds it)",
+					   stale, err ? strerror(-err) : "another exit");
+		else if (!out_text || !strstr(out_text, " stale ") || !strstr(out_text, fix))
+			result = test_fail(ctx, "the table does not say stale and \"%s\": %s", fix,
+					   out_text ? out_text : "");
+		free(out_text);
+		free(err_text);
+	}
+	unix_dir_remove(dir, names);
+	return result;
+}

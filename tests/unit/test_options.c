@@ -801,6 +801,22 @@ static void test_overridden_or_ignored(void)
 	CHECK_INT(run.result, OPTIONS_RUN);
 	CHECK(run.opts.who && run.opts.json && run.opts.wide && run.opts.all_netns);
 	run_release(&run);
+	/* Ports and Unix-domain names mix in one list, each by its own rules. */
+	run = parse("--who", "8080,/run/app.sock,@app,./rel.sock", NULL);
+	CHECK_INT(run.result, OPTIONS_RUN);
+	CHECK(run.opts.who && (run.opts.who_ports[8080 >> 3] & (1 << (8080 & 7))));
+	CHECK_INT(run.opts.who_names.count, 3);
+	CHECK_INT(run.opts.who_names.patterns[0].len, strlen("/run/app.sock"));
+	CHECK(run.opts.who_names.patterns[1].name[0] == '\0' &&
+	      !memcmp(run.opts.who_names.patterns[1].name + 1, "app", 3));
+	CHECK(!run.opts.filters.filter_paths);
+	run_release(&run);
+	run = parse("--who", "/run/php/*", NULL);
+	CHECK_USAGE_ERROR(run, "whole names, not prefixes");
+	run_release(&run);
+	run = parse("--who", "8080,/run/\\q", NULL);
+	CHECK_USAGE_ERROR(run, "is not a port or a Unix-domain name");
+	run_release(&run);
 	run = parse("--fold-ms", "10", NULL);
 	CHECK_INT(run.result, OPTIONS_RUN);
 	CHECK(run.opts.fold && run.opts.fold_ms == 10);

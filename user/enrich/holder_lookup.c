@@ -465,6 +465,24 @@ static void unix_holders_fill(struct holder_lookup *lookup, const struct bs_even
 		report->holders_not_named = found - report->holder_count;
 }
 
+void holder_lookup_unix(struct holder_lookup *lookup, __u64 netns_ino, __u32 pid,
+			struct bind_report *report)
+{
+	struct bs_event ev = { .family = BS_AF_UNIX, .netns_ino = netns_ino, .pid = pid };
+	__u32 found;
+
+	report->holder_count = 0;
+	report->holders_not_named = 0;
+	report->holders_searched = false;
+	if (!lookup->diag)
+		return;
+	sockdiag_note_pid(lookup->diag, netns_ino, pid);
+	found = unix_holders_find(lookup->diag, &ev, report, NULL);
+	unix_holders_name(lookup, report, NULL);
+	if (found > report->holder_count)
+		report->holders_not_named = found - report->holder_count;
+}
+
 void holder_lookup_fill(struct holder_lookup *lookup, const struct bs_event *ev,
 			struct bind_report *report, const struct lookup_budget *budget)
 {

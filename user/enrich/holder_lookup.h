@@ -68,6 +68,15 @@ void holder_lookup_describe(struct holder_lookup *lookup, const struct sockdiag_
 			    __u16 protocol, struct holder_report *holder);
 
 /*
+ * --who NAME: the AF_UNIX sockets of namespace netns_ino (asked through
+ * pid) bound to report->unix_target's name, read before (unix_holder.h),
+ * into report->holders with the processes that have them open, as for an
+ * event; holders_searched says whether the whole dump was read.
+ */
+void holder_lookup_unix(struct holder_lookup *lookup, __u64 netns_ino, __u32 pid,
+			struct bind_report *report);
+
+/*
  * Whether a socket bound to (family_a, addr_a) and one bound to
  * (family_b, addr_b) compete for the same port, by the kernel's rules
  * (bpf/holders.bpf.h): a wildcard overlaps everything of its family, an

@@ -166,7 +166,9 @@ bool unix_socket_holds(const struct unix_target *target, const struct unix_socke
 		       socket->vfs_ino == target->file_ino &&
 		       socket->vfs_dev == ((major(dev) << 20) | minor(dev));
 	}
-	return target->name_len && !socket->vfs_ino && socket->type == target->sock_type &&
+	/* No type (--who @name): a socket of any type holding the name. */
+	return target->name_len && !socket->vfs_ino &&
+	       (!target->sock_type || socket->type == target->sock_type) &&
 	       socket->name_len == target->name_len &&
 	       !memcmp(socket->name, target->name, target->name_len);
 }

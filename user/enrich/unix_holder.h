@@ -21,7 +21,10 @@
  */
 void unix_target_read(const struct bs_event *ev, struct unix_target *target, bool look);
 
-/* Whether socket is the one bound to target's name (a path by its file, an abstract name by its bytes). */
+/*
+ * Whether socket is the one bound to target's name (a path by its file, an
+ * abstract name by its bytes and target's type, any type when it is 0).
+ */
 bool unix_socket_holds(const struct unix_target *target, const struct unix_socket *socket);
 
 /*

@@ -741,6 +741,43 @@ int json_render_who_free(__u64 seq, __u64 ts_realtime_ns, __u16 port, struct str
 	return finish_line(&writer, start);
 }
 
+int json_render_who_unix_held(__u64 seq, __u64 ts_realtime_ns, const struct bind_report *asked,
+			      __u64 netns, const struct holder_report *holder,
+			      const struct process_lineage *lineages, struct strbuf *out)
+{
+	struct json_writer writer = { .out = out };
+	size_t start = out->len;
+
+	put_head(&writer, seq, ts_realtime_ns, "held");
+	put_literal(&writer, ",\"path\":");
+	put_unix_name(&writer, &asked->unix_target);
+	put_literal(&writer, ",\"netns\":");
+	put_u64(&writer, netns);
+	put_literal(&writer, ",\"holder\":");
+	put_holder(&writer, asked, holder, lineages);
+	put_literal(&writer, ",\"time_wait_left_ms\":null");
+	return finish_line(&writer, start);
+}
+
+int json_render_who_unix_free(__u64 seq, __u64 ts_realtime_ns, const struct bind_report *asked,
+			      const char *file, struct strbuf *out)
+{
+	struct json_writer writer = { .out = out };
+	size_t start = out->len;
+
+	put_head(&writer, seq, ts_realtime_ns, "free");
+	put_literal(&writer, ",\"path\":");
+	put_unix_name(&writer, &asked->unix_target);
+	put_literal(&writer, ",\"file\":");
+	if (file)
+		put_plain_string(&writer, file);
+	else
+		put_literal(&writer, "null");
+	put_literal(&writer, ",\"diagnosis\":");
+	put_diagnosis(&writer, &asked->diagnosis);
+	return finish_line(&writer, start);
+}
+
 __u64 json_record_seq(const char *record, size_t len)
 {
 	static const char key[] = "{\"v\":" BS_SCHEMA_VERSION_TEXT ",\"seq\":";

@@ -66,4 +66,23 @@ int json_render_who_held(__u64 seq, __u64 ts_realtime_ns, __u16 port, __u64 netn
 /* --who: {"v":2,"seq":N,"ts":...,"event":"free","port":N} and '\n': nothing holds it. */
 int json_render_who_free(__u64 seq, __u64 ts_realtime_ns, __u16 port, struct strbuf *out);
 
+/*
+ * --who NAME: {"v":2,"seq":N,"ts":...,"event":"held","path":NAME,"netns":N,
+ * "holder":{...},"time_wait_left_ms":null} and '\n', one per socket bound to
+ * asked->unix_target's name (the holder's addr is that name).
+ */
+int json_render_who_unix_held(__u64 seq, __u64 ts_realtime_ns, const struct bind_report *asked,
+			      __u64 netns, const struct holder_report *holder,
+			      const struct process_lineage *lineages, struct strbuf *out);
+
+/*
+ * --who NAME, no socket bound to it: {"v":2,"seq":N,"ts":...,"event":"free",
+ * "path":NAME,"file":FILE|null,"diagnosis":{...}|null} and '\n'. file is what
+ * is at the path ("socket", "absent", "regular_file", ...), NULL for an
+ * abstract name; the diagnosis is asked->diagnosis (stale_socket_file,
+ * not_a_socket), null when it has no cause.
+ */
+int json_render_who_unix_free(__u64 seq, __u64 ts_realtime_ns, const struct bind_report *asked,
+			      const char *file, struct strbuf *out);
+
 #endif /* BINDSNOOP_JSON_EVENT_H */

@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include "clock.h"
+#include "diagnose/diagnose.h"
 #include "enrich/enrich.h"
 #include "format.h"
 #include "enrich/holder_lookup.h"
@@ -17,6 +18,7 @@
 #include "enrich/process_lineage.h"
 #include "strbuf.h"
 #include "text_sanitize.h"
+#include "enrich/unix_holder.h"
 #include "who/who.h"
 #include "shared_facts.h"
 
@@ -58,6 +60,7 @@ struct who_query {
 	int err; /* -ENOMEM while collecting */
 	int held;
 	struct process_lineage lineages[REPORT_MAX_PROCESSES]; /* the row's holder processes */
+	struct bind_report *unix_asked; /* a Unix-domain name asked about, and its holders */
 	/* Lineages already read, by pid: one process holding 2,000 ports walks /proc once. */
 	struct who_lineage_slot {
 		__u32 pid;
@@ -261,18 +264,18 @@ static void append_lineage(struct strbuf *out, const struct process_lineage *lin
 	strbuf_append_literal(out, "\n");
 }
 
-static void print_held_row(struct who_query *query, __u16 port, __u64 netns,
-			   const struct holder_report *holder,
+/*
+ * One socket: asked is the port ("-" for a Unix-domain name), proto and
+ * address its own ("unix" and the name for a Unix-domain socket).
+ */
+static void print_held_row(struct who_query *query, const char *asked, const char *proto,
+			   const char *address, __u64 netns, const struct holder_report *holder,
 			   const struct process_lineage *lineages, __u32 time_wait_left_ms)
 {
-	char port_text[8], endpoint[FORMAT_ENDPOINT_MAX], netns_text[24], proto[FORMAT_PROTO_MAX];
+	char netns_text[24];
 	struct strbuf who = STRBUF_INIT;
 
-	snprintf(port_text, sizeof(port_text), "%u", port);
 	snprintf(netns_text, sizeof(netns_text), "%llu", (unsigned long long)netns);
-	if (format_endpoint(holder->family, holder->addr, holder->port, endpoint,
-			    sizeof(endpoint)) < 0)
-		snprintf(endpoint, sizeof(endpoint), "?:%u", holder->port);
 	if (holder->process_count)
 		describe_processes(&who, holder, &lineages[0], query->now_ns);
 	else if (time_wait_left_ms)
@@ -283,9 +286,8 @@ static void print_held_row(struct who_query *query, __u16 port, __u64 netns,
 			       (unsigned long long)holder->inode);
 	else
 		strbuf_append_literal(&who, "no process");
-	strbuf_appendf(&query->line, WHO_ROW_FORMAT, port_text,
-		       proto_name(holder->protocol, proto, sizeof(proto)),
-		       socket_state_name(holder->protocol, holder->state), endpoint, netns_text,
+	strbuf_appendf(&query->line, WHO_ROW_FORMAT, asked, proto,
+		       socket_state_name(holder->protocol, holder->state), address, netns_text,
 		       who.data ? who.data : "");
 	put_line(query);
 	strbuf_release(&who);
@@ -417,8 +419,14 @@ static void print_held(struct who_query *query, const struct who_socket *found,
 		fwrite(query->line.data, 1, query->line.len, query->out);
 		strbuf_reset(&query->line);
 	} else {
-		print_held_row(query, found->socket.port, netns, holder, query->lineages,
-			       time_wait_left_ms);
+		char port_text[8], endpoint[FORMAT_ENDPOINT_MAX], proto[FORMAT_PROTO_MAX];
+
+		snprintf(port_text, sizeof(port_text), "%u", found->socket.port);
+		if (format_endpoint(holder->family, holder->addr, holder->port, endpoint,
+				    sizeof(endpoint)) < 0)
+			snprintf(endpoint, sizeof(endpoint), "?:%u", holder->port);
+		print_held_row(query, port_text, proto_name(holder->protocol, proto, sizeof(proto)),
+			       endpoint, netns, holder, query->lineages, time_wait_left_ms);
 	}
 }
 
@@ -451,6 +459,149 @@ static void print_ports(struct who_query *query, struct holder_report *holder)
 	}
 }
 
+/* What is at a path asked about, for JSON's "file"; NULL for an abstract name. */
+static const char *unix_file_kind(const struct unix_target *target)
+{
+	if (!target->name[0])
+		return NULL;
+	if (target->file_error == ENOENT || target->file_error == ENOTDIR)
+		return "absent";
+	if (target->file_error)
+		return "unreadable";
+	switch (target->file_mode & S_IFMT) {
+	case S_IFSOCK:
+		return "socket";
+	case S_IFREG:
+		return "regular_file";
+	case S_IFDIR:
+		return "directory";
+	case S_IFLNK:
+		return "symlink";
+	case S_IFIFO:
+		return "fifo";
+	case S_IFCHR:
+		return "character_device";
+	case S_IFBLK:
+		return "block_device";
+	}
+	return "other";
+}
+
+/*
+ * Nothing bound to a Unix-domain name: the diagnosis an EADDRINUSE there
+ * would get (a stale socket file, not a socket), else what is at the path.
+ */
+static void print_unix_free(struct who_query *query, const char *name)
+{
+	const struct bind_report *asked = query->unix_asked;
+	const struct diagnosis *diagnosis = &asked->diagnosis;
+	const char *file = unix_file_kind(&asked->unix_target);
+	const char *where = query->opts->all_netns ? "in any network namespace" :
+						     "in this network namespace";
+
+	if (query->opts->json) {
+		json_render_who_unix_free(++query->records, query->now_ns, asked, file,
+					  &query->line);
+		fwrite(query->line.data, 1, query->line.len, query->out);
+		strbuf_reset(&query->line);
+		return;
+	}
+	if (diagnosis->cause == CAUSE_STALE_SOCKET_FILE || diagnosis->cause == CAUSE_NOT_A_SOCKET) {
+		strbuf_appendf(&query->line, WHO_ROW_FORMAT, "-", "unix",
+			       diagnosis->cause == CAUSE_STALE_SOCKET_FILE ? "stale" : "not-socket",
+			       name, "-", "");
+		/* The row ends in its format's '\n': the words go before it. */
+		strbuf_truncate(&query->line, query->line.len - 1);
+		append_sanitized(&query->line, diagnosis->summary, sizeof(diagnosis->summary));
+		if (diagnosis->cause == CAUSE_STALE_SOCKET_FILE)
+			strbuf_appendf(&query->line, " (none %s)", where);
+		strbuf_append_literal(&query->line, "; fix: ");
+		append_sanitized(&query->line, diagnosis->fix, sizeof(diagnosis->fix));
+		strbuf_append_literal(&query->line, "\n");
+	} else if (file && !strcmp(file, "absent")) {
+		strbuf_appendf(&query->line, WHO_ROW_FORMAT, "-", "unix", "absent", name, "-",
+			       "no file at this path: nothing holds it");
+	} else if (file && !strcmp(file, "socket")) {
+		strbuf_appendf(&query->line, WHO_ROW_FORMAT, "-", "unix", "unknown", name, "-",
+			       "a socket file, but the Unix sockets could not be listed: who holds "
+			       "it is unknown");
+	} else if (file) {
+		strbuf_appendf(&query->line, WHO_ROW_FORMAT, "-", "unix", "unknown", name, "-",
+			       "the path could not be looked at: who holds it is unknown");
+	} else {
+		strbuf_appendf(&query->line, WHO_ROW_FORMAT, "-", "unix", "free", name, "-",
+			       query->opts->all_netns ?
+				       "nothing holds this name in any network namespace" :
+				       "nothing holds this name in this network namespace");
+	}
+	put_line(query);
+}
+
+static void print_unix_held(struct who_query *query, const char *name, __u64 netns)
+{
+	struct bind_report *asked = query->unix_asked;
+
+	for (__u32 i = 0; i < asked->holder_count; i++) {
+		struct holder_report *holder = &asked->holders[i];
+
+		for (__u32 j = 0; j < holder->process_count && j < REPORT_MAX_PROCESSES; j++) {
+			enricher_process(query->enricher, &holder->processes[j], holder);
+			lineage_lookup(query, &holder->processes[j], &query->lineages[j]);
+		}
+		if (query->opts->json) {
+			json_render_who_unix_held(++query->records, query->now_ns, asked, netns,
+						  holder, query->lineages, &query->line);
+			fwrite(query->line.data, 1, query->line.len, query->out);
+			strbuf_reset(&query->line);
+		} else {
+			print_held_row(query, "-", "unix", name, netns, holder, query->lineages, 0);
+		}
+	}
+}
+
+/*
+ * A Unix-domain name: the file at its path as bindsnoop sees it, then the
+ * sockets bound to it (a path: to that very file) namespace by namespace.
+ * None: why a bind there would fail, from the diagnosis an event would get.
+ */
+static void print_unix_name(struct who_query *query, const struct path_pattern *pattern)
+{
+	struct bind_report *asked = query->unix_asked;
+	struct bs_event ev = { .family = BS_AF_UNIX, .pid = getpid(), .ret = -EADDRINUSE };
+	char name[FORMAT_UNIX_NAME_MAX];
+	bool searched = true, held = false;
+
+	memset(asked, 0, sizeof(*asked));
+	memcpy(ev.unix_addr.path, pattern->name, pattern->len);
+	ev.unix_addr.path_len = pattern->len;
+	unix_target_read(&ev, &asked->unix_target, true);
+	format_unix_name(asked->unix_target.name, asked->unix_target.name_len, name, sizeof(name));
+	for (size_t i = 0; i < query->namespace_count; i++) {
+		const struct namespace_ref *ns = &query->namespaces[i];
+
+		holder_lookup_unix(query->lookup, ns->ino, ns->pid, asked);
+		searched = searched && asked->holders_searched;
+		if (!asked->holder_count)
+			continue;
+		held = true;
+		print_unix_held(query, name, ns->ino);
+	}
+	if (held) {
+		query->held++;
+		return;
+	}
+	asked->family = BS_AF_UNIX;
+	asked->error = EADDRINUSE;
+	asked->ts_realtime_ns = query->now_ns;
+	asked->holders_searched = searched;
+	diagnose(asked, NULL, &asked->diagnosis);
+	/* Only the causes a file explains: "EADDRINUSE, unknown why" asked nobody. */
+	if (asked->diagnosis.cause != CAUSE_STALE_SOCKET_FILE &&
+	    asked->diagnosis.cause != CAUSE_NOT_A_SOCKET)
+		memset(&asked->diagnosis, 0, sizeof(asked->diagnosis));
+	print_unix_free(query, name);
+}
+
 static unsigned int terminal_width(FILE *out)
 {
 	struct winsize size;
@@ -466,9 +617,13 @@ int who_run(const struct options *opts, FILE *out, FILE *err)
 	struct holder_report *holder = calloc(1, sizeof(*holder));
 	int status = 1;
 
-	if (!query || !holder) {
+	if (query)
+		query->unix_asked = calloc(1, sizeof(*query->unix_asked));
+	if (!query || !holder || !query->unix_asked) {
 		fprintf(err, "bindsnoop: out of memory for --who\n");
 		free(holder);
+		if (query)
+			free(query->unix_asked);
 		free(query);
 		return 1;
 	}
@@ -495,6 +650,8 @@ int who_run(const struct options *opts, FILE *out, FILE *err)
 		put_line(query);
 	}
 	print_ports(query, holder);
+	for (__u32 i = 0; i < opts->who_names.count; i++)
+		print_unix_name(query, &opts->who_names.patterns[i]);
 	status = query->held ? 0 : 1;
 	if (fflush(out) && errno != EPIPE) {
 		fprintf(err, "bindsnoop: writing the answer failed: %s\n", strerror(errno));
@@ -507,6 +664,7 @@ out:
 	procinfo_cache_free(query->procs);
 	free(query->namespaces);
 	free(query->found);
+	free(query->unix_asked);
 	free(query);
 	free(holder);
 	return status;
