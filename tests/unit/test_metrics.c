@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <regex.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include "output/listen_address.h"
 #include "output/metrics.h"
@@ -183,6 +184,42 @@ static void test_folded_counts(void)
 	CHECK_LINE(text, "bindsnoop_failures_by_port_total{port=\"3000\"} 5000");
 	CHECK_LINE(text, "bindsnoop_failures_by_comm_total{comm=\"python3\"} 5000");
 	CHECK_LINE(text, "bindsnoop_failures_by_cause_total{cause=\"port_in_use\"} 5000");
+	free(text);
+	metrics_free(metrics);
+}
+
+/*
+ * A Unix-domain failure: family "unix", its socket type as the protocol (as
+ * its JSON says it), no port series (it has none); an unknown type is "other".
+ */
+static void test_unix_family(void)
+{
+	struct metrics *metrics = metrics_new(NULL);
+	struct bind_report report;
+	char *text;
+
+	sample_report(&report);
+	report.family = BS_AF_UNIX;
+	report.protocol = 0;
+	report.port = 0;
+	report.unix_target.sock_type = SOCK_STREAM;
+	metrics_count_report(metrics, &report, "stale_socket_file");
+	metrics_count_report(metrics, &report, "stale_socket_file");
+	report.unix_target.sock_type = SOCK_SEQPACKET;
+	metrics_count_report(metrics, &report, "same_program");
+	report.unix_target.sock_type = 99;
+	metrics_count_report(metrics, &report, NULL);
+	text = render(metrics);
+	CHECK_LINE(text, "bindsnoop_failures_total{event=\"bind_failed\",error=\"EADDRINUSE\","
+			 "proto=\"unix_stream\",family=\"unix\"} 2");
+	CHECK_LINE(text, "bindsnoop_failures_total{event=\"bind_failed\",error=\"EADDRINUSE\","
+			 "proto=\"unix_seqpacket\",family=\"unix\"} 1");
+	CHECK_LINE(text, "bindsnoop_failures_total{event=\"bind_failed\",error=\"EADDRINUSE\","
+			 "proto=\"other\",family=\"unix\"} 1");
+	CHECK(!strstr(text, "family=\"other\""));
+	CHECK(!strstr(text, "bindsnoop_failures_by_port_total{port=\"0\"}"));
+	CHECK_LINE(text, "bindsnoop_failures_by_cause_total{cause=\"stale_socket_file\"} 2");
+	check_grammar(text);
 	free(text);
 	metrics_free(metrics);
 }
@@ -401,6 +438,7 @@ int main(void)
 	test_label_escaping();
 	test_exposition();
 	test_folded_counts();
+	test_unix_family();
 	test_bounded_ports();
 	test_comm_series_unique();
 	test_openmetrics();

@@ -17,10 +17,15 @@ static const char *const event_labels[EVENT_COUNT] = { "bind_failed", "listen_fa
 
 static const __u16 known_protocols[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, BS_IPPROTO_MPTCP,
 					 IPPROTO_SCTP };
-#define PROTO_COUNT (sizeof(known_protocols) / sizeof(known_protocols[0]) + 1) /* + other */
+#define INET_PROTO_COUNT (sizeof(known_protocols) / sizeof(known_protocols[0]))
+/* A Unix-domain failure's protocol is its socket type, named as in its JSON. */
+static const __u8 known_unix_types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET };
+#define UNIX_PROTO_COUNT (sizeof(known_unix_types) / sizeof(known_unix_types[0]))
+#define PROTO_OTHER	 (INET_PROTO_COUNT + UNIX_PROTO_COUNT)
+#define PROTO_COUNT	 (PROTO_OTHER + 1)
 
-enum family_index { FAMILY_IPV4, FAMILY_IPV6, FAMILY_OTHER, FAMILY_COUNT };
-static const char *const family_labels[FAMILY_COUNT] = { "ipv4", "ipv6", "other" };
+enum family_index { FAMILY_IPV4, FAMILY_IPV6, FAMILY_UNIX, FAMILY_OTHER, FAMILY_COUNT };
+static const char *const family_labels[FAMILY_COUNT] = { "ipv4", "ipv6", "unix", "other" };
 
 enum holder_source { SOURCE_KERNEL, SOURCE_SOCK_DIAG, SOURCE_NONE, SOURCE_COUNT };
 static const char *const source_labels[SOURCE_COUNT] = { "kernel", "sock_diag", "none" };
@@ -207,12 +212,31 @@ void metrics_free(struct metrics *metrics)
 	free(metrics);
 }
 
-static int protocol_index(__u16 protocol)
+static int protocol_index(const struct bind_report *report)
 {
-	for (size_t i = 0; i < PROTO_COUNT - 1; i++)
-		if (known_protocols[i] == protocol)
+	if (report->family == BS_AF_UNIX) {
+		for (size_t i = 0; i < UNIX_PROTO_COUNT; i++)
+			if (known_unix_types[i] == report->unix_target.sock_type)
+				return INET_PROTO_COUNT + i;
+		return PROTO_OTHER;
+	}
+	for (size_t i = 0; i < INET_PROTO_COUNT; i++)
+		if (known_protocols[i] == report->protocol)
 			return i;
-	return PROTO_COUNT - 1;
+	return PROTO_OTHER;
+}
+
+/* The label of a protocol_index(): "tcp", "unix_stream", ..., "other". */
+static const char *protocol_label(size_t proto, char *buf, size_t len)
+{
+	if (proto < INET_PROTO_COUNT)
+		return proto_name(known_protocols[proto], buf, len);
+	if (proto < PROTO_OTHER) {
+		snprintf(buf, len, "unix_%s",
+			 unix_type_name(known_unix_types[proto - INET_PROTO_COUNT]));
+		return buf;
+	}
+	return "other";
 }
 
 static enum holder_source holder_source(const struct bind_report *report)
@@ -235,16 +259,21 @@ void metrics_count_report(struct metrics *metrics, const struct bind_report *rep
 	if (!report->error)
 		return;
 	event = report->kind == BS_KIND_LISTEN ? EVENT_LISTEN_FAILED : EVENT_BIND_FAILED;
-	family = report->family == AF_INET  ? FAMILY_IPV4 :
-		 report->family == AF_INET6 ? FAMILY_IPV6 :
-					      FAMILY_OTHER;
+	family = report->family == AF_INET    ? FAMILY_IPV4 :
+		 report->family == AF_INET6   ? FAMILY_IPV6 :
+		 report->family == BS_AF_UNIX ? FAMILY_UNIX :
+						FAMILY_OTHER;
 	/* Index 0 is no errno: it holds the numbers past the kernel's filter range. */
 	add(&metrics->failures[event][report->error < BS_ERRNO_LIMIT ? report->error : 0]
-			      [protocol_index(report->protocol)][family],
+			      [protocol_index(report)][family],
 	    failures);
-	slot = port_slot(metrics, report->port);
-	add(slot == PORT_SLOT_OTHER ? &metrics->ports.other : &metrics->ports.counts[slot - 1],
-	    failures);
+	/* A Unix-domain name has no port: it would take a port series as "0". */
+	if (report->family != BS_AF_UNIX) {
+		slot = port_slot(metrics, report->port);
+		add(slot == PORT_SLOT_OTHER ? &metrics->ports.other :
+					      &metrics->ports.counts[slot - 1],
+		    failures);
+	}
 	count_in_slot(&metrics->comms,
 		      comm_slot(&metrics->comms, report->caller.comm,
 				strnlen(report->caller.comm, BS_COMM_LEN - 1)),
@@ -421,10 +450,8 @@ static void put_failures(struct exposition *x, struct metrics *metrics)
 					put_label(x, ",", "error",
 						  error_label(error, errno_buf, sizeof(errno_buf)));
 					put_label(x, ",", "proto",
-						  proto < PROTO_COUNT - 1 ?
-							  proto_name(known_protocols[proto],
-								     proto_buf, sizeof(proto_buf)) :
-							  "other");
+						  protocol_label(proto, proto_buf,
+								 sizeof(proto_buf)));
 					put_label(x, ",", "family", family_labels[family]);
 					put_text(x, "}");
 					put_value(x, count);
