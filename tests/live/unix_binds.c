@@ -374,7 +374,14 @@ enum test_result test_unix_path_filter(struct test_context *ctx)
 	for (size_t i = 0; i < snoop_line_count(tracer); i++) {
 		const struct snoop_line *seen = snoop_line(tracer, i);
 		const struct json_value *addr = json_get(seen->json, "addr");
+		const struct json_value *event = json_get(seen->json, "event");
 
+		/* The start record says what is traced: the pattern as given. */
+		if (i == 0 && event && event->type == JSON_STRING && !strcmp(event->string, "start"))
+			expect_string(&verdict, seen->json, "filters.paths[0]", pattern);
+		else if (i == 0)
+			verdict_add(&verdict, "the first line is not the start record: %s",
+				    snoop_line_text(seen));
 		if (seen != line && addr)
 			verdict_add(&verdict, "with --path %s an event for %s arrived: %s", pattern,
 				    addr->type == JSON_STRING ? addr->string : "?",

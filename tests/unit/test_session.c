@@ -53,7 +53,8 @@ static void test_start(void)
 		   "{\"v\":2,\"seq\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"start\","
 		   "\"host\":\"web-01\",\"pid\":321,\"backend\":\"fexit\","
 		   "\"kernel\":\"6.12.9+bpo-cloud-amd64\",\"filters\":{\"all\":false,"
-		   "\"ports\":null,\"pids\":null,\"uids\":null,\"comms\":null,\"errnos\":null},"
+		   "\"ports\":null,\"pids\":null,\"uids\":null,\"comms\":null,\"errnos\":null,"
+		   "\"paths\":null},"
 		   "\"version\":\"0.1.0\",\"degraded\":null}\n");
 
 	/* Every filter: ports as single ports and ranges, in order. */
@@ -76,6 +77,11 @@ static void test_start(void)
 	opts.filters.errno_bitmap[0] |= 1ULL << EACCES;
 	opts.filters.errno_bitmap[EADDRINUSE / 64] |= 1ULL << (EADDRINUSE % 64);
 	opts.filters.errno_bitmap[200 / 64] |= 1ULL << (200 % 64);
+	/* --path as given: a path, a prefix, an abstract name's bytes escaped, a literal '*'. */
+	path_filter_add(&opts.paths, "/run/app.sock", 13);
+	path_filter_add(&opts.paths, "/run/php/*", 10);
+	path_filter_add(&opts.paths, "@a\\x01b", 7);
+	path_filter_add(&opts.paths, "/x\\x2a", 6);
 	check_line(
 		json_render_start(&info, &sb), &sb,
 		"{\"v\":2,\"seq\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"start\","
@@ -83,7 +89,9 @@ static void test_start(void)
 		"\"kernel\":\"6.12.9+bpo-cloud-amd64\",\"filters\":{\"all\":true,"
 		"\"ports\":[\"0\",\"80\",\"443\",\"3000-3100\",\"65535\"],\"pids\":[4242,1],"
 		"\"uids\":[1000],\"comms\":[\"node\",\"we\\\"ird\"],"
-		"\"errnos\":[\"EACCES\",\"EADDRINUSE\",\"E200\"]},\"version\":\"0.1.0\",\"degraded\":null}\n");
+		"\"errnos\":[\"EACCES\",\"EADDRINUSE\",\"E200\"],"
+		"\"paths\":[\"/run/app.sock\",\"/run/php/*\",\"@a\\\\x01b\",\"/x\\\\x2a\"]},"
+		"\"version\":\"0.1.0\",\"degraded\":null}\n");
 
 	/* A host name with a control byte still makes a line that parses. */
 	sample_session(&info, &opts);

@@ -336,7 +336,7 @@ static void test_other_messages(void)
 		  "version=\"0.1.0\"] {\"v\":2,\"seq\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\","
 		  "\"event\":\"start\",\"host\":\"vm\",\"pid\":9,\"backend\":\"tracepoint\","
 		  "\"kernel\":\"6.1.0-1-amd64\",\"filters\":{\"all\":false,\"ports\":null,"
-		  "\"pids\":null,\"uids\":null,\"comms\":null,\"errnos\":null},"
+		  "\"pids\":null,\"uids\":null,\"comms\":null,\"errnos\":null,\"paths\":null},"
 		  "\"version\":\"0.1.0\",\"degraded\":null}");
 	strbuf_reset(&message);
 	info.received = 100;

@@ -624,6 +624,32 @@ static void put_errno_list(struct json_writer *writer, const struct options *opt
 	put_literal(writer, "]");
 }
 
+/*
+ * --path's patterns as given: "/run/app.sock", "@app", "/run/php/" and "*" (a
+ * prefix); a name whose own last byte is "*" ends in \x2a instead.
+ */
+static void put_path_patterns(struct json_writer *writer, const struct path_filter *paths)
+{
+	char name[FORMAT_UNIX_NAME_MAX + 4];
+
+	put_literal(writer, "[");
+	for (__u32 i = 0; i < paths->count; i++) {
+		const struct path_pattern *pattern = &paths->patterns[i];
+		bool star = !pattern->prefix && pattern->len > 1 &&
+			    pattern->name[pattern->len - 1] == '*';
+		int len = format_unix_name(pattern->name, pattern->len - star, name,
+					   FORMAT_UNIX_NAME_MAX);
+
+		if (len < 0)
+			len = 0;
+		strcpy(name + len, pattern->prefix ? "*" : star ? "\\x2a" : "");
+		if (i)
+			put_literal(writer, ",");
+		put_string(writer, name, sizeof(name));
+	}
+	put_literal(writer, "]");
+}
+
 /* null for a filter not given: everything passes it. */
 static void put_filters(struct json_writer *writer, const struct options *opts)
 {
@@ -653,6 +679,11 @@ static void put_filters(struct json_writer *writer, const struct options *opts)
 	put_literal(writer, ",\"errnos\":");
 	if (opts->filters.filter_errnos)
 		put_errno_list(writer, opts);
+	else
+		put_literal(writer, "null");
+	put_literal(writer, ",\"paths\":");
+	if (opts->paths.count)
+		put_path_patterns(writer, &opts->paths);
 	else
 		put_literal(writer, "null");
 	put_literal(writer, "}");
