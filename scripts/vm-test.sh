@@ -172,11 +172,11 @@ USERSPACE_SERIES=${VM_USERSPACE_SERIES:-6.12}
 USERSPACE_TESTS=wide-table,output-quiet,syslog-unix,verbose,no-proc-lookup,poll-ms,metrics
 USERSPACE_TESTS=$USERSPACE_TESTS,sigterm-exit,closed-stdout,syslog-queue,no-sock-diag
 USERSPACE_TESTS=$USERSPACE_TESTS,who-holder,who-hostile-name,who-time-wait,who-free,who-other-netns
-USERSPACE_TESTS=$USERSPACE_TESTS,who-parent-chain
+USERSPACE_TESTS=$USERSPACE_TESTS,who-parent-chain,who-unix,unix-no-sock-diag
 
 # On the userspace kernel, a last row without the socket-diag modules: the
-# holder is still named (from /proc/net), by the tracer and by --who.
-NO_MODULES_TESTS=no-sock-diag,who-holder
+# holder is still named (from /proc/net, /proc/net/unix), by the tracer and by --who.
+NO_MODULES_TESTS=no-sock-diag,who-holder,unix-no-sock-diag
 
 # A --kernel-only row differs from its backend's own row in one thing: the
 # holders are the kernel walk's alone. Tests with a tracer of their own

@@ -190,8 +190,10 @@ static enum options_result option_add_unix_name(const struct option_call *call,
 	int err = path_filter_add(filter, item, len);
 
 	if (err == -E2BIG)
-		return usage_error(call->err, "--%s lists more than %d Unix-domain names; give at "
-				   "most %d", call->spec->name, PATH_FILTER_MAX, PATH_FILTER_MAX);
+		return usage_error(call->err,
+				   "--%s lists more than %d Unix-domain names; give at "
+				   "most %d",
+				   call->spec->name, PATH_FILTER_MAX, PATH_FILTER_MAX);
 	if (err == -ENAMETOOLONG)
 		return usage_error(call->err,
 				   "--%s '%.*s' is longer than a Unix-domain name (%d bytes); "

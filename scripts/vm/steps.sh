@@ -81,7 +81,7 @@ unload_sock_diag() {
 		*_diag) echo "vm: unloading $module failed" ;;
 		esac
 	done
-	left=$(grep -E '^(inet|tcp|udp|raw|mptcp|sctp)_diag ' /proc/modules | cut -d' ' -f1)
+	left=$(grep -E '^(inet|tcp|udp|raw|mptcp|sctp|unix)_diag ' /proc/modules | cut -d' ' -f1)
 	echo "socket-diag modules left: ${left:-none}"
 	[ -z "$left" ]
 }

@@ -123,6 +123,8 @@ static const struct live_test live_tests[] = {
 	  test_no_kernel_holders, true },
 	{ "no-sock-diag", "BINDSNOOP_NO_SOCK_DIAG=1: holders named from /proc/net",
 	  test_no_sock_diag, true },
+	{ "unix-no-sock-diag", "no unix_diag: a path's holder from /proc/net/unix, stale, --who",
+	  test_unix_no_sock_diag, true },
 	{ "hidden-helpers", "BINDSNOOP_HIDE_HELPERS: 5.10's programs, degraded said, holder named",
 	  test_hidden_helpers, true },
 	{ "ring-buffer-mb", "--ring-buffer-mb 4: a 4 MiB ring buffer map", test_ring_buffer_mb,

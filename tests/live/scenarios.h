@@ -29,6 +29,7 @@ enum test_result test_unix_no_directory(struct test_context *ctx);
 enum test_result test_unix_denied(struct test_context *ctx);
 enum test_result test_unix_path_filter(struct test_context *ctx);
 enum test_result test_unix_socat_twice(struct test_context *ctx);
+enum test_result test_unix_no_sock_diag(struct test_context *ctx);
 /* ... and what who.c's Unix-domain tests make with them: */
 /* A fresh directory under /tmp, mode 0755, for one test's paths; "" if it could not be made. */
 void unix_dir_make(char *dir, size_t len);
@@ -38,6 +39,17 @@ void unix_dir_remove(const char *dir, const char *const *names);
 struct helper *unix_holder(struct test_context *ctx, const char *comm, int type, const char *path);
 /* A stream socket file at path left by a listener killed with SIGKILL: 0 or -errno. */
 int unix_stale_file(const char *comm, const char *path);
+/* A fresh directory, a held socket file and a stale one in it (unix_live_and_stale). */
+struct unix_paths {
+	char dir[64];
+	char live[96];	/* dir/live.sock, a listener's */
+	char stale[96]; /* dir/stale.sock, left by a listener killed with SIGKILL */
+};
+/* What unix_live_and_stale leaves under the directory, for unix_dir_remove. */
+extern const char *const unix_live_and_stale_names[];
+/* The listener on paths->live (a helper named comm), or NULL with the reason set and no files. */
+struct helper *unix_live_and_stale(struct test_context *ctx, const char *comm,
+				   const char *killed_comm, struct unix_paths *paths);
 
 /* diagnosis.c: each cause code made for real */
 enum test_result test_cause_other_program(struct test_context *ctx);

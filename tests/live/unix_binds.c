@@ -175,6 +175,29 @@ int unix_stale_file(const char *comm, const char *path)
 	return err;
 }
 
+const char *const unix_live_and_stale_names[] = { "live.sock", "stale.sock", NULL };
+
+struct helper *unix_live_and_stale(struct test_context *ctx, const char *comm,
+				   const char *killed_comm, struct unix_paths *paths)
+{
+	struct helper *holder;
+	int err;
+
+	unix_dir_make(paths->dir, sizeof(paths->dir));
+	if (!paths->dir[0])
+		return test_fail(ctx, "setup: mkdtemp under /tmp: %s", strerror(errno)), NULL;
+	snprintf(paths->live, sizeof(paths->live), "%s/live.sock", paths->dir);
+	snprintf(paths->stale, sizeof(paths->stale), "%s/stale.sock", paths->dir);
+	holder = unix_holder(ctx, comm, SOCK_STREAM, paths->live);
+	err = holder ? unix_stale_file(killed_comm, paths->stale) : -1;
+	if (!err)
+		return holder;
+	if (holder)
+		test_fail(ctx, "setup: a stale file at %s: %s", paths->stale, errno_name(-err));
+	unix_dir_remove(paths->dir, unix_live_and_stale_names);
+	return NULL;
+}
+
 /* A server killed with SIGKILL leaves its socket file: the next one gets stale_socket_file. */
 enum test_result test_unix_stale_file(struct test_context *ctx)
 {
@@ -377,7 +400,8 @@ enum test_result test_unix_path_filter(struct test_context *ctx)
 		const struct json_value *event = json_get(seen->json, "event");
 
 		/* The start record says what is traced: the pattern as given. */
-		if (i == 0 && event && event->type == JSON_STRING && !strcmp(event->string, "start"))
+		if (i == 0 && event && event->type == JSON_STRING &&
+		    !strcmp(event->string, "start"))
 			expect_string(&verdict, seen->json, "filters.paths[0]", pattern);
 		else if (i == 0)
 			verdict_add(&verdict, "the first line is not the start record: %s",
@@ -485,4 +509,96 @@ enum test_result test_unix_socat_twice(struct test_context *ctx)
 	kill(first, SIGKILL);
 	waitpid(first, NULL, 0);
 	return finish(ctx, &verdict, line);
+}
+
+/* bindsnoop --who LIST --json, under the same knob as the tracer: its output, or NULL. */
+static char *who_json(struct test_context *ctx, const char *list, bool knob)
+{
+	char *out_text = NULL, *err_text = NULL;
+	int status, err;
+
+	if (knob)
+		setenv("BINDSNOOP_NO_SOCK_DIAG", "1", 1);
+	err = run_bindsnoop_once((const char *[]){ "--who", list, "--json", NULL }, LIVE_EXIT_MS,
+				 &status, &out_text, &err_text);
+	unsetenv("BINDSNOOP_NO_SOCK_DIAG");
+	free(err_text);
+	if (err) {
+		test_fail(ctx, "bindsnoop --who %s: %s", list, strerror(-err));
+		free(out_text);
+		return NULL;
+	}
+	return out_text;
+}
+
+/*
+ * Without unix_diag (BINDSNOOP_NO_SOCK_DIAG=1 acts as a kernel without the
+ * module; LIVE_SOCK_DIAG_ABSENT=1: the VM's no-modules row unloaded it):
+ * the holder of a path comes from /proc/net/unix and is still named, a
+ * stale file is still stale, --who answers alike, and -v says once where
+ * the holders come from.
+ */
+enum test_result test_unix_no_sock_diag(struct test_context *ctx)
+{
+	static const char *const args[] = { "-v", NULL };
+	bool knob = getenv("LIVE_SOCK_DIAG_ABSENT") == NULL;
+	const struct snoop_line *held_line, *stale_line;
+	struct verdict verdict = { 0 };
+	char list[200], want_pid[40];
+	struct unix_paths paths;
+	struct snoop *tracer;
+	struct helper *holder;
+	char *who = NULL;
+	pid_t caller;
+	size_t mark;
+	int said = 0;
+
+	if (knob)
+		setenv("BINDSNOOP_NO_SOCK_DIAG", "1", 1);
+	tracer = test_own_tracer(ctx, args);
+	unsetenv("BINDSNOOP_NO_SOCK_DIAG");
+	holder = tracer ? unix_live_and_stale(ctx, "lt-unix-nsd-h", "lt-unix-nsd-k", &paths) : NULL;
+	if (!holder)
+		return TEST_FAIL;
+	mark = snoop_line_count(tracer);
+	caller = unix_caller(ctx, "lt-unix-nsd-1", SOCK_STREAM, paths.live, EADDRINUSE, 0);
+	held_line = caller < 0 ? NULL : await_event(ctx, tracer, mark, caller, "bind_failed");
+	mark = snoop_line_count(tracer);
+	caller = !held_line ?
+			 -1 :
+			 unix_caller(ctx, "lt-unix-nsd-2", SOCK_STREAM, paths.stale, EADDRINUSE, 0);
+	stale_line = caller < 0 ? NULL : await_event(ctx, tracer, mark, caller, "bind_failed");
+	if (!stale_line) {
+		unix_dir_remove(paths.dir, unix_live_and_stale_names);
+		return TEST_FAIL;
+	}
+	expect_unix(&verdict, held_line->json, "unix_stream", paths.live, "same_program", NULL,
+		    true);
+	expect_unix(&verdict, stale_line->json, "unix_stream", paths.stale, "stale_socket_file",
+		    NULL, true);
+	if (!live_config->kernel_only) {
+		expect_string(&verdict, held_line->json, "holders[0].source", "proc_net");
+		expect_integer(&verdict, held_line->json, "holders[0].processes[0].pid",
+			       helper_pid(holder));
+		for (size_t i = 0; i < snoop_stderr_count(tracer); i++)
+			said += strstr(snoop_stderr_line(tracer, i), "/proc/net/unix") != NULL;
+		if (said != 1)
+			verdict_add(&verdict,
+				    "-v should say once that holders come from "
+				    "/proc/net/unix, said %d times",
+				    said);
+		/* --who, on its own, finds the same holder the same way. */
+		snprintf(list, sizeof(list), "%s,%s", paths.live, paths.stale);
+		snprintf(want_pid, sizeof(want_pid), "\"pid\":%d,", (int)helper_pid(holder));
+		who = who_json(ctx, list, knob);
+		if (!who || !strstr(who, "\"source\":\"proc_net\"") || !strstr(who, want_pid) ||
+		    !strstr(who, "\"cause\":\"stale_socket_file\""))
+			verdict_add(&verdict,
+				    "--who %s: expected a proc_net holder with %s and a "
+				    "stale_socket_file: %s",
+				    list, want_pid, who ? who : "(no answer)");
+		free(who);
+	}
+	unix_dir_remove(paths.dir, unix_live_and_stale_names);
+	return finish(ctx, &verdict, held_line);
 }

@@ -454,60 +454,54 @@ static const struct json_value *find_path(const struct who_answer *answer, const
  */
 enum test_result test_who_unix(struct test_context *ctx)
 {
-	static const char *const names[] = { "live.sock", "stale.sock", NULL };
 	unsigned int port = test_port(ctx);
-	char dir[64], live[96], stale[96], absent[96], abstract[64], list[512], fix[128];
+	char absent[96], abstract[64], list[512], fix[128];
 	char *out_text = NULL, *err_text = NULL;
 	enum test_result result = TEST_PASS;
 	const struct json_value *line;
 	struct helper *holder, *abstract_holder;
+	struct unix_paths paths;
 	struct who_answer answer;
 	int err, status;
 
-	if (!port)
+	holder = port ? unix_live_and_stale(ctx, "lt-who-unix", "lt-who-killed", &paths) : NULL;
+	if (!holder)
 		return TEST_FAIL;
-	unix_dir_make(dir, sizeof(dir));
-	if (!dir[0])
-		return test_fail(ctx, "setup: mkdtemp under /tmp: %s", strerror(errno));
-	snprintf(live, sizeof(live), "%s/live.sock", dir);
-	snprintf(stale, sizeof(stale), "%s/stale.sock", dir);
-	snprintf(absent, sizeof(absent), "%s/absent.sock", dir);
+	snprintf(absent, sizeof(absent), "%s/absent.sock", paths.dir);
 	snprintf(abstract, sizeof(abstract), "@lt-who-%d", (int)getpid());
-	snprintf(fix, sizeof(fix), "rm %s", stale);
-	holder = unix_holder(ctx, "lt-who-unix", SOCK_STREAM, live);
-	abstract_holder = holder ? unix_holder(ctx, "lt-who-abs", SOCK_DGRAM, abstract) : NULL;
-	err = abstract_holder ? unix_stale_file("lt-who-killed", stale) : -1;
-	if (err) {
-		if (abstract_holder)
-			test_fail(ctx, "setup: a stale file at %s: %s", stale, errno_name(-err));
-		unix_dir_remove(dir, names);
+	snprintf(fix, sizeof(fix), "rm %s", paths.stale);
+	abstract_holder = unix_holder(ctx, "lt-who-abs", SOCK_DGRAM, abstract);
+	if (!abstract_holder) {
+		unix_dir_remove(paths.dir, unix_live_and_stale_names);
 		return TEST_FAIL;
 	}
-	snprintf(list, sizeof(list), "%u,%s,%s,%s,%s", port, live, stale, abstract, absent);
+	snprintf(list, sizeof(list), "%u,%s,%s,%s,%s", port, paths.live, paths.stale, abstract,
+		 absent);
 	if (ask_who(ctx, list, false, &answer)) {
-		unix_dir_remove(dir, names);
+		unix_dir_remove(paths.dir, unix_live_and_stale_names);
 		return TEST_FAIL;
 	}
 	if (answer.exit_status != 0)
 		result = test_fail(ctx, "exit status %d, expected 0 (held): %s", answer.exit_status,
 				   answer.text);
-	else if (!(line = find_path(&answer, live, "held")) ||
+	else if (!(line = find_path(&answer, paths.live, "held")) ||
 		 !json_string_is(line, "holder.state", "LISTEN") ||
 		 !json_string_is(line, "holder.family", "unix") ||
 		 json_integer(line, "holder.processes[0].pid") != helper_pid(holder))
-		result = test_fail(ctx, "no \"held\" line for %s naming LISTEN and pid %d: %s", live,
-				   (int)helper_pid(holder), answer.text);
+		result = test_fail(ctx, "no \"held\" line for %s naming LISTEN and pid %d: %s",
+				   paths.live, (int)helper_pid(holder), answer.text);
 	else if (!(line = find_path(&answer, abstract, "held")) ||
 		 json_integer(line, "holder.processes[0].pid") != helper_pid(abstract_holder))
 		result = test_fail(ctx, "no \"held\" line for %s naming pid %d: %s", abstract,
 				   (int)helper_pid(abstract_holder), answer.text);
-	else if (!(line = find_path(&answer, stale, "free")) ||
+	else if (!(line = find_path(&answer, paths.stale, "free")) ||
 		 !json_string_is(line, "file", "socket") ||
 		 !json_string_is(line, "diagnosis.cause", "stale_socket_file") ||
 		 !json_get(line, "diagnosis.fix") ||
 		 !strstr(json_get(line, "diagnosis.fix")->string, fix))
-		result = test_fail(ctx, "no \"free\" line for %s saying stale_socket_file and %s: %s",
-				   stale, fix, answer.text);
+		result = test_fail(ctx,
+				   "no \"free\" line for %s saying stale_socket_file and %s: %s",
+				   paths.stale, fix, answer.text);
 	else if (!(line = find_path(&answer, absent, "free")) ||
 		 !json_string_is(line, "file", "absent"))
 		result = test_fail(ctx, "no \"free\" line for %s with file absent: %s", absent,
@@ -516,17 +510,17 @@ enum test_result test_who_unix(struct test_context *ctx)
 		result = test_fail(ctx, "no \"free\" line for port %u: %s", port, answer.text);
 	who_answer_free(&answer);
 	if (result == TEST_PASS) {
-		err = run_bindsnoop_once((const char *[]){ "--who", stale, NULL }, LIVE_EXIT_MS,
-					 &status, &out_text, &err_text);
+		err = run_bindsnoop_once((const char *[]){ "--who", paths.stale, NULL },
+					 LIVE_EXIT_MS, &status, &out_text, &err_text);
 		if (err || !WIFEXITED(status) || WEXITSTATUS(status) != 1)
 			result = test_fail(ctx, "--who %s: %s, expected exit 1 (nothing holds it)",
-					   stale, err ? strerror(-err) : "another exit");
+					   paths.stale, err ? strerror(-err) : "another exit");
 		else if (!out_text || !strstr(out_text, " stale ") || !strstr(out_text, fix))
 			result = test_fail(ctx, "the table does not say stale and \"%s\": %s", fix,
 					   out_text ? out_text : "");
 		free(out_text);
 		free(err_text);
 	}
-	unix_dir_remove(dir, names);
+	unix_dir_remove(paths.dir, unix_live_and_stale_names);
 	return result;
 }

@@ -82,16 +82,15 @@ static void test_start(void)
 	path_filter_add(&opts.paths, "/run/php/*", 10);
 	path_filter_add(&opts.paths, "@a\\x01b", 7);
 	path_filter_add(&opts.paths, "/x\\x2a", 6);
-	check_line(
-		json_render_start(&info, &sb), &sb,
-		"{\"v\":2,\"seq\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"start\","
-		"\"host\":\"web-01\",\"pid\":321,\"backend\":\"fexit\","
-		"\"kernel\":\"6.12.9+bpo-cloud-amd64\",\"filters\":{\"all\":true,"
-		"\"ports\":[\"0\",\"80\",\"443\",\"3000-3100\",\"65535\"],\"pids\":[4242,1],"
-		"\"uids\":[1000],\"comms\":[\"node\",\"we\\\"ird\"],"
-		"\"errnos\":[\"EACCES\",\"EADDRINUSE\",\"E200\"],"
-		"\"paths\":[\"/run/app.sock\",\"/run/php/*\",\"@a\\\\x01b\",\"/x\\\\x2a\"]},"
-		"\"version\":\"0.1.0\",\"degraded\":null}\n");
+	check_line(json_render_start(&info, &sb), &sb,
+		   "{\"v\":2,\"seq\":1,\"ts\":\"2026-11-24T18:52:01.123456Z\",\"event\":\"start\","
+		   "\"host\":\"web-01\",\"pid\":321,\"backend\":\"fexit\","
+		   "\"kernel\":\"6.12.9+bpo-cloud-amd64\",\"filters\":{\"all\":true,"
+		   "\"ports\":[\"0\",\"80\",\"443\",\"3000-3100\",\"65535\"],\"pids\":[4242,1],"
+		   "\"uids\":[1000],\"comms\":[\"node\",\"we\\\"ird\"],"
+		   "\"errnos\":[\"EACCES\",\"EADDRINUSE\",\"E200\"],"
+		   "\"paths\":[\"/run/app.sock\",\"/run/php/*\",\"@a\\\\x01b\",\"/x\\\\x2a\"]},"
+		   "\"version\":\"0.1.0\",\"degraded\":null}\n");
 
 	/* A host name with a control byte still makes a line that parses. */
 	sample_session(&info, &opts);

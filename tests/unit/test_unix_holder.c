@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * AF_UNIX holders: unix_diag replies parsed (whole, truncated, lying), and
- * which socket holds a name (a path by its file's inode, an abstract name
- * by its bytes and type).
+ * AF_UNIX holders: unix_diag replies parsed (whole, truncated, lying),
+ * /proc/net/unix read where unix_diag is missing (tests/fixtures/proc-net/unix),
+ * and which socket holds a name (a path by its file's inode, or by its name
+ * in /proc/net/unix; an abstract name by its bytes and type).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -121,9 +124,76 @@ static void test_holds(void)
 	CHECK(!unix_socket_holds(&abstract, &named));
 }
 
+/* The fixture as the fallback reads it: bound sockets only, each as unix_diag would give it. */
+static void test_proc_net_unix(void)
+{
+	struct seen seen = { 0 };
+	struct unix_socket socket;
+	int fd = open("tests/fixtures/proc-net/unix", O_RDONLY | O_CLOEXEC);
+
+	CHECK(fd >= 0);
+	CHECK_INT(unix_sockets_read_proc(fd, collect, &seen, NULL), 0);
+	close(fd);
+	CHECK_INT(seen.count, 4);
+	CHECK_INT(seen.sockets[0].inode, 21870);
+	CHECK_INT(seen.sockets[0].type, SOCK_STREAM);
+	CHECK_INT(seen.sockets[0].state, 10); /* __SO_ACCEPTCON: a listener, as ss says LISTEN */
+	CHECK_INT(seen.sockets[0].name_len, 13);
+	CHECK(!memcmp(seen.sockets[0].name, "/run/app.sock", 13));
+	CHECK(seen.sockets[0].from_proc_net && !seen.sockets[0].vfs_ino);
+	CHECK_INT(seen.sockets[0].uid, BS_UID_UNKNOWN);
+	CHECK_INT(seen.sockets[1].type, SOCK_DGRAM);
+	CHECK_INT(seen.sockets[1].state, 7); /* unconnected */
+	CHECK_INT(seen.sockets[1].name_len, 5);
+	CHECK(!memcmp(seen.sockets[1].name, "\0ab@c", 5));
+	CHECK_INT(seen.sockets[2].type, SOCK_SEQPACKET);
+	CHECK_INT(seen.sockets[2].name_len, 18);
+	CHECK(!memcmp(seen.sockets[2].name, "/run/my app/s.sock", 18));
+	CHECK_INT(seen.sockets[3].inode, 21990);
+	CHECK_INT(seen.sockets[3].state, 1); /* connected */
+
+	/* Lines that are not the kernel's: refused, never a socket made up. */
+	CHECK_INT(unix_sockets_parse_proc_line("Num       RefCount", 18, &socket), 0);
+	CHECK_INT(unix_sockets_parse_proc_line("0: 2 0 0 1 3 7", 14, &socket), 0);
+	CHECK_INT(unix_sockets_parse_proc_line("0: 2 0 0 1 3 7 ", 15, &socket), -EINVAL);
+	CHECK_INT(unix_sockets_parse_proc_line("0: 2 0 0 1 3 x /a", 17, &socket), -EINVAL);
+	CHECK_INT(unix_sockets_parse_proc_line("0: 2 0 0 1 3 7\t/a", 17, &socket), -EINVAL);
+	CHECK_INT(unix_sockets_parse_proc_line("0: 2 0 0 1 3 7 /a", 17, &socket), 1);
+	CHECK_INT(socket.name_len, 2);
+}
+
+/* A holder from /proc/net/unix: matched by the name it was bound to, the file a socket. */
+static void test_holds_by_name(void)
+{
+	struct unix_target target = { .name = "/run/app.sock", .name_len = 13 };
+	struct unix_socket socket = {
+		.name = "/run/app.sock", .name_len = 13, .type = SOCK_DGRAM, .from_proc_net = true
+	};
+	struct unix_target abstract = { .name = "\0ab\0c", .name_len = 5, .sock_type = SOCK_DGRAM };
+	struct unix_socket shown = {
+		.name = "\0ab@c", .name_len = 5, .type = SOCK_DGRAM, .from_proc_net = true
+	};
+
+	target.file_error = 0;
+	target.file_mode = S_IFSOCK | 0755;
+	CHECK(unix_socket_holds(&target, &socket)); /* a path: whatever the type */
+	socket.name_len = 12;
+	CHECK(!unix_socket_holds(&target, &socket));
+	socket.name_len = 13;
+	target.file_error = ENOENT; /* no file: nobody holds the path */
+	CHECK(!unix_socket_holds(&target, &socket));
+	CHECK(unix_socket_holds(&abstract, &shown)); /* its NUL shown as '@' */
+	shown.type = SOCK_STREAM;
+	CHECK(!unix_socket_holds(&abstract, &shown));
+	abstract.sock_type = 0; /* --who @name: any type */
+	CHECK(unix_socket_holds(&abstract, &shown));
+}
+
 int main(void)
 {
 	test_parse();
 	test_holds();
+	test_proc_net_unix();
+	test_holds_by_name();
 	return unit_summary();
 }

@@ -134,8 +134,8 @@ int proc_net_parse_line(const char *line, size_t len, __u16 family,
 	return 1;
 }
 
-int proc_net_read(int fd, __u16 family, const struct sockdiag_ports *ports,
-		  sockdiag_visit_fn visit, void *ctx, const struct lookup_budget *budget)
+int proc_net_read_lines(int fd, proc_net_line_fn line_fn, void *ctx,
+			const struct lookup_budget *budget)
 {
 	char buffer[READ_CHUNK];
 	size_t have = 0;
@@ -154,16 +154,12 @@ int proc_net_read(int fd, __u16 family, const struct sockdiag_ports *ports,
 		have += got;
 		for (;;) {
 			char *newline = memchr(buffer + start, '\n', have - start);
-			struct sockdiag_socket socket;
 			size_t len;
 
 			if (!newline)
 				break;
 			len = newline - (buffer + start);
-			if (!skipping &&
-			    proc_net_parse_line(buffer + start, len, family, &socket) == 1 &&
-			    socket.port >= ports->first && socket.port <= ports->last &&
-			    !visit(ctx, &socket))
+			if (!skipping && !line_fn(ctx, buffer + start, len))
 				return 0;
 			skipping = false;
 			start += len + 1;
@@ -178,4 +174,31 @@ int proc_net_read(int fd, __u16 family, const struct sockdiag_ports *ports,
 		if (lookup_budget_spent(budget))
 			return -ETIME;
 	}
+}
+
+/* proc_net_read's lines: the sockets of one family on one of the ports asked about. */
+struct inet_lines {
+	__u16 family;
+	const struct sockdiag_ports *ports;
+	sockdiag_visit_fn visit;
+	void *ctx;
+};
+
+static bool inet_line(void *ctx, const char *line, size_t len)
+{
+	struct inet_lines *lines = ctx;
+	struct sockdiag_socket socket;
+
+	if (proc_net_parse_line(line, len, lines->family, &socket) != 1 ||
+	    socket.port < lines->ports->first || socket.port > lines->ports->last)
+		return true;
+	return lines->visit(lines->ctx, &socket);
+}
+
+int proc_net_read(int fd, __u16 family, const struct sockdiag_ports *ports, sockdiag_visit_fn visit,
+		  void *ctx, const struct lookup_budget *budget)
+{
+	struct inet_lines lines = { family, ports, visit, ctx };
+
+	return proc_net_read_lines(fd, inet_line, &lines, budget);
 }

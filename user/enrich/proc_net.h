@@ -32,4 +32,16 @@ int proc_net_parse_line(const char *line, size_t len, __u16 family,
 int proc_net_read(int fd, __u16 family, const struct sockdiag_ports *ports,
 		  sockdiag_visit_fn visit, void *ctx, const struct lookup_budget *budget);
 
+/* One line of a /proc/net file (len bytes, without its newline); false stops the read. */
+typedef bool (*proc_net_line_fn)(void *ctx, const char *line, size_t len);
+
+/*
+ * Read the open file fd to its end, a line at a time, until line_fn returns
+ * false. A line longer than the read buffer (8 KiB, not one the kernel
+ * writes) and a last line without its newline are left out. 0, -ETIME when
+ * the budget (NULL: none) ran out first, or a negative errno.
+ */
+int proc_net_read_lines(int fd, proc_net_line_fn line_fn, void *ctx,
+			const struct lookup_budget *budget);
+
 #endif /* BINDSNOOP_PROC_NET_H */

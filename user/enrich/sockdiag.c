@@ -42,13 +42,15 @@ struct netns_pids {
 	unsigned int next;
 };
 
-/* The protocols dumped: TCP, UDP, UDP-Lite, each with its own diag module. */
-enum dump_kind { DUMP_TCP, DUMP_UDP, DUMP_UDPLITE, DUMP_KINDS };
+/* The protocols dumped: TCP, UDP, UDP-Lite, AF_UNIX, each with its own diag module. */
+enum dump_kind { DUMP_TCP, DUMP_UDP, DUMP_UDPLITE, DUMP_UNIX, DUMP_KINDS };
 
+/* Where each is read from without its module; AF_UNIX has one file for all. */
 static const char *const proc_net_files[DUMP_KINDS][2] = {
 	[DUMP_TCP] = { "tcp", "tcp6" },
 	[DUMP_UDP] = { "udp", "udp6" },
 	[DUMP_UDPLITE] = { "udplite", "udplite6" },
+	[DUMP_UNIX] = { "unix", NULL },
 };
 
 struct sockdiag {
@@ -420,7 +422,7 @@ static int proc_net_open_fn(void *arg)
 	struct proc_net_files *files = arg;
 	char path[64];
 
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 2 && files->names[i]; i++) {
 		/* thread-self: this thread's namespace, the one setns() just entered. */
 		snprintf(path, sizeof(path), "/proc/thread-self/net/%s", files->names[i]);
 		files->fds[i] = open(path, O_RDONLY | O_CLOEXEC);
@@ -457,6 +459,28 @@ static bool sockdiag_missing(int err)
 	       err == -EOPNOTSUPP;
 }
 
+/* -v: say once that kind's holders come from /proc/net, and why. */
+static void proc_net_say(struct sockdiag *diag, enum dump_kind kind)
+{
+	const char *const *files = proc_net_files[kind];
+	const char *reason = diag->proc_net_reason[kind] ? strerror(diag->proc_net_reason[kind]) :
+							   "BINDSNOOP_NO_SOCK_DIAG is set";
+
+	if (!diag->verbose || diag->proc_net_said[kind])
+		return;
+	diag->proc_net_said[kind] = true;
+	if (files[1])
+		fprintf(stderr,
+			"bindsnoop: sock_diag cannot dump %s sockets (%s): their holders are read "
+			"from /proc/net/%s and /proc/net/%s\n",
+			files[0], reason, files[0], files[1]);
+	else
+		fprintf(stderr,
+			"bindsnoop: sock_diag cannot dump %s sockets (%s): their holders are read "
+			"from /proc/net/%s\n",
+			files[0], reason, files[0]);
+}
+
 int sockdiag_for_each_in_ports(struct sockdiag *diag, __u64 netns_ino, __u32 pid,
 			       __u16 protocol, const struct sockdiag_ports *ports,
 			       sockdiag_visit_fn visit, void *ctx,
@@ -485,17 +509,33 @@ int sockdiag_for_each_in_ports(struct sockdiag *diag, __u64 netns_ino, __u32 pid
 		diag->use_proc_net[kind] = true;
 		diag->proc_net_reason[kind] = -err;
 	}
-	if (diag->verbose && !diag->proc_net_said[kind]) {
-		diag->proc_net_said[kind] = true;
-		fprintf(stderr,
-			"bindsnoop: sock_diag cannot dump %s sockets (%s): their holders are read "
-			"from /proc/net/%s and /proc/net/%s\n",
-			proc_net_files[kind][0],
-			diag->proc_net_reason[kind] ? strerror(diag->proc_net_reason[kind]) :
-						      "BINDSNOOP_NO_SOCK_DIAG is set",
-			proc_net_files[kind][0], proc_net_files[kind][1]);
-	}
+	proc_net_say(diag, kind);
 	return dump_via_proc_net(diag, netns_ino, pid, kind, ports, visit, ctx, budget);
+}
+
+bool sockdiag_unix_uses_proc_net(struct sockdiag *diag, int err)
+{
+	if (!diag)
+		return false;
+	/* unix_diag not loaded: ENOENT; some kernels and filters answer EINVAL. */
+	if (!diag->use_proc_net[DUMP_UNIX] && (sockdiag_missing(err) || err == -EINVAL)) {
+		diag->use_proc_net[DUMP_UNIX] = true;
+		diag->proc_net_reason[DUMP_UNIX] = -err;
+	}
+	if (diag->use_proc_net[DUMP_UNIX])
+		proc_net_say(diag, DUMP_UNIX);
+	return diag->use_proc_net[DUMP_UNIX];
+}
+
+int sockdiag_proc_net_unix_open(struct sockdiag *diag, __u64 netns_ino, __u32 pid)
+{
+	struct proc_net_files files = { proc_net_files[DUMP_UNIX], { -1, -1 } };
+	int err;
+
+	if (!diag)
+		return -EINVAL;
+	err = netns_open(diag, netns_ino, pid, proc_net_open_fn, &files);
+	return err < 0 ? err : files.fds[0];
 }
 
 bool sockdiag_uses_proc_net(const struct sockdiag *diag, __u16 protocol)

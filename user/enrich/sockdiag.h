@@ -72,6 +72,18 @@ bool sockdiag_uses_proc_net(const struct sockdiag *diag, __u16 protocol);
 void sockdiag_set_verbose(struct sockdiag *diag, bool verbose);
 
 /*
+ * AF_UNIX: whether its holders are read from /proc/net/unix (path and
+ * socket inode) instead of unix_diag: from the first dump whose error err
+ * says unix_diag is missing (-ENOENT, -EINVAL, -EPROTONOSUPPORT, ...; 0
+ * asks only), or from the start under BINDSNOOP_NO_SOCK_DIAG. -v says so
+ * once. sockdiag_proc_net_unix_open() opens that file as namespace
+ * netns_ino (reached as sockdiag_netns_socket() does) sees it: a
+ * descriptor, or a negative errno.
+ */
+bool sockdiag_unix_uses_proc_net(struct sockdiag *diag, int err);
+int sockdiag_proc_net_unix_open(struct sockdiag *diag, __u64 netns_ino, __u32 pid);
+
+/*
  * The sock_diag netlink socket of namespace netns_ino (reached through pid,
  * or a pid noted there before), kept in the cache: for dumps of other
  * families (user/enrich/unix_sockets.c). A descriptor, or a negative errno.

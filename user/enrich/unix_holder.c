@@ -156,8 +156,32 @@ void unix_target_read(const struct bs_event *ev, struct unix_target *target, boo
 	}
 }
 
+/* The same name as /proc/net/unix shows it: an abstract name's NUL bytes read as '@'. */
+static bool same_name_as_shown(const struct unix_target *target, const struct unix_socket *socket)
+{
+	if (socket->name_len != target->name_len)
+		return false;
+	for (__u32 i = 0; i < target->name_len; i++) {
+		char byte = i && !target->name[i] ? '@' : target->name[i];
+
+		if (byte != socket->name[i])
+			return false;
+	}
+	return true;
+}
+
 bool unix_socket_holds(const struct unix_target *target, const struct unix_socket *socket)
 {
+	/*
+	 * /proc/net/unix has no file inode: a path by its name as bound, which
+	 * a socket keeps when its file is removed and another made there.
+	 */
+	if (socket->from_proc_net)
+		return (!target_is_path(target) ||
+			(target->file_error == 0 && S_ISSOCK(target->file_mode))) &&
+		       (!target->sock_type || target_is_path(target) ||
+			socket->type == target->sock_type) &&
+		       same_name_as_shown(target, socket);
 	if (target_is_path(target)) {
 		__u64 dev = target->file_dev;
 
@@ -198,8 +222,22 @@ static bool holder_collect(void *ctx, const struct unix_socket *socket)
 	holder->family = BS_AF_UNIX;
 	holder->protocol = socket->type; /* an AF_UNIX holder's protocol is its socket type */
 	holder->state = socket->state;
-	holder->source = HOLDER_SOURCE_SOCK_DIAG;
+	holder->source = socket->from_proc_net ? HOLDER_SOURCE_PROC_NET : HOLDER_SOURCE_SOCK_DIAG;
 	return true;
+}
+
+/* The holders from /proc/net/unix, where unix_diag is missing: 0 or a negative errno. */
+static int holders_from_proc_net(struct sockdiag *diag, const struct bs_event *ev,
+				 struct holder_search *search, const struct lookup_budget *budget)
+{
+	int fd = sockdiag_proc_net_unix_open(diag, ev->netns_ino, ev->pid);
+	int err;
+
+	if (fd < 0)
+		return fd;
+	err = unix_sockets_read_proc(fd, holder_collect, search, budget);
+	close(fd);
+	return err;
 }
 
 __u32 unix_holders_find(struct sockdiag *diag, const struct bs_event *ev,
@@ -214,13 +252,20 @@ __u32 unix_holders_find(struct sockdiag *diag, const struct bs_event *ev,
 		return 0;
 	if (!target->name_len)
 		return 0;
-	fd = sockdiag_netns_socket(diag, ev->netns_ino, ev->pid);
-	if (fd < 0)
-		return 0;
-	err = unix_sockets_dump(fd, ++dump_sequence, dump_buffer, sizeof(dump_buffer),
-				holder_collect, &search, budget);
-	if (err)
-		sockdiag_netns_socket_failed(diag, ev->netns_ino);
+	if (sockdiag_unix_uses_proc_net(diag, 0)) {
+		err = holders_from_proc_net(diag, ev, &search, budget);
+	} else {
+		fd = sockdiag_netns_socket(diag, ev->netns_ino, ev->pid);
+		if (fd < 0)
+			return 0;
+		err = unix_sockets_dump(fd, ++dump_sequence, dump_buffer, sizeof(dump_buffer),
+					holder_collect, &search, budget);
+		if (err)
+			sockdiag_netns_socket_failed(diag, ev->netns_ino);
+		/* Nothing was visited before such an answer: the file answers instead. */
+		if (err && sockdiag_unix_uses_proc_net(diag, err))
+			err = holders_from_proc_net(diag, ev, &search, budget);
+	}
 	/* A whole dump that found nothing says nobody holds it: a partial one says nothing. */
 	report->holders_searched = !err || search.found;
 	return search.found;

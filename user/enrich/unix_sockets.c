@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <linux/netlink.h>
@@ -7,9 +8,17 @@
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
 #include "clock.h"
+#include "enrich/proc_net.h"
 #include "enrich/unix_sockets.h"
 
 #define UNIX_DUMP_TIMEOUT_NS 200000000ULL /* as a port dump (SOCKDIAG_TIMEOUT_MS) */
+
+/* /proc/net/unix: the Flags bit of a listener, and the St of a connected socket. */
+#define PROC_UNIX_ACCEPTCON 0x10000 /* __SO_ACCEPTCON */
+#define PROC_UNIX_CONNECTED 3	    /* SS_CONNECTED */
+#define TCP_ESTABLISHED	    1	    /* the states unix_diag reports, ss's names */
+#define TCP_CLOSE	    7
+#define TCP_LISTEN	    10
 
 /* The attributes of one reply that a holder needs. */
 static void socket_attributes(const struct unix_diag_msg *msg, size_t len,
@@ -132,4 +141,68 @@ int unix_sockets_dump(int fd, __u32 sequence, char *buffer, size_t buffer_len,
 		if (monotonic_ns() > deadline)
 			return -ETIMEDOUT;
 	}
+}
+
+/*
+ * "Num: RefCount Protocol Flags Type St Inode[ Path]": hex but the inode,
+ * the path after one space to the end of the line (unix_seq_show()).
+ */
+int unix_sockets_parse_proc_line(const char *line, size_t len, struct unix_socket *socket)
+{
+	char text[256];
+	unsigned long long address, inode;
+	unsigned int refs, protocol, flags, type, state;
+	int end = -1;
+
+	if (len >= sizeof(text))
+		return -EINVAL;
+	memcpy(text, line, len);
+	text[len] = '\0';
+	if (!strncmp(text, "Num ", 4))
+		return 0;
+	if (sscanf(text, "%llx: %x %x %x %x %x %llu%n", &address, &refs, &protocol, &flags, &type,
+		   &state, &inode, &end) != 7 ||
+	    end < 0)
+		return -EINVAL;
+	if ((size_t)end == len)
+		return 0; /* no name: unbound, or the unnamed end of a pair */
+	if (text[end] != ' ' || (size_t)end + 1 == len || len - end - 1 > BS_UNIX_PATH_LEN)
+		return -EINVAL;
+	memset(socket, 0, sizeof(*socket));
+	socket->from_proc_net = true;
+	socket->uid = BS_UID_UNKNOWN;
+	socket->inode = inode;
+	socket->type = type;
+	socket->state = flags & PROC_UNIX_ACCEPTCON  ? TCP_LISTEN :
+			state == PROC_UNIX_CONNECTED ? TCP_ESTABLISHED :
+						       TCP_CLOSE;
+	socket->name_len = len - end - 1;
+	memcpy(socket->name, line + end + 1, socket->name_len);
+	/* An abstract name is shown as "@" and its bytes: the "@" is its leading NUL. */
+	if (socket->name[0] == '@')
+		socket->name[0] = '\0';
+	return 1;
+}
+
+struct proc_unix_lines {
+	unix_socket_visit_fn visit;
+	void *ctx;
+};
+
+static bool proc_unix_line(void *ctx, const char *line, size_t len)
+{
+	struct proc_unix_lines *lines = ctx;
+	struct unix_socket socket;
+
+	if (unix_sockets_parse_proc_line(line, len, &socket) != 1)
+		return true;
+	return lines->visit(lines->ctx, &socket);
+}
+
+int unix_sockets_read_proc(int fd, unix_socket_visit_fn visit, void *ctx,
+			   const struct lookup_budget *budget)
+{
+	struct proc_unix_lines lines = { visit, ctx };
+
+	return proc_net_read_lines(fd, proc_unix_line, &lines, budget);
 }

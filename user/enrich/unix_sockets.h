@@ -3,6 +3,8 @@
  * AF_UNIX sockets that hold a name, from NETLINK_SOCK_DIAG (unix_diag): the
  * name each is bound to, and for a path, the inode of its socket file
  * (UDIAG_SHOW_VFS), which is what ties a file to the socket bound to it.
+ * Without unix_diag (a module not loaded), from /proc/net/unix: the name
+ * and the socket's own inode only, as ss falls back.
  */
 #ifndef BINDSNOOP_UNIX_SOCKETS_H
 #define BINDSNOOP_UNIX_SOCKETS_H
@@ -22,6 +24,11 @@ struct unix_socket {
 	__u8 state;	/* TCP_LISTEN for a listener, TCP_CLOSE unconnected, TCP_ESTABLISHED */
 	__u32 name_len; /* bytes of name: a path up to its NUL, an abstract name in full */
 	char name[BS_UNIX_PATH_LEN];
+	/*
+	 * Read from /proc/net/unix: no vfs_ino, no uid, and an abstract name's
+	 * NUL bytes after the first read as '@' (the file shows them so).
+	 */
+	bool from_proc_net;
 };
 
 /* Return false to stop the walk early (the dump is still drained). */
@@ -44,5 +51,19 @@ int unix_sockets_dump(int fd, __u32 sequence, char *buffer, size_t buffer_len,
  */
 int unix_sockets_parse_replies(const char *buffer, ssize_t len, __u32 sequence,
 			       unix_socket_visit_fn visit, void *ctx, bool *visiting);
+
+/*
+ * One line of /proc/net/unix (len bytes, without its newline) into socket:
+ * 1 a bound socket, 0 the header or an unbound socket, -EINVAL not a line
+ * of that format. Exposed for tests: a name may hold any byte but NUL.
+ */
+int unix_sockets_parse_proc_line(const char *line, size_t len, struct unix_socket *socket);
+
+/*
+ * Read /proc/net/unix, open as fd, calling visit for each bound socket
+ * while it returns true: 0, -ETIME (budget spent), or a negative errno.
+ */
+int unix_sockets_read_proc(int fd, unix_socket_visit_fn visit, void *ctx,
+			   const struct lookup_budget *budget);
 
 #endif /* BINDSNOOP_UNIX_SOCKETS_H */

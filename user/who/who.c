@@ -496,8 +496,8 @@ static void print_unix_free(struct who_query *query, const char *name)
 	const struct bind_report *asked = query->unix_asked;
 	const struct diagnosis *diagnosis = &asked->diagnosis;
 	const char *file = unix_file_kind(&asked->unix_target);
-	const char *where = query->opts->all_netns ? "in any network namespace" :
-						     "in this network namespace";
+	const char *where =
+		query->opts->all_netns ? "in any network namespace" : "in this network namespace";
 
 	if (query->opts->json) {
 		json_render_who_unix_free(++query->records, query->now_ns, asked, file,
