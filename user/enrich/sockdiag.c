@@ -16,6 +16,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include "clock.h"
+#include "enrich/netlink_dump.h"
 #include "enrich/proc_net.h"
 #include "enrich/sockdiag.h"
 #include "shared_facts.h"
@@ -305,11 +306,27 @@ int sockdiag_parse_replies(const char *buffer, ssize_t len, __u32 sequence,
 	return 0;
 }
 
+/* sockdiag_parse_replies for netlink_dump: one port dump's state. */
+struct port_replies {
+	__u32 sequence;
+	const struct sockdiag_ports *ports;
+	sockdiag_visit_fn visit;
+	void *ctx;
+	bool visiting;
+};
+
+static int port_replies_parse(void *ctx, const char *buffer, ssize_t len)
+{
+	struct port_replies *replies = ctx;
+
+	return sockdiag_parse_replies(buffer, len, replies->sequence, replies->ports,
+				      replies->visit, replies->ctx, &replies->visiting);
+}
+
 static int dump_ports(struct sockdiag *diag, int fd, __u8 family, __u8 protocol,
 		      const struct sockdiag_ports *ports, sockdiag_visit_fn visit, void *ctx,
 		      const struct lookup_budget *budget)
 {
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	struct port_dump_request message = {
 		.header = {
 			.nlmsg_len = sizeof(message),
@@ -337,35 +354,13 @@ static int dump_ports(struct sockdiag *diag, int fd, __u8 family, __u8 protocol,
 			{ .no = ports->last },
 		},
 	};
-	__u64 deadline = monotonic_ns() + SOCKDIAG_TIMEOUT_MS * 1000000ULL;
-	bool visiting = true;
+	struct port_replies replies = { diag->sequence, ports, visit, ctx, true };
 
 	_Static_assert(sizeof(message) == NLMSG_LENGTH(sizeof(struct inet_diag_req_v2)) +
 						  NLA_HDRLEN + 4 * sizeof(struct inet_diag_bc_op),
 		       "the filter attribute must follow the request without padding");
-	if (sendto(fd, &message, sizeof(message), 0, (struct sockaddr *)&kernel, sizeof(kernel)) <
-	    0)
-		return -errno;
-	for (;;) {
-		ssize_t len = recv(fd, diag->buffer, sizeof(diag->buffer), 0);
-		int done;
-
-		if (len < 0 && errno == EINTR)
-			continue;
-		if (len < 0)
-			return errno == EAGAIN ? -ETIMEDOUT : -errno;
-		if (len == 0)
-			return -EIO;
-		done = sockdiag_parse_replies(diag->buffer, len, message.header.nlmsg_seq, ports,
-					      visit, ctx, &visiting);
-		if (done)
-			return done < 0 ? done : 0;
-		/* Thousands of sockets on the port: the report goes on with those read so far. */
-		if (lookup_budget_spent(budget))
-			return -ETIME;
-		if (monotonic_ns() > deadline)
-			return -ETIMEDOUT;
-	}
+	return netlink_dump(fd, &message, sizeof(message), diag->buffer, sizeof(diag->buffer),
+			    port_replies_parse, &replies, SOCKDIAG_TIMEOUT_MS * 1000000ULL, budget);
 }
 
 /* A visit that marks its sockets as read from /proc/net. */

@@ -7,7 +7,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
-#include "clock.h"
+#include "enrich/netlink_dump.h"
 #include "enrich/proc_net.h"
 #include "enrich/unix_sockets.h"
 
@@ -97,10 +97,25 @@ int unix_sockets_parse_replies(const char *buffer, ssize_t len, __u32 sequence,
 	return 0;
 }
 
+/* unix_sockets_parse_replies for netlink_dump: one dump's state. */
+struct unix_replies {
+	__u32 sequence;
+	unix_socket_visit_fn visit;
+	void *ctx;
+	bool visiting;
+};
+
+static int unix_replies_parse(void *ctx, const char *buffer, ssize_t len)
+{
+	struct unix_replies *replies = ctx;
+
+	return unix_sockets_parse_replies(buffer, len, replies->sequence, replies->visit,
+					  replies->ctx, &replies->visiting);
+}
+
 int unix_sockets_dump(int fd, __u32 sequence, char *buffer, size_t buffer_len,
 		      unix_socket_visit_fn visit, void *ctx, const struct lookup_budget *budget)
 {
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	struct {
 		struct nlmsghdr header;
 		struct unix_diag_req request;
@@ -117,30 +132,10 @@ int unix_sockets_dump(int fd, __u32 sequence, char *buffer, size_t buffer_len,
 			.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_VFS | UDIAG_SHOW_UID,
 		},
 	};
-	__u64 deadline = monotonic_ns() + UNIX_DUMP_TIMEOUT_NS;
-	bool visiting = true;
+	struct unix_replies replies = { sequence, visit, ctx, true };
 
-	if (sendto(fd, &message, sizeof(message), 0, (struct sockaddr *)&kernel, sizeof(kernel)) <
-	    0)
-		return -errno;
-	for (;;) {
-		ssize_t len = recv(fd, buffer, buffer_len, 0);
-		int done;
-
-		if (len < 0 && errno == EINTR)
-			continue;
-		if (len < 0)
-			return errno == EAGAIN ? -ETIMEDOUT : -errno;
-		if (len == 0)
-			return -EIO;
-		done = unix_sockets_parse_replies(buffer, len, sequence, visit, ctx, &visiting);
-		if (done)
-			return done < 0 ? done : 0;
-		if (lookup_budget_spent(budget))
-			return -ETIME;
-		if (monotonic_ns() > deadline)
-			return -ETIMEDOUT;
-	}
+	return netlink_dump(fd, &message, sizeof(message), buffer, buffer_len, unix_replies_parse,
+			    &replies, UNIX_DUMP_TIMEOUT_NS, budget);
 }
 
 /*
