@@ -66,8 +66,9 @@ static const struct live_test live_tests[] = {
 	{ "unix-stale-file",
 	  "a server killed with SIGKILL left its socket file: stale_socket_file, rm PATH",
 	  test_unix_stale_file, true },
-	{ "unix-live-holder", "a listener holds the path, a second instance exits at once: holder "
-			      "named, same_program",
+	{ "unix-live-holder",
+	  "a listener holds the path, a second instance exits at once: holder "
+	  "named, same_program",
 	  test_unix_live_holder, true },
 	{ "unix-abstract", "an abstract name with a \\x01 byte held: @name escaped, holder named",
 	  test_unix_abstract, true },
@@ -77,8 +78,9 @@ static const struct live_test live_tests[] = {
 	  test_unix_no_directory, true },
 	{ "unix-denied", "nobody binds in root's 0755 directory: EACCES, denied", test_unix_denied,
 	  true },
-	{ "unix-socat-twice", "socat on an abstract name started twice: the second fails, "
-			      "same_program names the first",
+	{ "unix-socat-twice",
+	  "socat on an abstract name started twice: the second fails, "
+	  "same_program names the first",
 	  test_unix_socat_twice, true },
 	{ "sigint-exit", "the shared bindsnoop exits 0 on SIGINT", test_sigint_exit, true },
 	/* a bindsnoop each */
@@ -150,7 +152,8 @@ static const struct live_test live_tests[] = {
 	{ "who-free", "--who PORT: \"free\", exit 1", test_who_free, true },
 	{ "who-parent-chain", "--who: a holder's parents up to its supervisor, started_by",
 	  test_who_parent_chain, true },
-	{ "who-other-netns", "--who: free here, held in another netns with --all-netns",
+	{ "who-other-netns",
+	  "--who: a port, an @name free here, held in another netns with --all-netns",
 	  test_who_other_netns, true },
 	{ "who-unix", "--who PORT,PATH,@NAME: a held path and name, a stale file (rm), absent",
 	  test_who_unix, true },

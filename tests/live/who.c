@@ -244,6 +244,60 @@ enum test_result test_who_free(struct test_context *ctx)
 	return result;
 }
 
+/* The line of --who's answer about a Unix-domain name, with event held or free. */
+static const struct json_value *find_path(const struct who_answer *answer, const char *path,
+					  const char *event)
+{
+	for (int i = 0; i < answer->line_count; i++) {
+		const struct json_value *line = answer->lines[i];
+
+		if (json_string_is(line, "event", event) && json_string_is(line, "path", path))
+			return line;
+	}
+	return NULL;
+}
+
+/*
+ * An abstract name lives in its network namespace: bound by in_netns's
+ * helper, it is free here and held there, found with --all-netns.
+ */
+static enum test_result who_unix_other_netns(struct test_context *ctx, struct helper *in_netns,
+					     unsigned long long netns)
+{
+	enum test_result result = TEST_PASS;
+	const struct json_value *line;
+	struct who_answer answer;
+	char name[64];
+	int slot, err;
+
+	snprintf(name, sizeof(name), "@lt-who-netns-%d", (int)getpid());
+	slot = helper_socket(in_netns, AF_UNIX, SOCK_STREAM, 0);
+	err = slot < 0 ? slot : helper_bind(in_netns, slot, AF_UNIX, name, 0);
+	if (err)
+		return test_fail(ctx, "setup: binding %s in the namespace: %s", name,
+				 errno_name(-err));
+	if (ask_who(ctx, name, false, &answer))
+		return TEST_FAIL;
+	if (answer.exit_status != 1 || !find_path(&answer, name, "free"))
+		result = test_fail(ctx,
+				   "%s without --all-netns: exit %d, expected 1 and \"free\": %s",
+				   name, answer.exit_status, answer.text);
+	who_answer_free(&answer);
+	if (result != TEST_PASS || ask_who(ctx, name, true, &answer))
+		return result != TEST_PASS ? result : TEST_FAIL;
+	line = find_path(&answer, name, "held");
+	if (answer.exit_status != 0 || !line ||
+	    json_integer(line, "holder.processes[0].pid") != helper_pid(in_netns) ||
+	    (unsigned long long)json_integer(line, "netns") != netns)
+		result = test_fail(ctx,
+				   "%s with --all-netns: exit %d, expected 0 and held by pid %d "
+				   "in netns %llu: %s",
+				   name, answer.exit_status, (int)helper_pid(in_netns), netns,
+				   answer.text);
+	who_answer_free(&answer);
+	return result;
+}
+
 enum test_result test_who_other_netns(struct test_context *ctx)
 {
 	unsigned int port = test_port(ctx);
@@ -297,7 +351,9 @@ enum test_result test_who_other_netns(struct test_context *ctx)
 		result = test_fail(ctx, "netns %lld, expected %llu: %s",
 				   json_integer(line, "netns"), netns, answer.text);
 	who_answer_free(&answer);
-	return result;
+	if (result != TEST_PASS)
+		return result;
+	return who_unix_other_netns(ctx, in_netns, netns);
 }
 
 /* A process tree as a supervisor makes one: supervisord -> sh -> the holder. */
@@ -430,19 +486,6 @@ enum test_result test_who_parent_chain(struct test_context *ctx)
 	free(err_text);
 	tree_stop(&tree);
 	return result;
-}
-
-/* The line of --who's answer about a Unix-domain name, with event held or free. */
-static const struct json_value *find_path(const struct who_answer *answer, const char *path,
-					  const char *event)
-{
-	for (int i = 0; i < answer->line_count; i++) {
-		const struct json_value *line = answer->lines[i];
-
-		if (json_string_is(line, "event", event) && json_string_is(line, "path", path))
-			return line;
-	}
-	return NULL;
 }
 
 /*
