@@ -804,7 +804,7 @@ static void test_overridden_or_ignored(void)
 	/* Ports and Unix-domain names mix in one list, each by its own rules. */
 	run = parse("--who", "8080,/run/app.sock,@app,./rel.sock", NULL);
 	CHECK_INT(run.result, OPTIONS_RUN);
-	CHECK(run.opts.who && (run.opts.who_ports[8080 >> 3] & (1 << (8080 & 7))));
+	CHECK(run.opts.who && bs_bit_test(run.opts.who_ports, 8080));
 	CHECK_INT(run.opts.who_names.count, 3);
 	CHECK_INT(run.opts.who_names.patterns[0].len, strlen("/run/app.sock"));
 	CHECK(run.opts.who_names.patterns[1].name[0] == '\0' &&

@@ -15,6 +15,7 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
+#include "shared_facts.h"
 #include "unit.h"
 #include "enrich/unix_holder.h"
 #include "enrich/unix_sockets.h"
@@ -137,20 +138,20 @@ static void test_proc_net_unix(void)
 	CHECK_INT(seen.count, 4);
 	CHECK_INT(seen.sockets[0].inode, 21870);
 	CHECK_INT(seen.sockets[0].type, SOCK_STREAM);
-	CHECK_INT(seen.sockets[0].state, 10); /* __SO_ACCEPTCON: a listener, as ss says LISTEN */
+	CHECK_INT(seen.sockets[0].state, BS_TCP_LISTEN); /* __SO_ACCEPTCON: a listener */
 	CHECK_INT(seen.sockets[0].name_len, 13);
 	CHECK(!memcmp(seen.sockets[0].name, "/run/app.sock", 13));
 	CHECK(seen.sockets[0].from_proc_net && !seen.sockets[0].vfs_ino);
 	CHECK_INT(seen.sockets[0].uid, BS_UID_UNKNOWN);
 	CHECK_INT(seen.sockets[1].type, SOCK_DGRAM);
-	CHECK_INT(seen.sockets[1].state, 7); /* unconnected */
+	CHECK_INT(seen.sockets[1].state, BS_TCP_CLOSE); /* unconnected */
 	CHECK_INT(seen.sockets[1].name_len, 5);
 	CHECK(!memcmp(seen.sockets[1].name, "\0ab@c", 5));
 	CHECK_INT(seen.sockets[2].type, SOCK_SEQPACKET);
 	CHECK_INT(seen.sockets[2].name_len, 18);
 	CHECK(!memcmp(seen.sockets[2].name, "/run/my app/s.sock", 18));
 	CHECK_INT(seen.sockets[3].inode, 21990);
-	CHECK_INT(seen.sockets[3].state, 1); /* connected */
+	CHECK_INT(seen.sockets[3].state, BS_TCP_ESTABLISHED); /* connected */
 
 	/* Lines that are not the kernel's: refused, never a socket made up. */
 	CHECK_INT(unix_sockets_parse_proc_line("Num       RefCount", 18, &socket), 0);

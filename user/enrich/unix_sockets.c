@@ -10,15 +10,13 @@
 #include "enrich/netlink_dump.h"
 #include "enrich/proc_net.h"
 #include "enrich/unix_sockets.h"
+#include "shared_facts.h"
 
 #define UNIX_DUMP_TIMEOUT_NS 200000000ULL /* as a port dump (SOCKDIAG_TIMEOUT_MS) */
 
 /* /proc/net/unix: the Flags bit of a listener, and the St of a connected socket. */
 #define PROC_UNIX_ACCEPTCON 0x10000 /* __SO_ACCEPTCON */
 #define PROC_UNIX_CONNECTED 3	    /* SS_CONNECTED */
-#define TCP_ESTABLISHED	    1	    /* the states unix_diag reports, ss's names */
-#define TCP_CLOSE	    7
-#define TCP_LISTEN	    10
 
 /* The attributes of one reply that a holder needs. */
 static void socket_attributes(const struct unix_diag_msg *msg, size_t len,
@@ -168,9 +166,10 @@ int unix_sockets_parse_proc_line(const char *line, size_t len, struct unix_socke
 	socket->uid = BS_UID_UNKNOWN;
 	socket->inode = inode;
 	socket->type = type;
-	socket->state = flags & PROC_UNIX_ACCEPTCON  ? TCP_LISTEN :
-			state == PROC_UNIX_CONNECTED ? TCP_ESTABLISHED :
-						       TCP_CLOSE;
+	/* The states unix_diag reports (ss's names): listening, connected, neither. */
+	socket->state = flags & PROC_UNIX_ACCEPTCON  ? BS_TCP_LISTEN :
+			state == PROC_UNIX_CONNECTED ? BS_TCP_ESTABLISHED :
+						       BS_TCP_CLOSE;
 	socket->name_len = len - end - 1;
 	memcpy(socket->name, line + end + 1, socket->name_len);
 	/* An abstract name is shown as "@" and its bytes: the "@" is its leading NUL. */
