@@ -580,8 +580,16 @@ enum test_result test_unix_no_sock_diag(struct test_context *ctx)
 		expect_string(&verdict, held_line->json, "holders[0].source", "proc_net");
 		expect_integer(&verdict, held_line->json, "holders[0].processes[0].pid",
 			       helper_pid(holder));
-		for (size_t i = 0; i < snoop_stderr_count(tracer); i++)
-			said += strstr(snoop_stderr_line(tracer, i), "/proc/net/unix") != NULL;
+		for (size_t i = 0; i < snoop_stderr_count(tracer); i++) {
+			const char *stderr_line = snoop_stderr_line(tracer, i);
+
+			said += strstr(stderr_line, "/proc/net/unix") != NULL;
+			if (!knob && strstr(stderr_line, "BINDSNOOP_NO_SOCK_DIAG"))
+				verdict_add(&verdict,
+					    "unix_diag is unloaded, yet -v blames the "
+					    "test knob: %s",
+					    stderr_line);
+		}
 		if (said != 1)
 			verdict_add(&verdict,
 				    "-v should say once that holders come from "
