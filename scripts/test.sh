@@ -139,6 +139,13 @@ else
 	step vm scripts/vm-test.sh
 fi
 
+# The failures again, last: a CI that keeps only the end of a long log still
+# shows what failed (the first 60 lines that say FAIL, with their step).
+if [ "$failed" != 0 ]; then
+	echo "test: what failed (first 60 lines; whole logs in $log/):"
+	grep -H -a -E '(^|[^A-Za-z])(FAIL|FAILED)([^A-Za-z]|$)' "$log"/*.log 2>/dev/null |
+		sed "s#^$log/##; s#\.log:#: #" | cut -c1-400 | head -n 60 || true
+fi
 took=$(($(date +%s) - test_started))
 echo "test: $passed passed, $failed failed ($((took / 60)) min $((took % 60)) s)"
 [ "$failed" = 0 ]
