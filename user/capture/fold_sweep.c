@@ -21,6 +21,8 @@ struct fold_entry {
 	struct bs_holder holders[BS_MAX_KERNEL_HOLDERS];
 	/* The caller as the kernel read it at the full report: its repeats are the same caller. */
 	struct bs_identity identity;
+	bool remembered; /* the window's full report was read (fold_sweep_remember) */
+	bool deferred;	 /* a sweep held its repeats back once, waiting for that report */
 };
 
 struct fold_sweep {
@@ -143,6 +145,7 @@ void fold_sweep_remember(struct fold_sweep *sweep, const struct bs_event *event)
 	entry->kernel_holders_searched = event->kernel_holders_searched;
 	memcpy(entry->holders, event->holders, sizeof(entry->holders));
 	entry->identity = event->identity;
+	entry->remembered = true;
 }
 
 /* The folded record: the window's first report, as the kernel made it. */
@@ -175,6 +178,18 @@ static int sweep_one(struct fold_sweep *sweep, struct fold_entry *entry,
 
 	if (boundary <= entry->reported)
 		return 0;
+	/*
+	 * Repeats of a window whose full report was not read yet: it was still
+	 * in the ring buffer when the walk began (a storm on a slow machine),
+	 * and its repeats would go out without its holders and its caller.
+	 * The ring buffer is drained before every sweep and the full report was
+	 * queued before its first repeat, so it is read by the next sweep; if
+	 * it still is not (lost, or out of memory), they go out as they are.
+	 */
+	if (!entry->remembered && !entry->deferred && !final) {
+		entry->deferred = true;
+		return 0;
+	}
 	count = boundary - entry->reported;
 	event_of_fold(&event, entry, value, now_boot_ns);
 	err = emit(ctx, &event, count);
