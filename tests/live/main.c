@@ -70,6 +70,10 @@ static const struct live_test live_tests[] = {
 	  "a listener holds the path, a second instance exits at once: holder "
 	  "named, same_program",
 	  test_unix_live_holder, true },
+	{ "unix-holder-other-netns",
+	  "the path's socket is bound in another network namespace: not stale, holder named "
+	  "there",
+	  test_unix_holder_other_netns, true },
 	{ "unix-abstract", "an abstract name with a \\x01 byte held: @name escaped, holder named",
 	  test_unix_abstract, true },
 	{ "unix-not-a-socket", "a directory at the path: not_a_socket", test_unix_not_a_socket,

@@ -23,6 +23,7 @@ enum test_result test_json_escape(struct test_context *ctx);
 /* unix_binds.c: AF_UNIX binds, each cause made for real */
 enum test_result test_unix_stale_file(struct test_context *ctx);
 enum test_result test_unix_live_holder(struct test_context *ctx);
+enum test_result test_unix_holder_other_netns(struct test_context *ctx);
 enum test_result test_unix_abstract(struct test_context *ctx);
 enum test_result test_unix_not_a_socket(struct test_context *ctx);
 enum test_result test_unix_no_directory(struct test_context *ctx);

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "conflict.h"
+#include "env.h"
 #include "live.h"
 #include "scenarios.h"
 #include "steps.h"
@@ -251,6 +252,51 @@ enum test_result test_unix_live_holder(struct test_context *ctx)
 		expect_integer(&verdict, line->json, "holders[0].processes[0].pid",
 			       helper_pid(holder));
 	}
+	return unix_case_end(&c, finish(ctx, &verdict, line));
+}
+
+/*
+ * The path's socket is bound in another network namespace (a /run shared with
+ * a container): the file is not stale, and rm would cut a live server off.
+ * The holder is named from the namespace it lives in.
+ */
+enum test_result test_unix_holder_other_netns(struct test_context *ctx)
+{
+	static const char *const names[] = { "app.sock", NULL };
+	const char *failed_step = "?";
+	const struct snoop_line *line;
+	struct verdict verdict = { 0 };
+	unsigned long long netns = 0;
+	struct helper *holder;
+	struct unix_case c;
+	int slot, err;
+
+	if (unix_case_begin(ctx, &c, "app.sock", names) != TEST_PASS)
+		return TEST_FAIL;
+	holder = test_helper(ctx, "lt-unix-netns");
+	if (!holder)
+		return unix_case_end(&c, TEST_FAIL);
+	err = helper_unshare_net(holder, &netns, &failed_step);
+	if (err == -EPERM && in_container())
+		return unix_case_end(&c, test_skip(ctx, "%s: EPERM inside a container",
+						   failed_step));
+	if (err)
+		return unix_case_end(&c, test_fail(ctx, "setup: %s: %s", failed_step,
+						   errno_name(-err)));
+	slot = helper_socket(holder, AF_UNIX, SOCK_STREAM, 0);
+	err = slot < 0 ? slot : helper_bind(holder, slot, AF_UNIX, c.path, 0);
+	if (!err)
+		err = helper_listen(holder, slot);
+	if (err)
+		return unix_case_end(&c, test_fail(ctx, "setup: holder of %s in netns %llu: %s",
+						   c.path, netns, errno_name(-err)));
+	line = unix_case_fail(ctx, &c, "lt-unix-second", SOCK_STREAM, EADDRINUSE, 0);
+	if (!line)
+		return unix_case_end(&c, TEST_FAIL);
+	expect_unix(&verdict, line->json, "unix_stream", c.path, "same_program", NULL, true);
+	if (!live_config->kernel_only)
+		expect_integer(&verdict, line->json, "holders[0].processes[0].pid",
+			       helper_pid(holder));
 	return unix_case_end(&c, finish(ctx, &verdict, line));
 }
 

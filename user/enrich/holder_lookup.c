@@ -5,11 +5,13 @@
 #include <time.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include "clock.h"
 #include "address_overlap.h"
 #include "enrich/caller_identity.h"
 #include "enrich/holder_lookup.h"
+#include "enrich/netns_list.h"
 #include "enrich/proc_sockets.h"
 #include "enrich/sockdiag.h"
 #include "enrich/unix_holder.h"
@@ -448,6 +450,46 @@ static void unix_holders_name(struct holder_lookup *lookup, struct bind_report *
 	}
 }
 
+/*
+ * A socket file nobody in the caller's network namespace is bound to may be
+ * bound in another: a /run or a volume shared with a container. Calling it
+ * stale would advise removing a live server's socket. Every other namespace
+ * a process lives in is asked, within budget; the report is "searched" only
+ * if all of them answered.
+ */
+static __u32 unix_holders_elsewhere(struct holder_lookup *lookup, const struct bs_event *ev,
+				    struct bind_report *report, const struct lookup_budget *budget)
+{
+	struct netns_list spaces;
+	bool searched = report->holders_searched;
+	__u32 found = 0;
+
+	if (netns_list_find(&spaces, (struct netns_ref){ ev->netns_ino, ev->pid }, true))
+		searched = false;
+	for (size_t i = 1; i < spaces.count && !found; i++) {
+		struct bs_event there = *ev;
+
+		if (lookup_budget_spent(budget)) {
+			searched = false;
+			break;
+		}
+		there.netns_ino = spaces.refs[i].ino;
+		there.pid = spaces.refs[i].pid;
+		sockdiag_note_pid(lookup->diag, there.netns_ino, there.pid);
+		found = unix_holders_find(lookup->diag, &there, report, budget);
+		searched = searched && report->holders_searched;
+	}
+	netns_list_free(&spaces);
+	report->holders_searched = found || searched;
+	return found;
+}
+
+static bool unix_socket_file(const struct unix_target *target)
+{
+	return target->name_len && target->name[0] && !target->file_error &&
+	       S_ISSOCK(target->file_mode);
+}
+
 /* AF_UNIX: the socket bound to the name, if any, and who has it open (unix_holder.c). */
 static void unix_holders_fill(struct holder_lookup *lookup, const struct bs_event *ev,
 			      struct bind_report *report, const struct lookup_budget *budget)
@@ -460,6 +502,8 @@ static void unix_holders_fill(struct holder_lookup *lookup, const struct bs_even
 		return;
 	sockdiag_note_pid(lookup->diag, ev->netns_ino, ev->pid);
 	found = unix_holders_find(lookup->diag, ev, report, budget);
+	if (!found && report->holders_searched && unix_socket_file(&report->unix_target))
+		found = unix_holders_elsewhere(lookup, ev, report, budget);
 	unix_holders_name(lookup, report, budget);
 	if (found > report->holder_count)
 		report->holders_not_named = found - report->holder_count;

@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/ioctl.h>
 #include "clock.h"
 #include "diagnose/diagnose.h"
 #include "enrich/enrich.h"
 #include "format.h"
 #include "enrich/holder_lookup.h"
+#include "enrich/netns_list.h"
 #include "output/json_event.h"
 #include "enrich/procinfo.h"
 #include "enrich/process_lineage.h"
@@ -26,11 +26,6 @@
 #define WHO_LINEAGE_SLOTS 64
 
 static const __u16 who_protocols[] = { IPPROTO_TCP, IPPROTO_UDP };
-
-struct namespace_ref {
-	__u64 ino;
-	__u32 pid; /* a process living there, to reach it through */
-};
 
 /* A socket on a port asked about, and where it was found: rows come out port by port. */
 struct who_socket {
@@ -50,7 +45,7 @@ struct who_query {
 	struct procinfo_cache *procs;
 	struct holder_lookup *lookup;
 	struct enricher *enricher;
-	struct namespace_ref *namespaces; /* ours first, then by the lowest pid living there */
+	struct netns_ref *namespaces; /* ours first, then by the lowest pid living there */
 	size_t namespace_count;
 	struct who_socket *found;
 	size_t found_count;
@@ -68,94 +63,16 @@ struct who_query {
 	} lineage_cache[WHO_LINEAGE_SLOTS];
 };
 
-static __u64 netns_of(const char *pid_dir)
-{
-	char path[300];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/proc/%s/ns/net", pid_dir);
-	return stat(path, &st) == 0 ? st.st_ino : 0;
-}
-
-static int namespace_compare(const void *left, const void *right)
-{
-	const struct namespace_ref *a = left, *b = right;
-
-	if (a->ino != b->ino)
-		return a->ino < b->ino ? -1 : 1;
-	return a->pid < b->pid ? -1 : a->pid > b->pid;
-}
-
-static int namespace_by_pid(const void *left, const void *right)
-{
-	const struct namespace_ref *a = left, *b = right;
-
-	return a->pid < b->pid ? -1 : a->pid > b->pid;
-}
-
-static int add_namespace(struct who_query *query, size_t *capacity, __u64 ino, __u32 pid)
-{
-	if (query->namespace_count == *capacity) {
-		size_t grown_capacity = *capacity ? *capacity * 2 : 64;
-		struct namespace_ref *grown =
-			realloc(query->namespaces, grown_capacity * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		query->namespaces = grown;
-		*capacity = grown_capacity;
-	}
-	query->namespaces[query->namespace_count++] = (struct namespace_ref){ ino, pid };
-	return 0;
-}
-
-/* Each namespace once, through its lowest pid; ours stays first. */
-static void namespaces_unique(struct who_query *query)
-{
-	struct namespace_ref *others = query->namespaces + 1;
-	size_t count = query->namespace_count - 1, kept = 0;
-
-	qsort(others, count, sizeof(*others), namespace_compare);
-	for (size_t i = 0; i < count; i++) {
-		if (others[i].ino == query->namespaces[0].ino ||
-		    (kept && others[kept - 1].ino == others[i].ino))
-			continue;
-		others[kept++] = others[i];
-	}
-	qsort(others, kept, sizeof(*others), namespace_by_pid);
-	query->namespace_count = kept + 1;
-}
-
 /* Ours first; with --all-netns every other one a process lives in, however many. */
 static int find_namespaces(struct who_query *query)
 {
-	size_t capacity = 0;
-	struct dirent *entry;
-	DIR *proc;
+	struct netns_ref ours = { netns_list_of("self"), (__u32)getpid() };
+	struct netns_list list;
+	int err = netns_list_find(&list, ours, query->opts->all_netns);
 
-	if (add_namespace(query, &capacity, netns_of("self"), getpid()))
-		return -ENOMEM;
-	if (!query->opts->all_netns)
-		return 0;
-	proc = opendir("/proc");
-	if (!proc)
-		return 0;
-	while ((entry = readdir(proc))) {
-		char *end;
-		unsigned long pid = strtoul(entry->d_name, &end, 10);
-		__u64 ino;
-
-		if (*end || !pid)
-			continue;
-		ino = netns_of(entry->d_name);
-		if (ino && add_namespace(query, &capacity, ino, pid)) {
-			closedir(proc);
-			return -ENOMEM;
-		}
-	}
-	closedir(proc);
-	namespaces_unique(query);
-	return 0;
+	query->namespaces = list.refs;
+	query->namespace_count = list.count;
+	return err;
 }
 
 static void put_line(struct who_query *query)
@@ -374,7 +291,7 @@ static int who_socket_compare(const void *left, const void *right)
 static int collect_sockets(struct who_query *query)
 {
 	for (size_t i = 0; i < query->namespace_count && !query->err; i++) {
-		const struct namespace_ref *ns = &query->namespaces[i];
+		const struct netns_ref *ns = &query->namespaces[i];
 
 		for (size_t p = 0; p < sizeof(who_protocols) / sizeof(who_protocols[0]); p++) {
 			query->dumping_namespace = i;
@@ -577,7 +494,7 @@ static void print_unix_name(struct who_query *query, const struct path_pattern *
 	unix_target_read(&ev, &asked->unix_target, true);
 	format_unix_name(asked->unix_target.name, asked->unix_target.name_len, name, sizeof(name));
 	for (size_t i = 0; i < query->namespace_count; i++) {
-		const struct namespace_ref *ns = &query->namespaces[i];
+		const struct netns_ref *ns = &query->namespaces[i];
 
 		holder_lookup_unix(query->lookup, ns->ino, ns->pid, asked);
 		searched = searched && asked->holders_searched;
