@@ -272,8 +272,9 @@ soak: bindsnoop $(TOOLS_BINS)
 deps:
 	$(Q)scripts/install-deps.sh --test
 
+# tests/lib/harness-test.sh: the suites' shared harness (tracer.sh, tracer.py, summary.sh).
 unit-test: $(UNIT_BINS)
-	$(Q)scripts/run-unit-tests.sh $(UNIT_BINS)
+	$(Q)scripts/run-unit-tests.sh $(UNIT_BINS) tests/lib/harness-test.sh
 
 # Every JSON line of the run is then checked against the schema file itself.
 live-test: bindsnoop $(OUTPUT)/tests/live-test $(TOOLS_BINS)
