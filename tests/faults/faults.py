@@ -148,6 +148,15 @@ def blocked_stdout(sig, port):
     report(name, check_accounting(name, printed, err_text, count))
 
 
+def blocked_in_fifo_open(pid):
+    """Does pid wait in open() for the other end of a FIFO?"""
+    try:
+        with open(f"/proc/{pid}/wchan") as f:
+            return f.read().strip() == "wait_for_partner"
+    except OSError:
+        return False
+
+
 def fifo_without_reader(sig):
     """--output FIFO that nobody opens: bindsnoop waits in open(); sig must end the wait."""
     name = f"fifo-no-reader-{signal.Signals(sig).name}"
@@ -156,7 +165,9 @@ def fifo_without_reader(sig):
     err = tempfile.TemporaryFile(mode="w+")
     proc = subprocess.Popen([args.bindsnoop, "--backend", args.backend, "-q", "--output", path] + NO_FOLD,
                             stdout=subprocess.DEVNULL, stderr=err)
-    time.sleep(1)
+    # The signal must find it in open(), not still loading its programs (a
+    # fixed 1 s found a loaded machine's start-up there).
+    wait_for(lambda: blocked_in_fifo_open(proc.pid) or proc.poll() is not None, READY_TIMEOUT_S)
     if sig == signal.SIGHUP:
         # SIGHUP means "reopen": it keeps waiting for a reader, then SIGTERM ends it.
         proc.send_signal(signal.SIGHUP)
