@@ -13,7 +13,9 @@ cd "$(dirname "$0")/.." || exit 1
 tag=${1:?usage: $0 TAG}
 context=build/image
 
-make -s STATIC=1 OUTPUT=build/static build/static/bindsnoop || exit 1
+# The BPF object is the same for a static build: build/'s, compiled once.
+make -s build/bindsnoop.debug.bpf.o || exit 1
+make -s STATIC=1 OUTPUT=build/static BPF_PREBUILT=build build/static/bindsnoop || exit 1
 rm -rf "$context"
 mkdir -p "$context"
 cp build/static/bindsnoop "$context/bindsnoop"

@@ -1,8 +1,10 @@
-#!/bin/sh
+#!/bin/bash
 # Does `bindsnoop --backend auto -v` pick EXPECTED here, and say why each
 # better backend was refused? Usage: scripts/check-auto.sh EXPECTED [BINDSNOOP]
 # Prints one line per check and "auto: N passed, N failed".
 set -u
+# shellcheck source=tests/lib/tracer.sh
+. "$(dirname "$0")/../tests/lib/tracer.sh"
 expected=$1
 bindsnoop=${2:-./bindsnoop}
 err=$(mktemp)
@@ -19,16 +21,9 @@ check() {
 	fi
 }
 
-"$bindsnoop" --backend auto -v >/dev/null 2>"$err" &
-tracer=$!
-waited=0
-until grep -q '^Tracing' "$err" || [ $waited -ge 300 ] || ! kill -0 $tracer 2>/dev/null; do
-	sleep 0.1
-	waited=$((waited + 1))
-done
-kill -INT $tracer 2>/dev/null
-wait $tracer
-status=$?
+tracer_start /dev/null "$err" "$bindsnoop" --backend auto -v
+tracer_stop
+status=$tracer_status
 
 check "auto-attached" '^Tracing'
 check "auto-chose-$expected" "using the $expected backend"

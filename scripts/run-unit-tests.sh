@@ -5,6 +5,8 @@
 #   unit: N passed, N failed
 # and exits non-zero if anything failed.
 set -u
+# shellcheck source=tests/lib/summary.sh
+. "$(dirname "$0")/../tests/lib/summary.sh"
 
 if [ $# -eq 0 ]; then
 	echo "usage: $0 TEST_BINARY..." >&2
@@ -14,7 +16,7 @@ fi
 total_passed=0
 total_failed=0
 output=$(mktemp) || exit 1
-trap 'rm -f "$output"' EXIT INT TERM
+trap 'rm -f "$output" "$output.last"' EXIT INT TERM
 
 for test_binary in "$@"; do
 	name=$(basename "$test_binary")
@@ -22,10 +24,13 @@ for test_binary in "$@"; do
 	"$test_binary" >"$output"
 	status=$?
 	cat "$output"
-	summary=$(tail -n 1 "$output")
-	passed=$(printf '%s\n' "$summary" | sed -n 's/^\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed$/\1/p')
-	failed=$(printf '%s\n' "$summary" | sed -n 's/^\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed$/\2/p')
-	if [ -z "$passed" ]; then
+	# The summary must be the last line: output after it means a crash.
+	tail -n 1 "$output" >"$output.last"
+	counts=$(summary_counts "$output.last")
+	passed=${counts%% *}
+	failed=${counts#* }
+	failed=${failed%% *}
+	if [ -z "$counts" ]; then
 		echo "$name: no \"N passed, N failed\" line (exit status $status): counted as 1 failure"
 		passed=0
 		failed=1

@@ -52,16 +52,19 @@ test_started=$(date +%s)
 passed=0
 failed=0
 
+# shellcheck source=tests/lib/summary.sh
+. tests/lib/summary.sh
+
 # Add "N passed, N failed" found on the last summary line of $2 to the totals.
 count() {
-	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$2" | tail -n 1 || true)
-	if [ -z "$line" ]; then
+	if ! counts=$(summary_counts "$2"); then
 		echo "test: $1 printed no summary: counted as 1 failure (log: $2)"
 		failed=$((failed + 1))
 		return
 	fi
-	p=$(echo "$line" | sed -E 's/^(.*[^0-9])?([0-9]+) passed, ([0-9]+) failed.*$/\2/')
-	f=$(echo "$line" | sed -E 's/^(.*[^0-9])?([0-9]+) passed, ([0-9]+) failed.*$/\3/')
+	p=${counts%% *}
+	f=${counts#* }
+	f=${f%% *}
 	passed=$((passed + p))
 	failed=$((failed + f))
 	echo "test: $1: $p passed, $f failed ($(($(date +%s) - step_started)) s)"

@@ -31,9 +31,9 @@
 #                     the kernel can walk its bind tables (5.17+, bpf_loop):
 #                     there a backend that fell back to the programs
 #                     without the walk fails that row; fexit and kprobe also run
-#                     $GET_PORT_TESTS with the hooks of kernels that inline
+#                     the tests tagged get-port with the hooks of kernels that inline
 #                     inet_autobind(). The tests of userspace alone
-#                     ($USERSPACE_TESTS) run on one kernel: the 6.12 one.
+#                     (tagged userspace) run on one kernel: the 6.12 one.
 #   --keep            keep each initramfs (.cache/vm/initramfs-<kernel>.cpio.gz).
 #   --shell           boot the first kernel into an interactive busybox shell instead
 #                     of running the plan ('run_plan' runs it there; 'exit' or
@@ -70,7 +70,7 @@
 # VM_AUTO_EXPECT (backend `--backend auto` must pick; default fexit, kprobe on
 # a kernel without fexit; empty: any),
 # VM_STEP_TIMEOUT (seconds per live-test run inside the VM, default 900),
-# VM_USERSPACE_SERIES (the series whose kernel runs $USERSPACE_TESTS, default
+# VM_USERSPACE_SERIES (the series whose kernel runs the userspace tests, default
 # 6.12; a run without it runs them on its newest kernel),
 # VM_CACHE (cache directory, default <repo>/.cache/vm), VM_CPU (qemu -cpu model,
 # default max).
@@ -155,40 +155,46 @@ auto_expect() {
 	fi
 }
 
-# What the get_port hooks must get right (BINDSNOOP_GET_PORT_HOOKS=1: the
-# path of a kernel that inlines inet_autobind(), which no Debian kernel does):
-# autobind failures, and binds and listens that fail inside get_port reported
-# once, by their own hook.
-GET_PORT_TESTS=tcp4,udp4,tcp6-dualstack,listen-time,cause-ports-exhausted,autobind-exhausted
-
-# Tests of what userspace alone does with an event (its formats and outputs,
-# how it exits, --who): the kernel has no part in them, so they run on every
-# backend of one kernel of the run, not of each: the newest of series
-# $USERSPACE_SERIES, or the newest kernel booted when the run has none of
-# that series. Each starts a bindsnoop of its own: under TCG that takes 3 s
-# with fexit, and with kprobe as little on 6.12 but 12 s on 7.3, where
-# attaching each kprobe costs about a second.
+# The rows pick their tests by tag (live-test --list --tag, tests/live/main.c),
+# in the VM, from the live-test that runs them (live_tagged in
+# scripts/vm/steps.sh):
+# - get-port: what the get_port hooks must get right
+#   (BINDSNOOP_GET_PORT_HOOKS=1: the path of a kernel that inlines
+#   inet_autobind(), which no Debian kernel does): autobind failures, and binds
+#   and listens that fail inside get_port reported once, by their own hook.
+# - userspace: what userspace alone does with an event (its formats and
+#   outputs, how it exits, --who): the kernel has no part in them, so they run
+#   on every backend of one kernel of the run, not of each: the newest of
+#   series $USERSPACE_SERIES, or the newest kernel booted when the run has none
+#   of that series. Each starts a bindsnoop of its own: under TCG that takes
+#   3 s with fexit, and with kprobe as little on 6.12 but 12 s on 7.3, where
+#   attaching each kprobe costs about a second.
+# - no-modules: on the userspace kernel, a last row without the socket-diag
+#   modules: the holder is still named (from /proc/net), by the tracer and by
+#   --who.
+# - own-tracer (the runner fails a test that starts a tracer without it) and
+#   kernel-walk: a --kernel-only row differs from its backend's own row in one
+#   thing, the holders are the kernel walk's alone. Tests with a tracer of
+#   their own check its options (filters, the ring buffer), which that row
+#   already ran with the same BPF object; the scenarios on the shared tracer
+#   and the folded records (kernel-walk) are what the walk must name, and what
+#   a --kernel-only row runs.
+# - fast-storm: needs a storm faster than TCG runs arm64.
 USERSPACE_SERIES=${VM_USERSPACE_SERIES:-6.12}
-USERSPACE_TESTS=wide-table,output-quiet,syslog-unix,verbose,no-proc-lookup,poll-ms,metrics
-USERSPACE_TESTS=$USERSPACE_TESTS,sigterm-exit,closed-stdout,syslog-queue,no-sock-diag
-USERSPACE_TESTS=$USERSPACE_TESTS,who-holder,who-hostile-name,who-time-wait,who-free,who-other-netns
-USERSPACE_TESTS=$USERSPACE_TESTS,who-parent-chain,who-unix,unix-no-sock-diag
 
-# On the userspace kernel, a last row without the socket-diag modules: the
-# holder is still named (from /proc/net, /proc/net/unix), by the tracer and by --who.
-NO_MODULES_TESTS=no-sock-diag,who-holder,unix-no-sock-diag
+# The names a selection gives, found by the plan's eval in the VM
+# (scripts/vm/init.sh), quoted as one word: not expanded here.
+tagged() {
+	# shellcheck disable=SC2016
+	printf '"$(live_tagged %s)"' "$*"
+}
+GET_PORT_TESTS=$(tagged --tag get-port)
+USERSPACE_TESTS=$(tagged --tag userspace)
+NO_MODULES_TESTS=$(tagged --tag no-modules)
+OWN_TRACER_TESTS=$(tagged --tag own-tracer,userspace --without-tag kernel-walk)
+FAST_STORM_TESTS=$(tagged --tag fast-storm)
 
-# A --kernel-only row differs from its backend's own row in one thing: the
-# holders are the kernel walk's alone. Tests with a tracer of their own
-# check its options (filters, the ring buffer), which that row already ran
-# with the same BPF object; the scenarios on the shared tracer and the folded
-# records are what the walk must name, and what a --kernel-only row runs.
-OWN_TRACER_TESTS=holder-before-tracer,port-filter,all-flag,errno-filter-name,errno-filter-number
-OWN_TRACER_TESTS=$OWN_TRACER_TESTS,errno-uid-filter,pid-filter,uid-filter,comm-filter
-OWN_TRACER_TESTS=$OWN_TRACER_TESTS,no-kernel-holders,ring-buffer-mb,ring-buffer-default
-OWN_TRACER_TESTS=$OWN_TRACER_TESTS,ring-buffer-lost,hidden-helpers,$USERSPACE_TESTS
-
-# The kernel of this run that runs $USERSPACE_TESTS: an amd64 one if the run
+# The kernel of this run that runs the userspace tests: an amd64 one if the run
 # has any (userspace is the same C on both).
 userspace_label() {
 	local newest_of_series candidates
@@ -215,7 +221,7 @@ write_plan() {
 	# fold needs a storm faster than TCG runs arm64 (3,000 failures in 300
 	# records of 200 ms windows; arm64 under TCG made 54 a second: 557 records).
 	if [ "$(label_arch "$label")" = arm64 ]; then
-		skip_speed=,fold
+		skip_speed=,$FAST_STORM_TESTS
 		skip_userspace=" --skip $OWN_TRACER_TESTS$skip_speed"
 	fi
 	{

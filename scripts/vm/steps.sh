@@ -121,6 +121,18 @@ stop_leftovers() {
 	done
 }
 
+# The live tests a row selects by their tags (tests/live/main.c), from the
+# live-test that runs them, comma-separated: live_tagged --tag T[,T...]
+# [--without-tag T[,T...]]. A failure gives a name no test has, so the row's
+# live-test refuses it (exit 2) instead of running an unfiltered list.
+live_tagged() {
+	names=$(/opt/tests/live-test --list "$@") || {
+		echo "live_tagged-failed"
+		return 1
+	}
+	echo "$names" | tr '\n' ,
+}
+
 run_step() {
 	step=$1
 	command=$2

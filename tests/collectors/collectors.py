@@ -48,6 +48,7 @@ import time
 # The schema checks are the live suite's too: one validator (tests/lib).
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from validate_events import bad_lines, line_problem, load_validator  # noqa: E402
+import tracer as tracer_lib  # noqa: E402
 
 PORT_RSYSLOG_TCP = 39601
 PORT_RSYSLOG_UDP = 39602
@@ -160,9 +161,7 @@ class Tracer:
         self.name = name
         # --no-fold: a storm must reach the collectors as one message per failure.
         self.proc = spawn([ARGS.bindsnoop, "--no-fold"] + args, name, workdir)
-        ready = wait_for(lambda: "Tracing " in read_text(self.proc.err_path)
-                         or self.proc.poll() is not None, 20)
-        if self.proc.poll() is not None or not ready:
+        if not tracer_lib.wait_ready(self.proc, lambda: read_text(self.proc.err_path)):
             raise RuntimeError(f"{name}: bindsnoop did not start: {read_text(self.proc.err_path)}")
         self.pid = self.proc.pid
 

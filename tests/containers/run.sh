@@ -1,7 +1,7 @@
 #!/bin/bash
 # Containers, for real, with Debian's docker.io (host only: the VMs have no
 # dockerd). Installs docker.io and busybox-static if missing, starts dockerd
-# when it is not running, and builds an image from busybox-static with
+# when it is not running (scripts/lib/dockerd.sh, as tests/image does), and builds an image from busybox-static with
 # `docker import` (no registry is reachable). Then, with bindsnoop tracing:
 #   - a container publishes host port P (`docker run -p P:80`, so docker-proxy
 #     holds it) and a host process binds P: the event's diagnosis is
@@ -27,20 +27,20 @@ STARTING=bindsnoop-starting
 TALLY=containers
 # shellcheck source=tests/lib/tally.sh
 . tests/lib/tally.sh
+# shellcheck source=tests/lib/tracer.sh
+. tests/lib/tracer.sh
+# shellcheck source=scripts/lib/dockerd.sh
+. scripts/lib/dockerd.sh
 work=$(mktemp -d /tmp/bindsnoop-containers.XXXXXX)
-started_dockerd=
-tracer=
+tracer_pid=
 busy_holder=
 
 cleanup() {
-	[ -n "$tracer" ] && kill -INT "$tracer" 2>/dev/null && wait "$tracer" 2>/dev/null
+	tracer_stop
 	[ -n "$busy_holder" ] && kill "$busy_holder" 2>/dev/null && wait "$busy_holder" 2>/dev/null
 	docker rm -f "$WEB" "$INSIDE" "$STARTING" >/dev/null 2>&1
 	docker rmi "$IMAGE" >/dev/null 2>&1
-	if [ -n "$started_dockerd" ]; then
-		kill "$started_dockerd" 2>/dev/null
-		wait "$started_dockerd" 2>/dev/null
-	fi
+	dockerd_down
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -49,30 +49,8 @@ if [ "$(id -u)" != 0 ]; then
 	say "run as root: it starts dockerd and loads BPF programs"
 	exit 1
 fi
-export DEBIAN_FRONTEND=noninteractive
-missing=
-command -v dockerd >/dev/null 2>&1 || missing="$missing docker.io"
-[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx httpd || missing="$missing busybox-static"
-if [ -n "$missing" ]; then
-	say "installing$missing"
-	apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends $missing \
-		>"$work/apt.log" 2>&1 ||
-		{ apt-get -o DPkg::Lock::Timeout=900 update -qq >/dev/null 2>&1 &&
-			apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends \
-				$missing >"$work/apt.log" 2>&1; } ||
-		{ fail install "$(tail -n 3 "$work/apt.log")"; finish; }
-fi
+dockerd_up "$work/dockerd.log" || { fail dockerd "see above"; finish; }
 make -s bindsnoop build/tests/bind-and-wait || { fail build "make failed"; finish; }
-
-if ! docker info >/dev/null 2>&1; then
-	dockerd >"$work/dockerd.log" 2>&1 &
-	started_dockerd=$!
-	for _ in $(seq 60); do
-		docker info >/dev/null 2>&1 && break
-		sleep 0.5
-	done
-	docker info >/dev/null 2>&1 || { fail dockerd "$(tail -n 5 "$work/dockerd.log")"; finish; }
-fi
 ok dockerd
 
 # An image holding busybox-static and the static bind-and-wait test tool.
@@ -95,13 +73,8 @@ fi
 web_id=$(cat "$work/web.id")
 web_ip=$(docker inspect -f '{{.NetworkSettings.IPAddress}}' "$WEB")
 
-./bindsnoop --json --port "$PORT,$BUSY,80" >"$work/events.jsonl" 2>"$work/tracer.err" &
-tracer=$!
-for _ in $(seq 100); do
-	grep -q '^Tracing ' "$work/tracer.err" && break
-	sleep 0.2
-done
-grep -q '^Tracing ' "$work/tracer.err" || { fail tracer "$(cat "$work/tracer.err")"; finish; }
+tracer_start "$work/events.jsonl" "$work/tracer.err" ./bindsnoop --json --port "$PORT,$BUSY,80" ||
+	{ fail tracer "$(cat "$work/tracer.err")"; finish; }
 
 # 1. A host process against the published port.
 /usr/bin/python3 -c "
@@ -115,9 +88,14 @@ sys.exit(1)
 " && ok host-bind-fails || fail host-bind-fails "binding 0.0.0.0:$PORT did not fail with EADDRINUSE"
 
 # 2. Inside a container: one bind-and-wait holds port 80 there, a second one fails
-#    (and stays alive, so its /proc entry names its container).
+#    (and stays alive, so its /proc entry names its container). The second
+#    starts once the first has bound (bounded: 30 s).
 docker run -d --name "$INSIDE" "$IMAGE" /bin/busybox sh -c \
-	'/bin/bind-and-wait 0.0.0.0 80 30 & sleep 1; /bin/bind-and-wait 0.0.0.0 80 30' \
+	'/bin/bind-and-wait 0.0.0.0 80 30 >/first.out & i=0
+	until /bin/busybox grep -q ": ok" /first.out || [ $i -ge 300 ]; do
+		i=$((i + 1)); /bin/busybox sleep 0.1
+	done
+	/bin/bind-and-wait 0.0.0.0 80 30' \
 	>"$work/inside.id" 2>>"$work/run.log" || fail inside-run "$(cat "$work/run.log")"
 inside_id=$(cat "$work/inside.id" 2>/dev/null)
 
@@ -138,10 +116,15 @@ else
 	fail starting-run "$(cat "$work/starting.err")"
 fi
 starting_id=$(docker inspect -f '{{.Id}}' "$STARTING" 2>/dev/null)
-sleep 3
-kill -INT "$tracer"
-wait "$tracer"
-tracer=
+# Stop once the three failures are in (bounded: 30 s), never after a fixed time.
+failed_on() {
+	grep '"event":"bind_failed"' "$work/events.jsonl" | grep -q "\"port\":$1,"
+}
+for _ in $(seq 300); do
+	failed_on "$PORT" && failed_on 80 && failed_on "$BUSY" && break
+	sleep 0.1
+done
+tracer_stop
 
 /usr/bin/python3 - "$work/events.jsonl" "$PORT" "$WEB" "$web_id" "$web_ip" "$INSIDE" \
 	"$inside_id" "$IMAGE" "$BUSY" "$STARTING" "$starting_id" "$busy_holder" \

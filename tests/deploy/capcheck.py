@@ -17,6 +17,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import tracer as tracer_lib  # noqa: E402 (tests/lib)
+
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 HOLD = ("import socket,sys,time\n"
         "s=socket.socket()\n"
@@ -99,15 +102,7 @@ def main():
     tracer = subprocess.Popen(["setpriv", "--no-new-privs", "--inh-caps=-all",
                                f"--bounding-set={bounding}", bindsnoop, "--json",
                                "--no-kernel-holders"] + extra, stdout=out, stderr=err)
-    started = False
-    for _ in range(100):
-        with open(err.name, encoding="utf-8", errors="replace") as f:
-            if any(line.startswith("Tracing ") for line in f):
-                started = True
-                break
-        if tracer.poll() is not None:
-            break
-        time.sleep(0.1)
+    started = tracer_lib.wait_ready(tracer, lambda: tracer_lib.stderr_text(err))
     results = {"root": summary(None), "nobody": summary(None)}
     if started:
         results = {"root": fail_until_named(out, [], port, tracer),
@@ -121,8 +116,8 @@ def main():
     for helper in helpers:
         helper.kill()
         helper.wait()
-    with open(err.name, encoding="utf-8", errors="replace") as f:
-        stderr = "".join(line for line in f if not line.startswith("Tracing "))
+    stderr = "".join(line for line in tracer_lib.stderr_text(err).splitlines(True)
+                     if not line.startswith(tracer_lib.READY_LINE))
     print(json.dumps({"started": started, "exit": status, "stderr": stderr.strip(),
                       **results}))
 

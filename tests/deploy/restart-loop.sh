@@ -11,12 +11,13 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 PORT=25090
-tracer=
+# shellcheck source=tests/lib/tracer.sh
+. tests/lib/tracer.sh
 # shellcheck source=tests/deploy/nspawn.sh
 . tests/deploy/nspawn.sh
 # shellcheck disable=SC2317 # run by scenario_exit
 scenario_stop() {
-	[ -n "$tracer" ] && kill -INT "$tracer" 2>/dev/null && wait "$tracer" 2>/dev/null
+	tracer_stop
 }
 scenario_begin restart-loop
 make -s bindsnoop build/tests/bind-and-wait || { say "FAIL build"; failed=1; finish; }
@@ -40,21 +41,14 @@ UNIT
 ln -s ../holder.service ../app.service ../scenario.service \
 	"$root/etc/systemd/system/multi-user.target.wants/"
 
-./bindsnoop --json --port "$PORT" >"$work/events.jsonl" 2>"$work/tracer.err" &
-tracer=$!
-for _ in $(seq 100); do
-	grep -q '^Tracing ' "$work/tracer.err" && break
-	sleep 0.2
-done
+tracer_start "$work/events.jsonl" "$work/tracer.err" ./bindsnoop --json --port "$PORT"
 # nspawn wants /run/systemd/nspawn on a tmpfs: a private one in its own mount namespace.
 unshare -m --propagation private sh -c "mkdir -p /run/systemd/nspawn &&
 	mount -t tmpfs tmpfs /run/systemd/nspawn &&
 	SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=0 timeout 90 systemd-nspawn -q -D '$root' \
 	--bind-ro=/usr --register=no --keep-unit -b -- systemd.unit=multi-user.target" \
 	>"$work/console.log" 2>&1
-kill -INT "$tracer"
-wait "$tracer"
-tracer=
+tracer_stop
 
 /usr/bin/python3 - "$work/events.jsonl" "$PORT" <<'PY' >"$work/checks.out" 2>&1
 import json, sys

@@ -15,27 +15,21 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 PY=/usr/bin/python3 # Debian's, not a pyenv shim
 BINDSNOOP=${BINDSNOOP:-./bindsnoop}
-passed=0
-failed=0
+TALLY='second-instance'
+# shellcheck source=tests/lib/tally.sh
+. tests/lib/tally.sh
+# shellcheck source=tests/lib/tracer.sh
+. tests/lib/tracer.sh
 work=$(mktemp -d /tmp/bindsnoop-second.XXXXXX)
-tracer=
 running= # the first copy of a server, while it runs
 placed_policy=
-say() { printf 'second-instance: %s\n' "$*"; }
-ok() { passed=$((passed + 1)); say "ok   $1"; }
-bad() { failed=$((failed + 1)); say "FAIL $1${2:+: $2}"; }
-finish() {
-	say "$passed passed, $failed failed"
-	[ "$failed" = 0 ]
-	exit $?
-}
 stop_first() {
 	[ -n "$running" ] && kill "$running" 2>/dev/null && wait "$running" 2>/dev/null
 	running=
 }
 cleanup() {
 	stop_first
-	[ -n "$tracer" ] && kill -INT "$tracer" 2>/dev/null && wait "$tracer" 2>/dev/null
+	tracer_stop
 	[ -n "$placed_policy" ] && rm -f /usr/sbin/policy-rc.d
 	[ -n "${KEEP:-}" ] || rm -rf "$work"
 }
@@ -64,11 +58,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt install -y -qq "${missing[@]}" >"$work/apt.log" 2>&1 ||
 		{ apt update -qq >/dev/null 2>&1 &&
 			apt install -y -qq "${missing[@]}" >"$work/apt.log" 2>&1; } ||
-		{ bad "install ${missing[*]}" "$(tail -n 3 "$work/apt.log")"; finish; }
+		{ fail "install ${missing[*]}" "$(tail -n 3 "$work/apt.log")"; finish; }
 	[ -n "$placed_policy" ] && rm -f /usr/sbin/policy-rc.d && placed_policy=
 fi
 if [ "$BINDSNOOP" = ./bindsnoop ]; then
-	make -s bindsnoop || { bad build; finish; }
+	make -s bindsnoop || { fail build "make failed"; finish; }
 fi
 
 # listening PORT: 127.0.0.1:PORT is in LISTEN.
@@ -92,7 +86,7 @@ twice() {
 	local name=$1 port=$2 first second status exe want
 	shift 2
 	if listening "$port"; then
-		bad "$name-port-free" "127.0.0.1:$port is taken before the test"
+		fail "$name-port-free" "127.0.0.1:$port is taken before the test"
 		return
 	fi
 	"$@" >"$work/$name.1.log" 2>&1 &
@@ -104,7 +98,7 @@ twice() {
 		sleep 0.05
 	done
 	if ! listening "$port"; then
-		bad "$name-first-listens" "$(tail -n 3 "$work/$name.1.log")"
+		fail "$name-first-listens" "$(tail -n 3 "$work/$name.1.log")"
 		stop_first
 		return
 	fi
@@ -113,7 +107,7 @@ twice() {
 	if ! exited "$second"; then
 		kill "$second"
 		wait "$second"
-		bad "$name-second-exits" "the second copy still runs after 5 s"
+		fail "$name-second-exits" "the second copy still runs after 5 s"
 		stop_first
 		return
 	fi
@@ -123,7 +117,7 @@ twice() {
 		kill -0 "$first" 2>/dev/null; then
 		ok "$name-second-exits (status $status, Address already in use)"
 	else
-		bad "$name-second-exits" "status $status, first alive: $(kill -0 "$first" 2>/dev/null &&
+		fail "$name-second-exits" "status $status, first alive: $(kill -0 "$first" 2>/dev/null &&
 			echo yes || echo no); $(tail -n 2 "$work/$name.2.log")"
 	fi
 	# The first copy goes once bindsnoop has written the failure: a first
@@ -140,14 +134,8 @@ twice() {
 		"$want" "${1##*/}" >>"$work/servers"
 }
 
-"$BINDSNOOP" --json --port 25400-25402 >"$work/events.jsonl" 2>"$work/tracer.err" &
-tracer=$!
-for _ in $(seq 100); do
-	grep -q '^Tracing ' "$work/tracer.err" && break
-	sleep 0.2
-done
-if ! grep -q '^Tracing ' "$work/tracer.err"; then
-	bad "bindsnoop-traces" "$(tail -n 3 "$work/tracer.err")"
+if ! tracer_start "$work/events.jsonl" "$work/tracer.err" "$BINDSNOOP" --json --port 25400-25402; then
+	fail "bindsnoop-traces" "$(tail -n 3 "$work/tracer.err")"
 	finish
 fi
 
@@ -155,9 +143,7 @@ twice redis 25400 redis-server --port 25400 --bind 127.0.0.1 --save '' --appendo
 	--dir "$work" --daemonize no
 twice memcached 25401 memcached -p 25401 -l 127.0.0.1 -U 0 -u nobody
 twice socat 25402 socat TCP-LISTEN:25402,bind=127.0.0.1,reuseaddr,fork /dev/null
-kill -INT "$tracer"
-wait "$tracer"
-tracer=
+tracer_stop
 
 touch "$work/servers"
 $PY - "$work/events.jsonl" "$work/servers" <<'PY' >"$work/checks.out" 2>&1

@@ -39,10 +39,12 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import tracer  # noqa: E402 (tests/lib)
+
 # A stop must be prompt: SIGNALS_STOP_GRACE_MS (1 s) plus a little.
 STOP_LIMIT_S = 2.0
-READY_TIMEOUT_S = 60
-TOTALS_RE = re.compile(r"bindsnoop: (\d+) events received, (\d+) lost(.*)$", re.M)
+READY_TIMEOUT_S = tracer.READY_S
 
 args = None
 results = []
@@ -59,37 +61,20 @@ NO_FOLD = ["--no-fold"]
 
 def start(extra, stdout, name):
     """bindsnoop with extra arguments; returns (process, stderr file) once tracing."""
-    err = tempfile.TemporaryFile(mode="w+")
-    proc = subprocess.Popen([args.bindsnoop, "--backend", args.backend] + NO_FOLD + extra,
-                            stdout=stdout, stderr=err, stdin=subprocess.DEVNULL)
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        err.seek(0)
-        if "Tracing " in err.read():
-            return proc, err
-        if proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    err.seek(0)
-    raise RuntimeError(f"{name}: bindsnoop did not start tracing: {err.read().strip()}")
+    try:
+        run = tracer.start([args.bindsnoop, "--backend", args.backend] + NO_FOLD + extra,
+                           stdout=stdout)
+    except tracer.TracerError as e:
+        raise RuntimeError(f"{name}: {e}") from None
+    return run.proc, run.err
 
 
-def stderr_text(err):
-    err.seek(0)
-    return err.read()
+stderr_text = tracer.stderr_text
 
 
 def stop(proc, sig):
     """Send sig, return (seconds until exit, returncode); kills after 10 s."""
-    begin = time.monotonic()
-    proc.send_signal(sig)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-        return 10.0, None
-    return time.monotonic() - begin, proc.returncode
+    return tracer.stop(proc, sig, 10)
 
 
 def storm(port, count):
@@ -97,15 +82,7 @@ def storm(port, count):
                    stdout=subprocess.DEVNULL)
 
 
-def totals(err_text):
-    """(received, lost, dropped, unwritten) from the stderr totals line, or None."""
-    match = TOTALS_RE.search(err_text)
-    if not match:
-        return None
-    rest = match.group(3)
-    dropped = sum(int(n) for n in re.findall(r"(\d+) dropped by", rest))
-    unwritten = sum(int(n) for n in re.findall(r"(\d+) unwritten", rest))
-    return int(match.group(1)), int(match.group(2)), dropped, unwritten
+totals = tracer.totals
 
 
 def event_lines(text, port):
@@ -125,7 +102,7 @@ def check_accounting(name, printed, err_text, storm_count):
     found = totals(err_text)
     if found is None:
         return f"no totals line on stderr: {err_text.strip()[-300:]!r}"
-    received, lost, dropped, unwritten = found
+    received, lost, _, dropped, unwritten = found
     if printed + dropped + unwritten != received:
         return (f"{printed} printed + {dropped} dropped + {unwritten} unwritten != "
                 f"{received} received")
@@ -171,6 +148,15 @@ def blocked_stdout(sig, port):
     report(name, check_accounting(name, printed, err_text, count))
 
 
+def blocked_in_fifo_open(pid):
+    """Does pid wait in open() for the other end of a FIFO?"""
+    try:
+        with open(f"/proc/{pid}/wchan") as f:
+            return f.read().strip() == "wait_for_partner"
+    except OSError:
+        return False
+
+
 def fifo_without_reader(sig):
     """--output FIFO that nobody opens: bindsnoop waits in open(); sig must end the wait."""
     name = f"fifo-no-reader-{signal.Signals(sig).name}"
@@ -179,7 +165,9 @@ def fifo_without_reader(sig):
     err = tempfile.TemporaryFile(mode="w+")
     proc = subprocess.Popen([args.bindsnoop, "--backend", args.backend, "-q", "--output", path] + NO_FOLD,
                             stdout=subprocess.DEVNULL, stderr=err)
-    time.sleep(1)
+    # The signal must find it in open(), not still loading its programs (a
+    # fixed 1 s found a loaded machine's start-up there).
+    wait_for(lambda: blocked_in_fifo_open(proc.pid) or proc.poll() is not None, READY_TIMEOUT_S)
     if sig == signal.SIGHUP:
         # SIGHUP means "reopen": it keeps waiting for a reader, then SIGTERM ends it.
         proc.send_signal(signal.SIGHUP)
@@ -233,7 +221,7 @@ def stalled_reader_leaves(port):
     if found is None:
         return report(name, f"nothing on stderr about the events it could not write: "
                       f"{err_text.strip()!r}")
-    received, lost, dropped, unwritten = found
+    received, lost, _, dropped, unwritten = found
     printed = event_lines(whole, port)
     # Lines still in the pipe when the reader closed it were written, not read.
     if printed + dropped + unwritten > received or received + lost < count:
@@ -285,7 +273,7 @@ def full_disk(sig, port):
         if not gap or found is None or stop_record is None:
             return report(name, f"expected a dropped record ({gap}), a totals line and a "
                           f"stop record; stderr {err_text.strip()!r}")
-        received, lost, dropped, unwritten = found
+        received, lost, _, dropped, unwritten = found
         if printed + dropped != received or stop_record["dropped"] != dropped:
             return report(name, f"{printed} in the file + {dropped} dropped != {received} "
                           f"received (stop record says {stop_record['dropped']} dropped)")
@@ -362,7 +350,7 @@ def table_totals(port):
     with open(path) as f:
         rows = [line for line in f.read().splitlines()[1:] if f" 127.0.0.1:{port} " in line]
     found = totals(stderr_text(err))
-    if status != 0 or found is None or found[0] != len(rows) or len(rows) != 20:
+    if status != 0 or found is None or found.received != len(rows) or len(rows) != 20:
         return report(name, f"status {status}, {len(rows)} rows, totals {found}: "
                       f"{stderr_text(err).strip()!r}")
     report(name, None)
@@ -426,15 +414,13 @@ def port_events(path, port):
 
 def refused_at_start(path):
     """bindsnoop -q --output path: (status, stderr lines), status None if it began tracing."""
-    err = tempfile.TemporaryFile(mode="w+")
-    proc = subprocess.Popen([args.bindsnoop, "--backend", args.backend, "-q", "--output", path] +
-                            NO_FOLD, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=err)
-    wait_for(lambda: proc.poll() is not None or "Tracing " in stderr_text(err), READY_TIMEOUT_S)
-    if proc.poll() is None:
-        stop(proc, signal.SIGTERM)
-        return None, stderr_text(err).splitlines()
-    return proc.returncode, stderr_text(err).splitlines()
+    try:
+        run = tracer.start([args.bindsnoop, "--backend", args.backend, "-q", "--output", path] +
+                           NO_FOLD, stdout=subprocess.DEVNULL)
+    except tracer.TracerError as e:
+        return e.run.proc.returncode, e.run.stderr_text().splitlines()
+    run.stop(signal.SIGTERM, 10)
+    return None, run.stderr_text().splitlines()
 
 
 def planted_output():
@@ -771,7 +757,8 @@ def stalled_stdout_beside_file(port):
         problems.append(f"the file's stop record {stop_record}")
     if port_events(path, port) != count:
         problems.append(f"{port_events(path, port)} events in the file, {count} caused")
-    if found is None or found[2] == 0 or printed + found[2] + found[3] != found[0]:
+    if found is None or found.dropped == 0 or \
+            printed + found.dropped + found.unwritten != found.received:
         problems.append(f"stdout: {printed} printed; totals {found}: printed + dropped + "
                         f"unwritten must be received, stdout's drops counted")
     report(name, "; ".join(problems) if problems else None)

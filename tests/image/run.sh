@@ -39,6 +39,8 @@ UNIT_CGROUP=/sys/fs/cgroup/systemd/system.slice/$UNIT
 TALLY=image
 # shellcheck source=tests/lib/tally.sh
 . tests/lib/tally.sh
+# shellcheck source=tests/lib/tracer.sh
+. tests/lib/tracer.sh
 work=$(mktemp -d /tmp/bindsnoop-image.XXXXXX)
 host_tracer=
 image_tracer=
@@ -48,7 +50,7 @@ mounted_tracefs=
 cleanup() {
 	"$DOCKER" rm -f "$TRACER" "$WEB" >/dev/null 2>&1
 	[ -n "$image_tracer" ] && wait "$image_tracer" 2>/dev/null
-	[ -n "$host_tracer" ] && kill -INT "$host_tracer" 2>/dev/null && wait "$host_tracer"
+	[ -n "$host_tracer" ] && tracer_stop "$host_tracer"
 	for pid in $holders; do
 		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	done
@@ -129,13 +131,13 @@ for out in host-holder unit-holder; do
 done
 
 # The image as the README runs it, and the host binary, on the same ports.
-image_run "$TRACER" --json --port "$PORTS" >"$work/image.jsonl" 2>"$work/image.err" &
-image_tracer=$!
-./bindsnoop --json --port "$PORTS" >"$work/host.jsonl" 2>"$work/host.err" &
-host_tracer=$!
-wait_for 30 grep -q '^Tracing ' "$work/image.err" ||
+tracer_spawn "$work/image.jsonl" "$work/image.err" image_run "$TRACER" --json --port "$PORTS"
+image_tracer=$tracer_pid
+tracer_spawn "$work/host.jsonl" "$work/host.err" ./bindsnoop --json --port "$PORTS"
+host_tracer=$tracer_pid
+tracer_ready "$work/image.err" "$image_tracer" ||
 	{ fail image-tracer "$(tail -n 5 "$work/image.err")"; finish; }
-wait_for 30 grep -q '^Tracing ' "$work/host.err" ||
+tracer_ready "$work/host.err" "$host_tracer" ||
 	{ fail host-tracer "$(tail -n 5 "$work/host.err")"; finish; }
 ok image-traces
 
@@ -158,8 +160,7 @@ wait_for 10 have_all "$work/host.jsonl"
 wait "$image_tracer"
 image_status=$?
 image_tracer=
-kill -INT "$host_tracer"
-wait "$host_tracer"
+tracer_stop "$host_tracer"
 host_tracer=
 [ "$image_status" = 0 ] && ok image-stops || fail image-stops "exit $image_status after docker stop"
 

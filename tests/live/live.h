@@ -27,6 +27,12 @@ extern const struct live_config *live_config;
 /* A progress note on stderr, only with --verbose. */
 void live_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * A bindsnoop that traces was started (snoop_start, or a test's own plain
+ * start): the runner checks it against the test's TAG_OWN_TRACER.
+ */
+void live_note_tracer_start(void);
+
 /* Milliseconds on the monotonic clock. */
 long long live_now_ms(void);
 

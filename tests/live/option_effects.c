@@ -115,6 +115,7 @@ static int plain_start(struct test_context *ctx, const char *const *extra, struc
 	for (int i = 0; extra[i] && argc < 15; i++)
 		argv[argc++] = extra[i];
 	argv[argc] = NULL;
+	live_note_tracer_start();
 	run->pid = fork();
 	if (run->pid == 0) {
 		dup2(out_fd, STDOUT_FILENO);

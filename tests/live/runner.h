@@ -28,11 +28,27 @@ struct test_context {
 
 typedef enum test_result (*test_fn)(struct test_context *ctx);
 
+/*
+ * What a test needs or is, as data the VM matrix selects rows by
+ * (live-test --list --tag TAG; scripts/vm-test.sh). The runner checks
+ * TAG_OWN_TRACER against what each test really started.
+ */
+enum live_tag {
+	TAG_OWN_TRACER = 1 << 0, /* starts a bindsnoop of its own */
+	TAG_USERSPACE = 1 << 1,	 /* what userspace alone does: one kernel of a matrix is enough */
+	TAG_GET_PORT = 1 << 2,	 /* again on the hooks of a kernel that inlines inet_autobind() */
+	TAG_KERNEL_WALK =
+		1 << 3, /* own tracer, yet its holders are the walk's: --kernel-only rows */
+	TAG_NO_MODULES = 1 << 4, /* again without the socket-diag modules */
+	TAG_FAST_STORM = 1 << 5, /* needs thousands of failed binds a second */
+};
+
 struct live_test {
 	const char *name;
 	const char *summary;
 	test_fn run;
 	bool needs_root;
+	unsigned int tags; /* enum live_tag bits */
 };
 
 /* Set the reason (the first one set wins) and return TEST_FAIL / TEST_SKIP. */

@@ -349,6 +349,7 @@ int snoop_start(struct snoop **out, const char *const *extra_args, char *reason,
 		used += snprintf(command + used, sizeof(command) - used, "%s%s", i ? " " : "",
 				 argv[i]);
 
+	live_note_tracer_start();
 	err = spawn(&tracer, argv, true);
 	if (err) {
 		snprintf(reason, reason_len, "cannot start %s: %s", command, strerror(-err));

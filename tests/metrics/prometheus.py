@@ -35,6 +35,9 @@ import urllib.request
 
 import yaml
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import tracer as tracer_lib  # noqa: E402 (tests/lib)
+
 METRICS_PORT = 30010
 PROMETHEUS_PORT = 30011
 CONFLICT_PORT = 30012
@@ -196,10 +199,12 @@ def taken_port():
 
 def listens_only_where_asked():
     """[::1]:PORT answers over IPv6 loopback, and nothing listens on 127.0.0.1:PORT."""
-    tracer = subprocess.Popen([BINDSNOOP, "-q", "--metrics", "[::1]:30016", "--port", "1"],
-                              stderr=subprocess.PIPE, text=True)
     try:
-        started = "Tracing" in tracer.stderr.readline()
+        run = tracer_lib.start([BINDSNOOP, "-q", "--metrics", "[::1]:30016", "--port", "1"])
+    except tracer_lib.TracerError as e:
+        run = e.run
+    try:
+        started = run.proc.returncode is None
         status, _, text = http_get("http://[::1]:30016/metrics") if started else (0, None, "")
         with socket.socket() as probe:
             v4_closed = probe.connect_ex(("127.0.0.1", 30016)) != 0
@@ -207,8 +212,7 @@ def listens_only_where_asked():
               started and status == 200 and "bindsnoop_failures_total" in text and v4_closed,
               f"started {started}, status {status}, 127.0.0.1 closed {v4_closed}")
     finally:
-        tracer.terminate()
-        tracer.wait(10)
+        run.stop(signal.SIGTERM, 10)
 
 
 def main():
@@ -235,20 +239,21 @@ scrape_configs:
       - targets: ["127.0.0.1:{METRICS_PORT}"]
 """)
     alert_rules_now(os.path.join(work, "alerts.yml"))
-    tracer = subprocess.Popen(
-        [BINDSNOOP, "-q", "--metrics", f"127.0.0.1:{METRICS_PORT}", "--output", events,
-         "--port", f"{CONFLICT_PORT},{WEIRD_PORT},{STORM_PORT}"],
-        stderr=subprocess.PIPE, text=True)
     prometheus = subprocess.Popen(
         ["prometheus", f"--config.file={work}/prometheus.yml",
          f"--storage.tsdb.path={work}/data", f"--web.listen-address=127.0.0.1:{PROMETHEUS_PORT}"],
         stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "prometheus.log"), "w"))
     holder = socket.socket()
+    tracer = None
     try:
-        started = tracer.stderr.readline()
-        if not check("bindsnoop -q --metrics --output starts tracing", "Tracing" in started,
-                     started + tracer.stderr.read() if tracer.poll() is not None else started):
+        try:
+            tracer = tracer_lib.start(
+                [BINDSNOOP, "-q", "--metrics", f"127.0.0.1:{METRICS_PORT}", "--output", events,
+                 "--port", f"{CONFLICT_PORT},{WEIRD_PORT},{STORM_PORT}"]).proc
+        except tracer_lib.TracerError as e:
+            check("bindsnoop -q --metrics --output starts tracing", False, str(e))
             return 1
+        check("bindsnoop -q --metrics --output starts tracing", True, "")
         status, headers, text = http_get(f"http://127.0.0.1:{METRICS_PORT}/metrics")
         check("GET /metrics: 200, text format 0.0.4",
               status == 200 and headers["Content-Type"].startswith("text/plain; version=0.0.4"),
@@ -400,7 +405,7 @@ scrape_configs:
     finally:
         holder.close()
         for process in (tracer, prometheus):
-            if process.poll() is None:
+            if process is not None and process.poll() is None:
                 process.terminate()
                 try:
                     process.wait(10)

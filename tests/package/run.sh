@@ -26,6 +26,8 @@ cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 # shellcheck source=tests/deploy/nspawn.sh
 . tests/deploy/nspawn.sh
+# shellcheck source=tests/lib/tracer.sh
+. tests/lib/tracer.sh
 LIVE_LOCK=/tmp/bindsnoop-live.lock
 CONFLICT_PORT=30020
 CONTAINER_PORT=30021
@@ -181,25 +183,24 @@ check "bash completion loads from the package" bash -c \
 
 # A real conflict, traced by the installed binary: the holder is named.
 live_conflict() {
-	/usr/sbin/bindsnoop --json --port $CONFLICT_PORT >"$work/live.jsonl" 2>"$work/live.err" &
-	local tracer=$! i status
-	for i in $(seq 100); do
-		grep -q '^Tracing' "$work/live.err" && break
-		kill -0 $tracer 2>/dev/null || break
-		sleep 0.1
-	done
+	local i
+	tracer_start "$work/live.jsonl" "$work/live.err" /usr/sbin/bindsnoop --json \
+		--port $CONFLICT_PORT
 	python3 -c 'import socket, sys, os
 port = int(sys.argv[1])
 holder = socket.socket(); holder.bind(("127.0.0.1", port)); holder.listen()
 print(os.getpid(), flush=True)
 try: socket.socket().bind(("127.0.0.1", port))
 except OSError: pass' $CONFLICT_PORT >"$work/holder.pid"
-	sleep 0.5
-	kill -TERM $tracer
-	wait $tracer
-	status=$?
+	# Stop once its failure is printed (bounded: 10 s), not after a fixed time.
+	for i in $(seq 100); do
+		grep -q "\"event\":\"bind_failed\".*\"port\":$CONFLICT_PORT," "$work/live.jsonl" &&
+			break
+		sleep 0.1
+	done
+	tracer_stop "$tracer_pid" TERM
 	cat "$work/live.err" "$work/live.jsonl"
-	[ $status = 0 ] || return 1
+	[ $tracer_status = 0 ] || return 1
 	python3 - "$work/live.jsonl" "$(cat "$work/holder.pid")" $CONFLICT_PORT <<-'EOF'
 		import json, sys
 		pid, port = int(sys.argv[2]), int(sys.argv[3])
@@ -212,7 +213,7 @@ except OSError: pass' $CONFLICT_PORT >"$work/holder.pid"
 	EOF
 }
 check "the installed binary traces a real conflict and names the holder" \
-	flock $LIVE_LOCK bash -c "$(declare -f live_conflict); work=$work CONFLICT_PORT=$CONFLICT_PORT live_conflict"
+	flock $LIVE_LOCK bash -c "$(declare -f live_conflict tracer_start tracer_spawn tracer_ready tracer_stop); work=$work CONFLICT_PORT=$CONFLICT_PORT live_conflict"
 
 # The lines the installed binary printed, against the schema file the package
 # installed for the version they name ("v"): the package ships what it writes.
