@@ -129,6 +129,8 @@ static const struct live_test live_tests[] = {
 	  true },
 	{ "ring-buffer-default", "no --ring-buffer-mb: a 2 MiB ring for the 10 ms poll",
 	  test_ring_buffer_default, true },
+	{ "verifier-cost", "default options: no program costs the verifier over 40,000 instructions",
+	  test_verifier_cost, true },
 	{ "ring-buffer-lost", "--ring-buffer-mb 1, stopped reader: one stderr line names the fix",
 	  test_ring_buffer_lost, true },
 	{ "poll-ms", "--poll-ms 1000: a lone event can wait for the poll timeout", test_poll_ms,
