@@ -13,7 +13,9 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -729,6 +731,118 @@ enum test_result test_verifier_cost(struct test_context *ctx)
 				 "the program with tag %s cost the verifier %ld instructions, "
 				 "more than %d: start-up pays for each",
 				 tag, most, VERIFIED_INSNS_BUDGET);
+	return TEST_PASS;
+}
+
+/* Where the BPF object (an ELF file for EM_BPF, 247) sits inside the binary image. */
+static bool embedded_bpf_object(const char *image, size_t size, size_t *offset, size_t *length)
+{
+	for (size_t at = 1; at + 64 <= size; at++) {
+		const unsigned char *head = (const unsigned char *)image + at;
+		unsigned long long section_table;
+		unsigned short entry_size, entries;
+
+		if (memcmp(head, "\177ELF", 4) || head[4] != 2 || head[18] != 247 || head[19])
+			continue;
+		memcpy(&section_table, head + 40, sizeof(section_table));
+		memcpy(&entry_size, head + 58, sizeof(entry_size));
+		memcpy(&entries, head + 60, sizeof(entries));
+		*offset = at;
+		*length = section_table + (size_t)entry_size * entries;
+		return *length > 64 && at + *length <= size;
+	}
+	return false;
+}
+
+/*
+ * Pages of [offset, offset + length) of pid's executable that pid maps, and
+ * how many of them are resident (/proc/PID/pagemap's bit 63).
+ */
+static void image_pages_resident(pid_t pid, size_t offset, size_t length, long *mapped,
+				 long *resident)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	char path[64], line[512];
+	struct stat exe;
+	FILE *maps;
+	int pagemap;
+
+	*mapped = *resident = 0;
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	if (stat(path, &exe))
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	maps = fopen(path, "re");
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+	pagemap = open(path, O_RDONLY | O_CLOEXEC);
+	while (maps && pagemap >= 0 && fgets(line, sizeof(line), maps)) {
+		unsigned long start, end, file_offset, inode;
+		unsigned int major, minor;
+
+		if (sscanf(line, "%lx-%lx %*s %lx %x:%x %lu", &start, &end, &file_offset, &major,
+			   &minor, &inode) != 6 ||
+		    inode != exe.st_ino || makedev(major, minor) != exe.st_dev)
+			continue;
+		for (unsigned long at = start; at < end; at += page) {
+			size_t in_file = file_offset + (at - start);
+			unsigned long long entry = 0;
+
+			/* Whole pages of the object only. */
+			if (in_file < offset || in_file + page > offset + length)
+				continue;
+			(*mapped)++;
+			if (pread(pagemap, &entry, sizeof(entry), (at / page) * sizeof(entry)) ==
+				    sizeof(entry) &&
+			    entry >> 63)
+				(*resident)++;
+		}
+	}
+	if (maps)
+		fclose(maps);
+	if (pagemap >= 0)
+		close(pagemap);
+}
+
+/*
+ * Idle memory: the BPF object embedded in bindsnoop (1.9 MB, read once when
+ * libbpf opens it) is not resident once tracing runs: it was 2 of the 14 MB.
+ */
+enum test_result test_idle_object_pages(struct test_context *ctx)
+{
+	struct snoop *tracer = test_own_tracer(ctx, NULL);
+	char path[64], *image;
+	size_t offset, length, image_size;
+	long mapped, resident;
+	struct stat st;
+	int fd;
+
+	if (!tracer)
+		return TEST_FAIL;
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)snoop_pid(tracer));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st))
+		return test_fail(ctx, "cannot open %s: %s", path, strerror(errno));
+	image_size = st.st_size;
+	image = mmap(NULL, image_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (image == MAP_FAILED)
+		return test_fail(ctx, "cannot map %s: %s", path, strerror(errno));
+	if (!embedded_bpf_object(image, image_size, &offset, &length)) {
+		munmap(image, image_size);
+		return test_fail(ctx, "no BPF object found inside the binary %s", path);
+	}
+	munmap(image, image_size);
+	image_pages_resident(snoop_pid(tracer), offset, length, &mapped, &resident);
+	live_log("embedded BPF object: %zu bytes at %zu, %ld of its %ld pages resident", length,
+		 offset, resident, mapped);
+	if (!mapped)
+		return test_fail(ctx, "the BPF object's pages (%zu bytes at %zu) are not mapped",
+				 length, offset);
+	if (resident * 4 > mapped)
+		return test_fail(ctx,
+				 "%ld of the %ld pages of the embedded BPF object are resident "
+				 "while idle: release them once it is open",
+				 resident, mapped);
 	return TEST_PASS;
 }
 

@@ -494,7 +494,8 @@ int tracer_start(const struct options *opts, struct tracer **out)
 	char walk_failure[256] = "";
 	struct trial trial = {};
 	struct tracer *tracer;
-	size_t trial_count;
+	size_t trial_count, object_size;
+	const void *object;
 	int err;
 
 	verbose = opts->verbose;
@@ -538,6 +539,8 @@ int tracer_start(const struct options *opts, struct tracer **out)
 					backend_name(plan->backend), programs);
 			*out = tracer;
 			startup_heap_release();
+			object = bindsnoop_bpf__elf_bytes(&object_size);
+			startup_image_release(object, object_size);
 			return 0;
 		}
 		if (verbose)
