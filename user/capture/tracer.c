@@ -402,8 +402,8 @@ static int object_release(struct tracer *tracer)
 	tracer->owner_tags_fd = descriptor_keep(bpf_map__fd(skel->maps.owner_tags));
 	tracer->folds_fd = descriptor_keep(bpf_map__fd(skel->maps.folds));
 	tracer->fold_epoch_fd = descriptor_keep(bpf_map__fd(skel->maps.fold_epoch));
-	if (tracer->ring_buffer_fd < 0 || tracer->lost_events_fd < 0 ||
-	    tracer->owner_tags_fd < 0 || tracer->folds_fd < 0 || tracer->fold_epoch_fd < 0)
+	if (tracer->ring_buffer_fd < 0 || tracer->lost_events_fd < 0 || tracer->owner_tags_fd < 0 ||
+	    tracer->folds_fd < 0 || tracer->fold_epoch_fd < 0)
 		return -errno;
 	bpf_object__for_each_program(prog, skel->obj) {
 		int fd;

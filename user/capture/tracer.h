@@ -20,7 +20,7 @@ struct bpf_link;
  * backend's instructions, BTF, line info) were most of the idle heap.
  */
 struct tracer {
-	struct bindsnoop_bpf *skel; /* NULL once attached */
+	struct bindsnoop_bpf *skel;  /* NULL once attached */
 	enum backend_choice backend; /* the one that attached */
 	bool walk;		     /* its programs run the in-kernel holder walk */
 	char degraded[512]; /* what this kernel makes bindsnoop leave out, and why; "" if nothing */
