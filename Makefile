@@ -92,9 +92,9 @@ ifeq ($(STATIC),1)
 JOURNAL ?= 0
 endif
 JOURNAL ?= 1
+# Its headers only: bindsnoop loads libsystemd when --journal asks for it.
 ifeq ($(JOURNAL),1)
 CFLAGS += -DBINDSNOOP_JOURNAL
-LDLIBS += -lsystemd
 endif
 # The kind of the last build: switching between `make` and `make STATIC=1`
 # must rebuild (a static build has no metrics server), though no source changed.
