@@ -82,9 +82,9 @@ LDFLAGS += -static
 METRICS ?= 0
 endif
 METRICS ?= 1
+# Its headers only: bindsnoop loads libmicrohttpd when --metrics asks for it.
 ifeq ($(METRICS),1)
 CFLAGS += -DBINDSNOOP_METRICS_SERVER
-LDLIBS += -lmicrohttpd
 endif
 # --journal sends with libsystemd, which Debian ships as a shared library
 # only: a static bindsnoop has no --journal (and says so).

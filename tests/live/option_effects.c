@@ -843,7 +843,8 @@ static long heap_resident_kb(pid_t pid)
  * resident, and libbpf's copies of it (every backend's instructions, BTF,
  * line info) are freed: the heap holds at most IDLE_HEAP_KB. They were 2.0
  * and 2.1 of the 14 MB. libsystemd (and lz4, zstd, lzma, gcrypt: 0.8 MB)
- * is not mapped: it is loaded for --journal only.
+ * and libmicrohttpd (and gnutls, p11-kit, nettle, gmp: 2.4 MB) are not
+ * mapped: they are loaded for --journal and --metrics only.
  */
 #define IDLE_HEAP_KB 1024
 
@@ -886,6 +887,9 @@ enum test_result test_idle_memory(struct test_context *ctx)
 	if (maps_name(snoop_pid(tracer), "libsystemd"))
 		return test_fail(ctx, "libsystemd is mapped without --journal: load it for the "
 				      "journal only");
+	if (maps_name(snoop_pid(tracer), "libmicrohttpd"))
+		return test_fail(ctx, "libmicrohttpd is mapped without --metrics: load it for "
+				      "the metrics server only");
 	heap_kb = heap_resident_kb(snoop_pid(tracer));
 	live_log("heap: %ld kB resident", heap_kb);
 	if (heap_kb > IDLE_HEAP_KB)

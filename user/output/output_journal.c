@@ -88,7 +88,7 @@ static int journal_library_load(void)
 		journal_sendv = (typeof(journal_sendv))dlsym(library, "sd_journal_sendv");
 	if (!journal_sendv) {
 		fprintf(stderr, "bindsnoop: --journal needs %s: %s; install libsystemd0\n",
-			LIBSYSTEMD, dlerror());
+			LIBSYSTEMD, dlerror() ?: "no sd_journal_sendv");
 		if (library)
 			dlclose(library);
 		return -ENOENT;
