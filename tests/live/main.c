@@ -133,7 +133,7 @@ static const struct live_test live_tests[] = {
 	  "default options: no program costs the verifier over 40,000 instructions",
 	  test_verifier_cost, true },
 	{ "idle-memory",
-	  "default options, tracing: no BPF object, heap <= 1 MiB, no libsystemd, no microhttpd",
+	  "default options, tracing: no BPF object, heap <= 4 MiB, no libsystemd, no microhttpd",
 	  test_idle_memory, true },
 	{ "ring-buffer-lost", "--ring-buffer-mb 1, stopped reader: one stderr line names the fix",
 	  test_ring_buffer_lost, true },
