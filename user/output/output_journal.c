@@ -91,7 +91,7 @@ static int journal_library_load(void)
 			LIBSYSTEMD, dlerror() ?: "no sd_journal_sendv");
 		if (library)
 			dlclose(library);
-		return -ENOENT;
+		return -ELIBACC;
 	}
 	return 0;
 }
