@@ -130,7 +130,7 @@ static const struct live_test live_tests[] = {
 	{ "ring-buffer-default", "no --ring-buffer-mb: a 2 MiB ring for the 10 ms poll",
 	  test_ring_buffer_default, true },
 	{ "verifier-cost",
-	  "default options: no program costs the verifier over 40,000 instructions",
+	  "default options: no program costs the verifier over 40,000 instructions (6.8+)",
 	  test_verifier_cost, true },
 	{ "idle-memory",
 	  "default options, tracing: no BPF object, heap <= 4 MiB, no libsystemd, no microhttpd",
