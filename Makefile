@@ -86,9 +86,9 @@ LDFLAGS += -static
 METRICS ?= 0
 endif
 METRICS ?= 1
+# Its headers only: bindsnoop loads libmicrohttpd when --metrics asks for it.
 ifeq ($(METRICS),1)
 CFLAGS += -DBINDSNOOP_METRICS_SERVER
-LDLIBS += -lmicrohttpd
 endif
 # --journal sends with libsystemd, which Debian ships as a shared library
 # only: a static bindsnoop has no --journal (and says so).
@@ -96,9 +96,9 @@ ifeq ($(STATIC),1)
 JOURNAL ?= 0
 endif
 JOURNAL ?= 1
+# Its headers only: bindsnoop loads libsystemd when --journal asks for it.
 ifeq ($(JOURNAL),1)
 CFLAGS += -DBINDSNOOP_JOURNAL
-LDLIBS += -lsystemd
 endif
 # The kind of the last build: switching between `make` and `make STATIC=1`
 # must rebuild (a static build has no metrics server), though no source changed.

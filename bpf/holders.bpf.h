@@ -151,18 +151,32 @@ static __always_inline struct bs_owner_tag *owner_tag_find(__u64 inode)
 	return tag && tag->sock_inode == inode && tag->pid ? tag : NULL;
 }
 
-struct holder_search {
-	struct bs_event *event;
-	struct sock *caller;
+/* What every socket of the bucket is compared with. */
+struct holder_match {
+	struct sock *caller; /* never its own holder */
 	struct net *net;
 	struct bs_bound_addr wanted;
 	__u16 port;
 };
 
-/* Describe one socket of the bucket if it overlaps what the caller asked for. */
-static __always_inline void holder_consider(struct holder_search *search, const void *sk)
+struct holder_search {
+	struct bs_event *event;
+	struct holder_match match;
+};
+
+/*
+ * Describe socket sk of the bucket in event if it overlaps what the caller
+ * asked for; returns whether it does. A global function, so the verifier
+ * checks it once, on its own: inlined into the walk's bpf_loop callback, its
+ * branches multiplied with the walk's states (60,173 instructions processed
+ * for the tracepoint program on 6.18, against 22,634 without the walk).
+ * The walk loads only on kernels with bpf_loop() (5.17), all of which take
+ * sized pointers as arguments of a global function (5.12); to the verifier
+ * they are plain memory that may be NULL, so the pointers inside match are
+ * only compared, never followed.
+ */
+__noinline int holder_consider(struct bs_event *event, const struct holder_match *match, __u64 sk)
 {
-	struct bs_event *event = search->event;
 	struct sock_snapshot *snapshot;
 	struct sock_common *skc;
 	__u32 zero = 0;
@@ -172,30 +186,30 @@ static __always_inline void holder_consider(struct holder_search *search, const 
 	__u8 state;
 	bool v6only;
 
-	if (sk == (void *)search->caller)
-		return;
+	if (!event || !match || sk == (__u64)match->caller)
+		return 0;
 	snapshot = bpf_map_lookup_elem(&sock_snapshots, &zero);
 	if (!snapshot)
-		return;
-	skc = sock_snapshot_take(snapshot, sk);
-	if (!skc || skc->skc_net.net != search->net || skc->skc_num != search->port)
-		return;
+		return 0;
+	skc = sock_snapshot_take(snapshot, (const void *)sk);
+	if (!skc || skc->skc_net.net != match->net || skc->skc_num != match->port)
+		return 0;
 	family = skc->skc_family;
 	v6only = BPF_CORE_READ_BITFIELD(skc, skc_ipv6only);
 	sock_snapshot_addr(skc, family, raw);
 	bs_bound_addr_make(&bound, family, raw, v6only);
-	if (!bs_bound_addr_overlap(&search->wanted, &bound))
-		return;
+	if (!bs_bound_addr_overlap(&match->wanted, &bound))
+		return 0;
 
 	__u32 index = event->holder_count++;
 	if (index >= BS_MAX_KERNEL_HOLDERS)
-		return;
+		return 1;
 	struct bs_holder *holder = &event->holders[index];
 
 	state = skc->skc_state;
 	__builtin_memcpy(holder->addr, raw, sizeof(holder->addr));
 	holder->family = family;
-	holder->port = search->port;
+	holder->port = match->port;
 	holder->state = state;
 	holder->flags = 0;
 	if (BPF_CORE_READ_BITFIELD(skc, skc_reuse))
@@ -210,7 +224,7 @@ static __always_inline void holder_consider(struct holder_search *search, const 
 		/* inet_timewait_sock ends after sock_common: no uid, no file. */
 		holder->uid = BS_UID_UNKNOWN;
 		holder->sock_inode = 0;
-		return;
+		return 1;
 	}
 	holder->uid = BPF_CORE_READ((struct sock *)sk, sk_uid.val);
 	/* 6.1 refuses map keys in ring buffer memory: the key goes on the stack. */
@@ -232,6 +246,7 @@ static __always_inline void holder_consider(struct holder_search *search, const 
 			holder->flags |= BS_HOLDER_OWNER_KNOWN;
 		}
 	}
+	return 1;
 }
 
 /*
@@ -282,7 +297,8 @@ static long holder_walk_step(__u32 step, void *data)
 		struct hlist_node *node = walk->socket;
 
 		if (node) {
-			holder_consider(search, (void *)node - walk->socket_node_offset);
+			holder_consider(search->event, &search->match,
+					(__u64)node - walk->socket_node_offset);
 			walk->socket = BPF_CORE_READ(node, next);
 			return 0;
 		}
@@ -317,8 +333,8 @@ static long holder_walk_step(__u32 step, void *data)
 
 	walk->port_bucket = BPF_CORE_READ(node, next);
 	/* Several buckets can match when sockets differ by l3mdev (VRF). */
-	if (BPF_CORE_READ(bucket, port) == search->port &&
-	    BPF_CORE_READ(bucket, ib_net.net) == search->net)
+	if (BPF_CORE_READ(bucket, port) == search->match.port &&
+	    BPF_CORE_READ(bucket, ib_net.net) == search->match.net)
 		walk_enter_port_bucket(walk, bucket);
 	return 0;
 }
@@ -331,7 +347,7 @@ static __always_inline __u32 net_hash_mix(struct net *net)
 
 static __always_inline void holders_walk_tcp(struct holder_search *search)
 {
-	struct inet_hashinfo *hashinfo = tcp_hashinfo_of(search->net, search->caller);
+	struct inet_hashinfo *hashinfo = tcp_hashinfo_of(search->match.net, search->match.caller);
 	struct holder_walk walk = {
 		.search = search,
 		.socket_node_offset = bpf_core_field_offset(struct sock_common, skc_bind_node),
@@ -341,7 +357,7 @@ static __always_inline void holders_walk_tcp(struct holder_search *search)
 	if (!hashinfo)
 		return;
 	__u32 size = BPF_CORE_READ(hashinfo, bhash_size);
-	__u32 slot = (search->port + net_hash_mix(search->net)) & (size - 1);
+	__u32 slot = (search->match.port + net_hash_mix(search->match.net)) & (size - 1);
 	void *bhash = BPF_CORE_READ(hashinfo, bhash);
 	struct inet_bind_hashbucket *head =
 		bhash + (__u64)slot * bpf_core_type_size(struct inet_bind_hashbucket);
@@ -353,7 +369,7 @@ static __always_inline void holders_walk_tcp(struct holder_search *search)
 
 static __always_inline void holders_walk_udp(struct holder_search *search)
 {
-	struct udp_table *table = udp_table_of(search->net, search->caller);
+	struct udp_table *table = udp_table_of(search->match.net, search->match.caller);
 	struct holder_walk walk = {
 		.search = search,
 		.socket_node_offset = bpf_core_field_offset(struct sock_common, skc_node),
@@ -364,7 +380,7 @@ static __always_inline void holders_walk_udp(struct holder_search *search)
 	if (!table)
 		return;
 	__u32 mask = BPF_CORE_READ(table, mask);
-	__u32 slot = (search->port + net_hash_mix(search->net)) & mask;
+	__u32 slot = (search->match.port + net_hash_mix(search->match.net)) & mask;
 	void *hash = BPF_CORE_READ(table, hash);
 	struct udp_hslot *hslot = hash + (__u64)slot * bpf_core_type_size(struct udp_hslot);
 
@@ -382,12 +398,10 @@ static __always_inline void holders_find(struct bs_event *event, struct sock *ca
 {
 	struct holder_search search = {
 		.event = event,
-		.caller = caller,
-		.net = net,
-		.port = event->port,
+		.match = { .caller = caller, .net = net, .port = event->port },
 	};
 
-	bs_bound_addr_make(&search.wanted, event->family, event->addr, caller_v6only);
+	bs_bound_addr_make(&search.match.wanted, event->family, event->addr, caller_v6only);
 	if (event->protocol == IPPROTO_UDP || event->protocol == IPPROTO_UDPLITE)
 		holders_walk_udp(&search);
 	else

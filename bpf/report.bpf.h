@@ -450,7 +450,17 @@ static __always_inline void event_caller_fill(struct bs_event *event, struct cal
 	event->kind = kind;
 	event->hook = hook;
 	__builtin_memcpy(event->comm, id->comm, sizeof(event->comm));
-	/* Who failed, while it still exists: for failures, never for successes (--all). */
+}
+
+/*
+ * Who failed, while it still exists: for failures, never for successes
+ * (--all). Called last, just before the record is submitted: the verifier
+ * checks identity_read() once for each distinct state that reaches its call,
+ * and there the fold's and the walk's variables, which told those states
+ * apart, are dead (five checks of it became one or two).
+ */
+static __always_inline void event_identity_fill(struct bs_event *event, struct sock *sk, int ret)
+{
 	if (ret < 0) {
 		__builtin_memset(&event->identity, 0, sizeof(event->identity));
 		identity_read(&event->identity, sk);
@@ -543,6 +553,7 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 		fold_window_open(&fold_key, fold_entry, event, fold_epoch);
 	if (walk && ret == -EADDRINUSE && bs_cfg.kernel_holders)
 		holders_find(event, sk, caller.net, caller.v6only);
+	event_identity_fill(event, sk, ret);
 	event_submit(event);
 	return 0;
 }

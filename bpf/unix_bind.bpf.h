@@ -156,11 +156,12 @@ static __noinline int unix_bind_failed(struct caller_id *id, const struct pendin
 	event->caller_v6only = 0;
 	event_caller_fill(event, id, sk, BPF_CORE_READ(sk, __sk_common.skc_net.net), ret,
 			  BS_KIND_BIND, hook);
-	/* The inet_sock bits identity_read() reads are not an AF_UNIX socket's. */
-	event->identity.sock_flags &= BS_SOCK_REUSEADDR | BS_SOCK_REUSEPORT;
 	if (scratch->fold_epoch)
 		fold_window_open(&scratch->fold_key, bpf_map_lookup_elem(&folds, &scratch->fold_key),
 				 event, scratch->fold_epoch);
+	event_identity_fill(event, sk, ret);
+	/* The inet_sock bits identity_read() reads are not an AF_UNIX socket's. */
+	event->identity.sock_flags &= BS_SOCK_REUSEADDR | BS_SOCK_REUSEPORT;
 	event_submit(event);
 	return 0;
 }

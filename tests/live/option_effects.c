@@ -13,9 +13,12 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "audit.h"
@@ -665,6 +668,258 @@ enum test_result test_ring_buffer_default(struct test_context *ctx)
 				 "default options: no ring buffer map of 2097152 bytes in "
 				 "/proc/%d/fdinfo",
 				 (int)snoop_pid(tracer));
+	return TEST_PASS;
+}
+
+/*
+ * The most instructions the verifier may process for one of bindsnoop's
+ * programs: its checks are most of start-up. From 6.8 the verifier checks a
+ * bpf_loop() callback until its states converge, and the holder walk's
+ * per-socket work, inlined into the callback, multiplied them: the
+ * tracepoint program took 60,173 on 6.18 (327 ms of a 420 ms start), 16,361
+ * with that work a global function and identity_read() called last. Older
+ * kernels check a callback once; there only a ceiling far from the
+ * verifier's million holds (6.1's fexit programs take 60,958: not yet
+ * looked into).
+ */
+#define VERIFIED_INSNS_BUDGET	 40000
+#define VERIFIED_INSNS_CEILING	 200000
+#define CALLBACKS_CONVERGE_SINCE ((6 << 16) | (8 << 8))
+
+/* This kernel's version as (major << 16 | minor << 8), or 0. */
+static long kernel_version(void)
+{
+	struct utsname name;
+	int major, minor;
+
+	if (uname(&name) || sscanf(name.release, "%d.%d", &major, &minor) != 2)
+		return 0;
+	return (major << 16) | (minor << 8);
+}
+
+/* The largest verified_insns of pid's BPF programs, or -1 if the kernel counts none (< 5.16). */
+static long most_verified_insns(pid_t pid, char *name, size_t name_size)
+{
+	char dir[64], path[384];
+	struct dirent *entry;
+	long most = -1;
+	DIR *fds;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fdinfo", (int)pid);
+	fds = opendir(dir);
+	while (fds && (entry = readdir(fds))) {
+		char *text, *field;
+		long insns;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, entry->d_name);
+		text = read_whole_file(path);
+		field = text && strstr(text, "prog_type:") ? strstr(text, "verified_insns:") : NULL;
+		insns = field ? strtol(field + strlen("verified_insns:"), NULL, 10) : -1;
+		if (insns > most) {
+			char *tag = strstr(text, "prog_tag:");
+
+			most = insns;
+			snprintf(name, name_size, "%.*s", tag ? (int)strcspn(tag + 10, "\n") : 0,
+				 tag ? tag + 10 : "");
+		}
+		free(text);
+	}
+	if (fds)
+		closedir(fds);
+	return most;
+}
+
+/*
+ * Default options: no program of the backend chosen costs the verifier more
+ * than VERIFIED_INSNS_BUDGET instructions (VERIFIED_INSNS_CEILING before
+ * 6.8; kernels from 5.16 count them).
+ */
+enum test_result test_verifier_cost(struct test_context *ctx)
+{
+	struct snoop *tracer = test_own_tracer(ctx, NULL);
+	char tag[64] = "";
+	long most, budget;
+
+	if (!tracer)
+		return TEST_FAIL;
+	most = most_verified_insns(snoop_pid(tracer), tag, sizeof(tag));
+	if (most < 0)
+		return test_skip(ctx, "this kernel does not count verified instructions (5.16)");
+	live_log("the costliest program (tag %s): %ld instructions verified", tag, most);
+	budget = kernel_version() >= CALLBACKS_CONVERGE_SINCE ? VERIFIED_INSNS_BUDGET :
+								VERIFIED_INSNS_CEILING;
+	if (most > budget)
+		return test_fail(ctx,
+				 "the program with tag %s cost the verifier %ld instructions, "
+				 "more than %ld: start-up pays for each",
+				 tag, most, budget);
+	return TEST_PASS;
+}
+
+/* Where the BPF object (an ELF file for EM_BPF, 247) sits inside the binary image. */
+static bool embedded_bpf_object(const char *image, size_t size, size_t *offset, size_t *length)
+{
+	for (size_t at = 1; at + 64 <= size; at++) {
+		const unsigned char *head = (const unsigned char *)image + at;
+		unsigned long long section_table;
+		unsigned short entry_size, entries;
+
+		if (memcmp(head, "\177ELF", 4) || head[4] != 2 || head[18] != 247 || head[19])
+			continue;
+		memcpy(&section_table, head + 40, sizeof(section_table));
+		memcpy(&entry_size, head + 58, sizeof(entry_size));
+		memcpy(&entries, head + 60, sizeof(entries));
+		*offset = at;
+		*length = section_table + (size_t)entry_size * entries;
+		return *length > 64 && at + *length <= size;
+	}
+	return false;
+}
+
+/*
+ * Pages of [offset, offset + length) of pid's executable that pid maps, and
+ * how many of them are resident (/proc/PID/pagemap's bit 63).
+ */
+static void image_pages_resident(pid_t pid, size_t offset, size_t length, long *mapped,
+				 long *resident)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	char path[64], line[512];
+	struct stat exe;
+	FILE *maps;
+	int pagemap;
+
+	*mapped = *resident = 0;
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	if (stat(path, &exe))
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	maps = fopen(path, "re");
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+	pagemap = open(path, O_RDONLY | O_CLOEXEC);
+	while (maps && pagemap >= 0 && fgets(line, sizeof(line), maps)) {
+		unsigned long start, end, file_offset, inode;
+		unsigned int major, minor;
+
+		if (sscanf(line, "%lx-%lx %*s %lx %x:%x %lu", &start, &end, &file_offset, &major,
+			   &minor, &inode) != 6 ||
+		    inode != exe.st_ino || makedev(major, minor) != exe.st_dev)
+			continue;
+		for (unsigned long at = start; at < end; at += page) {
+			size_t in_file = file_offset + (at - start);
+			unsigned long long entry = 0;
+
+			/* Whole pages of the object only. */
+			if (in_file < offset || in_file + page > offset + length)
+				continue;
+			(*mapped)++;
+			if (pread(pagemap, &entry, sizeof(entry), (at / page) * sizeof(entry)) ==
+				    sizeof(entry) &&
+			    entry >> 63)
+				(*resident)++;
+		}
+	}
+	if (maps)
+		fclose(maps);
+	if (pagemap >= 0)
+		close(pagemap);
+}
+
+/* Whether a mapping of pid names a file whose path holds name. */
+static bool maps_name(pid_t pid, const char *name)
+{
+	char path[64], *maps;
+	bool found;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	maps = read_whole_file(path);
+	found = maps && strstr(maps, name);
+	free(maps);
+	return found;
+}
+
+/* The resident kB of pid's brk heap (/proc/PID/smaps), or -1. */
+static long heap_resident_kb(pid_t pid)
+{
+	char path[64], line[512];
+	bool in_heap = false;
+	long kb = -1;
+	FILE *smaps;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	smaps = fopen(path, "re");
+	while (smaps && fgets(line, sizeof(line), smaps)) {
+		if (strchr(line, '-') && strchr(line, '-') < strchr(line, ' '))
+			in_heap = strstr(line, "[heap]") != NULL;
+		else if (in_heap && !strncmp(line, "Rss:", 4))
+			kb = strtol(line + 4, NULL, 10);
+	}
+	if (smaps)
+		fclose(smaps);
+	return kb;
+}
+
+/*
+ * Idle memory, with default options, once tracing runs: the BPF object
+ * embedded in bindsnoop (1.9 MB, read once when libbpf opens it) is not
+ * resident, and libbpf's copies of it (every backend's instructions, BTF,
+ * line info) are freed: the heap holds at most IDLE_HEAP_KB. They were 2.0
+ * and 2.1 of the 14 MB. The heap is 0.7 MB after one parse of the kernel's
+ * BTF (the tracepoint backend), 2.7 MB where auto's fexit probe parsed it
+ * before libbpf did (7.3, and 6.18 made to take that path): what stays is
+ * not understood yet, hence the room. libsystemd (and lz4, zstd, lzma, gcrypt: 0.8 MB)
+ * and libmicrohttpd (and gnutls, p11-kit, nettle, gmp: 2.4 MB) are not
+ * mapped: they are loaded for --journal and --metrics only.
+ */
+#define IDLE_HEAP_KB 4096
+
+enum test_result test_idle_memory(struct test_context *ctx)
+{
+	struct snoop *tracer = test_own_tracer(ctx, NULL);
+	char path[64], *image;
+	size_t offset, length, image_size;
+	long mapped, resident, heap_kb;
+	struct stat st;
+	int fd;
+
+	if (!tracer)
+		return TEST_FAIL;
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)snoop_pid(tracer));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st))
+		return test_fail(ctx, "cannot open %s: %s", path, strerror(errno));
+	image_size = st.st_size;
+	image = mmap(NULL, image_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (image == MAP_FAILED)
+		return test_fail(ctx, "cannot map %s: %s", path, strerror(errno));
+	if (!embedded_bpf_object(image, image_size, &offset, &length)) {
+		munmap(image, image_size);
+		return test_fail(ctx, "no BPF object found inside the binary %s", path);
+	}
+	munmap(image, image_size);
+	image_pages_resident(snoop_pid(tracer), offset, length, &mapped, &resident);
+	live_log("embedded BPF object: %zu bytes at %zu, %ld of its %ld pages resident", length,
+		 offset, resident, mapped);
+	if (!mapped)
+		return test_fail(ctx, "the BPF object's pages (%zu bytes at %zu) are not mapped",
+				 length, offset);
+	if (resident * 4 > mapped)
+		return test_fail(ctx,
+				 "%ld of the %ld pages of the embedded BPF object are resident "
+				 "while idle: release them once it is open",
+				 resident, mapped);
+	if (maps_name(snoop_pid(tracer), "libsystemd"))
+		return test_fail(ctx, "libsystemd is mapped without --journal: load it for the "
+				      "journal only");
+	if (maps_name(snoop_pid(tracer), "libmicrohttpd"))
+		return test_fail(ctx, "libmicrohttpd is mapped without --metrics: load it for "
+				      "the metrics server only");
+	heap_kb = heap_resident_kb(snoop_pid(tracer));
+	live_log("heap: %ld kB resident", heap_kb);
+	if (heap_kb > IDLE_HEAP_KB)
+		return test_fail(ctx, "the heap holds %ld kB while idle, more than %d kB", heap_kb,
+				 IDLE_HEAP_KB);
 	return TEST_PASS;
 }
 

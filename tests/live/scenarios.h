@@ -100,6 +100,8 @@ enum test_result test_hidden_helpers(struct test_context *ctx);
 enum test_result test_no_sock_diag(struct test_context *ctx);
 enum test_result test_ring_buffer_mb(struct test_context *ctx);
 enum test_result test_ring_buffer_default(struct test_context *ctx);
+enum test_result test_verifier_cost(struct test_context *ctx);
+enum test_result test_idle_memory(struct test_context *ctx);
 enum test_result test_ring_buffer_lost(struct test_context *ctx);
 enum test_result test_poll_ms(struct test_context *ctx);
 enum test_result test_fold(struct test_context *ctx);

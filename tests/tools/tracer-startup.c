@@ -6,7 +6,14 @@
  * sit idle for --settle-ms, reads VmRSS and VmHWM from /proc/PID/status,
  * stops it with SIGINT and prints one line:
  *
- *   startup: <ms> ms to Tracing, rss <kB> kB, hwm <kB> kB, line: <Tracing line>
+ *   startup: <ms> ms to Tracing, rss <kB> kB, hwm <kB> kB, cpu <ms> ms, verified <insns>,
+ *   line: <Tracing line>
+ *
+ * cpu: the time the tracer's threads ran until the Tracing line
+ * (/proc/PID/task/TID/schedstat), its own work whatever else the machine
+ * runs; the verifier checking its programs counts in it. verified: the
+ * instructions the verifier processed for the costliest of its programs
+ * (fdinfo's verified_insns, 5.16+; 0 where the kernel does not say).
  *
  * The clock starts just before fork(), so the figure includes exec and the
  * dynamic loader, as a user would see it. Exits 1 (with the tracer's
@@ -14,6 +21,7 @@
  *
  *   tracer-startup [--settle-ms N] -- COMMAND [ARG...]
  */
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -55,6 +63,62 @@ static long status_kb(pid_t pid, const char *field)
 	return value;
 }
 
+/* The ms the threads of pid have run so far (schedstat's first field, in ns), or -1. */
+static double cpu_ms(pid_t pid)
+{
+	char path[96];
+	struct dirent *task;
+	double total = -1;
+	DIR *tasks;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	tasks = opendir(path);
+	while (tasks && (task = readdir(tasks))) {
+		unsigned long long ran_ns;
+		FILE *schedstat;
+
+		if (task->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/schedstat", (int)pid,
+			 task->d_name);
+		schedstat = fopen(path, "r");
+		if (schedstat && fscanf(schedstat, "%llu", &ran_ns) == 1)
+			total = (total < 0 ? 0 : total) + ran_ns / 1e6;
+		if (schedstat)
+			fclose(schedstat);
+	}
+	if (tasks)
+		closedir(tasks);
+	return total;
+}
+
+/* The largest verified_insns among pid's BPF program descriptors; 0 if none says. */
+static long most_verified_insns(pid_t pid)
+{
+	char path[96], line[256];
+	struct dirent *fd;
+	long most = 0;
+	DIR *fds;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo", (int)pid);
+	fds = opendir(path);
+	while (fds && (fd = readdir(fds))) {
+		FILE *info;
+		long insns;
+
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%.16s", (int)pid, fd->d_name);
+		info = fopen(path, "r");
+		while (info && fgets(line, sizeof(line), info))
+			if (sscanf(line, "verified_insns: %ld", &insns) == 1 && insns > most)
+				most = insns;
+		if (info)
+			fclose(info);
+	}
+	if (fds)
+		closedir(fds);
+	return most;
+}
+
 static void stop_child(pid_t child)
 {
 	kill(child, SIGINT);
@@ -64,10 +128,10 @@ static void stop_child(pid_t child)
 int main(int argc, char **argv)
 {
 	char text[8192], *tracing_line = NULL;
-	long settle_ms = 500, rss, hwm;
+	long settle_ms = 500, rss, hwm, verified;
 	int pipe_fds[2], argi = 1;
 	size_t used = 0;
-	double started, startup_ms = 0;
+	double started, startup_ms = 0, ran_ms;
 	pid_t child;
 
 	if (argi + 1 < argc && !strcmp(argv[argi], "--settle-ms")) {
@@ -133,6 +197,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	*strchr(tracing_line, '\n') = '\0';
+	ran_ms = cpu_ms(child);
+	verified = most_verified_insns(child);
 	usleep(settle_ms * 1000);
 	rss = status_kb(child, "VmRSS");
 	hwm = status_kb(child, "VmHWM");
@@ -142,7 +208,8 @@ int main(int argc, char **argv)
 			argv[argi]);
 		return 1;
 	}
-	printf("startup: %.1f ms to Tracing, rss %ld kB, hwm %ld kB, line: %s\n", startup_ms, rss,
-	       hwm, tracing_line);
+	printf("startup: %.1f ms to Tracing, rss %ld kB, hwm %ld kB, cpu %.1f ms, verified %ld, "
+	       "line: %s\n",
+	       startup_ms, rss, hwm, ran_ms, verified, tracing_line);
 	return 0;
 }

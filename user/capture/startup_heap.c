@@ -45,3 +45,14 @@ void startup_heap_release(void)
 	mallopt(M_TRIM_THRESHOLD, DEFAULT_TRIM_THRESHOLD);
 	malloc_trim(0);
 }
+
+void startup_image_release(const void *bytes, size_t size)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uintptr_t start = ((uintptr_t)bytes + page - 1) & ~(uintptr_t)(page - 1);
+	uintptr_t end = ((uintptr_t)bytes + size) & ~(uintptr_t)(page - 1);
+
+	/* Whole pages inside the object only: the data around it stays. */
+	if (end > start)
+		madvise((void *)start, end - start, MADV_DONTNEED);
+}

@@ -19,5 +19,12 @@
 void startup_heap_reserve(size_t bytes);
 /* Back to glibc's default heap policy, and the spare memory to the kernel. */
 void startup_heap_release(void);
+/*
+ * The BPF object embedded in the binary (1.9 MB of its read-only data) is
+ * read once, when libbpf opens it, and copied where libbpf keeps anything:
+ * its pages, clean and file-backed, leave the resident set. Another open
+ * reads them back from the file.
+ */
+void startup_image_release(const void *bytes, size_t size);
 
 #endif /* BINDSNOOP_STARTUP_HEAP_H */

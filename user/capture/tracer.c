@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -348,11 +349,75 @@ void tracer_detach(struct tracer *tracer)
 	tracer->link_count = 0;
 }
 
+static void descriptors_close(struct tracer *tracer)
+{
+	const int map_fds[] = { tracer->ring_buffer_fd, tracer->lost_events_fd,
+				tracer->owner_tags_fd, tracer->folds_fd, tracer->fold_epoch_fd };
+
+	if (!tracer->owns_descriptors)
+		return;
+	for (size_t i = 0; i < sizeof(map_fds) / sizeof(map_fds[0]); i++)
+		if (map_fds[i] >= 0)
+			close(map_fds[i]);
+	for (int i = 0; i < tracer->program_count; i++)
+		close(tracer->program_fds[i]);
+	free(tracer->program_fds);
+	tracer->program_fds = NULL;
+	tracer->program_count = 0;
+	tracer->owns_descriptors = false;
+}
+
 static void tracer_release(struct tracer *tracer)
 {
 	tracer_detach(tracer);
+	descriptors_close(tracer);
 	bindsnoop_bpf__destroy(tracer->skel);
 	tracer->skel = NULL;
+}
+
+/* A descriptor of our own for one of the object's (>= 3, closed on exec), or -1. */
+static int descriptor_keep(int fd)
+{
+	return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 3);
+}
+
+/*
+ * Keep what tracing needs of the object (its maps, its loaded programs; the
+ * links are already independent of it) and free the object.
+ */
+static int object_release(struct tracer *tracer)
+{
+	struct bindsnoop_bpf *skel = tracer->skel;
+	struct bpf_program *prog;
+	int loaded = 0;
+
+	bpf_object__for_each_program(prog, skel->obj)
+		loaded += bpf_program__fd(prog) >= 0;
+	tracer->program_fds = calloc(loaded ? loaded : 1, sizeof(*tracer->program_fds));
+	if (!tracer->program_fds)
+		return -ENOMEM;
+	tracer->owns_descriptors = true;
+	tracer->ring_buffer_fd = descriptor_keep(bpf_map__fd(skel->maps.events));
+	tracer->lost_events_fd = descriptor_keep(bpf_map__fd(skel->maps.lost_events));
+	tracer->owner_tags_fd = descriptor_keep(bpf_map__fd(skel->maps.owner_tags));
+	tracer->folds_fd = descriptor_keep(bpf_map__fd(skel->maps.folds));
+	tracer->fold_epoch_fd = descriptor_keep(bpf_map__fd(skel->maps.fold_epoch));
+	if (tracer->ring_buffer_fd < 0 || tracer->lost_events_fd < 0 || tracer->owner_tags_fd < 0 ||
+	    tracer->folds_fd < 0 || tracer->fold_epoch_fd < 0)
+		return -errno;
+	bpf_object__for_each_program(prog, skel->obj) {
+		int fd;
+
+		if (bpf_program__fd(prog) < 0)
+			continue;
+		fd = descriptor_keep(bpf_program__fd(prog));
+		if (fd < 0)
+			return -errno;
+		tracer->program_fds[tracer->program_count++] = fd;
+	}
+	bindsnoop_bpf__destroy(skel);
+	tracer->skel = NULL;
+	return 0;
 }
 
 /*
@@ -414,13 +479,15 @@ static int try_backend(struct tracer *tracer, const struct backend_trial *plan,
 	err = attach_programs(tracer, trial);
 	if (err)
 		goto fail_reported;
+	err = object_release(tracer);
+	if (err) {
+		snprintf(trial->reason, sizeof(trial->reason),
+			 "keeping the descriptors of %s failed: %s (raise the open files limit)",
+			 backend_name(plan->backend), strerror(-err));
+		goto fail_reported;
+	}
 	tracer->backend = plan->backend;
 	tracer->walk = plan->walk;
-	tracer->ring_buffer_fd = bpf_map__fd(skel->maps.events);
-	tracer->lost_events_fd = bpf_map__fd(skel->maps.lost_events);
-	tracer->owner_tags_fd = bpf_map__fd(skel->maps.owner_tags);
-	tracer->folds_fd = bpf_map__fd(skel->maps.folds);
-	tracer->fold_epoch_fd = bpf_map__fd(skel->maps.fold_epoch);
 	return 0;
 fail:
 	snprintf(trial->reason, sizeof(trial->reason), "preparing %s failed: %s",
@@ -494,7 +561,8 @@ int tracer_start(const struct options *opts, struct tracer **out)
 	char walk_failure[256] = "";
 	struct trial trial = {};
 	struct tracer *tracer;
-	size_t trial_count;
+	size_t trial_count, object_size;
+	const void *object;
 	int err;
 
 	verbose = opts->verbose;
@@ -538,6 +606,8 @@ int tracer_start(const struct options *opts, struct tracer **out)
 					backend_name(plan->backend), programs);
 			*out = tracer;
 			startup_heap_release();
+			object = bindsnoop_bpf__elf_bytes(&object_size);
+			startup_image_release(object, object_size);
 			return 0;
 		}
 		if (verbose)
@@ -564,15 +634,13 @@ failed:
 
 __u64 tracer_missed_runs(const struct tracer *tracer)
 {
-	struct bpf_program *prog;
 	__u64 missed = 0;
 
-	bpf_object__for_each_program(prog, tracer->skel->obj) {
+	for (int i = 0; i < tracer->program_count; i++) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(prog);
 
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+		if (!bpf_obj_get_info_by_fd(tracer->program_fds[i], &info, &len))
 			missed += info.recursion_misses;
 	}
 	return missed;

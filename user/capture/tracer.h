@@ -14,8 +14,13 @@
 struct bindsnoop_bpf;
 struct bpf_link;
 
+/*
+ * Once attached, the tracer keeps descriptors of its own (maps, programs,
+ * links) and frees libbpf's object, whose copies of the BPF object (every
+ * backend's instructions, BTF, line info) were most of the idle heap.
+ */
 struct tracer {
-	struct bindsnoop_bpf *skel;
+	struct bindsnoop_bpf *skel;  /* NULL once attached */
 	enum backend_choice backend; /* the one that attached */
 	bool walk;		     /* its programs run the in-kernel holder walk */
 	char degraded[512]; /* what this kernel makes bindsnoop leave out, and why; "" if nothing */
@@ -26,6 +31,9 @@ struct tracer {
 	int owner_tags_fd; /* who bound each socket while tracing (struct bs_owner_tag) */
 	int folds_fd;	   /* repeated failures counted in the kernel (struct bs_fold_key) */
 	int fold_epoch_fd; /* the number of the fold window open now */
+	int *program_fds;  /* the programs loaded, for their statistics */
+	int program_count;
+	bool owns_descriptors; /* the descriptors above are the tracer's, not the object's */
 };
 
 /*

@@ -15,7 +15,56 @@
 #include "output/process_metrics.h"
 
 #ifdef BINDSNOOP_METRICS_SERVER
+#include <dlfcn.h>
 #include <microhttpd.h>
+
+/*
+ * libmicrohttpd is loaded for --metrics only: linked, it and its TLS
+ * libraries (gnutls, p11-kit, nettle, gmp and more, which the server never
+ * uses) were 2.4 MB of every run's resident memory.
+ */
+#define LIBMICROHTTPD "libmicrohttpd.so.12"
+#define MHD_FUNCTIONS(F)                   \
+	F(MHD_start_daemon)                \
+	F(MHD_stop_daemon)                 \
+	F(MHD_get_connection_info)         \
+	F(MHD_create_response_from_buffer) \
+	F(MHD_add_response_header)         \
+	F(MHD_queue_response)              \
+	F(MHD_destroy_response)            \
+	F(MHD_lookup_connection_value)
+#define MHD_POINTER(name) typeof(&name) name;
+
+static struct {
+	MHD_FUNCTIONS(MHD_POINTER)
+	bool loaded;
+} mhd;
+
+/* libmicrohttpd's functions, loaded once; prints one line if they cannot be. */
+static int microhttpd_load(void)
+{
+	const char *missing = NULL;
+	void *library;
+
+	if (mhd.loaded)
+		return 0;
+	library = dlopen(LIBMICROHTTPD, RTLD_NOW | RTLD_LOCAL);
+#define MHD_RESOLVE(name)                                                                 \
+	if (library && !missing && !(mhd.name = (typeof(mhd.name))dlsym(library, #name))) \
+		missing = #name;
+	MHD_FUNCTIONS(MHD_RESOLVE)
+#undef MHD_RESOLVE
+	if (!library || missing) {
+		fprintf(stderr, "bindsnoop: --metrics needs %s%s%s: %s; install libmicrohttpd12\n",
+			LIBMICROHTTPD, missing ? ", which lacks " : "", missing ? missing : "",
+			dlerror() ?: "not found");
+		if (library)
+			dlclose(library);
+		return -ENOENT;
+	}
+	mhd.loaded = true;
+	return 0;
+}
 
 /* A backstop only: the guard's deadlines, which no byte restarts, come first. */
 #define IDLE_TIMEOUT_S 10
@@ -96,8 +145,8 @@ static void notify_connection(void *cls, struct MHD_Connection *connection, void
 		pthread_mutex_unlock(&server->lock);
 		return;
 	}
-	fd = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
-	peer = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	fd = mhd.MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+	peer = mhd.MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (fd) {
 		*socket_context = connection_guard_open(&server->guard, fd->connect_fd,
 							peer ? peer->client_addr : NULL, now);
@@ -114,7 +163,7 @@ static void notify_connection(void *cls, struct MHD_Connection *connection, void
 static void request_whole(struct metrics_server *server, struct MHD_Connection *connection)
 {
 	const union MHD_ConnectionInfo *info =
-		MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		mhd.MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 
 	if (!info)
 		return;
@@ -127,7 +176,7 @@ static enum MHD_Result respond(struct MHD_Connection *connection, unsigned int s
 			       const char *content_type, void *body, size_t len,
 			       enum MHD_ResponseMemoryMode mode)
 {
-	struct MHD_Response *response = MHD_create_response_from_buffer(len, body, mode);
+	struct MHD_Response *response = mhd.MHD_create_response_from_buffer(len, body, mode);
 	enum MHD_Result result;
 
 	if (!response) {
@@ -135,13 +184,13 @@ static enum MHD_Result respond(struct MHD_Connection *connection, unsigned int s
 			free(body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	mhd.MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
 	/* One request a connection: the guard's deadlines count from accept. */
-	MHD_add_response_header(response, MHD_HTTP_HEADER_CONNECTION, "close");
+	mhd.MHD_add_response_header(response, MHD_HTTP_HEADER_CONNECTION, "close");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-	result = MHD_queue_response(connection, status, response);
-	MHD_destroy_response(response);
+		mhd.MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	result = mhd.MHD_queue_response(connection, status, response);
+	mhd.MHD_destroy_response(response);
 	return result;
 }
 
@@ -158,8 +207,8 @@ static enum MHD_Result respond_text(struct MHD_Connection *connection, unsigned 
  */
 static bool wants_openmetrics(struct MHD_Connection *connection)
 {
-	const char *accept =
-		MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+	const char *accept = mhd.MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_ACCEPT);
 
 	return accept && strstr(accept, "application/openmetrics-text");
 }
@@ -251,7 +300,7 @@ static int start_threads(struct metrics_server *server, int fd)
 	err = -pthread_create(&server->watchdog, NULL, watchdog_main, server);
 	server->watchdog_started = !err;
 	if (!err)
-		server->daemon = MHD_start_daemon(
+		server->daemon = mhd.MHD_start_daemon(
 			MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC, 0, NULL,
 			NULL, handle_request, server, MHD_OPTION_LISTEN_SOCKET, fd,
 			MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONNECTION_GUARD_SLOTS,
@@ -268,7 +317,7 @@ void metrics_server_stop(struct metrics_server *server)
 		return;
 	/* The inter-thread channel (MHD_USE_ITC) wakes the thread: no wait for a timeout. */
 	if (server->daemon)
-		MHD_stop_daemon(server->daemon); /* closes the listening socket too */
+		mhd.MHD_stop_daemon(server->daemon); /* closes the listening socket too */
 	if (server->watchdog_started) {
 		pthread_mutex_lock(&server->lock);
 		server->stopping = true;
@@ -284,9 +333,13 @@ void metrics_server_stop(struct metrics_server *server)
 int metrics_server_start(const struct listen_address *address, struct metrics *metrics,
 			 struct metrics_server **result)
 {
-	struct metrics_server *server = calloc(1, sizeof(*server));
+	struct metrics_server *server;
 	int fd, err;
 
+	err = microhttpd_load();
+	if (err)
+		return err;
+	server = calloc(1, sizeof(*server));
 	if (!server || init_sync(server)) {
 		fprintf(stderr, "bindsnoop: out of memory setting up --metrics\n");
 		free(server);

@@ -100,8 +100,9 @@ struct output *output_syslog_new(const struct syslog_target *target, int facilit
  * thread of their own through a queue of queue_bytes, so that a stalled
  * journald never holds up tracing; entries that do not fit are counted
  * and reported. A restart loop makes one entry per fold_ms window (0:
- * one per record, --no-fold). NULL with errno set: out of memory, or
- * ENOTSUP in a build without libsystemd (journal_available()).
+ * one per record, --no-fold). NULL with errno set: out of memory,
+ * ENOTSUP in a build without libsystemd (journal_available()), or ELIBACC
+ * where libsystemd.so.0 cannot be loaded (said on stderr already).
  */
 /* 16 MiB: about 8,000 entries of a full report. */
 #define JOURNAL_QUEUE_BYTES (16u << 20)
