@@ -526,8 +526,12 @@ enum test_result test_autobind_exhausted(struct test_context *ctx)
 		if (!line)
 			return TEST_FAIL;
 		expect_string(&verdict, line->json, "via", "autobind");
+		/* Debian's arm64 5.10 inlines inet_autobind(): get_port reports it there. */
 		expect_string(&verdict, line->json, "hook",
-			      getenv("BINDSNOOP_GET_PORT_HOOKS") ? "get_port" : "autobind");
+			      getenv("BINDSNOOP_GET_PORT_HOOKS") ||
+					      !kernel_has_function("inet_autobind") ?
+				      "get_port" :
+				      "autobind");
 		expect_string(&verdict, line->json, "error", "EAGAIN");
 		expect_string(&verdict, line->json, "proto", "udp");
 		expect_integer(&verdict, line->json, "port", 0);
