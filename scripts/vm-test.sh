@@ -160,7 +160,7 @@ auto_expect() {
 # scripts/vm/steps.sh):
 # - get-port: what the get_port hooks must get right
 #   (BINDSNOOP_GET_PORT_HOOKS=1: the path of a kernel that inlines
-#   inet_autobind(), which no Debian kernel does): autobind failures, and binds
+#   inet_autobind(), as Debian's arm64 5.10 does): autobind failures, and binds
 #   and listens that fail inside get_port reported once, by their own hook.
 # - userspace: what userspace alone does with an event (its formats and
 #   outputs, how it exits, --who): the kernel has no part in them, so they run

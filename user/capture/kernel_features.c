@@ -193,8 +193,8 @@ void kernel_features_probe(struct kernel_features *features, enum backend_choice
 			btf__find_by_name_kind(vmlinux, "inet_bind_sk", BTF_KIND_FUNC) >= 0;
 		/*
 		 * BINDSNOOP_GET_PORT_HOOKS=1 takes the path of a kernel that
-		 * inlines inet_autobind(), which no Debian kernel does: the VM
-		 * tests run it (scripts/vm-test.sh), it is not for users.
+		 * inlines inet_autobind() (of Debian's, arm64 5.10) on any: the
+		 * VM tests run it (scripts/vm-test.sh), it is not for users.
 		 */
 		features->autobind =
 			btf__find_by_name_kind(vmlinux, "inet_autobind", BTF_KIND_FUNC) >= 0 &&
