@@ -131,26 +131,6 @@ int read_sysctl(const char *path, long *value)
 	return end == text ? -EINVAL : 0;
 }
 
-bool kernel_has_function(const char *name)
-{
-	FILE *symbols = fopen("/proc/kallsyms", "re");
-	size_t name_len = strlen(name);
-	char line[512];
-	bool found = false;
-
-	while (symbols && !found && fgets(line, sizeof(line), symbols)) {
-		/* "ffffffff81234560 T inet_autobind" (a module's adds "\t[mod]") */
-		char *last = strrchr(line, ' ');
-
-		found = last && !strncmp(last + 1, name, name_len) &&
-			(last[1 + name_len] == '\n' || last[1 + name_len] == '\0') &&
-			last - line >= 2 && (last[-1] == 't' || last[-1] == 'T');
-	}
-	if (symbols)
-		fclose(symbols);
-	return found;
-}
-
 bool in_container(void)
 {
 	char environ[4096];

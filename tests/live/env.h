@@ -28,12 +28,6 @@ int read_sysctl(const char *path, long *value);
 bool in_container(void);
 
 /*
- * Is name a function of the running kernel (/proc/kallsyms, read as root)?
- * false also when it cannot be read.
- */
-bool kernel_has_function(const char *name);
-
-/*
  * A port nothing holds (TCP and UDP, IPv4 and IPv6), distinct from every
  * port handed out before in this run. 0 if none is left.
  */
