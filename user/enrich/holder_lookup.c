@@ -5,7 +5,6 @@
 #include <time.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include "clock.h"
 #include "address_overlap.h"
@@ -464,7 +463,7 @@ static __u32 unix_holders_elsewhere(struct holder_lookup *lookup, const struct b
 	bool searched = report->holders_searched;
 	__u32 found = 0;
 
-	if (netns_list_find(&spaces, (struct netns_ref){ ev->netns_ino, ev->pid }, true))
+	if (netns_list_find(&spaces, (struct netns_ref){ ev->netns_ino, ev->pid }, true, budget))
 		searched = false;
 	for (size_t i = 1; i < spaces.count && !found; i++) {
 		struct bs_event there = *ev;
@@ -484,12 +483,6 @@ static __u32 unix_holders_elsewhere(struct holder_lookup *lookup, const struct b
 	return found;
 }
 
-static bool unix_socket_file(const struct unix_target *target)
-{
-	return target->name_len && target->name[0] && !target->file_error &&
-	       S_ISSOCK(target->file_mode);
-}
-
 /* AF_UNIX: the socket bound to the name, if any, and who has it open (unix_holder.c). */
 static void unix_holders_fill(struct holder_lookup *lookup, const struct bs_event *ev,
 			      struct bind_report *report, const struct lookup_budget *budget)
@@ -502,7 +495,7 @@ static void unix_holders_fill(struct holder_lookup *lookup, const struct bs_even
 		return;
 	sockdiag_note_pid(lookup->diag, ev->netns_ino, ev->pid);
 	found = unix_holders_find(lookup->diag, ev, report, budget);
-	if (!found && report->holders_searched && unix_socket_file(&report->unix_target))
+	if (!found && report->holders_searched && unix_target_is_socket_file(&report->unix_target))
 		found = unix_holders_elsewhere(lookup, ev, report, budget);
 	unix_holders_name(lookup, report, budget);
 	if (found > report->holder_count)

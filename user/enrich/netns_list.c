@@ -63,8 +63,10 @@ static void keep_unique(struct netns_list *list)
 	list->count = kept + 1;
 }
 
-int netns_list_find(struct netns_list *list, struct netns_ref first, bool every)
+int netns_list_find(struct netns_list *list, struct netns_ref first, bool every,
+		    const struct lookup_budget *budget)
 {
+	size_t seen = 0;
 	size_t capacity = 0;
 	struct dirent *entry;
 	int err = 0;
@@ -86,6 +88,11 @@ int netns_list_find(struct netns_list *list, struct netns_ref first, bool every)
 
 		if (*end || !pid)
 			continue;
+		/* Thousands of processes: a report's lookup stops at its budget. */
+		if (++seen % 64 == 0 && lookup_budget_spent(budget)) {
+			err = -ETIME;
+			break;
+		}
 		ino = netns_list_of(entry->d_name);
 		if (ino && add(list, &capacity, (struct netns_ref){ ino, (__u32)pid })) {
 			err = -ENOMEM;

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
+#include "enrich/lookup_budget.h"
 
 struct netns_ref {
 	__u64 ino; /* the namespace's inode (/proc/PID/ns/net) */
@@ -24,10 +25,12 @@ struct netns_list {
 
 /*
  * first (ino, pid) first; with every, each other namespace a process lives
- * in, however many. 0, or -ENOMEM (the list then holds what was found).
- * Free with netns_list_free.
+ * in, however many, walking /proc within budget (NULL: no bound). 0, or
+ * -ENOMEM or -ETIME (the list then holds what was found). Free with
+ * netns_list_free.
  */
-int netns_list_find(struct netns_list *list, struct netns_ref first, bool every);
+int netns_list_find(struct netns_list *list, struct netns_ref first, bool every,
+		    const struct lookup_budget *budget);
 void netns_list_free(struct netns_list *list);
 
 /* The network namespace of /proc/<pid_dir> ("self" too); 0 when unreadable. */

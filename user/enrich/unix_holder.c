@@ -20,6 +20,11 @@ static bool target_is_path(const struct unix_target *target)
 	return target->name_len && target->name[0];
 }
 
+bool unix_target_is_socket_file(const struct unix_target *target)
+{
+	return target_is_path(target) && !target->file_error && S_ISSOCK(target->file_mode);
+}
+
 /* "/proc/<pid>/<leaf>" into base[64], without stdio: it runs after fork(). */
 static void proc_pid_path(char *base, __u32 pid, const char *leaf)
 {
@@ -177,8 +182,7 @@ bool unix_socket_holds(const struct unix_target *target, const struct unix_socke
 	 * a socket keeps when its file is removed and another made there.
 	 */
 	if (socket->from_proc_net)
-		return (!target_is_path(target) ||
-			(target->file_error == 0 && S_ISSOCK(target->file_mode))) &&
+		return (!target_is_path(target) || unix_target_is_socket_file(target)) &&
 		       (!target->sock_type || target_is_path(target) ||
 			socket->type == target->sock_type) &&
 		       same_name_as_shown(target, socket);
@@ -186,7 +190,7 @@ bool unix_socket_holds(const struct unix_target *target, const struct unix_socke
 		__u64 dev = target->file_dev;
 
 		/* The file's inode ties it to its socket: a name can be reused, moved, relative. */
-		return target->file_error == 0 && S_ISSOCK(target->file_mode) && socket->vfs_ino &&
+		return unix_target_is_socket_file(target) && socket->vfs_ino &&
 		       socket->vfs_ino == target->file_ino &&
 		       socket->vfs_dev == ((major(dev) << 20) | minor(dev));
 	}
@@ -248,7 +252,7 @@ __u32 unix_holders_find(struct sockdiag *diag, const struct bs_event *ev,
 	int fd, err;
 
 	/* A path with no socket file behind it has no socket to look for. */
-	if (target_is_path(target) && (target->file_error || !S_ISSOCK(target->file_mode)))
+	if (target_is_path(target) && !unix_target_is_socket_file(target))
 		return 0;
 	if (!target->name_len)
 		return 0;

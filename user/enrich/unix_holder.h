@@ -27,6 +27,9 @@ void unix_target_read(const struct bs_event *ev, struct unix_target *target, boo
  */
 bool unix_socket_holds(const struct unix_target *target, const struct unix_socket *socket);
 
+/* target names a path, and a socket file is there (unix_target_read looked). */
+bool unix_target_is_socket_file(const struct unix_target *target);
+
 /*
  * Add the sockets holding report->unix_target's name to report->holders
  * (their processes are named by the caller), from one unix_diag dump in the

@@ -45,8 +45,7 @@ struct who_query {
 	struct procinfo_cache *procs;
 	struct holder_lookup *lookup;
 	struct enricher *enricher;
-	struct netns_ref *namespaces; /* ours first, then by the lowest pid living there */
-	size_t namespace_count;
+	struct netns_list namespaces; /* ours first, then by the lowest pid living there */
 	struct who_socket *found;
 	size_t found_count;
 	size_t found_capacity;
@@ -67,12 +66,8 @@ struct who_query {
 static int find_namespaces(struct who_query *query)
 {
 	struct netns_ref ours = { netns_list_of("self"), (__u32)getpid() };
-	struct netns_list list;
-	int err = netns_list_find(&list, ours, query->opts->all_netns);
 
-	query->namespaces = list.refs;
-	query->namespace_count = list.count;
-	return err;
+	return netns_list_find(&query->namespaces, ours, query->opts->all_netns, NULL);
 }
 
 static void put_line(struct who_query *query)
@@ -290,8 +285,8 @@ static int who_socket_compare(const void *left, const void *right)
  */
 static int collect_sockets(struct who_query *query)
 {
-	for (size_t i = 0; i < query->namespace_count && !query->err; i++) {
-		const struct netns_ref *ns = &query->namespaces[i];
+	for (size_t i = 0; i < query->namespaces.count && !query->err; i++) {
+		const struct netns_ref *ns = &query->namespaces.refs[i];
 
 		for (size_t p = 0; p < sizeof(who_protocols) / sizeof(who_protocols[0]); p++) {
 			query->dumping_namespace = i;
@@ -322,7 +317,7 @@ static void print_held(struct who_query *query, const struct who_socket *found,
 		       struct holder_report *holder)
 {
 	__u16 protocol = who_protocols[found->protocol_index];
-	__u64 netns = query->namespaces[found->namespace_index].ino;
+	__u64 netns = query->namespaces.refs[found->namespace_index].ino;
 	__u32 time_wait_left_ms = found->socket.time_wait ? found->socket.expires_ms : 0;
 
 	holder_lookup_describe(query->lookup, &found->socket, protocol, holder);
@@ -493,8 +488,8 @@ static void print_unix_name(struct who_query *query, const struct path_pattern *
 	ev.unix_addr.path_len = pattern->len;
 	unix_target_read(&ev, &asked->unix_target, true);
 	format_unix_name(asked->unix_target.name, asked->unix_target.name_len, name, sizeof(name));
-	for (size_t i = 0; i < query->namespace_count; i++) {
-		const struct netns_ref *ns = &query->namespaces[i];
+	for (size_t i = 0; i < query->namespaces.count; i++) {
+		const struct netns_ref *ns = &query->namespaces.refs[i];
 
 		holder_lookup_unix(query->lookup, ns->ino, ns->pid, asked);
 		searched = searched && asked->holders_searched;
@@ -558,7 +553,7 @@ int who_run(const struct options *opts, FILE *out, FILE *err)
 	holder_lookup_scan_processes(query->lookup);
 	if (find_namespaces(query) || collect_sockets(query)) {
 		fprintf(err, "bindsnoop: out of memory for --who (%zu namespaces, %zu sockets)\n",
-			query->namespace_count, query->found_count);
+			query->namespaces.count, query->found_count);
 		goto out;
 	}
 	if (!opts->json) {
@@ -579,7 +574,7 @@ out:
 	enricher_free(query->enricher);
 	holder_lookup_free(query->lookup);
 	procinfo_cache_free(query->procs);
-	free(query->namespaces);
+	netns_list_free(&query->namespaces);
 	free(query->found);
 	free(query->unix_asked);
 	free(query);
