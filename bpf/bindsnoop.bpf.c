@@ -98,31 +98,31 @@ int tp_enter_listen(struct trace_event_raw_sys_enter *ctx)
 SEC("fentry/inet_bind")
 int BPF_PROG(fentry_inet_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
-	return op_begin(BS_KIND_BIND, sock->sk, uaddr, addr_len, false);
+	return op_begin(BS_KIND_BIND, sock->sk, 0, uaddr, addr_len, false);
 }
 
 SEC("fentry/inet6_bind")
 int BPF_PROG(fentry_inet6_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
-	return op_begin(BS_KIND_BIND, sock->sk, uaddr, addr_len, false);
+	return op_begin(BS_KIND_BIND, sock->sk, 0, uaddr, addr_len, false);
 }
 
 SEC("fentry/inet_bind_sk")
 int BPF_PROG(fentry_inet_bind_sk, struct sock *sk, struct sockaddr *uaddr, int addr_len)
 {
-	return op_begin(BS_KIND_BIND, sk, uaddr, addr_len, false);
+	return op_begin(BS_KIND_BIND, sk, 0, uaddr, addr_len, false);
 }
 
 SEC("fentry/inet6_bind_sk")
 int BPF_PROG(fentry_inet6_bind_sk, struct sock *sk, struct sockaddr *uaddr, int addr_len)
 {
-	return op_begin(BS_KIND_BIND, sk, uaddr, addr_len, false);
+	return op_begin(BS_KIND_BIND, sk, 0, uaddr, addr_len, false);
 }
 
 SEC("fentry/inet_listen")
 int BPF_PROG(fentry_inet_listen, struct socket *sock, int backlog)
 {
-	return op_begin(BS_KIND_LISTEN, sock->sk, NULL, 0, false);
+	return op_begin(BS_KIND_LISTEN, sock->sk, 0, NULL, 0, false);
 }
 
 WALK_VARIANTS("fexit/inet_bind", BPF_PROG, fexit_inet_bind,
@@ -167,7 +167,7 @@ WALK_VARIANTS("fexit/udp_lib_get_port", BPF_PROG, fexit_udp_lib_get_port,
 SEC("kprobe/inet_bind")
 int BPF_KPROBE(kprobe_inet_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
-	return op_begin(BS_KIND_BIND, BPF_CORE_READ(sock, sk), uaddr, addr_len, false);
+	return op_begin(BS_KIND_BIND, BPF_CORE_READ(sock, sk), 0, uaddr, addr_len, false);
 }
 
 WALK_VARIANTS("kretprobe/inet_bind", BPF_KRETPROBE, kretprobe_inet_bind, (int ret),
@@ -176,7 +176,7 @@ WALK_VARIANTS("kretprobe/inet_bind", BPF_KRETPROBE, kretprobe_inet_bind, (int re
 SEC("kprobe/inet6_bind")
 int BPF_KPROBE(kprobe_inet6_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
-	return op_begin(BS_KIND_BIND, BPF_CORE_READ(sock, sk), uaddr, addr_len, false);
+	return op_begin(BS_KIND_BIND, BPF_CORE_READ(sock, sk), 0, uaddr, addr_len, false);
 }
 
 WALK_VARIANTS("kretprobe/inet6_bind", BPF_KRETPROBE, kretprobe_inet6_bind, (int ret),
@@ -185,7 +185,7 @@ WALK_VARIANTS("kretprobe/inet6_bind", BPF_KRETPROBE, kretprobe_inet6_bind, (int 
 SEC("kprobe/inet_bind_sk")
 int BPF_KPROBE(kprobe_inet_bind_sk, struct sock *sk, struct sockaddr *uaddr, int addr_len)
 {
-	return op_begin(BS_KIND_BIND, sk, uaddr, addr_len, false);
+	return op_begin(BS_KIND_BIND, sk, 0, uaddr, addr_len, false);
 }
 
 WALK_VARIANTS("kretprobe/inet_bind_sk", BPF_KRETPROBE, kretprobe_inet_bind_sk, (int ret),
@@ -194,7 +194,7 @@ WALK_VARIANTS("kretprobe/inet_bind_sk", BPF_KRETPROBE, kretprobe_inet_bind_sk, (
 SEC("kprobe/inet6_bind_sk")
 int BPF_KPROBE(kprobe_inet6_bind_sk, struct sock *sk, struct sockaddr *uaddr, int addr_len)
 {
-	return op_begin(BS_KIND_BIND, sk, uaddr, addr_len, false);
+	return op_begin(BS_KIND_BIND, sk, 0, uaddr, addr_len, false);
 }
 
 WALK_VARIANTS("kretprobe/inet6_bind_sk", BPF_KRETPROBE, kretprobe_inet6_bind_sk, (int ret),
@@ -203,7 +203,7 @@ WALK_VARIANTS("kretprobe/inet6_bind_sk", BPF_KRETPROBE, kretprobe_inet6_bind_sk,
 SEC("kprobe/inet_listen")
 int BPF_KPROBE(kprobe_inet_listen, struct socket *sock, int backlog)
 {
-	return op_begin(BS_KIND_LISTEN, BPF_CORE_READ(sock, sk), NULL, 0, false);
+	return op_begin(BS_KIND_LISTEN, BPF_CORE_READ(sock, sk), 0, NULL, 0, false);
 }
 
 WALK_VARIANTS("kretprobe/inet_listen", BPF_KRETPROBE, kretprobe_inet_listen, (int ret),
@@ -274,7 +274,7 @@ WALK_VARIANTS("kretprobe/udp_lib_get_port", BPF_KRETPROBE, kretprobe_udp_lib_get
 SEC("fentry/unix_bind")
 int BPF_PROG(fentry_unix_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
-	return op_begin(BS_KIND_BIND, sock->sk, uaddr, addr_len, false);
+	return op_begin(BS_KIND_BIND, sock->sk, 0, uaddr, addr_len, false);
 }
 
 SEC("fexit/unix_bind")
@@ -286,7 +286,7 @@ int BPF_PROG(fexit_unix_bind, struct socket *sock, struct sockaddr *uaddr, int a
 SEC("kprobe/unix_bind")
 int BPF_KPROBE(kprobe_unix_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
-	return op_begin(BS_KIND_BIND, BPF_CORE_READ(sock, sk), uaddr, addr_len, false);
+	return op_begin(BS_KIND_BIND, BPF_CORE_READ(sock, sk), 0, uaddr, addr_len, false);
 }
 
 SEC("kretprobe/unix_bind")

@@ -144,13 +144,16 @@ static __always_inline struct udp_table *udp_table_of(struct net *net, struct so
  * syscall hooks see the MPTCP one. tcp_sock.is_mptcp (CONFIG_MPTCP, v5.6)
  * tells them apart, so every backend reports the protocol the caller chose.
  * btf_sk: sk is a BTF pointer (fexit), its sk_protocol a plain load.
+ * syscall_sk: sk is the descriptor's own socket (the syscall hooks), whose
+ * sk_protocol already says IPPROTO_MPTCP: no second read for every TCP bind.
  */
-static __always_inline __u16 caller_protocol(struct sock *sk, bool btf_sk)
+static __always_inline __u16 caller_protocol(struct sock *sk, bool btf_sk, bool syscall_sk)
 {
 	__u16 protocol = btf_sk ? sk->sk_protocol : BPF_CORE_READ(sk, sk_protocol);
 	bool mptcp;
 
-	if (protocol != IPPROTO_TCP || !bpf_core_field_exists(struct tcp_sock, is_mptcp))
+	if (protocol != IPPROTO_TCP || syscall_sk ||
+	    !bpf_core_field_exists(struct tcp_sock, is_mptcp))
 		return protocol;
 	if (btf_sk) {
 		/*

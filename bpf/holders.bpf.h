@@ -122,9 +122,8 @@ static __always_inline void owner_tag_identity_read(struct bs_owner_tag *tag)
  * that meets the slot half-written finds no tag rather than a mixed one
  * (two binds at once on the one slot, an inode mask apart, can still mix).
  */
-static __always_inline void owner_tag_record(struct sock *sk, __u32 pid)
+static __always_inline void owner_tag_record(__u64 inode, __u32 pid)
 {
-	__u64 inode = sock_inode(sk);
 	struct bs_owner_tag *tag;
 	__u32 slot;
 

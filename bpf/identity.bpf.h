@@ -227,18 +227,31 @@ static __always_inline void cmdline_read(struct bs_identity *id, struct mm_struc
 		id->cmdline_len = len;
 }
 
-/* The options the diagnosis weighs, from the caller's socket as it failed. */
-static __always_inline void caller_sock_options_read(struct bs_identity *id, struct sock *sk)
+/*
+ * The options the diagnosis weighs, from the caller's socket as it failed:
+ * SO_REUSEADDR, SO_REUSEPORT and SO_BINDTODEVICE (struct sock_common, which
+ * the reporting program read already, see struct caller_sock) and the
+ * inet_sock bits read here.
+ */
+static __always_inline void caller_sock_options_read(struct bs_identity *id, struct sock *sk,
+						     __u8 common_flags, int bound_ifindex)
+{
+	id->sock_flags |= common_flags | inet_bind_flags((struct inet_sock *)sk);
+	id->bound_ifindex = bound_ifindex;
+	id->flags |= BS_ID_SOCK_OPTIONS;
+}
+
+/* The struct sock_common part of them, for a hook that has no copy of it. */
+static __always_inline __u8 sock_common_flags_probed(struct sock *sk)
 {
 	struct sock_common *skc = &sk->__sk_common;
+	__u8 flags = 0;
 
 	if (BPF_CORE_READ_BITFIELD_PROBED(skc, skc_reuse))
-		id->sock_flags |= BS_SOCK_REUSEADDR;
+		flags |= BS_SOCK_REUSEADDR;
 	if (BPF_CORE_READ_BITFIELD_PROBED(skc, skc_reuseport))
-		id->sock_flags |= BS_SOCK_REUSEPORT;
-	id->sock_flags |= inet_bind_flags((struct inet_sock *)sk);
-	id->bound_ifindex = BPF_CORE_READ(skc, skc_bound_dev_if);
-	id->flags |= BS_ID_SOCK_OPTIONS;
+		flags |= BS_SOCK_REUSEPORT;
+	return flags;
 }
 
 /*
@@ -355,22 +368,51 @@ static __always_inline void process_identity_read(struct bs_identity *id,
  * Everything above, into the event (id is zeroed). Not inlined: one copy
  * serves every program, in a frame of its own beside the holder walk's.
  */
-static __noinline void identity_read(struct bs_identity *id, struct sock *sk)
+/*
+ * The stamp of the current process. Where the kernel has a BTF task pointer
+ * (every kernel with bpf_task_pt_regs()), plain loads: the stamp is read for
+ * every full report, and seven probe reads were most of a cached identity's
+ * cost.
+ */
+static __always_inline void identity_stamp_read(struct identity_stamp *stamp)
+{
+	if (kernel_has_task_pt_regs()) {
+		struct task_struct *task = bpf_get_current_task_btf();
+		struct mm_struct *mm = task->mm;
+
+		stamp->start_boottime_ns = task->group_leader->start_boottime;
+		stamp->mm = (__u64)mm;
+		stamp->exe_file = (__u64)mm->exe_file;
+		stamp->css_set = (__u64)task->cgroups;
+		stamp->parent = (__u64)task->real_parent;
+		stamp->tgid = task->tgid;
+	} else {
+		struct task_struct *task = (void *)bpf_get_current_task();
+		struct mm_struct *mm = BPF_CORE_READ(task, mm);
+
+		stamp->start_boottime_ns = BPF_CORE_READ(task, group_leader, start_boottime);
+		stamp->mm = (__u64)mm;
+		stamp->exe_file = (__u64)BPF_CORE_READ(mm, exe_file);
+		stamp->css_set = (__u64)BPF_CORE_READ(task, cgroups);
+		stamp->parent = (__u64)BPF_CORE_READ(task, real_parent);
+		stamp->tgid = BPF_CORE_READ(task, tgid);
+	}
+}
+
+static __noinline void identity_read(struct bs_identity *id, struct sock *sk, __u8 common_flags,
+				     int bound_ifindex)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
-	struct mm_struct *mm = BPF_CORE_READ(task, mm);
-	struct file *exe = BPF_CORE_READ(mm, exe_file);
 	__u32 zero = 0;
 	struct identity_stamp *stamp = bpf_map_lookup_elem(&identity_stamps, &zero);
 
 	if (!stamp)
 		return;
-	stamp->start_boottime_ns = BPF_CORE_READ(task, group_leader, start_boottime);
-	stamp->mm = (__u64)mm;
-	stamp->exe_file = (__u64)exe;
-	stamp->css_set = (__u64)BPF_CORE_READ(task, cgroups);
-	stamp->parent = (__u64)BPF_CORE_READ(task, real_parent);
-	stamp->tgid = BPF_CORE_READ(task, tgid);
+	identity_stamp_read(stamp);
+
+	struct mm_struct *mm = (void *)stamp->mm;
+	struct file *exe = (void *)stamp->exe_file;
+
 	if (kernel_has_task_pt_regs()) {
 		__u32 slot = stamp->tgid & (IDENTITY_CACHE_SLOTS - 1);
 		struct identity_cache_entry *entry = bpf_map_lookup_elem(&identity_cache, &slot);
@@ -394,7 +436,7 @@ static __noinline void identity_read(struct bs_identity *id, struct sock *sk)
 		process_identity_read(id, task, mm, exe, stamp->start_boottime_ns);
 	}
 	if (sk)
-		caller_sock_options_read(id, sk);
+		caller_sock_options_read(id, sk, common_flags, bound_ifindex);
 }
 
 #endif /* BINDSNOOP_IDENTITY_BPF_H */

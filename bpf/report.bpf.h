@@ -51,6 +51,7 @@ struct {
 struct pending_op {
 	struct sock *sk; /* NULL on the syscall path, which finds it from the fd */
 	const void *sockaddr;
+	__u64 sock_inode; /* the socket's inode where the hook read it already, else 0 */
 	__u32 sockaddr_len;
 	__u8 kind;
 	__u8 from_user; /* sockaddr is the syscall's argument, not the kernel's copy */
@@ -77,10 +78,12 @@ static __always_inline bool op_pending(void)
 }
 
 static __always_inline void pending_op_make(struct pending_op *op, __u8 kind, struct sock *sk,
-					    const void *sockaddr, int sockaddr_len, bool from_user)
+					    __u64 sock_inode, const void *sockaddr,
+					    int sockaddr_len, bool from_user)
 {
 	__builtin_memset(op, 0, sizeof(*op)); /* padding included: op may go into a map */
 	op->sk = sk;
+	op->sock_inode = sock_inode;
 	op->sockaddr = sockaddr_len > 0 ? sockaddr : NULL;
 	op->sockaddr_len = sockaddr_len > SOCKADDR_MAX ? SOCKADDR_MAX : sockaddr_len;
 	op->kind = kind;
@@ -102,21 +105,46 @@ static __always_inline long op_sockaddr_read(void *dst, __u32 size, const struct
  * Entry side, for hooks whose return does not see the arguments (kretprobes,
  * sys_exit without bpf_task_pt_regs()): remember what this thread asked for.
  */
-static __always_inline int op_begin(__u8 kind, struct sock *sk, const void *sockaddr,
-				    int sockaddr_len, bool from_user)
+static __always_inline int op_begin(__u8 kind, struct sock *sk, __u64 sock_inode,
+				    const void *sockaddr, int sockaddr_len, bool from_user)
 {
 	struct pending_op op;
 	__u32 tid = current_tid();
 
 	if (!sk)
 		return 0;
-	pending_op_make(&op, kind, sk, sockaddr, sockaddr_len, from_user);
+	pending_op_make(&op, kind, sk, sock_inode, sockaddr, sockaddr_len, from_user);
 	bpf_map_update_elem(&pending_ops, &tid, &op, BPF_ANY);
 	return 0;
 }
 
-/* The socket behind a descriptor of the current task, or NULL. */
-static __always_inline struct sock *sock_from_fd(int fd)
+/*
+ * The head of a struct socket_alloc (the socket, then its inode), copied
+ * with one probe read: the socket's file and sock and the inode's number
+ * then cost loads, not a probe read each. sock_from_fd() runs for every
+ * bind on the syscall path, successes included. The fields used end at byte
+ * 200 (vfs_inode.i_ino) in every kernel from 5.10 to 7.3; a kernel that
+ * moved them further fails at load (a read past the map value), never
+ * silently.
+ */
+#define SOCKET_HEAD_SIZE 256
+
+struct socket_head {
+	__u8 bytes[SOCKET_HEAD_SIZE];
+} __attribute__((aligned(8)));
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct socket_head);
+} socket_heads SEC(".maps");
+
+/*
+ * The socket behind a descriptor of the current task, or NULL; its inode
+ * number into *inode.
+ */
+static __always_inline struct sock *sock_from_fd(int fd, __u64 *inode)
 {
 	struct file **files;
 
@@ -141,15 +169,24 @@ static __always_inline struct sock *sock_from_fd(int fd)
 	}
 	struct file *file = NULL;
 	struct socket *sock;
+	struct socket_head *head;
+	__u32 zero = 0;
 
 	bpf_probe_read_kernel(&file, sizeof(file), &files[fd]);
 	if (!file)
 		return NULL;
 	sock = BPF_CORE_READ(file, private_data);
-	/* Only a socket's private_data points back at its file. */
-	if (!sock || BPF_CORE_READ(sock, file) != file)
+	head = bpf_map_lookup_elem(&socket_heads, &zero);
+	if (!sock || !head || bpf_probe_read_kernel(head->bytes, sizeof(head->bytes), sock))
 		return NULL;
-	return BPF_CORE_READ(sock, sk);
+
+	struct socket_alloc *copy = (struct socket_alloc *)head->bytes;
+
+	/* Only a socket's private_data points back at its file. */
+	if (copy->socket.file != file)
+		return NULL;
+	*inode = copy->vfs_inode.i_ino;
+	return copy->socket.sk;
 }
 
 static __always_inline bool bitmap_has(const volatile __u8 *bitmap, __u32 bit)
@@ -244,10 +281,19 @@ static __always_inline bool outcome_wanted(int ret, __u16 port)
 struct caller_sock {
 	struct net *net;
 	__u8 bound_addr[BS_ADDR_LEN];
+	int bound_ifindex;
 	__u16 family;
 	__u16 bound_port;
 	bool v6only;
+	__u8 common_flags; /* BS_SOCK_REUSEADDR, BS_SOCK_REUSEPORT */
 };
+
+/* SO_REUSEADDR and SO_REUSEPORT of a struct sock_common that loads can reach. */
+static __always_inline __u8 sock_common_flags(const struct sock_common *skc)
+{
+	return (BPF_CORE_READ_BITFIELD(skc, skc_reuse) ? BS_SOCK_REUSEADDR : 0) |
+	       (BPF_CORE_READ_BITFIELD(skc, skc_reuseport) ? BS_SOCK_REUSEPORT : 0);
+}
 
 /*
  * Not inlined on purpose: its snapshot then lives in a frame of its own,
@@ -266,6 +312,8 @@ static __noinline bool caller_sock_read(struct caller_sock *out, struct sock *sk
 	out->net = skc->skc_net.net;
 	out->bound_port = skc->skc_num;
 	out->v6only = BPF_CORE_READ_BITFIELD(skc, skc_ipv6only);
+	out->common_flags = sock_common_flags(skc);
+	out->bound_ifindex = skc->skc_bound_dev_if;
 	sock_snapshot_addr(skc, out->family, out->bound_addr);
 	return true;
 }
@@ -338,17 +386,25 @@ static __always_inline void requested_address(struct requested *out, const struc
 	__builtin_memcpy(out->addr, caller->bound_addr, sizeof(out->addr));
 }
 
+/* What one record takes of the ring: its 8-byte header, then the event rounded up to 8. */
+#define BS_RINGBUF_RECORD_SIZE (8 + ((sizeof(struct bs_event) + 7) & ~7))
+
 static __always_inline void event_submit(struct bs_event *event)
 {
 	/*
 	 * Waking the reader per record costs the traced thread more than the
 	 * bind itself; the reader polls on a short timer instead, and is woken
-	 * early only when the backlog grows.
+	 * early only by the record that takes the backlog past the threshold.
+	 * Not by every record above it: a reader that lags behind a storm is
+	 * awake already, and a wake-up each (an irq_work) cost a full report
+	 * a quarter of its time. A crossing two CPUs both miss costs at most
+	 * one poll interval.
 	 */
 	__u64 queued = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 threshold = bs_cfg.wakeup_threshold;
+	bool crossed = queued >= threshold && queued < threshold + BS_RINGBUF_RECORD_SIZE;
 
-	bpf_ringbuf_submit(event, queued >= bs_cfg.wakeup_threshold ? BPF_RB_FORCE_WAKEUP :
-								      BPF_RB_NO_WAKEUP);
+	bpf_ringbuf_submit(event, crossed ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
 static __always_inline void count_lost(void)
@@ -404,19 +460,12 @@ static __always_inline void caller_sock_read_btf(struct caller_sock *out, struct
 	out->net = skc->skc_net.net;
 	out->bound_port = skc->skc_num;
 	out->v6only = BPF_CORE_READ_BITFIELD(skc, skc_ipv6only);
+	out->common_flags = sock_common_flags(skc);
+	out->bound_ifindex = skc->skc_bound_dev_if;
 	if (out->family == AF_INET6)
 		__builtin_memcpy(out->bound_addr, &skc->skc_v6_rcv_saddr, 16);
 	else
 		__builtin_memcpy(out->bound_addr, &skc->skc_rcv_saddr, 4);
-}
-
-/* An IPv4 or IPv6 socket (bind() of a unix socket takes the syscall path too). */
-static __always_inline bool sock_is_inet(struct sock *sk, enum sk_access access)
-{
-	__u16 family = access == SK_BTF ? sk->__sk_common.skc_family :
-					  BPF_CORE_READ(sk, __sk_common.skc_family);
-
-	return family == AF_INET || family == AF_INET6;
 }
 
 static __always_inline bool inet_caller_read(struct caller_sock *caller, struct sock *sk,
@@ -429,22 +478,41 @@ static __always_inline bool inet_caller_read(struct caller_sock *caller, struct 
 	return caller->family == AF_INET || caller->family == AF_INET6;
 }
 
+/*
+ * The inode of the caller's socket: the hook's if it read it already (the
+ * syscall path, from the socket's head), else one probe read where sk is a
+ * BTF pointer (its socket is a load), two where it is not.
+ */
+static __always_inline __u64 caller_inode(const struct pending_op *op, struct sock *sk,
+					  enum sk_access access)
+{
+	if (op && op->sock_inode)
+		return op->sock_inode;
+	if (access == SK_BTF)
+		return socket_inode(sk->sk_socket);
+	return sock_inode(sk);
+}
+
 /* The caller's part of a record, read at the failure; the caller's own address is the hook's. */
 static __always_inline void event_caller_fill(struct bs_event *event, struct caller_id *id,
-					      struct sock *sk, struct net *net, int ret,
-					      __u8 kind, __u8 hook)
+					      struct sock *sk, __u64 inode, struct net *net,
+					      int ret, __u8 kind, __u8 hook)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
-
 	caller_id_complete(id);
 	event->ts_boot_ns = bpf_ktime_get_boot_ns();
 	event->pid = id->pid_tgid >> 32;
 	event->tid = (__u32)id->pid_tgid;
-	event->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	if (kernel_has_task_pt_regs()) {
+		event->ppid = bpf_get_current_task_btf()->real_parent->tgid;
+	} else {
+		struct task_struct *task = (void *)bpf_get_current_task();
+
+		event->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	}
 	event->uid = id->uid;
 	event->cgroup_id = bpf_get_current_cgroup_id();
 	event->netns_ino = BPF_CORE_READ(net, ns.inum);
-	event->sock_inode = sock_inode(sk);
+	event->sock_inode = inode;
 	event->ret = ret;
 	event->sock_type = BPF_CORE_READ(sk, sk_type);
 	event->kind = kind;
@@ -459,11 +527,12 @@ static __always_inline void event_caller_fill(struct bs_event *event, struct cal
  * and there the fold's and the walk's variables, which told those states
  * apart, are dead (five checks of it became one or two).
  */
-static __always_inline void event_identity_fill(struct bs_event *event, struct sock *sk, int ret)
+static __always_inline void event_identity_fill(struct bs_event *event, struct sock *sk, int ret,
+						__u8 common_flags, int bound_ifindex)
 {
 	if (ret < 0) {
 		__builtin_memset(&event->identity, 0, sizeof(event->identity));
-		identity_read(&event->identity, sk);
+		identity_read(&event->identity, sk, common_flags, bound_ifindex);
 	} else {
 		event->identity.flags = 0;
 	}
@@ -482,8 +551,6 @@ static __always_inline bool sees_other_families(__u8 hook)
 /* A failed bind of a socket of another family: AF_UNIX's (unix_bind.bpf.h). */
 static __noinline int unix_bind_failed(struct caller_id *id, const struct pending_op *op,
 				       struct sock *sk, int ret, __u8 hook);
-/* A successful one: an AF_UNIX socket is tagged with its binder (unix_bind.bpf.h). */
-static __always_inline int unix_bind_succeeded(struct sock *sk, __u32 pid, __u8 kind);
 
 /*
  * Return side: report the outcome of op (NULL for an autobind) on socket sk.
@@ -495,6 +562,7 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 					  int ret, __u8 hook, bool walk)
 {
 	__u32 pid = id->pid_tgid >> 32;
+	__u64 inode;
 	struct caller_sock caller;
 	struct requested requested;
 	struct bs_event *event;
@@ -503,10 +571,15 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 	if (!sk)
 		return 0;
 	if (ret == 0) {
-		/* Every server's binds come this way: the family, the tag, nothing more. */
-		if (!sock_is_inet(sk, access))
-			return sees_other_families(hook) ? unix_bind_succeeded(sk, pid, kind) : 0;
-		owner_tag_record(sk, pid);
+		/*
+		 * Every server's binds come this way: the tag, nothing more.
+		 * The syscall hooks see sockets of every family and tag them
+		 * all, rather than pay a read of the family for every bind:
+		 * an AF_UNIX socket can hold a path, and another only takes
+		 * the slot of its own inode.
+		 */
+		inode = caller_inode(op, sk, access);
+		owner_tag_record(inode, pid);
 		if (!bs_cfg.all || !caller_id_wanted(id) || !inet_caller_read(&caller, sk, access))
 			return 0;
 	} else if (!caller_id_wanted(id)) {
@@ -515,13 +588,15 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 		return kind == BS_KIND_BIND && sees_other_families(hook) ?
 			       unix_bind_failed(id, op, sk, ret, hook) :
 			       0;
+	} else {
+		inode = 0; /* read for a record only: a folded repeat needs none */
 	}
 
 	requested_address(&requested, op, &caller, access);
 	if (!outcome_wanted(ret, requested.port))
 		return 0;
 
-	protocol = caller_protocol(sk, access == SK_BTF);
+	protocol = caller_protocol(sk, access == SK_BTF, hook == BS_HOOK_SYSCALL);
 	struct bs_fold_value *fold_entry = NULL;
 	struct bs_fold_key fold_key;
 	__u64 fold_epoch = 0;
@@ -548,12 +623,14 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 	event->caller_v6only = caller.v6only;
 	event->protocol = protocol;
 	/* caller.net through a plain pointer: CO-RE must not see "caller." */
-	event_caller_fill(event, id, sk, caller.net, ret, kind, hook);
+	if (!inode)
+		inode = caller_inode(op, sk, access);
+	event_caller_fill(event, id, sk, inode, caller.net, ret, kind, hook);
 	if (fold_epoch)
 		fold_window_open(&fold_key, fold_entry, event, fold_epoch);
 	if (walk && ret == -EADDRINUSE && bs_cfg.kernel_holders)
 		holders_find(event, sk, caller.net, caller.v6only);
-	event_identity_fill(event, sk, ret);
+	event_identity_fill(event, sk, ret, caller.common_flags, caller.bound_ifindex);
 	event_submit(event);
 	return 0;
 }
@@ -576,10 +653,12 @@ static __always_inline int syscall_finished(__u8 kind, int ret, bool walk)
 	caller_id_read(&id);
 	if (ret != 0 && !caller_id_wanted(&id))
 		return 0;
-	pending_op_make(&op, kind, NULL, (const void *)PT_REGS_PARM2_SYSCALL(regs),
+	__u64 inode = 0;
+	struct sock *sk = sock_from_fd(fd, &inode);
+
+	pending_op_make(&op, kind, NULL, inode, (const void *)PT_REGS_PARM2_SYSCALL(regs),
 			kind == BS_KIND_BIND ? (int)PT_REGS_PARM3_SYSCALL(regs) : 0, true);
-	return report_outcome(&id, &op, kind, sock_from_fd(fd), SK_PROBE, ret, BS_HOOK_SYSCALL,
-			      walk);
+	return report_outcome(&id, &op, kind, sk, SK_PROBE, ret, BS_HOOK_SYSCALL, walk);
 }
 
 /*
@@ -589,7 +668,10 @@ static __always_inline int syscall_finished(__u8 kind, int ret, bool walk)
 static __always_inline int syscall_started(__u8 kind, int fd, const void *sockaddr,
 					   int sockaddr_len)
 {
-	return op_begin(kind, sock_from_fd(fd), sockaddr, sockaddr_len, true);
+	__u64 inode = 0;
+	struct sock *sk = sock_from_fd(fd, &inode);
+
+	return op_begin(kind, sk, inode, sockaddr, sockaddr_len, true);
 }
 
 /* Return side of an op_begin on this thread. */
@@ -622,7 +704,7 @@ static __always_inline int inet_op_returned(__u8 kind, struct sock *sk, const vo
 
 	if (!kernel_has_task_pt_regs())
 		return op_finish(ret, BS_HOOK_INET, walk);
-	pending_op_make(&op, kind, sk, sockaddr, sockaddr_len, false);
+	pending_op_make(&op, kind, sk, 0, sockaddr, sockaddr_len, false);
 	caller_id_read(&id);
 	return report_outcome(&id, &op, kind, sk, SK_BTF, ret, BS_HOOK_INET, walk);
 }

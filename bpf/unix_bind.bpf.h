@@ -154,12 +154,13 @@ static __noinline int unix_bind_failed(struct caller_id *id, const struct pendin
 	event->holder_count = 0;
 	event->kernel_holders_searched = 0;
 	event->caller_v6only = 0;
-	event_caller_fill(event, id, sk, BPF_CORE_READ(sk, __sk_common.skc_net.net), ret,
-			  BS_KIND_BIND, hook);
+	event_caller_fill(event, id, sk, sock_inode(sk), BPF_CORE_READ(sk, __sk_common.skc_net.net),
+			  ret, BS_KIND_BIND, hook);
 	if (scratch->fold_epoch)
 		fold_window_open(&scratch->fold_key, bpf_map_lookup_elem(&folds, &scratch->fold_key),
 				 event, scratch->fold_epoch);
-	event_identity_fill(event, sk, ret);
+	event_identity_fill(event, sk, ret, sock_common_flags_probed(sk),
+			    BPF_CORE_READ(sk, __sk_common.skc_bound_dev_if));
 	/* The inet_sock bits identity_read() reads are not an AF_UNIX socket's. */
 	event->identity.sock_flags &= BS_SOCK_REUSEADDR | BS_SOCK_REUSEPORT;
 	event_submit(event);
@@ -169,11 +170,11 @@ static __noinline int unix_bind_failed(struct caller_id *id, const struct pendin
 /*
  * Every successful AF_UNIX bind tags its socket, as an inet one does: a
  * holder that bound while tracing is named even before a /proc scan sees it.
+ * (The syscall hooks tag it in report_outcome(), with every family.)
  */
-static __always_inline int unix_bind_succeeded(struct sock *sk, __u32 pid, __u8 kind)
+static __always_inline int unix_bind_succeeded(struct sock *sk, __u32 pid)
 {
-	if (kind == BS_KIND_BIND && BPF_CORE_READ(sk, __sk_common.skc_family) == BS_AF_UNIX)
-		owner_tag_record(sk, pid);
+	owner_tag_record(sock_inode(sk), pid);
 	return 0;
 }
 
@@ -191,11 +192,11 @@ static __always_inline int unix_bind_returned(struct sock *sk, const void *socka
 	if (!kernel_has_task_pt_regs())
 		return op_finish(ret, BS_HOOK_UNIX, false);
 	if (ret == 0)
-		return unix_bind_succeeded(sk, bpf_get_current_pid_tgid() >> 32, BS_KIND_BIND);
+		return unix_bind_succeeded(sk, bpf_get_current_pid_tgid() >> 32);
 	caller_id_read(&id);
 	if (!caller_id_wanted(&id))
 		return 0;
-	pending_op_make(&op, BS_KIND_BIND, sk, sockaddr, sockaddr_len, false);
+	pending_op_make(&op, BS_KIND_BIND, sk, 0, sockaddr, sockaddr_len, false);
 	return unix_bind_failed(&id, &op, sk, ret, BS_HOOK_UNIX);
 }
 

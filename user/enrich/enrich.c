@@ -55,8 +55,14 @@ void enricher_process(struct enricher *enricher, struct process_ref *process,
 		container_cache_describe(enricher->containers, container);
 		return;
 	}
-	/* docker-proxy runs in dockerd's cgroup: find its container by the port it publishes. */
-	if (holder && process->cmdline_known && docker_proxy_target(process->cmdline, &target) == 0)
+	/*
+	 * docker-proxy runs in dockerd's cgroup: find its container by the port
+	 * it publishes. Its arguments are parsed only for a process of that
+	 * name: every holder of every report comes this way.
+	 */
+	if (holder && process->cmdline_known &&
+	    !strncmp(process->comm, "docker-proxy", sizeof(process->comm)) &&
+	    docker_proxy_target(process->cmdline, &target) == 0)
 		container_cache_find_published(enricher->containers, target.proto,
 					       target.host_port ? target.host_port : holder->port,
 					       container);
