@@ -281,19 +281,10 @@ static __always_inline bool outcome_wanted(int ret, __u16 port)
 struct caller_sock {
 	struct net *net;
 	__u8 bound_addr[BS_ADDR_LEN];
-	int bound_ifindex;
 	__u16 family;
 	__u16 bound_port;
 	bool v6only;
-	__u8 common_flags; /* BS_SOCK_REUSEADDR, BS_SOCK_REUSEPORT */
 };
-
-/* SO_REUSEADDR and SO_REUSEPORT of a struct sock_common that loads can reach. */
-static __always_inline __u8 sock_common_flags(const struct sock_common *skc)
-{
-	return (BPF_CORE_READ_BITFIELD(skc, skc_reuse) ? BS_SOCK_REUSEADDR : 0) |
-	       (BPF_CORE_READ_BITFIELD(skc, skc_reuseport) ? BS_SOCK_REUSEPORT : 0);
-}
 
 /*
  * Not inlined on purpose: its snapshot then lives in a frame of its own,
@@ -312,8 +303,6 @@ static __noinline bool caller_sock_read(struct caller_sock *out, struct sock *sk
 	out->net = skc->skc_net.net;
 	out->bound_port = skc->skc_num;
 	out->v6only = BPF_CORE_READ_BITFIELD(skc, skc_ipv6only);
-	out->common_flags = sock_common_flags(skc);
-	out->bound_ifindex = skc->skc_bound_dev_if;
 	sock_snapshot_addr(skc, out->family, out->bound_addr);
 	return true;
 }
@@ -460,8 +449,6 @@ static __always_inline void caller_sock_read_btf(struct caller_sock *out, struct
 	out->net = skc->skc_net.net;
 	out->bound_port = skc->skc_num;
 	out->v6only = BPF_CORE_READ_BITFIELD(skc, skc_ipv6only);
-	out->common_flags = sock_common_flags(skc);
-	out->bound_ifindex = skc->skc_bound_dev_if;
 	if (out->family == AF_INET6)
 		__builtin_memcpy(out->bound_addr, &skc->skc_v6_rcv_saddr, 16);
 	else
@@ -527,12 +514,11 @@ static __always_inline void event_caller_fill(struct bs_event *event, struct cal
  * and there the fold's and the walk's variables, which told those states
  * apart, are dead (five checks of it became one or two).
  */
-static __always_inline void event_identity_fill(struct bs_event *event, struct sock *sk, int ret,
-						__u8 common_flags, int bound_ifindex)
+static __always_inline void event_identity_fill(struct bs_event *event, struct sock *sk, int ret)
 {
 	if (ret < 0) {
 		__builtin_memset(&event->identity, 0, sizeof(event->identity));
-		identity_read(&event->identity, sk, common_flags, bound_ifindex);
+		identity_read(&event->identity, sk);
 	} else {
 		event->identity.flags = 0;
 	}
@@ -630,7 +616,7 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 		fold_window_open(&fold_key, fold_entry, event, fold_epoch);
 	if (walk && ret == -EADDRINUSE && bs_cfg.kernel_holders)
 		holders_find(event, sk, caller.net, caller.v6only);
-	event_identity_fill(event, sk, ret, caller.common_flags, caller.bound_ifindex);
+	event_identity_fill(event, sk, ret);
 	event_submit(event);
 	return 0;
 }

@@ -159,8 +159,7 @@ static __noinline int unix_bind_failed(struct caller_id *id, const struct pendin
 	if (scratch->fold_epoch)
 		fold_window_open(&scratch->fold_key, bpf_map_lookup_elem(&folds, &scratch->fold_key),
 				 event, scratch->fold_epoch);
-	event_identity_fill(event, sk, ret, sock_common_flags_probed(sk),
-			    BPF_CORE_READ(sk, __sk_common.skc_bound_dev_if));
+	event_identity_fill(event, sk, ret);
 	/* The inet_sock bits identity_read() reads are not an AF_UNIX socket's. */
 	event->identity.sock_flags &= BS_SOCK_REUSEADDR | BS_SOCK_REUSEPORT;
 	event_submit(event);

@@ -31,6 +31,17 @@ static void add(struct text *text, const char *fmt, ...)
 
 	if (text->len >= text->size - 1)
 		return;
+	/* Most pieces are plain text: no vsnprintf for them (a storm's reports add dozens). */
+	if (!strchr(fmt, '%')) {
+		size_t len = strlen(fmt), room = text->size - 1 - text->len;
+
+		if (len > room)
+			len = room;
+		memcpy(text->buf + text->len, fmt, len);
+		text->len += len;
+		text->buf[text->len] = '\0';
+		return;
+	}
 	va_start(args, fmt);
 	n = vsnprintf(text->buf + text->len, text->size - text->len, fmt, args);
 	va_end(args);
