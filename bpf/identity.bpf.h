@@ -368,10 +368,6 @@ static __always_inline void process_identity_read(struct bs_identity *id,
 }
 
 /*
- * Everything above, into the event (id is zeroed). Not inlined: one copy
- * serves every program, in a frame of its own beside the holder walk's.
- */
-/*
  * The stamp of the current process. Where the kernel has a BTF task pointer
  * (every kernel with bpf_task_pt_regs()), plain loads: the stamp is read for
  * every full report, and seven probe reads were most of a cached identity's
@@ -402,6 +398,10 @@ static __always_inline void identity_stamp_read(struct identity_stamp *stamp)
 	}
 }
 
+/*
+ * Everything above, into the event (id is zeroed). Not inlined: one copy
+ * serves every program, in a frame of its own beside the holder walk's.
+ */
 static __noinline void identity_read(struct bs_identity *id, struct sock *sk)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();

@@ -39,8 +39,10 @@
  * machine forks no faster): 500 records of 928 bytes (the caller's
  * identity is two thirds of it) per default 10 ms, 1.9 MB four times over,
  * so 2 MiB (4 MiB resident: the ring is mapped twice). With --no-fold a
- * storm is a record per failure; 400,000 a second, about what one reader
- * core renders, make 16 MiB. Faster storms lose records, counted and said.
+ * storm is a record per failure; 400,000 a second make 16 MiB. The reader
+ * renders about 190,000 full records a second on one core of the 2-core
+ * development machine (README, Benchmark), so a longer storm than the ring
+ * absorbs loses records, counted and said.
  * A ring cannot grow while the programs run: when events are lost anyway,
  * stderr says so once and names --ring-buffer-mb (output_lost_advice.c).
  */
