@@ -278,6 +278,17 @@ bool utf8_valid(const char *s, size_t len)
 	const unsigned char *in = (const unsigned char *)s, *end = in + len;
 
 	while (in < end) {
+		__u64 word;
+
+		/* ASCII, nearly all of what is checked, eight bytes at a time. */
+		if (end - in >= 8) {
+			memcpy(&word, in, sizeof(word));
+			if (!(word & 0x8080808080808080ULL)) {
+				in += 8;
+				continue;
+			}
+		}
+
 		size_t sequence = *in < 0x80 ? 1 : utf8_sequence_length(in, end - in);
 
 		if (!sequence)

@@ -286,6 +286,58 @@ static void test_render_sample(void)
 	strbuf_release(&sb);
 }
 
+/* One report through the memo and without it: the same line, each time. */
+static void check_memo_render(const struct bind_report *report, struct json_memo *memo,
+			      const char *what)
+{
+	struct strbuf plain = STRBUF_INIT, memoized = STRBUF_INIT;
+
+	CHECK_INT(json_render_report(report, &plain), 0);
+	CHECK_INT(json_render_report_memo(report, memo, &memoized), 0);
+	if (plain.len != memoized.len || memcmp(plain.data, memoized.data, plain.len))
+		fprintf(stderr, "memo (%s):\n  %s  %s", what, plain.data, memoized.data);
+	CHECK(plain.len == memoized.len && !memcmp(plain.data, memoized.data, plain.len));
+	strbuf_release(&plain);
+	strbuf_release(&memoized);
+}
+
+/*
+ * The caller memo of a JSON output: a caller seen before is copied, another
+ * thread's only renders its tid, and any other change renders it again.
+ */
+static void test_render_memo(void)
+{
+	struct bind_report report;
+	struct json_memo memo;
+
+	json_memo_init(&memo);
+	sample_report(&report);
+	check_memo_render(&report, &memo, "first");
+	CHECK(memo.valid);
+	check_memo_render(&report, &memo, "repeat");
+	report.caller.tid = 5000;
+	check_memo_render(&report, &memo, "another thread");
+	CHECK(memo.valid);
+	report.caller.ppid = 77;
+	check_memo_render(&report, &memo, "another parent");
+	report.caller.pid = 4300;
+	check_memo_render(&report, &memo, "another process");
+	strcpy(report.caller.cmdline, "python3 -m http.server 3001");
+	check_memo_render(&report, &memo, "another command line");
+	report.caller.socket_options.flags ^= BS_SOCK_REUSEADDR;
+	check_memo_render(&report, &memo, "another option");
+	report.caller_v6only = !report.caller_v6only;
+	check_memo_render(&report, &memo, "v6only");
+	report.caller.parent_count = 0;
+	check_memo_render(&report, &memo, "no parents");
+	/* The rest of the record is never memoized. */
+	report.port = 3002;
+	report.seq++;
+	check_memo_render(&report, &memo, "another port");
+	json_memo_release(&memo);
+	CHECK(!memo.valid);
+}
+
 static void test_render_variants(void)
 {
 	struct bind_report report;
@@ -542,6 +594,7 @@ int main(void)
 	test_json_strings();
 	test_json_strings_random();
 	test_render_sample();
+	test_render_memo();
 	test_render_variants();
 	test_render_listen_failed();
 	test_render_hostile_names();

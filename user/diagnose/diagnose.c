@@ -24,6 +24,18 @@ struct text {
 
 static void add(struct text *text, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* s as it is, cut at the end of the buffer. */
+static void add_plain(struct text *text, const char *s)
+{
+	size_t len = strlen(s), room = text->size - 1 - text->len;
+
+	if (len > room)
+		len = room;
+	memcpy(text->buf + text->len, s, len);
+	text->len += len;
+	text->buf[text->len] = '\0';
+}
+
 static void add(struct text *text, const char *fmt, ...)
 {
 	va_list args;
@@ -31,15 +43,18 @@ static void add(struct text *text, const char *fmt, ...)
 
 	if (text->len >= text->size - 1)
 		return;
-	/* Most pieces are plain text: no vsnprintf for them (a storm's reports add dozens). */
+	/*
+	 * Most pieces are plain text or one "%s": no vsnprintf for them (a
+	 * storm's reports add dozens each).
+	 */
 	if (!strchr(fmt, '%')) {
-		size_t len = strlen(fmt), room = text->size - 1 - text->len;
-
-		if (len > room)
-			len = room;
-		memcpy(text->buf + text->len, fmt, len);
-		text->len += len;
-		text->buf[text->len] = '\0';
+		add_plain(text, fmt);
+		return;
+	}
+	if (!strcmp(fmt, "%s")) {
+		va_start(args, fmt);
+		add_plain(text, va_arg(args, const char *));
+		va_end(args);
 		return;
 	}
 	va_start(args, fmt);

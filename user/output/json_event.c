@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include "report.h"
@@ -363,13 +364,10 @@ static void put_caller_socket(struct json_writer *writer,
 	put_literal(writer, "}");
 }
 
-static void put_caller(struct json_writer *writer, const struct caller_report *caller,
-		       bool v6only)
+/* The caller object after its tid: ,"ppid":...} */
+static void put_caller_after_tid(struct json_writer *writer, const struct caller_report *caller,
+				 bool v6only)
 {
-	put_literal(writer, "{\"pid\":");
-	put_u64(writer, caller->pid);
-	put_literal(writer, ",\"tid\":");
-	put_u64(writer, caller->tid);
 	put_literal(writer, ",\"ppid\":");
 	put_u64(writer, caller->ppid);
 	put_literal(writer, ",\"uid\":");
@@ -396,6 +394,56 @@ static void put_caller(struct json_writer *writer, const struct caller_report *c
 	put_literal(writer, ",\"socket\":");
 	put_caller_socket(writer, &caller->socket_options, v6only);
 	put_literal(writer, "}");
+}
+
+void json_memo_init(struct json_memo *memo)
+{
+	memset(memo, 0, sizeof(*memo));
+	strbuf_init(&memo->after_tid);
+}
+
+void json_memo_release(struct json_memo *memo)
+{
+	strbuf_release(&memo->after_tid);
+	memo->valid = false;
+}
+
+/* a and b byte for byte, but for their tids. */
+static bool same_caller_but_tid(const struct caller_report *a, const struct caller_report *b)
+{
+	const size_t tid_end = offsetof(struct caller_report, tid) + sizeof(a->tid);
+
+	return !memcmp(a, b, offsetof(struct caller_report, tid)) &&
+	       !memcmp((const char *)a + tid_end, (const char *)b + tid_end, sizeof(*a) - tid_end);
+}
+
+/* memo NULL: no memo. */
+static void put_caller(struct json_writer *writer, const struct caller_report *caller,
+		       bool v6only, struct json_memo *memo)
+{
+	size_t start;
+
+	put_literal(writer, "{\"pid\":");
+	put_u64(writer, caller->pid);
+	put_literal(writer, ",\"tid\":");
+	put_u64(writer, caller->tid);
+	if (memo && memo->valid && memo->v6only == v6only &&
+	    same_caller_but_tid(&memo->caller, caller)) {
+		put_bytes(writer, memo->after_tid.data, memo->after_tid.len);
+		return;
+	}
+	start = writer->out->len;
+	put_caller_after_tid(writer, caller, v6only);
+	if (!memo)
+		return;
+	memo->valid = false;
+	strbuf_reset(&memo->after_tid);
+	if (writer->err ||
+	    strbuf_append(&memo->after_tid, writer->out->data + start, writer->out->len - start))
+		return;
+	memcpy(&memo->caller, caller, sizeof(*caller));
+	memo->v6only = v6only;
+	memo->valid = true;
 }
 
 /* lineage: --who's, NULL in events (their holders' parents are not read). */
@@ -493,6 +541,12 @@ static int finish_line(struct json_writer *writer, size_t start)
 
 int json_render_report(const struct bind_report *report, struct strbuf *out)
 {
+	return json_render_report_memo(report, NULL, out);
+}
+
+int json_render_report_memo(const struct bind_report *report, struct json_memo *memo,
+			    struct strbuf *out)
+{
 	struct json_writer writer = { .out = out };
 	__u32 holder_count = report->holder_count;
 	size_t start = out->len;
@@ -527,7 +581,7 @@ int json_render_report(const struct bind_report *report, struct strbuf *out)
 	put_literal(&writer, ",\"hook\":");
 	put_plain_string(&writer, hook_name(report->hook));
 	put_literal(&writer, ",\"caller\":");
-	put_caller(&writer, &report->caller, report->caller_v6only);
+	put_caller(&writer, &report->caller, report->caller_v6only, memo);
 	put_literal(&writer, ",\"holders_searched\":");
 	put_bool(&writer, report->holders_searched);
 	put_literal(&writer, ",\"holders\":[");

@@ -24,6 +24,27 @@ struct process_lineage;
  */
 int json_render_report(const struct bind_report *report, struct strbuf *out);
 
+/*
+ * The caller object of the last record rendered, for an output that renders
+ * many (json_lines.c). A storm of full reports from one process repeats it
+ * byte for byte but for the thread id, and it was a fifth of a record's
+ * rendering. The caller is compared whole (memcmp, the tid left out), so
+ * the memo can only miss, never give another caller's text.
+ */
+struct json_memo {
+	bool valid;
+	bool v6only;
+	struct caller_report caller;
+	struct strbuf after_tid; /* the object's text after its tid: ,"ppid":...} */
+};
+
+void json_memo_init(struct json_memo *memo);
+void json_memo_release(struct json_memo *memo);
+
+/* json_render_report(), with the caller object from memo where it matches. */
+int json_render_report_memo(const struct bind_report *report, struct json_memo *memo,
+			    struct strbuf *out);
+
 /* Appends {"v":2,"seq":N,"ts":...,"event":"lost","count":N} and '\n'; same failure rule. */
 int json_render_lost(__u64 seq, __u64 ts_realtime_ns, __u64 count, struct strbuf *out);
 

@@ -16,6 +16,7 @@ int json_lines_init(struct json_lines *lines, const struct output_ops *ops,
 	lines->base.ops = ops;
 	lines->write_batch = write_batch;
 	strbuf_init(&lines->batch);
+	json_memo_init(&lines->memo);
 	/* The first batches need no regrowth. */
 	return strbuf_reserve(&lines->batch, JSON_LINES_BATCH_BYTES + 4096);
 }
@@ -23,6 +24,7 @@ int json_lines_init(struct json_lines *lines, const struct output_ops *ops,
 void json_lines_release(struct json_lines *lines)
 {
 	strbuf_release(&lines->batch);
+	json_memo_release(&lines->memo);
 }
 
 /*
@@ -96,7 +98,7 @@ int json_lines_report(struct output *out, const struct bind_report *report)
 {
 	struct json_lines *lines = json_lines_of(out);
 
-	return json_lines_added(lines, json_render_report(report, &lines->batch));
+	return json_lines_added(lines, json_render_report_memo(report, &lines->memo, &lines->batch));
 }
 
 int json_lines_lost(struct output *out, __u64 seq, __u64 ts_realtime_ns, __u64 count)

@@ -9,6 +9,7 @@
 #ifndef BINDSNOOP_JSON_LINES_H
 #define BINDSNOOP_JSON_LINES_H
 
+#include "output/json_event.h"
 #include "output/output.h"
 #include "strbuf.h"
 
@@ -18,6 +19,7 @@
 struct json_lines {
 	struct output base; /* first: a json_lines is an output */
 	struct strbuf batch;
+	struct json_memo memo; /* the last caller object rendered */
 	__u64 last_dropped_seq; /* seq of the last line that could not be written */
 	/* Hand batch to the sink and empty it; 0 or a negative errno. */
 	int (*write_batch)(struct json_lines *lines);
