@@ -720,6 +720,19 @@ static void test_holder_flood(struct procinfo_cache *procs)
 	holder_lookup_fill(lookup, &event, &report, &stopped);
 	CHECK_INT(report.holder_count, 0);
 	CHECK_INT(report.holders_not_named, FLOOD_HOLDERS);
+
+	/* But a holder the kernel's bind-time tag names stays named, from the tag alone. */
+	event.holders[2].flags |= BS_HOLDER_OWNER_KNOWN;
+	event.holders[2].owner_pid = 4242;
+	strcpy(event.holders[2].owner_comm, "node");
+	holder_lookup_fill(lookup, &event, &report, &spent);
+	CHECK_INT(report.holder_count, 1);
+	CHECK_INT(report.holders_not_named, FLOOD_HOLDERS - 1);
+	CHECK_INT(report.holders[0].inode, socket_inode(fds[2]));
+	CHECK_INT(report.holders[0].process_count, 1);
+	CHECK_INT(report.holders[0].processes[0].pid, 4242);
+	CHECK_STR(report.holders[0].processes[0].comm, "node");
+	CHECK(!report.holders[0].processes[0].cmdline_known);
 	for (int i = 0; i < FLOOD_HOLDERS; i++)
 		close(fds[i]);
 	holder_lookup_free(lookup);

@@ -279,9 +279,13 @@ static void holder_owner_identity_apply(const struct holder_lookup *lookup,
 	identity->start_realtime_ns = start_ns;
 }
 
-/* The process that bound the socket, as the kernel tagged it at bind time. */
+/*
+ * The process that bound the socket, as the kernel tagged it at bind time;
+ * with read_proc, its command line and identity from /proc where the pid is
+ * still that process.
+ */
 static void holder_add_owner(struct holder_lookup *lookup, struct holder_report *holder,
-			     const struct bs_holder *found)
+			     const struct bs_holder *found, bool read_proc)
 {
 	struct process_ref *process = &holder->processes[holder->process_count++];
 	size_t comm_len = strnlen(found->owner_comm, BS_COMM_LEN - 1);
@@ -291,7 +295,7 @@ static void holder_add_owner(struct holder_lookup *lookup, struct holder_report 
 	process->cmdline_known = false;
 	process->cmdline[0] = '\0';
 	memset(&process->identity, 0, sizeof(process->identity));
-	if (lookup->proc_lookup) {
+	if (lookup->proc_lookup && read_proc) {
 		procinfo_process(lookup->procs, found->owner_pid, process);
 		/* A different comm: the pid was reused since, its cmdline is someone else's. */
 		if (strncmp(process->comm, found->owner_comm, comm_len + 1) != 0) {
@@ -334,7 +338,39 @@ static void holder_processes_fill(struct holder_lookup *lookup, struct holder_re
 	if (found && (found->flags & BS_HOLDER_OWNER_KNOWN) && found->owner_pid &&
 	    holder->process_count < REPORT_MAX_PROCESSES &&
 	    !holder_lists_pid(holder, found->owner_pid))
-		holder_add_owner(lookup, holder, found);
+		holder_add_owner(lookup, holder, found, true);
+}
+
+static bool kernel_tagged(const struct bs_holder *found)
+{
+	return found && (found->flags & BS_HOLDER_OWNER_KNOWN) && found->owner_pid;
+}
+
+/*
+ * Out of time (or stopping) with holders from index from on still to name:
+ * those the kernel's bind-time tag names stay, named from the tag alone (no
+ * /proc read), the others go (counted as not named by the caller). The tag
+ * is already in the event; dropping it when a slow /proc scan spent the
+ * budget lost a name the kernel had given.
+ */
+static void holders_keep_tagged(struct holder_lookup *lookup, const struct bs_event *ev,
+				struct bind_report *report, __u32 from, __u32 kernel_count)
+{
+	__u32 kept = from;
+
+	for (__u32 i = from; i < report->holder_count; i++) {
+		const struct bs_holder *found = i < kernel_count ? &ev->holders[i] : NULL;
+		struct holder_report *holder = &report->holders[kept];
+
+		if (!kernel_tagged(found) || !report->holders[i].inode)
+			continue;
+		if (kept != i)
+			*holder = report->holders[i];
+		holder->process_count = 0;
+		holder_add_owner(lookup, holder, found, false);
+		kept++;
+	}
+	report->holder_count = kept;
 }
 
 /*
@@ -416,7 +452,7 @@ static void holders_name(struct holder_lookup *lookup, const struct bs_event *ev
 		const struct bs_holder *found = i < kernel_count ? &ev->holders[i] : NULL;
 
 		if (lookup->proc_lookup && lookup_budget_spent(budget)) {
-			report->holder_count = i;
+			holders_keep_tagged(lookup, ev, report, i, kernel_count);
 			return;
 		}
 		if (!found && owner_tag_find(lookup, report->holders[i].inode, &tagged))
