@@ -45,6 +45,12 @@ void enricher_free(struct enricher *enricher)
 	free(enricher);
 }
 
+/* docker-proxy, by the name its process has (comm), as its publisher checks do here. */
+static bool is_docker_proxy(const char *comm)
+{
+	return !strncmp(comm, "docker-proxy", BS_COMM_LEN);
+}
+
 void enricher_process(struct enricher *enricher, struct process_ref *process,
 		      const struct holder_report *holder)
 {
@@ -61,7 +67,7 @@ void enricher_process(struct enricher *enricher, struct process_ref *process,
 	 * name: every holder of every report comes this way.
 	 */
 	if (holder && process->cmdline_known &&
-	    !strncmp(process->comm, "docker-proxy", sizeof(process->comm)) &&
+	    is_docker_proxy(process->comm) &&
 	    docker_proxy_target(process->cmdline, &target) == 0)
 		container_cache_find_published(enricher->containers, target.proto,
 					       target.host_port ? target.host_port : holder->port,
@@ -81,7 +87,7 @@ void enrich_publisher(const char *docker_root, struct bind_report *report)
 				       .at_realtime_ns = report->ts_realtime_ns };
 	struct proxy_target target = { 0 };
 	char host_ip[FORMAT_ADDR_MAX], proto[FORMAT_PROTO_MAX];
-	bool proxy = !strncmp(caller->comm, "docker-proxy", BS_COMM_LEN);
+	bool proxy = is_docker_proxy(caller->comm);
 	__u16 port = 0;
 
 	caller->publishing = false;

@@ -308,6 +308,12 @@ static void holder_add_owner(struct holder_lookup *lookup, struct holder_report 
 	holder_owner_identity_apply(lookup, found, &process->identity);
 }
 
+/* A holder the kernel's bind-time tag names (struct bs_holder's owner_* fields). */
+static bool kernel_tagged(const struct bs_holder *found)
+{
+	return found && (found->flags & BS_HOLDER_OWNER_KNOWN) && found->owner_pid;
+}
+
 /*
  * The processes the last /proc scan saw holding the socket (each with its
  * fd for it), then the one the kernel tagged as its binder if the scan did
@@ -335,15 +341,9 @@ static void holder_processes_fill(struct holder_lookup *lookup, struct holder_re
 			holder->process_count++;
 		}
 	}
-	if (found && (found->flags & BS_HOLDER_OWNER_KNOWN) && found->owner_pid &&
-	    holder->process_count < REPORT_MAX_PROCESSES &&
+	if (kernel_tagged(found) && holder->process_count < REPORT_MAX_PROCESSES &&
 	    !holder_lists_pid(holder, found->owner_pid))
 		holder_add_owner(lookup, holder, found, true);
-}
-
-static bool kernel_tagged(const struct bs_holder *found)
-{
-	return found && (found->flags & BS_HOLDER_OWNER_KNOWN) && found->owner_pid;
 }
 
 /*
