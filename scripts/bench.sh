@@ -34,7 +34,9 @@
 # event over the floor (failed binds on one port) or over the untraced
 # workload (the others): the wall-clock delta, which compares across
 # machines; BPF ns per run of bindsnoop's busiest program (the kernel's
-# bpf_stats, through bpf-run-time; "-" without it); failures counted (the
+# bpf_stats, through bpf-run-time, in one more run of its own: the
+# statistics' clock reads slow every program run, so no timed run has
+# them; "-" without it); failures counted (the
 # sum of the JSON "count" fields, 1 where a record has none) of the storm's,
 # events lost, and bindsnoop's idle RSS and time from exec to its Tracing
 # line. Then one PASS or MISS line per target (README, Benchmark).
@@ -134,7 +136,7 @@ best_rate() {
 	echo "$best"
 }
 
-# The workloads. $run_under (with_run_time) runs them under bpf-run-time.
+# The workloads. $run_under (measure_bpf_ns) runs them under bpf-run-time.
 run_under=
 
 failed_storm() {
@@ -213,24 +215,24 @@ count_events() {
 	END { print counted + 0, lost + 0 }' "$out/events"
 }
 
-# "$@" run under bpf-run-time for the tracer's programs when there is one:
-# its output, and in $out/bpf the BPF ns per run of the program that ran most.
-with_run_time() {
+# "$@" once more under bpf-run-time for the tracer's programs, when there is
+# one: in $out/bpf the BPF ns per run of the program that ran most ("-"
+# without it). A run of its own, never a timed one: the kernel's statistics
+# cost every program run two clock reads (about 75 ns on this project's CI
+# machine, as much as an empty program's whole run), which the untraced and
+# empty-program rows do not pay.
+measure_bpf_ns() {
 	echo - >"$out/bpf"
-	if [ -z "$run_time" ]; then
-		"$@"
-		return
-	fi
+	[ -n "$run_time" ] || return 0
 	run_under="$run_time --pid $tracer_pid --"
 	"$@" >"$out/run-time"
 	run_under=
-	grep -v '^bpf-run-time: ' "$out/run-time" || true
 	awk '/^bpf-run-time: / && $3 > runs { runs = $3; ns = $5 }
 	END { print ns == "" ? "-" : ns }' "$out/run-time" >"$out/bpf"
 }
 
-# One traced storm measurement, best of $runs: sets traced_rate, counted,
-# lost, bpf_ns for the best run. $1 is the storm (a function above), $2 and
+# One traced storm measurement, best of $runs: sets traced_rate, counted and
+# lost for the best run, bpf_ns from one more (measure_bpf_ns). $1 is the storm (a function above), $2 and
 # $3 the ports it fails on, the rest bindsnoop's extra options.
 traced_storm() {
 	workload=$1
@@ -246,22 +248,26 @@ traced_storm() {
 		ports=$first
 		[ "$last" = "$first" ] || ports=$first-$last
 		start_tracer "$bindsnoop" --json --backend "$backend" --port "$ports" "$@" || return 1
-		rate=$(with_run_time "$workload" | rate_of)
+		rate=$("$workload" | rate_of)
 		stop_tracer
 		rate=${rate:-0}
 		read -r run_counted run_lost <<EOF
 $(count_events "$first" "$last")
 EOF
 		echo "bench: traced run $((i + 1)) ($workload${1:+ $*}): $rate binds/s," \
-			"$run_counted failures counted, $run_lost lost, $(cat "$out/bpf") BPF ns per run"
+			"$run_counted failures counted, $run_lost lost"
 		if [ "$rate" -gt "$traced_rate" ]; then
 			traced_rate=$rate
 			counted=$run_counted
 			lost=$run_lost
-			bpf_ns=$(cat "$out/bpf")
 		fi
 		i=$((i + 1))
 	done
+	start_tracer "$bindsnoop" --json --backend "$backend" --port "$ports" "$@" || return 1
+	measure_bpf_ns "$workload" >/dev/null
+	stop_tracer
+	bpf_ns=$(cat "$out/bpf")
+	echo "bench: BPF run time ($workload${1:+ $*}): $bpf_ns ns per run"
 }
 
 traced_failed_storm() {
@@ -269,16 +275,17 @@ traced_failed_storm() {
 }
 
 # A workload's rate while bindsnoop (default options) is attached, best of
-# $runs; the BPF ns per run of the last run in $out/bpf.
+# $runs; the BPF ns per run of one more run in $out/bpf (measure_bpf_ns).
 beside_bindsnoop() {
 	start_tracer "$bindsnoop" --json --backend "$backend" || return 1
 	best=0
 	i=0
 	while [ $i -lt "$runs" ]; do
-		rate=$(with_run_time "$@" | rate_of)
+		rate=$("$@" | rate_of)
 		[ "${rate:-0}" -gt "$best" ] && best=$rate
 		i=$((i + 1))
 	done
+	measure_bpf_ns "$@" >/dev/null
 	stop_tracer
 	echo "$best"
 }
