@@ -105,6 +105,7 @@ static __always_inline void owner_tag_identity_read(struct bs_owner_tag *tag)
 		tag->start_boottime_ns = task->group_leader->start_boottime;
 		tag->exe_ino = exe->i_ino;
 		tag->exe_dev = exe->i_sb->s_dev;
+		task_comm_copy(tag->comm, task);
 	} else {
 		struct task_struct *task = (void *)bpf_get_current_task();
 		struct inode *exe = BPF_CORE_READ(task, mm, exe_file, f_inode);
@@ -112,8 +113,8 @@ static __always_inline void owner_tag_identity_read(struct bs_owner_tag *tag)
 		tag->start_boottime_ns = BPF_CORE_READ(task, group_leader, start_boottime);
 		tag->exe_ino = BPF_CORE_READ(exe, i_ino);
 		tag->exe_dev = BPF_CORE_READ(exe, i_sb, s_dev);
+		bpf_get_current_comm(tag->comm, sizeof(tag->comm));
 	}
-	bpf_get_current_comm(tag->comm, sizeof(tag->comm));
 }
 
 /*

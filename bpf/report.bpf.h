@@ -416,9 +416,9 @@ static __always_inline void count_lost(void)
  */
 struct caller_id {
 	__u64 pid_tgid;
+	char comm[BS_COMM_LEN]; /* 8-aligned: current_comm_read() stores words */
 	__u32 uid;
 	bool named; /* uid and comm are read */
-	char comm[BS_COMM_LEN];
 };
 
 static __always_inline void caller_id_complete(struct caller_id *id)
@@ -426,7 +426,7 @@ static __always_inline void caller_id_complete(struct caller_id *id)
 	if (id->named)
 		return;
 	id->uid = (__u32)bpf_get_current_uid_gid();
-	bpf_get_current_comm(id->comm, sizeof(id->comm));
+	current_comm_read(id->comm);
 	id->named = true;
 }
 
@@ -467,6 +467,75 @@ static __always_inline bool inet_caller_read(struct caller_sock *caller, struct 
 	else if (!caller_sock_read(caller, sk))
 		return false;
 	return caller->family == AF_INET || caller->family == AF_INET6;
+}
+
+/*
+ * What a failed bind's fold key needs of its socket and the socket keeps for
+ * life (family, protocol), remembered per CPU under the socket's inode
+ * number: a storm of repeats from one socket then skips the snapshot and
+ * the protocol read, two probe reads and a call (120-170 ns of a folded
+ * repeat's 650-750 on the project's CI machine, where every helper call
+ * returns through a return thunk). Only on the syscall path: the inode
+ * comes free there with the socket's head (sock_from_fd()); fexit loads
+ * these fields directly. Written on a miss, before the fold decision, so
+ * the next repeat finds it; a record reads the socket again. A listen()
+ * takes no memo: its address is the socket's bound one, which a bind
+ * changes. An inode number names one socket until the kernel's 32-bit
+ * inode counter wraps (shared with pipes and every other pseudo-file), so
+ * an entry cannot be taken for another socket's, as a slab address could
+ * (README, "the fold memo").
+ */
+struct sock_memo {
+	__u64 inode;
+	__u16 family;
+	__u16 protocol;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sock_memo);
+} sock_memos SEC(".maps");
+
+static __always_inline struct sock_memo *sock_memo_slot(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&sock_memos, &zero);
+}
+
+/*
+ * Fills caller's family and *protocol from the memo if it is op's socket's:
+ * a bind, whose requested address is the sockaddr's, not the bound one.
+ */
+static __always_inline bool sock_memo_recall(const struct pending_op *op,
+					     struct caller_sock *caller, __u16 *protocol)
+{
+	struct sock_memo *memo;
+
+	if (!op || op->kind != BS_KIND_BIND || !op->sock_inode)
+		return false;
+	memo = sock_memo_slot();
+	if (!memo || memo->inode != op->sock_inode)
+		return false;
+	__builtin_memset(caller, 0, sizeof(*caller));
+	caller->family = memo->family;
+	*protocol = memo->protocol;
+	return true;
+}
+
+static __always_inline void sock_memo_keep(const struct pending_op *op, __u16 family,
+					   __u16 protocol)
+{
+	struct sock_memo *memo;
+
+	if (!op || !op->sock_inode || !(memo = sock_memo_slot()))
+		return;
+	memo->inode = op->sock_inode;
+	memo->family = family;
+	memo->protocol = protocol;
 }
 
 /*
@@ -556,7 +625,8 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 	struct caller_sock caller;
 	struct requested requested;
 	struct bs_event *event;
-	__u16 protocol;
+	__u16 protocol = 0;
+	bool recalled = false;
 
 	if (!sk)
 		return 0;
@@ -574,6 +644,9 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 			return 0;
 	} else if (!caller_id_wanted(id)) {
 		return 0;
+	} else if (sock_memo_recall(op, &caller, &protocol)) {
+		recalled = true; /* the rest of caller is read for a record only */
+		inode = 0;
 	} else if (!inet_caller_read(&caller, sk, access)) {
 		return kind == BS_KIND_BIND && sees_other_families(hook) ?
 			       unix_bind_failed(id, op, sk, ret, hook) :
@@ -586,7 +659,10 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 	if (!outcome_wanted(ret, requested.port))
 		return 0;
 
-	protocol = caller_protocol(sk, access == SK_BTF, hook == BS_HOOK_SYSCALL);
+	if (!recalled) {
+		protocol = caller_protocol(sk, access == SK_BTF, hook == BS_HOOK_SYSCALL);
+		sock_memo_keep(op, caller.family, protocol);
+	}
 	struct bs_fold_value *fold_entry = NULL;
 	struct bs_fold_key fold_key;
 	__u64 fold_epoch = 0;
@@ -598,6 +674,8 @@ static __always_inline int report_outcome(struct caller_id *id, const struct pen
 		if (fold_repeat(&fold_key, fold_epoch, &fold_entry))
 			return 0;
 	}
+	if (recalled && !inet_caller_read(&caller, sk, access))
+		return 0;
 
 	event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
 	if (!event) {
