@@ -71,6 +71,21 @@ static __always_inline long current_syscall_nr(void)
 }
 
 /*
+ * bpf_get_current_pid_tgid() as two loads where the task is a BTF pointer
+ * (the JIT inlines bpf_get_current_task_btf(); see current_comm_read() for
+ * what a helper call costs).
+ */
+static __always_inline __u64 current_pid_tgid(void)
+{
+	if (kernel_has_task_pt_regs()) {
+		struct task_struct *task = bpf_get_current_task_btf();
+
+		return (__u64)(__u32)task->tgid << 32 | (__u32)task->pid;
+	}
+	return bpf_get_current_pid_tgid();
+}
+
+/*
  * The current task's comm (16 bytes, NUL-terminated by the kernel): two
  * loads where the task is a BTF pointer (task_comm_copy()), else
  * bpf_get_current_comm(). A helper call is dear where the kernel returns

@@ -67,7 +67,7 @@ struct {
 
 static __always_inline __u32 current_tid(void)
 {
-	return (__u32)bpf_get_current_pid_tgid();
+	return (__u32)current_pid_tgid();
 }
 
 static __always_inline bool op_pending(void)
@@ -432,7 +432,7 @@ static __always_inline void caller_id_complete(struct caller_id *id)
 
 static __always_inline void caller_id_read(struct caller_id *id)
 {
-	id->pid_tgid = bpf_get_current_pid_tgid();
+	id->pid_tgid = current_pid_tgid();
 	id->named = false;
 	if (bs_cfg.filters.uid_count || bs_cfg.filters.comm_count)
 		caller_id_complete(id);

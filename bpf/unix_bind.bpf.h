@@ -191,7 +191,7 @@ static __always_inline int unix_bind_returned(struct sock *sk, const void *socka
 	if (!kernel_has_task_pt_regs())
 		return op_finish(ret, BS_HOOK_UNIX, false);
 	if (ret == 0)
-		return unix_bind_succeeded(sk, bpf_get_current_pid_tgid() >> 32);
+		return unix_bind_succeeded(sk, current_pid_tgid() >> 32);
 	caller_id_read(&id);
 	if (!caller_id_wanted(&id))
 		return 0;
