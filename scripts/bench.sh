@@ -21,7 +21,8 @@
 #   --success-count N    binds to port 0 that work, per storm (default 200000)
 #   --crash-count N      processes of the crash loop (default 2000)
 #   --getppid-count N    getppid() calls per loop (default 5000000)
-#   --runs N             runs of each measurement; rates are the best (3)
+#   --runs N             runs of each measurement, each right after an untraced
+#                        run of the same workload; rates are the medians (5)
 #   --startup-runs N     starts timed to the Tracing line; the best (5)
 #
 # Rows: failed binds untraced, beside the empty program, under bindsnoop
@@ -80,7 +81,7 @@ count=1000000
 success_count=200000
 crash_count=2000
 getppid_count=5000000
-runs=3
+runs=5
 startup_runs=5
 port=39999
 out=${TMPDIR:-/tmp}/bindsnoop-bench
@@ -124,16 +125,44 @@ rate_of() {
 	awk '/ per second$/ { print int($(NF-2)) }'
 }
 
-# Best of $runs runs of "$@" (a tool that prints its rate).
-best_rate() {
-	best=0
+# The median of the numbers in FILE (the lower middle one of an even count).
+median_of() {
+	sort -n "$1" | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'
+}
+
+# One untraced run of the workload $1, its rate appended to $out/untraced.
+# Every attached run comes right after one (interleaved): on a shared host
+# the machine's speed drifts by more than the targets' margins over a
+# bench, and then moves both sides of a ratio alike. Best-of runs taken
+# apart read successful binds faster traced than untraced (1.14) here.
+untraced_run() {
+	rate=$("$1" | rate_of)
+	echo "${rate:-0}" >>"$out/untraced"
+}
+
+# The workload $1 run $runs times with the program "$2..." attached (an
+# empty program, or bindsnoop with default options), interleaved with
+# untraced runs: sets rate and base_rate, the medians of each side, and in
+# $out/bpf the BPF ns per run of one more attached run (measure_bpf_ns).
+interleaved() {
+	workload=$1
+	shift
+	: >"$out/untraced"
+	: >"$out/attached"
 	i=0
 	while [ $i -lt "$runs" ]; do
-		rate=$("$@" | rate_of)
-		[ "${rate:-0}" -gt "$best" ] && best=$rate
+		untraced_run "$workload"
+		start_tracer "$@" || return 1
+		rate=$("$workload" | rate_of)
+		echo "${rate:-0}" >>"$out/attached"
 		i=$((i + 1))
+		# The last tracer stays for the BPF figure.
+		[ $i -lt "$runs" ] && stop_tracer
 	done
-	echo "$best"
+	measure_bpf_ns "$workload" >/dev/null
+	stop_tracer
+	rate=$(median_of "$out/attached")
+	base_rate=$(median_of "$out/untraced")
 }
 
 # The workloads. $run_under (measure_bpf_ns) runs them under bpf-run-time.
@@ -231,38 +260,42 @@ measure_bpf_ns() {
 	END { print ns == "" ? "-" : ns }' "$out/run-time" >"$out/bpf"
 }
 
-# One traced storm measurement, best of $runs: sets traced_rate, counted and
-# lost for the best run, bpf_ns from one more (measure_bpf_ns). $1 is the storm (a function above), $2 and
+# One traced storm measurement, $runs runs interleaved with untraced ones
+# (untraced_run): sets traced_rate and base_rate (the medians), counted and
+# lost (the fewest counted and the most lost of any run), bpf_ns from one
+# more run (measure_bpf_ns). $1 is the storm (a function above), $2 and
 # $3 the ports it fails on, the rest bindsnoop's extra options.
 traced_storm() {
 	workload=$1
 	first=$2
 	last=$3
 	shift 3
-	traced_rate=0
-	counted=0
+	counted=
 	lost=0
 	bpf_ns=-
+	: >"$out/untraced"
+	: >"$out/attached"
 	i=0
 	while [ $i -lt "$runs" ]; do
+		untraced_run "$workload"
 		ports=$first
 		[ "$last" = "$first" ] || ports=$first-$last
 		start_tracer "$bindsnoop" --json --backend "$backend" --port "$ports" "$@" || return 1
 		rate=$("$workload" | rate_of)
 		stop_tracer
 		rate=${rate:-0}
+		echo "$rate" >>"$out/attached"
 		read -r run_counted run_lost <<EOF
 $(count_events "$first" "$last")
 EOF
 		echo "bench: traced run $((i + 1)) ($workload${1:+ $*}): $rate binds/s," \
 			"$run_counted failures counted, $run_lost lost"
-		if [ "$rate" -gt "$traced_rate" ]; then
-			traced_rate=$rate
-			counted=$run_counted
-			lost=$run_lost
-		fi
+		[ -n "$counted" ] && [ "$counted" -le "$run_counted" ] || counted=$run_counted
+		[ "$lost" -ge "$run_lost" ] || lost=$run_lost
 		i=$((i + 1))
 	done
+	traced_rate=$(median_of "$out/attached")
+	base_rate=$(median_of "$out/untraced")
 	start_tracer "$bindsnoop" --json --backend "$backend" --port "$ports" "$@" || return 1
 	measure_bpf_ns "$workload" >/dev/null
 	stop_tracer
@@ -274,21 +307,6 @@ traced_failed_storm() {
 	traced_storm failed_storm "$port" "$port" "$@"
 }
 
-# A workload's rate while bindsnoop (default options) is attached, best of
-# $runs; the BPF ns per run of one more run in $out/bpf (measure_bpf_ns).
-beside_bindsnoop() {
-	start_tracer "$bindsnoop" --json --backend "$backend" || return 1
-	best=0
-	i=0
-	while [ $i -lt "$runs" ]; do
-		rate=$("$@" | rate_of)
-		[ "${rate:-0}" -gt "$best" ] && best=$rate
-		i=$((i + 1))
-	done
-	measure_bpf_ns "$@" >/dev/null
-	stop_tracer
-	echo "$best"
-}
 
 # bindsnoop's start-up, best of $startup_runs, and its idle RSS (the largest
 # seen): sets start_ms, rss_kb, chosen (the backend it said it traces with),
@@ -359,24 +377,31 @@ if [ $has_no_fold = 1 ]; then
 	no_fold_rss=$rss_kb
 fi
 
-untraced=$(best_rate failed_storm)
-row "failed binds, untraced" "$untraced" 1.00 - - - - - - - -
-
 floor=
 floor_rate=
-if start_tracer "$tools/empty-hook" --hook "$hook"; then
-	floor_rate=$(best_rate failed_storm)
-	success_floor_rate=$(best_rate succeeding_storm)
-	stop_tracer
+success_floor_rate=
+if interleaved failed_storm "$tools/empty-hook" --hook "$hook"; then
+	floor_rate=$rate
+	untraced=$base_rate
 	floor=$(ratio "$floor_rate" "$untraced")
+	row "failed binds, untraced" "$untraced" 1.00 - - - - - - - -
 	row "failed binds, empty $hook program" "$floor_rate" "$floor" 1.00 - - - - - \
 		"$(ns_over "$floor_rate" "$untraced")" -
+	if interleaved succeeding_storm "$tools/empty-hook" --hook "$hook"; then
+		success_floor_rate=$rate
+		success_floor_base=$base_rate
+	fi
 else
+	stop_tracer
+	: >"$out/untraced"
+	untraced_run failed_storm
+	untraced=$(median_of "$out/untraced")
+	row "failed binds, untraced" "$untraced" 1.00 - - - - - - - -
 	row "failed binds, empty $hook program" "n/a (it did not attach)" - - - - - - - - -
 fi
 
 traced_failed_storm
-default_ratio=$(ratio "$traced_rate" "$untraced")
+default_ratio=$(ratio "$traced_rate" "$base_rate")
 default_floor=$(ratio "$default_ratio" "${floor:-0}")
 default_counted=$counted
 default_lost=$lost
@@ -389,7 +414,7 @@ row "failed binds, bindsnoop" "$traced_rate" "$default_ratio" "$default_floor" "
 no_fold_bpf=-
 if [ $has_no_fold = 1 ]; then
 	traced_failed_storm --no-fold
-	no_fold_ratio=$(ratio "$traced_rate" "$untraced")
+	no_fold_ratio=$(ratio "$traced_rate" "$base_rate")
 	no_fold_counted=$counted
 	no_fold_lost=$lost
 	no_fold_bpf=$bpf_ns
@@ -401,22 +426,22 @@ else
 		- -
 fi
 
-two_untraced=$(best_rate two_thread_storm)
-row "failed binds, 2 threads, untraced" "$two_untraced" 1.00 - - - - - - - -
 traced_storm two_thread_storm "$port" "$port"
+two_untraced=$base_rate
+row "failed binds, 2 threads, untraced" "$two_untraced" 1.00 - - - - - - - -
 row "failed binds, 2 threads, bindsnoop" "$traced_rate" "$(ratio "$traced_rate" "$two_untraced")" \
 	- "$counted" "$count" "$lost" - - "$(ns_over "$traced_rate" "$two_untraced")" "$bpf_ns"
 
-spread_untraced=$(best_rate spread_storm)
-row "failed binds over $spread_ports ports, untraced" "$spread_untraced" 1.00 - - - - - - - -
 traced_storm spread_storm "$spread_first" "$spread_last"
+spread_untraced=$base_rate
+row "failed binds over $spread_ports ports, untraced" "$spread_untraced" 1.00 - - - - - - - -
 spread_ratio=$(ratio "$traced_rate" "$spread_untraced")
 row "failed binds over $spread_ports ports, bindsnoop" "$traced_rate" "$spread_ratio" - \
 	"$counted" "$count" "$lost" - - "$(ns_over "$traced_rate" "$spread_untraced")" "$bpf_ns"
 
-crash_untraced=$(best_rate crash_loop)
-row "crash loop ($crash_count processes), untraced" "$crash_untraced" 1.00 - - - - - - - -
 traced_storm crash_loop "$port" "$port"
+crash_untraced=$base_rate
+row "crash loop ($crash_count processes), untraced" "$crash_untraced" 1.00 - - - - - - - -
 crash_ratio=$(ratio "$traced_rate" "$crash_untraced")
 crash_counted=$counted
 crash_lost=$lost
@@ -424,30 +449,29 @@ crash_bpf=$bpf_ns
 row "crash loop ($crash_count processes), bindsnoop" "$traced_rate" "$crash_ratio" - "$counted" \
 	"$crash_count" "$lost" - - "$(ns_over "$traced_rate" "$crash_untraced")" "$bpf_ns"
 
-success_untraced=$(best_rate succeeding_storm)
-row "successful binds, untraced" "$success_untraced" 1.00 - - - - - - - -
-if [ -n "$floor" ]; then
-	row "successful binds, empty $hook program" "$success_floor_rate" \
-		"$(ratio "$success_floor_rate" "$success_untraced")" - - - - - - \
-		"$(ns_over "$success_floor_rate" "$success_untraced")" -
-fi
-success_traced=$(beside_bindsnoop succeeding_storm)
+interleaved succeeding_storm "$bindsnoop" --json --backend "$backend" || exit 1
+success_traced=$rate
+success_untraced=$base_rate
 success_ratio=$(ratio "$success_traced" "$success_untraced")
 success_bpf=$(cat "$out/bpf")
+row "successful binds, untraced" "$success_untraced" 1.00 - - - - - - - -
+if [ -n "$success_floor_rate" ]; then
+	row "successful binds, empty $hook program" "$success_floor_rate" \
+		"$(ratio "$success_floor_rate" "$success_floor_base")" - - - - - - \
+		"$(ns_over "$success_floor_rate" "$success_floor_base")" -
+fi
 row "successful binds, bindsnoop" "$success_traced" "$success_ratio" - - - - - - \
 	"$(ns_over "$success_traced" "$success_untraced")" "$success_bpf"
 
-getppid_untraced=$(best_rate getppid_loop)
-row "getppid(), untraced" "$getppid_untraced" 1.00 - - - - - - - -
-getppid_traced=$(beside_bindsnoop getppid_loop)
-row "getppid(), bindsnoop attached" "$getppid_traced" \
-	"$(ratio "$getppid_traced" "$getppid_untraced")" - - - - - - \
-	"$(ns_over "$getppid_traced" "$getppid_untraced")" -
+interleaved getppid_loop "$bindsnoop" --json --backend "$backend" || exit 1
+row "getppid(), untraced" "$base_rate" 1.00 - - - - - - - -
+row "getppid(), bindsnoop attached" "$rate" "$(ratio "$rate" "$base_rate")" - - - - - - \
+	"$(ns_over "$rate" "$base_rate")" -
 
 echo
 echo "bench: $count failed binds on 127.0.0.1:$port (or over $spread_first-$spread_last)," \
 	"$crash_count one-off processes, $success_count successful binds, $getppid_count getppid()" \
-	"calls; best of $runs; bindsnoop --backend $backend ($hook), JSON to a file; load:" \
+	"calls; medians of $runs runs, each after an untraced one; bindsnoop --backend $backend ($hook), JSON to a file; load:" \
 	"$(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 print_table "$rows"

@@ -60,16 +60,9 @@ storm_rate() {
 	"$STORM" --count "$1" --port "$PORT" | awk '{ print int($(NF-2)) }'
 }
 
-# Best of $2 storms of $1 binds, untraced.
-best_untraced_rate() {
-	best=0
-	i=0
-	while [ "$i" -lt "$2" ]; do
-		rate=$(storm_rate "$1")
-		[ "$rate" -gt "$best" ] && best=$rate
-		i=$((i + 1))
-	done
-	echo "$best"
+# The median of the numbers in FILE, as scripts/bench.sh takes it.
+median_of() {
+	sort -n "$1" | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'
 }
 
 # Lines of libbpf-tools bindsnoop's output that are the storm's failures:
@@ -88,30 +81,33 @@ libbpf_tools_lost() {
 # has no port filter that sees failures (see libbpf_tools_port_filter), so it
 # traces every bind, which in this VM is the storm's. Prints the rows as
 # scripts/bench.sh --rows does (no RSS or start-up: it prints no ready line).
+# As there, each traced storm comes right after an untraced one, and the
+# rates are the medians; the fewest received and the most lost of any run.
 bench_libbpf_tools() {
 	count=$1
 	runs=$2
-	untraced=$(best_untraced_rate "$count" "$runs")
-	traced=0
-	received=0
+	: >/tmp/untraced-rates
+	: >/tmp/traced-rates
+	received=
 	lost=0
 	ready=$KPROBES_ATTACHED
 	run=1
 	while [ "$run" -le "$runs" ]; do
+		storm_rate "$count" >>/tmp/untraced-rates
 		start_tracer "$LIBBPF_TOOLS" -x || return 1
 		rate=$(storm_rate "$count")
 		stop_tracer
+		echo "$rate" >>/tmp/traced-rates
 		run_received=$(libbpf_tools_failures)
 		run_lost=$(libbpf_tools_lost)
 		echo "bench: traced run $run: $rate binds/s, $run_received events received," \
 			"$run_lost lost"
-		if [ "$rate" -gt "$traced" ]; then
-			traced=$rate
-			received=$run_received
-			lost=$run_lost
-		fi
+		[ -n "$received" ] && [ "$received" -le "$run_received" ] || received=$run_received
+		[ "$lost" -ge "$run_lost" ] || lost=$run_lost
 		run=$((run + 1))
 	done
+	untraced=$(median_of /tmp/untraced-rates)
+	traced=$(median_of /tmp/traced-rates)
 	echo "bench: the first lines of the last run's output:"
 	head -n 3 /tmp/tracer.out | sed 's/^/bench:   /'
 	ratio=$(awk -v t="$traced" -v u="$untraced" 'BEGIN { printf "%.2f", t / u }')
