@@ -21,8 +21,9 @@
 #   --success-count N    binds to port 0 that work, per storm (default 200000)
 #   --crash-count N      processes of the crash loop (default 2000)
 #   --getppid-count N    getppid() calls per loop (default 5000000)
-#   --runs N             runs of each measurement, each right after an untraced
-#                        run of the same workload; rates are the medians (5)
+#   --runs N             rounds of each workload, each round running it once
+#                        untraced and once under each program compared (the
+#                        empty one, bindsnoop); rates are the medians (5)
 #   --startup-runs N     starts timed to the Tracing line; the best (5)
 #
 # Rows: failed binds untraced, beside the empty program, under bindsnoop
@@ -130,41 +131,6 @@ median_of() {
 	sort -n "$1" | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'
 }
 
-# One untraced run of the workload $1, its rate appended to $out/untraced.
-# Every attached run comes right after one (interleaved): on a shared host
-# the machine's speed drifts by more than the targets' margins over a
-# bench, and then moves both sides of a ratio alike. Best-of runs taken
-# apart read successful binds faster traced than untraced (1.14) here.
-untraced_run() {
-	rate=$("$1" | rate_of)
-	echo "${rate:-0}" >>"$out/untraced"
-}
-
-# The workload $1 run $runs times with the program "$2..." attached (an
-# empty program, or bindsnoop with default options), interleaved with
-# untraced runs: sets rate and base_rate, the medians of each side, and in
-# $out/bpf the BPF ns per run of one more attached run (measure_bpf_ns).
-interleaved() {
-	workload=$1
-	shift
-	: >"$out/untraced"
-	: >"$out/attached"
-	i=0
-	while [ $i -lt "$runs" ]; do
-		untraced_run "$workload"
-		start_tracer "$@" || return 1
-		rate=$("$workload" | rate_of)
-		echo "${rate:-0}" >>"$out/attached"
-		i=$((i + 1))
-		# The last tracer stays for the BPF figure.
-		[ $i -lt "$runs" ] && stop_tracer
-	done
-	measure_bpf_ns "$workload" >/dev/null
-	stop_tracer
-	rate=$(median_of "$out/attached")
-	base_rate=$(median_of "$out/untraced")
-}
-
 # The workloads. $run_under (measure_bpf_ns) runs them under bpf-run-time.
 run_under=
 
@@ -260,53 +226,99 @@ measure_bpf_ns() {
 	END { print ns == "" ? "-" : ns }' "$out/run-time" >"$out/bpf"
 }
 
-# One traced storm measurement, $runs runs interleaved with untraced ones
-# (untraced_run): sets traced_rate and base_rate (the medians), counted and
-# lost (the fewest counted and the most lost of any run), bpf_ns from one
-# more run (measure_bpf_ns). $1 is the storm (a function above), $2 and
-# $3 the ports it fails on, the rest bindsnoop's extra options.
-traced_storm() {
+# What each arm of a round attaches before its run of the workload
+# (start_tracer), or nothing (untraced). bindsnoop's arms trace the ports of
+# the round ($ports).
+arm_untraced() {
+	:
+}
+
+arm_empty() {
+	start_tracer "$tools/empty-hook" --hook "$hook"
+}
+
+arm_bindsnoop() {
+	start_tracer "$bindsnoop" --json --backend "$backend" --port "$ports"
+}
+
+arm_no_fold() {
+	start_tracer "$bindsnoop" --json --backend "$backend" --port "$ports" --no-fold
+}
+
+# bindsnoop with default options, beside a workload that is no storm of its
+# failures (successful binds, getppid()).
+arm_attached() {
+	start_tracer "$bindsnoop" --json --backend "$backend"
+}
+
+# rounds WORKLOAD FIRST LAST ARM...: $runs rounds, each running WORKLOAD
+# (a function above) once per ARM in turn, ARM's program attached
+# (arm_ARM). On a shared machine the speed drifts by more than a target's
+# margin over a bench: within a round every arm meets the same drift, so
+# medians over rounds compare (best-of runs taken minutes apart once read
+# successful binds faster traced than untraced, 1.14). Per ARM, in $out:
+# rate.ARM, the median rate; for bindsnoop's arms counted.ARM and lost.ARM
+# (the fewest failures on ports FIRST..LAST counted and the most lost in
+# any run) and bpf.ARM (measure_bpf_ns, one more run).
+rounds() {
 	workload=$1
 	first=$2
 	last=$3
 	shift 3
-	counted=
-	lost=0
-	bpf_ns=-
-	: >"$out/untraced"
-	: >"$out/attached"
-	i=0
-	while [ $i -lt "$runs" ]; do
-		untraced_run "$workload"
-		ports=$first
-		[ "$last" = "$first" ] || ports=$first-$last
-		start_tracer "$bindsnoop" --json --backend "$backend" --port "$ports" "$@" || return 1
-		rate=$("$workload" | rate_of)
-		stop_tracer
-		rate=${rate:-0}
-		echo "$rate" >>"$out/attached"
-		read -r run_counted run_lost <<EOF
+	ports=$first
+	[ "$last" = "$first" ] || ports=$first-$last
+	for arm in "$@"; do
+		: >"$out/rates.$arm"
+		echo - >"$out/counted.$arm"
+		echo 0 >"$out/lost.$arm"
+		echo - >"$out/bpf.$arm"
+	done
+	round=1
+	while [ $round -le "$runs" ]; do
+		for arm in "$@"; do
+			tracer_pid=
+			"arm_$arm" || return 1
+			rate=$("$workload" | rate_of)
+			rate=${rate:-0}
+			echo "$rate" >>"$out/rates.$arm"
+			[ -z "$tracer_pid" ] || stop_tracer
+			case $arm in
+			bindsnoop | no_fold)
+				read -r run_counted run_lost <<EOF
 $(count_events "$first" "$last")
 EOF
-		echo "bench: traced run $((i + 1)) ($workload${1:+ $*}): $rate binds/s," \
-			"$run_counted failures counted, $run_lost lost"
-		[ -n "$counted" ] && [ "$counted" -le "$run_counted" ] || counted=$run_counted
-		[ "$lost" -ge "$run_lost" ] || lost=$run_lost
-		i=$((i + 1))
+				echo "bench: round $round ($workload, $arm): $rate/s," \
+					"$run_counted failures counted, $run_lost lost"
+				counted=$(cat "$out/counted.$arm")
+				[ "$counted" != - ] && [ "$counted" -le "$run_counted" ] ||
+					echo "$run_counted" >"$out/counted.$arm"
+				[ "$(cat "$out/lost.$arm")" -ge "$run_lost" ] ||
+					echo "$run_lost" >"$out/lost.$arm"
+				;;
+			*) echo "bench: round $round ($workload, $arm): $rate/s" ;;
+			esac
+		done
+		round=$((round + 1))
 	done
-	traced_rate=$(median_of "$out/attached")
-	base_rate=$(median_of "$out/untraced")
-	start_tracer "$bindsnoop" --json --backend "$backend" --port "$ports" "$@" || return 1
-	measure_bpf_ns "$workload" >/dev/null
-	stop_tracer
-	bpf_ns=$(cat "$out/bpf")
-	echo "bench: BPF run time ($workload${1:+ $*}): $bpf_ns ns per run"
+	for arm in "$@"; do
+		median_of "$out/rates.$arm" >"$out/rate.$arm"
+		case $arm in
+		untraced | empty) ;;
+		*)
+			"arm_$arm" || return 1
+			measure_bpf_ns "$workload" >/dev/null
+			stop_tracer
+			cp "$out/bpf" "$out/bpf.$arm"
+			echo "bench: BPF run time ($workload, $arm): $(cat "$out/bpf") ns per run"
+			;;
+		esac
+	done
 }
 
-traced_failed_storm() {
-	traced_storm failed_storm "$port" "$port" "$@"
+# A value rounds() left: field FIELD (rate, counted, lost, bpf) of ARM.
+of() {
+	cat "$out/$1.$2"
 }
-
 
 # bindsnoop's start-up, best of $startup_runs, and its idle RSS (the largest
 # seen): sets start_ms, rss_kb, chosen (the backend it said it traces with),
@@ -377,101 +389,98 @@ if [ $has_no_fold = 1 ]; then
 	no_fold_rss=$rss_kb
 fi
 
+# The empty program is one arm of the rounds where it attaches.
+floor_arm=
+if start_tracer "$tools/empty-hook" --hook "$hook"; then
+	stop_tracer
+	floor_arm=empty
+fi
+no_fold_arm=
+[ $has_no_fold = 0 ] || no_fold_arm=no_fold
+
+# shellcheck disable=SC2086 # the optional arms are one word or none
+rounds failed_storm "$port" "$port" untraced $floor_arm bindsnoop $no_fold_arm || exit 1
+untraced=$(of rate untraced)
+row "failed binds, untraced" "$untraced" 1.00 - - - - - - - -
 floor=
 floor_rate=
-success_floor_rate=
-if interleaved failed_storm "$tools/empty-hook" --hook "$hook"; then
-	floor_rate=$rate
-	untraced=$base_rate
+if [ -n "$floor_arm" ]; then
+	floor_rate=$(of rate empty)
 	floor=$(ratio "$floor_rate" "$untraced")
-	row "failed binds, untraced" "$untraced" 1.00 - - - - - - - -
 	row "failed binds, empty $hook program" "$floor_rate" "$floor" 1.00 - - - - - \
 		"$(ns_over "$floor_rate" "$untraced")" -
-	if interleaved succeeding_storm "$tools/empty-hook" --hook "$hook"; then
-		success_floor_rate=$rate
-		success_floor_base=$base_rate
-	fi
 else
-	stop_tracer
-	: >"$out/untraced"
-	untraced_run failed_storm
-	untraced=$(median_of "$out/untraced")
-	row "failed binds, untraced" "$untraced" 1.00 - - - - - - - -
 	row "failed binds, empty $hook program" "n/a (it did not attach)" - - - - - - - - -
 fi
-
-traced_failed_storm
-default_ratio=$(ratio "$traced_rate" "$base_rate")
-default_floor=$(ratio "$default_ratio" "${floor:-0}")
-default_counted=$counted
-default_lost=$lost
-default_bpf=$bpf_ns
-default_rate=$traced_rate
-row "failed binds, bindsnoop" "$traced_rate" "$default_ratio" "$default_floor" "$counted" \
-	"$count" "$lost" "$default_rss" "$default_start" "$(ns_over "$traced_rate" "${floor_rate:-0}")" \
-	"$bpf_ns"
+default_rate=$(of rate bindsnoop)
+default_ratio=$(ratio "$default_rate" "$untraced")
+default_counted=$(of counted bindsnoop)
+default_lost=$(of lost bindsnoop)
+default_bpf=$(of bpf bindsnoop)
+row "failed binds, bindsnoop" "$default_rate" "$default_ratio" \
+	"$(ratio "$default_ratio" "${floor:-0}")" "$default_counted" "$count" "$default_lost" \
+	"$default_rss" "$default_start" "$(ns_over "$default_rate" "${floor_rate:-0}")" "$default_bpf"
 
 no_fold_bpf=-
 if [ $has_no_fold = 1 ]; then
-	traced_failed_storm --no-fold
-	no_fold_ratio=$(ratio "$traced_rate" "$base_rate")
-	no_fold_counted=$counted
-	no_fold_lost=$lost
-	no_fold_bpf=$bpf_ns
-	row "failed binds, bindsnoop --no-fold" "$traced_rate" "$no_fold_ratio" \
-		"$(ratio "$no_fold_ratio" "${floor:-0}")" "$counted" "$count" "$lost" "$no_fold_rss" \
-		"$no_fold_start" "$(ns_over "$traced_rate" "${floor_rate:-0}")" "$bpf_ns"
+	no_fold_rate=$(of rate no_fold)
+	no_fold_ratio=$(ratio "$no_fold_rate" "$untraced")
+	no_fold_counted=$(of counted no_fold)
+	no_fold_lost=$(of lost no_fold)
+	no_fold_bpf=$(of bpf no_fold)
+	row "failed binds, bindsnoop --no-fold" "$no_fold_rate" "$no_fold_ratio" \
+		"$(ratio "$no_fold_ratio" "${floor:-0}")" "$no_fold_counted" "$count" "$no_fold_lost" \
+		"$no_fold_rss" "$no_fold_start" "$(ns_over "$no_fold_rate" "${floor_rate:-0}")" \
+		"$no_fold_bpf"
 else
 	row "failed binds, bindsnoop --no-fold" "n/a (this build has no --no-fold)" - - - - - - - \
 		- -
 fi
 
-traced_storm two_thread_storm "$port" "$port"
-two_untraced=$base_rate
-row "failed binds, 2 threads, untraced" "$two_untraced" 1.00 - - - - - - - -
-row "failed binds, 2 threads, bindsnoop" "$traced_rate" "$(ratio "$traced_rate" "$two_untraced")" \
-	- "$counted" "$count" "$lost" - - "$(ns_over "$traced_rate" "$two_untraced")" "$bpf_ns"
+# traced_rows LABEL WORKLOAD FIRST LAST EXPECTED: an untraced and a
+# bindsnoop row from one rounds().
+traced_rows() {
+	rounds "$2" "$3" "$4" untraced bindsnoop || exit 1
+	row "$1, untraced" "$(of rate untraced)" 1.00 - - - - - - - -
+	row "$1, bindsnoop" "$(of rate bindsnoop)" \
+		"$(ratio "$(of rate bindsnoop)" "$(of rate untraced)")" - "$(of counted bindsnoop)" "$5" \
+		"$(of lost bindsnoop)" - - "$(ns_over "$(of rate bindsnoop)" "$(of rate untraced)")" \
+		"$(of bpf bindsnoop)"
+}
 
-traced_storm spread_storm "$spread_first" "$spread_last"
-spread_untraced=$base_rate
-row "failed binds over $spread_ports ports, untraced" "$spread_untraced" 1.00 - - - - - - - -
-spread_ratio=$(ratio "$traced_rate" "$spread_untraced")
-row "failed binds over $spread_ports ports, bindsnoop" "$traced_rate" "$spread_ratio" - \
-	"$counted" "$count" "$lost" - - "$(ns_over "$traced_rate" "$spread_untraced")" "$bpf_ns"
+traced_rows "failed binds, 2 threads" two_thread_storm "$port" "$port" "$count"
+traced_rows "failed binds over $spread_ports ports" spread_storm "$spread_first" "$spread_last" \
+	"$count"
+traced_rows "crash loop ($crash_count processes)" crash_loop "$port" "$port" "$crash_count"
+crash_ratio=$(ratio "$(of rate bindsnoop)" "$(of rate untraced)")
+crash_counted=$(of counted bindsnoop)
+crash_lost=$(of lost bindsnoop)
+crash_bpf=$(of bpf bindsnoop)
 
-traced_storm crash_loop "$port" "$port"
-crash_untraced=$base_rate
-row "crash loop ($crash_count processes), untraced" "$crash_untraced" 1.00 - - - - - - - -
-crash_ratio=$(ratio "$traced_rate" "$crash_untraced")
-crash_counted=$counted
-crash_lost=$lost
-crash_bpf=$bpf_ns
-row "crash loop ($crash_count processes), bindsnoop" "$traced_rate" "$crash_ratio" - "$counted" \
-	"$crash_count" "$lost" - - "$(ns_over "$traced_rate" "$crash_untraced")" "$bpf_ns"
-
-interleaved succeeding_storm "$bindsnoop" --json --backend "$backend" || exit 1
-success_traced=$rate
-success_untraced=$base_rate
-success_ratio=$(ratio "$success_traced" "$success_untraced")
-success_bpf=$(cat "$out/bpf")
+# shellcheck disable=SC2086
+rounds succeeding_storm - - untraced $floor_arm attached || exit 1
+success_untraced=$(of rate untraced)
+success_ratio=$(ratio "$(of rate attached)" "$success_untraced")
+success_bpf=$(of bpf attached)
 row "successful binds, untraced" "$success_untraced" 1.00 - - - - - - - -
-if [ -n "$success_floor_rate" ]; then
-	row "successful binds, empty $hook program" "$success_floor_rate" \
-		"$(ratio "$success_floor_rate" "$success_floor_base")" - - - - - - \
-		"$(ns_over "$success_floor_rate" "$success_floor_base")" -
+if [ -n "$floor_arm" ]; then
+	row "successful binds, empty $hook program" "$(of rate empty)" \
+		"$(ratio "$(of rate empty)" "$success_untraced")" - - - - - - \
+		"$(ns_over "$(of rate empty)" "$success_untraced")" -
 fi
-row "successful binds, bindsnoop" "$success_traced" "$success_ratio" - - - - - - \
-	"$(ns_over "$success_traced" "$success_untraced")" "$success_bpf"
+row "successful binds, bindsnoop" "$(of rate attached)" "$success_ratio" - - - - - - \
+	"$(ns_over "$(of rate attached)" "$success_untraced")" "$success_bpf"
 
-interleaved getppid_loop "$bindsnoop" --json --backend "$backend" || exit 1
-row "getppid(), untraced" "$base_rate" 1.00 - - - - - - - -
-row "getppid(), bindsnoop attached" "$rate" "$(ratio "$rate" "$base_rate")" - - - - - - \
-	"$(ns_over "$rate" "$base_rate")" -
+rounds getppid_loop - - untraced attached || exit 1
+row "getppid(), untraced" "$(of rate untraced)" 1.00 - - - - - - - -
+row "getppid(), bindsnoop attached" "$(of rate attached)" \
+	"$(ratio "$(of rate attached)" "$(of rate untraced)")" - - - - - - \
+	"$(ns_over "$(of rate attached)" "$(of rate untraced)")" -
 
 echo
 echo "bench: $count failed binds on 127.0.0.1:$port (or over $spread_first-$spread_last)," \
 	"$crash_count one-off processes, $success_count successful binds, $getppid_count getppid()" \
-	"calls; medians of $runs runs, each after an untraced one; bindsnoop --backend $backend ($hook), JSON to a file; load:" \
+	"calls; medians of $runs rounds (every arm once per round); bindsnoop --backend $backend ($hook), JSON to a file; load:" \
 	"$(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 print_table "$rows"
