@@ -106,6 +106,7 @@ enum test_result test_ring_buffer_lost(struct test_context *ctx);
 enum test_result test_poll_ms(struct test_context *ctx);
 enum test_result test_fold(struct test_context *ctx);
 enum test_result test_no_fold(struct test_context *ctx);
+enum test_result test_fold_two_protocols(struct test_context *ctx);
 enum test_result test_metrics_option(struct test_context *ctx);
 enum test_result test_help_option(struct test_context *ctx);
 enum test_result test_version_option(struct test_context *ctx);
