@@ -412,26 +412,30 @@ if [ -n "$floor_arm" ]; then
 else
 	row "failed binds, empty $hook program" "n/a (it did not attach)" - - - - - - - - -
 fi
+# failed_row LABEL ARM RSS START: the row of one of bindsnoop's arms of the
+# one-port storm.
+failed_row() {
+	arm_rate=$(of rate "$2")
+	arm_ratio=$(ratio "$arm_rate" "$untraced")
+	row "$1" "$arm_rate" "$arm_ratio" "$(ratio "$arm_ratio" "${floor:-0}")" "$(of counted "$2")" \
+		"$count" "$(of lost "$2")" "$3" "$4" "$(ns_over "$arm_rate" "${floor_rate:-0}")" \
+		"$(of bpf "$2")"
+}
+
+failed_row "failed binds, bindsnoop" bindsnoop "$default_rss" "$default_start"
 default_rate=$(of rate bindsnoop)
 default_ratio=$(ratio "$default_rate" "$untraced")
 default_counted=$(of counted bindsnoop)
 default_lost=$(of lost bindsnoop)
 default_bpf=$(of bpf bindsnoop)
-row "failed binds, bindsnoop" "$default_rate" "$default_ratio" \
-	"$(ratio "$default_ratio" "${floor:-0}")" "$default_counted" "$count" "$default_lost" \
-	"$default_rss" "$default_start" "$(ns_over "$default_rate" "${floor_rate:-0}")" "$default_bpf"
 
 no_fold_bpf=-
 if [ $has_no_fold = 1 ]; then
-	no_fold_rate=$(of rate no_fold)
-	no_fold_ratio=$(ratio "$no_fold_rate" "$untraced")
+	failed_row "failed binds, bindsnoop --no-fold" no_fold "$no_fold_rss" "$no_fold_start"
+	no_fold_ratio=$(ratio "$(of rate no_fold)" "$untraced")
 	no_fold_counted=$(of counted no_fold)
 	no_fold_lost=$(of lost no_fold)
 	no_fold_bpf=$(of bpf no_fold)
-	row "failed binds, bindsnoop --no-fold" "$no_fold_rate" "$no_fold_ratio" \
-		"$(ratio "$no_fold_ratio" "${floor:-0}")" "$no_fold_counted" "$count" "$no_fold_lost" \
-		"$no_fold_rss" "$no_fold_start" "$(ns_over "$no_fold_rate" "${floor_rate:-0}")" \
-		"$no_fold_bpf"
 else
 	row "failed binds, bindsnoop --no-fold" "n/a (this build has no --no-fold)" - - - - - - - \
 		- -
