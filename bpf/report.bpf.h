@@ -473,7 +473,7 @@ static __always_inline bool inet_caller_read(struct caller_sock *caller, struct 
  * What a failed bind's fold key needs of its socket and the socket keeps for
  * life (family, protocol), remembered per CPU under the socket's inode
  * number: a storm of repeats from one socket then skips the snapshot and
- * the protocol read, two probe reads and a call (120-170 ns of a folded
+ * the protocol read, two probe reads and a call (110-170 ns of a folded
  * repeat's 650-750 on the project's CI machine, where every helper call
  * returns through a return thunk). Only on the syscall path: the inode
  * comes free there with the socket's head (sock_from_fd()); fexit loads
