@@ -466,10 +466,11 @@ rounds succeeding_storm - - untraced $floor_arm attached || exit 1
 success_untraced=$(of rate untraced)
 success_ratio=$(ratio "$(of rate attached)" "$success_untraced")
 success_bpf=$(of bpf attached)
+success_floor=-
 row "successful binds, untraced" "$success_untraced" 1.00 - - - - - - - -
 if [ -n "$floor_arm" ]; then
-	row "successful binds, empty $hook program" "$(of rate empty)" \
-		"$(ratio "$(of rate empty)" "$success_untraced")" - - - - - - \
+	success_floor=$(ratio "$(of rate empty)" "$success_untraced")
+	row "successful binds, empty $hook program" "$(of rate empty)" "$success_floor" - - - - - - \
 		"$(ns_over "$(of rate empty)" "$success_untraced")" -
 fi
 row "successful binds, bindsnoop" "$(of rate attached)" "$success_ratio" - - - - - - \
@@ -524,7 +525,7 @@ else
 	echo "bench: n/a no-fold: this build has no --no-fold"
 fi
 verdict "successful-binds" "$success_ratio >= 0.97" "successful binds ratio $success_ratio >= 0.97" \
-	"(BPF $success_bpf ns per bind)"
+	"(BPF $success_bpf ns per bind; the empty $hook program alone: $success_floor)"
 verdict "crash-loop" "$crash_counted == $crash_count && $crash_lost == 0" \
 	"$crash_counted of $crash_count one-off failures reported, $crash_lost lost (ratio $crash_ratio," \
 	"BPF $crash_bpf ns per report)"
