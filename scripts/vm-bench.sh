@@ -16,8 +16,9 @@
 #                      1.4 s untraced, 5-7 s traced; each VM runs 8-10 minutes).
 #   --success-count N  successful binds per storm (default 50000).
 #   --getppid-count N  getppid() calls per loop (default 1000000).
-#   --runs N           storms per measurement, each after an untraced one; each
-#                      rate is the median (default 3).
+#   --runs N           rounds per workload (scripts/bench.sh: each round runs it
+#                      untraced and under each program compared); each rate is
+#                      the median (default 3).
 #   --startup-runs N   starts timed to bindsnoop's Tracing line (default 3).
 #   --profile-count N  binds of the storm that bpf_stats measure, per tracer
 #                      (default 50000; 0 leaves the profile out).
@@ -49,8 +50,8 @@
 # PASS/MISS lines, and the profiles. Absolute rates under TCG mean little (a
 # failed bind takes ~4x as long as natively, BPF programs ~5x); the ratios
 # are the figures to compare. Rates under TCG swing by up to 2x from run to
-# run when the host is busy: each is the median of --runs, each storm right
-# after an untraced one, and the host should be otherwise idle.
+# run when the host is busy: each is the median of --runs rounds, and the
+# host should be otherwise idle.
 # Exits non-zero if one of our backends gave no result. libbpf-tools failing
 # to load is reported, not a failure (it fails on 6.6+: inet_sock bitfields).
 # Console logs: .cache/vm/logs/bench-<kernel>.log.
