@@ -198,7 +198,7 @@ const struct option_spec option_specs[] = {
 		.value = VALUE_REQUIRED,
 		.value_name = "N",
 		.example = "--syslog-queue-mb 64",
-		.help = "1..1024 (default 16, about 17,000 events): what waits while the "
+		.help = "1..1024 (default 16, about 9,000 events): what waits while the "
 			"collector is slow or down",
 		.parse = option_parse_number,
 		.field = U32_FIELD(syslog_queue_mb),

@@ -5,7 +5,7 @@
  * blocking the tracer.
  *
  * Messages go into a bounded queue (msg_queue.h, --syslog-queue-mb: 16 MiB,
- * about 17,000 messages, by default) and leave it from flush(),
+ * about 9,000 messages of about 1.7 kB, by default) and leave it from flush(),
  * which the pipeline calls after every batch and every --poll-ms, and from
  * report() once a burst has queued a lot. Sockets are non-blocking; what
  * the socket does not take now waits in the queue. A message that finds
