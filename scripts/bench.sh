@@ -276,12 +276,11 @@ rounds() {
 	round=1
 	while [ $round -le "$runs" ]; do
 		for arm in "$@"; do
-			tracer_pid=
 			"arm_$arm" || return 1
 			rate=$("$workload" | rate_of)
 			rate=${rate:-0}
 			echo "$rate" >>"$out/rates.$arm"
-			[ -z "$tracer_pid" ] || stop_tracer
+			stop_tracer # nothing to stop after arm_untraced
 			case $arm in
 			bindsnoop | no_fold)
 				read -r run_counted run_lost <<EOF

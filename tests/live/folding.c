@@ -186,25 +186,31 @@ enum test_result test_no_fold(struct test_context *ctx)
 #define PROTOCOL_BURST	50
 #define PROTOCOL_ROUNDS 10
 
-/* The failures of caller's records of protocol proto ("tcp", "udp"), summed. */
-static unsigned long long protocol_failures(struct snoop *tracer, pid_t caller, const char *proto)
+/*
+ * The failures of caller's records of protocol proto ("tcp", "udp"), summed;
+ * -1 if one of them has no count of 1 or more (as tally_line() holds too).
+ */
+static long long protocol_failures(struct snoop *tracer, pid_t caller, const char *proto)
 {
-	unsigned long long failures = 0;
+	long long failures = 0;
 
 	for (size_t i = 0; i < snoop_line_count(tracer); i++) {
 		const struct snoop_line *line = snoop_line(tracer, i);
 		const struct json_value *name, *record_proto;
+		long long count;
 
 		if (!line->json)
 			continue;
 		name = json_member(line->json, "event");
 		record_proto = json_member(line->json, "proto");
-		if (name && name->type == JSON_STRING && !strcmp(name->string, "bind_failed") &&
-		    integer_at(line->json, "caller.pid") == caller && record_proto &&
-		    record_proto->type == JSON_STRING && !strcmp(record_proto->string, proto))
-			failures += integer_at(line->json, "count") > 0 ?
-					    (unsigned long long)integer_at(line->json, "count") :
-					    1;
+		if (!name || name->type != JSON_STRING || strcmp(name->string, "bind_failed") ||
+		    integer_at(line->json, "caller.pid") != caller || !record_proto ||
+		    record_proto->type != JSON_STRING || strcmp(record_proto->string, proto))
+			continue;
+		count = integer_at(line->json, "count");
+		if (count < 1)
+			return -1;
+		failures += count;
 	}
 	return failures;
 }
@@ -225,7 +231,7 @@ enum test_result test_fold_two_protocols(struct test_context *ctx)
 	struct helper *caller;
 	struct snoop *tracer;
 	unsigned int port = test_port(ctx);
-	unsigned long long tcp, udp, want = PROTOCOL_ROUNDS * PROTOCOL_BURST;
+	long long tcp, udp, want = PROTOCOL_ROUNDS * PROTOCOL_BURST;
 	char port_text[16];
 	int slots[2], status;
 
@@ -266,9 +272,11 @@ enum test_result test_fold_two_protocols(struct test_context *ctx)
 		return test_fail(ctx, "bindsnoop did not exit 0 on SIGTERM");
 	tcp = protocol_failures(tracer, helper_pid(caller), "tcp");
 	udp = protocol_failures(tracer, helper_pid(caller), "udp");
+	if (tcp < 0 || udp < 0)
+		return test_fail(ctx, "a %s record has no count of 1 or more", tcp < 0 ? "tcp" : "udp");
 	if (tcp != want || udp != want)
-		return test_fail(ctx, "%llu tcp and %llu udp failures counted, %llu of each made", tcp,
+		return test_fail(ctx, "%lld tcp and %lld udp failures counted, %lld of each made", tcp,
 				 udp, want);
-	live_log("%llu tcp and %llu udp failures, each counted", tcp, udp);
+	live_log("%lld tcp and %lld udp failures, each counted", tcp, udp);
 	return TEST_PASS;
 }
