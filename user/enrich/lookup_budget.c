@@ -8,9 +8,8 @@ struct lookup_budget lookup_pacer_start(struct lookup_pacer *pacer, volatile sig
 									 LOOKUP_BUDGET_LONE_NS;
 	__u64 earned = (now - pacer->banked_at_ns) / LOOKUP_PACE_DIVISOR;
 
-	pacer->banked_ns = earned > LOOKUP_BUDGET_LONE_NS - pacer->banked_ns ?
-				   LOOKUP_BUDGET_LONE_NS :
-				   pacer->banked_ns + earned;
+	pacer->banked_ns = earned > LOOKUP_BANK_NS - pacer->banked_ns ? LOOKUP_BANK_NS :
+									  pacer->banked_ns + earned;
 	pacer->banked_at_ns = now;
 	if (allowed > pacer->banked_ns)
 		allowed = pacer->banked_ns;

@@ -9,9 +9,11 @@
  * A report gets LOOKUP_BUDGET_STORM_NS when it follows another closely,
  * LOOKUP_BUDGET_LONE_NS when nobody waits behind it (time for a /proc scan
  * of a busy host). Across reports a pacer banks lookup time at 1 ns per
- * LOOKUP_PACE_DIVISOR ns of clock, up to one lone budget, and a report gets
+ * LOOKUP_PACE_DIVISOR ns of clock, up to LOOKUP_BANK_NS, and a report gets
  * no more than is banked: a flood of slow reports is read at least half as
- * fast as the reader can go, never at one budget per report.
+ * fast as the reader can go, never at one budget per report. The bank holds
+ * several lone budgets, so one slow report (a first /proc scan on a loaded
+ * host) does not leave the conflict right behind it unsearched.
  */
 #ifndef BINDSNOOP_LOOKUP_BUDGET_H
 #define BINDSNOOP_LOOKUP_BUDGET_H
@@ -26,6 +28,7 @@
 /* A report less than this after the previous one ended is a storm's. */
 #define LOOKUP_STORM_GAP_NS 50000000ULL
 #define LOOKUP_PACE_DIVISOR 2
+#define LOOKUP_BANK_NS	    (5 * LOOKUP_BUDGET_LONE_NS)
 
 struct lookup_budget {
 	__u64 started_ns;	     /* monotonic_ns() */
