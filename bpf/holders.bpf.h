@@ -390,41 +390,22 @@ static __always_inline void holders_walk_udp(struct holder_search *search)
 }
 
 /*
- * The walk for one event. A global function, so the verifier checks it, and
- * its bpf_loop() callback, once, on its own. Inlined into each report path,
- * 7.3's verifier checked the callback again for every distinct state of the
- * caller that reached the loop (holder_walk_step entered 288 times, 18 on
- * 6.18), 54,914 instructions for the tracepoint program; as a global
- * function, 27,412 (kprobe 27,080 -> 14,464, fexit 25,851 -> 9,520). To the
- * verifier event and match are plain memory that may be NULL, as for
- * holder_consider(); the walk loads only on kernels with bpf_loop() (5.17),
- * all of which take such arguments (5.12).
- */
-__noinline int holders_walk(struct bs_event *event, const struct holder_match *match)
-{
-	struct holder_search search = { .event = event };
-
-	if (!event || !match)
-		return 0;
-	search.match = *match;
-	if (event->protocol == IPPROTO_UDP || event->protocol == IPPROTO_UDPLITE)
-		holders_walk_udp(&search);
-	else
-		holders_walk_tcp(&search);
-	return 0;
-}
-
-/*
  * Fill event->holders for an EADDRINUSE: event->addr/port/family are what
  * the caller asked for, caller is its socket.
  */
 static __always_inline void holders_find(struct bs_event *event, struct sock *caller,
 					 struct net *net, bool caller_v6only)
 {
-	struct holder_match match = { .caller = caller, .net = net, .port = event->port };
+	struct holder_search search = {
+		.event = event,
+		.match = { .caller = caller, .net = net, .port = event->port },
+	};
 
-	bs_bound_addr_make(&match.wanted, event->family, event->addr, caller_v6only);
-	holders_walk(event, &match);
+	bs_bound_addr_make(&search.match.wanted, event->family, event->addr, caller_v6only);
+	if (event->protocol == IPPROTO_UDP || event->protocol == IPPROTO_UDPLITE)
+		holders_walk_udp(&search);
+	else
+		holders_walk_tcp(&search);
 }
 
 #endif /* BINDSNOOP_HOLDERS_BPF_H */
